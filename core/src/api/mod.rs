@@ -1,0 +1,1 @@
+//! Kubernetes object model: the fields cellsim uses of each kind.
