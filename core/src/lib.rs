@@ -4,3 +4,5 @@
 //! `ARCHITECTURE.md` for the code map and the invariants every module keeps.
 
 pub mod api;
+pub mod rng;
+pub mod time;
