@@ -6,3 +6,4 @@
 pub mod api;
 pub mod rng;
 pub mod time;
+pub mod engine;
