@@ -7,3 +7,5 @@ pub mod api;
 pub mod rng;
 pub mod time;
 pub mod engine;
+pub mod scenario;
+pub mod store;

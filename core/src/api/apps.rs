@@ -1,0 +1,128 @@
+//! apps/v1 workloads: Deployment, ReplicaSet, StatefulSet, DaemonSet.
+
+use super::meta::{IntOrString, ObjectMeta};
+use super::pod::PodTemplateSpec;
+use super::selector::LabelSelector;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Deployment {
+    pub metadata: ObjectMeta,
+    pub spec: DeploymentSpec,
+    #[serde(skip_deserializing)]
+    pub status: WorkloadStatus,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DeploymentSpec {
+    /// Defaults to 1 (upstream SetDefaults_Deployment).
+    pub replicas: Option<i32>,
+    pub selector: Option<LabelSelector>,
+    pub template: PodTemplateSpec,
+    pub strategy: DeploymentStrategy,
+    pub min_ready_seconds: i32,
+    pub revision_history_limit: Option<i32>,
+    pub progress_deadline_seconds: Option<i32>,
+    pub paused: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DeploymentStrategy {
+    /// `RollingUpdate` (default) or `Recreate`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub rolling_update: Option<RollingUpdate>,
+}
+
+/// maxSurge / maxUnavailable (default 25% each) — also used by DaemonSet and StatefulSet
+/// (which use `partition` and `maxUnavailable`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct RollingUpdate {
+    pub max_surge: Option<IntOrString>,
+    pub max_unavailable: Option<IntOrString>,
+    pub partition: Option<i32>,
+}
+
+/// The status fields the controllers maintain for a workload.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct WorkloadStatus {
+    pub replicas: i32,
+    pub ready_replicas: i32,
+    pub available_replicas: i32,
+    pub updated_replicas: i32,
+    pub observed_generation: i64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ReplicaSet {
+    pub metadata: ObjectMeta,
+    pub spec: ReplicaSetSpec,
+    #[serde(skip_deserializing)]
+    pub status: WorkloadStatus,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ReplicaSetSpec {
+    pub replicas: Option<i32>,
+    pub selector: Option<LabelSelector>,
+    pub template: PodTemplateSpec,
+    pub min_ready_seconds: i32,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct StatefulSet {
+    pub metadata: ObjectMeta,
+    pub spec: StatefulSetSpec,
+    #[serde(skip_deserializing)]
+    pub status: WorkloadStatus,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct StatefulSetSpec {
+    pub replicas: Option<i32>,
+    pub selector: Option<LabelSelector>,
+    pub template: PodTemplateSpec,
+    pub service_name: String,
+    /// `OrderedReady` (default) or `Parallel`.
+    pub pod_management_policy: String,
+    pub update_strategy: UpdateStrategy,
+    pub min_ready_seconds: i32,
+    pub revision_history_limit: Option<i32>,
+}
+
+/// StatefulSet / DaemonSet update strategy: `RollingUpdate` (default) or `OnDelete`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct UpdateStrategy {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub rolling_update: Option<RollingUpdate>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DaemonSet {
+    pub metadata: ObjectMeta,
+    pub spec: DaemonSetSpec,
+    #[serde(skip_deserializing)]
+    pub status: WorkloadStatus,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DaemonSetSpec {
+    pub selector: Option<LabelSelector>,
+    pub template: PodTemplateSpec,
+    pub update_strategy: UpdateStrategy,
+    pub min_ready_seconds: i32,
+    pub revision_history_limit: Option<i32>,
+}

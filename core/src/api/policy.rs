@@ -1,0 +1,148 @@
+//! Cluster policy objects: Namespace, ResourceQuota, LimitRange (v1), PriorityClass
+//! (scheduling.k8s.io/v1), PodDisruptionBudget (policy/v1), HorizontalPodAutoscaler
+//! (autoscaling/v2).
+
+use super::meta::{IntOrString, ObjectMeta};
+use super::resources::ResourceList;
+use super::selector::LabelSelector;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Namespace {
+    pub metadata: ObjectMeta,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ResourceQuota {
+    pub metadata: ObjectMeta,
+    pub spec: ResourceQuotaSpec,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ResourceQuotaSpec {
+    pub hard: ResourceList,
+    pub scopes: Vec<String>,
+    pub scope_selector: Option<ScopeSelector>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ScopeSelector {
+    pub match_expressions: Vec<ScopedResourceSelectorRequirement>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ScopedResourceSelectorRequirement {
+    pub scope_name: String,
+    pub operator: String,
+    pub values: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct LimitRange {
+    pub metadata: ObjectMeta,
+    pub spec: LimitRangeSpec,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct LimitRangeSpec {
+    pub limits: Vec<LimitRangeItem>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct LimitRangeItem {
+    /// Container, Pod or PersistentVolumeClaim.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub max: ResourceList,
+    pub min: ResourceList,
+    pub default: ResourceList,
+    pub default_request: ResourceList,
+    pub max_limit_request_ratio: ResourceList,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PriorityClass {
+    pub metadata: ObjectMeta,
+    pub value: i32,
+    pub global_default: bool,
+    pub preemption_policy: Option<String>,
+    pub description: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PodDisruptionBudget {
+    pub metadata: ObjectMeta,
+    pub spec: PodDisruptionBudgetSpec,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PodDisruptionBudgetSpec {
+    pub min_available: Option<IntOrString>,
+    pub max_unavailable: Option<IntOrString>,
+    pub selector: Option<LabelSelector>,
+    pub unhealthy_pod_eviction_policy: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct HorizontalPodAutoscaler {
+    pub metadata: ObjectMeta,
+    pub spec: HpaSpec,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct HpaSpec {
+    pub scale_target_ref: CrossVersionObjectReference,
+    /// Defaults to 1.
+    pub min_replicas: Option<i32>,
+    pub max_replicas: i32,
+    pub metrics: Vec<MetricSpec>,
+    pub behavior: Option<serde_json::Value>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct CrossVersionObjectReference {
+    pub api_version: String,
+    pub kind: String,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct MetricSpec {
+    /// Resource, Pods, Object, External, ContainerResource.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub resource: Option<ResourceMetricSource>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ResourceMetricSource {
+    pub name: String,
+    pub target: MetricTarget,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct MetricTarget {
+    /// Utilization, Value or AverageValue.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub average_utilization: Option<i32>,
+    pub average_value: Option<super::quantity::Quantity>,
+    pub value: Option<super::quantity::Quantity>,
+}

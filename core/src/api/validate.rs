@@ -1,0 +1,328 @@
+//! Object validation with upstream's messages, located at the offending YAML node.
+//!
+//! Messages follow the API server's shape (`Deployment.apps "web" is invalid:
+//! spec.template.metadata.labels: Invalid value: ...`) so they read like what `kubectl apply`
+//! prints; each error carries the file, line and column of the field at fault.
+
+use super::kind::Kind;
+use super::object::Object;
+use super::pod::PodSpec;
+use super::resources::ResourceList;
+use super::selector::LabelSelector;
+use crate::yaml::{self, LoadError, Mark};
+
+/// The mark of the deepest node along a dotted path (`spec.template.spec.containers.0.image`).
+pub fn mark_at(doc: &yaml::Node, path: &str) -> Mark {
+    let mut cur = doc;
+    for part in path.split('.') {
+        let next = match &cur.value {
+            yaml::Value::Map(_) => cur.get(part),
+            yaml::Value::Seq(items) => part.parse::<usize>().ok().and_then(|i| items.get(i)),
+            _ => None,
+        };
+        match next {
+            Some(n) => cur = n,
+            None => break,
+        }
+    }
+    cur.mark
+}
+
+struct Ctx<'a> {
+    file: &'a str,
+    doc: &'a yaml::Node,
+    what: String,
+}
+
+impl Ctx<'_> {
+    fn err(&self, path: &str, msg: impl std::fmt::Display) -> LoadError {
+        LoadError::new(
+            self.file,
+            mark_at(self.doc, path),
+            format!("{} is invalid: {path}: {msg}", self.what),
+        )
+    }
+}
+
+/// Validate a decoded object (the checks upstream's API validation makes that matter to the
+/// model).
+pub fn validate(file: &str, doc: &yaml::Node, obj: &Object) -> Result<(), LoadError> {
+    let kind = obj.kind();
+    let group = kind.api_version().split('/').next().filter(|g| g.contains('.') || *g == "apps" || *g == "batch" || *g == "policy" || *g == "autoscaling");
+    let meta = obj.meta();
+    let what = match group {
+        Some(g) if kind.api_version() != "v1" => format!("{}.{g} {:?}", kind.name(), meta.name),
+        _ => format!("{} {:?}", kind.name(), meta.name),
+    };
+    let cx = Ctx { file, doc, what };
+    if meta.name.is_empty() && (meta.generate_name.is_empty() || kind != Kind::Pod) {
+        return Err(cx.err("metadata.name", "Required value: name or generateName is required"));
+    }
+    if !meta.name.is_empty() {
+        let bad = match kind {
+            Kind::Namespace => dns1123_label(&meta.name),
+            Kind::Service => dns1035_label(&meta.name),
+            _ => dns1123_subdomain(&meta.name),
+        };
+        if let Some(why) = bad {
+            return Err(cx.err("metadata.name", format!("Invalid value: {:?}: {why}", meta.name)));
+        }
+    }
+    if !meta.namespace.is_empty() && kind.namespaced() {
+        if let Some(why) = dns1123_label(&meta.namespace) {
+            return Err(cx.err(
+                "metadata.namespace",
+                format!("Invalid value: {:?}: {why}", meta.namespace),
+            ));
+        }
+    }
+    match obj {
+        Object::Pod(p) => pod_spec(&cx, "spec", &p.spec, &["Always", "OnFailure", "Never"]),
+        Object::Deployment(d) => {
+            replicas(&cx, d.spec.replicas)?;
+            workload(&cx, d.spec.selector.as_ref(), &d.spec.template)?;
+            if let Some(ru) = d.spec.strategy.rolling_update.as_ref() {
+                for (f, v) in [("maxSurge", &ru.max_surge), ("maxUnavailable", &ru.max_unavailable)] {
+                    if let Some(v) = v {
+                        if let Err(e) = v.scaled_value(100, true) {
+                            return Err(cx.err(&format!("spec.strategy.rollingUpdate.{f}"), e));
+                        }
+                    }
+                }
+            }
+            match d.spec.strategy.kind.as_str() {
+                "" | "RollingUpdate" | "Recreate" => Ok(()),
+                other => Err(cx.err(
+                    "spec.strategy.type",
+                    format!("Unsupported value: {other:?}: supported values: \"Recreate\", \"RollingUpdate\""),
+                )),
+            }
+        }
+        Object::ReplicaSet(r) => {
+            replicas(&cx, r.spec.replicas)?;
+            workload(&cx, r.spec.selector.as_ref(), &r.spec.template)
+        }
+        Object::StatefulSet(s) => {
+            replicas(&cx, s.spec.replicas)?;
+            workload(&cx, s.spec.selector.as_ref(), &s.spec.template)
+        }
+        Object::DaemonSet(d) => workload(&cx, d.spec.selector.as_ref(), &d.spec.template),
+        Object::Job(j) => {
+            for (f, v) in [
+                ("parallelism", j.spec.parallelism),
+                ("completions", j.spec.completions),
+                ("backoffLimit", j.spec.backoff_limit),
+            ] {
+                if v.is_some_and(|v| v < 0) {
+                    return Err(cx.err(&format!("spec.{f}"), "Invalid value: must be greater than or equal to 0"));
+                }
+            }
+            pod_spec(&cx, "spec.template.spec", &j.spec.template.spec, &["OnFailure", "Never"])
+        }
+        Object::CronJob(c) => {
+            if c.spec.schedule.trim().is_empty() {
+                return Err(cx.err("spec.schedule", "Required value"));
+            }
+            pod_spec(
+                &cx,
+                "spec.jobTemplate.spec.template.spec",
+                &c.spec.job_template.spec.template.spec,
+                &["OnFailure", "Never"],
+            )
+        }
+        Object::Node(n) => {
+            non_negative(&cx, "status.allocatable", &n.status.allocatable)?;
+            non_negative(&cx, "status.capacity", &n.status.capacity)?;
+            for (i, t) in n.spec.taints.iter().enumerate() {
+                if !super::node::TAINT_EFFECTS.contains(&t.effect.as_str()) {
+                    return Err(cx.err(
+                        &format!("spec.taints.{i}.effect"),
+                        format!("Unsupported value: {:?}: supported values: \"NoSchedule\", \"PreferNoSchedule\", \"NoExecute\"", t.effect),
+                    ));
+                }
+            }
+            Ok(())
+        }
+        Object::Service(s) => {
+            for (i, p) in s.spec.ports.iter().enumerate() {
+                if !(1..=65535).contains(&p.port) {
+                    return Err(cx.err(
+                        &format!("spec.ports.{i}.port"),
+                        format!("Invalid value: {}: must be between 1 and 65535, inclusive", p.port),
+                    ));
+                }
+            }
+            Ok(())
+        }
+        Object::PriorityClass(pc) => {
+            // scheduling/v1: HighestUserDefinablePriority = 1e9; larger values are reserved
+            // for system classes (names prefixed "system-").
+            if pc.value > 1_000_000_000 && !pc.metadata.name.starts_with("system-") {
+                return Err(cx.err("value", "Forbidden: maximum allowed value of a user defined priority is 1000000000"));
+            }
+            Ok(())
+        }
+        Object::HorizontalPodAutoscaler(h) => {
+            if h.spec.max_replicas < 1 {
+                return Err(cx.err("spec.maxReplicas", "Invalid value: must be greater than or equal to 1"));
+            }
+            if h.spec.min_replicas.is_some_and(|m| m < 1 || m > h.spec.max_replicas) {
+                return Err(cx.err("spec.minReplicas", "Invalid value: must be between 1 and maxReplicas"));
+            }
+            Ok(())
+        }
+        Object::PodDisruptionBudget(p) => {
+            if p.spec.min_available.is_some() && p.spec.max_unavailable.is_some() {
+                return Err(cx.err("spec", "Invalid value: minAvailable and maxUnavailable cannot be both set"));
+            }
+            Ok(())
+        }
+        Object::ResourceQuota(q) => non_negative(&cx, "spec.hard", &q.spec.hard),
+        Object::Namespace(_) | Object::LimitRange(_) | Object::Ingress(_) => Ok(()),
+    }
+}
+
+fn replicas(cx: &Ctx, r: Option<i32>) -> Result<(), LoadError> {
+    match r {
+        Some(n) if n < 0 => Err(cx.err(
+            "spec.replicas",
+            format!("Invalid value: {n}: must be greater than or equal to 0"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn workload(
+    cx: &Ctx,
+    selector: Option<&LabelSelector>,
+    template: &super::pod::PodTemplateSpec,
+) -> Result<(), LoadError> {
+    let Some(sel) = selector else {
+        return Err(cx.err("spec.selector", "Required value"));
+    };
+    if let Err(e) = sel.validate() {
+        return Err(cx.err("spec.selector", format!("Invalid value: {e}")));
+    }
+    if sel.is_empty() {
+        return Err(cx.err("spec.selector", "Invalid value: empty selector is invalid for deployment"));
+    }
+    if !sel.matches(&template.metadata.labels) {
+        return Err(cx.err(
+            "spec.template.metadata.labels",
+            format!(
+                "Invalid value: {:?}: `selector` does not match template `labels`",
+                template.metadata.labels
+            ),
+        ));
+    }
+    pod_spec(cx, "spec.template.spec", &template.spec, &["Always"])
+}
+
+fn pod_spec(cx: &Ctx, at: &str, spec: &PodSpec, policies: &[&str]) -> Result<(), LoadError> {
+    if spec.containers.is_empty() {
+        return Err(cx.err(&format!("{at}.containers"), "Required value"));
+    }
+    let policy = if spec.restart_policy.is_empty() { "Always" } else { &spec.restart_policy };
+    if !policies.contains(&policy) {
+        return Err(cx.err(
+            &format!("{at}.restartPolicy"),
+            format!(
+                "Unsupported value: {policy:?}: supported values: {}",
+                policies.iter().map(|p| format!("{p:?}")).collect::<Vec<_>>().join(", ")
+            ),
+        ));
+    }
+    let mut names: Vec<&str> = Vec::new();
+    for (field, list) in [("initContainers", &spec.init_containers), ("containers", &spec.containers)] {
+        for (i, c) in list.iter().enumerate() {
+            let p = format!("{at}.{field}.{i}");
+            if c.name.is_empty() {
+                return Err(cx.err(&format!("{p}.name"), "Required value"));
+            }
+            if let Some(why) = dns1123_label(&c.name) {
+                return Err(cx.err(&format!("{p}.name"), format!("Invalid value: {:?}: {why}", c.name)));
+            }
+            if names.contains(&c.name.as_str()) {
+                return Err(cx.err(&format!("{p}.name"), format!("Duplicate value: {:?}", c.name)));
+            }
+            names.push(&c.name);
+            if c.image.trim().is_empty() {
+                return Err(cx.err(&format!("{p}.image"), "Required value"));
+            }
+            non_negative(cx, &format!("{p}.resources.requests"), &c.resources.requests)?;
+            non_negative(cx, &format!("{p}.resources.limits"), &c.resources.limits)?;
+            // Upstream ValidateResourceRequirements: a request may not exceed its limit.
+            for (res, req) in &c.resources.requests {
+                if let Some(lim) = c.resources.limits.get(res) {
+                    if req > lim {
+                        return Err(cx.err(
+                            &format!("{p}.resources.requests.{res}"),
+                            format!("Invalid value: {req:?}: must be less than or equal to {res} limit of {lim}", req = req.to_string()),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn non_negative(cx: &Ctx, at: &str, rl: &ResourceList) -> Result<(), LoadError> {
+    for (name, q) in rl {
+        if q.is_negative() {
+            return Err(cx.err(
+                &format!("{at}.{name}"),
+                format!("Invalid value: \"{q}\": must be greater than or equal to 0"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// RFC 1123 label: at most 63 characters of `[a-z0-9-]`, starting and ending alphanumeric.
+pub fn dns1123_label(s: &str) -> Option<String> {
+    let ok = !s.is_empty()
+        && s.len() <= 63
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-');
+    (!ok).then(|| "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (at most 63 characters)".to_string())
+}
+
+/// RFC 1123 subdomain: at most 253 characters, dot-separated RFC 1123 labels.
+pub fn dns1123_subdomain(s: &str) -> Option<String> {
+    let ok = !s.is_empty()
+        && s.len() <= 253
+        && s.split('.').all(|l| {
+            !l.is_empty()
+                && l.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+        });
+    (!ok).then(|| "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character".to_string())
+}
+
+/// RFC 1035 label (Service names): like an RFC 1123 label but starting with a letter.
+pub fn dns1035_label(s: &str) -> Option<String> {
+    match dns1123_label(s) {
+        None if s.as_bytes()[0].is_ascii_lowercase() => None,
+        _ => Some("a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character".to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn name_rules() {
+        assert!(dns1123_label("web-0").is_none());
+        assert!(dns1123_label("Web").is_some());
+        assert!(dns1123_label("-a").is_some());
+        assert!(dns1123_label(&"a".repeat(64)).is_some());
+        assert!(dns1123_subdomain("a.b-c.d").is_none());
+        assert!(dns1123_subdomain("a..b").is_some());
+        assert!(dns1035_label("0abc").is_some());
+        assert!(dns1035_label("abc0").is_none());
+    }
+}

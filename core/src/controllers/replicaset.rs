@@ -1,0 +1,168 @@
+//! ReplicaSet controller: keep `spec.replicas` live pods matching the selector.
+//!
+//! Upstream: pkg/controller/replicaset/replica_set.go. Pods are created from the template with
+//! `generateName: <rs>-` (a 5-character random suffix, `utilrand.String(5)`), a controller
+//! owner reference, and deleted by upstream's ranking when there are too many.
+
+use crate::api::meta::OwnerReference;
+use crate::api::pod::{Pod, PodPhase};
+use crate::api::{Kind, Object};
+use crate::sim::ctx::Ctx;
+use crate::store::{ObjectKey, ObjectStore};
+use std::collections::BTreeSet;
+
+#[derive(Default)]
+pub struct ReplicaSetController {
+    pub cursor: u64,
+}
+
+/// Is the pod counted as one of the set's replicas (upstream `FilterActivePods`)?
+pub fn is_active(p: &Pod) -> bool {
+    !p.is_terminal() && p.metadata.deletion_at.is_none()
+}
+
+pub fn owned_by(p: &Pod, uid: &str) -> bool {
+    p.metadata.controller_of().is_some_and(|r| r.uid == uid)
+}
+
+impl ReplicaSetController {
+    pub fn sync(&mut self, ctx: &mut Ctx) {
+        let mut dirty = BTreeSet::new();
+        for c in ctx.store.changes_since(self.cursor) {
+            match c.key.kind {
+                Kind::ReplicaSet => {
+                    dirty.insert(c.key.clone());
+                }
+                Kind::Pod => {
+                    // The owner may be gone already (deleted pods): resolve by name prefix is
+                    // wrong, so look the owner up from the stored pod when it still exists.
+                    if let Some(s) = ctx.store.get(&c.key) {
+                        if let Object::Pod(p) = &s.object {
+                            if let Some(o) = p.metadata.controller_of().filter(|o| o.kind == "ReplicaSet") {
+                                dirty.insert(ObjectKey::new(Kind::ReplicaSet, p.namespace(), &o.name));
+                            }
+                        }
+                    } else {
+                        // Deleted pod: resync every ReplicaSet of its namespace (cheap, exact).
+                        for (k, _) in ctx.store.list(Kind::ReplicaSet) {
+                            if k.namespace == c.key.namespace {
+                                dirty.insert(k.clone());
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.cursor = ctx.store.revision();
+        for key in dirty {
+            self.reconcile(ctx, &key);
+        }
+        self.cursor = ctx.store.revision();
+    }
+
+    fn reconcile(&mut self, ctx: &mut Ctx, key: &ObjectKey) {
+        let Some(Object::ReplicaSet(rs)) = ctx.store.get(key).map(|s| s.object.clone()) else {
+            return;
+        };
+        let uid = rs.metadata.uid.clone();
+        let mut pods: Vec<Pod> = ctx
+            .store
+            .objects(Kind::Pod)
+            .filter_map(|o| match o {
+                Object::Pod(p) if p.namespace() == key.namespace && owned_by(p, &uid) => Some(p.clone()),
+                _ => None,
+            })
+            .collect();
+        pods.retain(is_active);
+        let want = rs.spec.replicas.unwrap_or(1).max(0) as usize;
+        let rs_obj = format!("ReplicaSet/{}/{}", key.namespace, key.name);
+        if pods.len() < want {
+            for _ in pods.len()..want {
+                let mut pod = Pod {
+                    metadata: rs.spec.template.metadata.clone(),
+                    spec: rs.spec.template.spec.clone(),
+                    status: Default::default(),
+                };
+                pod.metadata.namespace = key.namespace.clone();
+                pod.metadata.owner_references = vec![OwnerReference {
+                    api_version: "apps/v1".into(),
+                    kind: "ReplicaSet".into(),
+                    name: rs.metadata.name.clone(),
+                    uid: uid.clone(),
+                    controller: Some(true),
+                    block_owner_deletion: Some(true),
+                }];
+                // names.SimpleNameGenerator: base + utilrand.String(5); retry on collision.
+                loop {
+                    let name = format!("{}-{}", rs.metadata.name, ctx.rng.k8s_suffix(5));
+                    if ctx.store.get(&ObjectKey::new(Kind::Pod, &key.namespace, &name)).is_none() {
+                        pod.metadata.name = name;
+                        break;
+                    }
+                }
+                let name = pod.metadata.name.clone();
+                crate::sim::objects::create(ctx, Object::Pod(pod));
+                ctx.event("SuccessfulCreate", rs_obj.clone(), None, format!("Created pod: {name}"));
+            }
+        } else if pods.len() > want {
+            // Upstream getPodsToDelete ranks with ActivePodsWithRanks: unassigned before
+            // assigned, Pending before Unknown before Running, not-ready before ready, more
+            // recently ready/created first. Name breaks the remaining ties deterministically.
+            pods.sort_by(|a, b| {
+                let rank = |p: &Pod| {
+                    (
+                        !p.spec.node_name.is_empty(),
+                        match p.status.phase {
+                            PodPhase::Pending => 0,
+                            PodPhase::Unknown => 1,
+                            _ => 2,
+                        },
+                        p.status.ready,
+                        std::cmp::Reverse(p.status.ready_at.unwrap_or(0)),
+                        std::cmp::Reverse(p.metadata.created_at),
+                    )
+                };
+                rank(a).cmp(&rank(b)).then_with(|| a.metadata.name.cmp(&b.metadata.name))
+            });
+            for p in pods.iter().take(pods.len() - want) {
+                crate::sim::objects::delete_pod(ctx, &p.key());
+                ctx.event("SuccessfulDelete", rs_obj.clone(), None, format!("Deleted pod: {}", p.metadata.name));
+            }
+        }
+        self.update_status(ctx, key, &uid);
+    }
+
+    fn update_status(&mut self, ctx: &mut Ctx, key: &ObjectKey, uid: &str) {
+        let (mut replicas, mut ready, mut available) = (0, 0, 0);
+        let min_ready = match ctx.store.get(key).map(|s| &s.object) {
+            Some(Object::ReplicaSet(rs)) => rs.spec.min_ready_seconds.max(0) as u64 * 1000,
+            _ => return,
+        };
+        for o in ctx.store.objects(Kind::Pod) {
+            if let Object::Pod(p) = o {
+                if p.namespace() == key.namespace && owned_by(p, uid) && is_active(p) {
+                    replicas += 1;
+                    if p.status.ready {
+                        ready += 1;
+                        // Available: ready for at least minReadySeconds (upstream
+                        // podutil.IsPodAvailable).
+                        if p.status.ready_at.is_some_and(|t| t + min_ready <= ctx.now.millis()) {
+                            available += 1;
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(Object::ReplicaSet(rs)) = ctx.store.get(key).map(|s| &s.object) {
+            let s = &rs.status;
+            if (s.replicas, s.ready_replicas, s.available_replicas) != (replicas, ready, available) {
+                let mut rs = rs.clone();
+                rs.status.replicas = replicas;
+                rs.status.ready_replicas = ready;
+                rs.status.available_replicas = available;
+                let _ = ctx.store.update(Object::ReplicaSet(rs), None);
+            }
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! The scenario file's own fields (`cellsim.dev/v1alpha1`, kind `Scenario`).
+//!
+//! These structs deny unknown fields: a misspelled key in a scenario (`replcas`, `timline`) is
+//! an error with its line and column, unlike Kubernetes objects, whose unused fields are
+//! accepted. Kubernetes objects inside a scenario (`objects`, `cluster.nodes`, `apply`) are kept
+//! as YAML nodes here and decoded by `crate::api::object::decode`.
+
+use crate::api::node::Taint;
+use crate::api::resources::ResourceList;
+use crate::api::selector::{LabelSelector, Labels};
+use crate::time::Duration;
+use crate::yaml;
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ScenarioDoc {
+    pub api_version: String,
+    pub kind: String,
+    pub metadata: ScenarioMeta,
+    pub spec: ScenarioSpec,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ScenarioMeta {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ScenarioSpec {
+    #[serde(default)]
+    pub seed: u64,
+    pub duration: Duration,
+    #[serde(default)]
+    pub cluster: ClusterSpec,
+    /// A KubeSchedulerConfiguration, decoded by the scheduler (kept raw here).
+    #[serde(default)]
+    pub scheduler: Option<serde::de::IgnoredAny>,
+    /// Decoded from the YAML node tree by the loader (inline objects or `{file: ...}`).
+    #[serde(default)]
+    pub objects: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    pub behavior: Vec<Behavior>,
+    /// Decoded from the YAML node tree by the loader (actions may carry objects).
+    #[serde(default)]
+    pub timeline: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    pub expect: Vec<ExpectEntry>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ClusterSpec {
+    #[serde(default)]
+    pub node_pools: Vec<NodePool>,
+    /// Verbatim v1 Node objects (decoded by the loader).
+    #[serde(default)]
+    pub nodes: Option<serde::de::IgnoredAny>,
+}
+
+/// A pool of identical nodes named `<name>-0`, `<name>-1`, ...
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NodePool {
+    pub name: String,
+    pub count: u32,
+    pub allocatable: ResourceList,
+    #[serde(default)]
+    pub labels: Labels,
+    /// Round-robin `topology.kubernetes.io/zone` values.
+    #[serde(default)]
+    pub zones: Vec<String>,
+    #[serde(default)]
+    pub taints: Vec<Taint>,
+}
+
+/// Simulation-only container behaviour, matched to pods by label selector (first match wins).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Behavior {
+    pub selector: LabelSelector,
+    /// Optional container name; absent: every container of the matching pods.
+    #[serde(default)]
+    pub container: Option<String>,
+    /// From container start until the application serves (readiness passes).
+    #[serde(default)]
+    pub startup_delay: Option<Duration>,
+    /// The process exits after running this long (absent: runs until killed).
+    #[serde(default)]
+    pub run_for: Option<Duration>,
+    /// Exit code when `runFor` elapses.
+    #[serde(default)]
+    pub exit_code: i32,
+    /// Constant actual usage (reported in the summary; drives OOM kills and the HPA later).
+    #[serde(default)]
+    pub usage: ResourceList,
+    /// Image pull time (default: 2s per image the node has not pulled yet).
+    #[serde(default)]
+    pub pull_time: Option<Duration>,
+}
+
+/// One assertion: exactly one of `at` (with a condition beside it), `always`, or `end`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ExpectEntry {
+    #[serde(default)]
+    pub at: Option<Duration>,
+    #[serde(default)]
+    pub always: Option<Condition>,
+    #[serde(default)]
+    pub end: Option<Condition>,
+    #[serde(default)]
+    pub pods: Option<PodsCondition>,
+    #[serde(default)]
+    pub pending: Option<PendingCondition>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Condition {
+    #[serde(default)]
+    pub pods: Option<PodsCondition>,
+    #[serde(default)]
+    pub pending: Option<PendingCondition>,
+}
+
+/// Count pods matching a label selector (kubectl `-l` syntax), optionally in one namespace,
+/// phase and readiness, and compare with `count` / `min` / `max`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PodsCondition {
+    #[serde(default)]
+    pub selector: String,
+    #[serde(default)]
+    pub namespace: Option<String>,
+    #[serde(default)]
+    pub phase: Option<String>,
+    #[serde(default)]
+    pub ready: Option<bool>,
+    #[serde(default)]
+    pub count: Option<u64>,
+    #[serde(default)]
+    pub min: Option<u64>,
+    #[serde(default)]
+    pub max: Option<u64>,
+}
+
+/// Pods the scheduler has not yet bound to a node.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PendingCondition {
+    pub max: u64,
+}
+
+/// The raw YAML node of a timeline entry, decoded by `timeline::decode`.
+pub type RawNode = yaml::Node;

@@ -1,0 +1,244 @@
+//! Timeline actions: at a simulated time, do one thing to the cluster.
+
+use crate::api::object::{decode, Decoded};
+use crate::api::{Kind, Object};
+use crate::time::Duration;
+use crate::yaml::{self, LoadError, Mark};
+use serde::Deserialize;
+
+/// A decoded timeline entry.
+#[derive(Debug, Clone)]
+pub struct TimelineEntry {
+    pub at: Duration,
+    pub action: Action,
+    pub mark: Mark,
+}
+
+#[derive(Debug, Clone)]
+pub enum Action {
+    /// Create or replace objects (as `kubectl apply`).
+    Apply(Vec<Object>),
+    /// Delete an object (as `kubectl delete`).
+    Delete(ObjectRef),
+    /// Set `spec.replicas` of a Deployment, ReplicaSet or StatefulSet (as `kubectl scale`).
+    Scale { target: ObjectRef, replicas: i32 },
+    /// Mark a node unschedulable (as `kubectl cordon`).
+    Cordon(String),
+    Uncordon(String),
+    /// The node stops: its kubelet stops heartbeating and its containers stop.
+    FailNode(String),
+    RecoverNode(String),
+    /// Add `count` nodes to a pool, continuing its numbering.
+    AddNodes { pool: String, count: u32 },
+}
+
+impl Action {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::Apply(_) => "apply",
+            Action::Delete(_) => "delete",
+            Action::Scale { .. } => "scale",
+            Action::Cordon(_) => "cordon",
+            Action::Uncordon(_) => "uncordon",
+            Action::FailNode(_) => "failNode",
+            Action::RecoverNode(_) => "recoverNode",
+            Action::AddNodes { .. } => "addNodes",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectRef {
+    pub kind: Kind,
+    pub namespace: String,
+    pub name: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RefSpec {
+    kind: String,
+    name: String,
+    #[serde(default)]
+    namespace: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ScaleSpec {
+    kind: String,
+    name: String,
+    #[serde(default)]
+    namespace: Option<String>,
+    replicas: i32,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct NodeSpecRef {
+    node: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct AddNodesSpec {
+    pool: String,
+    count: u32,
+}
+
+pub const ACTIONS: &[&str] = &[
+    "apply",
+    "delete",
+    "scale",
+    "cordon",
+    "uncordon",
+    "failNode",
+    "recoverNode",
+    "addNodes",
+];
+
+/// A source of files for `{file: ...}` references.
+pub type ReadFile<'a> = dyn FnMut(&Mark, &str) -> Result<(String, String), LoadError> + 'a;
+
+/// Decode one timeline entry. `read` resolves a `file:` reference to (resolved path, text).
+pub fn decode_entry(
+    file: &str,
+    node: &yaml::Node,
+    read: &mut ReadFile,
+    ignored: &mut Vec<(String, Mark)>,
+) -> Result<TimelineEntry, LoadError> {
+    let yaml::Value::Map(entries) = &node.value else {
+        return Err(LoadError::new(
+            file,
+            node.mark,
+            format!("expected a timeline entry like `{{at: 5m, scale: {{...}}}}`; actions: {}", ACTIONS.join(", ")),
+        ));
+    };
+    let mut at = None;
+    let mut action: Option<(&yaml::Node, &yaml::Node)> = None;
+    for (k, v) in entries {
+        let key = k.as_str().unwrap_or("");
+        if key == "at" {
+            at = Some(yaml::from_node::<Duration>(file, v, ignored)?);
+        } else if ACTIONS.contains(&key) {
+            if action.is_some() {
+                return Err(LoadError::new(
+                    file,
+                    k.mark,
+                    "a timeline entry holds exactly one action; split it into two entries",
+                ));
+            }
+            action = Some((k, v));
+        } else {
+            return Err(LoadError::new(
+                file,
+                k.mark,
+                format!("unknown timeline field `{key}`, expected `at` or one action of: {}", ACTIONS.join(", ")),
+            ));
+        }
+    }
+    let at = at.ok_or_else(|| LoadError::new(file, node.mark, "timeline entry is missing `at` (e.g. `at: 5m`)"))?;
+    let (k, v) = action.ok_or_else(|| {
+        LoadError::new(file, node.mark, format!("timeline entry has no action; expected one of: {}", ACTIONS.join(", ")))
+    })?;
+    let kind_of = |s: &str, mark: Mark| {
+        Kind::from_cli_name(s).ok_or_else(|| LoadError::new(file, mark, format!("unknown kind {s:?}")))
+    };
+    let action = match k.as_str().unwrap_or("") {
+        "apply" => Action::Apply(decode_objects(file, v, read, ignored)?),
+        "delete" => {
+            let r: RefSpec = yaml::from_node(file, v, ignored)?;
+            Action::Delete(ObjectRef {
+                kind: kind_of(&r.kind, v.get("kind").map_or(v.mark, |n| n.mark))?,
+                namespace: r.namespace.unwrap_or_else(|| "default".into()),
+                name: r.name,
+            })
+        }
+        "scale" => {
+            let s: ScaleSpec = yaml::from_node(file, v, ignored)?;
+            let kmark = v.get("kind").map_or(v.mark, |n| n.mark);
+            let kind = kind_of(&s.kind, kmark)?;
+            if !matches!(kind, Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet) {
+                return Err(LoadError::new(file, kmark, format!("cannot scale a {}: expected Deployment, ReplicaSet or StatefulSet", kind.name())));
+            }
+            if s.replicas < 0 {
+                let m = v.get("replicas").map_or(v.mark, |n| n.mark);
+                return Err(LoadError::new(file, m, format!("replicas must be >= 0, got {}", s.replicas)));
+            }
+            Action::Scale {
+                target: ObjectRef { kind, namespace: s.namespace.unwrap_or_else(|| "default".into()), name: s.name },
+                replicas: s.replicas,
+            }
+        }
+        name @ ("cordon" | "uncordon" | "failNode" | "recoverNode") => {
+            let n: NodeSpecRef = yaml::from_node(file, v, ignored)?;
+            match name {
+                "cordon" => Action::Cordon(n.node),
+                "uncordon" => Action::Uncordon(n.node),
+                "failNode" => Action::FailNode(n.node),
+                _ => Action::RecoverNode(n.node),
+            }
+        }
+        "addNodes" => {
+            let a: AddNodesSpec = yaml::from_node(file, v, ignored)?;
+            Action::AddNodes { pool: a.pool, count: a.count }
+        }
+        _ => unreachable!("ACTIONS lists every handled action"),
+    };
+    Ok(TimelineEntry { at, action, mark: node.mark })
+}
+
+/// Decode a list of objects: each item is an inline Kubernetes object or `{file: path}`; a
+/// single mapping is accepted as a one-item list.
+pub fn decode_objects(
+    file: &str,
+    node: &yaml::Node,
+    read: &mut ReadFile,
+    ignored: &mut Vec<(String, Mark)>,
+) -> Result<Vec<Object>, LoadError> {
+    let items: Vec<&yaml::Node> = match &node.value {
+        yaml::Value::Seq(items) => items.iter().collect(),
+        yaml::Value::Map(_) => vec![node],
+        yaml::Value::Null => vec![],
+        _ => {
+            return Err(LoadError::new(file, node.mark, "expected a list of Kubernetes objects or `{file: path}` entries"))
+        }
+    };
+    let mut out = Vec::new();
+    for item in items {
+        let is_file_ref = matches!(&item.value, yaml::Value::Map(m) if m.len() == 1 && m[0].0.as_str() == Some("file"));
+        if is_file_ref {
+            let fnode = item.get("file").expect("checked above");
+            let path = fnode
+                .as_str()
+                .ok_or_else(|| LoadError::new(file, fnode.mark, "`file` must be a path string"))?;
+            let (resolved, text) = read(&fnode.mark, path)?;
+            for doc in yaml::parse_documents(&resolved, &text)? {
+                push_decoded(&resolved, &doc, &mut out, ignored)?;
+            }
+        } else {
+            push_decoded(file, item, &mut out, ignored)?;
+        }
+    }
+    Ok(out)
+}
+
+fn push_decoded(
+    file: &str,
+    doc: &yaml::Node,
+    out: &mut Vec<Object>,
+    ignored: &mut Vec<(String, Mark)>,
+) -> Result<(), LoadError> {
+    let mut local = Vec::new();
+    for d in decode(file, doc, &mut local)? {
+        match d {
+            Decoded::Object(_, o) => {
+                let prefix = o.display_key();
+                out.push(o);
+                ignored.extend(local.drain(..).map(|(p, m)| (format!("{file}: {prefix}: {p}"), m)));
+            }
+            Decoded::Ignored { kind, name } => ignored.push((format!("{file}: {kind}/{name}: kind not modelled"), doc.mark)),
+        }
+    }
+    Ok(())
+}

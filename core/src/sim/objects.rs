@@ -1,0 +1,50 @@
+//! Object writes that every component makes the same way: create with a uid and creation
+//! time, and graceful pod deletion.
+
+use super::ctx::Ctx;
+use crate::api::{Kind, Object};
+use crate::store::{ObjectKey, ObjectStore};
+
+/// Create an object, assigning its uid (deterministic: `<kind>-<revision>`) and creation time.
+/// Returns the object as stored. An existing object with that key is replaced.
+pub fn create(ctx: &mut Ctx, mut obj: Object) -> Object {
+    let next_rev = ctx.store.revision() + 1;
+    let m = obj.meta_mut();
+    if m.uid.is_empty() {
+        m.uid = format!("{:08x}-{next_rev:012x}", fnv_kind(&obj));
+    }
+    let now = ctx.now.millis();
+    obj.meta_mut().created_at = now;
+    let key = ObjectKey::of(&obj);
+    if ctx.store.get(&key).is_some() {
+        let _ = ctx.store.update(obj.clone(), None);
+    } else {
+        let _ = ctx.store.create(obj.clone());
+    }
+    obj
+}
+
+fn fnv_kind(o: &Object) -> u32 {
+    crate::controllers::naming::fnv32a(o.kind().name().as_bytes())
+}
+
+/// Start a graceful deletion of a pod (as the API server does for `DELETE pod`): a pod that
+/// never reached a node goes at once; a bound one gets `deletionTimestamp` and its kubelet
+/// stops the containers, then removes it.
+pub fn delete_pod(ctx: &mut Ctx, pod_key: &str) {
+    let (ns, name) = pod_key.split_once('/').unwrap_or(("default", pod_key));
+    let key = ObjectKey::new(Kind::Pod, ns, name);
+    let Some(Object::Pod(p)) = ctx.store.get(&key).map(|s| s.object.clone()) else {
+        return;
+    };
+    if p.spec.node_name.is_empty() || p.is_terminal() {
+        let _ = ctx.store.delete(&key);
+        return;
+    }
+    if p.metadata.deletion_at.is_some() {
+        return;
+    }
+    let mut p = p;
+    p.metadata.deletion_at = Some(ctx.now.millis());
+    let _ = ctx.store.update(Object::Pod(p), None);
+}

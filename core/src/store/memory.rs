@@ -1,0 +1,164 @@
+//! The embedded, in-memory store.
+
+use super::{Change, ChangeType, ObjectKey, ObjectStore, Stored, StoreError};
+use crate::api::{Kind, Object};
+use std::collections::BTreeMap;
+
+/// An ordered in-memory store with a full change log.
+///
+/// The change log is compacted by `compact(up_to)` once every consumer has read past a
+/// revision, so long runs do not grow without bound.
+#[derive(Default)]
+pub struct MemoryStore {
+    objects: BTreeMap<ObjectKey, Stored>,
+    revision: u64,
+    log: Vec<Change>,
+    /// Revision of the first entry in `log` minus one (everything up to it was compacted).
+    compacted: u64,
+    /// Objects per kind, so `count` need not scan.
+    counts: BTreeMap<Kind, u64>,
+}
+
+impl MemoryStore {
+    pub fn new() -> MemoryStore {
+        MemoryStore::default()
+    }
+
+    fn record(&mut self, key: ObjectKey, change: ChangeType) -> u64 {
+        self.revision += 1;
+        self.log.push(Change {
+            revision: self.revision,
+            key,
+            change,
+        });
+        self.revision
+    }
+
+    /// Drop change-log entries at or below `up_to` (every consumer has seen them).
+    pub fn compact(&mut self, up_to: u64) {
+        if up_to <= self.compacted {
+            return;
+        }
+        let cut = self.log.partition_point(|c| c.revision <= up_to);
+        self.log.drain(..cut);
+        self.compacted = up_to;
+    }
+
+    pub fn count(&self, kind: Kind) -> u64 {
+        self.counts.get(&kind).copied().unwrap_or(0)
+    }
+
+    /// Typed iteration helper: all objects of one kind.
+    pub fn objects(&self, kind: Kind) -> impl Iterator<Item = &Object> + '_ {
+        self.range(kind).map(|(_, s)| &s.object)
+    }
+
+    fn range(&self, kind: Kind) -> impl Iterator<Item = (&ObjectKey, &Stored)> + '_ {
+        let start = ObjectKey {
+            kind,
+            namespace: String::new(),
+            name: String::new(),
+        };
+        self.objects
+            .range(start..)
+            .take_while(move |(k, _)| k.kind == kind)
+    }
+}
+
+impl ObjectStore for MemoryStore {
+    fn get(&self, key: &ObjectKey) -> Option<&Stored> {
+        self.objects.get(key)
+    }
+
+    fn list(&self, kind: Kind) -> Box<dyn Iterator<Item = (&ObjectKey, &Stored)> + '_> {
+        Box::new(self.range(kind))
+    }
+
+    fn create(&mut self, obj: Object) -> Result<u64, StoreError> {
+        let key = ObjectKey::of(&obj);
+        if self.objects.contains_key(&key) {
+            return Err(StoreError::AlreadyExists(key));
+        }
+        let rev = self.record(key.clone(), ChangeType::Added);
+        *self.counts.entry(key.kind).or_insert(0) += 1;
+        self.objects.insert(key, Stored { revision: rev, object: obj });
+        Ok(rev)
+    }
+
+    fn update(&mut self, obj: Object, expected: Option<u64>) -> Result<u64, StoreError> {
+        let key = ObjectKey::of(&obj);
+        let found = match self.objects.get(&key) {
+            None => return Err(StoreError::NotFound(key)),
+            Some(s) => s.revision,
+        };
+        if let Some(expected) = expected {
+            if expected != found {
+                return Err(StoreError::Conflict { key, expected, found });
+            }
+        }
+        let rev = self.record(key.clone(), ChangeType::Modified);
+        self.objects.insert(key, Stored { revision: rev, object: obj });
+        Ok(rev)
+    }
+
+    fn delete(&mut self, key: &ObjectKey) -> Result<Object, StoreError> {
+        let Some(stored) = self.objects.remove(key) else {
+            return Err(StoreError::NotFound(key.clone()));
+        };
+        if let Some(c) = self.counts.get_mut(&key.kind) {
+            *c -= 1;
+        }
+        self.record(key.clone(), ChangeType::Deleted);
+        Ok(stored.object)
+    }
+
+    fn revision(&self) -> u64 {
+        self.revision
+    }
+
+    fn changes_since(&self, after: u64) -> &[Change] {
+        let start = self.log.partition_point(|c| c.revision <= after);
+        &self.log[start..]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::policy::Namespace;
+
+    fn ns(name: &str) -> Object {
+        let mut n = Namespace::default();
+        n.metadata.name = name.into();
+        Object::Namespace(n)
+    }
+
+    #[test]
+    fn crud_and_change_feed() {
+        let mut s = MemoryStore::new();
+        assert_eq!(s.create(ns("b")).unwrap(), 1);
+        assert_eq!(s.create(ns("a")).unwrap(), 2);
+        assert!(matches!(s.create(ns("a")), Err(StoreError::AlreadyExists(_))));
+        let names: Vec<_> = s.list(Kind::Namespace).map(|(k, _)| k.name.clone()).collect();
+        assert_eq!(names, ["a", "b"], "list is in key order, not insertion order");
+        assert!(matches!(
+            s.update(ns("a"), Some(1)),
+            Err(StoreError::Conflict { expected: 1, found: 2, .. })
+        ));
+        assert_eq!(s.update(ns("a"), Some(2)).unwrap(), 3);
+        let key = ObjectKey::new(Kind::Namespace, "", "b");
+        s.delete(&key).unwrap();
+        assert!(s.get(&key).is_none());
+        assert_eq!(s.count(Kind::Namespace), 1);
+        let feed: Vec<_> = s.changes_since(1).iter().map(|c| (c.revision, c.change)).collect();
+        assert_eq!(
+            feed,
+            [(2, ChangeType::Added), (3, ChangeType::Modified), (4, ChangeType::Deleted)]
+        );
+        s.compact(3);
+        assert_eq!(s.changes_since(0).len(), 1);
+        assert_eq!(s.changes_since(3)[0].revision, 4);
+        assert!(s.changes_since(4).is_empty());
+        assert!(matches!(s.delete(&key), Err(StoreError::NotFound(_))));
+    }
+}
