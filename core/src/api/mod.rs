@@ -1,1 +1,3 @@
 //! Kubernetes object model: the fields cellsim uses of each kind.
+
+pub mod selector;
