@@ -10,7 +10,9 @@ pub mod node;
 pub mod object;
 pub mod pod;
 pub mod policy;
+pub mod quantity;
 pub mod resources;
+pub mod selector;
 pub mod service;
 pub mod validate;
 
