@@ -18,3 +18,4 @@ pub mod validate;
 
 pub use kind::Kind;
 pub use object::Object;
+pub use quantity::{Quantity, QuantityError};
