@@ -1,1 +1,49 @@
-fn main() {}
+//! `cellsim`: the one binary. Exit codes: 0 success, 1 an expectation failed, 2 bad input.
+
+mod fs_sources;
+mod run;
+mod validate;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "cellsim",
+    version,
+    about = "A deterministic Kubernetes/Borg cluster simulator"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Simulate a scenario and print a summary (or the JSON report).
+    Run(run::RunArgs),
+    /// Parse and check scenarios or Kubernetes manifests.
+    Validate(validate::ValidateArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result = match cli.command {
+        Command::Run(a) => run::run(a),
+        Command::Validate(a) => validate::validate(a),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

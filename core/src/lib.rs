@@ -4,8 +4,26 @@
 //! `ARCHITECTURE.md` for the code map and the invariants every module keeps.
 
 pub mod api;
-pub mod rng;
-pub mod time;
+pub mod controllers;
 pub mod engine;
+pub mod kubelet;
+pub mod report;
+pub mod rng;
 pub mod scenario;
+pub mod sched;
+pub mod sim;
 pub mod store;
+pub mod time;
+
+/// Load a scenario and run it to the end (or to `opts.until`).
+pub fn run_scenario(
+    path: &str,
+    sources: &dyn scenario::Sources,
+    opts: &sim::RunOptions,
+) -> Result<sim::Sim, yaml::LoadError> {
+    let scenario = scenario::load(path, sources)?;
+    let mut sim = sim::Sim::new(scenario, opts);
+    sim.run();
+    Ok(sim)
+}
+pub mod yaml;

@@ -106,14 +106,20 @@ impl Duration {
                 "m" => 60_000_000_000,
                 "h" => 3_600_000_000_000,
                 "" => return Err(err("missing unit (expected ms, s, m or h)")),
-                _ => return Err(err(&format!("unknown unit {unit:?} (expected ms, s, m or h)"))),
+                _ => {
+                    return Err(err(&format!(
+                        "unknown unit {unit:?} (expected ms, s, m or h)"
+                    )))
+                }
             };
             let int_val: u128 = if int_part.is_empty() {
                 0
             } else {
                 int_part.parse().map_err(|_| err("number too large"))?
             };
-            let mut part = int_val.checked_mul(unit_ns).ok_or_else(|| err("overflow"))?;
+            let mut part = int_val
+                .checked_mul(unit_ns)
+                .ok_or_else(|| err("overflow"))?;
             if !frac_part.is_empty() {
                 let digits = frac_part.len().min(30) as u32;
                 let frac: u128 = frac_part[..digits as usize]

@@ -96,9 +96,7 @@ impl Kind {
         let lower = name.to_ascii_lowercase();
         Kind::ALL.into_iter().find(|k| {
             let n = k.name().to_ascii_lowercase();
-            lower == n
-                || lower == format!("{n}s")
-                || k.short_names().contains(&lower.as_str())
+            lower == n || lower == format!("{n}s") || k.short_names().contains(&lower.as_str())
         })
     }
 

@@ -102,7 +102,11 @@ mod tests {
             (IntOrString::Str("90".into()), 100, true, Err(())),
         ];
         for (v, total, up, want) in cases {
-            assert_eq!(v.scaled_value(total, up).map_err(|_| ()), want, "{v:?} {total} {up}");
+            assert_eq!(
+                v.scaled_value(total, up).map_err(|_| ()),
+                want,
+                "{v:?} {total} {up}"
+            );
         }
     }
 }

@@ -123,13 +123,21 @@ pub fn decode(
         ));
     };
     let kind_node = doc.get("kind").ok_or_else(|| {
-        LoadError::new(file, doc.mark, "missing required field `kind` in a Kubernetes object")
+        LoadError::new(
+            file,
+            doc.mark,
+            "missing required field `kind` in a Kubernetes object",
+        )
     })?;
     let kind = kind_node
         .as_str()
         .ok_or_else(|| LoadError::new(file, kind_node.mark, "`kind` must be a string"))?;
     let api_node = doc.get("apiVersion").ok_or_else(|| {
-        LoadError::new(file, doc.mark, format!("missing required field `apiVersion` in {kind}"))
+        LoadError::new(
+            file,
+            doc.mark,
+            format!("missing required field `apiVersion` in {kind}"),
+        )
     })?;
     let api_version = api_node
         .as_str()
@@ -139,7 +147,11 @@ pub fn decode(
         let mut out = Vec::new();
         if let Some(items) = doc.get("items") {
             let yaml::Value::Seq(items) = &items.value else {
-                return Err(LoadError::new(file, items.mark, "`items` of a List must be a sequence"));
+                return Err(LoadError::new(
+                    file,
+                    items.mark,
+                    "`items` of a List must be a sequence",
+                ));
             };
             for item in items {
                 out.extend(decode(file, item, ignored_fields)?);

@@ -322,7 +322,9 @@ pub struct TopologySpreadConstraint {
 }
 
 /// Pod phase (`v1.PodPhase`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub enum PodPhase {
     #[default]
     Pending,

@@ -48,7 +48,9 @@ impl Ctx<'_> {
 /// model).
 pub fn validate(file: &str, doc: &yaml::Node, obj: &Object) -> Result<(), LoadError> {
     let kind = obj.kind();
-    let group = kind.api_version().split('/').next().filter(|g| g.contains('.') || *g == "apps" || *g == "batch" || *g == "policy" || *g == "autoscaling");
+    let group = kind.api_version().split('/').next().filter(|g| {
+        g.contains('.') || *g == "apps" || *g == "batch" || *g == "policy" || *g == "autoscaling"
+    });
     let meta = obj.meta();
     let what = match group {
         Some(g) if kind.api_version() != "v1" => format!("{}.{g} {:?}", kind.name(), meta.name),
@@ -56,7 +58,10 @@ pub fn validate(file: &str, doc: &yaml::Node, obj: &Object) -> Result<(), LoadEr
     };
     let cx = Ctx { file, doc, what };
     if meta.name.is_empty() && (meta.generate_name.is_empty() || kind != Kind::Pod) {
-        return Err(cx.err("metadata.name", "Required value: name or generateName is required"));
+        return Err(cx.err(
+            "metadata.name",
+            "Required value: name or generateName is required",
+        ));
     }
     if !meta.name.is_empty() {
         let bad = match kind {
@@ -65,7 +70,10 @@ pub fn validate(file: &str, doc: &yaml::Node, obj: &Object) -> Result<(), LoadEr
             _ => dns1123_subdomain(&meta.name),
         };
         if let Some(why) = bad {
-            return Err(cx.err("metadata.name", format!("Invalid value: {:?}: {why}", meta.name)));
+            return Err(cx.err(
+                "metadata.name",
+                format!("Invalid value: {:?}: {why}", meta.name),
+            ));
         }
     }
     if !meta.namespace.is_empty() && kind.namespaced() {
@@ -82,7 +90,10 @@ pub fn validate(file: &str, doc: &yaml::Node, obj: &Object) -> Result<(), LoadEr
             replicas(&cx, d.spec.replicas)?;
             workload(&cx, d.spec.selector.as_ref(), &d.spec.template)?;
             if let Some(ru) = d.spec.strategy.rolling_update.as_ref() {
-                for (f, v) in [("maxSurge", &ru.max_surge), ("maxUnavailable", &ru.max_unavailable)] {
+                for (f, v) in [
+                    ("maxSurge", &ru.max_surge),
+                    ("maxUnavailable", &ru.max_unavailable),
+                ] {
                     if let Some(v) = v {
                         if let Err(e) = v.scaled_value(100, true) {
                             return Err(cx.err(&format!("spec.strategy.rollingUpdate.{f}"), e));
@@ -114,10 +125,18 @@ pub fn validate(file: &str, doc: &yaml::Node, obj: &Object) -> Result<(), LoadEr
                 ("backoffLimit", j.spec.backoff_limit),
             ] {
                 if v.is_some_and(|v| v < 0) {
-                    return Err(cx.err(&format!("spec.{f}"), "Invalid value: must be greater than or equal to 0"));
+                    return Err(cx.err(
+                        &format!("spec.{f}"),
+                        "Invalid value: must be greater than or equal to 0",
+                    ));
                 }
             }
-            pod_spec(&cx, "spec.template.spec", &j.spec.template.spec, &["OnFailure", "Never"])
+            pod_spec(
+                &cx,
+                "spec.template.spec",
+                &j.spec.template.spec,
+                &["OnFailure", "Never"],
+            )
         }
         Object::CronJob(c) => {
             if c.spec.schedule.trim().is_empty() {
@@ -148,7 +167,10 @@ pub fn validate(file: &str, doc: &yaml::Node, obj: &Object) -> Result<(), LoadEr
                 if !(1..=65535).contains(&p.port) {
                     return Err(cx.err(
                         &format!("spec.ports.{i}.port"),
-                        format!("Invalid value: {}: must be between 1 and 65535, inclusive", p.port),
+                        format!(
+                            "Invalid value: {}: must be between 1 and 65535, inclusive",
+                            p.port
+                        ),
                     ));
                 }
             }
@@ -158,22 +180,37 @@ pub fn validate(file: &str, doc: &yaml::Node, obj: &Object) -> Result<(), LoadEr
             // scheduling/v1: HighestUserDefinablePriority = 1e9; larger values are reserved
             // for system classes (names prefixed "system-").
             if pc.value > 1_000_000_000 && !pc.metadata.name.starts_with("system-") {
-                return Err(cx.err("value", "Forbidden: maximum allowed value of a user defined priority is 1000000000"));
+                return Err(cx.err(
+                    "value",
+                    "Forbidden: maximum allowed value of a user defined priority is 1000000000",
+                ));
             }
             Ok(())
         }
         Object::HorizontalPodAutoscaler(h) => {
             if h.spec.max_replicas < 1 {
-                return Err(cx.err("spec.maxReplicas", "Invalid value: must be greater than or equal to 1"));
+                return Err(cx.err(
+                    "spec.maxReplicas",
+                    "Invalid value: must be greater than or equal to 1",
+                ));
             }
-            if h.spec.min_replicas.is_some_and(|m| m < 1 || m > h.spec.max_replicas) {
-                return Err(cx.err("spec.minReplicas", "Invalid value: must be between 1 and maxReplicas"));
+            if h.spec
+                .min_replicas
+                .is_some_and(|m| m < 1 || m > h.spec.max_replicas)
+            {
+                return Err(cx.err(
+                    "spec.minReplicas",
+                    "Invalid value: must be between 1 and maxReplicas",
+                ));
             }
             Ok(())
         }
         Object::PodDisruptionBudget(p) => {
             if p.spec.min_available.is_some() && p.spec.max_unavailable.is_some() {
-                return Err(cx.err("spec", "Invalid value: minAvailable and maxUnavailable cannot be both set"));
+                return Err(cx.err(
+                    "spec",
+                    "Invalid value: minAvailable and maxUnavailable cannot be both set",
+                ));
             }
             Ok(())
         }
@@ -204,7 +241,10 @@ fn workload(
         return Err(cx.err("spec.selector", format!("Invalid value: {e}")));
     }
     if sel.is_empty() {
-        return Err(cx.err("spec.selector", "Invalid value: empty selector is invalid for deployment"));
+        return Err(cx.err(
+            "spec.selector",
+            "Invalid value: empty selector is invalid for deployment",
+        ));
     }
     if !sel.matches(&template.metadata.labels) {
         return Err(cx.err(
@@ -222,34 +262,55 @@ fn pod_spec(cx: &Ctx, at: &str, spec: &PodSpec, policies: &[&str]) -> Result<(),
     if spec.containers.is_empty() {
         return Err(cx.err(&format!("{at}.containers"), "Required value"));
     }
-    let policy = if spec.restart_policy.is_empty() { "Always" } else { &spec.restart_policy };
+    let policy = if spec.restart_policy.is_empty() {
+        "Always"
+    } else {
+        &spec.restart_policy
+    };
     if !policies.contains(&policy) {
         return Err(cx.err(
             &format!("{at}.restartPolicy"),
             format!(
                 "Unsupported value: {policy:?}: supported values: {}",
-                policies.iter().map(|p| format!("{p:?}")).collect::<Vec<_>>().join(", ")
+                policies
+                    .iter()
+                    .map(|p| format!("{p:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         ));
     }
     let mut names: Vec<&str> = Vec::new();
-    for (field, list) in [("initContainers", &spec.init_containers), ("containers", &spec.containers)] {
+    for (field, list) in [
+        ("initContainers", &spec.init_containers),
+        ("containers", &spec.containers),
+    ] {
         for (i, c) in list.iter().enumerate() {
             let p = format!("{at}.{field}.{i}");
             if c.name.is_empty() {
                 return Err(cx.err(&format!("{p}.name"), "Required value"));
             }
             if let Some(why) = dns1123_label(&c.name) {
-                return Err(cx.err(&format!("{p}.name"), format!("Invalid value: {:?}: {why}", c.name)));
+                return Err(cx.err(
+                    &format!("{p}.name"),
+                    format!("Invalid value: {:?}: {why}", c.name),
+                ));
             }
             if names.contains(&c.name.as_str()) {
-                return Err(cx.err(&format!("{p}.name"), format!("Duplicate value: {:?}", c.name)));
+                return Err(cx.err(
+                    &format!("{p}.name"),
+                    format!("Duplicate value: {:?}", c.name),
+                ));
             }
             names.push(&c.name);
             if c.image.trim().is_empty() {
                 return Err(cx.err(&format!("{p}.image"), "Required value"));
             }
-            non_negative(cx, &format!("{p}.resources.requests"), &c.resources.requests)?;
+            non_negative(
+                cx,
+                &format!("{p}.resources.requests"),
+                &c.resources.requests,
+            )?;
             non_negative(cx, &format!("{p}.resources.limits"), &c.resources.limits)?;
             // Upstream ValidateResourceRequirements: a request may not exceed its limit.
             for (res, req) in &c.resources.requests {
@@ -283,7 +344,8 @@ fn non_negative(cx: &Ctx, at: &str, rl: &ResourceList) -> Result<(), LoadError> 
 pub fn dns1123_label(s: &str) -> Option<String> {
     let ok = !s.is_empty()
         && s.len() <= 63
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-')
         && !s.ends_with('-');
     (!ok).then(|| "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (at most 63 characters)".to_string())
@@ -295,7 +357,8 @@ pub fn dns1123_subdomain(s: &str) -> Option<String> {
         && s.len() <= 253
         && s.split('.').all(|l| {
             !l.is_empty()
-                && l.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && l.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
                 && !l.starts_with('-')
                 && !l.ends_with('-')
         });

@@ -23,8 +23,20 @@ pub struct DeploymentController {
 pub fn resolve_fenceposts(d: &Deployment, replicas: i64) -> (i64, i64) {
     let ru = d.spec.strategy.rolling_update.clone().unwrap_or_default();
     let quarter = IntOrString::Str("25%".into());
-    let surge = ru.max_surge.as_ref().unwrap_or(&quarter).scaled_value(replicas, true).unwrap_or(0).max(0);
-    let mut unavailable = ru.max_unavailable.as_ref().unwrap_or(&quarter).scaled_value(replicas, false).unwrap_or(0).max(0);
+    let surge = ru
+        .max_surge
+        .as_ref()
+        .unwrap_or(&quarter)
+        .scaled_value(replicas, true)
+        .unwrap_or(0)
+        .max(0);
+    let mut unavailable = ru
+        .max_unavailable
+        .as_ref()
+        .unwrap_or(&quarter)
+        .scaled_value(replicas, false)
+        .unwrap_or(0)
+        .max(0);
     if surge == 0 && unavailable == 0 {
         unavailable = 1;
     }
@@ -41,8 +53,16 @@ impl DeploymentController {
                 }
                 Kind::ReplicaSet => {
                     if let Some(Object::ReplicaSet(rs)) = ctx.store.get(&c.key).map(|s| &s.object) {
-                        if let Some(o) = rs.metadata.controller_of().filter(|o| o.kind == "Deployment") {
-                            dirty.insert(ObjectKey::new(Kind::Deployment, &c.key.namespace, &o.name));
+                        if let Some(o) = rs
+                            .metadata
+                            .controller_of()
+                            .filter(|o| o.kind == "Deployment")
+                        {
+                            dirty.insert(ObjectKey::new(
+                                Kind::Deployment,
+                                &c.key.namespace,
+                                &o.name,
+                            ));
                         }
                     }
                 }
@@ -62,7 +82,8 @@ impl DeploymentController {
             .objects(Kind::ReplicaSet)
             .filter_map(|o| match o {
                 Object::ReplicaSet(rs)
-                    if rs.metadata.namespace == ns && rs.metadata.controller_of().is_some_and(|r| r.uid == uid) =>
+                    if rs.metadata.namespace == ns
+                        && rs.metadata.controller_of().is_some_and(|r| r.uid == uid) =>
                 {
                     Some(rs.clone())
                 }
@@ -70,7 +91,10 @@ impl DeploymentController {
             })
             .collect();
         // Oldest first, as upstream's ReplicaSetsByCreationTimestamp (name breaks ties).
-        v.sort_by(|a, b| (a.metadata.created_at, &a.metadata.name).cmp(&(b.metadata.created_at, &b.metadata.name)));
+        v.sort_by(|a, b| {
+            (a.metadata.created_at, &a.metadata.name)
+                .cmp(&(b.metadata.created_at, &b.metadata.name))
+        });
         v
     }
 
@@ -84,20 +108,21 @@ impl DeploymentController {
         let replicas = d.spec.replicas.unwrap_or(1).max(0) as i64;
         let hash = pod_template_hash(&d.spec.template, 0);
         let sets = Self::owned_sets(ctx, &key.namespace, &d.metadata.uid);
-        let (new, old): (Vec<_>, Vec<_>) = sets.into_iter().partition(|rs| {
-            rs.metadata.labels.get("pod-template-hash") == Some(&hash)
-        });
+        let (new, old): (Vec<_>, Vec<_>) = sets
+            .into_iter()
+            .partition(|rs| rs.metadata.labels.get("pod-template-hash") == Some(&hash));
         let recreate = d.spec.strategy.kind == "Recreate";
         let new_rs = match new.into_iter().next() {
             Some(rs) => rs,
             None => {
                 // Recreate starts the new set only when the old pods are gone; RollingUpdate
                 // starts it at 0 and lets the surge logic scale it when old sets exist.
-                let initial = if old.iter().all(|rs| rs.spec.replicas.unwrap_or(0) == 0) && !recreate {
-                    replicas
-                } else {
-                    0
-                };
+                let initial =
+                    if old.iter().all(|rs| rs.spec.replicas.unwrap_or(0) == 0) && !recreate {
+                        replicas
+                    } else {
+                        0
+                    };
                 self.create_set(ctx, &d, &hash, initial)
             }
         };
@@ -110,7 +135,10 @@ impl DeploymentController {
             if !old_pods_left {
                 self.scale(ctx, &dname, &new_rs, replicas);
             }
-        } else if old.iter().all(|rs| rs.spec.replicas.unwrap_or(0) == 0 && rs.status.replicas == 0) {
+        } else if old
+            .iter()
+            .all(|rs| rs.spec.replicas.unwrap_or(0) == 0 && rs.status.replicas == 0)
+        {
             // No rollout in progress: plain scaling.
             self.scale(ctx, &dname, &new_rs, replicas);
         } else {
@@ -121,12 +149,24 @@ impl DeploymentController {
 
     /// One step of a rolling update (upstream rolling.go: reconcileNewReplicaSet then
     /// reconcileOldReplicaSets).
-    fn roll(&mut self, ctx: &mut Ctx, d: &Deployment, dname: &str, replicas: i64, new_rs: &ReplicaSet, old: &[ReplicaSet]) {
+    fn roll(
+        &mut self,
+        ctx: &mut Ctx,
+        d: &Deployment,
+        dname: &str,
+        replicas: i64,
+        new_rs: &ReplicaSet,
+        old: &[ReplicaSet],
+    ) {
         let (max_surge, max_unavailable) = resolve_fenceposts(d, replicas);
         let spec = |rs: &ReplicaSet| rs.spec.replicas.unwrap_or(0) as i64;
         let new_spec = spec(new_rs);
         // NewRSNewReplicas: current pods counted from status (actual pods).
-        let current: i64 = old.iter().chain(std::iter::once(new_rs)).map(|rs| rs.status.replicas as i64).sum::<i64>()
+        let current: i64 = old
+            .iter()
+            .chain(std::iter::once(new_rs))
+            .map(|rs| rs.status.replicas as i64)
+            .sum::<i64>()
             .max(old.iter().chain(std::iter::once(new_rs)).map(spec).sum());
         let max_total = replicas + max_surge;
         if new_spec < replicas && current < max_total {
@@ -161,7 +201,11 @@ impl DeploymentController {
             }
         }
         // scaleDownOldReplicaSetsForRollingUpdate.
-        let available: i64 = old.iter().chain(std::iter::once(new_rs)).map(|rs| rs.status.available_replicas as i64).sum();
+        let available: i64 = old
+            .iter()
+            .chain(std::iter::once(new_rs))
+            .map(|rs| rs.status.available_replicas as i64)
+            .sum();
         if available <= min_available {
             return;
         }
@@ -178,12 +222,20 @@ impl DeploymentController {
         }
     }
 
-    fn create_set(&mut self, ctx: &mut Ctx, d: &Deployment, hash: &str, replicas: i64) -> ReplicaSet {
+    fn create_set(
+        &mut self,
+        ctx: &mut Ctx,
+        d: &Deployment,
+        hash: &str,
+        replicas: i64,
+    ) -> ReplicaSet {
         let mut rs = ReplicaSet::default();
         rs.metadata.name = format!("{}-{hash}", d.metadata.name);
         rs.metadata.namespace = d.metadata.namespace.clone();
         rs.metadata.labels = d.spec.template.metadata.labels.clone();
-        rs.metadata.labels.insert("pod-template-hash".into(), hash.into());
+        rs.metadata
+            .labels
+            .insert("pod-template-hash".into(), hash.into());
         rs.metadata.owner_references = vec![OwnerReference {
             api_version: "apps/v1".into(),
             kind: "Deployment".into(),
@@ -193,10 +245,15 @@ impl DeploymentController {
             block_owner_deletion: Some(true),
         }];
         let mut sel = d.spec.selector.clone().unwrap_or_default();
-        sel.match_labels.insert("pod-template-hash".into(), hash.into());
+        sel.match_labels
+            .insert("pod-template-hash".into(), hash.into());
         rs.spec.selector = Some(sel);
         rs.spec.template = d.spec.template.clone();
-        rs.spec.template.metadata.labels.insert("pod-template-hash".into(), hash.into());
+        rs.spec
+            .template
+            .metadata
+            .labels
+            .insert("pod-template-hash".into(), hash.into());
         rs.spec.min_ready_seconds = d.spec.min_ready_seconds;
         rs.spec.replicas = Some(replicas as i32);
         let created = crate::sim::objects::create(ctx, Object::ReplicaSet(rs.clone()));
@@ -205,7 +262,10 @@ impl DeploymentController {
                 "ScalingReplicaSet",
                 format!("Deployment/{}/{}", d.metadata.namespace, d.metadata.name),
                 None,
-                format!("Scaled up replica set {} from 0 to {replicas}", rs.metadata.name),
+                format!(
+                    "Scaled up replica set {} from 0 to {replicas}",
+                    rs.metadata.name
+                ),
             );
         }
         match created {
@@ -231,7 +291,10 @@ impl DeploymentController {
             "ScalingReplicaSet",
             dname.to_string(),
             None,
-            format!("Scaled {dir} replica set {} from {from} to {to}", rs.metadata.name),
+            format!(
+                "Scaled {dir} replica set {} from {from} to {to}",
+                rs.metadata.name
+            ),
         );
     }
 
@@ -241,13 +304,25 @@ impl DeploymentController {
             replicas += rs.status.replicas;
             ready += rs.status.ready_replicas;
             available += rs.status.available_replicas;
-            if rs.metadata.labels.get("pod-template-hash").map(String::as_str) == Some(hash) {
+            if rs
+                .metadata
+                .labels
+                .get("pod-template-hash")
+                .map(String::as_str)
+                == Some(hash)
+            {
                 updated += rs.status.replicas;
             }
         }
         if let Some(Object::Deployment(cur)) = ctx.store.get(key).map(|s| &s.object) {
             let s = &cur.status;
-            if (s.replicas, s.ready_replicas, s.available_replicas, s.updated_replicas) != (replicas, ready, available, updated) {
+            if (
+                s.replicas,
+                s.ready_replicas,
+                s.available_replicas,
+                s.updated_replicas,
+            ) != (replicas, ready, available, updated)
+            {
                 let mut next = cur.clone();
                 next.status.replicas = replicas;
                 next.status.ready_replicas = ready;

@@ -38,8 +38,16 @@ impl ReplicaSetController {
                     // wrong, so look the owner up from the stored pod when it still exists.
                     if let Some(s) = ctx.store.get(&c.key) {
                         if let Object::Pod(p) = &s.object {
-                            if let Some(o) = p.metadata.controller_of().filter(|o| o.kind == "ReplicaSet") {
-                                dirty.insert(ObjectKey::new(Kind::ReplicaSet, p.namespace(), &o.name));
+                            if let Some(o) = p
+                                .metadata
+                                .controller_of()
+                                .filter(|o| o.kind == "ReplicaSet")
+                            {
+                                dirty.insert(ObjectKey::new(
+                                    Kind::ReplicaSet,
+                                    p.namespace(),
+                                    &o.name,
+                                ));
                             }
                         }
                     } else {
@@ -70,7 +78,9 @@ impl ReplicaSetController {
             .store
             .objects(Kind::Pod)
             .filter_map(|o| match o {
-                Object::Pod(p) if p.namespace() == key.namespace && owned_by(p, &uid) => Some(p.clone()),
+                Object::Pod(p) if p.namespace() == key.namespace && owned_by(p, &uid) => {
+                    Some(p.clone())
+                }
                 _ => None,
             })
             .collect();
@@ -96,14 +106,23 @@ impl ReplicaSetController {
                 // names.SimpleNameGenerator: base + utilrand.String(5); retry on collision.
                 loop {
                     let name = format!("{}-{}", rs.metadata.name, ctx.rng.k8s_suffix(5));
-                    if ctx.store.get(&ObjectKey::new(Kind::Pod, &key.namespace, &name)).is_none() {
+                    if ctx
+                        .store
+                        .get(&ObjectKey::new(Kind::Pod, &key.namespace, &name))
+                        .is_none()
+                    {
                         pod.metadata.name = name;
                         break;
                     }
                 }
                 let name = pod.metadata.name.clone();
                 crate::sim::objects::create(ctx, Object::Pod(pod));
-                ctx.event("SuccessfulCreate", rs_obj.clone(), None, format!("Created pod: {name}"));
+                ctx.event(
+                    "SuccessfulCreate",
+                    rs_obj.clone(),
+                    None,
+                    format!("Created pod: {name}"),
+                );
             }
         } else if pods.len() > want {
             // Upstream getPodsToDelete ranks with ActivePodsWithRanks: unassigned before
@@ -123,11 +142,18 @@ impl ReplicaSetController {
                         std::cmp::Reverse(p.metadata.created_at),
                     )
                 };
-                rank(a).cmp(&rank(b)).then_with(|| a.metadata.name.cmp(&b.metadata.name))
+                rank(a)
+                    .cmp(&rank(b))
+                    .then_with(|| a.metadata.name.cmp(&b.metadata.name))
             });
             for p in pods.iter().take(pods.len() - want) {
                 crate::sim::objects::delete_pod(ctx, &p.key());
-                ctx.event("SuccessfulDelete", rs_obj.clone(), None, format!("Deleted pod: {}", p.metadata.name));
+                ctx.event(
+                    "SuccessfulDelete",
+                    rs_obj.clone(),
+                    None,
+                    format!("Deleted pod: {}", p.metadata.name),
+                );
             }
         }
         self.update_status(ctx, key, &uid);
@@ -147,7 +173,10 @@ impl ReplicaSetController {
                         ready += 1;
                         // Available: ready for at least minReadySeconds (upstream
                         // podutil.IsPodAvailable).
-                        if p.status.ready_at.is_some_and(|t| t + min_ready <= ctx.now.millis()) {
+                        if p.status
+                            .ready_at
+                            .is_some_and(|t| t + min_ready <= ctx.now.millis())
+                        {
                             available += 1;
                         }
                     }
@@ -156,7 +185,8 @@ impl ReplicaSetController {
         }
         if let Some(Object::ReplicaSet(rs)) = ctx.store.get(key).map(|s| &s.object) {
             let s = &rs.status;
-            if (s.replicas, s.ready_replicas, s.available_replicas) != (replicas, ready, available) {
+            if (s.replicas, s.ready_replicas, s.available_replicas) != (replicas, ready, available)
+            {
                 let mut rs = rs.clone();
                 rs.status.replicas = replicas;
                 rs.status.ready_replicas = ready;

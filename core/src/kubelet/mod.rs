@@ -90,7 +90,9 @@ impl Kubelets {
         for p in pods {
             if p.metadata.deletion_at.is_some() {
                 // The pod was deleted while the node was down: finish the deletion.
-                let _ = ctx.store.delete(&ObjectKey::new(Kind::Pod, p.namespace(), &p.metadata.name));
+                let _ =
+                    ctx.store
+                        .delete(&ObjectKey::new(Kind::Pod, p.namespace(), &p.metadata.name));
             } else if !p.is_terminal() {
                 self.start_worker(&p, cmds);
             }
@@ -136,12 +138,17 @@ impl Kubelets {
             }
             let uid = p.metadata.uid.clone();
             match self.workers.get(&uid) {
-                None if p.metadata.deletion_at.is_none() && !p.is_terminal() => self.start_worker(&p, cmds),
+                None if p.metadata.deletion_at.is_none() && !p.is_terminal() => {
+                    self.start_worker(&p, cmds)
+                }
                 None if p.metadata.deletion_at.is_some() => {
                     // Nothing runs for it here: finish the deletion.
                     let _ = ctx.store.delete(&key);
                 }
-                Some(w) if p.metadata.deletion_at.is_some() && !matches!(w.stage, Stage::Terminating | Stage::Removing) => {
+                Some(w)
+                    if p.metadata.deletion_at.is_some()
+                        && !matches!(w.stage, Stage::Terminating | Stage::Removing) =>
+                {
                     self.terminate(ctx, &uid, cmds);
                 }
                 _ => {}
@@ -151,7 +158,9 @@ impl Kubelets {
     }
 
     fn terminate(&mut self, ctx: &mut Ctx, uid: &str, cmds: &mut Vec<RuntimeCommand>) {
-        let Some(w) = self.workers.get_mut(uid) else { return };
+        let Some(w) = self.workers.get_mut(uid) else {
+            return;
+        };
         w.stage = Stage::Terminating;
         let mut any = false;
         for i in 0..w.containers.len() {
@@ -165,18 +174,32 @@ impl Kubelets {
                     Some(&w.node),
                     format!("Stopping container {}", w.containers[i].spec.name),
                 );
-                cmds.push(RuntimeCommand::StopContainer { target: w.target(i), grace_ms: w.grace.as_millis() });
+                cmds.push(RuntimeCommand::StopContainer {
+                    target: w.target(i),
+                    grace_ms: w.grace.as_millis(),
+                });
             }
         }
         if !any {
             w.stage = Stage::Removing;
-            cmds.push(RuntimeCommand::RemovePodSandbox { node: w.node.clone(), pod_uid: w.uid.clone() });
+            cmds.push(RuntimeCommand::RemovePodSandbox {
+                node: w.node.clone(),
+                pod_uid: w.uid.clone(),
+            });
         }
     }
 
     /// Bring up container `i` (or finish starting when past the last one).
-    fn start_container(&mut self, ctx: &mut Ctx, uid: &str, i: usize, cmds: &mut Vec<RuntimeCommand>) {
-        let Some(w) = self.workers.get_mut(uid) else { return };
+    fn start_container(
+        &mut self,
+        ctx: &mut Ctx,
+        uid: &str,
+        i: usize,
+        cmds: &mut Vec<RuntimeCommand>,
+    ) {
+        let Some(w) = self.workers.get_mut(uid) else {
+            return;
+        };
         if i >= w.containers.len() {
             w.stage = Stage::Running;
             return;
@@ -187,8 +210,17 @@ impl Kubelets {
         let node = self.nodes.entry(w.node.clone()).or_default();
         let present = node.images.contains(&image);
         if policy == "Always" || (policy == "IfNotPresent" && !present) {
-            ctx.event("Pulling", pod_object(&w.key), Some(&w.node), format!("Pulling image {image:?}"));
-            cmds.push(RuntimeCommand::PullImage { node: w.node.clone(), pod_uid: w.uid.clone(), image });
+            ctx.event(
+                "Pulling",
+                pod_object(&w.key),
+                Some(&w.node),
+                format!("Pulling image {image:?}"),
+            );
+            cmds.push(RuntimeCommand::PullImage {
+                node: w.node.clone(),
+                pod_uid: w.uid.clone(),
+                image,
+            });
         } else {
             ctx.event(
                 "Pulled",
@@ -220,12 +252,19 @@ impl Kubelets {
             }
             RuntimeEvent::ImagePulled { image, took_ms, .. } => {
                 let w = self.workers.get_mut(&uid).expect("checked");
-                self.nodes.entry(w.node.clone()).or_default().images.insert(image.clone());
+                self.nodes
+                    .entry(w.node.clone())
+                    .or_default()
+                    .images
+                    .insert(image.clone());
                 ctx.event(
                     "Pulled",
                     pod_object(&w.key),
                     Some(&w.node),
-                    format!("Successfully pulled image {image:?} in {}", Duration(took_ms)),
+                    format!(
+                        "Successfully pulled image {image:?} in {}",
+                        Duration(took_ms)
+                    ),
                 );
                 if let Stage::Starting(i) = w.stage {
                     cmds.push(w.create_command(i));
@@ -236,21 +275,41 @@ impl Kubelets {
                 if matches!(w.stage, Stage::Terminating | Stage::Removing) {
                     return;
                 }
-                ctx.event("Created", pod_object(&w.key), Some(&w.node), format!("Created container: {}", target.container));
+                ctx.event(
+                    "Created",
+                    pod_object(&w.key),
+                    Some(&w.node),
+                    format!("Created container: {}", target.container),
+                );
                 cmds.push(RuntimeCommand::StartContainer { target });
             }
             RuntimeEvent::ContainerStarted { target } => {
                 let w = self.workers.get_mut(&uid).expect("checked");
-                let Some(i) = w.index_of(&target.container) else { return };
-                ctx.event("Started", pod_object(&w.key), Some(&w.node), format!("Started container {}", target.container));
+                let Some(i) = w.index_of(&target.container) else {
+                    return;
+                };
+                ctx.event(
+                    "Started",
+                    pod_object(&w.key),
+                    Some(&w.node),
+                    format!("Started container {}", target.container),
+                );
                 let c = &mut w.containers[i];
                 c.running = true;
                 c.started_at = Some(ctx.now);
                 match &c.spec.readiness_probe {
                     Some(p) if !c.init => {
-                        let first = ctx.now.after(Duration::from_secs(p.initial_delay_seconds.max(0) as u64));
+                        let first = ctx
+                            .now
+                            .after(Duration::from_secs(p.initial_delay_seconds.max(0) as u64));
                         c.next_probe = Some(first);
-                        ctx.wake_at(first, Wake::PodWorker { node: w.node.clone(), pod_uid: uid.clone() });
+                        ctx.wake_at(
+                            first,
+                            Wake::PodWorker {
+                                node: w.node.clone(),
+                                pod_uid: uid.clone(),
+                            },
+                        );
                     }
                     // No readiness probe: ready as soon as it runs (upstream).
                     _ => c.ready = !c.init,
@@ -263,20 +322,34 @@ impl Kubelets {
                 }
                 self.write_status(ctx, &uid);
             }
-            RuntimeEvent::ContainerExited { target, exit_code, oom_killed } => {
+            RuntimeEvent::ContainerExited {
+                target,
+                exit_code,
+                oom_killed,
+            } => {
                 let w = self.workers.get_mut(&uid).expect("checked");
-                let Some(i) = w.index_of(&target.container) else { return };
+                let Some(i) = w.index_of(&target.container) else {
+                    return;
+                };
                 if matches!(w.stage, Stage::Terminating) {
                     w.containers[i].running = false;
                     w.containers[i].ready = false;
                     if w.containers.iter().all(|c| !c.running) {
                         w.stage = Stage::Removing;
-                        cmds.push(RuntimeCommand::RemovePodSandbox { node: w.node.clone(), pod_uid: uid.clone() });
+                        cmds.push(RuntimeCommand::RemovePodSandbox {
+                            node: w.node.clone(),
+                            pod_uid: uid.clone(),
+                        });
                     }
                     return;
                 }
                 if oom_killed {
-                    ctx.event("OOMKilled", pod_object(&w.key), Some(&w.node), format!("Container {} was OOM-killed", target.container));
+                    ctx.event(
+                        "OOMKilled",
+                        pod_object(&w.key),
+                        Some(&w.node),
+                        format!("Container {} was OOM-killed", target.container),
+                    );
                 }
                 let init = w.containers[i].init;
                 let delay = w.on_exit(i, ctx.now, exit_code);
@@ -288,9 +361,18 @@ impl Kubelets {
                             "BackOff",
                             pod_object(&w.key),
                             Some(&w.node),
-                            format!("Back-off restarting failed container {} in pod {}", target.container, w.key),
+                            format!(
+                                "Back-off restarting failed container {} in pod {}",
+                                target.container, w.key
+                            ),
                         );
-                        ctx.wake_after(d, Wake::PodWorker { node: w.node.clone(), pod_uid: uid.clone() });
+                        ctx.wake_after(
+                            d,
+                            Wake::PodWorker {
+                                node: w.node.clone(),
+                                pod_uid: uid.clone(),
+                            },
+                        );
                     }
                     None => {
                         if init && exit_code == 0 {
@@ -302,9 +384,13 @@ impl Kubelets {
             }
             RuntimeEvent::ProbeResult { target, success } => {
                 let w = self.workers.get_mut(&uid).expect("checked");
-                let Some(i) = w.index_of(&target.container) else { return };
+                let Some(i) = w.index_of(&target.container) else {
+                    return;
+                };
                 let c = &mut w.containers[i];
-                let Some(probe) = c.spec.readiness_probe.clone() else { return };
+                let Some(probe) = c.spec.readiness_probe.clone() else {
+                    return;
+                };
                 if !c.running {
                     return;
                 }
@@ -319,14 +405,27 @@ impl Kubelets {
                     c.probe_ok = 0;
                     if c.probe_fail >= probe.failure_threshold() {
                         if c.ready {
-                            ctx.event("Unhealthy", pod_object(&w.key), Some(&w.node), "Readiness probe failed".into());
+                            ctx.event(
+                                "Unhealthy",
+                                pod_object(&w.key),
+                                Some(&w.node),
+                                "Readiness probe failed".into(),
+                            );
                         }
                         c.ready = false;
                     }
                 }
-                let next = ctx.now.after(Duration::from_secs(probe.period_seconds().max(1) as u64));
+                let next = ctx
+                    .now
+                    .after(Duration::from_secs(probe.period_seconds().max(1) as u64));
                 c.next_probe = Some(next);
-                ctx.wake_at(next, Wake::PodWorker { node: w.node.clone(), pod_uid: uid.clone() });
+                ctx.wake_at(
+                    next,
+                    Wake::PodWorker {
+                        node: w.node.clone(),
+                        pod_uid: uid.clone(),
+                    },
+                );
                 self.write_status(ctx, &uid);
             }
             RuntimeEvent::SandboxRemoved { .. } => {
@@ -338,7 +437,9 @@ impl Kubelets {
     }
 
     fn restart(&mut self, ctx: &mut Ctx, uid: &str, i: usize, cmds: &mut Vec<RuntimeCommand>) {
-        let Some(w) = self.workers.get_mut(uid) else { return };
+        let Some(w) = self.workers.get_mut(uid) else {
+            return;
+        };
         let c = &mut w.containers[i];
         c.restart_at = None;
         c.restarts += 1;
@@ -351,7 +452,9 @@ impl Kubelets {
         if !self.alive(node) {
             return;
         }
-        let Some(w) = self.workers.get_mut(uid) else { return };
+        let Some(w) = self.workers.get_mut(uid) else {
+            return;
+        };
         if matches!(w.stage, Stage::Terminating | Stage::Removing) {
             return;
         }
@@ -366,8 +469,8 @@ impl Kubelets {
                 let p = c.spec.readiness_probe.clone().unwrap_or_default();
                 cmds.push(RuntimeCommand::ExecProbe {
                     target: w.target(i),
-                    command: p.exec.map(|e| e.command).unwrap_or_default(),
                     timeout_ms: p.timeout_seconds().max(1) as u64 * 1000,
+                    command: p.exec.map(|e| e.command).unwrap_or_default(),
                 });
             }
         }
@@ -378,7 +481,9 @@ impl Kubelets {
 
     /// Write the worker's view into the pod's status (phase, readiness, restarts).
     fn write_status(&mut self, ctx: &mut Ctx, uid: &str) {
-        let Some(w) = self.workers.get_mut(uid) else { return };
+        let Some(w) = self.workers.get_mut(uid) else {
+            return;
+        };
         let phase = w.phase();
         let ready = w.ready() && phase == PodPhase::Running;
         if matches!(phase, PodPhase::Succeeded | PodPhase::Failed) {
@@ -387,7 +492,9 @@ impl Kubelets {
         let restarts: i32 = w.containers.iter().map(|c| c.restarts as i32).sum();
         let (ns, name) = w.key.split_once('/').expect("pod key");
         let key = ObjectKey::new(Kind::Pod, ns, name);
-        let Some(Object::Pod(p)) = ctx.store.get(&key).map(|s| &s.object) else { return };
+        let Some(Object::Pod(p)) = ctx.store.get(&key).map(|s| &s.object) else {
+            return;
+        };
         let s = &p.status;
         if s.phase == phase && s.ready == ready && s.restart_count == restarts {
             return;
@@ -411,7 +518,10 @@ impl Kubelets {
     }
 
     pub fn next_restart(&self) -> Option<SimTime> {
-        self.workers.values().flat_map(|w| w.containers.iter().filter_map(|c| c.restart_at)).min()
+        self.workers
+            .values()
+            .flat_map(|w| w.containers.iter().filter_map(|c| c.restart_at))
+            .min()
     }
 }
 

@@ -23,13 +23,28 @@ pub struct ContainerRef {
 pub enum RuntimeCommand {
     /// Create the pod's sandbox (namespaces, network) — CRI `RunPodSandbox`.
     #[serde(rename_all = "camelCase")]
-    RunPodSandbox { node: String, pod_uid: String, namespace: String, name: String, labels: std::collections::BTreeMap<String, String> },
+    RunPodSandbox {
+        node: String,
+        pod_uid: String,
+        namespace: String,
+        name: String,
+        labels: std::collections::BTreeMap<String, String>,
+    },
     /// Pull an image onto the node — CRI `PullImage`.
     #[serde(rename_all = "camelCase")]
-    PullImage { node: String, pod_uid: String, image: String },
+    PullImage {
+        node: String,
+        pod_uid: String,
+        image: String,
+    },
     /// Create a container from its spec (JSON of the v1 Container) — CRI `CreateContainer`.
     #[serde(rename_all = "camelCase")]
-    CreateContainer { target: ContainerRef, image: String, init: bool, spec: serde_json::Value },
+    CreateContainer {
+        target: ContainerRef,
+        image: String,
+        init: bool,
+        spec: serde_json::Value,
+    },
     /// CRI `StartContainer`.
     #[serde(rename_all = "camelCase")]
     StartContainer { target: ContainerRef },
@@ -38,7 +53,11 @@ pub enum RuntimeCommand {
     StopContainer { target: ContainerRef, grace_ms: u64 },
     /// Run a probe's exec command in the container — CRI `ExecSync`.
     #[serde(rename_all = "camelCase")]
-    ExecProbe { target: ContainerRef, command: Vec<String>, timeout_ms: u64 },
+    ExecProbe {
+        target: ContainerRef,
+        command: Vec<String>,
+        timeout_ms: u64,
+    },
     /// CRI `StopPodSandbox` + `RemovePodSandbox`.
     #[serde(rename_all = "camelCase")]
     RemovePodSandbox { node: String, pod_uid: String },
@@ -48,16 +67,29 @@ pub enum RuntimeCommand {
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum RuntimeEvent {
     #[serde(rename_all = "camelCase")]
-    SandboxReady { node: String, pod_uid: String, ip: String },
+    SandboxReady {
+        node: String,
+        pod_uid: String,
+        ip: String,
+    },
     #[serde(rename_all = "camelCase")]
-    ImagePulled { node: String, pod_uid: String, image: String, took_ms: u64 },
+    ImagePulled {
+        node: String,
+        pod_uid: String,
+        image: String,
+        took_ms: u64,
+    },
     #[serde(rename_all = "camelCase")]
     ContainerCreated { target: ContainerRef },
     #[serde(rename_all = "camelCase")]
     ContainerStarted { target: ContainerRef },
     /// The process exited (by itself, or after StopContainer). 137 = SIGKILL.
     #[serde(rename_all = "camelCase")]
-    ContainerExited { target: ContainerRef, exit_code: i32, oom_killed: bool },
+    ContainerExited {
+        target: ContainerRef,
+        exit_code: i32,
+        oom_killed: bool,
+    },
     #[serde(rename_all = "camelCase")]
     ProbeResult { target: ContainerRef, success: bool },
     #[serde(rename_all = "camelCase")]
@@ -103,12 +135,26 @@ mod tests {
 
     #[test]
     fn commands_round_trip_through_json() {
-        let target = ContainerRef { node: "n".into(), pod_uid: "u".into(), container: "c".into() };
-        let cmd = RuntimeCommand::StopContainer { target: target.clone(), grace_ms: 30_000 };
+        let target = ContainerRef {
+            node: "n".into(),
+            pod_uid: "u".into(),
+            container: "c".into(),
+        };
+        let cmd = RuntimeCommand::StopContainer {
+            target: target.clone(),
+            grace_ms: 30_000,
+        };
         let text = serde_json::to_string(&cmd).unwrap();
-        assert_eq!(text, r#"{"type":"stopContainer","target":{"node":"n","podUid":"u","container":"c"},"graceMs":30000}"#);
+        assert_eq!(
+            text,
+            r#"{"type":"stopContainer","target":{"node":"n","podUid":"u","container":"c"},"graceMs":30000}"#
+        );
         assert_eq!(serde_json::from_str::<RuntimeCommand>(&text).unwrap(), cmd);
-        let ev = RuntimeEvent::ContainerExited { target, exit_code: 137, oom_killed: false };
+        let ev = RuntimeEvent::ContainerExited {
+            target,
+            exit_code: 137,
+            oom_killed: false,
+        };
         let text = serde_json::to_string(&ev).unwrap();
         assert_eq!(serde_json::from_str::<RuntimeEvent>(&text).unwrap(), ev);
     }

@@ -40,7 +40,13 @@ pub struct SimRuntime {
 
 impl SimRuntime {
     pub fn new(behaviors: Vec<Behavior>) -> SimRuntime {
-        SimRuntime { behaviors, pod_labels: BTreeMap::new(), containers: BTreeMap::new(), ips_assigned: 0, now: SimTime::ZERO }
+        SimRuntime {
+            behaviors,
+            pod_labels: BTreeMap::new(),
+            containers: BTreeMap::new(),
+            ips_assigned: 0,
+            now: SimTime::ZERO,
+        }
     }
 
     pub fn set_now(&mut self, now: SimTime) {
@@ -57,7 +63,9 @@ impl SimRuntime {
     /// Incarnation stamp for an event about to be scheduled (0 for events that are never stale).
     pub fn incarnation(&self, ev: &RuntimeEvent) -> u64 {
         match ev {
-            RuntimeEvent::ContainerExited { target, .. } => self.containers.get(target).map_or(0, |c| c.incarnation),
+            RuntimeEvent::ContainerExited { target, .. } => {
+                self.containers.get(target).map_or(0, |c| c.incarnation)
+            }
             _ => 0,
         }
     }
@@ -91,38 +99,76 @@ impl SimRuntime {
 impl ContainerRuntime for SimRuntime {
     fn submit(&mut self, cmd: RuntimeCommand, out: &mut Vec<(Duration, RuntimeEvent)>) {
         match cmd {
-            RuntimeCommand::RunPodSandbox { node, pod_uid, labels, .. } => {
+            RuntimeCommand::RunPodSandbox {
+                node,
+                pod_uid,
+                labels,
+                ..
+            } => {
                 self.pod_labels.insert(pod_uid.clone(), labels);
                 self.ips_assigned += 1;
                 let n = self.ips_assigned;
-                let ip = format!("10.{}.{}.{}", 244 + (n >> 16) % 8, (n >> 8) & 0xff, n & 0xff);
-                out.push((SANDBOX_DELAY, RuntimeEvent::SandboxReady { node, pod_uid, ip }));
+                let ip = format!(
+                    "10.{}.{}.{}",
+                    244 + (n >> 16) % 8,
+                    (n >> 8) & 0xff,
+                    n & 0xff
+                );
+                out.push((
+                    SANDBOX_DELAY,
+                    RuntimeEvent::SandboxReady { node, pod_uid, ip },
+                ));
             }
-            RuntimeCommand::PullImage { node, pod_uid, image } => {
+            RuntimeCommand::PullImage {
+                node,
+                pod_uid,
+                image,
+            } => {
                 let took = self
                     .pod_labels
                     .get(&pod_uid)
                     .and_then(|l| self.behaviors.iter().find(|b| b.selector.matches(l)))
                     .and_then(|b| b.pull_time)
                     .unwrap_or(DEFAULT_PULL);
-                out.push((took, RuntimeEvent::ImagePulled { node, pod_uid, image, took_ms: took.as_millis() }));
+                out.push((
+                    took,
+                    RuntimeEvent::ImagePulled {
+                        node,
+                        pod_uid,
+                        image,
+                        took_ms: took.as_millis(),
+                    },
+                ));
             }
             RuntimeCommand::CreateContainer { target, init, .. } => {
                 let behavior = self.behavior_for(&target.pod_uid, &target.container);
                 let prev = self.containers.get(&target).map_or(0, |c| c.incarnation);
                 self.containers.insert(
                     target.clone(),
-                    Container { init, behavior, started_at: None, incarnation: prev + 1, running: false },
+                    Container {
+                        init,
+                        behavior,
+                        started_at: None,
+                        incarnation: prev + 1,
+                        running: false,
+                    },
                 );
                 out.push((CREATE_DELAY, RuntimeEvent::ContainerCreated { target }));
             }
             RuntimeCommand::StartContainer { target } => {
                 let now = self.now;
                 let behaviors = &self.behaviors;
-                let Some(c) = self.containers.get_mut(&target) else { return };
+                let Some(c) = self.containers.get_mut(&target) else {
+                    return;
+                };
                 c.started_at = Some(now.after(START_DELAY));
                 c.running = true;
-                out.push((START_DELAY, RuntimeEvent::ContainerStarted { target: target.clone() }));
+                out.push((
+                    START_DELAY,
+                    RuntimeEvent::ContainerStarted {
+                        target: target.clone(),
+                    },
+                ));
                 let b = c.behavior.map(|i| &behaviors[i]);
                 let run = match (b.and_then(|b| b.run_for), c.init) {
                     (Some(d), _) => Some((d, b.map_or(0, |b| b.exit_code))),
@@ -132,25 +178,44 @@ impl ContainerRuntime for SimRuntime {
                 if let Some((d, code)) = run {
                     out.push((
                         Duration(START_DELAY.as_millis() + d.as_millis()),
-                        RuntimeEvent::ContainerExited { target, exit_code: code, oom_killed: false },
+                        RuntimeEvent::ContainerExited {
+                            target,
+                            exit_code: code,
+                            oom_killed: false,
+                        },
                     ));
                 }
             }
             RuntimeCommand::StopContainer { target, .. } => {
-                let Some(c) = self.containers.get_mut(&target) else { return };
+                let Some(c) = self.containers.get_mut(&target) else {
+                    return;
+                };
                 if !c.running {
                     return;
                 }
                 c.incarnation += 1;
-                out.push((STOP_DELAY, RuntimeEvent::ContainerExited { target, exit_code: 143, oom_killed: false }));
+                out.push((
+                    STOP_DELAY,
+                    RuntimeEvent::ContainerExited {
+                        target,
+                        exit_code: 143,
+                        oom_killed: false,
+                    },
+                ));
             }
             RuntimeCommand::ExecProbe { target, .. } => {
                 let now = self.now;
                 let success = self.containers.get(&target).is_some_and(|c| {
-                    let delay = c.behavior.and_then(|i| self.behaviors[i].startup_delay).unwrap_or(Duration::ZERO);
+                    let delay = c
+                        .behavior
+                        .and_then(|i| self.behaviors[i].startup_delay)
+                        .unwrap_or(Duration::ZERO);
                     c.running && c.started_at.is_some_and(|s| now >= s.after(delay))
                 });
-                out.push((Duration::ZERO, RuntimeEvent::ProbeResult { target, success }));
+                out.push((
+                    Duration::ZERO,
+                    RuntimeEvent::ProbeResult { target, success },
+                ));
             }
             RuntimeCommand::RemovePodSandbox { node, pod_uid } => {
                 out.push((STOP_DELAY, RuntimeEvent::SandboxRemoved { node, pod_uid }));

@@ -73,7 +73,12 @@ impl PodWorker {
             restart_at: None,
             next_probe: None,
         };
-        let mut containers: Vec<ContainerState> = pod.spec.init_containers.iter().map(|c| mk(c, true)).collect();
+        let mut containers: Vec<ContainerState> = pod
+            .spec
+            .init_containers
+            .iter()
+            .map(|c| mk(c, true))
+            .collect();
         containers.extend(pod.spec.containers.iter().map(|c| mk(c, false)));
         PodWorker {
             uid: pod.metadata.uid.clone(),
@@ -81,14 +86,25 @@ impl PodWorker {
             node: pod.spec.node_name.clone(),
             stage: Stage::Sandbox,
             containers,
-            restart_policy: if pod.spec.restart_policy.is_empty() { "Always".into() } else { pod.spec.restart_policy.clone() },
-            grace: pod.spec.termination_grace_period_seconds.map_or(DEFAULT_GRACE, |s| Duration::from_secs(s.max(0) as u64)),
+            restart_policy: if pod.spec.restart_policy.is_empty() {
+                "Always".into()
+            } else {
+                pod.spec.restart_policy.clone()
+            },
+            grace: pod
+                .spec
+                .termination_grace_period_seconds
+                .map_or(DEFAULT_GRACE, |s| Duration::from_secs(s.max(0) as u64)),
             ip: String::new(),
         }
     }
 
     pub fn target(&self, i: usize) -> ContainerRef {
-        ContainerRef { node: self.node.clone(), pod_uid: self.uid.clone(), container: self.containers[i].spec.name.clone() }
+        ContainerRef {
+            node: self.node.clone(),
+            pod_uid: self.uid.clone(),
+            container: self.containers[i].spec.name.clone(),
+        }
     }
 
     pub fn index_of(&self, name: &str) -> Option<usize> {
@@ -126,7 +142,9 @@ impl PodWorker {
         c.probe_ok = 0;
         c.probe_fail = 0;
         c.next_probe = None;
-        if c.started_at.is_some_and(|s| now.since(s) >= backoff::RESET_AFTER) {
+        if c.started_at
+            .is_some_and(|s| now.since(s) >= backoff::RESET_AFTER)
+        {
             c.restarts_in_window = 0;
         }
         c.last_exit = Some((now, code));
@@ -142,9 +160,16 @@ impl PodWorker {
     /// The pod phase implied by the containers (upstream `getPhase`, simplified).
     pub fn phase(&self) -> PodPhase {
         let apps: Vec<&ContainerState> = self.containers.iter().filter(|c| !c.init).collect();
-        if matches!(self.stage, Stage::Sandbox | Stage::Starting(_)) && apps.iter().all(|c| c.started_at.is_none()) {
+        if matches!(self.stage, Stage::Sandbox | Stage::Starting(_))
+            && apps.iter().all(|c| c.started_at.is_none())
+        {
             // Init containers that failed for good fail the pod.
-            if self.containers.iter().any(|c| c.init && c.last_exit.is_some_and(|(_, code)| code != 0) && c.restart_at.is_none() && self.restart_policy == "Never") {
+            if self.containers.iter().any(|c| {
+                c.init
+                    && c.last_exit.is_some_and(|(_, code)| code != 0)
+                    && c.restart_at.is_none()
+                    && self.restart_policy == "Never"
+            }) {
                 return PodPhase::Failed;
             }
             return PodPhase::Pending;
@@ -155,7 +180,10 @@ impl PodWorker {
         if apps.iter().any(|c| c.started_at.is_none()) {
             return PodPhase::Pending;
         }
-        if apps.iter().all(|c| c.last_exit.is_some_and(|(_, code)| code == 0)) {
+        if apps
+            .iter()
+            .all(|c| c.last_exit.is_some_and(|(_, code)| code == 0))
+        {
             PodPhase::Succeeded
         } else {
             PodPhase::Failed

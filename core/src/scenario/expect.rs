@@ -25,7 +25,9 @@ pub enum Check {
         min: Option<u64>,
         max: Option<u64>,
     },
-    Pending { max: u64 },
+    Pending {
+        max: u64,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -65,11 +67,16 @@ pub fn compile(e: &ExpectEntry) -> Result<Expectation, String> {
         When::Always => "always".into(),
     };
     let description = format!("{when_text}: {}", describe(&check));
-    Ok(Expectation { when, check, description })
+    Ok(Expectation {
+        when,
+        check,
+        description,
+    })
 }
 
 fn pods_check(p: PodsCondition) -> Result<Check, String> {
-    let selector = Selector::parse(&p.selector).map_err(|e| format!("invalid pods selector {:?}: {e}", p.selector))?;
+    let selector = Selector::parse(&p.selector)
+        .map_err(|e| format!("invalid pods selector {:?}: {e}", p.selector))?;
     let phase = match &p.phase {
         None => None,
         Some(s) => Some(PodPhase::parse(s).ok_or_else(|| {
@@ -102,7 +109,16 @@ fn pods_check(p: PodsCondition) -> Result<Check, String> {
 fn describe(c: &Check) -> String {
     match c {
         Check::Pending { max } => format!("at most {max} pending (unscheduled) pods"),
-        Check::Pods { selector_text, namespace, phase, ready, count, min, max, .. } => {
+        Check::Pods {
+            selector_text,
+            namespace,
+            phase,
+            ready,
+            count,
+            min,
+            max,
+            ..
+        } => {
             let mut s = String::from("pods");
             if !selector_text.is_empty() {
                 s += &format!(" {selector_text}");
@@ -133,18 +149,33 @@ pub fn evaluate<'a>(check: &Check, pods: impl Iterator<Item = &'a Pod>) -> (bool
     match check {
         Check::Pending { max } => {
             let n = pods
-                .filter(|p| p.spec.node_name.is_empty() && !p.is_terminal() && p.metadata.deletion_at.is_none())
+                .filter(|p| {
+                    p.spec.node_name.is_empty()
+                        && !p.is_terminal()
+                        && p.metadata.deletion_at.is_none()
+                })
                 .count() as u64;
             (n <= *max, n)
         }
-        Check::Pods { selector, namespace, phase, ready, count, min, max, .. } => {
+        Check::Pods {
+            selector,
+            namespace,
+            phase,
+            ready,
+            count,
+            min,
+            max,
+            ..
+        } => {
             let n = pods
                 .filter(|p| namespace.as_ref().is_none_or(|ns| p.namespace() == ns))
                 .filter(|p| phase.is_none_or(|ph| p.status.phase == ph))
                 .filter(|p| ready.is_none_or(|r| p.status.ready == r))
                 .filter(|p| selector.matches(&p.metadata.labels))
                 .count() as u64;
-            let ok = count.is_none_or(|c| n == c) && min.is_none_or(|m| n >= m) && max.is_none_or(|m| n <= m);
+            let ok = count.is_none_or(|c| n == c)
+                && min.is_none_or(|m| n >= m)
+                && max.is_none_or(|m| n <= m);
             (ok, n)
         }
     }

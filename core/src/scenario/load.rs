@@ -75,13 +75,23 @@ pub fn pool_node(pool: &NodePool, index: u32) -> Node {
     let mut n = Node::default();
     n.metadata.name = name.clone();
     n.metadata.labels = pool.labels.clone();
-    n.metadata.labels.insert("kubernetes.io/hostname".into(), name);
-    n.metadata.labels.insert("kubernetes.io/os".into(), "linux".into());
-    n.metadata.labels.insert("kubernetes.io/arch".into(), "amd64".into());
-    n.metadata.labels.insert("cellsim.dev/pool".into(), pool.name.clone());
+    n.metadata
+        .labels
+        .insert("kubernetes.io/hostname".into(), name);
+    n.metadata
+        .labels
+        .insert("kubernetes.io/os".into(), "linux".into());
+    n.metadata
+        .labels
+        .insert("kubernetes.io/arch".into(), "amd64".into());
+    n.metadata
+        .labels
+        .insert("cellsim.dev/pool".into(), pool.name.clone());
     if !pool.zones.is_empty() {
         let zone = &pool.zones[index as usize % pool.zones.len()];
-        n.metadata.labels.insert("topology.kubernetes.io/zone".into(), zone.clone());
+        n.metadata
+            .labels
+            .insert("topology.kubernetes.io/zone".into(), zone.clone());
     }
     n.spec.taints = pool.taints.clone();
     n.status.allocatable = pool.allocatable.clone();
@@ -91,17 +101,33 @@ pub fn pool_node(pool: &NodePool, index: u32) -> Node {
 
 /// Load and check the scenario at `path`.
 pub fn load(path: &str, sources: &dyn Sources) -> Result<Scenario, LoadError> {
-    let text = sources
-        .read(path)
-        .map_err(|why| LoadError::new(path, Mark { line: 1, column: 1 }, format!("cannot read scenario: {why}")))?;
+    let text = sources.read(path).map_err(|why| {
+        LoadError::new(
+            path,
+            Mark { line: 1, column: 1 },
+            format!("cannot read scenario: {why}"),
+        )
+    })?;
     let docs = yaml::parse_documents(path, &text)?;
     let doc = match docs.as_slice() {
         [d] => d,
-        [] => return Err(LoadError::new(path, Mark { line: 1, column: 1 }, "empty file: expected a Scenario (apiVersion: cellsim.dev/v1alpha1, kind: Scenario)")),
-        [_, second, ..] => return Err(LoadError::new(path, second.mark, "a scenario file holds one document; put manifests in files listed under spec.objects")),
+        [] => return Err(LoadError::new(
+            path,
+            Mark { line: 1, column: 1 },
+            "empty file: expected a Scenario (apiVersion: cellsim.dev/v1alpha1, kind: Scenario)",
+        )),
+        [_, second, ..] => return Err(LoadError::new(
+            path,
+            second.mark,
+            "a scenario file holds one document; put manifests in files listed under spec.objects",
+        )),
     };
     if !matches!(doc.value, yaml::Value::Map(_)) {
-        return Err(LoadError::new(path, doc.mark, "expected a mapping with apiVersion, kind, metadata and spec"));
+        return Err(LoadError::new(
+            path,
+            doc.mark,
+            "expected a mapping with apiVersion, kind, metadata and spec",
+        ));
     }
     let mut ignored = Vec::new();
     let parsed: ScenarioDoc = yaml::from_node(path, doc, &mut ignored)?;
@@ -119,14 +145,26 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Scenario, LoadError> {
     let spec_node = doc.get("spec").expect("deserialized above");
     let mark_of = |p: &str| crate::api::validate::mark_at(doc, p);
     if parsed.metadata.name.trim().is_empty() {
-        return Err(LoadError::new(path, mark_of("metadata.name"), "metadata.name must not be empty"));
+        return Err(LoadError::new(
+            path,
+            mark_of("metadata.name"),
+            "metadata.name must not be empty",
+        ));
     }
     if parsed.spec.duration == Duration::ZERO {
-        return Err(LoadError::new(path, mark_of("spec.duration"), "spec.duration must be greater than 0"));
+        return Err(LoadError::new(
+            path,
+            mark_of("spec.duration"),
+            "spec.duration must be greater than 0",
+        ));
     }
     // Ten simulated years is far beyond any useful run and keeps every time sum in range.
     if parsed.spec.duration > Duration::from_secs(10 * 365 * 86_400) {
-        return Err(LoadError::new(path, mark_of("spec.duration"), "spec.duration is absurdly long (more than 10 years)"));
+        return Err(LoadError::new(
+            path,
+            mark_of("spec.duration"),
+            "spec.duration is absurdly long (more than 10 years)",
+        ));
     }
 
     let mut read = |mark: &Mark, rel: &str| -> Result<(String, String), LoadError> {
@@ -134,7 +172,13 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Scenario, LoadError> {
         sources
             .read(&resolved)
             .map(|t| (resolved.clone(), t))
-            .map_err(|why| LoadError::new(path, *mark, format!("cannot read {rel:?} (resolved to {resolved}): {why}")))
+            .map_err(|why| {
+                LoadError::new(
+                    path,
+                    *mark,
+                    format!("cannot read {rel:?} (resolved to {resolved}): {why}"),
+                )
+            })
     };
 
     // Nodes: pools first, then verbatim objects.
@@ -143,18 +187,37 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Scenario, LoadError> {
     for (i, pool) in parsed.spec.cluster.node_pools.iter().enumerate() {
         let at = |f: &str| mark_of(&format!("spec.cluster.nodePools.{i}.{f}"));
         if crate::api::validate::dns1123_label(&pool.name).is_some() {
-            return Err(LoadError::new(path, at("name"), format!("pool name {:?} must be a lowercase RFC 1123 label", pool.name)));
+            return Err(LoadError::new(
+                path,
+                at("name"),
+                format!(
+                    "pool name {:?} must be a lowercase RFC 1123 label",
+                    pool.name
+                ),
+            ));
         }
         if !pool_names.insert(pool.name.clone()) {
-            return Err(LoadError::new(path, at("name"), format!("duplicate node pool {:?}", pool.name)));
+            return Err(LoadError::new(
+                path,
+                at("name"),
+                format!("duplicate node pool {:?}", pool.name),
+            ));
         }
         // 100k nodes is 20x the largest cluster Kubernetes supports (5000 nodes).
         if pool.count > 100_000 {
-            return Err(LoadError::new(path, at("count"), format!("count {} is absurd (more than 100000 nodes)", pool.count)));
+            return Err(LoadError::new(
+                path,
+                at("count"),
+                format!("count {} is absurd (more than 100000 nodes)", pool.count),
+            ));
         }
         for (res, q) in &pool.allocatable {
             if q.is_negative() {
-                return Err(LoadError::new(path, at(&format!("allocatable.{res}")), format!("allocatable {res} must not be negative")));
+                return Err(LoadError::new(
+                    path,
+                    at(&format!("allocatable.{res}")),
+                    format!("allocatable {res} must not be negative"),
+                ));
             }
         }
         for (t, taint) in pool.taints.iter().enumerate() {
@@ -171,7 +234,14 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Scenario, LoadError> {
             match obj {
                 Object::Node(n) => nodes.push(n),
                 other => {
-                    return Err(LoadError::new(path, list.mark, format!("cluster.nodes holds Node objects, found {}", other.kind().name())))
+                    return Err(LoadError::new(
+                        path,
+                        list.mark,
+                        format!(
+                            "cluster.nodes holds Node objects, found {}",
+                            other.kind().name()
+                        ),
+                    ))
                 }
             }
         }
@@ -179,7 +249,11 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Scenario, LoadError> {
     let mut node_names = BTreeMap::new();
     for (i, n) in nodes.iter().enumerate() {
         if node_names.insert(n.metadata.name.clone(), i).is_some() {
-            return Err(LoadError::new(path, mark_of("spec.cluster"), format!("duplicate node {:?}", n.metadata.name)));
+            return Err(LoadError::new(
+                path,
+                mark_of("spec.cluster"),
+                format!("duplicate node {:?}", n.metadata.name),
+            ));
         }
     }
 
@@ -192,15 +266,30 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Scenario, LoadError> {
     for o in objects.iter_mut() {
         default_namespace(o);
         if o.kind() == Kind::Node {
-            return Err(LoadError::new(path, mark_of("spec.objects"), format!("Node {:?} belongs under spec.cluster.nodes", o.meta().name)));
+            return Err(LoadError::new(
+                path,
+                mark_of("spec.objects"),
+                format!("Node {:?} belongs under spec.cluster.nodes", o.meta().name),
+            ));
         }
         if let Object::Pod(p) = o {
             if !p.spec.node_name.is_empty() && !node_names.contains_key(&p.spec.node_name) {
-                return Err(LoadError::new(path, mark_of("spec.objects"), format!("Pod {:?} names spec.nodeName {:?}, which is not a node of the cluster", p.metadata.name, p.spec.node_name)));
+                return Err(LoadError::new(
+                    path,
+                    mark_of("spec.objects"),
+                    format!(
+                        "Pod {:?} names spec.nodeName {:?}, which is not a node of the cluster",
+                        p.metadata.name, p.spec.node_name
+                    ),
+                ));
             }
         }
         if !o.meta().name.is_empty() && seen.insert(ObjectKey::of(o), ()).is_some() {
-            return Err(LoadError::new(path, mark_of("spec.objects"), format!("duplicate object {}", o.display_key())));
+            return Err(LoadError::new(
+                path,
+                mark_of("spec.objects"),
+                format!("duplicate object {}", o.display_key()),
+            ));
         }
     }
 
@@ -208,12 +297,23 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Scenario, LoadError> {
     let mut timeline = Vec::new();
     if let Some(list) = spec_node.get("timeline") {
         let yaml::Value::Seq(items) = &list.value else {
-            return Err(LoadError::new(path, list.mark, "spec.timeline must be a list of entries like `{at: 5m, scale: {...}}`"));
+            return Err(LoadError::new(
+                path,
+                list.mark,
+                "spec.timeline must be a list of entries like `{at: 5m, scale: {...}}`",
+            ));
         };
         for item in items {
             let mut e = decode_entry(path, item, &mut read, &mut ignored)?;
             if e.at > parsed.spec.duration {
-                return Err(LoadError::new(path, item.mark, format!("timeline entry at {} is after the end of the scenario ({})", e.at, parsed.spec.duration)));
+                return Err(LoadError::new(
+                    path,
+                    item.mark,
+                    format!(
+                        "timeline entry at {} is after the end of the scenario ({})",
+                        e.at, parsed.spec.duration
+                    ),
+                ));
             }
             if let Action::Apply(objs) = &mut e.action {
                 objs.iter_mut().for_each(default_namespace);
@@ -223,12 +323,29 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Scenario, LoadError> {
         // Stable: entries at the same time keep file order.
         timeline.sort_by_key(|e| e.at);
         let mut live: BTreeSet<String> = node_names.keys().cloned().collect();
-        let mut next_index: BTreeMap<String, u32> = parsed.spec.cluster.node_pools.iter().map(|p| (p.name.clone(), p.count)).collect();
+        let mut next_index: BTreeMap<String, u32> = parsed
+            .spec
+            .cluster
+            .node_pools
+            .iter()
+            .map(|p| (p.name.clone(), p.count))
+            .collect();
         for e in &timeline {
             match &e.action {
-                Action::Cordon(n) | Action::Uncordon(n) | Action::FailNode(n) | Action::RecoverNode(n) => {
+                Action::Cordon(n)
+                | Action::Uncordon(n)
+                | Action::FailNode(n)
+                | Action::RecoverNode(n) => {
                     if !live.contains(n) {
-                        return Err(LoadError::new(path, e.mark, format!("{} names node {n:?}, which does not exist at {}", e.action.name(), e.at)));
+                        return Err(LoadError::new(
+                            path,
+                            e.mark,
+                            format!(
+                                "{} names node {n:?}, which does not exist at {}",
+                                e.action.name(),
+                                e.at
+                            ),
+                        ));
                     }
                 }
                 Action::AddNodes { pool, count } => {
@@ -248,7 +365,11 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Scenario, LoadError> {
     let behavior = parsed.spec.behavior;
     for (i, b) in behavior.iter().enumerate() {
         if let Err(e) = b.selector.validate() {
-            return Err(LoadError::new(path, mark_of(&format!("spec.behavior.{i}.selector")), format!("invalid selector: {e}")));
+            return Err(LoadError::new(
+                path,
+                mark_of(&format!("spec.behavior.{i}.selector")),
+                format!("invalid selector: {e}"),
+            ));
         }
     }
     let mut expect = Vec::new();
@@ -257,7 +378,14 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Scenario, LoadError> {
         let c = compile(e).map_err(|why| LoadError::new(path, m, why))?;
         if let super::expect::When::At(t) = c.when {
             if t > parsed.spec.duration {
-                return Err(LoadError::new(path, m, format!("expectation at {t} is after the end of the scenario ({})", parsed.spec.duration)));
+                return Err(LoadError::new(
+                    path,
+                    m,
+                    format!(
+                        "expectation at {t} is after the end of the scenario ({})",
+                        parsed.spec.duration
+                    ),
+                ));
             }
         }
         expect.push(c);
@@ -285,13 +413,24 @@ fn default_namespace(o: &mut Object) {
 }
 
 /// Load a manifest file (one or more Kubernetes objects) for `cellsim validate`.
-pub fn load_manifest(path: &str, sources: &dyn Sources) -> Result<(Vec<Object>, Vec<(String, Mark)>), LoadError> {
-    let text = sources
-        .read(path)
-        .map_err(|why| LoadError::new(path, Mark { line: 1, column: 1 }, format!("cannot read: {why}")))?;
+pub fn load_manifest(
+    path: &str,
+    sources: &dyn Sources,
+) -> Result<(Vec<Object>, Vec<(String, Mark)>), LoadError> {
+    let text = sources.read(path).map_err(|why| {
+        LoadError::new(
+            path,
+            Mark { line: 1, column: 1 },
+            format!("cannot read: {why}"),
+        )
+    })?;
     let docs = yaml::parse_documents(path, &text)?;
     if docs.is_empty() {
-        return Err(LoadError::new(path, Mark { line: 1, column: 1 }, "empty file: expected Kubernetes objects"));
+        return Err(LoadError::new(
+            path,
+            Mark { line: 1, column: 1 },
+            "empty file: expected Kubernetes objects",
+        ));
     }
     let mut objects = Vec::new();
     let mut ignored = Vec::new();
@@ -299,7 +438,9 @@ pub fn load_manifest(path: &str, sources: &dyn Sources) -> Result<(Vec<Object>, 
         for item in decode(path, d, &mut ignored)? {
             match item {
                 Decoded::Object(_, o) => objects.push(o),
-                Decoded::Ignored { kind, name } => ignored.push((format!("{kind}/{name}: kind not modelled"), d.mark)),
+                Decoded::Ignored { kind, name } => {
+                    ignored.push((format!("{kind}/{name}: kind not modelled"), d.mark))
+                }
             }
         }
     }
@@ -312,7 +453,10 @@ mod tests {
 
     #[test]
     fn paths_resolve_relative_to_the_scenario() {
-        assert_eq!(resolve_path("scenarios/a.yaml", "manifests/web.yaml"), "scenarios/manifests/web.yaml");
+        assert_eq!(
+            resolve_path("scenarios/a.yaml", "manifests/web.yaml"),
+            "scenarios/manifests/web.yaml"
+        );
         assert_eq!(resolve_path("scenarios/a.yaml", "../x.yaml"), "x.yaml");
         assert_eq!(resolve_path("a.yaml", "./m/x.yaml"), "m/x.yaml");
         assert_eq!(resolve_path("a.yaml", "../x.yaml"), "../x.yaml");

@@ -21,7 +21,10 @@ pub enum Action {
     /// Delete an object (as `kubectl delete`).
     Delete(ObjectRef),
     /// Set `spec.replicas` of a Deployment, ReplicaSet or StatefulSet (as `kubectl scale`).
-    Scale { target: ObjectRef, replicas: i32 },
+    Scale {
+        target: ObjectRef,
+        replicas: i32,
+    },
     /// Mark a node unschedulable (as `kubectl cordon`).
     Cordon(String),
     Uncordon(String),
@@ -29,7 +32,10 @@ pub enum Action {
     FailNode(String),
     RecoverNode(String),
     /// Add `count` nodes to a pool, continuing its numbering.
-    AddNodes { pool: String, count: u32 },
+    AddNodes {
+        pool: String,
+        count: u32,
+    },
 }
 
 impl Action {
@@ -111,7 +117,10 @@ pub fn decode_entry(
         return Err(LoadError::new(
             file,
             node.mark,
-            format!("expected a timeline entry like `{{at: 5m, scale: {{...}}}}`; actions: {}", ACTIONS.join(", ")),
+            format!(
+                "expected a timeline entry like `{{at: 5m, scale: {{...}}}}`; actions: {}",
+                ACTIONS.join(", ")
+            ),
         ));
     };
     let mut at = None;
@@ -133,16 +142,33 @@ pub fn decode_entry(
             return Err(LoadError::new(
                 file,
                 k.mark,
-                format!("unknown timeline field `{key}`, expected `at` or one action of: {}", ACTIONS.join(", ")),
+                format!(
+                    "unknown timeline field `{key}`, expected `at` or one action of: {}",
+                    ACTIONS.join(", ")
+                ),
             ));
         }
     }
-    let at = at.ok_or_else(|| LoadError::new(file, node.mark, "timeline entry is missing `at` (e.g. `at: 5m`)"))?;
+    let at = at.ok_or_else(|| {
+        LoadError::new(
+            file,
+            node.mark,
+            "timeline entry is missing `at` (e.g. `at: 5m`)",
+        )
+    })?;
     let (k, v) = action.ok_or_else(|| {
-        LoadError::new(file, node.mark, format!("timeline entry has no action; expected one of: {}", ACTIONS.join(", ")))
+        LoadError::new(
+            file,
+            node.mark,
+            format!(
+                "timeline entry has no action; expected one of: {}",
+                ACTIONS.join(", ")
+            ),
+        )
     })?;
     let kind_of = |s: &str, mark: Mark| {
-        Kind::from_cli_name(s).ok_or_else(|| LoadError::new(file, mark, format!("unknown kind {s:?}")))
+        Kind::from_cli_name(s)
+            .ok_or_else(|| LoadError::new(file, mark, format!("unknown kind {s:?}")))
     };
     let action = match k.as_str().unwrap_or("") {
         "apply" => Action::Apply(decode_objects(file, v, read, ignored)?),
@@ -158,15 +184,33 @@ pub fn decode_entry(
             let s: ScaleSpec = yaml::from_node(file, v, ignored)?;
             let kmark = v.get("kind").map_or(v.mark, |n| n.mark);
             let kind = kind_of(&s.kind, kmark)?;
-            if !matches!(kind, Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet) {
-                return Err(LoadError::new(file, kmark, format!("cannot scale a {}: expected Deployment, ReplicaSet or StatefulSet", kind.name())));
+            if !matches!(
+                kind,
+                Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet
+            ) {
+                return Err(LoadError::new(
+                    file,
+                    kmark,
+                    format!(
+                        "cannot scale a {}: expected Deployment, ReplicaSet or StatefulSet",
+                        kind.name()
+                    ),
+                ));
             }
             if s.replicas < 0 {
                 let m = v.get("replicas").map_or(v.mark, |n| n.mark);
-                return Err(LoadError::new(file, m, format!("replicas must be >= 0, got {}", s.replicas)));
+                return Err(LoadError::new(
+                    file,
+                    m,
+                    format!("replicas must be >= 0, got {}", s.replicas),
+                ));
             }
             Action::Scale {
-                target: ObjectRef { kind, namespace: s.namespace.unwrap_or_else(|| "default".into()), name: s.name },
+                target: ObjectRef {
+                    kind,
+                    namespace: s.namespace.unwrap_or_else(|| "default".into()),
+                    name: s.name,
+                },
                 replicas: s.replicas,
             }
         }
@@ -181,11 +225,18 @@ pub fn decode_entry(
         }
         "addNodes" => {
             let a: AddNodesSpec = yaml::from_node(file, v, ignored)?;
-            Action::AddNodes { pool: a.pool, count: a.count }
+            Action::AddNodes {
+                pool: a.pool,
+                count: a.count,
+            }
         }
         _ => unreachable!("ACTIONS lists every handled action"),
     };
-    Ok(TimelineEntry { at, action, mark: node.mark })
+    Ok(TimelineEntry {
+        at,
+        action,
+        mark: node.mark,
+    })
 }
 
 /// Decode a list of objects: each item is an inline Kubernetes object or `{file: path}`; a
@@ -201,7 +252,11 @@ pub fn decode_objects(
         yaml::Value::Map(_) => vec![node],
         yaml::Value::Null => vec![],
         _ => {
-            return Err(LoadError::new(file, node.mark, "expected a list of Kubernetes objects or `{file: path}` entries"))
+            return Err(LoadError::new(
+                file,
+                node.mark,
+                "expected a list of Kubernetes objects or `{file: path}` entries",
+            ))
         }
     };
     let mut out = Vec::new();
@@ -235,9 +290,16 @@ fn push_decoded(
             Decoded::Object(_, o) => {
                 let prefix = o.display_key();
                 out.push(o);
-                ignored.extend(local.drain(..).map(|(p, m)| (format!("{file}: {prefix}: {p}"), m)));
+                ignored.extend(
+                    local
+                        .drain(..)
+                        .map(|(p, m)| (format!("{file}: {prefix}: {p}"), m)),
+                );
             }
-            Decoded::Ignored { kind, name } => ignored.push((format!("{file}: {kind}/{name}: kind not modelled"), doc.mark)),
+            Decoded::Ignored { kind, name } => ignored.push((
+                format!("{file}: {kind}/{name}: kind not modelled"),
+                doc.mark,
+            )),
         }
     }
     Ok(())

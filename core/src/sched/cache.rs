@@ -55,13 +55,24 @@ impl PodRequests {
     pub fn of(pod: &Pod) -> PodRequests {
         let real = pod.requests();
         let mut filled = pod.clone();
-        for c in filled.spec.containers.iter_mut().chain(filled.spec.init_containers.iter_mut()) {
+        for c in filled
+            .spec
+            .containers
+            .iter_mut()
+            .chain(filled.spec.init_containers.iter_mut())
+        {
             let r = &mut c.resources.requests;
             if !r.contains_key(CPU) {
-                r.insert(CPU.into(), crate::api::quantity::Quantity::from_milli(DEFAULT_MILLI_CPU_REQUEST));
+                r.insert(
+                    CPU.into(),
+                    crate::api::quantity::Quantity::from_milli(DEFAULT_MILLI_CPU_REQUEST),
+                );
             }
             if !r.contains_key(MEMORY) {
-                r.insert(MEMORY.into(), crate::api::quantity::Quantity::from_value(DEFAULT_MEMORY_REQUEST, true));
+                r.insert(
+                    MEMORY.into(),
+                    crate::api::quantity::Quantity::from_value(DEFAULT_MEMORY_REQUEST, true),
+                );
             }
         }
         let nz = filled.requests();
@@ -113,7 +124,8 @@ impl Cache {
             info.non_zero_mem += req.non_zero_mem;
             info.pods += 1;
         }
-        self.placed.insert(pod_key.to_string(), (node.to_string(), req));
+        self.placed
+            .insert(pod_key.to_string(), (node.to_string(), req));
     }
 
     /// Stop counting a pod (deleted or finished). Idempotent.

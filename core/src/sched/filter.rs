@@ -11,7 +11,11 @@ use crate::api::pod::Pod;
 pub type Reasons = Vec<String>;
 
 /// Run the filter chain. `Ok` when the pod fits; otherwise the reasons.
-pub fn run_filters(pod: &Pod, req: &super::cache::PodRequests, info: &NodeInfo) -> Result<(), Reasons> {
+pub fn run_filters(
+    pod: &Pod,
+    req: &super::cache::PodRequests,
+    info: &NodeInfo,
+) -> Result<(), Reasons> {
     node_unschedulable(pod, info)?;
     node_name(pod, info)?;
     taint_toleration(pod, info)?;
@@ -51,7 +55,10 @@ fn taint_toleration(pod: &Pod, info: &NodeInfo) -> Result<(), Reasons> {
             continue;
         }
         if !pod.spec.tolerations.iter().any(|t| t.tolerates(taint)) {
-            return Err(vec![format!("node(s) had untolerated taint {}", taint.brace_form())]);
+            return Err(vec![format!(
+                "node(s) had untolerated taint {}",
+                taint.brace_form()
+            )]);
         }
     }
     Ok(())
@@ -61,18 +68,27 @@ fn taint_toleration(pod: &Pod, info: &NodeInfo) -> Result<(), Reasons> {
 /// terms (ORed) matched.
 fn node_affinity(pod: &Pod, info: &NodeInfo) -> Result<(), Reasons> {
     let labels = &info.node.metadata.labels;
-    let selector_ok = pod.spec.node_selector.iter().all(|(k, v)| labels.get(k) == Some(v));
+    let selector_ok = pod
+        .spec
+        .node_selector
+        .iter()
+        .all(|(k, v)| labels.get(k) == Some(v));
     let required_ok = pod
         .spec
         .affinity
         .as_ref()
         .and_then(|a| a.node_affinity.as_ref())
-        .and_then(|na| na.required_during_scheduling_ignored_during_execution.as_ref())
+        .and_then(|na| {
+            na.required_during_scheduling_ignored_during_execution
+                .as_ref()
+        })
         .is_none_or(|ns| ns.matches(&info.node.metadata.name, labels));
     if selector_ok && required_ok {
         Ok(())
     } else {
-        Err(vec!["node(s) didn't match Pod's node affinity/selector".into()])
+        Err(vec![
+            "node(s) didn't match Pod's node affinity/selector".into()
+        ])
     }
 }
 
@@ -92,7 +108,8 @@ fn node_resources_fit(req: &super::cache::PodRequests, info: &NodeInfo) -> Resul
     if r.memory > 0 && r.memory > a.memory - used.memory {
         reasons.push("Insufficient memory".into());
     }
-    if r.ephemeral_storage > 0 && r.ephemeral_storage > a.ephemeral_storage - used.ephemeral_storage {
+    if r.ephemeral_storage > 0 && r.ephemeral_storage > a.ephemeral_storage - used.ephemeral_storage
+    {
         reasons.push("Insufficient ephemeral-storage".into());
     }
     for (name, v) in &r.scalar {

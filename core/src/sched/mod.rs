@@ -62,7 +62,10 @@ fn responsible(p: &Pod) -> bool {
 
 impl Scheduler {
     pub fn new(explain: bool) -> Scheduler {
-        Scheduler { explain, ..Default::default() }
+        Scheduler {
+            explain,
+            ..Default::default()
+        }
     }
 
     /// Consume the change feed, then schedule every pod in activeQ.
@@ -89,7 +92,8 @@ impl Scheduler {
                                 self.queue.forget(&pk);
                             } else if !p.spec.node_name.is_empty() {
                                 self.queue.forget(&pk);
-                                self.cache.add_pod(&pk, &p.spec.node_name, PodRequests::of(p));
+                                self.cache
+                                    .add_pod(&pk, &p.spec.node_name, PodRequests::of(p));
                             } else if c.change == ChangeType::Added && responsible(p) {
                                 self.queue.add(&pk, p.spec.priority.unwrap_or(0));
                             }
@@ -162,7 +166,10 @@ impl Scheduler {
             // Upstream FitError.Error(): "0/N nodes are available: " + "<count> <reason>" sorted
             // by reason, joined with ", ", ending with ".".
             let total = self.cache.nodes.len();
-            let mut parts: Vec<String> = reason_counts.iter().map(|(r, n)| format!("{n} {r}")).collect();
+            let mut parts: Vec<String> = reason_counts
+                .iter()
+                .map(|(r, n)| format!("{n} {r}"))
+                .collect();
             parts.sort();
             let msg = if parts.is_empty() {
                 format!("0/{total} nodes are available.")
@@ -226,7 +233,12 @@ impl Scheduler {
         pod.spec.node_name = node.to_string();
         pod.status.unschedulable_message.clear();
         let _ = ctx.store.update(Object::Pod(pod), None);
-        ctx.event("Scheduled", format!("Pod/{pk}"), Some(node), format!("Successfully assigned {pk} to {node}"));
+        ctx.event(
+            "Scheduled",
+            format!("Pod/{pk}"),
+            Some(node),
+            format!("Successfully assigned {pk} to {node}"),
+        );
     }
 
     /// Pods waiting in any sub-queue.

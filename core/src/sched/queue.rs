@@ -66,11 +66,17 @@ impl SchedulingQueue {
     /// A new pending pod (or one whose spec changed): straight to activeQ.
     pub fn add(&mut self, key: &str, priority: i32) {
         self.remove(key);
-        let info = self.info.entry(key.to_string()).or_insert(Info { priority, attempts: 0, failed_at: SimTime::ZERO });
+        let info = self.info.entry(key.to_string()).or_insert(Info {
+            priority,
+            attempts: 0,
+            failed_at: SimTime::ZERO,
+        });
         info.priority = priority;
         let seq = self.next_seq();
-        self.active.insert((Reverse(priority), seq, key.to_string()));
-        self.location.insert(key.to_string(), Loc::Active(Reverse(priority), seq));
+        self.active
+            .insert((Reverse(priority), seq, key.to_string()));
+        self.location
+            .insert(key.to_string(), Loc::Active(Reverse(priority), seq));
     }
 
     pub fn remove(&mut self, key: &str) {
@@ -103,7 +109,11 @@ impl SchedulingQueue {
     /// A scheduling attempt failed: park the pod among the unschedulable ones.
     pub fn add_unschedulable(&mut self, key: &str, now: SimTime) {
         self.remove(key);
-        let info = self.info.entry(key.to_string()).or_insert(Info { priority: 0, attempts: 0, failed_at: now });
+        let info = self.info.entry(key.to_string()).or_insert(Info {
+            priority: 0,
+            attempts: 0,
+            failed_at: now,
+        });
         info.attempts += 1;
         info.failed_at = now;
         let info = info.clone();
@@ -121,16 +131,21 @@ impl SchedulingQueue {
     }
 
     fn requeue(&mut self, key: &str, now: SimTime) {
-        let Some(info) = self.unschedulable.remove(key) else { return };
+        let Some(info) = self.unschedulable.remove(key) else {
+            return;
+        };
         self.location.remove(key);
         let expiry = info.failed_at.after(backoff_duration(info.attempts));
         let seq = self.next_seq();
         if expiry > now {
             self.backoff.insert((expiry, seq, key.to_string()));
-            self.location.insert(key.to_string(), Loc::Backoff(expiry, seq));
+            self.location
+                .insert(key.to_string(), Loc::Backoff(expiry, seq));
         } else {
-            self.active.insert((Reverse(info.priority), seq, key.to_string()));
-            self.location.insert(key.to_string(), Loc::Active(Reverse(info.priority), seq));
+            self.active
+                .insert((Reverse(info.priority), seq, key.to_string()));
+            self.location
+                .insert(key.to_string(), Loc::Active(Reverse(info.priority), seq));
         }
     }
 
@@ -146,7 +161,8 @@ impl SchedulingQueue {
             let priority = self.info.get(&key).map_or(0, |i| i.priority);
             let seq = self.next_seq();
             self.active.insert((Reverse(priority), seq, key.clone()));
-            self.location.insert(key, Loc::Active(Reverse(priority), seq));
+            self.location
+                .insert(key, Loc::Active(Reverse(priority), seq));
         }
         let stale: Vec<String> = self
             .unschedulable

@@ -12,15 +12,27 @@ pub const MAX_NODE_SCORE: i64 = 100;
 /// `Σ score·w / Σ w` in integers. `requested` includes the incoming pod's non-zero requests.
 pub fn least_allocated(req: &PodRequests, info: &NodeInfo) -> i64 {
     let resources = [
-        (info.allocatable.milli_cpu, info.non_zero_cpu + req.non_zero_cpu, 1i64),
-        (info.allocatable.memory, info.non_zero_mem + req.non_zero_mem, 1i64),
+        (
+            info.allocatable.milli_cpu,
+            info.non_zero_cpu + req.non_zero_cpu,
+            1i64,
+        ),
+        (
+            info.allocatable.memory,
+            info.non_zero_mem + req.non_zero_mem,
+            1i64,
+        ),
     ];
     let (mut sum, mut weights) = (0i64, 0i64);
     for (alloc, requested, w) in resources {
         if alloc == 0 {
             continue;
         }
-        let s = if requested > alloc { 0 } else { (alloc - requested) * MAX_NODE_SCORE / alloc };
+        let s = if requested > alloc {
+            0
+        } else {
+            (alloc - requested) * MAX_NODE_SCORE / alloc
+        };
         sum += s * w;
         weights += w;
     }

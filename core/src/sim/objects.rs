@@ -9,9 +9,10 @@ use crate::store::{ObjectKey, ObjectStore};
 /// Returns the object as stored. An existing object with that key is replaced.
 pub fn create(ctx: &mut Ctx, mut obj: Object) -> Object {
     let next_rev = ctx.store.revision() + 1;
+    let kind_hash = fnv_kind(&obj);
     let m = obj.meta_mut();
     if m.uid.is_empty() {
-        m.uid = format!("{:08x}-{next_rev:012x}", fnv_kind(&obj));
+        m.uid = format!("{kind_hash:08x}-{next_rev:012x}");
     }
     let now = ctx.now.millis();
     obj.meta_mut().created_at = now;

@@ -1,6 +1,6 @@
 //! The embedded, in-memory store.
 
-use super::{Change, ChangeType, ObjectKey, ObjectStore, Stored, StoreError};
+use super::{Change, ChangeType, ObjectKey, ObjectStore, StoreError, Stored};
 use crate::api::{Kind, Object};
 use std::collections::BTreeMap;
 
@@ -81,7 +81,13 @@ impl ObjectStore for MemoryStore {
         }
         let rev = self.record(key.clone(), ChangeType::Added);
         *self.counts.entry(key.kind).or_insert(0) += 1;
-        self.objects.insert(key, Stored { revision: rev, object: obj });
+        self.objects.insert(
+            key,
+            Stored {
+                revision: rev,
+                object: obj,
+            },
+        );
         Ok(rev)
     }
 
@@ -93,11 +99,21 @@ impl ObjectStore for MemoryStore {
         };
         if let Some(expected) = expected {
             if expected != found {
-                return Err(StoreError::Conflict { key, expected, found });
+                return Err(StoreError::Conflict {
+                    key,
+                    expected,
+                    found,
+                });
             }
         }
         let rev = self.record(key.clone(), ChangeType::Modified);
-        self.objects.insert(key, Stored { revision: rev, object: obj });
+        self.objects.insert(
+            key,
+            Stored {
+                revision: rev,
+                object: obj,
+            },
+        );
         Ok(rev)
     }
 
@@ -138,22 +154,44 @@ mod tests {
         let mut s = MemoryStore::new();
         assert_eq!(s.create(ns("b")).unwrap(), 1);
         assert_eq!(s.create(ns("a")).unwrap(), 2);
-        assert!(matches!(s.create(ns("a")), Err(StoreError::AlreadyExists(_))));
-        let names: Vec<_> = s.list(Kind::Namespace).map(|(k, _)| k.name.clone()).collect();
-        assert_eq!(names, ["a", "b"], "list is in key order, not insertion order");
+        assert!(matches!(
+            s.create(ns("a")),
+            Err(StoreError::AlreadyExists(_))
+        ));
+        let names: Vec<_> = s
+            .list(Kind::Namespace)
+            .map(|(k, _)| k.name.clone())
+            .collect();
+        assert_eq!(
+            names,
+            ["a", "b"],
+            "list is in key order, not insertion order"
+        );
         assert!(matches!(
             s.update(ns("a"), Some(1)),
-            Err(StoreError::Conflict { expected: 1, found: 2, .. })
+            Err(StoreError::Conflict {
+                expected: 1,
+                found: 2,
+                ..
+            })
         ));
         assert_eq!(s.update(ns("a"), Some(2)).unwrap(), 3);
         let key = ObjectKey::new(Kind::Namespace, "", "b");
         s.delete(&key).unwrap();
         assert!(s.get(&key).is_none());
         assert_eq!(s.count(Kind::Namespace), 1);
-        let feed: Vec<_> = s.changes_since(1).iter().map(|c| (c.revision, c.change)).collect();
+        let feed: Vec<_> = s
+            .changes_since(1)
+            .iter()
+            .map(|c| (c.revision, c.change))
+            .collect();
         assert_eq!(
             feed,
-            [(2, ChangeType::Added), (3, ChangeType::Modified), (4, ChangeType::Deleted)]
+            [
+                (2, ChangeType::Added),
+                (3, ChangeType::Modified),
+                (4, ChangeType::Deleted)
+            ]
         );
         s.compact(3);
         assert_eq!(s.changes_since(0).len(), 1);

@@ -24,7 +24,11 @@ impl ObjectKey {
     pub fn new(kind: Kind, namespace: &str, name: &str) -> ObjectKey {
         ObjectKey {
             kind,
-            namespace: if kind.namespaced() { namespace.to_string() } else { String::new() },
+            namespace: if kind.namespaced() {
+                namespace.to_string()
+            } else {
+                String::new()
+            },
             name: name.to_string(),
         }
     }
@@ -75,7 +79,11 @@ pub enum StoreError {
     #[error("{0} not found")]
     NotFound(ObjectKey),
     #[error("conflict on {key}: expected revision {expected}, found {found}")]
-    Conflict { key: ObjectKey, expected: u64, found: u64 },
+    Conflict {
+        key: ObjectKey,
+        expected: u64,
+        found: u64,
+    },
 }
 
 /// The store contract shared by the embedded store and a future etcd-backed one.

@@ -1,0 +1,72 @@
+//! `cellsim run`.
+
+use crate::fs_sources::FsSources;
+use anyhow::Context;
+use cellsim_core::sim::RunOptions;
+use cellsim_core::time::Duration;
+use clap::Args;
+
+#[derive(Args)]
+pub struct RunArgs {
+    /// The scenario file.
+    scenario: String,
+    /// Override the scenario's seed.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Print the JSON report instead of the summary.
+    #[arg(long)]
+    json: bool,
+    /// Record every scheduling decision (`decisions` in the JSON report).
+    #[arg(long)]
+    explain: bool,
+    /// Write the trace (JSON lines) to this file.
+    #[arg(long, value_name = "FILE")]
+    trace: Option<String>,
+    /// Stop at this simulated time (Go duration, e.g. 10m).
+    #[arg(long, value_name = "DUR")]
+    until: Option<String>,
+    /// List the fields and kinds the model ignores.
+    #[arg(long, short)]
+    verbose: bool,
+}
+
+pub fn run(a: RunArgs) -> anyhow::Result<u8> {
+    let until = match &a.until {
+        None => None,
+        Some(s) => Some(Duration::parse(s).map_err(|e| anyhow::anyhow!("--until: {e}"))?),
+    };
+    let scenario = match cellsim_core::scenario::load(&a.scenario, &FsSources) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(2);
+        }
+    };
+    if a.verbose {
+        for (what, mark) in &scenario.ignored {
+            eprintln!(
+                "ignored: {what} (line {}, column {})",
+                mark.line, mark.column
+            );
+        }
+    }
+    let opts = RunOptions {
+        seed: a.seed,
+        keep_trace: a.trace.is_some(),
+        explain: a.explain,
+        until,
+    };
+    let mut sim = cellsim_core::sim::Sim::new(scenario, &opts);
+    sim.run();
+    let report = sim.report();
+    if let Some(path) = &a.trace {
+        std::fs::write(path, sim.trace.bytes())
+            .with_context(|| format!("writing the trace to {path}"))?;
+    }
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report.summary());
+    }
+    Ok(if report.all_passed() { 0 } else { 1 })
+}

@@ -1,0 +1,532 @@
+//! The simulation: one event loop in virtual time that drives the store, the controllers, the
+//! scheduler and the kubelets, applies the timeline, and checks expectations.
+//!
+//! Loop invariant: events fire in (time, sequence) order; after the events of one instant, the
+//! components run until the store is quiet ("settle"), then `always` expectations are checked.
+//! Nothing here reads a clock or the OS: the same scenario and seed give the same trace.
+
+pub mod ctx;
+pub mod objects;
+
+use crate::api::node::{NodeCondition, Taint};
+use crate::api::{Kind, Object};
+use crate::controllers::Controllers;
+use crate::engine::{EventQueue, TraceWriter};
+use crate::kubelet::plan::{ContainerRuntime, RuntimeCommand};
+use crate::kubelet::sim_runtime::SimRuntime;
+use crate::kubelet::Kubelets;
+use crate::report::{ExpectationResult, Report};
+use crate::rng::SimRng;
+use crate::scenario::expect::{evaluate, When};
+use crate::scenario::load::pool_node;
+use crate::scenario::timeline::Action;
+use crate::scenario::Scenario;
+use crate::sched::Scheduler;
+use crate::store::{MemoryStore, ObjectKey, ObjectStore};
+use crate::time::{Duration, SimTime};
+use ctx::{Ctx, Wake};
+
+/// Settling more rounds than this in one instant means components keep undoing each other.
+const MAX_SETTLE_ROUNDS: u32 = 10_000;
+
+#[derive(Clone, Debug)]
+enum Event {
+    Timeline(usize),
+    Expect(usize),
+    Wake(Wake, u64),
+    End,
+}
+
+/// Options of one run.
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    pub seed: Option<u64>,
+    /// Keep the trace bytes (for `--trace`).
+    pub keep_trace: bool,
+    /// Record scheduling decisions (for `--explain`).
+    pub explain: bool,
+    /// Stop early at this simulated time.
+    pub until: Option<Duration>,
+}
+
+pub struct Sim {
+    pub scenario: Scenario,
+    pub seed: u64,
+    pub now: SimTime,
+    end: SimTime,
+    pub store: MemoryStore,
+    rng: SimRng,
+    queue: EventQueue<Event>,
+    pub trace: TraceWriter,
+    controllers: Controllers,
+    pub scheduler: Scheduler,
+    kubelets: Kubelets,
+    runtime: SimRuntime,
+    results: Vec<Option<ExpectationResult>>,
+    /// Failures of `always` expectations: first failing time and observed value.
+    always_failed: Vec<Option<(SimTime, u64)>>,
+    next_pool_index: std::collections::BTreeMap<String, u32>,
+    finished: bool,
+}
+
+impl Sim {
+    pub fn new(scenario: Scenario, opts: &RunOptions) -> Sim {
+        let seed = opts.seed.unwrap_or(scenario.seed);
+        let end = SimTime(
+            opts.until
+                .map_or(scenario.duration, |u| u.min(scenario.duration))
+                .as_millis(),
+        );
+        let mut sim = Sim {
+            seed,
+            now: SimTime::ZERO,
+            end,
+            store: MemoryStore::new(),
+            rng: SimRng::new(seed),
+            queue: EventQueue::new(),
+            trace: TraceWriter::new(opts.keep_trace, 200),
+            controllers: Controllers::default(),
+            scheduler: Scheduler::new(opts.explain),
+            kubelets: Kubelets::default(),
+            runtime: SimRuntime::new(scenario.behavior.clone()),
+            results: vec![None; scenario.expect.len()],
+            always_failed: vec![None; scenario.expect.len()],
+            next_pool_index: scenario
+                .pools
+                .iter()
+                .map(|p| (p.name.clone(), p.count))
+                .collect(),
+            finished: false,
+            scenario,
+        };
+        for i in 0..sim.scenario.timeline.len() {
+            let at = SimTime(sim.scenario.timeline[i].at.as_millis());
+            sim.queue.push(at, Event::Timeline(i));
+        }
+        for (i, e) in sim.scenario.expect.iter().enumerate() {
+            if let When::At(t) = e.when {
+                sim.queue.push(SimTime(t.as_millis()), Event::Expect(i));
+            }
+        }
+        sim.queue.push(end, Event::End);
+        // t = 0: nodes, then objects.
+        let nodes = sim.scenario.nodes.clone();
+        let objects = sim.scenario.objects.clone();
+        sim.with_ctx(|sim, ctx, _| {
+            for n in nodes {
+                sim.kubelets.add_node(&n.metadata.name);
+                objects::create(ctx, Object::Node(n));
+            }
+            for o in objects {
+                objects::create(ctx, o);
+            }
+        });
+        sim.settle();
+        sim
+    }
+
+    /// Run a closure with a context; then submit its runtime commands and queue its wakes.
+    fn with_ctx<R>(
+        &mut self,
+        f: impl FnOnce(&mut Self, &mut Ctx, &mut Vec<RuntimeCommand>) -> R,
+    ) -> R {
+        let mut wakes = Vec::new();
+        let mut cmds = Vec::new();
+        let mut store = std::mem::take(&mut self.store);
+        let mut rng = std::mem::replace(&mut self.rng, SimRng::new(0));
+        let mut trace = std::mem::replace(&mut self.trace, TraceWriter::new(false, 0));
+        let r = {
+            let mut ctx = Ctx {
+                now: self.now,
+                store: &mut store,
+                rng: &mut rng,
+                trace: &mut trace,
+                wakes: &mut wakes,
+            };
+            f(self, &mut ctx, &mut cmds)
+        };
+        self.store = store;
+        self.rng = rng;
+        self.trace = trace;
+        self.runtime.set_now(self.now);
+        let mut out = Vec::new();
+        for c in cmds {
+            self.runtime.submit(c, &mut out);
+        }
+        for (d, ev) in out {
+            let inc = self.runtime.incarnation(&ev);
+            self.queue
+                .push(self.now.after(d), Event::Wake(Wake::Runtime(ev), inc));
+        }
+        for (at, w) in wakes {
+            self.queue.push(at.max(self.now), Event::Wake(w, 0));
+        }
+        r
+    }
+
+    /// Run every component until the store stops changing.
+    fn settle(&mut self) {
+        for _ in 0..MAX_SETTLE_ROUNDS {
+            let before = self.store.revision();
+            self.with_ctx(|sim, ctx, cmds| {
+                sim.controllers.sync(ctx);
+                sim.scheduler.sync(ctx);
+                sim.kubelets.sync(ctx, cmds);
+            });
+            if self.store.revision() == before {
+                let low = self
+                    .controllers
+                    .cursor()
+                    .min(self.scheduler.cursor)
+                    .min(self.kubelets.cursor);
+                self.store.compact(low);
+                return;
+            }
+        }
+        panic!("the control plane did not settle at {} after {MAX_SETTLE_ROUNDS} rounds (a controller loop)", self.now);
+    }
+
+    /// Process every event of the next instant. Returns false when the run is over.
+    pub fn step(&mut self) -> bool {
+        if self.finished {
+            return false;
+        }
+        let Some(t) = self.queue.peek_time() else {
+            self.finish();
+            return false;
+        };
+        self.now = t;
+        let mut due_checks = Vec::new();
+        let mut end = false;
+        while let Some((_, ev)) = self.queue.pop_due(t) {
+            match ev {
+                Event::Timeline(i) => self.apply(i),
+                Event::Expect(i) => due_checks.push(i),
+                Event::Wake(w, inc) => self.wake(w, inc),
+                Event::End => end = true,
+            }
+            self.settle();
+        }
+        self.check_always();
+        for i in due_checks {
+            self.check(i);
+        }
+        if end {
+            self.finish();
+            return false;
+        }
+        true
+    }
+
+    /// Run to the end.
+    pub fn run(&mut self) {
+        while self.step() {}
+    }
+
+    fn wake(&mut self, w: Wake, inc: u64) {
+        self.with_ctx(|sim, ctx, cmds| match w {
+            Wake::Scheduler => sim.scheduler.sync(ctx),
+            Wake::Runtime(ev) => {
+                if sim.runtime.accept(inc, &ev) {
+                    sim.kubelets.handle(ctx, ev, cmds);
+                }
+            }
+            Wake::PodWorker { node, pod_uid } => sim.kubelets.wake(ctx, &node, &pod_uid, cmds),
+        });
+    }
+
+    fn apply(&mut self, i: usize) {
+        let action = self.scenario.timeline[i].action.clone();
+        self.with_ctx(|sim, ctx, cmds| {
+            let what = action.name();
+            match action {
+                Action::Apply(objs) => {
+                    for o in objs {
+                        let key = ObjectKey::of(&o);
+                        let verb = if ctx.store.get(&key).is_some() {
+                            "configured"
+                        } else {
+                            "created"
+                        };
+                        let display = o.display_key();
+                        let o = match (ctx.store.get(&key).map(|s| &s.object), o) {
+                            // Apply keeps identity and observed status (as the API server does).
+                            (Some(old), mut new) => {
+                                let meta = old.meta().clone();
+                                new.meta_mut().uid = meta.uid;
+                                keep_status(old, &mut new);
+                                new
+                            }
+                            (None, new) => new,
+                        };
+                        if o.kind() == Kind::Node {
+                            sim.kubelets.add_node(&o.meta().name);
+                        }
+                        objects::create(ctx, o);
+                        ctx.event("Applied", display, None, format!("{what}: {verb}"));
+                    }
+                }
+                Action::Delete(r) => {
+                    let key = ObjectKey::new(r.kind, &r.namespace, &r.name);
+                    if r.kind == Kind::Pod {
+                        objects::delete_pod(ctx, &format!("{}/{}", r.namespace, r.name));
+                    } else {
+                        let _ = ctx.store.delete(&key);
+                        // Owned objects follow (background cascading deletion).
+                        cascade(ctx, &key);
+                    }
+                    ctx.event("Deleted", key.to_string(), None, "delete".into());
+                }
+                Action::Scale { target, replicas } => {
+                    let key = ObjectKey::new(target.kind, &target.namespace, &target.name);
+                    let Some(mut o) = ctx.store.get(&key).map(|s| s.object.clone()) else {
+                        ctx.event("ScaleFailed", key.to_string(), None, "not found".into());
+                        return;
+                    };
+                    match &mut o {
+                        Object::Deployment(d) => d.spec.replicas = Some(replicas),
+                        Object::ReplicaSet(r) => r.spec.replicas = Some(replicas),
+                        Object::StatefulSet(s) => s.spec.replicas = Some(replicas),
+                        _ => {}
+                    }
+                    let _ = ctx.store.update(o, None);
+                    ctx.event(
+                        "Scaled",
+                        key.to_string(),
+                        None,
+                        format!("scaled to {replicas}"),
+                    );
+                }
+                Action::Cordon(n) | Action::Uncordon(n) => {
+                    let cordon = what == "cordon";
+                    modify_node(ctx, &n, |node| node.spec.unschedulable = cordon);
+                    let reason = if cordon {
+                        "NodeNotSchedulable"
+                    } else {
+                        "NodeSchedulable"
+                    };
+                    ctx.event(
+                        reason,
+                        format!("Node/{n}"),
+                        Some(&n),
+                        format!("Node {n} status is now: {reason}"),
+                    );
+                }
+                Action::FailNode(n) => {
+                    sim.kubelets.fail_node(&n);
+                    sim.runtime.wipe_node(&n);
+                    // The node stops reporting: Ready becomes Unknown and the node lifecycle
+                    // controller taints it `node.kubernetes.io/unreachable`.
+                    modify_node(ctx, &n, |node| {
+                        set_ready(node, "Unknown", "NodeStatusUnknown");
+                        add_taint(node, "node.kubernetes.io/unreachable", "NoSchedule");
+                    });
+                    ctx.event(
+                        "NodeNotReady",
+                        format!("Node/{n}"),
+                        Some(&n),
+                        format!("Node {n} status is now: NodeNotReady"),
+                    );
+                }
+                Action::RecoverNode(n) => {
+                    modify_node(ctx, &n, |node| {
+                        set_ready(node, "True", "KubeletReady");
+                        node.spec
+                            .taints
+                            .retain(|t| t.key != "node.kubernetes.io/unreachable");
+                    });
+                    ctx.event(
+                        "NodeReady",
+                        format!("Node/{n}"),
+                        Some(&n),
+                        format!("Node {n} status is now: NodeReady"),
+                    );
+                    sim.kubelets.recover_node(ctx, &n, cmds);
+                }
+                Action::AddNodes { pool, count } => {
+                    let Some(p) = sim.scenario.pools.iter().find(|p| p.name == pool).cloned()
+                    else {
+                        return;
+                    };
+                    let next = sim.next_pool_index.entry(pool.clone()).or_insert(p.count);
+                    for i in *next..*next + count {
+                        let node = pool_node(&p, i);
+                        let name = node.metadata.name.clone();
+                        sim.kubelets.add_node(&name);
+                        objects::create(ctx, Object::Node(node));
+                        ctx.event(
+                            "RegisteredNode",
+                            format!("Node/{name}"),
+                            Some(&name),
+                            format!("Node {name} event: Registered Node {name} in Controller"),
+                        );
+                    }
+                    *next += count;
+                }
+            }
+        });
+    }
+
+    fn pods(&self) -> impl Iterator<Item = &crate::api::pod::Pod> {
+        self.store.objects(Kind::Pod).filter_map(|o| match o {
+            Object::Pod(p) => Some(p),
+            _ => None,
+        })
+    }
+
+    fn check_always(&mut self) {
+        for i in 0..self.scenario.expect.len() {
+            if self.scenario.expect[i].when != When::Always || self.always_failed[i].is_some() {
+                continue;
+            }
+            let (ok, n) = evaluate(&self.scenario.expect[i].check, self.pods());
+            if !ok {
+                self.always_failed[i] = Some((self.now, n));
+            }
+        }
+    }
+
+    fn check(&mut self, i: usize) {
+        let e = &self.scenario.expect[i];
+        let (passed, n) = evaluate(&e.check, self.pods());
+        self.results[i] = Some(ExpectationResult {
+            description: e.description.clone(),
+            passed,
+            detail: format!("observed {n} at {}", self.now),
+        });
+    }
+
+    fn finish(&mut self) {
+        if self.finished {
+            return;
+        }
+        self.finished = true;
+        let complete = self.now >= SimTime(self.scenario.duration.as_millis());
+        for i in 0..self.scenario.expect.len() {
+            let e = &self.scenario.expect[i];
+            match e.when {
+                When::End => {
+                    if complete {
+                        self.check(i)
+                    }
+                }
+                When::Always => {
+                    self.results[i] = Some(match self.always_failed[i] {
+                        None => ExpectationResult {
+                            description: e.description.clone(),
+                            passed: true,
+                            detail: format!("held until {}", self.now),
+                        },
+                        Some((t, n)) => ExpectationResult {
+                            description: e.description.clone(),
+                            passed: false,
+                            detail: format!("first violated at {t}: observed {n}"),
+                        },
+                    })
+                }
+                When::At(_) => {}
+            }
+        }
+    }
+
+    pub fn is_finished(&self) -> bool {
+        self.finished
+    }
+
+    /// The report of the run so far (complete once `run` returned).
+    pub fn report(&self) -> Report {
+        let results = self
+            .scenario
+            .expect
+            .iter()
+            .zip(&self.results)
+            .map(|(e, r)| {
+                r.clone().unwrap_or_else(|| ExpectationResult {
+                    description: e.description.clone(),
+                    passed: false,
+                    detail: "not evaluated: the run stopped before its time".into(),
+                })
+            })
+            .collect();
+        Report::build(self, results)
+    }
+
+    pub fn end_time(&self) -> SimTime {
+        self.end
+    }
+}
+
+fn keep_status(old: &Object, new: &mut Object) {
+    match (old, new) {
+        (Object::Pod(o), Object::Pod(n)) => {
+            n.status = o.status.clone();
+            n.spec.node_name = o.spec.node_name.clone();
+        }
+        (Object::Deployment(o), Object::Deployment(n)) => n.status = o.status.clone(),
+        (Object::ReplicaSet(o), Object::ReplicaSet(n)) => n.status = o.status.clone(),
+        _ => {}
+    }
+}
+
+/// Background cascading deletion through controller owner references.
+fn cascade(ctx: &mut Ctx, owner: &ObjectKey) {
+    let dependents: Vec<ObjectKey> = [Kind::ReplicaSet, Kind::Pod]
+        .into_iter()
+        .flat_map(|k| {
+            ctx.store
+                .list(k)
+                .map(|(key, _)| key.clone())
+                .collect::<Vec<_>>()
+        })
+        .filter(|key| {
+            key.namespace == owner.namespace
+                && ctx.store.get(key).is_some_and(|s| {
+                    s.object
+                        .meta()
+                        .owner_references
+                        .iter()
+                        .any(|r| r.kind == owner.kind.name() && r.name == owner.name)
+                })
+        })
+        .collect();
+    for key in dependents {
+        if key.kind == Kind::Pod {
+            objects::delete_pod(ctx, &format!("{}/{}", key.namespace, key.name));
+        } else {
+            let _ = ctx.store.delete(&key);
+            cascade(ctx, &key);
+        }
+    }
+}
+
+fn modify_node(ctx: &mut Ctx, name: &str, f: impl FnOnce(&mut crate::api::node::Node)) {
+    let key = ObjectKey::new(Kind::Node, "", name);
+    if let Some(Object::Node(mut n)) = ctx.store.get(&key).map(|s| s.object.clone()) {
+        f(&mut n);
+        let _ = ctx.store.update(Object::Node(n), None);
+    }
+}
+
+fn set_ready(node: &mut crate::api::node::Node, status: &str, reason: &str) {
+    node.status.conditions.retain(|c| c.kind != "Ready");
+    node.status.conditions.push(NodeCondition {
+        kind: "Ready".into(),
+        status: status.into(),
+        reason: reason.into(),
+    });
+}
+
+fn add_taint(node: &mut crate::api::node::Node, key: &str, effect: &str) {
+    if !node
+        .spec
+        .taints
+        .iter()
+        .any(|t| t.key == key && t.effect == effect)
+    {
+        node.spec.taints.push(Taint {
+            key: key.into(),
+            value: String::new(),
+            effect: effect.into(),
+        });
+    }
+}
