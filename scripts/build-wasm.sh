@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Build cellsim for WebAssembly and bind it for the browser and for Node.js.
+#
+#   scripts/build-wasm.sh [--release]
+#
+# rustup here has no wasm32 standard library, so this uses Debian's second compiler
+# (rustc-web/cargo-web, installed by scripts/setup.sh) and builds std from source
+# (rust-web-src) with -Zbuild-std, linking with wasm-ld-14. The Debian toolchain is first on
+# PATH only for these cargo commands, and it writes to its own target dir (target/wasm), so it
+# never mixes artifacts with the native rustup builds in target/.
+#
+#   (a) cellsim-core  -> wasm32-unknown-unknown: proves the core stays wasm-clean
+#   (b) cellsim-web   -> target/wasm/wasm32-unknown-unknown/<profile>/cellsim_web.wasm
+#   (c) wasm-bindgen  -> target/wasm-dist/web/  (--target web)
+#                        target/wasm-dist/node/ (--target nodejs)
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$(pwd)
+export PATH="$HOME/.cargo/bin:$PATH"
+
+profile=debug
+cargo_profile=()
+case "${1:-}" in
+    "") ;;
+    --release) profile=release; cargo_profile=(--release) ;;
+    *) echo "usage: scripts/build-wasm.sh [--release]" >&2; exit 2 ;;
+esac
+
+die() { printf 'build-wasm: error: %s\n' "$*" >&2; exit 1; }
+
+TARGET=wasm32-unknown-unknown
+WASM_TARGET_DIR="$ROOT/target/wasm"
+DIST="$ROOT/target/wasm-dist"
+
+[[ -x /usr/bin/cargo && -x /usr/bin/rustc ]] || die "Debian rustc-web/cargo-web not installed; run scripts/setup.sh"
+command -v wasm-ld-14 >/dev/null 2>&1 || die "wasm-ld-14 not found (Debian lld); run scripts/setup.sh"
+command -v wasm-bindgen >/dev/null 2>&1 || die "wasm-bindgen not found; run scripts/setup.sh"
+
+# The Debian cargo, with the Debian rustc named explicitly, so neither rustup's proxies nor a
+# rust-toolchain file nor variables set by an outer rustup cargo can swap the compiler.
+wasm_cargo() {
+    env -u RUSTUP_TOOLCHAIN -u RUSTC_WRAPPER -u RUSTC_WORKSPACE_WRAPPER -u CARGO_BUILD_RUSTC \
+        -u CARGO_BUILD_TARGET_DIR -u CARGO \
+        PATH="/usr/bin:$PATH" \
+        RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc \
+        RUSTC_BOOTSTRAP=1 \
+        CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=wasm-ld-14 \
+        CARGO_TARGET_DIR="$WASM_TARGET_DIR" \
+        /usr/bin/cargo "$@"
+}
+
+# One invocation for both packages: separate ones would resolve features differently and
+# compile the shared dependencies (and the core) twice.
+echo "build-wasm: cargo build -p cellsim-core -p cellsim-web --target $TARGET ($profile, $(/usr/bin/rustc --version | cut -d' ' -f1-2))"
+wasm_cargo build "${cargo_profile[@]}" --target "$TARGET" -Zbuild-std=std,panic_abort \
+    -p cellsim-core -p cellsim-web
+
+wasm="$WASM_TARGET_DIR/$TARGET/$profile/cellsim_web.wasm"
+[[ -f "$wasm" ]] || die "$wasm was not produced"
+
+for target in web nodejs; do
+    out="$DIST/${target/nodejs/node}"
+    rm -rf "$out"
+    mkdir -p "$out"
+    echo "build-wasm: wasm-bindgen --target $target -> ${out#"$ROOT"/}"
+    wasm-bindgen --target "$target" --out-dir "$out" "$wasm"
+done
+
+size=$(stat -c %s "$DIST/web/cellsim_web_bg.wasm")
+echo "build-wasm: ok: cellsim_web_bg.wasm ${size} bytes ($profile)"

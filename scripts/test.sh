@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# The project's test command (CI runs it through .ci/run).
+#
+#   setup       scripts/setup.sh (apt packages, rustfmt/clippy, wasm-bindgen-cli)
+#   fmt         cargo fmt --all -- --check
+#   clippy      cargo clippy --workspace --all-targets -- -D warnings
+#   tests       cargo nextest run --workspace   (cargo test when nextest is absent)
+#   doctests    cargo test --workspace --doc
+#   build-wasm  scripts/build-wasm.sh            (core + web for wasm32, bound for web and node)
+#   wasm-det    the wasm build computes what the native side computes
+#               (today: sha256 of README.md via wasm vs sha256sum)
+#
+# Fails fast: the first failing step stops the run. Every run ends with a table of the steps
+# and their times and, when the tests ran, a final `tests: N passed, N failed` line.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$(pwd)
+export PATH="$HOME/.cargo/bin:$PATH"
+# Native builds in target/; scripts/build-wasm.sh keeps its own in target/wasm.
+export CARGO_TARGET_DIR="$ROOT/target"
+LOGS="$ROOT/target/test-logs"
+mkdir -p "$LOGS"
+
+STEP_NAMES=()
+STEP_SECS=()
+STEP_RESULTS=()
+PASSED=0
+FAILED=0
+COUNTED=0
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+summary() {
+    local i total=0
+    printf '\n==== summary ====\n'
+    printf '%-12s %-6s %9s\n' step result seconds
+    for i in "${!STEP_NAMES[@]}"; do
+        printf '%-12s %-6s %9s\n' "${STEP_NAMES[$i]}" "${STEP_RESULTS[$i]}" "${STEP_SECS[$i]}"
+        total=$((total + ${STEP_MS[$i]}))
+    done
+    printf '%-12s %-6s %9s\n' total "" "$(fmt_secs "$total")"
+}
+
+fmt_secs() { printf '%d.%01d' $(($1 / 1000)) $((($1 % 1000) / 100)); }
+
+STEP_MS=()
+# step NAME WHAT COMMAND...: run one step with a banner; on failure print the summary and stop.
+step() {
+    local name=$1 what=$2
+    shift 2
+    printf '\n==== %s: %s ====\n' "$name" "$what"
+    local t0 rc=0 ms
+    t0=$(now_ms)
+    "$@" || rc=$?
+    ms=$(($(now_ms) - t0))
+    STEP_NAMES+=("$name")
+    STEP_MS+=("$ms")
+    STEP_SECS+=("$(fmt_secs "$ms")")
+    if ((rc != 0)); then
+        STEP_RESULTS+=(FAILED)
+        printf '\n==== %s FAILED (exit %d) ====\n' "$name" "$rc"
+        summary
+        ((COUNTED == 0)) || echo "tests: ${PASSED} passed, ${FAILED} failed"
+        echo "FAILED: step '$name' (exit $rc)"
+        exit "$rc"
+    fi
+    STEP_RESULTS+=(ok)
+}
+
+strip_ansi() { sed -E 's/\x1b\[[0-9;]*[A-Za-z]//g' "$1"; }
+
+# Add the passed/failed counts of cargo test's `test result:` lines in a log.
+count_cargo_test() {
+    local p f
+    p=$(strip_ansi "$1" | grep -oE '^test result: .* [0-9]+ passed' | grep -oE '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
+    f=$(strip_ansi "$1" | grep -oE '^test result: .* [0-9]+ failed' | grep -oE '[0-9]+ failed' | awk '{s+=$1} END {print s+0}')
+    PASSED=$((PASSED + p))
+    FAILED=$((FAILED + f))
+    COUNTED=1
+}
+
+# Add the counts of nextest's closing `Summary [...] N tests run: P passed, F failed, ...` line.
+count_nextest() {
+    local line p f
+    line=$(strip_ansi "$1" | grep -E '^ *Summary \[' | tail -n 1 || true)
+    p=$(grep -oE '[0-9]+ passed' <<<"$line" | awk '{s+=$1} END {print s+0}')
+    f=$(grep -oE '[0-9]+ (failed|timed out)' <<<"$line" | awk '{s+=$1} END {print s+0}')
+    PASSED=$((PASSED + p))
+    FAILED=$((FAILED + f))
+    COUNTED=1
+}
+
+run_tests() {
+    local log="$LOGS/tests.log" rc
+    if command -v cargo-nextest >/dev/null 2>&1; then
+        cargo nextest run --workspace 2>&1 | tee "$log"
+        rc=${PIPESTATUS[0]}
+        count_nextest "$log"
+    else
+        cargo test --workspace --lib --bins --tests 2>&1 | tee "$log"
+        rc=${PIPESTATUS[0]}
+        count_cargo_test "$log"
+    fi
+    return "$rc"
+}
+
+run_doctests() {
+    local log="$LOGS/doctests.log" rc
+    cargo test --workspace --doc 2>&1 | tee "$log"
+    rc=${PIPESTATUS[0]}
+    count_cargo_test "$log"
+    return "$rc"
+}
+
+# The wasm build must compute what the native side computes. Today: sha256 of a text file.
+wasm_determinism() {
+    local input=README.md expected rc=0
+    if [[ ! -f "$input" ]]; then
+        input=Cargo.toml
+        echo "(README.md not found: hashing $input instead)"
+    fi
+    expected=$(sha256sum "$input" | cut -d' ' -f1) || return 1
+    node scripts/wasm-determinism.mjs target/wasm-dist/node "$expected" "$input" || rc=$?
+    if ((rc == 0)); then PASSED=$((PASSED + 1)); else FAILED=$((FAILED + 1)); fi
+    COUNTED=1
+    return "$rc"
+}
+
+step setup "scripts/setup.sh" bash scripts/setup.sh
+step fmt "cargo fmt --all -- --check" cargo fmt --all -- --check
+step clippy "cargo clippy --workspace --all-targets -- -D warnings" \
+    cargo clippy --workspace --all-targets -- -D warnings
+if command -v cargo-nextest >/dev/null 2>&1; then
+    step tests "cargo nextest run --workspace" run_tests
+else
+    step tests "cargo test --workspace --lib --bins --tests (cargo-nextest not installed)" run_tests
+fi
+step doctests "cargo test --workspace --doc" run_doctests
+step build-wasm "scripts/build-wasm.sh" bash scripts/build-wasm.sh
+step wasm-det "wasm vs native: sha256 of README.md" wasm_determinism
+
+summary
+echo "tests: ${PASSED} passed, ${FAILED} failed"
