@@ -7,8 +7,7 @@
 #   tests       cargo nextest run --workspace   (cargo test when nextest is absent)
 #   doctests    cargo test --workspace --doc
 #   build-wasm  scripts/build-wasm.sh            (core + web for wasm32, bound for web and node)
-#   wasm-det    the wasm build computes what the native side computes
-#               (today: sha256 of README.md via wasm vs sha256sum)
+#   wasm-det    every built-in scenario gives the same traceHash in wasm (node) as natively
 #
 # Fails fast: the first failing step stops the run. Every run ends with a table of the steps
 # and their times and, when the tests ran, a final `tests: N passed, N failed` line.
@@ -113,15 +112,16 @@ run_doctests() {
     return "$rc"
 }
 
-# The wasm build must compute what the native side computes. Today: sha256 of a text file.
+# Every built-in scenario must give the same traceHash in wasm (node) as natively (the CLI).
 wasm_determinism() {
-    local input=README.md expected rc=0
-    if [[ ! -f "$input" ]]; then
-        input=Cargo.toml
-        echo "(README.md not found: hashing $input instead)"
-    fi
-    expected=$(sha256sum "$input" | cut -d' ' -f1) || return 1
-    node scripts/wasm-determinism.mjs target/wasm-dist/node "$expected" "$input" || rc=$?
+    local pairs=() f name hash rc=0
+    cargo build --release -p cellsim >/dev/null 2>&1 || cargo build --release -p cellsim || return 1
+    for f in scenarios/*.yaml; do
+        name=$(basename "$f" .yaml)
+        hash=$(target/release/cellsim run "$f" --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).traceHash))') || return 1
+        pairs+=("$name=$hash")
+    done
+    node scripts/wasm-determinism.mjs target/wasm-dist/node "${pairs[@]}" || rc=$?
     if ((rc == 0)); then PASSED=$((PASSED + 1)); else FAILED=$((FAILED + 1)); fi
     COUNTED=1
     return "$rc"
@@ -138,7 +138,7 @@ else
 fi
 step doctests "cargo test --workspace --doc" run_doctests
 step build-wasm "scripts/build-wasm.sh" bash scripts/build-wasm.sh
-step wasm-det "wasm vs native: sha256 of README.md" wasm_determinism
+step wasm-det "wasm vs native: traceHash of every built-in scenario" wasm_determinism
 
 summary
 echo "tests: ${PASSED} passed, ${FAILED} failed"

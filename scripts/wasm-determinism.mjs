@@ -1,24 +1,22 @@
 #!/usr/bin/env node
-// Check that the wasm build computes the same value as the native side.
+// Check that the wasm build computes the same trace hashes as the native CLI.
 //
-//   node scripts/wasm-determinism.mjs DIST_NODE EXPECTED INPUT_FILE
+//   node scripts/wasm-determinism.mjs DIST_NODE NAME=HASH...
 //
 // DIST_NODE is the wasm-bindgen `--target nodejs` output (target/wasm-dist/node, made by
-// scripts/build-wasm.sh). Today the value is sha256_hex(INPUT_FILE's text) and EXPECTED comes
-// from `sha256sum INPUT_FILE`. To compare a scenario's traceHash instead, change wasmValue()
-// (e.g. `JSON.parse(mod.run_builtin(name, seed)).traceHash`) and what scripts/test.sh passes
-// as EXPECTED (`cellsim run --json ... | jq -r .traceHash`).
-// Exit 0 when the values are equal, 1 otherwise (different, bad usage, or the module fails to load).
-import { readFileSync, existsSync } from 'node:fs';
+// scripts/build-wasm.sh). Each NAME=HASH pair names a built-in scenario and the traceHash that
+// `cellsim run scenarios/NAME.yaml --json` printed natively; the module runs the scenario in
+// wasm and must report the same hash. Exit 0 when all agree, 1 otherwise.
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const MODULE = 'cellsim_web.js';
 
-/** The value the wasm module computes for these arguments. */
-function wasmValue(mod, { input }) {
-  return mod.sha256_hex(readFileSync(input, 'utf8'));
+/** The traceHash the wasm module computes for a built-in scenario. */
+function wasmValue(mod, { name }) {
+  return JSON.parse(mod.run_builtin(name, undefined)).traceHash;
 }
 
 /** Load the wasm-bindgen nodejs module (CommonJS today; ES module if the bindings change). */
@@ -36,11 +34,11 @@ async function loadModule(dist) {
 }
 
 async function main(argv) {
-  if (argv.length !== 3) {
-    console.error('usage: node scripts/wasm-determinism.mjs DIST_NODE EXPECTED INPUT_FILE');
+  if (argv.length < 2 || !argv.slice(1).every((a) => a.includes('='))) {
+    console.error('usage: node scripts/wasm-determinism.mjs DIST_NODE NAME=HASH...');
     return 1;
   }
-  const [dist, expected, input] = argv;
+  const [dist, ...pairs] = argv;
   let mod;
   try {
     mod = await loadModule(dist);
@@ -48,16 +46,21 @@ async function main(argv) {
     console.error(`wasm-determinism: cannot load ${dist}: ${err.message}`);
     return 1;
   }
-  const actual = String(wasmValue(mod, { input }));
-  console.log(`wasm-determinism: input    ${input} (cellsim-web ${mod.core_version()})`);
-  console.log(`wasm-determinism: expected ${expected}`);
-  console.log(`wasm-determinism: wasm     ${actual}`);
-  if (actual === expected.trim()) {
-    console.log('wasm-determinism: ok, identical');
-    return 0;
+  let bad = 0;
+  for (const pair of pairs) {
+    const [name, expected] = pair.split('=');
+    let actual;
+    try {
+      actual = String(wasmValue(mod, { name }));
+    } catch (err) {
+      actual = `error: ${err.message ?? err}`;
+    }
+    const ok = actual === expected.trim();
+    if (!ok) bad += 1;
+    console.log(`wasm-determinism: ${ok ? 'ok      ' : 'MISMATCH'} ${name} native ${expected} wasm ${actual}`);
   }
-  console.log('wasm-determinism: MISMATCH');
-  return 1;
+  console.log(`wasm-determinism: ${pairs.length - bad} of ${pairs.length} scenarios identical (cellsim-web ${mod.core_version()})`);
+  return bad === 0 ? 0 : 1;
 }
 
 process.exitCode = await main(process.argv.slice(2));

@@ -2,10 +2,10 @@
 //!
 //! `scripts/build-wasm.sh` builds this crate for `wasm32-unknown-unknown` and binds it with
 //! wasm-bindgen for the browser (`target/wasm-dist/web/`) and for Node.js
-//! (`target/wasm-dist/node/`). Every export is a plain function of its arguments, so the same
-//! input gives the same output natively and in wasm; `scripts/wasm-determinism.mjs` checks that.
+//! (`target/wasm-dist/node/`). The built-in scenarios are embedded (from `cellsim-scenarios`),
+//! so a run needs no server. `scripts/wasm-determinism.mjs` checks that every built-in scenario
+//! gives the same `traceHash` here as `cellsim run --json` natively.
 
-use sha2::{Digest, Sha256};
 use wasm_bindgen::prelude::*;
 
 /// The version of the cellsim crates this module was built from.
@@ -14,38 +14,39 @@ pub fn core_version() -> String {
     env!("CARGO_PKG_VERSION").to_string()
 }
 
-/// Lower-case hex sha256 of the UTF-8 bytes of `data`, as `sha256sum` prints it.
+/// `metadata.name`-style names of the built-in scenarios (their file stems).
 #[wasm_bindgen]
-pub fn sha256_hex(data: &str) -> String {
-    let digest = Sha256::digest(data.as_bytes());
-    let mut hex = String::with_capacity(digest.len() * 2);
-    for byte in digest {
-        hex.push(char::from(HEX[usize::from(byte >> 4)]));
-        hex.push(char::from(HEX[usize::from(byte & 0x0f)]));
-    }
-    hex
+pub fn scenario_names() -> Vec<String> {
+    cellsim_scenarios::scenario_paths()
+        .into_iter()
+        .map(|p| {
+            p.trim_start_matches("scenarios/")
+                .trim_end_matches(".yaml")
+                .to_string()
+        })
+        .collect()
 }
 
-const HEX: &[u8; 16] = b"0123456789abcdef";
+/// Run a built-in scenario to the end; returns the JSON report (the `cellsim run --json`
+/// contract). `seed` overrides the scenario's own seed.
+#[wasm_bindgen]
+pub fn run_builtin(name: &str, seed: Option<u64>) -> Result<String, JsError> {
+    cellsim_scenarios::run_builtin_json(name, seed).map_err(|e| JsError::new(&e))
+}
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn sha256_of_empty_input_matches_sha256sum() {
-        assert_eq!(
-            sha256_hex(""),
-            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-        );
-    }
-
-    #[test]
-    fn sha256_matches_the_fips_180_2_abc_vector() {
-        assert_eq!(
-            sha256_hex("abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
+    fn every_builtin_scenario_runs_natively_through_the_web_entry_point() {
+        let names = scenario_names();
+        assert!(names.contains(&"quickstart".to_string()), "{names:?}");
+        for n in names {
+            let json = cellsim_scenarios::run_builtin_json(&n, None)
+                .unwrap_or_else(|e| panic!("{n}: {e}"));
+            assert!(json.contains("\"traceHash\""), "{n}");
+        }
     }
 
     #[test]
