@@ -4,3 +4,4 @@
 //! `ARCHITECTURE.md` for the code map and the invariants every module keeps.
 
 pub mod api;
+pub mod yaml;
