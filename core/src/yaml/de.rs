@@ -1,0 +1,654 @@
+//! A serde `Deserializer` over [`Node`]s that locates errors and records ignored fields.
+//!
+//! Every error gets the mark of the innermost node being deserialized when it happened: each
+//! `deserialize_*` call, and each element/value handed to a visitor, attaches its node's mark to
+//! an error that has none yet. Values that a type skips (serde calls `deserialize_ignored_any`
+//! for fields it does not know) are recorded with their dotted path and the mark of their key.
+
+use std::cell::RefCell;
+
+use serde::de::{
+    self, DeserializeOwned, DeserializeSeed, EnumAccess, Error as _, MapAccess, SeqAccess,
+    Unexpected, VariantAccess, Visitor,
+};
+
+use super::error::{DeError, LoadError};
+use super::node::{Mark, Node, Value};
+use super::scalar::{self, Number};
+
+/// Deserialize a node into `T` with serde; fields `T` ignores are appended to `ignored` as
+/// (`spec.template.spec.foo`, mark of the key) in source order. Sequence elements appear in
+/// paths as `containers[0]`.
+pub fn from_node<T: DeserializeOwned>(
+    file: &str,
+    node: &Node,
+    ignored: &mut Vec<(String, Mark)>,
+) -> Result<T, LoadError> {
+    let ctx = Ctx::default();
+    let result = T::deserialize(De::new(node, &ctx, None));
+    ignored.extend(ctx.ignored.into_inner());
+    result.map_err(|e| LoadError::new(file, e.mark.unwrap_or(node.mark), e.message))
+}
+
+#[derive(Clone, Copy)]
+enum Seg<'de> {
+    Key(&'de Node),
+    Index(usize),
+}
+
+#[derive(Default)]
+struct Ctx<'de> {
+    /// Where the deserializer is: keys and sequence indices from the root.
+    path: RefCell<Vec<Seg<'de>>>,
+    ignored: RefCell<Vec<(String, Mark)>>,
+}
+
+impl<'de> Ctx<'de> {
+    fn path_string(&self) -> String {
+        let mut out = String::new();
+        for seg in self.path.borrow().iter() {
+            match seg {
+                Seg::Key(k) => {
+                    if !out.is_empty() {
+                        out.push('.');
+                    }
+                    out.push_str(&k.key_text());
+                }
+                Seg::Index(i) => out.push_str(&format!("[{i}]")),
+            }
+        }
+        out
+    }
+
+    /// Run `f` with `seg` pushed onto the path.
+    fn within<R>(&self, seg: Seg<'de>, f: impl FnOnce() -> R) -> R {
+        self.path.borrow_mut().push(seg);
+        let r = f();
+        self.path.borrow_mut().pop();
+        r
+    }
+}
+
+/// The deserializer for one node.
+struct De<'a, 'de> {
+    node: &'de Node,
+    ctx: &'a Ctx<'de>,
+    /// The mark of the key this node is the value of (reported for ignored fields).
+    key_mark: Option<Mark>,
+}
+
+impl<'a, 'de> De<'a, 'de> {
+    fn new(node: &'de Node, ctx: &'a Ctx<'de>, key_mark: Option<Mark>) -> Self {
+        De {
+            node,
+            ctx,
+            key_mark,
+        }
+    }
+
+    fn any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        match &self.node.value {
+            Value::Null => visitor.visit_unit(),
+            Value::Bool(b) => visitor.visit_bool(*b),
+            Value::Int(i) => visitor.visit_i64(*i),
+            Value::Float(text) => match scalar::number_for_any(text) {
+                Number::I64(i) => visitor.visit_i64(i),
+                Number::U64(u) => visitor.visit_u64(u),
+                Number::F64(f) => visitor.visit_f64(f),
+            },
+            Value::Str { text, .. } => visitor.visit_borrowed_str(text),
+            Value::Seq(items) => self.seq(items, visitor),
+            Value::Map(entries) => self.map(entries, visitor),
+        }
+    }
+
+    fn seq<V: Visitor<'de>>(self, items: &'de [Node], visitor: V) -> Result<V::Value, DeError> {
+        let mut access = Seq {
+            iter: items.iter().enumerate(),
+            ctx: self.ctx,
+        };
+        let value = visitor.visit_seq(&mut access)?;
+        let rest = access.iter.len();
+        if rest > 0 {
+            return Err(DeError::invalid_length(
+                items.len(),
+                &format!("{} elements in sequence", items.len() - rest).as_str(),
+            ));
+        }
+        Ok(value)
+    }
+
+    fn map<V: Visitor<'de>>(
+        self,
+        entries: &'de [(Node, Node)],
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
+        let mut access = Map {
+            iter: entries.iter(),
+            pending: None,
+            ctx: self.ctx,
+        };
+        let value = visitor.visit_map(&mut access)?;
+        if let Some((k, _)) = access.iter.next() {
+            return Err(DeError::custom(format!("unexpected key `{}`", k.key_text())).at(k.mark));
+        }
+        Ok(value)
+    }
+
+    /// A scalar read as a string: plain scalars give their source text (`80`, `true`, `1.10`);
+    /// null gives "" (as Go decodes null into a string field).
+    fn string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        match &self.node.value {
+            Value::Str { text, .. } | Value::Float(text) => visitor.visit_borrowed_str(text),
+            Value::Int(i) => visitor.visit_string(i.to_string()),
+            Value::Bool(b) => visitor.visit_borrowed_str(if *b { "true" } else { "false" }),
+            Value::Null => visitor.visit_borrowed_str(""),
+            Value::Seq(_) | Value::Map(_) => self.any(visitor),
+        }
+    }
+
+    /// An integer request: `Int` as `i64`, numbers too large for `i64` as `u64`/`i128`, and an
+    /// out-of-range error naming the expected type beyond that.
+    fn integer<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        self.integer_of(false, visitor)
+    }
+
+    /// [`De::integer`] for `i128`/`u128` requests.
+    fn wide_integer<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        self.integer_of(true, visitor)
+    }
+
+    fn integer_of<V: Visitor<'de>>(self, wide: bool, visitor: V) -> Result<V::Value, DeError> {
+        match &self.node.value {
+            Value::Int(i) => visitor.visit_i64(*i),
+            Value::Float(text) if scalar::is_int_shaped(text) => {
+                visit_int_text(text, wide, visitor)
+            }
+            _ => self.any(visitor),
+        }
+    }
+
+    fn float<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        match &self.node.value {
+            Value::Float(text) => match scalar::float_value(text) {
+                Some(f) => visitor.visit_f64(f),
+                None => self.any(visitor),
+            },
+            _ => self.any(visitor),
+        }
+    }
+}
+
+macro_rules! located {
+    ($($method:ident => $imp:ident,)*) => {
+        $(
+            fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+                let mark = self.node.mark;
+                self.$imp(visitor).map_err(|e| e.at(mark))
+            }
+        )*
+    };
+}
+
+impl<'de> de::Deserializer<'de> for De<'_, 'de> {
+    type Error = DeError;
+
+    located! {
+        deserialize_any => any,
+        deserialize_i8 => integer,
+        deserialize_i16 => integer,
+        deserialize_i32 => integer,
+        deserialize_i64 => integer,
+        deserialize_i128 => wide_integer,
+        deserialize_u8 => integer,
+        deserialize_u16 => integer,
+        deserialize_u32 => integer,
+        deserialize_u64 => integer,
+        deserialize_u128 => wide_integer,
+        deserialize_f32 => float,
+        deserialize_f64 => float,
+        deserialize_str => string,
+        deserialize_string => string,
+        deserialize_char => string,
+        deserialize_identifier => string,
+        deserialize_bool => any,
+        deserialize_bytes => any,
+        deserialize_byte_buf => any,
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        let mark = self.node.mark;
+        match self.node.value {
+            Value::Null => visitor.visit_none(),
+            _ => visitor.visit_some(self),
+        }
+        .map_err(|e| e.at(mark))
+    }
+
+    fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        self.deserialize_any(visitor)
+    }
+
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
+        self.deserialize_any(visitor)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
+        let mark = self.node.mark;
+        visitor.visit_newtype_struct(self).map_err(|e| e.at(mark))
+    }
+
+    /// Null reads as an empty sequence (as Go decodes null into a slice).
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        let mark = self.node.mark;
+        match &self.node.value {
+            Value::Null => self.seq(&[], visitor),
+            _ => self.any(visitor),
+        }
+        .map_err(|e| e.at(mark))
+    }
+
+    fn deserialize_tuple<V: Visitor<'de>>(
+        self,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
+        self.deserialize_seq(visitor)
+    }
+
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
+        self.deserialize_seq(visitor)
+    }
+
+    /// Null reads as an empty mapping (as Go decodes null into a map or struct).
+    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        let mark = self.node.mark;
+        match &self.node.value {
+            Value::Null => self.map(&[], visitor),
+            _ => self.any(visitor),
+        }
+        .map_err(|e| e.at(mark))
+    }
+
+    /// As a mapping; a sequence is a type error (serde would otherwise read it by position).
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
+        match self.node.value {
+            Value::Seq(_) => {
+                Err(DeError::invalid_type(Unexpected::Seq, &visitor).at(self.node.mark))
+            }
+            _ => self.deserialize_map(visitor),
+        }
+    }
+
+    /// Externally tagged: a scalar names a unit variant; a single-key mapping names the variant
+    /// and holds its content.
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        _variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
+        let mark = self.node.mark;
+        let ctx = self.ctx;
+        match &self.node.value {
+            Value::Seq(_) => Err(DeError::invalid_type(Unexpected::Seq, &visitor)),
+            Value::Map(entries) if entries.len() == 1 => {
+                let (key, value) = &entries[0];
+                visitor.visit_enum(Enum {
+                    variant: key,
+                    value: Some(value),
+                    ctx,
+                })
+            }
+            Value::Map(entries) => Err(DeError::custom(format!(
+                "invalid type: mapping with {} keys, expected enum {name} as a string or a \
+                 mapping with a single key",
+                entries.len()
+            ))),
+            _ => visitor.visit_enum(Enum {
+                variant: self.node,
+                value: None,
+                ctx,
+            }),
+        }
+        .map_err(|e| e.at(mark))
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        let path = self.ctx.path_string();
+        if !path.is_empty() {
+            let mark = self.key_mark.unwrap_or(self.node.mark);
+            self.ctx.ignored.borrow_mut().push((path, mark));
+        }
+        visitor.visit_unit()
+    }
+}
+
+struct Seq<'a, 'de> {
+    iter: std::iter::Enumerate<std::slice::Iter<'de, Node>>,
+    ctx: &'a Ctx<'de>,
+}
+
+impl<'de> SeqAccess<'de> for Seq<'_, 'de> {
+    type Error = DeError;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, DeError> {
+        let Some((i, node)) = self.iter.next() else {
+            return Ok(None);
+        };
+        let ctx = self.ctx;
+        ctx.within(Seg::Index(i), || seed.deserialize(De::new(node, ctx, None)))
+            .map(Some)
+            .map_err(|e| e.at(node.mark))
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.iter.len())
+    }
+}
+
+struct Map<'a, 'de> {
+    iter: std::slice::Iter<'de, (Node, Node)>,
+    pending: Option<&'de (Node, Node)>,
+    ctx: &'a Ctx<'de>,
+}
+
+impl<'de> MapAccess<'de> for Map<'_, 'de> {
+    type Error = DeError;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, DeError> {
+        let Some(entry) = self.iter.next() else {
+            return Ok(None);
+        };
+        self.pending = Some(entry);
+        let key = &entry.0;
+        seed.deserialize(KeyDe(De::new(key, self.ctx, None)))
+            .map(Some)
+            .map_err(|e| e.at(key.mark))
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, DeError> {
+        let Some((key, value)) = self.pending.take() else {
+            return Err(DeError::custom("map value requested before its key"));
+        };
+        let ctx = self.ctx;
+        ctx.within(Seg::Key(key), || {
+            seed.deserialize(De::new(value, ctx, Some(key.mark)))
+        })
+        .map_err(|e| e.at(value.mark))
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.iter.len())
+    }
+}
+
+/// The deserializer for a mapping key: like a value, but a quoted key also reads as a number
+/// (JSON object keys are strings, so `"80": x` must fill a `BTreeMap<u16, _>`).
+struct KeyDe<'a, 'de>(De<'a, 'de>);
+
+macro_rules! key_numeric {
+    ($($method:ident: $wide:expr,)*) => {
+        $(
+            fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+                let de = self.0;
+                match &de.node.value {
+                    Value::Str { text, .. } if scalar::is_int_shaped(text) => {
+                        let mark = de.node.mark;
+                        visit_int_text(text, $wide, visitor).map_err(|e| e.at(mark))
+                    }
+                    _ => de.$method(visitor),
+                }
+            }
+        )*
+    };
+}
+
+macro_rules! key_forward {
+    ($($method:ident,)*) => {
+        $(
+            fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+                self.0.$method(visitor)
+            }
+        )*
+    };
+}
+
+impl<'de> de::Deserializer<'de> for KeyDe<'_, 'de> {
+    type Error = DeError;
+
+    key_numeric! {
+        deserialize_i8: false, deserialize_i16: false, deserialize_i32: false,
+        deserialize_i64: false, deserialize_i128: true, deserialize_u8: false,
+        deserialize_u16: false, deserialize_u32: false, deserialize_u64: false,
+        deserialize_u128: true,
+    }
+
+    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        self.deserialize_string(visitor)
+    }
+
+    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        self.deserialize_string(visitor)
+    }
+
+    /// A null key reads as "null" (as sigs.k8s.io/yaml turns it into a JSON key), not "".
+    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        match self.0.node.value {
+            Value::Null => visitor.visit_borrowed_str("null"),
+            _ => self.0.deserialize_string(visitor),
+        }
+    }
+
+    key_forward! {
+        deserialize_any, deserialize_f32, deserialize_f64,
+        deserialize_char, deserialize_bool, deserialize_bytes,
+        deserialize_byte_buf, deserialize_option, deserialize_unit, deserialize_seq,
+        deserialize_map, deserialize_ignored_any,
+    }
+
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
+        self.0.deserialize_unit_struct(name, visitor)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
+        let mark = self.0.node.mark;
+        visitor.visit_newtype_struct(self).map_err(|e| e.at(mark))
+    }
+
+    fn deserialize_tuple<V: Visitor<'de>>(
+        self,
+        len: usize,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
+        self.0.deserialize_tuple(len, visitor)
+    }
+
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        len: usize,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
+        self.0.deserialize_tuple_struct(name, len, visitor)
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
+        self.0.deserialize_struct(name, fields, visitor)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
+        self.0.deserialize_enum(name, variants, visitor)
+    }
+}
+
+/// Access to an externally tagged enum: `variant` names it, `value` is its content (`None` for a
+/// bare scalar, which can only be a unit variant).
+struct Enum<'a, 'de> {
+    variant: &'de Node,
+    value: Option<&'de Node>,
+    ctx: &'a Ctx<'de>,
+}
+
+impl<'a, 'de> EnumAccess<'de> for Enum<'a, 'de> {
+    type Error = DeError;
+    type Variant = Variant<'a, 'de>;
+
+    fn variant_seed<V: DeserializeSeed<'de>>(
+        self,
+        seed: V,
+    ) -> Result<(V::Value, Self::Variant), DeError> {
+        let mark = self.variant.mark;
+        let tag = seed
+            .deserialize(De::new(self.variant, self.ctx, None))
+            .map_err(|e| e.at(mark))?;
+        Ok((
+            tag,
+            Variant {
+                variant: self.variant,
+                value: self.value,
+                ctx: self.ctx,
+            },
+        ))
+    }
+}
+
+struct Variant<'a, 'de> {
+    variant: &'de Node,
+    value: Option<&'de Node>,
+    ctx: &'a Ctx<'de>,
+}
+
+impl<'de> Variant<'_, 'de> {
+    fn content<R>(
+        self,
+        expected: &str,
+        f: impl FnOnce(De<'_, 'de>) -> Result<R, DeError>,
+    ) -> Result<R, DeError> {
+        let Some(value) = self.value else {
+            return Err(
+                DeError::invalid_type(Unexpected::UnitVariant, &expected).at(self.variant.mark)
+            );
+        };
+        let ctx = self.ctx;
+        let key_mark = self.variant.mark;
+        ctx.within(Seg::Key(self.variant), || {
+            f(De::new(value, ctx, Some(key_mark)))
+        })
+        .map_err(|e| e.at(value.mark))
+    }
+}
+
+impl<'de> VariantAccess<'de> for Variant<'_, 'de> {
+    type Error = DeError;
+
+    fn unit_variant(self) -> Result<(), DeError> {
+        match self.value {
+            None => Ok(()),
+            Some(v) if v.value == Value::Null => Ok(()),
+            Some(v) => Err(DeError::invalid_type(unexpected(v), &"unit variant").at(v.mark)),
+        }
+    }
+
+    fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value, DeError> {
+        self.content("newtype variant", |de| seed.deserialize(de))
+    }
+
+    fn tuple_variant<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value, DeError> {
+        self.content("tuple variant", |de| {
+            de::Deserializer::deserialize_tuple(de, len, visitor)
+        })
+    }
+
+    fn struct_variant<V: Visitor<'de>>(
+        self,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
+        self.content("struct variant", |de| {
+            de::Deserializer::deserialize_struct(de, "", fields, visitor)
+        })
+    }
+}
+
+/// Visit an integer-shaped text as `i64` or `u64` (and, when `wide`, `i128`/`u128`); beyond
+/// that, an out-of-range error naming the expected type.
+fn visit_int_text<'de, V: Visitor<'de>>(
+    text: &str,
+    wide: bool,
+    visitor: V,
+) -> Result<V::Value, DeError> {
+    if let Some(v) = scalar::int_value(text) {
+        if let Ok(i) = i64::try_from(v) {
+            return visitor.visit_i64(i);
+        }
+        if let Ok(u) = u64::try_from(v) {
+            return visitor.visit_u64(u);
+        }
+        if wide {
+            return match u128::try_from(v) {
+                Ok(u) => visitor.visit_u128(u),
+                Err(_) => visitor.visit_i128(v),
+            };
+        }
+    }
+    Err(DeError::invalid_value(
+        Unexpected::Other(&format!("integer `{text}` (out of range)")),
+        &visitor,
+    ))
+}
+
+/// How serde names a node's kind in "invalid type" messages.
+fn unexpected(node: &Node) -> Unexpected<'_> {
+    match &node.value {
+        Value::Null => Unexpected::Unit,
+        Value::Bool(b) => Unexpected::Bool(*b),
+        Value::Int(i) => Unexpected::Signed(*i),
+        Value::Float(text) => Unexpected::Other(text),
+        Value::Str { text, .. } => Unexpected::Str(text),
+        Value::Seq(_) => Unexpected::Seq,
+        Value::Map(_) => Unexpected::Map,
+    }
+}
