@@ -14,6 +14,9 @@ use super::service::{Ingress, Service};
 use crate::yaml::{self, LoadError, Mark};
 use serde::Serialize;
 
+/// Variants differ in size (a Pod is far larger than a Namespace); they are not boxed because
+/// pods dominate every store and boxing them would add an allocation per pod for nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Object {
@@ -103,7 +106,7 @@ impl Object {
 #[derive(Debug)]
 pub enum Decoded {
     /// A modelled object, with the mark of its document.
-    Object(Mark, Object),
+    Object(Mark, Box<Object>),
     /// A kind real manifests carry that the model ignores (kind, name).
     Ignored { kind: String, name: String },
 }
@@ -194,7 +197,7 @@ pub fn decode(
     }
     let obj = decode_kind(file, k, doc, ignored_fields)?;
     super::validate::validate(file, doc, &obj)?;
-    Ok(vec![Decoded::Object(doc.mark, obj)])
+    Ok(vec![Decoded::Object(doc.mark, Box::new(obj))])
 }
 
 fn decode_kind(

@@ -18,6 +18,9 @@ pub trait Sources {
     fn read(&self, path: &str) -> Result<String, String>;
 }
 
+/// Fields and kinds the model ignores, with where they are (for `--verbose`).
+pub type Ignored = Vec<(String, Mark)>;
+
 /// A loaded, checked scenario.
 #[derive(Debug, Clone)]
 pub struct Scenario {
@@ -95,8 +98,31 @@ pub fn pool_node(pool: &NodePool, index: u32) -> Node {
     }
     n.spec.taints = pool.taints.clone();
     n.status.allocatable = pool.allocatable.clone();
-    n.status.capacity = pool.allocatable.clone();
+    default_max_pods(&mut n);
+    n.status.capacity = n.status.allocatable.clone();
     n
+}
+
+/// The kubelet's default `--max-pods` (110): what a node reports as allocatable `pods` unless
+/// configured otherwise.
+pub const DEFAULT_MAX_PODS: i64 = 110;
+
+/// Give a node without a `pods` allocatable the kubelet's default, as a real kubelet would
+/// report it.
+pub fn default_max_pods(n: &mut Node) {
+    use crate::api::resources::PODS;
+    if !n.status.allocatable.is_empty() && !n.status.allocatable.contains_key(PODS) {
+        n.status.allocatable.insert(
+            PODS.into(),
+            crate::api::Quantity::from_value(DEFAULT_MAX_PODS, false),
+        );
+    }
+    if !n.status.capacity.is_empty() && !n.status.capacity.contains_key(PODS) {
+        n.status.capacity.insert(
+            PODS.into(),
+            crate::api::Quantity::from_value(DEFAULT_MAX_PODS, false),
+        );
+    }
 }
 
 /// Load and check the scenario at `path`.
@@ -131,6 +157,12 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Scenario, LoadError> {
     }
     let mut ignored = Vec::new();
     let parsed: ScenarioDoc = yaml::from_node(path, doc, &mut ignored)?;
+    // These are kept raw by `ScenarioDoc` and decoded below, not ignored.
+    const RAW: [&str; 3] = ["spec.objects", "spec.timeline", "spec.cluster.nodes"];
+    ignored.retain(|(p, _)| {
+        !RAW.iter()
+            .any(|r| p == r || p.starts_with(&format!("{r}.")) || p.starts_with(&format!("{r}[")))
+    });
     if parsed.api_version != "cellsim.dev/v1alpha1" || parsed.kind != "Scenario" {
         let m = doc.get("apiVersion").map_or(doc.mark, |n| n.mark);
         return Err(LoadError::new(
@@ -232,7 +264,10 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Scenario, LoadError> {
     if let Some(list) = spec_node.get("cluster").and_then(|c| c.get("nodes")) {
         for obj in decode_objects(path, list, &mut read, &mut ignored)? {
             match obj {
-                Object::Node(n) => nodes.push(n),
+                Object::Node(mut n) => {
+                    default_max_pods(&mut n);
+                    nodes.push(n)
+                }
                 other => {
                     return Err(LoadError::new(
                         path,
@@ -335,18 +370,18 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Scenario, LoadError> {
                 Action::Cordon(n)
                 | Action::Uncordon(n)
                 | Action::FailNode(n)
-                | Action::RecoverNode(n) => {
-                    if !live.contains(n) {
-                        return Err(LoadError::new(
-                            path,
-                            e.mark,
-                            format!(
-                                "{} names node {n:?}, which does not exist at {}",
-                                e.action.name(),
-                                e.at
-                            ),
-                        ));
-                    }
+                | Action::RecoverNode(n)
+                    if !live.contains(n) =>
+                {
+                    return Err(LoadError::new(
+                        path,
+                        e.mark,
+                        format!(
+                            "{} names node {n:?}, which does not exist at {}",
+                            e.action.name(),
+                            e.at
+                        ),
+                    ));
                 }
                 Action::AddNodes { pool, count } => {
                     let Some(next) = next_index.get_mut(pool) else {
@@ -416,7 +451,7 @@ fn default_namespace(o: &mut Object) {
 pub fn load_manifest(
     path: &str,
     sources: &dyn Sources,
-) -> Result<(Vec<Object>, Vec<(String, Mark)>), LoadError> {
+) -> Result<(Vec<Object>, Ignored), LoadError> {
     let text = sources.read(path).map_err(|why| {
         LoadError::new(
             path,
@@ -437,7 +472,7 @@ pub fn load_manifest(
     for d in &docs {
         for item in decode(path, d, &mut ignored)? {
             match item {
-                Decoded::Object(_, o) => objects.push(o),
+                Decoded::Object(_, o) => objects.push(*o),
                 Decoded::Ignored { kind, name } => {
                     ignored.push((format!("{kind}/{name}: kind not modelled"), d.mark))
                 }

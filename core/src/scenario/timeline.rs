@@ -225,6 +225,15 @@ pub fn decode_entry(
         }
         "addNodes" => {
             let a: AddNodesSpec = yaml::from_node(file, v, ignored)?;
+            // The same bound as a pool's count: far beyond Kubernetes' 5000-node limit.
+            if a.count > 100_000 {
+                let m = v.get("count").map_or(v.mark, |n| n.mark);
+                return Err(LoadError::new(
+                    file,
+                    m,
+                    format!("count {} is absurd (more than 100000 nodes)", a.count),
+                ));
+            }
             Action::AddNodes {
                 pool: a.pool,
                 count: a.count,
@@ -287,9 +296,12 @@ fn push_decoded(
     let mut local = Vec::new();
     for d in decode(file, doc, &mut local)? {
         match d {
-            Decoded::Object(_, o) => {
+            Decoded::Object(_, mut o) => {
+                if o.kind().namespaced() && o.meta().namespace.is_empty() {
+                    o.meta_mut().namespace = "default".into();
+                }
                 let prefix = o.display_key();
-                out.push(o);
+                out.push(*o);
                 ignored.extend(
                     local
                         .drain(..)
