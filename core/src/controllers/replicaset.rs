@@ -9,11 +9,15 @@ use crate::api::pod::{Pod, PodPhase};
 use crate::api::{Kind, Object};
 use crate::sim::ctx::Ctx;
 use crate::store::{ObjectKey, ObjectStore};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Default)]
 pub struct ReplicaSetController {
     pub cursor: u64,
+    /// Pods by the ReplicaSet named in their controller reference (an informer-style index,
+    /// kept from the change feed, so a reconcile never scans every pod).
+    owned: BTreeMap<ObjectKey, BTreeSet<ObjectKey>>,
+    owner_of: BTreeMap<ObjectKey, ObjectKey>,
 }
 
 /// Is the pod counted as one of the set's replicas (upstream `FilterActivePods`)?
@@ -26,7 +30,8 @@ pub fn owned_by(p: &Pod, uid: &str) -> bool {
 }
 
 impl ReplicaSetController {
-    pub fn sync(&mut self, ctx: &mut Ctx) {
+    /// Read the change feed: update the index, and return the ReplicaSets to reconcile.
+    fn catch_up(&mut self, ctx: &Ctx) -> BTreeSet<ObjectKey> {
         let mut dirty = BTreeSet::new();
         for c in ctx.store.changes_since(self.cursor) {
             match c.key.kind {
@@ -34,39 +39,56 @@ impl ReplicaSetController {
                     dirty.insert(c.key.clone());
                 }
                 Kind::Pod => {
-                    // The owner may be gone already (deleted pods): resolve by name prefix is
-                    // wrong, so look the owner up from the stored pod when it still exists.
-                    if let Some(s) = ctx.store.get(&c.key) {
-                        if let Object::Pod(p) = &s.object {
-                            if let Some(o) = p
-                                .metadata
-                                .controller_of()
-                                .filter(|o| o.kind == "ReplicaSet")
-                            {
-                                dirty.insert(ObjectKey::new(
-                                    Kind::ReplicaSet,
-                                    p.namespace(),
-                                    &o.name,
-                                ));
-                            }
+                    let owner = match ctx.store.get(&c.key).map(|s| &s.object) {
+                        Some(Object::Pod(p)) => p
+                            .metadata
+                            .controller_of()
+                            .filter(|o| o.kind == "ReplicaSet")
+                            .map(|o| ObjectKey::new(Kind::ReplicaSet, p.namespace(), &o.name)),
+                        _ => None,
+                    };
+                    if let Some(old) = self.owner_of.remove(&c.key) {
+                        if let Some(set) = self.owned.get_mut(&old) {
+                            set.remove(&c.key);
                         }
-                    } else {
-                        // Deleted pod: resync every ReplicaSet of its namespace (cheap, exact).
-                        for (k, _) in ctx.store.list(Kind::ReplicaSet) {
-                            if k.namespace == c.key.namespace {
-                                dirty.insert(k.clone());
-                            }
-                        }
+                        dirty.insert(old);
+                    }
+                    if let Some(o) = owner {
+                        self.owned
+                            .entry(o.clone())
+                            .or_default()
+                            .insert(c.key.clone());
+                        self.owner_of.insert(c.key.clone(), o.clone());
+                        dirty.insert(o);
                     }
                 }
                 _ => {}
             }
         }
         self.cursor = ctx.store.revision();
+        dirty
+    }
+
+    pub fn sync(&mut self, ctx: &mut Ctx) {
+        let dirty = self.catch_up(ctx);
         for key in dirty {
             self.reconcile(ctx, &key);
         }
-        self.cursor = ctx.store.revision();
+        self.catch_up(ctx);
+    }
+
+    /// The pods whose controller reference is this ReplicaSet (same uid), from the index.
+    fn pods_of(&mut self, ctx: &Ctx, key: &ObjectKey, uid: &str) -> Vec<Pod> {
+        self.catch_up(ctx);
+        self.owned
+            .get(key)
+            .into_iter()
+            .flatten()
+            .filter_map(|k| match ctx.store.get(k).map(|s| &s.object) {
+                Some(Object::Pod(p)) if owned_by(p, uid) => Some(p.clone()),
+                _ => None,
+            })
+            .collect()
     }
 
     fn reconcile(&mut self, ctx: &mut Ctx, key: &ObjectKey) {
@@ -74,16 +96,7 @@ impl ReplicaSetController {
             return;
         };
         let uid = rs.metadata.uid.clone();
-        let mut pods: Vec<Pod> = ctx
-            .store
-            .objects(Kind::Pod)
-            .filter_map(|o| match o {
-                Object::Pod(p) if p.namespace() == key.namespace && owned_by(p, &uid) => {
-                    Some(p.clone())
-                }
-                _ => None,
-            })
-            .collect();
+        let mut pods = self.pods_of(ctx, key, &uid);
         pods.retain(is_active);
         let want = rs.spec.replicas.unwrap_or(1).max(0) as usize;
         let rs_obj = format!("ReplicaSet/{}/{}", key.namespace, key.name);
@@ -165,21 +178,17 @@ impl ReplicaSetController {
             Some(Object::ReplicaSet(rs)) => rs.spec.min_ready_seconds.max(0) as u64 * 1000,
             _ => return,
         };
-        for o in ctx.store.objects(Kind::Pod) {
-            if let Object::Pod(p) = o {
-                if p.namespace() == key.namespace && owned_by(p, uid) && is_active(p) {
-                    replicas += 1;
-                    if p.status.ready {
-                        ready += 1;
-                        // Available: ready for at least minReadySeconds (upstream
-                        // podutil.IsPodAvailable).
-                        if p.status
-                            .ready_at
-                            .is_some_and(|t| t + min_ready <= ctx.now.millis())
-                        {
-                            available += 1;
-                        }
-                    }
+        for p in self.pods_of(ctx, key, uid).iter().filter(|p| is_active(p)) {
+            replicas += 1;
+            if p.status.ready {
+                ready += 1;
+                // Available: ready for at least minReadySeconds (upstream
+                // podutil.IsPodAvailable).
+                if p.status
+                    .ready_at
+                    .is_some_and(|t| t + min_ready <= ctx.now.millis())
+                {
+                    available += 1;
                 }
             }
         }
