@@ -85,8 +85,8 @@ impl Report {
             } else if !p.is_terminal() {
                 let r = p.requests();
                 let e = per_node.entry(&p.spec.node_name).or_default();
-                e.0 += r.milli_cpu;
-                e.1 += r.memory;
+                e.0 = e.0.saturating_add(r.milli_cpu);
+                e.1 = e.1.saturating_add(r.memory);
                 e.2 += 1;
             }
         }

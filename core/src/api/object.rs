@@ -104,20 +104,20 @@ impl Object {
 
 /// What one YAML document turned out to be.
 #[derive(Debug)]
-pub enum Decoded {
-    /// A modelled object, with the mark of its document.
-    Object(Mark, Box<Object>),
+pub enum Decoded<'a> {
+    /// A modelled object, with its YAML node (the document, or an item of a `v1 List`).
+    Object(&'a yaml::Node, Box<Object>),
     /// A kind real manifests carry that the model ignores (kind, name).
     Ignored { kind: String, name: String },
 }
 
 /// Decode one document (a Kubernetes object, or a `v1 List` of them) into objects.
 /// `ignored_fields` collects fields the model does not use, for `--verbose`.
-pub fn decode(
+pub fn decode<'a>(
     file: &str,
-    doc: &yaml::Node,
+    doc: &'a yaml::Node,
     ignored_fields: &mut Vec<(String, Mark)>,
-) -> Result<Vec<Decoded>, LoadError> {
+) -> Result<Vec<Decoded<'a>>, LoadError> {
     let yaml::Value::Map(_) = &doc.value else {
         return Err(LoadError::new(
             file,
@@ -197,7 +197,7 @@ pub fn decode(
     }
     let obj = decode_kind(file, k, doc, ignored_fields)?;
     super::validate::validate(file, doc, &obj)?;
-    Ok(vec![Decoded::Object(doc.mark, Box::new(obj))])
+    Ok(vec![Decoded::Object(doc, Box::new(obj))])
 }
 
 fn decode_kind(

@@ -7,12 +7,19 @@
 use super::kind::Kind;
 use super::object::Object;
 use super::pod::PodSpec;
+use super::quantity::Quantity;
 use super::resources::ResourceList;
 use super::selector::LabelSelector;
 use crate::yaml::{self, LoadError, Mark};
 
 /// The mark of the deepest node along a dotted path (`spec.template.spec.containers.0.image`).
 pub fn mark_at(doc: &yaml::Node, path: &str) -> Mark {
+    node_at(doc, path).mark
+}
+
+/// The deepest node along a dotted path: the node itself when the whole path exists, else the
+/// last node that does.
+pub fn node_at<'a>(doc: &'a yaml::Node, path: &str) -> &'a yaml::Node {
     let mut cur = doc;
     for part in path.split('.') {
         let next = match &cur.value {
@@ -25,7 +32,40 @@ pub fn mark_at(doc: &yaml::Node, path: &str) -> Mark {
             None => break,
         }
     }
-    cur.mark
+    cur
+}
+
+/// The largest quantity cellsim accepts, `9223372036854775807m` (about 8Pi): the scheduler
+/// computes with 64-bit milli-units (upstream `MilliValue`), which cannot hold more. Larger
+/// values would be silently capped (upstream caps binary-SI quantities at 2^63-1) or saturated.
+pub fn max_quantity() -> Quantity {
+    Quantity::from_milli(i64::MAX)
+}
+
+/// Why a resource quantity is out of range (negative, or larger than [`max_quantity`]), written
+/// with the text it has in the file (`written`), if any.
+pub fn quantity_range(q: &Quantity, written: Option<&str>) -> Option<String> {
+    let text = written.map_or_else(|| q.to_string(), str::to_string);
+    if q.is_negative() {
+        Some(format!(
+            "Invalid value: {text:?}: must be greater than or equal to 0"
+        ))
+    } else if *q > max_quantity() {
+        Some(format!(
+            "Invalid value: {text:?}: must be at most {} (about 8Pi): the scheduler computes in \
+             64-bit milli-units",
+            max_quantity()
+        ))
+    } else {
+        None
+    }
+}
+
+/// The entry `name` of the resource list at `path` (resource names may contain dots, so they
+/// are not part of the dotted path).
+fn resource_node<'a>(doc: &'a yaml::Node, path: &str, name: &str) -> &'a yaml::Node {
+    let list = node_at(doc, path);
+    list.get(name).unwrap_or(list)
 }
 
 struct Ctx<'a> {
@@ -36,9 +76,13 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn err(&self, path: &str, msg: impl std::fmt::Display) -> LoadError {
+        self.err_at(mark_at(self.doc, path), path, msg)
+    }
+
+    fn err_at(&self, mark: Mark, path: &str, msg: impl std::fmt::Display) -> LoadError {
         LoadError::new(
             self.file,
-            mark_at(self.doc, path),
+            mark,
             format!("{} is invalid: {path}: {msg}", self.what),
         )
     }
@@ -316,8 +360,10 @@ fn pod_spec(cx: &Ctx, at: &str, spec: &PodSpec, policies: &[&str]) -> Result<(),
             for (res, req) in &c.resources.requests {
                 if let Some(lim) = c.resources.limits.get(res) {
                     if req > lim {
-                        return Err(cx.err(
-                            &format!("{p}.resources.requests.{res}"),
+                        let at = format!("{p}.resources.requests");
+                        return Err(cx.err_at(
+                            resource_node(cx.doc, &at, res).mark,
+                            &format!("{at}.{res}"),
                             format!("Invalid value: {req:?}: must be less than or equal to {res} limit of {lim}", req = req.to_string()),
                         ));
                     }
@@ -328,13 +374,13 @@ fn pod_spec(cx: &Ctx, at: &str, spec: &PodSpec, policies: &[&str]) -> Result<(),
     Ok(())
 }
 
+/// Every quantity of a resource list is in range (see [`quantity_range`]).
 fn non_negative(cx: &Ctx, at: &str, rl: &ResourceList) -> Result<(), LoadError> {
     for (name, q) in rl {
-        if q.is_negative() {
-            return Err(cx.err(
-                &format!("{at}.{name}"),
-                format!("Invalid value: \"{q}\": must be greater than or equal to 0"),
-            ));
+        let node = resource_node(cx.doc, at, name);
+        let written = node.scalar_text();
+        if let Some(why) = quantity_range(q, written.as_deref().map(str::trim)) {
+            return Err(cx.err_at(node.mark, &format!("{at}.{name}"), why));
         }
     }
     Ok(())

@@ -37,29 +37,48 @@ pub struct Expectation {
     pub description: String,
 }
 
+/// Why an entry does not compile: the field at fault, as a dotted path within the entry
+/// (`end.pods.phase`; empty for the entry as a whole), and the message.
+pub type CompileError = (String, String);
+
 /// Validate an entry and turn it into an `Expectation`.
-pub fn compile(e: &ExpectEntry) -> Result<Expectation, String> {
-    let (when, cond) = match (e.at, &e.always, &e.end) {
+pub fn compile(e: &ExpectEntry) -> Result<Expectation, CompileError> {
+    let whole = |m: &str| (String::new(), m.to_string());
+    let (when, cond, prefix) = match (e.at, &e.always, &e.end) {
         (Some(t), None, None) => (
             When::At(t),
             Condition {
                 pods: e.pods.clone(),
                 pending: e.pending.clone(),
             },
+            "",
         ),
-        (None, Some(c), None) if e.pods.is_none() && e.pending.is_none() => (When::Always, c.clone()),
-        (None, None, Some(c)) if e.pods.is_none() && e.pending.is_none() => (When::End, c.clone()),
+        (None, Some(c), None) if e.pods.is_none() && e.pending.is_none() => {
+            (When::Always, c.clone(), "always")
+        }
+        (None, None, Some(c)) if e.pods.is_none() && e.pending.is_none() => {
+            (When::End, c.clone(), "end")
+        }
         _ => {
-            return Err(
-                "an expectation needs exactly one of `at: DURATION` (with `pods:` or `pending:` beside it), `always: {...}` or `end: {...}`"
-                    .into(),
-            )
+            return Err(whole(
+                "an expectation needs exactly one of `at: DURATION` (with `pods:` or `pending:` beside it), `always: {...}` or `end: {...}`",
+            ))
         }
     };
     let check = match (cond.pods, cond.pending) {
-        (Some(p), None) => pods_check(p)?,
+        (Some(p), None) => pods_check(p).map_err(|(field, why)| {
+            let path = [prefix, "pods", field]
+                .into_iter()
+                .filter(|s| !s.is_empty());
+            (path.collect::<Vec<_>>().join("."), why)
+        })?,
         (None, Some(PendingCondition { max })) => Check::Pending { max },
-        _ => return Err("an expectation checks exactly one of `pods` or `pending`".into()),
+        _ => {
+            return Err((
+                prefix.to_string(),
+                "an expectation checks exactly one of `pods` or `pending`".into(),
+            ))
+        }
     };
     let when_text = match when {
         When::At(t) => format!("at {t}"),
@@ -74,24 +93,41 @@ pub fn compile(e: &ExpectEntry) -> Result<Expectation, String> {
     })
 }
 
-fn pods_check(p: PodsCondition) -> Result<Check, String> {
-    let selector = Selector::parse(&p.selector)
-        .map_err(|e| format!("invalid pods selector {:?}: {e}", p.selector))?;
+/// A `pods` condition as a check; an error names the field at fault (empty: `pods` itself).
+fn pods_check(p: PodsCondition) -> Result<Check, (&'static str, String)> {
+    let selector = Selector::parse(&p.selector).map_err(|e| {
+        (
+            "selector",
+            format!("invalid pods selector {:?}: {e}", p.selector),
+        )
+    })?;
     let phase = match &p.phase {
         None => None,
         Some(s) => Some(PodPhase::parse(s).ok_or_else(|| {
-            format!("unknown phase {s:?}: expected Pending, Running, Succeeded, Failed or Unknown")
+            (
+                "phase",
+                format!(
+                    "unknown phase {s:?}: expected Pending, Running, Succeeded, Failed or Unknown"
+                ),
+            )
         })?),
     };
     if p.count.is_none() && p.min.is_none() && p.max.is_none() {
-        return Err("a pods expectation needs `count`, `min` or `max`".into());
+        return Err((
+            "",
+            "a pods expectation needs `count`, `min` or `max`".into(),
+        ));
     }
     if p.count.is_some() && (p.min.is_some() || p.max.is_some()) {
-        return Err("use either `count` or `min`/`max`, not both".into());
+        let other = if p.min.is_some() { "min" } else { "max" };
+        return Err((
+            other,
+            format!("use either `count` or `min`/`max`, not both (`count` and `{other}` given)"),
+        ));
     }
     if let (Some(lo), Some(hi)) = (p.min, p.max) {
         if lo > hi {
-            return Err(format!("min {lo} is greater than max {hi}"));
+            return Err(("min", format!("min {lo} is greater than max {hi}")));
         }
     }
     Ok(Check::Pods {

@@ -3,9 +3,10 @@
 
 use super::expect::{compile, Expectation};
 use super::spec::{Behavior, NodePool, ScenarioDoc};
-use super::timeline::{decode_entry, decode_objects, Action, TimelineEntry};
+use super::timeline::{decode_entry, decode_objects_located, Action, TimelineEntry};
 use crate::api::node::Node;
 use crate::api::object::{decode, Decoded};
+use crate::api::validate::mark_at;
 use crate::api::{Kind, Object};
 use crate::store::ObjectKey;
 use crate::time::Duration;
@@ -152,7 +153,10 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Scenario, LoadError> {
         return Err(LoadError::new(
             path,
             doc.mark,
-            "expected a mapping with apiVersion, kind, metadata and spec",
+            format!(
+                "expected a Scenario: a mapping with apiVersion, kind, metadata and spec, found {}",
+                doc.kind_name()
+            ),
         ));
     }
     let mut ignored = Vec::new();
@@ -213,9 +217,11 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Scenario, LoadError> {
             })
     };
 
-    // Nodes: pools first, then verbatim objects.
+    // Nodes: pools first, then verbatim objects; with where each is defined (file, mark).
     let mut nodes = Vec::new();
+    let mut node_origins: Vec<(String, Mark)> = Vec::new();
     let mut pool_names = BTreeSet::new();
+    let mut total_nodes: u64 = 0;
     for (i, pool) in parsed.spec.cluster.node_pools.iter().enumerate() {
         let at = |f: &str| mark_of(&format!("spec.cluster.nodePools.{i}.{f}"));
         if crate::api::validate::dns1123_label(&pool.name).is_some() {
@@ -236,22 +242,26 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Scenario, LoadError> {
             ));
         }
         // 100k nodes is 20x the largest cluster Kubernetes supports (5000 nodes).
-        if pool.count > 100_000 {
+        if pool.count > MAX_NODES {
             return Err(LoadError::new(
                 path,
                 at("count"),
-                format!("count {} is absurd (more than 100000 nodes)", pool.count),
+                format!(
+                    "count {} is absurd (more than {MAX_NODES} nodes)",
+                    pool.count
+                ),
             ));
         }
-        for (res, q) in &pool.allocatable {
-            if q.is_negative() {
-                return Err(LoadError::new(
-                    path,
-                    at(&format!("allocatable.{res}")),
-                    format!("allocatable {res} must not be negative"),
-                ));
-            }
+        total_nodes += u64::from(pool.count);
+        if total_nodes > u64::from(MAX_NODES) {
+            return Err(LoadError::new(
+                path,
+                at("count"),
+                format!("{total_nodes} nodes in all pools is absurd (more than {MAX_NODES} nodes)"),
+            ));
         }
+        let alloc = &format!("spec.cluster.nodePools.{i}.allocatable");
+        quantities_in_range(path, doc, alloc, "allocatable", &pool.allocatable)?;
         for (t, taint) in pool.taints.iter().enumerate() {
             if !crate::api::node::TAINT_EFFECTS.contains(&taint.effect.as_str()) {
                 return Err(LoadError::new(path, at(&format!("taints.{t}.effect")), format!("unsupported taint effect {:?}: expected NoSchedule, PreferNoSchedule or NoExecute", taint.effect)));
@@ -259,19 +269,28 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Scenario, LoadError> {
         }
         for index in 0..pool.count {
             nodes.push(pool_node(pool, index));
+            node_origins.push((path.to_string(), at("name")));
         }
     }
     if let Some(list) = spec_node.get("cluster").and_then(|c| c.get("nodes")) {
-        for obj in decode_objects(path, list, &mut read, &mut ignored)? {
-            match obj {
+        for l in decode_objects_located(path, list, &mut read, &mut ignored)? {
+            match l.object {
                 Object::Node(mut n) => {
+                    if nodes.len() >= MAX_NODES as usize {
+                        return Err(LoadError::new(
+                            &l.file,
+                            l.node.mark,
+                            format!("more than {MAX_NODES} nodes is absurd"),
+                        ));
+                    }
                     default_max_pods(&mut n);
-                    nodes.push(n)
+                    nodes.push(n);
+                    node_origins.push((l.file.clone(), mark_at(&l.node, "metadata.name")));
                 }
                 other => {
                     return Err(LoadError::new(
-                        path,
-                        list.mark,
+                        &l.file,
+                        mark_at(&l.node, "kind"),
                         format!(
                             "cluster.nodes holds Node objects, found {}",
                             other.kind().name()
@@ -283,11 +302,16 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Scenario, LoadError> {
     }
     let mut node_names = BTreeMap::new();
     for (i, n) in nodes.iter().enumerate() {
-        if node_names.insert(n.metadata.name.clone(), i).is_some() {
+        if let Some(first) = node_names.insert(n.metadata.name.clone(), i) {
+            let (file, mark) = &node_origins[i];
+            let (first_file, first_mark) = &node_origins[first];
             return Err(LoadError::new(
-                path,
-                mark_of("spec.cluster"),
-                format!("duplicate node {:?}", n.metadata.name),
+                file,
+                *mark,
+                format!(
+                    "duplicate node {:?} (first defined at {first_file}:{first_mark})",
+                    n.metadata.name
+                ),
             ));
         }
     }
@@ -295,36 +319,43 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Scenario, LoadError> {
     // Objects at t=0.
     let mut objects = Vec::new();
     if let Some(list) = spec_node.get("objects") {
-        objects = decode_objects(path, list, &mut read, &mut ignored)?;
-    }
-    let mut seen: BTreeMap<ObjectKey, ()> = BTreeMap::new();
-    for o in objects.iter_mut() {
-        default_namespace(o);
-        if o.kind() == Kind::Node {
-            return Err(LoadError::new(
-                path,
-                mark_of("spec.objects"),
-                format!("Node {:?} belongs under spec.cluster.nodes", o.meta().name),
-            ));
-        }
-        if let Object::Pod(p) = o {
-            if !p.spec.node_name.is_empty() && !node_names.contains_key(&p.spec.node_name) {
+        let mut seen: BTreeMap<ObjectKey, (String, Mark)> = BTreeMap::new();
+        for l in decode_objects_located(path, list, &mut read, &mut ignored)? {
+            let mut o = l.object;
+            default_namespace(&mut o);
+            if o.kind() == Kind::Node {
                 return Err(LoadError::new(
-                    path,
-                    mark_of("spec.objects"),
-                    format!(
-                        "Pod {:?} names spec.nodeName {:?}, which is not a node of the cluster",
-                        p.metadata.name, p.spec.node_name
-                    ),
+                    &l.file,
+                    mark_at(&l.node, "kind"),
+                    format!("Node {:?} belongs under spec.cluster.nodes", o.meta().name),
                 ));
             }
-        }
-        if !o.meta().name.is_empty() && seen.insert(ObjectKey::of(o), ()).is_some() {
-            return Err(LoadError::new(
-                path,
-                mark_of("spec.objects"),
-                format!("duplicate object {}", o.display_key()),
-            ));
+            if let Object::Pod(p) = &o {
+                if !p.spec.node_name.is_empty() && !node_names.contains_key(&p.spec.node_name) {
+                    return Err(LoadError::new(
+                        &l.file,
+                        mark_at(&l.node, "spec.nodeName"),
+                        format!(
+                            "Pod {:?} names spec.nodeName {:?}, which is not a node of the cluster",
+                            p.metadata.name, p.spec.node_name
+                        ),
+                    ));
+                }
+            }
+            if !o.meta().name.is_empty() {
+                let here = (l.file.clone(), mark_at(&l.node, "metadata.name"));
+                if let Some((first_file, first_mark)) = seen.insert(ObjectKey::of(&o), here) {
+                    return Err(LoadError::new(
+                        &l.file,
+                        mark_at(&l.node, "metadata.name"),
+                        format!(
+                            "duplicate object {} (first defined at {first_file}:{first_mark})",
+                            o.display_key()
+                        ),
+                    ));
+                }
+            }
+            objects.push(o);
         }
     }
 
@@ -375,7 +406,7 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Scenario, LoadError> {
                 {
                     return Err(LoadError::new(
                         path,
-                        e.mark,
+                        e.target,
                         format!(
                             "{} names node {n:?}, which does not exist at {}",
                             e.action.name(),
@@ -385,8 +416,19 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Scenario, LoadError> {
                 }
                 Action::AddNodes { pool, count } => {
                     let Some(next) = next_index.get_mut(pool) else {
-                        return Err(LoadError::new(path, e.mark, format!("addNodes names pool {pool:?}, which is not in spec.cluster.nodePools")));
+                        return Err(LoadError::new(path, e.target, format!("addNodes names pool {pool:?}, which is not in spec.cluster.nodePools")));
                     };
+                    if live.len() as u64 + u64::from(*count) > u64::from(MAX_NODES) {
+                        return Err(LoadError::new(
+                            path,
+                            e.target,
+                            format!(
+                                "addNodes at {} would make {} nodes, which is absurd (more than {MAX_NODES} nodes)",
+                                e.at,
+                                live.len() as u64 + u64::from(*count)
+                            ),
+                        ));
+                    }
                     for i in *next..next.saturating_add(*count) {
                         live.insert(format!("{pool}-{i}"));
                     }
@@ -406,16 +448,20 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Scenario, LoadError> {
                 format!("invalid selector: {e}"),
             ));
         }
+        let usage = &format!("spec.behavior.{i}.usage");
+        quantities_in_range(path, doc, usage, "usage", &b.usage)?;
     }
     let mut expect = Vec::new();
     for (i, e) in parsed.spec.expect.iter().enumerate() {
-        let m = mark_of(&format!("spec.expect.{i}"));
-        let c = compile(e).map_err(|why| LoadError::new(path, m, why))?;
+        let c = compile(e).map_err(|(field, why)| {
+            let m = mark_of(&format!("spec.expect.{i}.{field}"));
+            LoadError::new(path, m, why)
+        })?;
         if let super::expect::When::At(t) = c.when {
             if t > parsed.spec.duration {
                 return Err(LoadError::new(
                     path,
-                    m,
+                    mark_of(&format!("spec.expect.{i}.at")),
                     format!(
                         "expectation at {t} is after the end of the scenario ({})",
                         parsed.spec.duration
@@ -439,6 +485,34 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Scenario, LoadError> {
         expect,
         ignored,
     })
+}
+
+/// Most nodes a scenario may have at any time: 20x the largest cluster Kubernetes supports
+/// (5000 nodes), the bound of a pool's `count` and of `addNodes`.
+pub const MAX_NODES: u32 = 100_000;
+
+/// Every quantity of the resource list at dotted `at` (under `doc`) is in range; errors name
+/// `what` and point at the quantity.
+fn quantities_in_range(
+    file: &str,
+    doc: &yaml::Node,
+    at: &str,
+    what: &str,
+    rl: &crate::api::resources::ResourceList,
+) -> Result<(), LoadError> {
+    let list = crate::api::validate::node_at(doc, at);
+    for (res, q) in rl {
+        let node = list.get(res).unwrap_or(list);
+        let written = node.scalar_text();
+        if let Some(why) = crate::api::validate::quantity_range(q, written.as_deref()) {
+            return Err(LoadError::new(
+                file,
+                node.mark,
+                format!("{what} {res}: {why}"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn default_namespace(o: &mut Object) {
@@ -469,10 +543,28 @@ pub fn load_manifest(
     }
     let mut objects = Vec::new();
     let mut ignored = Vec::new();
+    // As in a scenario's `objects`: the same kind, namespace and name twice is an error.
+    let mut seen: BTreeMap<ObjectKey, Mark> = BTreeMap::new();
     for d in &docs {
         for item in decode(path, d, &mut ignored)? {
             match item {
-                Decoded::Object(_, o) => objects.push(*o),
+                Decoded::Object(node, mut o) => {
+                    default_namespace(&mut o);
+                    let here = mark_at(node, "metadata.name");
+                    if !o.meta().name.is_empty() {
+                        if let Some(first) = seen.insert(ObjectKey::of(&o), here) {
+                            return Err(LoadError::new(
+                                path,
+                                here,
+                                format!(
+                                    "duplicate object {} (first defined at {path}:{first})",
+                                    o.display_key()
+                                ),
+                            ));
+                        }
+                    }
+                    objects.push(*o)
+                }
                 Decoded::Ignored { kind, name } => {
                     ignored.push((format!("{kind}/{name}: kind not modelled"), d.mark))
                 }

@@ -12,6 +12,9 @@ pub struct TimelineEntry {
     pub at: Duration,
     pub action: Action,
     pub mark: Mark,
+    /// Where the action's target is written (the `node` of `cordon`, the `pool` of `addNodes`),
+    /// for errors about it; the action's key when it has no single target.
+    pub target: Mark,
 }
 
 #[derive(Debug, Clone)]
@@ -126,7 +129,8 @@ pub fn decode_entry(
     let mut at = None;
     let mut action: Option<(&yaml::Node, &yaml::Node)> = None;
     for (k, v) in entries {
-        let key = k.as_str().unwrap_or("");
+        let key = k.key_text();
+        let key = key.as_str();
         if key == "at" {
             at = Some(yaml::from_node::<Duration>(file, v, ignored)?);
         } else if ACTIONS.contains(&key) {
@@ -170,7 +174,7 @@ pub fn decode_entry(
         Kind::from_cli_name(s)
             .ok_or_else(|| LoadError::new(file, mark, format!("unknown kind {s:?}")))
     };
-    let action = match k.as_str().unwrap_or("") {
+    let action = match k.key_text().as_str() {
         "apply" => Action::Apply(decode_objects(file, v, read, ignored)?),
         "delete" => {
             let r: RefSpec = yaml::from_node(file, v, ignored)?;
@@ -241,11 +245,26 @@ pub fn decode_entry(
         }
         _ => unreachable!("ACTIONS lists every handled action"),
     };
+    let target = ["node", "pool"]
+        .iter()
+        .find_map(|f| v.get(f))
+        .map_or(k.mark, |n| n.mark);
     Ok(TimelineEntry {
         at,
         action,
         mark: node.mark,
+        target,
     })
+}
+
+/// A decoded object with where it was written, for errors that point at it.
+#[derive(Debug, Clone)]
+pub struct Located {
+    /// The file the object is written in: the scenario, or the file a `{file: ...}` names.
+    pub file: String,
+    /// The object's YAML (its fields' marks are in `file`).
+    pub node: yaml::Node,
+    pub object: Object,
 }
 
 /// Decode a list of objects: each item is an inline Kubernetes object or `{file: path}`; a
@@ -256,6 +275,17 @@ pub fn decode_objects(
     read: &mut ReadFile,
     ignored: &mut Vec<(String, Mark)>,
 ) -> Result<Vec<Object>, LoadError> {
+    let located = decode_objects_located(file, node, read, ignored)?;
+    Ok(located.into_iter().map(|l| l.object).collect())
+}
+
+/// [`decode_objects`], keeping where each object was written.
+pub fn decode_objects_located(
+    file: &str,
+    node: &yaml::Node,
+    read: &mut ReadFile,
+    ignored: &mut Vec<(String, Mark)>,
+) -> Result<Vec<Located>, LoadError> {
     let items: Vec<&yaml::Node> = match &node.value {
         yaml::Value::Seq(items) => items.iter().collect(),
         yaml::Value::Map(_) => vec![node],
@@ -275,7 +305,10 @@ pub fn decode_objects(
             let fnode = item.get("file").expect("checked above");
             let path = fnode
                 .as_str()
-                .ok_or_else(|| LoadError::new(file, fnode.mark, "`file` must be a path string"))?;
+                .filter(|p| !p.trim().is_empty())
+                .ok_or_else(|| {
+                    LoadError::new(file, fnode.mark, "`file` must be a non-empty path string")
+                })?;
             let (resolved, text) = read(&fnode.mark, path)?;
             for doc in yaml::parse_documents(&resolved, &text)? {
                 push_decoded(&resolved, &doc, &mut out, ignored)?;
@@ -290,18 +323,22 @@ pub fn decode_objects(
 fn push_decoded(
     file: &str,
     doc: &yaml::Node,
-    out: &mut Vec<Object>,
+    out: &mut Vec<Located>,
     ignored: &mut Vec<(String, Mark)>,
 ) -> Result<(), LoadError> {
     let mut local = Vec::new();
     for d in decode(file, doc, &mut local)? {
         match d {
-            Decoded::Object(_, mut o) => {
+            Decoded::Object(node, mut o) => {
                 if o.kind().namespaced() && o.meta().namespace.is_empty() {
                     o.meta_mut().namespace = "default".into();
                 }
                 let prefix = o.display_key();
-                out.push(*o);
+                out.push(Located {
+                    file: file.to_string(),
+                    node: node.clone(),
+                    object: *o,
+                });
                 ignored.extend(
                     local
                         .drain(..)

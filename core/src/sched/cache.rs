@@ -120,8 +120,9 @@ impl Cache {
         }
         if let Some(info) = self.nodes.get_mut(node) {
             info.requested.add(&req.real);
-            info.non_zero_cpu += req.non_zero_cpu;
-            info.non_zero_mem += req.non_zero_mem;
+            // Saturating, as `Resources::add`: absurd requests must not overflow.
+            info.non_zero_cpu = info.non_zero_cpu.saturating_add(req.non_zero_cpu);
+            info.non_zero_mem = info.non_zero_mem.saturating_add(req.non_zero_mem);
             info.pods += 1;
         }
         self.placed
@@ -133,8 +134,8 @@ impl Cache {
         if let Some((node, req)) = self.placed.remove(pod_key) {
             if let Some(info) = self.nodes.get_mut(&node) {
                 info.requested.sub(&req.real);
-                info.non_zero_cpu -= req.non_zero_cpu;
-                info.non_zero_mem -= req.non_zero_mem;
+                info.non_zero_cpu = info.non_zero_cpu.saturating_sub(req.non_zero_cpu);
+                info.non_zero_mem = info.non_zero_mem.saturating_sub(req.non_zero_mem);
                 info.pods -= 1;
             }
         }

@@ -14,12 +14,12 @@ pub fn least_allocated(req: &PodRequests, info: &NodeInfo) -> i64 {
     let resources = [
         (
             info.allocatable.milli_cpu,
-            info.non_zero_cpu + req.non_zero_cpu,
+            info.non_zero_cpu.saturating_add(req.non_zero_cpu),
             1i64,
         ),
         (
             info.allocatable.memory,
-            info.non_zero_mem + req.non_zero_mem,
+            info.non_zero_mem.saturating_add(req.non_zero_mem),
             1i64,
         ),
     ];
@@ -31,7 +31,10 @@ pub fn least_allocated(req: &PodRequests, info: &NodeInfo) -> i64 {
         let s = if requested > alloc {
             0
         } else {
-            (alloc - requested) * MAX_NODE_SCORE / alloc
+            // In 128 bits: `alloc * 100` overflows 64 bits for a node of 2^63/100 milli-CPUs
+            // or more (upstream's int64 would wrap); the result is in 0..=100 either way.
+            let free = i128::from(alloc) - i128::from(requested);
+            (free * i128::from(MAX_NODE_SCORE) / i128::from(alloc)) as i64
         };
         sum += s * w;
         weights += w;

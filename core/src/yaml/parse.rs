@@ -22,6 +22,17 @@ pub const ALIAS_BUDGET: usize = 250_000;
 /// Empty documents (nothing but comments, or an explicit `null`) are skipped. Errors carry the
 /// parser's position and say what was expected; see the module docs for the rules.
 pub fn parse_documents(file: &str, text: &str) -> Result<Vec<Node>, LoadError> {
+    if let Some((mark, c)) = first_unprintable(text) {
+        return Err(LoadError::new(
+            file,
+            mark,
+            format!(
+                "invalid character U+{:04X}: YAML text may not contain control characters (is \
+                 this a binary file?)",
+                u32::from(c)
+            ),
+        ));
+    }
     let mut b = Builder {
         file,
         stack: Vec::new(),
@@ -364,7 +375,10 @@ impl Builder<'_> {
     fn scan_error(&self, text: &str, e: &ScanError) -> LoadError {
         let info = e.info();
         let mut mark = mark_of(e.marker());
-        let mut message = if info.contains("tab") {
+        let about_tabs = info
+            .split(|c: char| !c.is_ascii_alphabetic())
+            .any(|w| w == "tab" || w == "tabs");
+        let mut message = if about_tabs {
             if let Some(tab) = first_tab_from_line(text, mark.line) {
                 mark = tab;
             }
@@ -429,6 +443,30 @@ fn is_merge_key(k: &Node) -> bool {
 fn flow_opener(text: &str, end: usize) -> Option<char> {
     let c = text.chars().nth(end.checked_sub(1)?)?;
     matches!(c, '[' | '{').then_some(c)
+}
+
+/// YAML's `c-printable` (YAML 1.2 §5.1): tab, line feed, carriage return, U+0020..U+007E,
+/// U+0085, U+00A0..U+D7FF, U+E000..U+FFFD and U+10000 and above. The parser reads a NUL as the
+/// end of the input, so every other character is rejected before parsing, at its position.
+fn first_unprintable(text: &str) -> Option<(Mark, char)> {
+    let printable = |c: char| {
+        matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{85}' | '\u{A0}'..='\u{D7FF}')
+            || matches!(c, '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+    };
+    let mut cur = Mark::new(1, 1);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if !printable(c) {
+            return Some((cur, c));
+        }
+        let newline = c == '\n' || (c == '\r' && chars.peek() != Some(&'\n'));
+        if newline {
+            cur = Mark::new(cur.line.saturating_add(1), 1);
+        } else {
+            cur.column = cur.column.saturating_add(1);
+        }
+    }
+    None
 }
 
 /// Position of the first tab on line `line` or after it.
