@@ -6,6 +6,8 @@
 pub mod api;
 pub mod controllers;
 pub mod engine;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod kubelet;
 pub mod report;
 pub mod rng;

@@ -11,6 +11,21 @@ use crate::sim::ctx::Ctx;
 use crate::store::{ObjectKey, ObjectStore};
 use std::collections::{BTreeMap, BTreeSet};
 
+/// What the controller needs to know of one of its pods.
+struct PodView {
+    key: String,
+    name: String,
+    rank: (
+        bool,
+        u8,
+        bool,
+        std::cmp::Reverse<u64>,
+        std::cmp::Reverse<u64>,
+    ),
+    /// When it became ready, if it is ready.
+    ready_at: Option<u64>,
+}
+
 #[derive(Default)]
 pub struct ReplicaSetController {
     pub cursor: u64,
@@ -77,15 +92,34 @@ impl ReplicaSetController {
         self.catch_up(ctx);
     }
 
-    /// The pods whose controller reference is this ReplicaSet (same uid), from the index.
-    fn pods_of(&mut self, ctx: &Ctx, key: &ObjectKey, uid: &str) -> Vec<Pod> {
+    /// The active pods whose controller reference is this ReplicaSet (same uid), from the
+    /// index, as the few fields the controller decides on.
+    fn pods_of(&mut self, ctx: &Ctx, key: &ObjectKey, uid: &str) -> Vec<PodView> {
         self.catch_up(ctx);
         self.owned
             .get(key)
             .into_iter()
             .flatten()
             .filter_map(|k| match ctx.store.get(k).map(|s| &s.object) {
-                Some(Object::Pod(p)) if owned_by(p, uid) => Some(p.clone()),
+                Some(Object::Pod(p)) if owned_by(p, uid) && is_active(p) => Some(PodView {
+                    key: p.key(),
+                    name: p.metadata.name.clone(),
+                    // Upstream getPodsToDelete ranks with ActivePodsWithRanks: unassigned before
+                    // assigned, Pending before Unknown before Running, not-ready before ready,
+                    // more recently ready / created first.
+                    rank: (
+                        !p.spec.node_name.is_empty(),
+                        match p.status.phase {
+                            PodPhase::Pending => 0,
+                            PodPhase::Unknown => 1,
+                            _ => 2,
+                        },
+                        p.status.ready,
+                        std::cmp::Reverse(p.status.ready_at.unwrap_or(0)),
+                        std::cmp::Reverse(p.metadata.created_at),
+                    ),
+                    ready_at: p.status.ready.then_some(p.status.ready_at.unwrap_or(0)),
+                }),
                 _ => None,
             })
             .collect()
@@ -97,7 +131,6 @@ impl ReplicaSetController {
         };
         let uid = rs.metadata.uid.clone();
         let mut pods = self.pods_of(ctx, key, &uid);
-        pods.retain(is_active);
         let want = rs.spec.replicas.unwrap_or(1).max(0) as usize;
         let rs_obj = format!("ReplicaSet/{}/{}", key.namespace, key.name);
         if pods.len() < want {
@@ -138,34 +171,15 @@ impl ReplicaSetController {
                 );
             }
         } else if pods.len() > want {
-            // Upstream getPodsToDelete ranks with ActivePodsWithRanks: unassigned before
-            // assigned, Pending before Unknown before Running, not-ready before ready, more
-            // recently ready/created first. Name breaks the remaining ties deterministically.
-            pods.sort_by(|a, b| {
-                let rank = |p: &Pod| {
-                    (
-                        !p.spec.node_name.is_empty(),
-                        match p.status.phase {
-                            PodPhase::Pending => 0,
-                            PodPhase::Unknown => 1,
-                            _ => 2,
-                        },
-                        p.status.ready,
-                        std::cmp::Reverse(p.status.ready_at.unwrap_or(0)),
-                        std::cmp::Reverse(p.metadata.created_at),
-                    )
-                };
-                rank(a)
-                    .cmp(&rank(b))
-                    .then_with(|| a.metadata.name.cmp(&b.metadata.name))
-            });
+            // The ranking above; the name breaks the remaining ties deterministically.
+            pods.sort_by(|a, b| a.rank.cmp(&b.rank).then_with(|| a.name.cmp(&b.name)));
             for p in pods.iter().take(pods.len() - want) {
-                crate::sim::objects::delete_pod(ctx, &p.key());
+                crate::sim::objects::delete_pod(ctx, &p.key);
                 ctx.event(
                     "SuccessfulDelete",
                     rs_obj.clone(),
                     None,
-                    format!("Deleted pod: {}", p.metadata.name),
+                    format!("Deleted pod: {}", p.name),
                 );
             }
         }
@@ -178,16 +192,13 @@ impl ReplicaSetController {
             Some(Object::ReplicaSet(rs)) => rs.spec.min_ready_seconds.max(0) as u64 * 1000,
             _ => return,
         };
-        for p in self.pods_of(ctx, key, uid).iter().filter(|p| is_active(p)) {
+        for p in self.pods_of(ctx, key, uid) {
             replicas += 1;
-            if p.status.ready {
+            if let Some(t) = p.ready_at {
                 ready += 1;
                 // Available: ready for at least minReadySeconds (upstream
                 // podutil.IsPodAvailable).
-                if p.status
-                    .ready_at
-                    .is_some_and(|t| t + min_ready <= ctx.now.millis())
-                {
+                if t + min_ready <= ctx.now.millis() {
                     available += 1;
                 }
             }

@@ -198,12 +198,16 @@ impl Sim {
         self.now = t;
         let mut due_checks = Vec::new();
         let mut end = false;
-        while let Some((_, ev)) = self.queue.pop_due(t) {
-            match ev {
-                Event::Timeline(i) => self.apply(i),
-                Event::Expect(i) => due_checks.push(i),
-                Event::Wake(w, inc) => self.wake(w, inc),
-                Event::End => end = true,
+        // Handle everything due at this instant, then let the control plane settle once; repeat
+        // while settling scheduled more work for the same instant (zero-delay events).
+        while self.queue.peek_time() == Some(t) {
+            while let Some((_, ev)) = self.queue.pop_due(t) {
+                match ev {
+                    Event::Timeline(i) => self.apply(i),
+                    Event::Expect(i) => due_checks.push(i),
+                    Event::Wake(w, inc) => self.wake(w, inc),
+                    Event::End => end = true,
+                }
             }
             self.settle();
         }

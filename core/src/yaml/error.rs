@@ -15,12 +15,27 @@ pub struct LoadError {
 }
 
 impl LoadError {
+    /// Control characters in `message` (which may quote the input: a key `"a\nb"`) are escaped
+    /// (`\n`, `\u{1b}`), so the error is always one line and cannot drive a terminal.
     pub fn new(file: &str, mark: Mark, message: impl Into<String>) -> Self {
+        let mut message = message.into();
+        if message.chars().any(char::is_control) {
+            message = message
+                .chars()
+                .map(|c| {
+                    if c.is_control() {
+                        c.escape_default().to_string()
+                    } else {
+                        c.to_string()
+                    }
+                })
+                .collect();
+        }
         LoadError {
             file: file.to_string(),
             line: mark.line,
             column: mark.column,
-            message: message.into(),
+            message,
         }
     }
 
