@@ -175,7 +175,17 @@ pub fn decode_entry(
             .ok_or_else(|| LoadError::new(file, mark, format!("unknown kind {s:?}")))
     };
     let action = match k.key_text().as_str() {
-        "apply" => Action::Apply(decode_objects(file, v, read, ignored)?),
+        "apply" => {
+            // `apply: {objects: [...]}` names the list like `spec.objects`; otherwise the value
+            // is the list itself (or one object, or one `{file: ...}`).
+            let list = match &v.value {
+                yaml::Value::Map(m) if m.len() == 1 && m[0].0.as_str() == Some("objects") => {
+                    &m[0].1
+                }
+                _ => v,
+            };
+            Action::Apply(decode_objects(file, list, read, ignored)?)
+        }
         "delete" => {
             let r: RefSpec = yaml::from_node(file, v, ignored)?;
             Action::Delete(ObjectRef {
