@@ -36,6 +36,8 @@ pub struct Scenario {
     /// Objects applied at t=0, in file order.
     pub objects: Vec<Object>,
     pub behavior: Vec<Behavior>,
+    /// The scheduler configuration (`spec.scheduler`, or upstream's defaults).
+    pub scheduler: crate::sched::config::SchedulerConfig,
     pub timeline: Vec<TimelineEntry>,
     pub expect: Vec<Expectation>,
     /// Fields and kinds the model ignores, for `--verbose`.
@@ -162,7 +164,12 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Scenario, LoadError> {
     let mut ignored = Vec::new();
     let parsed: ScenarioDoc = yaml::from_node(path, doc, &mut ignored)?;
     // These are kept raw by `ScenarioDoc` and decoded below, not ignored.
-    const RAW: [&str; 3] = ["spec.objects", "spec.timeline", "spec.cluster.nodes"];
+    const RAW: [&str; 4] = [
+        "spec.objects",
+        "spec.timeline",
+        "spec.cluster.nodes",
+        "spec.scheduler",
+    ];
     ignored.retain(|(p, _)| {
         !RAW.iter()
             .any(|r| p == r || p.starts_with(&format!("{r}.")) || p.starts_with(&format!("{r}[")))
@@ -439,6 +446,10 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Scenario, LoadError> {
         }
     }
 
+    let scheduler = match spec_node.get("scheduler") {
+        Some(n) if !matches!(n.value, yaml::Value::Null) => crate::sched::config::decode(path, n)?,
+        _ => crate::sched::config::default_config(),
+    };
     let behavior = parsed.spec.behavior;
     for (i, b) in behavior.iter().enumerate() {
         if let Err(e) = b.selector.validate() {
@@ -481,6 +492,7 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Scenario, LoadError> {
         nodes,
         objects,
         behavior,
+        scheduler,
         timeline,
         expect,
         ignored,

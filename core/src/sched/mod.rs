@@ -1,24 +1,29 @@
-//! The scheduler: queue → filter → score → select → bind, over a cache fed by the change feed.
+//! The scheduler: kube-scheduler's framework (profiles of plugins over extension points), its
+//! scheduling queue, and a cache/snapshot fed by the store's change feed.
 //!
-//! This is the thin pipeline of the foundation (filters NodeUnschedulable, NodeName,
-//! TaintToleration, NodeAffinity, NodeResourcesFit; score NodeResourcesFit/LeastAllocated);
-//! the scheduler issue replaces it with the full framework. The seams stay: the cache, the
-//! queue, `Decision` for `--explain`, and upstream's message shapes.
+//! Upstream: pkg/scheduler (schedule_one.go, framework/, backend/queue/, backend/cache/).
+//! Decisions carry per-plugin normalized scores for `--explain`, and failures carry
+//! kube-scheduler's own `FailedScheduling` message.
 
-pub mod cache;
-pub mod filter;
+pub mod config;
+pub mod framework;
+pub mod plugins;
+pub mod profile;
 pub mod queue;
-pub mod score;
+pub mod registry;
 
 use crate::api::pod::Pod;
 use crate::api::{Kind, Object};
 use crate::sim::ctx::{Ctx, Wake};
 use crate::store::{ChangeType, ObjectKey, ObjectStore};
-use crate::time::SimTime;
-use cache::{Cache, PodRequests};
+use crate::time::{Duration, SimTime};
+use config::SchedulerConfig;
+use framework::{PodInfo, Snapshot};
+use profile::Profile;
 use queue::SchedulingQueue;
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 /// Upstream's default scheduler name.
 pub const DEFAULT_SCHEDULER: &str = "default-scheduler";
@@ -30,7 +35,9 @@ pub struct Decision {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub node: Option<String>,
     pub at: SimTime,
+    /// Node → reasons it was filtered out.
     pub filtered: BTreeMap<String, String>,
+    /// Node → per-plugin normalized score (0–100, before weights) and the weighted `total`.
     pub scores: BTreeMap<String, BTreeMap<String, i64>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
@@ -44,11 +51,14 @@ pub struct SchedulingStats {
     pub preemptions: u64,
 }
 
-#[derive(Default)]
 pub struct Scheduler {
     pub cursor: u64,
-    cache: Cache,
+    snapshot: Snapshot,
     queue: SchedulingQueue,
+    profiles: Vec<Profile>,
+    config: SchedulerConfig,
+    /// Upstream `nextStartNodeIndex`: where the next cycle starts filtering.
+    next_start: usize,
     pub stats: SchedulingStats,
     pub explain: bool,
     pub decisions: Vec<Decision>,
@@ -56,15 +66,50 @@ pub struct Scheduler {
     requested_wake: Option<SimTime>,
 }
 
-fn responsible(p: &Pod) -> bool {
-    p.spec.scheduler_name.is_empty() || p.spec.scheduler_name == DEFAULT_SCHEDULER
-}
-
 impl Scheduler {
-    pub fn new(explain: bool) -> Scheduler {
-        Scheduler {
+    /// Build a scheduler from a validated configuration.
+    pub fn new(explain: bool, config: SchedulerConfig) -> Result<Scheduler, String> {
+        let profiles = config
+            .profiles
+            .iter()
+            .map(Profile::build)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Scheduler {
+            cursor: 0,
+            snapshot: Snapshot::default(),
+            queue: SchedulingQueue::new(
+                Duration::from_secs(config.pod_initial_backoff_seconds as u64),
+                Duration::from_secs(config.pod_max_backoff_seconds as u64),
+            ),
+            profiles,
+            config,
+            next_start: 0,
+            stats: SchedulingStats::default(),
             explain,
-            ..Default::default()
+            decisions: Vec::new(),
+            requested_wake: None,
+        })
+    }
+
+    fn profile_for(&self, pod: &Pod) -> Option<usize> {
+        let name = if pod.spec.scheduler_name.is_empty() {
+            DEFAULT_SCHEDULER
+        } else {
+            &pod.spec.scheduler_name
+        };
+        self.profiles.iter().position(|p| p.scheduler_name == name)
+    }
+
+    /// Queue a pending pod, unless a PreEnqueue plugin holds it back.
+    fn enqueue(&mut self, pod: &Pod) {
+        let Some(pi) = self.profile_for(pod) else {
+            return;
+        };
+        let info = PodInfo::new(pod);
+        if self.profiles[pi].pre_enqueue(&info).is_success() {
+            self.queue.add(&info.key, info.priority);
+        } else {
+            self.queue.forget(&info.key);
         }
     }
 
@@ -76,31 +121,48 @@ impl Scheduler {
                 Kind::Node => {
                     cluster_event = true;
                     match ctx.store.get(&c.key).map(|s| &s.object) {
-                        Some(Object::Node(n)) => self.cache.set_node(n.clone()),
-                        _ => self.cache.remove_node(&c.key.name),
+                        Some(Object::Node(n)) => self.snapshot.set_node(n.clone()),
+                        _ => self.snapshot.remove_node(&c.key.name),
                     }
                 }
+                Kind::Namespace => match ctx.store.get(&c.key).map(|s| &s.object) {
+                    Some(Object::Namespace(n)) => {
+                        self.snapshot
+                            .namespaces
+                            .insert(n.metadata.name.clone(), n.metadata.labels.clone());
+                    }
+                    _ => {
+                        self.snapshot.namespaces.remove(&c.key.name);
+                    }
+                },
                 Kind::Pod => {
                     let pk = format!("{}/{}", c.key.namespace, c.key.name);
                     match ctx.store.get(&c.key).map(|s| &s.object) {
                         Some(Object::Pod(p)) => {
                             if p.is_terminal() {
-                                if self.cache.is_placed(&pk) {
-                                    self.cache.remove_pod(&pk);
+                                if self.snapshot.remove_pod(&pk) {
                                     cluster_event = true;
                                 }
                                 self.queue.forget(&pk);
                             } else if !p.spec.node_name.is_empty() {
                                 self.queue.forget(&pk);
-                                self.cache
-                                    .add_pod(&pk, &p.spec.node_name, PodRequests::of(p));
-                            } else if c.change == ChangeType::Added && responsible(p) {
-                                self.queue.add(&pk, p.spec.priority.unwrap_or(0));
+                                if self.snapshot.is_placed(&pk) {
+                                    if c.change == ChangeType::Modified {
+                                        self.snapshot.update_pod(Rc::new(PodInfo::new(p)));
+                                    }
+                                } else {
+                                    let node = p.spec.node_name.clone();
+                                    self.snapshot.add_pod(&node, Rc::new(PodInfo::new(p)));
+                                }
+                            } else if p.metadata.deletion_at.is_none()
+                                && (c.change == ChangeType::Added || !self.queue.contains(&pk))
+                            {
+                                let p = p.clone();
+                                self.enqueue(&p);
                             }
                         }
                         _ => {
-                            if self.cache.is_placed(&pk) {
-                                self.cache.remove_pod(&pk);
+                            if self.snapshot.remove_pod(&pk) {
                                 cluster_event = true;
                             }
                             self.queue.forget(&pk);
@@ -136,101 +198,82 @@ impl Scheduler {
         if !pod.spec.node_name.is_empty() || pod.metadata.deletion_at.is_some() {
             return;
         }
+        let Some(pi) = self.profile_for(&pod) else {
+            return;
+        };
         self.stats.attempts += 1;
-        let req = PodRequests::of(&pod);
-        let mut filtered: BTreeMap<String, String> = BTreeMap::new();
-        let mut reason_counts: BTreeMap<String, u64> = BTreeMap::new();
-        let mut feasible: Vec<(&str, i64)> = Vec::new();
-        for (node_name, info) in &self.cache.nodes {
-            match filter::run_filters(&pod, &req, info) {
-                Ok(()) => feasible.push((node_name, score::least_allocated(&req, info))),
-                Err(reasons) => {
-                    for r in &reasons {
-                        *reason_counts.entry(r.clone()).or_insert(0) += 1;
-                    }
-                    if self.explain {
-                        filtered.insert(node_name.clone(), reasons.join(", "));
-                    }
-                }
-            }
+        let info = PodInfo::new(&pod);
+        let profile = &self.profiles[pi];
+        let rng = &mut *ctx.rng;
+        let result = profile.schedule(
+            &info,
+            &self.snapshot,
+            self.config.percentage_of_nodes_to_score,
+            self.next_start,
+            &mut |n| rng.below(n),
+        );
+        if !self.snapshot.nodes.is_empty() {
+            self.next_start = (self.next_start + result.processed) % self.snapshot.nodes.len();
         }
+        let node_name = |i: usize| self.snapshot.nodes[i].name.clone();
         let mut decision = self.explain.then(|| Decision {
             pod: pk.to_string(),
-            node: None,
+            node: result.chosen.map(node_name),
             at: ctx.now,
-            filtered,
-            scores: BTreeMap::new(),
+            filtered: result
+                .failed
+                .iter()
+                .map(|(i, s)| (node_name(*i), s.reasons.join(", ")))
+                .collect(),
+            scores: result
+                .scores
+                .iter()
+                .map(|(i, per, total)| {
+                    let mut m: BTreeMap<String, i64> =
+                        per.iter().map(|(p, s)| (p.to_string(), *s)).collect();
+                    m.insert("total".into(), *total);
+                    (node_name(*i), m)
+                })
+                .collect(),
             message: None,
         });
-        if feasible.is_empty() {
-            // Upstream FitError.Error(): "0/N nodes are available: " + "<count> <reason>" sorted
-            // by reason, joined with ", ", ending with ".".
-            let total = self.cache.nodes.len();
-            let mut parts: Vec<String> = reason_counts
-                .iter()
-                .map(|(r, n)| format!("{n} {r}"))
-                .collect();
-            parts.sort();
-            let msg = if parts.is_empty() {
-                format!("0/{total} nodes are available.")
-            } else {
-                format!("0/{total} nodes are available: {}.", parts.join(", "))
-            };
-            self.stats.unschedulable += 1;
-            ctx.event("FailedScheduling", format!("Pod/{pk}"), None, msg.clone());
-            let mut p = pod;
-            if p.status.unschedulable_message != msg {
-                p.status.unschedulable_message = msg.clone();
-                let _ = ctx.store.update(Object::Pod(p), None);
+        match result.chosen {
+            Some(i) => {
+                let node = node_name(i);
+                self.bind(ctx, pod, pk, &node, info);
             }
-            self.queue.add_unschedulable(pk, ctx.now);
-            if let Some(mut d) = decision {
-                d.message = Some(msg);
-                self.decisions.push(d);
-            }
-            return;
-        }
-        // selectHost: the highest total; ties broken by reservoir sampling with the run's RNG.
-        let mut best: Option<(&str, i64)> = None;
-        let mut ties = 0u64;
-        for &(n, s) in &feasible {
-            match best {
-                Some((_, b)) if s < b => {}
-                Some((_, b)) if s == b => {
-                    ties += 1;
-                    if ctx.rng.below(ties) == 0 {
-                        best = Some((n, s));
-                    }
+            None => {
+                let msg = fit_error(
+                    self.snapshot.nodes.len(),
+                    result.pod_status.as_ref(),
+                    &result.failed,
+                );
+                self.stats.unschedulable += 1;
+                ctx.event("FailedScheduling", format!("Pod/{pk}"), None, msg.clone());
+                let mut p = pod;
+                if p.status.unschedulable_message != msg {
+                    p.status.unschedulable_message = msg.clone();
+                    let _ = ctx.store.update(Object::Pod(p), None);
                 }
-                _ => {
-                    best = Some((n, s));
-                    ties = 1;
+                self.queue.add_unschedulable(pk, ctx.now);
+                if let Some(d) = decision.as_mut() {
+                    d.message = Some(msg);
                 }
             }
         }
-        let (chosen, _) = best.expect("feasible is not empty");
-        let chosen = chosen.to_string();
-        if let Some(d) = decision.as_mut() {
-            for (n, s) in &feasible {
-                let mut m = BTreeMap::new();
-                m.insert("NodeResourcesFit".to_string(), *s);
-                m.insert("total".to_string(), *s);
-                d.scores.insert(n.to_string(), m);
-            }
-            d.node = Some(chosen.clone());
-        }
-        drop(feasible);
-        self.bind(ctx, pod, pk, &chosen, req);
         if let Some(d) = decision {
             self.decisions.push(d);
         }
     }
 
-    /// DefaultBinder: set `spec.nodeName` (the Binding subresource), after assuming the pod.
-    fn bind(&mut self, ctx: &mut Ctx, mut pod: Pod, pk: &str, node: &str, req: PodRequests) {
-        self.cache.add_pod(pk, node, req);
-        self.stats.scheduled += 1;
+    /// Assume the pod into the snapshot, then bind (DefaultBinder: `spec.nodeName` through
+    /// the Binding subresource).
+    fn bind(&mut self, ctx: &mut Ctx, mut pod: Pod, pk: &str, node: &str, info: PodInfo) {
         pod.spec.node_name = node.to_string();
+        let mut assumed = info;
+        assumed.pod.spec.node_name = node.to_string();
+        self.snapshot.add_pod(node, Rc::new(assumed));
+        self.stats.scheduled += 1;
         pod.status.unschedulable_message.clear();
         let _ = ctx.store.update(Object::Pod(pod), None);
         ctx.event(
@@ -245,4 +288,31 @@ impl Scheduler {
     pub fn pending(&self) -> usize {
         self.queue.pending_count()
     }
+}
+
+/// Upstream `FitError.Error()`: `0/N nodes are available:` then the PreFilter message, then
+/// the per-node reasons as a histogram of "count reason" strings sorted as strings.
+pub fn fit_error(
+    num_nodes: usize,
+    pre_filter: Option<&framework::Status>,
+    failed: &[(usize, framework::Status)],
+) -> String {
+    let mut msg = format!("0/{num_nodes} nodes are available:");
+    if let Some(s) = pre_filter {
+        if !s.reasons.is_empty() {
+            msg += &format!(" {}.", s.reasons.join(", "));
+        }
+    }
+    let mut counts: BTreeMap<&str, u64> = BTreeMap::new();
+    for (_, s) in failed {
+        for r in &s.reasons {
+            *counts.entry(r.as_str()).or_insert(0) += 1;
+        }
+    }
+    let mut parts: Vec<String> = counts.iter().map(|(r, n)| format!("{n} {r}")).collect();
+    parts.sort();
+    if !parts.is_empty() {
+        msg += &format!(" {}.", parts.join(", "));
+    }
+    msg
 }

@@ -25,8 +25,10 @@ struct Info {
     failed_at: SimTime,
 }
 
-#[derive(Default)]
 pub struct SchedulingQueue {
+    /// `podInitialBackoffSeconds` / `podMaxBackoffSeconds` (defaults 1s / 10s).
+    initial_backoff: Duration,
+    max_backoff: Duration,
     /// (priority desc, enqueue sequence) → pod key.
     active: BTreeSet<(Reverse<i32>, u64, String)>,
     /// (backoff expiry, sequence) → pod key.
@@ -45,19 +47,39 @@ enum Loc {
     Unschedulable,
 }
 
-/// Upstream `calculateBackoffDuration`: 1s doubled for every attempt after the first, capped.
-pub fn backoff_duration(attempts: u32) -> Duration {
-    let mut d = INITIAL_BACKOFF.as_millis();
+/// Upstream `calculateBackoffDuration`: the initial backoff doubled for every attempt after
+/// the first, capped at the maximum.
+pub fn backoff_duration(attempts: u32, initial: Duration, max: Duration) -> Duration {
+    let mut d = initial.as_millis();
     for _ in 1..attempts {
         d = d.saturating_mul(2);
-        if d > MAX_BACKOFF.as_millis() {
-            return MAX_BACKOFF;
+        if d > max.as_millis() {
+            return max;
         }
     }
     Duration(d)
 }
 
+impl Default for SchedulingQueue {
+    fn default() -> Self {
+        SchedulingQueue::new(INITIAL_BACKOFF, MAX_BACKOFF)
+    }
+}
+
 impl SchedulingQueue {
+    pub fn new(initial_backoff: Duration, max_backoff: Duration) -> SchedulingQueue {
+        SchedulingQueue {
+            initial_backoff,
+            max_backoff,
+            active: BTreeSet::new(),
+            backoff: BTreeSet::new(),
+            unschedulable: BTreeMap::new(),
+            info: BTreeMap::new(),
+            location: BTreeMap::new(),
+            seq: 0,
+        }
+    }
+
     fn next_seq(&mut self) -> u64 {
         self.seq += 1;
         self.seq
@@ -135,7 +157,11 @@ impl SchedulingQueue {
             return;
         };
         self.location.remove(key);
-        let expiry = info.failed_at.after(backoff_duration(info.attempts));
+        let expiry = info.failed_at.after(backoff_duration(
+            info.attempts,
+            self.initial_backoff,
+            self.max_backoff,
+        ));
         let seq = self.next_seq();
         if expiry > now {
             self.backoff.insert((expiry, seq, key.to_string()));
@@ -198,6 +224,11 @@ impl SchedulingQueue {
         self.active.is_empty()
     }
 
+    /// Is the pod in any sub-queue?
+    pub fn contains(&self, key: &str) -> bool {
+        self.location.contains_key(key)
+    }
+
     pub fn pending_count(&self) -> usize {
         self.location.len()
     }
@@ -210,7 +241,9 @@ mod tests {
     #[test]
     fn backoff_doubles_to_ten_seconds() {
         // Upstream TestBackOffFlow / calculateBackoffDuration: 1s, 2s, 4s, 8s, 10s, 10s.
-        let got: Vec<u64> = (1..=6).map(|a| backoff_duration(a).as_secs()).collect();
+        let got: Vec<u64> = (1..=6)
+            .map(|a| backoff_duration(a, INITIAL_BACKOFF, MAX_BACKOFF).as_secs())
+            .collect();
         assert_eq!(got, [1, 2, 4, 8, 10, 10]);
     }
 

@@ -86,7 +86,9 @@ impl Sim {
             queue: EventQueue::new(),
             trace: TraceWriter::new(opts.keep_trace, 200),
             controllers: Controllers::default(),
-            scheduler: Scheduler::new(opts.explain),
+            // The configuration was validated (every profile built once) by scenario::load.
+            scheduler: Scheduler::new(opts.explain, scenario.scheduler.clone())
+                .expect("scheduler configuration validated at load"),
             kubelets: Kubelets::default(),
             runtime: SimRuntime::new(scenario.behavior.clone()),
             results: vec![None; scenario.expect.len()],

@@ -1,0 +1,152 @@
+//! The scheduling framework, modelled on kube-scheduler's (pkg/scheduler/framework): plugins
+//! implement extension points; a profile orders them; one scheduling cycle runs PreFilter →
+//! Filter → PostFilter (on failure) → PreScore → Score → NormalizeScore → weights → select →
+//! Reserve → Permit → PreBind → Bind → PostBind, with a per-cycle `CycleState`.
+//!
+//! cellsim runs the cycle sequentially (no goroutines), so plugins see nodes in the snapshot's
+//! order; every result is deterministic.
+
+pub mod nodeinfo;
+pub mod podinfo;
+pub mod status;
+
+pub use nodeinfo::{NodeInfo, Snapshot};
+pub use podinfo::PodInfo;
+pub use status::{Code, Status};
+
+use std::any::Any;
+use std::collections::BTreeMap;
+
+/// Upstream `framework.MaxNodeScore` / `MinNodeScore`.
+pub const MAX_NODE_SCORE: i64 = 100;
+pub const MIN_NODE_SCORE: i64 = 0;
+
+/// The extension points (upstream names).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Point {
+    PreEnqueue,
+    QueueSort,
+    PreFilter,
+    Filter,
+    PostFilter,
+    PreScore,
+    Score,
+    Reserve,
+    Permit,
+    PreBind,
+    Bind,
+    PostBind,
+}
+
+impl Point {
+    pub const ALL: [Point; 12] = [
+        Point::PreEnqueue,
+        Point::QueueSort,
+        Point::PreFilter,
+        Point::Filter,
+        Point::PostFilter,
+        Point::PreScore,
+        Point::Score,
+        Point::Reserve,
+        Point::Permit,
+        Point::PreBind,
+        Point::Bind,
+        Point::PostBind,
+    ];
+
+    /// The field name in KubeSchedulerConfiguration's `plugins`.
+    pub fn config_name(self) -> &'static str {
+        match self {
+            Point::PreEnqueue => "preEnqueue",
+            Point::QueueSort => "queueSort",
+            Point::PreFilter => "preFilter",
+            Point::Filter => "filter",
+            Point::PostFilter => "postFilter",
+            Point::PreScore => "preScore",
+            Point::Score => "score",
+            Point::Reserve => "reserve",
+            Point::Permit => "permit",
+            Point::PreBind => "preBind",
+            Point::Bind => "bind",
+            Point::PostBind => "postBind",
+        }
+    }
+}
+
+/// Per-cycle plugin state (upstream `framework.CycleState`): written at PreFilter / PreScore,
+/// read at Filter / Score of the same cycle. Keyed by plugin name.
+#[derive(Default)]
+pub struct CycleState {
+    slots: BTreeMap<&'static str, Box<dyn Any>>,
+}
+
+impl CycleState {
+    pub fn write<T: Any>(&mut self, key: &'static str, v: T) {
+        self.slots.insert(key, Box::new(v));
+    }
+
+    pub fn read<T: Any>(&self, key: &'static str) -> Option<&T> {
+        self.slots.get(key).and_then(|b| b.downcast_ref::<T>())
+    }
+}
+
+/// One node's score from one plugin (index into the snapshot's node list).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NodeScore {
+    pub node: usize,
+    pub score: i64,
+}
+
+/// A scheduler plugin. Every method is an extension point with upstream's default behaviour;
+/// `points()` says which ones the plugin implements (what `multiPoint` expands it into).
+pub trait Plugin {
+    fn name(&self) -> &'static str;
+    fn points(&self) -> &'static [Point];
+
+    /// PreEnqueue: may the pod enter activeQ at all (SchedulingGates)?
+    fn pre_enqueue(&self, _pod: &PodInfo) -> Status {
+        Status::success()
+    }
+
+    /// PreFilter: compute per-cycle state; `Skip` skips this plugin's Filter for the cycle;
+    /// `UnschedulableAndUnresolvable` fails the pod on every node.
+    fn pre_filter(&self, _state: &mut CycleState, _pod: &PodInfo, _snap: &Snapshot) -> Status {
+        Status::skip()
+    }
+
+    fn filter(
+        &self,
+        _state: &CycleState,
+        _pod: &PodInfo,
+        _node: &NodeInfo,
+        _snap: &Snapshot,
+    ) -> Status {
+        Status::success()
+    }
+
+    /// PreScore over the feasible nodes; `Skip` skips this plugin's Score for the cycle.
+    fn pre_score(
+        &self,
+        _state: &mut CycleState,
+        _pod: &PodInfo,
+        _feasible: &[usize],
+        _snap: &Snapshot,
+    ) -> Status {
+        Status::skip()
+    }
+
+    fn score(
+        &self,
+        _state: &CycleState,
+        _pod: &PodInfo,
+        _node: &NodeInfo,
+        _snap: &Snapshot,
+    ) -> Result<i64, Status> {
+        Ok(0)
+    }
+
+    /// NormalizeScore (ScoreExtensions); the default leaves raw scores as they are.
+    fn normalize(&self, _state: &CycleState, _pod: &PodInfo, _scores: &mut [NodeScore]) -> Status {
+        Status::success()
+    }
+}

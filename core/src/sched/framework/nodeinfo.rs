@@ -1,0 +1,302 @@
+//! `NodeInfo` and the `Snapshot`: what the scheduler knows of every node and the pods on it
+//! (upstream `framework.NodeInfo`, the scheduler cache and its snapshot).
+//!
+//! cellsim schedules one pod at a time on one thread, so the cache *is* the snapshot: it is
+//! updated from the store's change feed between cycles and by `assume` when a pod is bound.
+
+use super::podinfo::PodInfo;
+use crate::api::node::Node;
+use crate::api::resources::Resources;
+use crate::api::selector::Labels;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+#[derive(Clone, Debug)]
+pub struct NodeInfo {
+    pub name: String,
+    pub node: Node,
+    pub allocatable: Resources,
+    /// Sum of the real requests of the pods on the node.
+    pub requested: Resources,
+    /// Sum of requests with the non-zero defaults (scoring).
+    pub non_zero_cpu: i64,
+    pub non_zero_mem: i64,
+    pub pods: Vec<Rc<PodInfo>>,
+    /// How many of `pods` have any pod (anti-)affinity / required anti-affinity.
+    pub pods_with_affinity: usize,
+    pub pods_with_required_anti_affinity: usize,
+    /// (hostIP, protocol, port) in use.
+    pub used_ports: Vec<(String, String, i32)>,
+}
+
+impl NodeInfo {
+    pub fn new(node: Node) -> NodeInfo {
+        NodeInfo {
+            name: node.metadata.name.clone(),
+            allocatable: Resources::from_list(node.allocatable()),
+            node,
+            requested: Resources::default(),
+            non_zero_cpu: 0,
+            non_zero_mem: 0,
+            pods: Vec::new(),
+            pods_with_affinity: 0,
+            pods_with_required_anti_affinity: 0,
+            used_ports: Vec::new(),
+        }
+    }
+
+    pub fn labels(&self) -> &Labels {
+        &self.node.metadata.labels
+    }
+
+    pub fn add_pod(&mut self, p: Rc<PodInfo>) {
+        self.requested.add(&p.requests);
+        self.non_zero_cpu += p.non_zero_cpu;
+        self.non_zero_mem += p.non_zero_mem;
+        if p.has_affinity() {
+            self.pods_with_affinity += 1;
+        }
+        if !p.required_anti_affinity.is_empty() {
+            self.pods_with_required_anti_affinity += 1;
+        }
+        self.used_ports.extend(p.host_ports.iter().cloned());
+        self.pods.push(p);
+    }
+
+    /// Remove a pod by key; returns whether it was there.
+    pub fn remove_pod(&mut self, key: &str) -> bool {
+        let Some(i) = self.pods.iter().position(|p| p.key == key) else {
+            return false;
+        };
+        let p = self.pods.remove(i);
+        self.requested.sub(&p.requests);
+        self.non_zero_cpu -= p.non_zero_cpu;
+        self.non_zero_mem -= p.non_zero_mem;
+        if p.has_affinity() {
+            self.pods_with_affinity -= 1;
+        }
+        if !p.required_anti_affinity.is_empty() {
+            self.pods_with_required_anti_affinity -= 1;
+        }
+        for hp in &p.host_ports {
+            if let Some(j) = self.used_ports.iter().position(|u| u == hp) {
+                self.used_ports.remove(j);
+            }
+        }
+        true
+    }
+}
+
+/// Every node, in upstream's node-tree order, plus cluster-wide facts plugins need.
+#[derive(Default)]
+pub struct Snapshot {
+    pub nodes: Vec<NodeInfo>,
+    /// Node name → index into `nodes`.
+    pub index: BTreeMap<String, usize>,
+    /// Namespace labels (for namespaceSelector).
+    pub namespaces: BTreeMap<String, Labels>,
+    /// Pod key → node name, for every pod counted on a node.
+    pub placed: BTreeMap<String, String>,
+    /// Nodes in the order they were added (the node tree is built from it).
+    added: Vec<String>,
+    /// Normalized image name → how many nodes report it in `status.images` (ImageLocality's
+    /// spread).
+    image_counts: BTreeMap<String, usize>,
+}
+
+/// The zone of a node as upstream's node tree keys it (`utilnode.GetZoneKey`): region and
+/// zone labels joined, empty when neither is set.
+pub fn zone_key(n: &Node) -> String {
+    let l = &n.metadata.labels;
+    let region = l
+        .get("topology.kubernetes.io/region")
+        .map(String::as_str)
+        .unwrap_or("");
+    let zone = l
+        .get("topology.kubernetes.io/zone")
+        .map(String::as_str)
+        .unwrap_or("");
+    if region.is_empty() && zone.is_empty() {
+        String::new()
+    } else {
+        format!("{region}:\x00:{zone}")
+    }
+}
+
+impl Snapshot {
+    /// How many nodes hold an image (by normalized name).
+    pub fn image_nodes(&self, normalized: &str) -> usize {
+        self.image_counts.get(normalized).copied().unwrap_or(0)
+    }
+
+    fn recount_images(&mut self) {
+        use crate::sched::plugins::image_locality::normalized_image_name;
+        let mut counts = BTreeMap::new();
+        for n in &self.nodes {
+            let mut names: Vec<String> = n
+                .node
+                .status
+                .images
+                .iter()
+                .flat_map(|i| i.names.iter().map(|x| normalized_image_name(x)))
+                .collect();
+            names.sort();
+            names.dedup();
+            for name in names {
+                *counts.entry(name).or_insert(0) += 1;
+            }
+        }
+        self.image_counts = counts;
+    }
+
+    pub fn get(&self, name: &str) -> Option<&NodeInfo> {
+        self.index.get(name).map(|&i| &self.nodes[i])
+    }
+
+    /// Add or update a node.
+    pub fn set_node(&mut self, node: Node) {
+        let name = node.metadata.name.clone();
+        if let Some(&i) = self.index.get(&name) {
+            let zone_changed = zone_key(&self.nodes[i].node) != zone_key(&node);
+            self.nodes[i].allocatable = Resources::from_list(node.allocatable());
+            self.nodes[i].node = node;
+            if zone_changed {
+                self.reorder();
+            }
+            self.recount_images();
+            return;
+        }
+        self.added.push(name);
+        let info = NodeInfo::new(node);
+        self.nodes.push(info);
+        self.reorder();
+        self.recount_images();
+    }
+
+    pub fn remove_node(&mut self, name: &str) {
+        if self.index.contains_key(name) {
+            self.added.retain(|n| n != name);
+            self.nodes.retain(|n| n.name != name);
+            self.placed.retain(|_, n| n != name);
+            self.reorder();
+            self.recount_images();
+        }
+    }
+
+    /// Upstream nodeTree order: zones in order of first appearance, nodes of each zone in the
+    /// order they were added, listed round-robin across zones.
+    fn reorder(&mut self) {
+        let mut zones: Vec<(String, Vec<String>)> = Vec::new();
+        let by_name: BTreeMap<String, usize> = self
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.name.clone(), i))
+            .collect();
+        for name in &self.added {
+            let Some(&i) = by_name.get(name) else {
+                continue;
+            };
+            let z = zone_key(&self.nodes[i].node);
+            match zones.iter_mut().find(|(k, _)| *k == z) {
+                Some((_, v)) => v.push(name.clone()),
+                None => zones.push((z, vec![name.clone()])),
+            }
+        }
+        let mut order = Vec::with_capacity(self.nodes.len());
+        let longest = zones.iter().map(|(_, v)| v.len()).max().unwrap_or(0);
+        for round in 0..longest {
+            for (_, v) in &zones {
+                if let Some(n) = v.get(round) {
+                    order.push(by_name[n]);
+                }
+            }
+        }
+        let mut old: Vec<Option<NodeInfo>> = std::mem::take(&mut self.nodes)
+            .into_iter()
+            .map(Some)
+            .collect();
+        self.nodes = order
+            .into_iter()
+            .map(|i| old[i].take().expect("each node once"))
+            .collect();
+        self.index = self
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.name.clone(), i))
+            .collect();
+    }
+
+    /// Count a pod on a node (idempotent per pod key).
+    pub fn add_pod(&mut self, node: &str, p: Rc<PodInfo>) {
+        if self.placed.contains_key(&p.key) {
+            return;
+        }
+        if let Some(&i) = self.index.get(node) {
+            self.placed.insert(p.key.clone(), node.to_string());
+            self.nodes[i].add_pod(p);
+        }
+    }
+
+    /// Replace a placed pod's info (its labels or status changed); keeps its node.
+    pub fn update_pod(&mut self, p: Rc<PodInfo>) {
+        if let Some(node) = self.placed.get(&p.key).cloned() {
+            if let Some(&i) = self.index.get(&node) {
+                self.nodes[i].remove_pod(&p.key);
+                self.nodes[i].add_pod(p);
+            }
+        }
+    }
+
+    pub fn remove_pod(&mut self, key: &str) -> bool {
+        let Some(node) = self.placed.remove(key) else {
+            return false;
+        };
+        if let Some(&i) = self.index.get(&node) {
+            self.nodes[i].remove_pod(key);
+        }
+        true
+    }
+
+    pub fn is_placed(&self, key: &str) -> bool {
+        self.placed.contains_key(key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(name: &str, zone: Option<&str>) -> Node {
+        let mut n = Node::default();
+        n.metadata.name = name.into();
+        if let Some(z) = zone {
+            n.metadata
+                .labels
+                .insert("topology.kubernetes.io/zone".into(), z.into());
+        }
+        n
+    }
+
+    #[test]
+    fn node_tree_order_is_round_robin_over_zones() {
+        // Upstream TestNodeTree_List-style: zones a, b; nodes added a1 a2 a3 b1 b2.
+        let mut s = Snapshot::default();
+        for (n, z) in [
+            ("a1", "a"),
+            ("a2", "a"),
+            ("a3", "a"),
+            ("b1", "b"),
+            ("b2", "b"),
+        ] {
+            s.set_node(node(n, Some(z)));
+        }
+        let names: Vec<&str> = s.nodes.iter().map(|n| n.name.as_str()).collect();
+        assert_eq!(names, ["a1", "b1", "a2", "b2", "a3"]);
+        s.remove_node("b1");
+        let names: Vec<&str> = s.nodes.iter().map(|n| n.name.as_str()).collect();
+        assert_eq!(names, ["a1", "b2", "a2", "a3"]);
+        assert_eq!(s.index["a2"], 2);
+    }
+}

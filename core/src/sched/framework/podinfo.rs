@@ -1,0 +1,216 @@
+//! `PodInfo`: a pod with what scheduling needs precomputed once (upstream
+//! `framework.PodInfo`): requests, parsed affinity terms, host ports.
+
+use crate::api::pod::{Pod, PodAffinityTerm};
+use crate::api::resources::{Resources, CPU, MEMORY};
+use crate::api::selector::{LabelSelector, Labels, Selector};
+use crate::api::Quantity;
+use std::collections::BTreeSet;
+
+/// Upstream `DefaultMilliCPURequest` and `DefaultMemoryRequest`
+/// (pkg/scheduler/util/pod_resources.go): what a container without a request counts as when
+/// scoring (never when filtering).
+pub const DEFAULT_MILLI_CPU_REQUEST: i64 = 100;
+pub const DEFAULT_MEMORY_REQUEST: i64 = 200 * 1024 * 1024;
+
+/// A parsed pod (anti-)affinity term (upstream `framework.AffinityTerm`).
+#[derive(Clone, Debug)]
+pub struct AffinityTerm {
+    /// Namespaces named by the term; with no names and no namespace selector, the pod's own.
+    pub namespaces: BTreeSet<String>,
+    /// `None` when the term has no namespaceSelector (matches no namespace by labels).
+    pub namespace_selector: Option<Selector>,
+    /// The label selector; a term without one selects nothing (upstream
+    /// `LabelSelectorAsSelector(nil)`).
+    pub selector: Selector,
+    pub topology_key: String,
+}
+
+impl AffinityTerm {
+    /// Upstream `newAffinityTerm`, with `matchLabelKeys` / `mismatchLabelKeys` merged into the
+    /// selector from the owning pod's labels (MatchLabelKeysInPodAffinity).
+    pub fn new(owner: &Pod, t: &PodAffinityTerm) -> AffinityTerm {
+        let namespaces: BTreeSet<String> =
+            if t.namespaces.is_empty() && t.namespace_selector.is_none() {
+                BTreeSet::from([owner.namespace().to_string()])
+            } else {
+                t.namespaces.iter().cloned().collect()
+            };
+        let namespace_selector = t
+            .namespace_selector
+            .as_ref()
+            .map(|s| crate::api::selector::as_selector(s).unwrap_or_else(|_| Selector::nothing()));
+        let mut sel: Option<LabelSelector> = t.label_selector.clone();
+        if let Some(ls) = sel.as_mut() {
+            for k in &t.match_label_keys {
+                if let Some(v) = owner.metadata.labels.get(k) {
+                    ls.match_expressions
+                        .push(crate::api::selector::LabelSelectorRequirement {
+                            key: k.clone(),
+                            operator: "In".into(),
+                            values: vec![v.clone()],
+                        });
+                }
+            }
+            for k in &t.mismatch_label_keys {
+                if let Some(v) = owner.metadata.labels.get(k) {
+                    ls.match_expressions
+                        .push(crate::api::selector::LabelSelectorRequirement {
+                            key: k.clone(),
+                            operator: "NotIn".into(),
+                            values: vec![v.clone()],
+                        });
+                }
+            }
+        }
+        let selector = match &sel {
+            None => Selector::nothing(),
+            Some(ls) => {
+                crate::api::selector::as_selector(ls).unwrap_or_else(|_| Selector::nothing())
+            }
+        };
+        AffinityTerm {
+            namespaces,
+            namespace_selector,
+            selector,
+            topology_key: t.topology_key.clone(),
+        }
+    }
+
+    /// Upstream `AffinityTerm.Matches`: the pod's namespace is named (or selected by the
+    /// namespace selector) and its labels match.
+    pub fn matches(&self, pod: &PodInfo, ns_labels: Option<&Labels>) -> bool {
+        let ns_ok = self.namespaces.contains(&pod.namespace)
+            || (self
+                .namespace_selector
+                .as_ref()
+                .is_some_and(|s| ns_labels.is_some_and(|l| s.matches(l))));
+        ns_ok && self.selector.matches(&pod.labels)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct WeightedAffinityTerm {
+    pub term: AffinityTerm,
+    pub weight: i32,
+}
+
+/// A pod as the scheduler sees it.
+#[derive(Clone, Debug)]
+pub struct PodInfo {
+    pub pod: Pod,
+    /// `namespace/name`.
+    pub key: String,
+    pub namespace: String,
+    pub labels: Labels,
+    pub priority: i32,
+    /// Real requests (for fit).
+    pub requests: Resources,
+    /// CPU / memory with the non-zero defaults (for scoring).
+    pub non_zero_cpu: i64,
+    pub non_zero_mem: i64,
+    pub required_affinity: Vec<AffinityTerm>,
+    pub required_anti_affinity: Vec<AffinityTerm>,
+    pub preferred_affinity: Vec<WeightedAffinityTerm>,
+    pub preferred_anti_affinity: Vec<WeightedAffinityTerm>,
+    /// (hostIP, protocol, hostPort) of every container port with a hostPort.
+    pub host_ports: Vec<(String, String, i32)>,
+}
+
+impl PodInfo {
+    pub fn new(pod: &Pod) -> PodInfo {
+        let requests = pod.requests();
+        let mut filled = pod.clone();
+        for c in filled
+            .spec
+            .containers
+            .iter_mut()
+            .chain(filled.spec.init_containers.iter_mut())
+        {
+            let r = &mut c.resources.requests;
+            if !r.contains_key(CPU) {
+                r.insert(CPU.into(), Quantity::from_milli(DEFAULT_MILLI_CPU_REQUEST));
+            }
+            if !r.contains_key(MEMORY) {
+                r.insert(
+                    MEMORY.into(),
+                    Quantity::from_value(DEFAULT_MEMORY_REQUEST, true),
+                );
+            }
+        }
+        let nz = filled.requests();
+        let aff = pod.spec.affinity.as_ref();
+        let pa = aff.and_then(|a| a.pod_affinity.as_ref());
+        let paa = aff.and_then(|a| a.pod_anti_affinity.as_ref());
+        let req = |x: Option<&crate::api::pod::PodAffinity>| -> Vec<AffinityTerm> {
+            x.map(|p| {
+                p.required_during_scheduling_ignored_during_execution
+                    .iter()
+                    .map(|t| AffinityTerm::new(pod, t))
+                    .collect()
+            })
+            .unwrap_or_default()
+        };
+        let pref = |x: Option<&crate::api::pod::PodAffinity>| -> Vec<WeightedAffinityTerm> {
+            x.map(|p| {
+                p.preferred_during_scheduling_ignored_during_execution
+                    .iter()
+                    .map(|w| WeightedAffinityTerm {
+                        term: AffinityTerm::new(pod, &w.pod_affinity_term),
+                        weight: w.weight,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+        };
+        let mut host_ports = Vec::new();
+        for c in pod
+            .spec
+            .containers
+            .iter()
+            .chain(pod.spec.init_containers.iter())
+        {
+            for p in &c.ports {
+                if let Some(hp) = p.host_port.filter(|hp| *hp > 0) {
+                    let proto = if p.protocol.is_empty() {
+                        "TCP".to_string()
+                    } else {
+                        p.protocol.clone()
+                    };
+                    let ip = if p.host_ip.is_empty() {
+                        "0.0.0.0".to_string()
+                    } else {
+                        p.host_ip.clone()
+                    };
+                    host_ports.push((ip, proto, hp));
+                }
+            }
+        }
+        PodInfo {
+            key: pod.key(),
+            namespace: pod.namespace().to_string(),
+            labels: pod.metadata.labels.clone(),
+            priority: pod.spec.priority.unwrap_or(0),
+            requests,
+            non_zero_cpu: nz.milli_cpu,
+            non_zero_mem: nz.memory,
+            required_affinity: req(pa),
+            required_anti_affinity: req(paa),
+            preferred_affinity: pref(pa),
+            preferred_anti_affinity: pref(paa),
+            host_ports,
+            pod: pod.clone(),
+        }
+    }
+
+    pub fn has_affinity(&self) -> bool {
+        !(self.required_affinity.is_empty()
+            && self.required_anti_affinity.is_empty()
+            && self.preferred_affinity.is_empty()
+            && self.preferred_anti_affinity.is_empty())
+    }
+
+    pub fn is_terminating(&self) -> bool {
+        self.pod.metadata.deletion_at.is_some()
+    }
+}

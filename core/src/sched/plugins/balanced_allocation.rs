@@ -1,0 +1,142 @@
+//! NodeResourcesBalancedAllocation (PreScore, Score): prefer nodes whose resource fractions
+//! stay balanced after placing the pod — v1.35's formula: `(1 - std(fractions)) * 100`
+//! (upstream noderesources/balanced_allocation.go). Real requests, no non-zero defaults; a
+//! pod requesting none of the resources is skipped.
+
+use super::node_resources_fit::{
+    allocatable_and_requested, requested_of, validate_resources, ResourceSpec,
+};
+use crate::api::resources::{CPU, MEMORY};
+use crate::sched::framework::{
+    CycleState, NodeInfo, Plugin, PodInfo, Point, Snapshot, Status, MAX_NODE_SCORE,
+};
+use serde::Deserialize;
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Args {
+    #[serde(default)]
+    resources: Option<Vec<ResourceSpec>>,
+}
+
+pub struct BalancedAllocation {
+    resources: Vec<ResourceSpec>,
+}
+
+const STATE: &str = "PreScoreNodeResourcesBalancedAllocation";
+
+impl BalancedAllocation {
+    pub fn new(args: Option<&serde_json::Value>) -> Result<BalancedAllocation, String> {
+        let a: Args = match args {
+            None => Args::default(),
+            Some(v) => serde_json::from_value(v.clone())
+                .map_err(|e| format!("NodeResourcesBalancedAllocationArgs: {e}"))?,
+        };
+        let resources = match a.resources {
+            Some(r) if !r.is_empty() => r,
+            _ => vec![
+                ResourceSpec {
+                    name: CPU.into(),
+                    weight: 1,
+                },
+                ResourceSpec {
+                    name: MEMORY.into(),
+                    weight: 1,
+                },
+            ],
+        };
+        validate_resources("resources", &resources)?;
+        Ok(BalancedAllocation { resources })
+    }
+}
+
+/// Upstream `balancedResourceScorer` (v1.35).
+fn balanced_score(requested: &[i64], allocatable: &[i64]) -> i64 {
+    let mut fractions = Vec::with_capacity(requested.len());
+    let mut total = 0.0f64;
+    for i in 0..requested.len() {
+        if allocatable[i] == 0 {
+            continue;
+        }
+        let f = (requested[i] as f64 / allocatable[i] as f64).min(1.0);
+        total += f;
+        fractions.push(f);
+    }
+    let std = match fractions.len() {
+        0 | 1 => 0.0,
+        2 => libm::fabs((fractions[0] - fractions[1]) / 2.0),
+        n => {
+            let mean = total / n as f64;
+            let sum: f64 = fractions.iter().map(|f| (f - mean) * (f - mean)).sum();
+            libm::sqrt(sum / n as f64)
+        }
+    };
+    ((1.0 - std) * MAX_NODE_SCORE as f64) as i64
+}
+
+impl Plugin for BalancedAllocation {
+    fn name(&self) -> &'static str {
+        "NodeResourcesBalancedAllocation"
+    }
+    fn points(&self) -> &'static [Point] {
+        &[Point::PreScore, Point::Score]
+    }
+
+    fn pre_score(
+        &self,
+        state: &mut CycleState,
+        pod: &PodInfo,
+        _: &[usize],
+        _: &Snapshot,
+    ) -> Status {
+        let req: Vec<i64> = self
+            .resources
+            .iter()
+            .map(|r| requested_of(&r.name, pod, false))
+            .collect();
+        if req.iter().all(|&v| v == 0) {
+            return Status::skip();
+        }
+        state.write(STATE, req);
+        Status::success()
+    }
+
+    fn score(
+        &self,
+        state: &CycleState,
+        _: &PodInfo,
+        node: &NodeInfo,
+        _: &Snapshot,
+    ) -> Result<i64, Status> {
+        let pod_req: &Vec<i64> = state
+            .read(STATE)
+            .ok_or_else(|| Status::error("balanced allocation prescore state missing"))?;
+        let mut requested = vec![0; self.resources.len()];
+        let mut allocatable = vec![0; self.resources.len()];
+        for (i, r) in self.resources.iter().enumerate() {
+            let (a, q) = allocatable_and_requested(&r.name, node, pod_req[i], false);
+            if a == 0 {
+                continue;
+            }
+            allocatable[i] = a;
+            requested[i] = q;
+        }
+        Ok(balanced_score(&requested, &allocatable))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::balanced_score;
+
+    #[test]
+    fn two_and_three_resources() {
+        // cpu 3000/4000 = 0.75, memory 5000/10000 = 0.5: std 0.125 → 87.
+        assert_eq!(balanced_score(&[3000, 5000], &[4000, 10000]), 87);
+        assert_eq!(balanced_score(&[0, 0], &[4000, 10000]), 100);
+        // Over-requested fractions are capped at 1.
+        assert_eq!(balanced_score(&[8000, 5000], &[4000, 10000]), 75);
+        // Three resources: population standard deviation of (0.5, 0.5, 1.0) = 0.2357 → 76.
+        assert_eq!(balanced_score(&[1, 1, 2], &[2, 2, 2]), 76);
+    }
+}

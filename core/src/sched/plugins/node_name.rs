@@ -1,0 +1,24 @@
+//! NodeName (Filter): a pod with `spec.nodeName` fits only that node.
+
+use crate::sched::framework::{CycleState, NodeInfo, Plugin, PodInfo, Point, Snapshot, Status};
+
+pub struct NodeName;
+
+/// Upstream `ErrReason`.
+pub const ERR_REASON: &str = "node(s) didn't match the requested node name";
+
+impl Plugin for NodeName {
+    fn name(&self) -> &'static str {
+        "NodeName"
+    }
+    fn points(&self) -> &'static [Point] {
+        &[Point::Filter]
+    }
+    fn filter(&self, _: &CycleState, pod: &PodInfo, node: &NodeInfo, _: &Snapshot) -> Status {
+        if pod.pod.spec.node_name.is_empty() || pod.pod.spec.node_name == node.name {
+            Status::success()
+        } else {
+            Status::unresolvable(ERR_REASON)
+        }
+    }
+}

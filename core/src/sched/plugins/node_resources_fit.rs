@@ -1,0 +1,463 @@
+//! NodeResourcesFit (PreFilter, Filter, PreScore, Score) and the three scoring strategies:
+//! LeastAllocated (default), MostAllocated, RequestedToCapacityRatio (upstream noderesources:
+//! fit.go, least_allocated.go, most_allocated.go, requested_to_capacity_ratio.go,
+//! resource_allocation.go).
+
+use crate::api::resources::{Resources, CPU, EPHEMERAL_STORAGE, MEMORY};
+use crate::sched::framework::{
+    CycleState, NodeInfo, Plugin, PodInfo, Point, Snapshot, Status, MAX_NODE_SCORE,
+};
+use serde::Deserialize;
+
+#[derive(Deserialize, Clone, Debug, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ResourceSpec {
+    pub name: String,
+    #[serde(default)]
+    pub weight: i64,
+}
+
+#[derive(Deserialize, Clone, Debug, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UtilizationShapePoint {
+    pub utilization: i64,
+    pub score: i64,
+}
+
+#[derive(Deserialize, Clone, Debug, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RtcrArgs {
+    #[serde(default)]
+    shape: Vec<UtilizationShapePoint>,
+}
+
+#[derive(Deserialize, Clone, Debug, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct StrategyArgs {
+    #[serde(default, rename = "type")]
+    kind: Option<String>,
+    #[serde(default)]
+    resources: Option<Vec<ResourceSpec>>,
+    #[serde(default)]
+    requested_to_capacity_ratio: Option<RtcrArgs>,
+}
+
+#[derive(Deserialize, Clone, Debug, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct FitArgs {
+    #[serde(default)]
+    ignored_resources: Vec<String>,
+    #[serde(default)]
+    ignored_resource_groups: Vec<String>,
+    #[serde(default)]
+    scoring_strategy: Option<StrategyArgs>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Strategy {
+    LeastAllocated,
+    MostAllocated,
+    /// Shape points with scores already scaled to 0..=100.
+    RequestedToCapacityRatio(Vec<(i64, i64)>),
+}
+
+#[derive(Debug)]
+pub struct NodeResourcesFit {
+    ignored: Vec<String>,
+    ignored_groups: Vec<String>,
+    pub strategy: Strategy,
+    pub resources: Vec<ResourceSpec>,
+}
+
+/// Upstream `MaxCustomPriorityScore` (shape scores are 0..=10) and `MaxUtilization`.
+const MAX_CUSTOM_PRIORITY_SCORE: i64 = 10;
+const MAX_UTILIZATION: i64 = 100;
+/// Upstream `MaxResourceWeight` for scoringStrategy resources.
+const MAX_RESOURCE_WEIGHT: i64 = 100;
+
+fn default_resources() -> Vec<ResourceSpec> {
+    vec![
+        ResourceSpec {
+            name: CPU.into(),
+            weight: 1,
+        },
+        ResourceSpec {
+            name: MEMORY.into(),
+            weight: 1,
+        },
+    ]
+}
+
+/// Upstream `validateResources`: weights in 1..=100, names unique (path in the message).
+pub fn validate_resources(path: &str, rs: &[ResourceSpec]) -> Result<(), String> {
+    let mut seen: Vec<&str> = Vec::new();
+    for (i, r) in rs.iter().enumerate() {
+        if r.weight <= 0 || r.weight > MAX_RESOURCE_WEIGHT {
+            return Err(format!("{path}[{i}].weight: Invalid value: {}: resource weight of {} should be in range [1, 100]", r.weight, r.name));
+        }
+        if seen.contains(&r.name.as_str()) {
+            return Err(format!("{path}[{i}].name: Duplicate value: {:?}", r.name));
+        }
+        seen.push(&r.name);
+    }
+    Ok(())
+}
+
+impl NodeResourcesFit {
+    pub fn new(args: Option<&serde_json::Value>) -> Result<NodeResourcesFit, String> {
+        let a: FitArgs = match args {
+            None => FitArgs::default(),
+            Some(v) => serde_json::from_value(v.clone())
+                .map_err(|e| format!("NodeResourcesFitArgs: {e}"))?,
+        };
+        let s = a.scoring_strategy.unwrap_or_default();
+        // Defaulting (SetDefaults_NodeResourcesFitArgs): LeastAllocated on cpu:1, memory:1.
+        let resources = match s.resources {
+            Some(r) if !r.is_empty() => r,
+            _ => default_resources(),
+        };
+        let strategy = match s.kind.as_deref().unwrap_or("LeastAllocated") {
+            "LeastAllocated" => Strategy::LeastAllocated,
+            "MostAllocated" => Strategy::MostAllocated,
+            "RequestedToCapacityRatio" => {
+                let shape = s.requested_to_capacity_ratio.map(|r| r.shape).unwrap_or_default();
+                validate_shape(&shape)?;
+                Strategy::RequestedToCapacityRatio(
+                    shape.iter().map(|p| (p.utilization, p.score * MAX_NODE_SCORE / MAX_CUSTOM_PRIORITY_SCORE)).collect(),
+                )
+            }
+            other => {
+                return Err(format!(
+                    "scoringStrategy.type: Unsupported value: {other:?}: supported values: \"LeastAllocated\", \"MostAllocated\", \"RequestedToCapacityRatio\""
+                ))
+            }
+        };
+        validate_resources("scoringStrategy.resources", &resources)?;
+        Ok(NodeResourcesFit {
+            ignored: a.ignored_resources,
+            ignored_groups: a.ignored_resource_groups,
+            strategy,
+            resources,
+        })
+    }
+
+    fn is_ignored(&self, name: &str) -> bool {
+        self.ignored.iter().any(|i| i == name)
+            || name
+                .split_once('/')
+                .is_some_and(|(group, _)| self.ignored_groups.iter().any(|g| g == group))
+    }
+
+    /// The pod's request per configured resource, with the non-zero defaults for cpu/memory
+    /// (the scorer counts `NonZeroRequested`).
+    fn pod_requests(&self, pod: &PodInfo) -> Vec<i64> {
+        self.resources
+            .iter()
+            .map(|r| requested_of(&r.name, pod, true))
+            .collect()
+    }
+}
+
+/// Upstream `ValidateRequestedToCapacityRatioArgs` shape checks.
+fn validate_shape(shape: &[UtilizationShapePoint]) -> Result<(), String> {
+    if shape.is_empty() {
+        return Err("scoringStrategy.requestedToCapacityRatio.shape: Required value: at least one point must be specified".into());
+    }
+    for (i, p) in shape.iter().enumerate() {
+        if !(0..=MAX_UTILIZATION).contains(&p.utilization) {
+            return Err(format!("scoringStrategy.requestedToCapacityRatio.shape[{i}].utilization: Invalid value: {}: not in valid range [0, 100]", p.utilization));
+        }
+        if i > 0 && p.utilization <= shape[i - 1].utilization {
+            return Err(format!("scoringStrategy.requestedToCapacityRatio.shape[{i}].utilization: Invalid value: {}: utilization values must be sorted in increasing order", p.utilization));
+        }
+        if !(0..=MAX_CUSTOM_PRIORITY_SCORE).contains(&p.score) {
+            return Err(format!("scoringStrategy.requestedToCapacityRatio.shape[{i}].score: Invalid value: {}: not in valid range [0, 10]", p.score));
+        }
+    }
+    Ok(())
+}
+
+/// A pod's request of one resource; `non_zero` applies the scheduler's cpu/memory defaults.
+pub fn requested_of(name: &str, pod: &PodInfo, non_zero: bool) -> i64 {
+    match name {
+        CPU if non_zero => pod.non_zero_cpu,
+        MEMORY if non_zero => pod.non_zero_mem,
+        CPU => pod.requests.milli_cpu,
+        MEMORY => pod.requests.memory,
+        EPHEMERAL_STORAGE => pod.requests.ephemeral_storage,
+        other => pod.requests.scalar(other),
+    }
+}
+
+/// Upstream `calculateResourceAllocatableRequest`: (allocatable, requested on the node
+/// including the pod). An extended resource the pod does not request gives (0, 0) and drops
+/// out of the score.
+pub fn allocatable_and_requested(
+    name: &str,
+    node: &NodeInfo,
+    pod_request: i64,
+    non_zero: bool,
+) -> (i64, i64) {
+    let req: &Resources = &node.requested;
+    match name {
+        CPU => (
+            node.allocatable.milli_cpu,
+            if non_zero {
+                node.non_zero_cpu
+            } else {
+                req.milli_cpu
+            } + pod_request,
+        ),
+        MEMORY => (
+            node.allocatable.memory,
+            if non_zero {
+                node.non_zero_mem
+            } else {
+                req.memory
+            } + pod_request,
+        ),
+        EPHEMERAL_STORAGE => (
+            node.allocatable.ephemeral_storage,
+            req.ephemeral_storage + pod_request,
+        ),
+        other => {
+            if pod_request == 0 {
+                (0, 0)
+            } else {
+                (
+                    node.allocatable.scalar(other),
+                    req.scalar(other) + pod_request,
+                )
+            }
+        }
+    }
+}
+
+/// Upstream `leastRequestedScore`.
+fn least_requested(requested: i64, capacity: i64) -> i64 {
+    if capacity == 0 || requested > capacity {
+        return 0;
+    }
+    (capacity - requested) * MAX_NODE_SCORE / capacity
+}
+
+/// Upstream `mostRequestedScore`.
+fn most_requested(requested: i64, capacity: i64) -> i64 {
+    if capacity == 0 {
+        return 0;
+    }
+    requested.min(capacity) * MAX_NODE_SCORE / capacity
+}
+
+/// Upstream `helper.BuildBrokenLinearFunction`.
+fn broken_linear(shape: &[(i64, i64)], p: i64) -> i64 {
+    for (i, &(u, s)) in shape.iter().enumerate() {
+        if p <= u {
+            if i == 0 {
+                return s;
+            }
+            let (pu, ps) = shape[i - 1];
+            return ps + (s - ps) * (p - pu) / (u - pu);
+        }
+    }
+    shape.last().map_or(0, |&(_, s)| s)
+}
+
+/// Score from (requested, allocatable) per resource and weights, per strategy.
+pub fn strategy_score(
+    strategy: &Strategy,
+    resources: &[ResourceSpec],
+    requested: &[i64],
+    allocatable: &[i64],
+) -> i64 {
+    let (mut sum, mut weights) = (0i64, 0i64);
+    for i in 0..requested.len() {
+        if allocatable[i] == 0 {
+            continue;
+        }
+        let w = resources[i].weight;
+        match strategy {
+            Strategy::LeastAllocated => {
+                sum += least_requested(requested[i], allocatable[i]) * w;
+                weights += w;
+            }
+            Strategy::MostAllocated => {
+                sum += most_requested(requested[i], allocatable[i]) * w;
+                weights += w;
+            }
+            Strategy::RequestedToCapacityRatio(shape) => {
+                let u = if requested[i] > allocatable[i] {
+                    MAX_UTILIZATION
+                } else {
+                    requested[i] * MAX_UTILIZATION / allocatable[i]
+                };
+                let s = broken_linear(shape, u);
+                // Resources scoring 0 are left out of the weighted mean (upstream).
+                if s > 0 {
+                    sum += s * w;
+                    weights += w;
+                }
+            }
+        }
+    }
+    if weights == 0 {
+        return 0;
+    }
+    match strategy {
+        // math.Round(nodeScore / weightSum) for non-negative values, in integers.
+        Strategy::RequestedToCapacityRatio(_) => (2 * sum + weights) / (2 * weights),
+        _ => sum / weights,
+    }
+}
+
+const STATE: &str = "PreScoreNodeResourcesFit";
+
+impl Plugin for NodeResourcesFit {
+    fn name(&self) -> &'static str {
+        "NodeResourcesFit"
+    }
+    fn points(&self) -> &'static [Point] {
+        &[
+            Point::PreFilter,
+            Point::Filter,
+            Point::PreScore,
+            Point::Score,
+        ]
+    }
+
+    fn pre_filter(&self, _: &mut CycleState, _: &PodInfo, _: &Snapshot) -> Status {
+        Status::success()
+    }
+
+    /// Upstream `fitsRequest`: the pod count, then cpu, memory, ephemeral storage and each
+    /// requested scalar resource (in name order), against allocatable minus requested.
+    fn filter(&self, _: &CycleState, pod: &PodInfo, node: &NodeInfo, _: &Snapshot) -> Status {
+        let mut reasons = Vec::new();
+        let mut unresolvable = false;
+        let a = &node.allocatable;
+        let used = &node.requested;
+        if node.pods.len() as i64 + 1 > a.allowed_pods {
+            reasons.push("Too many pods".to_string());
+        }
+        let r = &pod.requests;
+        let mut check = |name: &str, want: i64, alloc: i64, used: i64| {
+            if want > 0 && want > alloc - used {
+                reasons.push(format!("Insufficient {name}"));
+                // More than the node has in total: no preemption can help.
+                if want > alloc {
+                    unresolvable = true;
+                }
+            }
+        };
+        check(CPU, r.milli_cpu, a.milli_cpu, used.milli_cpu);
+        check(MEMORY, r.memory, a.memory, used.memory);
+        check(
+            EPHEMERAL_STORAGE,
+            r.ephemeral_storage,
+            a.ephemeral_storage,
+            used.ephemeral_storage,
+        );
+        for (name, want) in &r.scalar {
+            if self.is_ignored(name) {
+                continue;
+            }
+            check(name, *want, a.scalar(name), used.scalar(name));
+        }
+        if reasons.is_empty() {
+            Status::success()
+        } else if unresolvable {
+            Status::with_reasons(
+                crate::sched::framework::Code::UnschedulableAndUnresolvable,
+                reasons,
+            )
+        } else {
+            Status::with_reasons(crate::sched::framework::Code::Unschedulable, reasons)
+        }
+    }
+
+    fn pre_score(
+        &self,
+        state: &mut CycleState,
+        pod: &PodInfo,
+        _: &[usize],
+        _: &Snapshot,
+    ) -> Status {
+        state.write(STATE, self.pod_requests(pod));
+        Status::success()
+    }
+
+    fn score(
+        &self,
+        state: &CycleState,
+        pod: &PodInfo,
+        node: &NodeInfo,
+        _: &Snapshot,
+    ) -> Result<i64, Status> {
+        let owned;
+        let pod_req: &Vec<i64> = match state.read(STATE) {
+            Some(v) => v,
+            None => {
+                owned = self.pod_requests(pod);
+                &owned
+            }
+        };
+        let mut requested = vec![0; self.resources.len()];
+        let mut allocatable = vec![0; self.resources.len()];
+        for (i, r) in self.resources.iter().enumerate() {
+            let (a, q) = allocatable_and_requested(&r.name, node, pod_req[i], true);
+            if a == 0 {
+                continue;
+            }
+            allocatable[i] = a;
+            requested[i] = q;
+        }
+        Ok(strategy_score(
+            &self.strategy,
+            &self.resources,
+            &requested,
+            &allocatable,
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn broken_linear_function() {
+        // Upstream TestBrokenLinearFunction rows (scores scaled by 10).
+        let shape = [(10, 10), (30, 50), (70, 20)];
+        for (p, want) in [
+            (0, 10),
+            (10, 10),
+            (15, 20),
+            (30, 50),
+            (50, 35),
+            (70, 20),
+            (100, 20),
+        ] {
+            assert_eq!(broken_linear(&shape, p), want, "p={p}");
+        }
+    }
+
+    #[test]
+    fn args_validation() {
+        let bad = serde_json::json!({"scoringStrategy": {"type": "LeastAllocated", "resources": [{"name": "cpu", "weight": 0}]}});
+        assert!(NodeResourcesFit::new(Some(&bad))
+            .unwrap_err()
+            .contains("should be in range [1, 100]"));
+        let bad = serde_json::json!({"scoringStrategy": {"type": "Bogus"}});
+        assert!(NodeResourcesFit::new(Some(&bad))
+            .unwrap_err()
+            .contains("Unsupported value"));
+        let bad = serde_json::json!({"scoringStrategy": {"type": "RequestedToCapacityRatio", "requestedToCapacityRatio": {"shape": [{"utilization": 50, "score": 1}, {"utilization": 40, "score": 2}]}}});
+        assert!(NodeResourcesFit::new(Some(&bad))
+            .unwrap_err()
+            .contains("increasing order"));
+        assert_eq!(
+            NodeResourcesFit::new(None).unwrap().strategy,
+            Strategy::LeastAllocated
+        );
+    }
+}

@@ -1,0 +1,33 @@
+//! NodeUnschedulable (Filter): cordoned nodes accept only pods tolerating
+//! `node.kubernetes.io/unschedulable:NoSchedule`.
+
+use crate::api::node::Taint;
+use crate::sched::framework::{CycleState, NodeInfo, Plugin, PodInfo, Point, Snapshot, Status};
+
+pub struct NodeUnschedulable;
+
+/// Upstream `ErrReasonUnschedulable`.
+pub const ERR_REASON: &str = "node(s) were unschedulable";
+
+impl Plugin for NodeUnschedulable {
+    fn name(&self) -> &'static str {
+        "NodeUnschedulable"
+    }
+    fn points(&self) -> &'static [Point] {
+        &[Point::Filter]
+    }
+    fn filter(&self, _: &CycleState, pod: &PodInfo, node: &NodeInfo, _: &Snapshot) -> Status {
+        if !node.node.spec.unschedulable {
+            return Status::success();
+        }
+        let taint = Taint {
+            key: "node.kubernetes.io/unschedulable".into(),
+            value: String::new(),
+            effect: "NoSchedule".into(),
+        };
+        if pod.pod.spec.tolerations.iter().any(|t| t.tolerates(&taint)) {
+            return Status::success();
+        }
+        Status::unresolvable(ERR_REASON)
+    }
+}

@@ -1,0 +1,252 @@
+//! A scheduling profile: the plugins of each extension point, in order, with their weights
+//! (built from a `config::ProfileSpec`), and the scheduling cycle that runs them.
+
+use super::config::ProfileSpec;
+use super::framework::{Code, CycleState, NodeScore, Plugin, PodInfo, Point, Snapshot, Status};
+use super::registry;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+/// Upstream `minFeasibleNodesToFind` and `minFeasibleNodesPercentageToFind`.
+pub const MIN_FEASIBLE_NODES_TO_FIND: usize = 100;
+pub const MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND: i64 = 5;
+
+pub struct Profile {
+    pub scheduler_name: String,
+    pub percentage_of_nodes_to_score: Option<i32>,
+    pub points: BTreeMap<Point, Vec<Rc<dyn Plugin>>>,
+    pub weights: BTreeMap<&'static str, i64>,
+}
+
+/// What one cycle found, for the scheduler to act on and for `--explain`.
+pub struct CycleResult {
+    /// Index of the chosen node.
+    pub chosen: Option<usize>,
+    /// Per examined node that failed: the failing status.
+    pub failed: Vec<(usize, Status)>,
+    /// Per scored node: (node, per-plugin normalized scores, weighted total).
+    pub scores: Vec<(usize, Vec<(&'static str, i64)>, i64)>,
+    /// A status that failed the whole pod (PreFilter rejection), if any.
+    pub pod_status: Option<Status>,
+    /// Nodes examined (for the start-index rotation).
+    pub processed: usize,
+}
+
+impl Profile {
+    pub fn build(spec: &ProfileSpec) -> Result<Profile, String> {
+        let mut instances: BTreeMap<String, Rc<dyn Plugin>> = BTreeMap::new();
+        let mut points = BTreeMap::new();
+        for (point, names) in &spec.points {
+            let mut list = Vec::new();
+            for n in names {
+                let p = match instances.get(n) {
+                    Some(p) => p.clone(),
+                    None => {
+                        let p = registry::build(n, spec.plugin_args.get(n))
+                            .map_err(|e| format!("plugin {n}: {e}"))?;
+                        instances.insert(n.clone(), p.clone());
+                        p
+                    }
+                };
+                list.push(p);
+            }
+            points.insert(*point, list);
+        }
+        let mut weights = BTreeMap::new();
+        for p in points.get(&Point::Score).into_iter().flatten() {
+            weights.insert(
+                p.name(),
+                spec.score_weights.get(p.name()).copied().unwrap_or(1),
+            );
+        }
+        Ok(Profile {
+            scheduler_name: spec.scheduler_name.clone(),
+            percentage_of_nodes_to_score: spec.percentage_of_nodes_to_score,
+            points,
+            weights,
+        })
+    }
+
+    pub fn plugins(&self, point: Point) -> &[Rc<dyn Plugin>] {
+        self.points.get(&point).map_or(&[], |v| v.as_slice())
+    }
+
+    /// PreEnqueue: the first rejection keeps the pod out of activeQ.
+    pub fn pre_enqueue(&self, pod: &PodInfo) -> Status {
+        for p in self.plugins(Point::PreEnqueue) {
+            let mut s = p.pre_enqueue(pod);
+            if !s.is_success() {
+                s.plugin = p.name();
+                return s;
+            }
+        }
+        Status::success()
+    }
+
+    /// Upstream `numFeasibleNodesToFind`.
+    pub fn num_feasible_nodes_to_find(&self, global_pct: Option<i32>, num_all: usize) -> usize {
+        if num_all < MIN_FEASIBLE_NODES_TO_FIND {
+            return num_all;
+        }
+        let mut pct = self
+            .percentage_of_nodes_to_score
+            .or(global_pct)
+            .unwrap_or(0) as i64;
+        if pct == 0 {
+            pct = (50 - num_all as i64 / 125).max(MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND);
+        }
+        if pct >= 100 {
+            return num_all;
+        }
+        let n = num_all as i64 * pct / 100;
+        (n.max(MIN_FEASIBLE_NODES_TO_FIND as i64)) as usize
+    }
+
+    /// Run the Filter plugins on one node (first failure wins), skipping plugins whose
+    /// PreFilter returned Skip.
+    pub fn run_filters(
+        &self,
+        state: &CycleState,
+        skip: &[&'static str],
+        pod: &PodInfo,
+        node: usize,
+        snap: &Snapshot,
+    ) -> Status {
+        for p in self.plugins(Point::Filter) {
+            if skip.contains(&p.name()) {
+                continue;
+            }
+            let mut s = p.filter(state, pod, &snap.nodes[node], snap);
+            if !s.is_success() {
+                s.plugin = p.name();
+                return s;
+            }
+        }
+        Status::success()
+    }
+
+    /// One scheduling cycle up to host selection (upstream `schedulePod`).
+    pub fn schedule(
+        &self,
+        pod: &PodInfo,
+        snap: &Snapshot,
+        global_pct: Option<i32>,
+        start: usize,
+        pick: &mut dyn FnMut(u64) -> u64,
+    ) -> CycleResult {
+        let mut state = CycleState::default();
+        let mut result = CycleResult {
+            chosen: None,
+            failed: Vec::new(),
+            scores: Vec::new(),
+            pod_status: None,
+            processed: 0,
+        };
+        let n = snap.nodes.len();
+        if n == 0 {
+            result.pod_status = Some(Status::unresolvable("no nodes available to schedule pods"));
+            return result;
+        }
+        // PreFilter.
+        let mut skip: Vec<&'static str> = Vec::new();
+        let mut pre_unschedulable: Option<Status> = None;
+        for p in self.plugins(Point::PreFilter) {
+            let mut s = p.pre_filter(&mut state, pod, snap);
+            s.plugin = p.name();
+            match s.code {
+                Code::Success => {}
+                Code::Skip => skip.push(p.name()),
+                Code::UnschedulableAndUnresolvable => {
+                    result.pod_status = Some(s);
+                    return result;
+                }
+                Code::Unschedulable => pre_unschedulable = Some(s),
+                _ => {
+                    result.pod_status = Some(s);
+                    return result;
+                }
+            }
+        }
+        if let Some(s) = pre_unschedulable {
+            result.pod_status = Some(s);
+            return result;
+        }
+        // Filter, from the rotating start index, until enough feasible nodes are found.
+        let want = self.num_feasible_nodes_to_find(global_pct, n);
+        let mut feasible: Vec<usize> = Vec::with_capacity(want.min(n));
+        for i in 0..n {
+            if feasible.len() >= want {
+                break;
+            }
+            let idx = (start + i) % n;
+            result.processed += 1;
+            let s = self.run_filters(&state, &skip, pod, idx, snap);
+            if s.is_success() {
+                feasible.push(idx);
+            } else {
+                result.failed.push((idx, s));
+            }
+        }
+        if feasible.is_empty() {
+            return result;
+        }
+        if feasible.len() == 1 {
+            // Upstream skips scoring when only one node is feasible.
+            result.chosen = Some(feasible[0]);
+            return result;
+        }
+        // PreScore.
+        let mut score_skip: Vec<&'static str> = Vec::new();
+        for p in self.plugins(Point::PreScore) {
+            let s = p.pre_score(&mut state, pod, &feasible, snap);
+            if s.is_skip() {
+                score_skip.push(p.name());
+            }
+        }
+        // Score, NormalizeScore, weights.
+        let mut totals: Vec<i64> = vec![0; feasible.len()];
+        let mut per_plugin: Vec<Vec<(&'static str, i64)>> = vec![Vec::new(); feasible.len()];
+        for p in self.plugins(Point::Score) {
+            let name = p.name();
+            // A plugin whose PreScore returned Skip does not score this cycle (upstream).
+            if score_skip.contains(&name) {
+                continue;
+            }
+            let mut scores: Vec<NodeScore> = feasible
+                .iter()
+                .map(|&idx| NodeScore {
+                    node: idx,
+                    score: p.score(&state, pod, &snap.nodes[idx], snap).unwrap_or(0),
+                })
+                .collect();
+            p.normalize(&state, pod, &mut scores);
+            let w = self.weights.get(name).copied().unwrap_or(1);
+            for (j, s) in scores.iter().enumerate() {
+                per_plugin[j].push((name, s.score));
+                totals[j] += s.score * w;
+            }
+        }
+        // selectHost: the highest total, ties broken by reservoir sampling.
+        let mut best = 0usize;
+        let mut ties = 0u64;
+        for j in 0..feasible.len() {
+            if j == 0 || totals[j] > totals[best] {
+                best = j;
+                ties = 1;
+            } else if totals[j] == totals[best] {
+                ties += 1;
+                if pick(ties) == 0 {
+                    best = j;
+                }
+            }
+        }
+        result.chosen = Some(feasible[best]);
+        result.scores = feasible
+            .iter()
+            .zip(per_plugin)
+            .zip(&totals)
+            .map(|((&i, pp), &t)| (i, pp, t))
+            .collect();
+        result
+    }
+}
