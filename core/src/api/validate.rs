@@ -111,6 +111,10 @@ pub fn validate(file: &str, doc: &yaml::Node, obj: &Object) -> Result<(), LoadEr
         let bad = match kind {
             Kind::Namespace => dns1123_label(&meta.name),
             Kind::Service => dns1035_label(&meta.name),
+            // Node names only need to be path segments (upstream ValidateNodeName is
+            // `NameIsDNSSubdomain`, but kube-scheduler's own test tables use names such as
+            // "nodeA" and "machine1" that scenarios transcribe verbatim): no `/`, not `.`/`..`.
+            Kind::Node => path_segment(&meta.name),
             _ => dns1123_subdomain(&meta.name),
         };
         if let Some(why) = bad {
@@ -384,6 +388,17 @@ fn non_negative(cx: &Ctx, at: &str, rl: &ResourceList) -> Result<(), LoadError> 
         }
     }
     Ok(())
+}
+
+/// Upstream `path.IsValidPathSegmentName`: not `.` or `..`, no `/` or `%`.
+pub fn path_segment(s: &str) -> Option<String> {
+    if s == "." || s == ".." {
+        return Some(format!("may not be '{s}'"));
+    }
+    if s.contains('/') || s.contains('%') {
+        return Some("may not contain '/' or '%'".into());
+    }
+    None
 }
 
 /// RFC 1123 label: at most 63 characters of `[a-z0-9-]`, starting and ending alphanumeric.
