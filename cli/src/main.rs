@@ -1,5 +1,6 @@
 //! `cellsim`: the one binary. Exit codes: 0 success, 1 an expectation failed, 2 bad input.
 
+mod bench;
 mod fs_sources;
 mod run;
 mod validate;
@@ -24,6 +25,9 @@ enum Command {
     Run(run::RunArgs),
     /// Parse and check scenarios or Kubernetes manifests.
     Validate(validate::ValidateArgs),
+    /// Benchmarks.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +42,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(a) => run::run(a),
         Command::Validate(a) => validate::validate(a),
+        Command::Bench(c) => bench::run(c),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -5,6 +5,7 @@
 //! Decisions carry per-plugin normalized scores for `--explain`, and failures carry
 //! kube-scheduler's own `FailedScheduling` message.
 
+pub mod bench;
 pub mod config;
 pub mod framework;
 pub mod plugins;

@@ -1,0 +1,126 @@
+//! Scheduler throughput workloads (upstream scheduler_perf's `SchedulingBasic` shape): a
+//! synthetic cluster and pods, scheduled one after another through the full default profile
+//! exactly as the simulation schedules them. Timing is the caller's (core reads no clock).
+
+use super::config::default_config;
+use super::framework::{PodInfo, Snapshot};
+use super::profile::Profile;
+use crate::api::node::Node;
+use crate::api::pod::{Container, Pod};
+use crate::api::resources::ResourceList;
+use crate::api::Quantity;
+use crate::rng::SimRng;
+use sha2::{Digest, Sha256};
+use std::rc::Rc;
+
+/// A prepared run: nodes in a snapshot and the pods to place.
+pub struct Workload {
+    pub snapshot: Snapshot,
+    pub pods: Vec<PodInfo>,
+    profile: Profile,
+}
+
+fn list(cpu: &str, mem: &str, pods: Option<&str>) -> ResourceList {
+    let mut r = ResourceList::new();
+    r.insert("cpu".into(), Quantity::parse(cpu).expect("valid"));
+    r.insert("memory".into(), Quantity::parse(mem).expect("valid"));
+    if let Some(p) = pods {
+        r.insert("pods".into(), Quantity::parse(p).expect("valid"));
+    }
+    r
+}
+
+/// SchedulingBasic: nodes of 4 CPU / 32Gi / 110 pods (three zones), pods requesting
+/// 100m / 500Mi (scheduler_perf's `node-default.yaml` and `pod-default.yaml`).
+pub fn scheduling_basic(nodes: usize, pods: usize) -> Workload {
+    let mut snapshot = Snapshot::default();
+    for i in 0..nodes {
+        let mut n = Node::default();
+        n.metadata.name = format!("node-{i}");
+        n.metadata
+            .labels
+            .insert("kubernetes.io/hostname".into(), n.metadata.name.clone());
+        n.metadata.labels.insert(
+            "topology.kubernetes.io/zone".into(),
+            format!("zone-{}", i % 3),
+        );
+        n.status.allocatable = list("4", "32Gi", Some("110"));
+        n.status.capacity = n.status.allocatable.clone();
+        snapshot.set_node(n);
+    }
+    let pods = (0..pods)
+        .map(|i| {
+            let mut p = Pod::default();
+            p.metadata.name = format!("pod-{i}");
+            p.metadata.namespace = "sched-0".into();
+            p.metadata.labels.insert("name".into(), "sched-perf".into());
+            p.spec.containers.push(Container {
+                name: "pause".into(),
+                image: "registry.k8s.io/pause:3.10".into(),
+                resources: crate::api::resources::ResourceRequirements {
+                    requests: list("100m", "500Mi", None),
+                    limits: Default::default(),
+                },
+                ..Default::default()
+            });
+            PodInfo::new(&p)
+        })
+        .collect();
+    let profile = Profile::build(&default_config().profiles[0]).expect("default profile builds");
+    Workload {
+        snapshot,
+        pods,
+        profile,
+    }
+}
+
+/// What a run decided.
+pub struct Outcome {
+    pub scheduled: usize,
+    pub unschedulable: usize,
+    /// sha256 of every "pod node" line in order: equal hashes mean identical decisions.
+    pub placements_sha256: String,
+}
+
+impl Workload {
+    /// Schedule every pod in order (each cycle sees the previous placements), with `seed` for
+    /// tie-breaking.
+    pub fn run(&mut self, seed: u64) -> Outcome {
+        let mut rng = SimRng::new(seed);
+        let mut hasher = Sha256::new();
+        let (mut scheduled, mut unschedulable) = (0, 0);
+        let mut start = 0usize;
+        let pods = std::mem::take(&mut self.pods);
+        for pod in &pods {
+            let r = self
+                .profile
+                .schedule(pod, &self.snapshot, None, start, &mut |n| rng.below(n));
+            if !self.snapshot.nodes.is_empty() {
+                start = (start + r.processed) % self.snapshot.nodes.len();
+            }
+            match r.chosen {
+                Some(i) => {
+                    let node = self.snapshot.nodes[i].name.clone();
+                    hasher.update(format!("{} {node}\n", pod.key).as_bytes());
+                    self.snapshot.add_pod(&node, Rc::new(pod.clone()));
+                    scheduled += 1;
+                }
+                None => {
+                    hasher.update(format!("{} -\n", pod.key).as_bytes());
+                    unschedulable += 1;
+                }
+            }
+        }
+        self.pods = pods;
+        let placements_sha256 = hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        Outcome {
+            scheduled,
+            unschedulable,
+            placements_sha256,
+        }
+    }
+}
