@@ -136,6 +136,44 @@ impl Scheduler {
                         self.snapshot.namespaces.remove(&c.key.name);
                     }
                 },
+                Kind::Service => {
+                    let k = (c.key.namespace.clone(), c.key.name.clone());
+                    match ctx.store.get(&c.key).map(|s| &s.object) {
+                        Some(Object::Service(svc)) if svc.spec.selector.is_some() => {
+                            let sel = svc.spec.selector.clone().unwrap_or_default();
+                            self.snapshot.services.insert(k, sel);
+                        }
+                        _ => {
+                            self.snapshot.services.remove(&k);
+                        }
+                    }
+                }
+                Kind::ReplicaSet => {
+                    let k = (c.key.namespace.clone(), c.key.name.clone());
+                    match ctx.store.get(&c.key).map(|s| &s.object) {
+                        Some(Object::ReplicaSet(rs)) => {
+                            self.snapshot
+                                .replicasets
+                                .insert(k, rs.spec.selector.clone());
+                        }
+                        _ => {
+                            self.snapshot.replicasets.remove(&k);
+                        }
+                    }
+                }
+                Kind::StatefulSet => {
+                    let k = (c.key.namespace.clone(), c.key.name.clone());
+                    match ctx.store.get(&c.key).map(|s| &s.object) {
+                        Some(Object::StatefulSet(ss)) => {
+                            self.snapshot
+                                .statefulsets
+                                .insert(k, ss.spec.selector.clone());
+                        }
+                        _ => {
+                            self.snapshot.statefulsets.remove(&k);
+                        }
+                    }
+                }
                 Kind::Pod => {
                     let pk = format!("{}/{}", c.key.namespace, c.key.name);
                     match ctx.store.get(&c.key).map(|s| &s.object) {

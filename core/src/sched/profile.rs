@@ -25,6 +25,7 @@ pub struct CycleResult {
     /// Per examined node that failed: the failing status.
     pub failed: Vec<(usize, Status)>,
     /// Per scored node: (node, per-plugin normalized scores, weighted total).
+    #[allow(clippy::type_complexity)]
     pub scores: Vec<(usize, Vec<(&'static str, i64)>, i64)>,
     /// A status that failed the whole pod (PreFilter rejection), if any.
     pub pod_status: Option<Status>,

@@ -7,7 +7,7 @@
 use super::podinfo::PodInfo;
 use crate::api::node::Node;
 use crate::api::resources::Resources;
-use crate::api::selector::Labels;
+use crate::api::selector::{LabelSelector, Labels};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -95,6 +95,13 @@ pub struct Snapshot {
     pub index: BTreeMap<String, usize>,
     /// Namespace labels (for namespaceSelector).
     pub namespaces: BTreeMap<String, Labels>,
+    /// `spec.selector` of every Service that has one, by (namespace, name): PodTopologySpread's
+    /// default selector (upstream `helper.DefaultSelector` reads the Service lister).
+    pub services: BTreeMap<(String, String), Labels>,
+    /// `spec.selector` of every ReplicaSet / StatefulSet by (namespace, name): the selector
+    /// of a pod's controller, for the same default selector.
+    pub replicasets: BTreeMap<(String, String), Option<LabelSelector>>,
+    pub statefulsets: BTreeMap<(String, String), Option<LabelSelector>>,
     /// Pod key → node name, for every pod counted on a node.
     pub placed: BTreeMap<String, String>,
     /// Nodes in the order they were added (the node tree is built from it).

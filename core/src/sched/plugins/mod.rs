@@ -9,6 +9,7 @@ pub mod node_name;
 pub mod node_ports;
 pub mod node_resources_fit;
 pub mod node_unschedulable;
+pub mod pod_topology_spread;
 pub mod priority_sort;
 pub mod scheduling_gates;
 pub mod taint_toleration;
@@ -31,6 +32,7 @@ pub fn build(name: &str, args: Option<&serde_json::Value>) -> Result<Rc<dyn Plug
         "NodeResourcesBalancedAllocation" => {
             Rc::new(balanced_allocation::BalancedAllocation::new(args)?)
         }
+        "PodTopologySpread" => Rc::new(pod_topology_spread::PodTopologySpread::new(args)?),
         "ImageLocality" => Rc::new(image_locality::ImageLocality),
         "DefaultBinder" => Rc::new(default_binder::DefaultBinder),
         "VolumeRestrictions" | "EBSLimits" | "GCEPDLimits" | "NodeVolumeLimits"

@@ -1,0 +1,217 @@
+//! PodTopologySpread (PreFilter, Filter, PreScore, Score): spread pods matching each
+//! constraint's selector evenly over topology domains (upstream
+//! pkg/scheduler/framework/plugins/podtopologyspread, v1.35). `DoNotSchedule` constraints
+//! filter (filtering.rs), `ScheduleAnyway` constraints — or the default constraints for a pod
+//! without any — score (scoring.rs).
+//!
+//! Feature gates as in v1.35: MinDomains, NodeInclusionPolicy and MatchLabelKeys are on.
+//! Not modelled: the PreFilterExtensions (AddPod / RemovePod used by preemption's dry runs).
+
+mod common;
+mod filtering;
+mod scoring;
+#[cfg(test)]
+mod tests;
+
+pub use common::{LABEL_HOSTNAME, LABEL_TOPOLOGY_ZONE};
+
+use crate::api::pod::TopologySpreadConstraint;
+use crate::api::selector::is_qualified_name;
+use crate::sched::framework::{
+    CycleState, NodeInfo, NodeScore, Plugin, PodInfo, Point, Snapshot, Status,
+};
+use common::{DO_NOT_SCHEDULE, SCHEDULE_ANYWAY};
+use serde::Deserialize;
+
+/// Upstream `ErrReasonConstraintsNotMatch`.
+pub const ERR_REASON_CONSTRAINTS_NOT_MATCH: &str =
+    "node(s) didn't match pod topology spread constraints";
+/// Upstream `ErrReasonNodeLabelNotMatch` (`ErrReasonConstraintsNotMatch + " (missing required
+/// label)"`).
+pub const ERR_REASON_NODE_LABEL_NOT_MATCH: &str =
+    "node(s) didn't match pod topology spread constraints (missing required label)";
+
+pub const NAME: &str = "PodTopologySpread";
+
+/// `PodTopologySpreadArgs` (kubescheduler.config.k8s.io/v1).
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Args {
+    #[serde(default, rename = "apiVersion")]
+    _api_version: Option<String>,
+    #[serde(default, rename = "kind")]
+    _kind: Option<String>,
+    #[serde(default)]
+    default_constraints: Vec<TopologySpreadConstraint>,
+    /// `System` or `List`; SetDefaults_PodTopologySpreadArgs (v1): empty → `System`.
+    #[serde(default)]
+    defaulting_type: Option<String>,
+}
+
+/// Upstream `systemDefaultConstraints`: hostname maxSkew 3 and zone maxSkew 5, ScheduleAnyway.
+pub fn system_default_constraints() -> Vec<TopologySpreadConstraint> {
+    vec![
+        TopologySpreadConstraint {
+            topology_key: LABEL_HOSTNAME.into(),
+            when_unsatisfiable: SCHEDULE_ANYWAY.into(),
+            max_skew: 3,
+            ..Default::default()
+        },
+        TopologySpreadConstraint {
+            topology_key: LABEL_TOPOLOGY_ZONE.into(),
+            when_unsatisfiable: SCHEDULE_ANYWAY.into(),
+            max_skew: 5,
+            ..Default::default()
+        },
+    ]
+}
+
+pub struct PodTopologySpread {
+    /// True when the defaults are the system defaults (`DefaultingType: System`).
+    system_defaulted: bool,
+    default_constraints: Vec<TopologySpreadConstraint>,
+}
+
+/// `field.ErrorList.ToAggregate().Error()`: one error as is, several as `[a, b]`.
+fn aggregate(errs: Vec<String>) -> Result<(), String> {
+    match errs.len() {
+        0 => Ok(()),
+        1 => Err(errs.into_iter().next().expect("one")),
+        _ => Err(format!("[{}]", errs.join(", "))),
+    }
+}
+
+/// Upstream `ValidatePodTopologySpreadArgs` (validation_pluginargs.go), path-relative
+/// messages in `field.Error` form.
+fn validate(defaulting_type: &str, constraints: &[TopologySpreadConstraint]) -> Result<(), String> {
+    let mut errs = Vec::new();
+    // validateDefaultingType.
+    if defaulting_type != "System" && defaulting_type != "List" {
+        errs.push(format!(
+            "defaultingType: Unsupported value: {defaulting_type:?}: supported values: \"System\", \"List\""
+        ));
+    } else if defaulting_type == "System" && !constraints.is_empty() {
+        errs.push(
+            "defaultingType: Invalid value: \"System\": when .defaultConstraints are not empty"
+                .into(),
+        );
+    }
+    for (i, c) in constraints.iter().enumerate() {
+        let p = format!("defaultConstraints[{i}]");
+        if c.max_skew <= 0 {
+            errs.push(format!(
+                "{p}.maxSkew: Invalid value: {}: not in valid range (0, inf)",
+                c.max_skew
+            ));
+        }
+        // validateTopologyKey: required, then ValidateLabelName.
+        if c.topology_key.is_empty() {
+            errs.push(format!("{p}.topologyKey: Required value: can not be empty"));
+        } else {
+            for m in is_qualified_name(&c.topology_key) {
+                errs.push(format!(
+                    "{p}.topologyKey: Invalid value: {:?}: {m}",
+                    c.topology_key
+                ));
+            }
+        }
+        // validateWhenUnsatisfiable.
+        if c.when_unsatisfiable.is_empty() {
+            errs.push(format!(
+                "{p}.whenUnsatisfiable: Required value: can not be empty"
+            ));
+        } else if c.when_unsatisfiable != DO_NOT_SCHEDULE && c.when_unsatisfiable != SCHEDULE_ANYWAY
+        {
+            errs.push(format!(
+                "{p}.whenUnsatisfiable: Unsupported value: {:?}: supported values: \"DoNotSchedule\", \"ScheduleAnyway\"",
+                c.when_unsatisfiable
+            ));
+        }
+        if c.label_selector.is_some() {
+            errs.push(format!(
+                "{p}.labelSelector: Forbidden: constraint must not define a selector, as they deduced for each pod"
+            ));
+        }
+        // validateConstraintNotRepeat: same topologyKey and whenUnsatisfiable as an earlier one.
+        if constraints[..i].iter().any(|o| {
+            o.topology_key == c.topology_key && o.when_unsatisfiable == c.when_unsatisfiable
+        }) {
+            errs.push(format!(
+                "{p}: Duplicate value: \"{{{}, {}}}\"",
+                c.topology_key, c.when_unsatisfiable
+            ));
+        }
+    }
+    aggregate(errs)
+}
+
+impl PodTopologySpread {
+    /// Upstream `New`: decode, default, validate; `System` uses the system defaults.
+    pub fn new(args: Option<&serde_json::Value>) -> Result<PodTopologySpread, String> {
+        let a: Args = match args {
+            None => Args::default(),
+            Some(v) => serde_json::from_value(v.clone())
+                .map_err(|e| format!("PodTopologySpreadArgs: {e}"))?,
+        };
+        let defaulting_type = match a.defaulting_type.as_deref() {
+            None | Some("") => "System".to_string(),
+            Some(t) => t.to_string(),
+        };
+        validate(&defaulting_type, &a.default_constraints)?;
+        let system = defaulting_type == "System";
+        Ok(PodTopologySpread {
+            system_defaulted: system,
+            default_constraints: if system {
+                system_default_constraints()
+            } else {
+                a.default_constraints
+            },
+        })
+    }
+}
+
+impl Plugin for PodTopologySpread {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+    fn points(&self) -> &'static [Point] {
+        &[
+            Point::PreFilter,
+            Point::Filter,
+            Point::PreScore,
+            Point::Score,
+        ]
+    }
+
+    fn pre_filter(&self, state: &mut CycleState, pod: &PodInfo, snap: &Snapshot) -> Status {
+        filtering::pre_filter(self, state, pod, snap)
+    }
+
+    fn filter(&self, state: &CycleState, pod: &PodInfo, node: &NodeInfo, _: &Snapshot) -> Status {
+        filtering::filter(state, pod, node)
+    }
+
+    fn pre_score(
+        &self,
+        state: &mut CycleState,
+        pod: &PodInfo,
+        feasible: &[usize],
+        snap: &Snapshot,
+    ) -> Status {
+        scoring::pre_score(self, state, pod, feasible, snap)
+    }
+
+    fn score(
+        &self,
+        state: &CycleState,
+        pod: &PodInfo,
+        node: &NodeInfo,
+        _: &Snapshot,
+    ) -> Result<i64, Status> {
+        scoring::score(state, pod, node)
+    }
+
+    fn normalize(&self, state: &CycleState, _: &PodInfo, scores: &mut [NodeScore]) -> Status {
+        scoring::normalize(state, scores)
+    }
+}
