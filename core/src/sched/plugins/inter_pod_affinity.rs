@@ -537,3 +537,7 @@ fn satisfy_existing_pods_anti_affinity(s: &PreFilterState, node: &NodeInfo) -> b
     }
     true
 }
+
+#[cfg(test)]
+#[path = "inter_pod_affinity_tests.rs"]
+mod tests;
