@@ -78,13 +78,16 @@ impl AffinityTerm {
     }
 
     /// Upstream `AffinityTerm.Matches`: the pod's namespace is named (or selected by the
-    /// namespace selector) and its labels match.
+    /// namespace selector) and its labels match. `ns_labels` is the labels of the pod's
+    /// namespace; `None` (namespace unknown, or upstream's nil `labels.Set`) matches as an
+    /// empty set, so an empty (`Everything`) namespaceSelector still selects it.
     pub fn matches(&self, pod: &PodInfo, ns_labels: Option<&Labels>) -> bool {
+        let empty = Labels::new();
         let ns_ok = self.namespaces.contains(&pod.namespace)
             || (self
                 .namespace_selector
                 .as_ref()
-                .is_some_and(|s| ns_labels.is_some_and(|l| s.matches(l))));
+                .is_some_and(|s| s.matches(ns_labels.unwrap_or(&empty))));
         ns_ok && self.selector.matches(&pod.labels)
     }
 }

@@ -4,6 +4,7 @@ pub mod balanced_allocation;
 pub mod default_binder;
 pub mod helper;
 pub mod image_locality;
+pub mod inter_pod_affinity;
 pub mod node_affinity;
 pub mod node_name;
 pub mod node_ports;
@@ -33,6 +34,7 @@ pub fn build(name: &str, args: Option<&serde_json::Value>) -> Result<Rc<dyn Plug
             Rc::new(balanced_allocation::BalancedAllocation::new(args)?)
         }
         "PodTopologySpread" => Rc::new(pod_topology_spread::PodTopologySpread::new(args)?),
+        "InterPodAffinity" => Rc::new(inter_pod_affinity::InterPodAffinity::new(args)?),
         "ImageLocality" => Rc::new(image_locality::ImageLocality),
         "DefaultBinder" => Rc::new(default_binder::DefaultBinder),
         "VolumeRestrictions" | "EBSLimits" | "GCEPDLimits" | "NodeVolumeLimits"
