@@ -2,6 +2,7 @@
 
 pub mod balanced_allocation;
 pub mod default_binder;
+pub mod default_preemption;
 pub mod helper;
 pub mod image_locality;
 pub mod node_affinity;
@@ -33,6 +34,7 @@ pub fn build(name: &str, args: Option<&serde_json::Value>) -> Result<Rc<dyn Plug
         }
         "ImageLocality" => Rc::new(image_locality::ImageLocality),
         "DefaultBinder" => Rc::new(default_binder::DefaultBinder),
+        "DefaultPreemption" => Rc::new(default_preemption::DefaultPreemption::new(args)?),
         "VolumeRestrictions" | "EBSLimits" | "GCEPDLimits" | "NodeVolumeLimits"
         | "AzureDiskLimits" | "VolumeBinding" | "VolumeZone" => {
             Rc::new(volumes::NoVolumes::new(name))
