@@ -555,3 +555,840 @@ impl Plugin for DefaultPreemption {
         (r, s)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Rows transcribed from upstream default_preemption_test.go (TestSelectBestCandidate,
+    //! TestDryRunPreemption, TestPodEligibleToPreemptOthers, TestPostFilter,
+    //! TestDefaultPreemptionArgs validation) with upstream's resource sizes and priorities.
+    use super::*;
+    use crate::api::node::Node;
+    use crate::api::pod::{Container, Pod};
+    use crate::api::Quantity;
+    use crate::sched::framework::CycleState;
+    use crate::sched::profile::Profile;
+    use std::collections::BTreeMap;
+
+    const NEG: i32 = -100;
+    const LOW: i32 = 0;
+    const MID: i32 = 100;
+    const HIGH: i32 = 1000;
+    const VERY_HIGH: i32 = 10000;
+    /// (milliCPU, memory): upstream smallRes / mediumRes / largeRes / veryLargeRes.
+    const SMALL: (i64, i64) = (100, 100);
+    const MEDIUM: (i64, i64) = (200, 200);
+    const LARGE: (i64, i64) = (300, 300);
+    const VERY_LARGE: (i64, i64) = (500, 500);
+
+    fn pod(name: &str, node: &str, prio: i32, req: (i64, i64), start: u64) -> Pod {
+        let mut p = Pod::default();
+        p.metadata.name = name.into();
+        p.metadata.uid = name.into();
+        p.spec.node_name = node.into();
+        p.spec.priority = Some(prio);
+        let mut c = Container::default();
+        c.resources
+            .requests
+            .insert("cpu".into(), Quantity::from_milli(req.0));
+        c.resources
+            .requests
+            .insert("memory".into(), Quantity::from_value(req.1, false));
+        p.spec.containers.push(c);
+        if !node.is_empty() {
+            p.status.started_at = Some(start);
+        }
+        p
+    }
+
+    fn node(name: &str, cap: (i64, i64)) -> Node {
+        let mut n = Node::default();
+        n.metadata.name = name.into();
+        let c = &mut n.status.capacity;
+        c.insert("cpu".into(), Quantity::from_milli(cap.0));
+        c.insert("memory".into(), Quantity::from_value(cap.1, false));
+        c.insert("pods".into(), Quantity::from_value(110, false));
+        n
+    }
+
+    fn snapshot(nodes: &[&str], pods: &[Pod]) -> Snapshot {
+        let mut s = Snapshot::default();
+        for n in nodes {
+            s.set_node(node(n, VERY_LARGE));
+        }
+        for p in pods {
+            s.add_pod(&p.spec.node_name.clone(), Rc::new(PodInfo::new(p)));
+        }
+        s
+    }
+
+    fn profile(args: Option<serde_json::Value>) -> Profile {
+        let fit = crate::sched::registry::build("NodeResourcesFit", None).unwrap();
+        let dp: Rc<dyn Plugin> = Rc::new(DefaultPreemption::new(args.as_ref()).unwrap());
+        let mut points = BTreeMap::new();
+        points.insert(Point::PreFilter, vec![fit.clone()]);
+        points.insert(Point::Filter, vec![fit]);
+        points.insert(Point::PostFilter, vec![dp]);
+        Profile {
+            scheduler_name: "default-scheduler".into(),
+            percentage_of_nodes_to_score: None,
+            points,
+            weights: BTreeMap::new(),
+        }
+    }
+
+    fn prefilter(prof: &Profile, p: &PodInfo, snap: &Snapshot) -> CycleState {
+        let mut state = CycleState::default();
+        for pl in prof.plugins(Point::PreFilter) {
+            pl.pre_filter(&mut state, p, snap);
+        }
+        state
+    }
+
+    /// Upstream TestSelectBestCandidate's harness: dry-run over every node with the default
+    /// args, then SelectCandidate.
+    fn select_best(nodes: &[&str], preemptor: Pod, pods: &[Pod]) -> Option<String> {
+        let snap = snapshot(nodes, pods);
+        let prof = profile(None);
+        let p = PodInfo::new(&preemptor);
+        let state = prefilter(&prof, &p, &snap);
+        let all: Vec<usize> = (0..snap.nodes.len()).collect();
+        let mut fits = |ni: &NodeInfo| prof.run_filters_on(&state, &[], &p, ni, &snap);
+        let (cands, _, _) = dry_run_preemption(&p, &all, &snap, &[], 0, all.len(), &mut fits);
+        select_candidate(&cands).map(|i| cands[i].name.clone())
+    }
+
+    fn pp() -> Pod {
+        pod("p", "", HIGH, VERY_LARGE, 0)
+    }
+
+    #[test]
+    fn select_best_candidate_fits_on_both_nodes() {
+        // "a pod that fits on both nodes when lower priority pods are preempted"
+        let got = select_best(
+            &["node1", "node2"],
+            pod("p", "", HIGH, LARGE, 0),
+            &[
+                pod("p1", "node1", MID, LARGE, 0),
+                pod("p2", "node2", MID, LARGE, 0),
+            ],
+        );
+        assert!(matches!(got.as_deref(), Some("node1") | Some("node2")));
+    }
+
+    #[test]
+    fn select_best_candidate_min_highest_priority() {
+        // "node with min highest priority pod is picked"
+        let got = select_best(
+            &["node1", "node2", "node3"],
+            pp(),
+            &[
+                pod("p1.1", "node1", MID, MEDIUM, 0),
+                pod("p1.2", "node1", MID, LARGE, 0),
+                pod("p2.1", "node2", MID, MEDIUM, 0),
+                pod("p2.2", "node2", LOW, MEDIUM, 0),
+                pod("p3.1", "node3", LOW, MEDIUM, 0),
+                pod("p3.2", "node3", LOW, MEDIUM, 0),
+            ],
+        );
+        assert_eq!(got.as_deref(), Some("node3"));
+    }
+
+    #[test]
+    fn select_best_candidate_min_sum_of_priorities() {
+        // "when highest priorities are the same, minimum sum of priorities is picked"
+        let got = select_best(
+            &["node1", "node2", "node3"],
+            pp(),
+            &[
+                pod("p1.1", "node1", MID, MEDIUM, 0),
+                pod("p1.2", "node1", MID, LARGE, 0),
+                pod("p2.1", "node2", MID, LARGE, 0),
+                pod("p2.2", "node2", LOW, MEDIUM, 0),
+                pod("p3.1", "node3", MID, MEDIUM, 0),
+                pod("p3.2", "node3", MID, MEDIUM, 0),
+            ],
+        );
+        assert_eq!(got.as_deref(), Some("node2"));
+    }
+
+    #[test]
+    fn select_best_candidate_min_number_of_pods() {
+        // "when highest priority and sum are the same, minimum number of pods is picked"
+        let got = select_best(
+            &["node1", "node2", "node3"],
+            pp(),
+            &[
+                pod("p1.1", "node1", MID, SMALL, 0),
+                pod("p1.2", "node1", NEG, SMALL, 0),
+                pod("p1.3", "node1", MID, SMALL, 0),
+                pod("p1.4", "node1", NEG, SMALL, 0),
+                pod("p2.1", "node2", MID, LARGE, 0),
+                pod("p2.2", "node2", NEG, MEDIUM, 0),
+                pod("p3.1", "node3", MID, MEDIUM, 0),
+                pod("p3.2", "node3", NEG, SMALL, 0),
+                pod("p3.3", "node3", LOW, SMALL, 0),
+            ],
+        );
+        assert_eq!(got.as_deref(), Some("node2"));
+    }
+
+    #[test]
+    fn select_best_candidate_sum_of_adjusted_priorities() {
+        // "sum of adjusted priorities is considered"
+        let got = select_best(
+            &["node1", "node2", "node3"],
+            pp(),
+            &[
+                pod("p1.1", "node1", MID, SMALL, 0),
+                pod("p1.2", "node1", NEG, SMALL, 0),
+                pod("p1.3", "node1", NEG, SMALL, 0),
+                pod("p2.1", "node2", MID, LARGE, 0),
+                pod("p2.2", "node2", NEG, MEDIUM, 0),
+                pod("p3.1", "node3", MID, MEDIUM, 0),
+                pod("p3.2", "node3", NEG, SMALL, 0),
+                pod("p3.3", "node3", LOW, SMALL, 0),
+            ],
+        );
+        assert_eq!(got.as_deref(), Some("node2"));
+    }
+
+    #[test]
+    fn select_best_candidate_non_overlapping() {
+        // "non-overlapping lowest high priority, sum priorities, and number of pods"
+        let got = select_best(
+            &["node1", "node2", "node3", "node4"],
+            pod("p", "", VERY_HIGH, VERY_LARGE, 0),
+            &[
+                pod("p1.1", "node1", MID, SMALL, 0),
+                pod("p1.2", "node1", LOW, SMALL, 0),
+                pod("p1.3", "node1", LOW, SMALL, 0),
+                pod("p2.1", "node2", HIGH, LARGE, 0),
+                pod("p3.1", "node3", MID, MEDIUM, 0),
+                pod("p3.2", "node3", LOW, SMALL, 0),
+                pod("p3.3", "node3", LOW, SMALL, 0),
+                pod("p3.4", "node3", LOW, MEDIUM, 0),
+                pod("p4.1", "node4", MID, MEDIUM, 0),
+                pod("p4.2", "node4", MID, SMALL, 0),
+                pod("p4.3", "node4", MID, SMALL, 0),
+                pod("p4.4", "node4", NEG, SMALL, 0),
+            ],
+        );
+        assert_eq!(got.as_deref(), Some("node1"));
+    }
+
+    #[test]
+    fn select_best_candidate_start_time_per_node() {
+        // "same priority, same number of victims, different start time for each node's pod"
+        let got = select_best(
+            &["node1", "node2", "node3"],
+            pp(),
+            &[
+                pod("p1.1", "node1", MID, MEDIUM, 2),
+                pod("p1.2", "node1", MID, MEDIUM, 2),
+                pod("p2.1", "node2", MID, MEDIUM, 3),
+                pod("p2.2", "node2", MID, MEDIUM, 3),
+                pod("p3.1", "node3", MID, MEDIUM, 1),
+                pod("p3.2", "node3", MID, MEDIUM, 1),
+            ],
+        );
+        assert_eq!(got.as_deref(), Some("node2"));
+    }
+
+    #[test]
+    fn select_best_candidate_start_time_all_pods() {
+        // "same priority, same number of victims, different start time for all pods"
+        let got = select_best(
+            &["node1", "node2", "node3"],
+            pp(),
+            &[
+                pod("p1.1", "node1", MID, MEDIUM, 4),
+                pod("p1.2", "node1", MID, MEDIUM, 2),
+                pod("p2.1", "node2", MID, MEDIUM, 5),
+                pod("p2.2", "node2", MID, MEDIUM, 1),
+                pod("p3.1", "node3", MID, MEDIUM, 3),
+                pod("p3.2", "node3", MID, MEDIUM, 6),
+            ],
+        );
+        assert_eq!(got.as_deref(), Some("node3"));
+    }
+
+    #[test]
+    fn select_best_candidate_different_priority_start_time() {
+        // "different priority, same number of victims, different start time for all pods"
+        let got = select_best(
+            &["node1", "node2", "node3"],
+            pp(),
+            &[
+                pod("p1.1", "node1", LOW, MEDIUM, 4),
+                pod("p1.2", "node1", MID, MEDIUM, 2),
+                pod("p2.1", "node2", MID, MEDIUM, 6),
+                pod("p2.2", "node2", LOW, MEDIUM, 1),
+                pod("p3.1", "node3", LOW, MEDIUM, 3),
+                pod("p3.2", "node3", MID, MEDIUM, 5),
+            ],
+        );
+        assert_eq!(got.as_deref(), Some("node2"));
+    }
+
+    /// TestDryRunPreemption's harness: candidates as (node, sorted victim names, violations).
+    fn dry_run(
+        nodes: &[&str],
+        preemptor: Pod,
+        pods: &[Pod],
+        pdbs: &[PdbState],
+        args: Option<serde_json::Value>,
+        offset: usize,
+    ) -> Vec<(String, Vec<String>, i64)> {
+        let snap = snapshot(nodes, pods);
+        let prof = profile(args.clone());
+        let p = PodInfo::new(&preemptor);
+        let state = prefilter(&prof, &p, &snap);
+        let all: Vec<usize> = (0..snap.nodes.len()).collect();
+        let dp = DefaultPreemption::new(args.as_ref()).unwrap();
+        let num = dp.calculate_num_candidates(all.len() as i32) as usize;
+        let mut fits = |ni: &NodeInfo| prof.run_filters_on(&state, &[], &p, ni, &snap);
+        let (cands, _, _) = dry_run_preemption(&p, &all, &snap, pdbs, offset, num, &mut fits);
+        let mut out: Vec<(String, Vec<String>, i64)> = cands
+            .iter()
+            .map(|c| {
+                let mut v: Vec<String> = c
+                    .victims
+                    .pods
+                    .iter()
+                    .map(|p| p.pod.metadata.name.clone())
+                    .collect();
+                v.sort();
+                (c.name.clone(), v, c.victims.num_pdb_violations)
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    fn cand(n: &str, v: &[&str], viol: i64) -> (String, Vec<String>, i64) {
+        (n.into(), v.iter().map(|s| s.to_string()).collect(), viol)
+    }
+
+    #[test]
+    fn dry_run_fits_on_both_nodes_when_lower_priority_preempted() {
+        // "a pod that fits on both nodes when lower priority pods are preempted"
+        let got = dry_run(
+            &["node1", "node2"],
+            pod("p", "", HIGH, LARGE, 0),
+            &[
+                pod("p1", "node1", MID, VERY_LARGE, 0),
+                pod("p2", "node2", MID, VERY_LARGE, 0),
+            ],
+            &[],
+            None,
+            0,
+        );
+        assert_eq!(
+            got,
+            vec![cand("node1", &["p1"], 0), cand("node2", &["p2"], 0)]
+        );
+    }
+
+    #[test]
+    fn dry_run_higher_priority_pods_no_preemption() {
+        // "a pod that would fit on the nodes, but other pods running are higher priority, no
+        // preemption would happen"
+        let got = dry_run(
+            &["node1", "node2"],
+            pod("p", "", LOW, LARGE, 0),
+            &[
+                pod("p1", "node1", MID, VERY_LARGE, 0),
+                pod("p2", "node2", MID, VERY_LARGE, 0),
+            ],
+            &[],
+            None,
+            0,
+        );
+        assert!(got.is_empty());
+    }
+
+    #[test]
+    fn dry_run_medium_preempted_small_low_stays() {
+        // "medium priority pod is preempted, but lower priority one stays as it is small"
+        let got = dry_run(
+            &["node1", "node2"],
+            pod("p", "", HIGH, LARGE, 0),
+            &[
+                pod("p1.1", "node1", LOW, SMALL, 0),
+                pod("p1.2", "node1", MID, LARGE, 0),
+                pod("p2", "node2", HIGH, VERY_LARGE, 0),
+            ],
+            &[],
+            None,
+            0,
+        );
+        assert_eq!(got, vec![cand("node1", &["p1.2"], 0)]);
+    }
+
+    #[test]
+    fn dry_run_mixed_priority_pods() {
+        // "mixed priority pods are preempted"
+        let got = dry_run(
+            &["node1", "node2"],
+            pod("p", "", HIGH, LARGE, 0),
+            &[
+                pod("p1.1", "node1", MID, SMALL, 0),
+                pod("p1.2", "node1", LOW, SMALL, 0),
+                pod("p1.3", "node1", MID, MEDIUM, 0),
+                pod("p1.4", "node1", HIGH, SMALL, 0),
+                pod("p2", "node2", HIGH, VERY_LARGE, 0),
+            ],
+            &[],
+            None,
+            0,
+        );
+        assert_eq!(got, vec![cand("node1", &["p1.2", "p1.3"], 0)]);
+    }
+
+    #[test]
+    fn dry_run_mixed_priority_later_start_time() {
+        // "mixed priority pods are preempted, pick later StartTime one when priorities are equal"
+        let got = dry_run(
+            &["node1", "node2"],
+            pod("p", "", HIGH, LARGE, 0),
+            &[
+                pod("p1.1", "node1", LOW, SMALL, 5),
+                pod("p1.2", "node1", LOW, SMALL, 4),
+                pod("p1.3", "node1", MID, SMALL, 3),
+                pod("p1.4", "node1", HIGH, SMALL, 2),
+                pod("p2", "node2", HIGH, LARGE, 1),
+            ],
+            &[],
+            None,
+            0,
+        );
+        assert_eq!(got, vec![cand("node1", &["p1.1", "p1.2"], 0)]);
+    }
+
+    fn labeled(mut p: Pod) -> Pod {
+        p.metadata.labels.insert("app".into(), "foo".into());
+        p.metadata.namespace = "default".into();
+        p
+    }
+
+    fn pdb_foo(allowed: i32) -> PdbState {
+        let mut ls = crate::api::selector::LabelSelector::default();
+        ls.match_labels.insert("app".into(), "foo".into());
+        PdbState {
+            namespace: "default".into(),
+            selector: Some(as_selector(&ls).unwrap()),
+            disruptions_allowed: allowed,
+        }
+    }
+
+    #[test]
+    fn dry_run_violation_of_same_pdb() {
+        // "preemption with violation of same pdb"
+        let got = dry_run(
+            &["node1"],
+            pod("p", "", HIGH, VERY_LARGE, 0),
+            &[
+                labeled(pod("p1.1", "node1", LOW, MEDIUM, 0)),
+                labeled(pod("p1.2", "node1", LOW, MEDIUM, 0)),
+            ],
+            &[pdb_foo(1)],
+            None,
+            0,
+        );
+        assert_eq!(got, vec![cand("node1", &["p1.1", "p1.2"], 1)]);
+    }
+
+    #[test]
+    fn dry_run_limited_to_two_candidates() {
+        // "all nodes are possible candidates, but DefaultPreemptionArgs limits to 2"
+        let nodes = ["node1", "node2", "node3", "node4", "node5"];
+        let pods: Vec<Pod> = nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| pod(&format!("p{}", i + 1), n, MID, VERY_LARGE, 0))
+            .collect();
+        let args =
+            serde_json::json!({"minCandidateNodesPercentage": 40, "minCandidateNodesAbsolute": 1});
+        let got = dry_run(
+            &nodes,
+            pod("p", "", HIGH, LARGE, 0),
+            &pods,
+            &[],
+            Some(args),
+            0,
+        );
+        assert_eq!(
+            got,
+            vec![cand("node1", &["p1"], 0), cand("node2", &["p2"], 0)]
+        );
+    }
+
+    #[test]
+    fn dry_run_offset_wraps_around() {
+        // "preemption offset across multiple scheduling cycles and wrap around": offset 4 of
+        // 5 nodes, 2 candidates → node5 then node1.
+        let nodes = ["node1", "node2", "node3", "node4", "node5"];
+        let pods: Vec<Pod> = nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| pod(&format!("p{}", i + 1), n, MID, VERY_LARGE, 0))
+            .collect();
+        let args =
+            serde_json::json!({"minCandidateNodesPercentage": 40, "minCandidateNodesAbsolute": 1});
+        let got = dry_run(
+            &nodes,
+            pod("p", "", HIGH, LARGE, 0),
+            &pods,
+            &[],
+            Some(args),
+            4,
+        );
+        assert_eq!(
+            got,
+            vec![cand("node1", &["p1"], 0), cand("node5", &["p5"], 0)]
+        );
+    }
+
+    #[test]
+    fn dry_run_looks_past_num_candidates_for_non_violating() {
+        // "preemption looks past numCandidates until a non-PDB violating node is found"
+        let nodes = ["node1", "node2", "node3", "node4", "node5"];
+        let pods = vec![
+            labeled(pod("p1", "node1", MID, VERY_LARGE, 0)),
+            pod("p2", "node2", MID, VERY_LARGE, 0),
+            labeled(pod("p3", "node3", MID, VERY_LARGE, 0)),
+            pod("p4", "node4", MID, VERY_LARGE, 0),
+            labeled(pod("p5", "node5", MID, VERY_LARGE, 0)),
+        ];
+        let args =
+            serde_json::json!({"minCandidateNodesPercentage": 20, "minCandidateNodesAbsolute": 1});
+        let got = dry_run(
+            &nodes,
+            pod("p", "", HIGH, LARGE, 0),
+            &pods,
+            &[pdb_foo(0)],
+            Some(args),
+            0,
+        );
+        assert_eq!(
+            got,
+            vec![cand("node1", &["p1"], 1), cand("node2", &["p2"], 0)]
+        );
+    }
+
+    #[test]
+    fn pick_one_prefers_fewer_pdb_violations() {
+        // pickOneNodeForPreemption criterion 1 (upstream comment "A node with a minimum number
+        // of PDB is preferable").
+        let v = |prio: i32| Rc::new(PodInfo::new(&pod("v", "n", prio, SMALL, 0)));
+        let cands = vec![
+            Candidate {
+                node: 0,
+                name: "a".into(),
+                victims: Victims {
+                    pods: vec![v(LOW)],
+                    num_pdb_violations: 1,
+                },
+            },
+            Candidate {
+                node: 1,
+                name: "b".into(),
+                victims: Victims {
+                    pods: vec![v(MID), v(MID)],
+                    num_pdb_violations: 0,
+                },
+            },
+        ];
+        assert_eq!(pick_one_node_for_preemption(&cands), Some(1));
+        assert_eq!(select_candidate(&cands[..1]), Some(0));
+        assert_eq!(select_candidate(&[]), None);
+    }
+
+    fn eligible(preemptor: Pod, pods: &[Pod], nominated_status: Option<Status>) -> bool {
+        let mut snap = snapshot(&["node1"], pods);
+        for p in pods {
+            if p.metadata.deletion_at.is_some() {
+                snap.preempted.insert(p.key());
+            }
+        }
+        let mut st = NodeToStatus::new(1);
+        if let Some(s) = nominated_status {
+            st.set(0, s);
+        }
+        pod_eligible_to_preempt_others(&PodInfo::new(&preemptor), &snap, &st).is_ok()
+    }
+
+    fn terminating(mut p: Pod) -> Pod {
+        p.metadata.deletion_at = Some(1);
+        p
+    }
+
+    #[test]
+    fn eligible_pod_with_nominated_node_unresolvable() {
+        // "Pod with nominated node" (nominated node status UnschedulableAndUnresolvable)
+        let mut p = pod("p", "", HIGH, SMALL, 0);
+        p.status.nominated_node_name = "node1".into();
+        let victims = [terminating(pod("p1", "node1", LOW, SMALL, 0))];
+        assert!(eligible(
+            p,
+            &victims,
+            Some(Status::unresolvable("node(s) had untolerated taint"))
+        ));
+    }
+
+    #[test]
+    fn not_eligible_victim_pods_terminating() {
+        // "victim Pods terminating, feature PodDisruptionConditions is enabled"
+        let mut p = pod("p", "", HIGH, SMALL, 0);
+        p.status.nominated_node_name = "node1".into();
+        let victims = [terminating(pod("p1", "node1", LOW, SMALL, 0))];
+        assert!(!eligible(
+            p,
+            &victims,
+            Some(Status::unschedulable("Insufficient cpu"))
+        ));
+    }
+
+    #[test]
+    fn eligible_non_victim_pods_terminating() {
+        // "non-victim Pods terminating": the terminating pod has higher priority.
+        let mut p = pod("p", "", HIGH, SMALL, 0);
+        p.status.nominated_node_name = "node1".into();
+        let others = [terminating(pod("p1", "node1", VERY_HIGH, SMALL, 0))];
+        assert!(eligible(
+            p,
+            &others,
+            Some(Status::unschedulable("Insufficient cpu"))
+        ));
+    }
+
+    #[test]
+    fn not_eligible_preempt_never() {
+        // "Pod with 'PreemptNever' preemption policy"
+        let mut p = pod("p", "", HIGH, SMALL, 0);
+        p.spec.preemption_policy = Some("Never".into());
+        let snap = snapshot(&["node1"], &[]);
+        let err = pod_eligible_to_preempt_others(&PodInfo::new(&p), &snap, &NodeToStatus::new(1));
+        assert_eq!(
+            err,
+            Err("not eligible due to preemptionPolicy=Never.".to_string())
+        );
+    }
+
+    /// TestPostFilter's harness: run the plugin over the given per-node filter statuses.
+    fn post_filter(
+        nodes: &[&str],
+        preemptor: Pod,
+        pods: &[Pod],
+        statuses: Vec<Option<Status>>,
+    ) -> (Nominating, Status) {
+        let snap = snapshot(nodes, pods);
+        let prof = profile(None);
+        let p = PodInfo::new(&preemptor);
+        let state = prefilter(&prof, &p, &snap);
+        let st = NodeToStatus {
+            per_node: statuses,
+            absent: Status::with_reasons(Code::UnschedulableAndUnresolvable, Vec::new()),
+        };
+        let input = PostFilterInput {
+            state: &state,
+            skip: &[],
+            pod: &p,
+            snap: &snap,
+            statuses: &st,
+            profile: &prof,
+        };
+        let dp = DefaultPreemption::new(None).unwrap();
+        dp.post_filter(&input, &mut |_| 0)
+    }
+
+    fn insufficient_cpu() -> Option<Status> {
+        Some(Status::unschedulable("Insufficient cpu"))
+    }
+
+    #[test]
+    fn post_filter_higher_priority_made_schedulable() {
+        // "pod with higher priority can be made schedulable"
+        let (r, s) = post_filter(
+            &["node1"],
+            pod("p", "", HIGH, LARGE, 0),
+            &[pod("p1", "node1", MID, VERY_LARGE, 0)],
+            vec![insufficient_cpu()],
+        );
+        assert!(s.is_success());
+        assert_eq!(
+            r,
+            Nominating::Node {
+                node: 0,
+                victims: vec!["default/p1".into()]
+            }
+        );
+    }
+
+    #[test]
+    fn post_filter_tied_priority_unschedulable() {
+        // "pod with tied priority is still unschedulable"
+        let (r, s) = post_filter(
+            &["node1"],
+            pod("p", "", MID, LARGE, 0),
+            &[pod("p1", "node1", MID, VERY_LARGE, 0)],
+            vec![insufficient_cpu()],
+        );
+        assert_eq!(r, Nominating::Clear);
+        assert_eq!(s.code, Code::Unschedulable);
+        assert_eq!(
+            s.reasons,
+            vec!["preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod."]
+        );
+    }
+
+    #[test]
+    fn post_filter_absent_status_is_unresolvable() {
+        // "preemption should respect absent NodeToStatusMap entry meaning
+        // UnschedulableAndUnresolvable"
+        let (_, s) = post_filter(
+            &["node1"],
+            pod("p", "", HIGH, LARGE, 0),
+            &[pod("p1", "node1", MID, VERY_LARGE, 0)],
+            vec![None],
+        );
+        assert_eq!(
+            s.reasons,
+            vec![
+                "preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling."
+            ]
+        );
+    }
+
+    #[test]
+    fn post_filter_not_enough_resource_after_removal() {
+        // "no candidate nodes found, no enough resource after removing low priority pods"
+        let mut big = pod("p", "", HIGH, VERY_LARGE, 0);
+        big.spec.containers[0]
+            .resources
+            .requests
+            .insert("cpu".into(), Quantity::from_milli(600));
+        let (_, s) = post_filter(
+            &["node1", "node2"],
+            big,
+            &[
+                pod("p1", "node1", MID, VERY_LARGE, 0),
+                pod("p2", "node2", MID, VERY_LARGE, 0),
+            ],
+            vec![insufficient_cpu(), insufficient_cpu()],
+        );
+        assert_eq!(
+            s.reasons,
+            vec!["preemption: 0/2 nodes are available: 2 Insufficient cpu."]
+        );
+    }
+
+    #[test]
+    fn post_filter_mixed_reasons() {
+        // "no candidate nodes found with mixed reasons, no lower priority pod and no enough CPU
+        // resource"
+        let mut big = pod("p", "", HIGH, VERY_LARGE, 0);
+        big.spec.containers[0]
+            .resources
+            .requests
+            .insert("cpu".into(), Quantity::from_milli(600));
+        let (_, s) = post_filter(
+            &["node1", "node2"],
+            big,
+            &[
+                pod("p1", "node1", MID, VERY_LARGE, 0),
+                pod("p2", "node2", HIGH, VERY_LARGE, 0),
+            ],
+            vec![insufficient_cpu(), insufficient_cpu()],
+        );
+        assert_eq!(
+            s.reasons,
+            vec!["preemption: 0/2 nodes are available: 1 Insufficient cpu, 1 No preemption victims found for incoming pod."]
+        );
+    }
+
+    #[test]
+    fn post_filter_mixed_unresolvable_nodes() {
+        // "no candidate nodes found with mixed reason, 2 UnschedulableAndUnresolvable nodes and
+        // 2 nodes don't have enough CPU resource"
+        let mut big = pod("p", "", HIGH, VERY_LARGE, 0);
+        big.spec.containers[0]
+            .resources
+            .requests
+            .insert("cpu".into(), Quantity::from_milli(600));
+        let (_, s) = post_filter(
+            &["node1", "node2", "node3", "node4"],
+            big,
+            &[
+                pod("p1", "node1", MID, VERY_LARGE, 0),
+                pod("p2", "node2", MID, VERY_LARGE, 0),
+            ],
+            vec![
+                insufficient_cpu(),
+                insufficient_cpu(),
+                Some(Status::unresolvable(
+                    "node(s) didn't match Pod's node affinity",
+                )),
+                None,
+            ],
+        );
+        assert_eq!(
+            s.reasons,
+            vec!["preemption: 0/4 nodes are available: 2 Insufficient cpu, 2 Preemption is not helpful for scheduling."]
+        );
+    }
+
+    #[test]
+    fn calculate_num_candidates_rows() {
+        // TestGetOffsetAndNumCandidates / calculateNumCandidates.
+        let dp = |p: i32, a: i32| DefaultPreemption {
+            args: Args {
+                min_candidate_nodes_percentage: p,
+                min_candidate_nodes_absolute: a,
+            },
+        };
+        assert_eq!(dp(10, 100).calculate_num_candidates(10), 10);
+        assert_eq!(dp(40, 1).calculate_num_candidates(10), 4);
+        assert_eq!(dp(10, 100).calculate_num_candidates(5000), 500);
+        assert_eq!(dp(10, 100).calculate_num_candidates(1000), 100);
+        assert_eq!(dp(0, 3).calculate_num_candidates(10), 3);
+    }
+
+    #[test]
+    fn args_validation_messages() {
+        // upstream TestValidateDefaultPreemptionArgs rows.
+        let v = |p: i32, a: i32| {
+            validate_args(&Args {
+                min_candidate_nodes_percentage: p,
+                min_candidate_nodes_absolute: a,
+            })
+        };
+        assert_eq!(v(10, 100), Ok(()));
+        assert_eq!(
+            v(-1, 100),
+            Err(
+                "minCandidateNodesPercentage: Invalid value: -1: not in valid range [0, 100]"
+                    .into()
+            )
+        );
+        assert_eq!(
+            v(900, 100),
+            Err(
+                "minCandidateNodesPercentage: Invalid value: 900: not in valid range [0, 100]"
+                    .into()
+            )
+        );
+        assert_eq!(
+            v(20, -1),
+            Err("minCandidateNodesAbsolute: Invalid value: -1: not in valid range [0, inf)".into())
+        );
+        assert_eq!(
+            v(0, 0),
+            Err("[minCandidateNodesPercentage: Invalid value: 0: cannot be zero at the same time as minCandidateNodesAbsolute, minCandidateNodesAbsolute: Invalid value: 0: cannot be zero at the same time as minCandidateNodesPercentage]".into())
+        );
+        assert!(DefaultPreemption::new(Some(
+            &serde_json::json!({"minCandidateNodesAbsolute": -1})
+        ))
+        .is_err());
+    }
+}
