@@ -19,7 +19,7 @@ use crate::sim::ctx::{Ctx, Wake};
 use crate::store::{ChangeType, ObjectKey, ObjectStore};
 use crate::time::{Duration, SimTime};
 use config::SchedulerConfig;
-use framework::{PodInfo, Snapshot};
+use framework::{Nominating, PodInfo, Snapshot};
 use profile::Profile;
 use queue::SchedulingQueue;
 use serde::Serialize;
@@ -124,6 +124,17 @@ impl Scheduler {
                     match ctx.store.get(&c.key).map(|s| &s.object) {
                         Some(Object::Node(n)) => self.snapshot.set_node(n.clone()),
                         _ => self.snapshot.remove_node(&c.key.name),
+                    }
+                }
+                Kind::PodDisruptionBudget => {
+                    let k = format!("{}/{}", c.key.namespace, c.key.name);
+                    match ctx.store.get(&c.key).map(|s| &s.object) {
+                        Some(Object::PodDisruptionBudget(p)) => {
+                            self.snapshot.pdbs.insert(k, p.clone());
+                        }
+                        _ => {
+                            self.snapshot.pdbs.remove(&k);
+                        }
                     }
                 }
                 Kind::Namespace => match ctx.store.get(&c.key).map(|s| &s.object) {
@@ -282,16 +293,46 @@ impl Scheduler {
                 self.bind(ctx, pod, pk, &node, info);
             }
             None => {
+                let post_msg = result
+                    .post_filter
+                    .as_ref()
+                    .map(|(_, s)| s.reasons.join(", "));
                 let msg = fit_error(
                     self.snapshot.nodes.len(),
                     result.pod_status.as_ref(),
                     &result.failed,
+                    post_msg.as_deref(),
                 );
                 self.stats.unschedulable += 1;
+                // Upstream handleSchedulingFailure: the nomination from PostFilter.
+                let nominated = match result.post_filter.map(|(n, _)| n) {
+                    Some(Nominating::Node { node, victims }) => {
+                        let node = node_name(node);
+                        self.prepare_candidate(ctx, &pod, &node, &victims);
+                        Some(node)
+                    }
+                    Some(Nominating::Clear) => Some(String::new()),
+                    _ => None,
+                };
                 ctx.event("FailedScheduling", format!("Pod/{pk}"), None, msg.clone());
-                let mut p = pod;
+                // Re-read: preparing the candidate may have touched other pods only, but keep
+                // the stored copy authoritative.
+                let mut p = match ctx.store.get(&key).map(|s| &s.object) {
+                    Some(Object::Pod(p)) => p.clone(),
+                    _ => pod,
+                };
+                let mut changed = false;
                 if p.status.unschedulable_message != msg {
                     p.status.unschedulable_message = msg.clone();
+                    changed = true;
+                }
+                if let Some(n) = nominated {
+                    if p.status.nominated_node_name != n {
+                        p.status.nominated_node_name = n;
+                        changed = true;
+                    }
+                }
+                if changed {
                     let _ = ctx.store.update(Object::Pod(p), None);
                 }
                 self.queue.add_unschedulable(pk, ctx.now);
@@ -302,6 +343,63 @@ impl Scheduler {
         }
         if let Some(d) = decision {
             self.decisions.push(d);
+        }
+    }
+
+    /// Upstream `prepareCandidate`: evict each victim not already terminating (graceful
+    /// deletion, `Preempted` event on the victim), then clear the nomination of lower-priority
+    /// pods nominated to the same node.
+    fn prepare_candidate(
+        &mut self,
+        ctx: &mut Ctx,
+        preemptor: &Pod,
+        node: &str,
+        victims: &[String],
+    ) {
+        self.stats.preemptions += 1;
+        for v in victims {
+            let (ns, name) = v.split_once('/').expect("pod keys are namespace/name");
+            let vk = ObjectKey::new(Kind::Pod, ns, name);
+            match ctx.store.get(&vk).map(|s| &s.object) {
+                Some(Object::Pod(p)) if p.metadata.deletion_at.is_none() => {}
+                _ => continue,
+            }
+            crate::sim::objects::delete_pod(ctx, v);
+            // The scheduler skips its own writes in the change feed: count the victim as
+            // terminating in the snapshot now.
+            match ctx.store.get(&vk).map(|s| &s.object) {
+                Some(Object::Pod(p)) => self.snapshot.update_pod(Rc::new(PodInfo::new(p))),
+                _ => {
+                    self.snapshot.remove_pod(v);
+                }
+            }
+            self.snapshot.preempted.insert(v.clone());
+            ctx.event(
+                "Preempted",
+                format!("Pod/{v}"),
+                Some(node),
+                format!("Preempted by pod {} on node {node}", preemptor.metadata.uid),
+            );
+        }
+        // getLowerPriorityNominatedPods + clearNominatedNodeName.
+        let prio = preemptor.spec.priority.unwrap_or(0);
+        let lower: Vec<Pod> = ctx
+            .store
+            .objects(Kind::Pod)
+            .filter_map(|o| match o {
+                Object::Pod(p)
+                    if p.status.nominated_node_name == node
+                        && p.spec.node_name.is_empty()
+                        && p.spec.priority.unwrap_or(0) < prio =>
+                {
+                    Some(p.clone())
+                }
+                _ => None,
+            })
+            .collect();
+        for mut p in lower {
+            p.status.nominated_node_name.clear();
+            let _ = ctx.store.update(Object::Pod(p), None);
         }
     }
 
@@ -330,11 +428,13 @@ impl Scheduler {
 }
 
 /// Upstream `FitError.Error()`: `0/N nodes are available:` then the PreFilter message, then
-/// the per-node reasons as a histogram of "count reason" strings sorted as strings.
+/// the per-node reasons as a histogram of "count reason" strings sorted as strings, then the
+/// PostFilter message (appended as `" %v"`, no trailing period added).
 pub fn fit_error(
     num_nodes: usize,
     pre_filter: Option<&framework::Status>,
     failed: &[(usize, framework::Status)],
+    post_filter: Option<&str>,
 ) -> String {
     let mut msg = format!("0/{num_nodes} nodes are available:");
     if let Some(s) = pre_filter {
@@ -352,6 +452,9 @@ pub fn fit_error(
     parts.sort();
     if !parts.is_empty() {
         msg += &format!(" {}.", parts.join(", "));
+    }
+    if let Some(pf) = post_filter.filter(|m| !m.is_empty()) {
+        msg += &format!(" {pf}");
     }
     msg
 }

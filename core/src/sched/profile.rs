@@ -2,7 +2,10 @@
 //! (built from a `config::ProfileSpec`), and the scheduling cycle that runs them.
 
 use super::config::ProfileSpec;
-use super::framework::{Code, CycleState, NodeScore, Plugin, PodInfo, Point, Snapshot, Status};
+use super::framework::{
+    Code, CycleState, NodeInfo, NodeScore, NodeToStatus, Nominating, Plugin, PodInfo, Point,
+    PostFilterInput, Snapshot, Status,
+};
 use super::registry;
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -18,6 +21,9 @@ pub struct Profile {
     pub weights: BTreeMap<&'static str, i64>,
 }
 
+/// A scored node: (node, per-plugin normalized scores, weighted total).
+pub type ScoredNode = (usize, Vec<(&'static str, i64)>, i64);
+
 /// What one cycle found, for the scheduler to act on and for `--explain`.
 pub struct CycleResult {
     /// Index of the chosen node.
@@ -25,12 +31,14 @@ pub struct CycleResult {
     /// Per examined node that failed: the failing status.
     pub failed: Vec<(usize, Status)>,
     /// Per scored node: (node, per-plugin normalized scores, weighted total).
-    #[allow(clippy::type_complexity)]
-    pub scores: Vec<(usize, Vec<(&'static str, i64)>, i64)>,
+    pub scores: Vec<ScoredNode>,
     /// A status that failed the whole pod (PreFilter rejection), if any.
     pub pod_status: Option<Status>,
     /// Nodes examined (for the start-index rotation).
     pub processed: usize,
+    /// When no node fit and PostFilter plugins ran: what to do with the pod's nomination, and
+    /// the PostFilter status (its message is the FitError's postFilter part).
+    pub post_filter: Option<(Nominating, Status)>,
 }
 
 impl Profile {
@@ -113,17 +121,88 @@ impl Profile {
         node: usize,
         snap: &Snapshot,
     ) -> Status {
+        self.run_filters_on(state, skip, pod, &snap.nodes[node], snap)
+    }
+
+    /// Run the Filter plugins against a given (possibly hypothetical) NodeInfo — preemption's
+    /// dry run passes a copy of a node with victims removed. No PreFilter extensions
+    /// (AddPod/RemovePod) are run: cycle state stays as PreFilter computed it.
+    pub fn run_filters_on(
+        &self,
+        state: &CycleState,
+        skip: &[&'static str],
+        pod: &PodInfo,
+        node: &NodeInfo,
+        snap: &Snapshot,
+    ) -> Status {
         for p in self.plugins(Point::Filter) {
             if skip.contains(&p.name()) {
                 continue;
             }
-            let mut s = p.filter(state, pod, &snap.nodes[node], snap);
+            let mut s = p.filter(state, pod, node, snap);
             if !s.is_success() {
                 s.plugin = p.name();
                 return s;
             }
         }
         Status::success()
+    }
+
+    /// Upstream `RunPostFilterPlugins`: the first Success or UnschedulableAndUnresolvable
+    /// ends it; an Error is returned as is; otherwise the reasons of all plugins are joined
+    /// into one Unschedulable status, keeping the last non-noop nomination. `None` when the
+    /// profile has no PostFilter plugin.
+    pub fn run_post_filter(
+        &self,
+        state: &CycleState,
+        skip: &[&'static str],
+        pod: &PodInfo,
+        snap: &Snapshot,
+        statuses: &NodeToStatus,
+        pick: &mut dyn FnMut(u64) -> u64,
+    ) -> Option<(Nominating, Status)> {
+        let plugins = self.plugins(Point::PostFilter);
+        if plugins.is_empty() {
+            return None;
+        }
+        let input = PostFilterInput {
+            state,
+            skip,
+            pod,
+            snap,
+            statuses,
+            profile: self,
+        };
+        let mut result = Nominating::Noop;
+        let mut reasons = Vec::new();
+        let mut rejector: &'static str = "";
+        for p in plugins {
+            let (r, mut s) = p.post_filter(&input, pick);
+            s.plugin = p.name();
+            match s.code {
+                Code::Success | Code::UnschedulableAndUnresolvable => return Some((r, s)),
+                Code::Unschedulable => {}
+                _ => {
+                    return Some((
+                        Nominating::Noop,
+                        Status {
+                            code: Code::Error,
+                            ..s
+                        },
+                    ))
+                }
+            }
+            if r != Nominating::Noop {
+                result = r;
+            }
+            reasons.extend(s.reasons);
+            if rejector.is_empty() {
+                rejector = p.name();
+            }
+        }
+        let mut s = Status::with_reasons(Code::Unschedulable, reasons);
+        s.plugin = rejector;
+        Some((result, s))
     }
 
     /// One scheduling cycle up to host selection (upstream `schedulePod`).
@@ -142,6 +221,7 @@ impl Profile {
             scores: Vec::new(),
             pod_status: None,
             processed: 0,
+            post_filter: None,
         };
         let n = snap.nodes.len();
         if n == 0 {
@@ -158,7 +238,12 @@ impl Profile {
                 Code::Success => {}
                 Code::Skip => skip.push(p.name()),
                 Code::UnschedulableAndUnresolvable => {
-                    result.pod_status = Some(s);
+                    result.pod_status = Some(s.clone());
+                    // A PreFilter rejection is a FitError: every node gets its status.
+                    let mut statuses = NodeToStatus::new(n);
+                    statuses.absent = s;
+                    result.post_filter =
+                        self.run_post_filter(&state, &skip, pod, snap, &statuses, pick);
                     return result;
                 }
                 Code::Unschedulable => pre_unschedulable = Some(s),
@@ -169,7 +254,10 @@ impl Profile {
             }
         }
         if let Some(s) = pre_unschedulable {
-            result.pod_status = Some(s);
+            result.pod_status = Some(s.clone());
+            let mut statuses = NodeToStatus::new(n);
+            statuses.absent = s;
+            result.post_filter = self.run_post_filter(&state, &skip, pod, snap, &statuses, pick);
             return result;
         }
         // Filter, from the rotating start index, until enough feasible nodes are found.
@@ -189,6 +277,12 @@ impl Profile {
             }
         }
         if feasible.is_empty() {
+            // Every node was examined and failed (filtering stops early only on success).
+            let mut statuses = NodeToStatus::new(n);
+            for (i, s) in &result.failed {
+                statuses.set(*i, s.clone());
+            }
+            result.post_filter = self.run_post_filter(&state, &skip, pod, snap, &statuses, pick);
             return result;
         }
         if feasible.len() == 1 {

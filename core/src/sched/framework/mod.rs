@@ -149,4 +149,91 @@ pub trait Plugin {
     fn normalize(&self, _state: &CycleState, _pod: &PodInfo, _scores: &mut [NodeScore]) -> Status {
         Status::success()
     }
+
+    /// PostFilter: runs only when no node passed Filter (upstream `PostFilterPlugin`). Returns
+    /// what to do with the pod's nomination and a status; `Success` ends the PostFilter phase,
+    /// and a non-empty status message becomes the FitError's postFilter part. `rand(n)` draws
+    /// uniformly from `0..n` out of the run's random source.
+    fn post_filter(
+        &self,
+        _input: &PostFilterInput,
+        _rand: &mut dyn FnMut(u64) -> u64,
+    ) -> (Nominating, Status) {
+        (
+            Nominating::Noop,
+            Status::with_reasons(Code::Unschedulable, Vec::new()),
+        )
+    }
+}
+
+/// Upstream `NodeToStatus`: the filter status of every node that was examined and failed,
+/// and the status of every node absent from it (the PreFilter rejection, else
+/// UnschedulableAndUnresolvable — `NewDefaultNodeToStatus`).
+#[derive(Clone, Debug)]
+pub struct NodeToStatus {
+    /// Indexed by snapshot node index.
+    pub per_node: Vec<Option<Status>>,
+    pub absent: Status,
+}
+
+impl NodeToStatus {
+    /// Upstream `NewDefaultNodeToStatus` over `n` nodes.
+    pub fn new(n: usize) -> NodeToStatus {
+        NodeToStatus {
+            per_node: vec![None; n],
+            absent: Status::with_reasons(Code::UnschedulableAndUnresolvable, Vec::new()),
+        }
+    }
+
+    pub fn set(&mut self, node: usize, s: Status) {
+        self.per_node[node] = Some(s);
+    }
+
+    pub fn get(&self, node: usize) -> &Status {
+        self.per_node
+            .get(node)
+            .and_then(|s| s.as_ref())
+            .unwrap_or(&self.absent)
+    }
+
+    /// How many nodes have an explicit status (upstream `NodeToStatus.Len`).
+    pub fn len(&self) -> usize {
+        self.per_node.iter().filter(|s| s.is_some()).count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Upstream `NodesForStatusCode`: the nodes (in snapshot order) whose status has `code`,
+    /// absent nodes included when the absent status has it.
+    pub fn nodes_for_code(&self, code: Code) -> Vec<usize> {
+        (0..self.per_node.len())
+            .filter(|&i| self.get(i).code == code)
+            .collect()
+    }
+}
+
+/// What a PostFilter plugin sees (upstream passes the cycle state, the pod and the
+/// NodeToStatus; the framework handle gives the snapshot and RunFilterPluginsWithNominatedPods,
+/// here `profile`).
+pub struct PostFilterInput<'a> {
+    pub state: &'a CycleState,
+    /// Filter plugins whose PreFilter returned Skip this cycle.
+    pub skip: &'a [&'static str],
+    pub pod: &'a PodInfo,
+    pub snap: &'a Snapshot,
+    pub statuses: &'a NodeToStatus,
+    pub profile: &'a crate::sched::profile::Profile,
+}
+
+/// Upstream `PostFilterResult` / `NominatingInfo`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Nominating {
+    /// `ModeNoop`: leave the pod's nominatedNodeName as it is.
+    Noop,
+    /// `ModeOverride` with an empty name: clear it.
+    Clear,
+    /// Nominate `node` (snapshot index); the scheduler evicts `victims` (pod keys).
+    Node { node: usize, victims: Vec<String> },
 }

@@ -6,9 +6,10 @@
 
 use super::podinfo::PodInfo;
 use crate::api::node::Node;
+use crate::api::policy::PodDisruptionBudget;
 use crate::api::resources::Resources;
 use crate::api::selector::{LabelSelector, Labels};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 #[derive(Clone, Debug)]
@@ -104,6 +105,11 @@ pub struct Snapshot {
     pub statefulsets: BTreeMap<(String, String), Option<LabelSelector>>,
     /// Pod key → node name, for every pod counted on a node.
     pub placed: BTreeMap<String, String>,
+    /// PodDisruptionBudgets by `namespace/name`, from the change feed (DefaultPreemption).
+    pub pdbs: BTreeMap<String, PodDisruptionBudget>,
+    /// Pods this scheduler preempted (upstream marks them with the `DisruptionTarget`
+    /// condition, reason `PreemptionByScheduler`; `podTerminatingByPreemption` reads it).
+    pub preempted: BTreeSet<String>,
     /// Nodes in the order they were added (the node tree is built from it).
     added: Vec<String>,
     /// Normalized image name → how many nodes report it in `status.images` (ImageLocality's
@@ -257,6 +263,7 @@ impl Snapshot {
     }
 
     pub fn remove_pod(&mut self, key: &str) -> bool {
+        self.preempted.remove(key);
         let Some(node) = self.placed.remove(key) else {
             return false;
         };

@@ -2,6 +2,7 @@
 
 pub mod balanced_allocation;
 pub mod default_binder;
+pub mod default_preemption;
 pub mod helper;
 pub mod image_locality;
 pub mod inter_pod_affinity;
@@ -37,6 +38,7 @@ pub fn build(name: &str, args: Option<&serde_json::Value>) -> Result<Rc<dyn Plug
         "InterPodAffinity" => Rc::new(inter_pod_affinity::InterPodAffinity::new(args)?),
         "ImageLocality" => Rc::new(image_locality::ImageLocality),
         "DefaultBinder" => Rc::new(default_binder::DefaultBinder),
+        "DefaultPreemption" => Rc::new(default_preemption::DefaultPreemption::new(args)?),
         "VolumeRestrictions" | "EBSLimits" | "GCEPDLimits" | "NodeVolumeLimits"
         | "AzureDiskLimits" | "VolumeBinding" | "VolumeZone" => {
             Rc::new(volumes::NoVolumes::new(name))
