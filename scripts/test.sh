@@ -6,6 +6,9 @@
 #   clippy      cargo clippy --workspace --all-targets -- -D warnings
 #   tests       cargo nextest run --workspace   (cargo test when nextest is absent)
 #   doctests    cargo test --workspace --doc
+#   conformance upstream kube-scheduler plugin test tables through the release CLI:
+#               ../shared/conformance/sample-cases.json (when ../shared sits beside the repo)
+#               and conformance/cases.json, one passed/failed check per file
 #   build-wasm  scripts/build-wasm.sh            (core + web for wasm32, bound for web and node)
 #   wasm-det    every built-in scenario gives the same traceHash in wasm (node) as natively
 #
@@ -127,6 +130,35 @@ wasm_determinism() {
     return "$rc"
 }
 
+# Upstream kube-scheduler plugin test tables, run through `cellsim run --explain --json` by
+# run_cases.py (../shared/conformance's when ../shared sits beside the repo, else the copy in
+# conformance/); each case file is one passed/failed check.
+conformance() {
+    local shared="$ROOT/../shared/conformance" bin="$ROOT/target/release/cellsim"
+    local runner="$ROOT/conformance/run_cases.py" f rc=0 one files=()
+    cargo build --release -p cellsim >/dev/null 2>&1 || cargo build --release -p cellsim || return 1
+    if [[ -f "$shared/sample-cases.json" ]]; then
+        [[ -f "$shared/run_cases.py" ]] && runner="$shared/run_cases.py"
+        files+=("$shared/sample-cases.json")
+    else
+        echo "note: $shared/sample-cases.json not found (no ../shared beside the repo); skipping the sample cases"
+    fi
+    files+=("$ROOT/conformance/cases.json")
+    for f in "${files[@]}"; do
+        printf -- '-- %s\n' "$f"
+        one=0
+        python3 "$runner" "$f" "$bin" -v || one=$?
+        if ((one == 0)); then
+            PASSED=$((PASSED + 1))
+        else
+            FAILED=$((FAILED + 1))
+            rc=1
+        fi
+    done
+    COUNTED=1
+    return "$rc"
+}
+
 step setup "scripts/setup.sh" bash scripts/setup.sh
 step fmt "cargo fmt --all -- --check" cargo fmt --all -- --check
 step clippy "cargo clippy --workspace --all-targets -- -D warnings" \
@@ -137,6 +169,7 @@ else
     step tests "cargo test --workspace --lib --bins --tests (cargo-nextest not installed)" run_tests
 fi
 step doctests "cargo test --workspace --doc" run_doctests
+step conformance "upstream scheduler test tables (run_cases.py)" conformance
 step build-wasm "scripts/build-wasm.sh" bash scripts/build-wasm.sh
 step wasm-det "wasm vs native: traceHash of every built-in scenario" wasm_determinism
 
