@@ -52,8 +52,8 @@ impl NodeInfo {
 
     pub fn add_pod(&mut self, p: Rc<PodInfo>) {
         self.requested.add(&p.requests);
-        self.non_zero_cpu += p.non_zero_cpu;
-        self.non_zero_mem += p.non_zero_mem;
+        self.non_zero_cpu = self.non_zero_cpu.saturating_add(p.non_zero_cpu);
+        self.non_zero_mem = self.non_zero_mem.saturating_add(p.non_zero_mem);
         if p.has_affinity() {
             self.pods_with_affinity += 1;
         }
@@ -71,8 +71,8 @@ impl NodeInfo {
         };
         let p = self.pods.remove(i);
         self.requested.sub(&p.requests);
-        self.non_zero_cpu -= p.non_zero_cpu;
-        self.non_zero_mem -= p.non_zero_mem;
+        self.non_zero_cpu = self.non_zero_cpu.saturating_sub(p.non_zero_cpu);
+        self.non_zero_mem = self.non_zero_mem.saturating_sub(p.non_zero_mem);
         if p.has_affinity() {
             self.pods_with_affinity -= 1;
         }

@@ -206,7 +206,8 @@ pub fn allocatable_and_requested(
                 node.non_zero_cpu
             } else {
                 req.milli_cpu
-            } + pod_request,
+            }
+            .saturating_add(pod_request),
         ),
         MEMORY => (
             node.allocatable.memory,
@@ -214,11 +215,12 @@ pub fn allocatable_and_requested(
                 node.non_zero_mem
             } else {
                 req.memory
-            } + pod_request,
+            }
+            .saturating_add(pod_request),
         ),
         EPHEMERAL_STORAGE => (
             node.allocatable.ephemeral_storage,
-            req.ephemeral_storage + pod_request,
+            req.ephemeral_storage.saturating_add(pod_request),
         ),
         other => {
             if pod_request == 0 {
@@ -226,7 +228,7 @@ pub fn allocatable_and_requested(
             } else {
                 (
                     node.allocatable.scalar(other),
-                    req.scalar(other) + pod_request,
+                    req.scalar(other).saturating_add(pod_request),
                 )
             }
         }
@@ -238,7 +240,8 @@ fn least_requested(requested: i64, capacity: i64) -> i64 {
     if capacity == 0 || requested > capacity {
         return 0;
     }
-    (capacity - requested) * MAX_NODE_SCORE / capacity
+    // i128: allocatable may be as large as a quantity allows; the score never overflows.
+    ((capacity as i128 - requested as i128) * MAX_NODE_SCORE as i128 / capacity as i128) as i64
 }
 
 /// Upstream `mostRequestedScore`.
@@ -246,7 +249,7 @@ fn most_requested(requested: i64, capacity: i64) -> i64 {
     if capacity == 0 {
         return 0;
     }
-    requested.min(capacity) * MAX_NODE_SCORE / capacity
+    (requested.min(capacity) as i128 * MAX_NODE_SCORE as i128 / capacity as i128) as i64
 }
 
 /// Upstream `helper.BuildBrokenLinearFunction`.
@@ -278,7 +281,7 @@ pub fn strategy_score(
         let w = resources[i].weight;
         match strategy {
             Strategy::LeastAllocated => {
-                sum += least_requested(requested[i], allocatable[i]) * w;
+                sum = sum.saturating_add(least_requested(requested[i], allocatable[i]) * w);
                 weights += w;
             }
             Strategy::MostAllocated => {
@@ -289,7 +292,7 @@ pub fn strategy_score(
                 let u = if requested[i] > allocatable[i] {
                     MAX_UTILIZATION
                 } else {
-                    requested[i] * MAX_UTILIZATION / allocatable[i]
+                    (requested[i] as i128 * MAX_UTILIZATION as i128 / allocatable[i] as i128) as i64
                 };
                 let s = broken_linear(shape, u);
                 // Resources scoring 0 are left out of the weighted mean (upstream).
@@ -341,7 +344,7 @@ impl Plugin for NodeResourcesFit {
         }
         let r = &pod.requests;
         let mut check = |name: &str, want: i64, alloc: i64, used: i64| {
-            if want > 0 && want > alloc - used {
+            if want > 0 && want > alloc.saturating_sub(used) {
                 reasons.push(format!("Insufficient {name}"));
                 // More than the node has in total: no preemption can help.
                 if want > alloc {
