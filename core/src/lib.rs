@@ -3,6 +3,7 @@
 //! Nothing in this crate reads a clock, a file, the network or an OS random source; see
 //! `ARCHITECTURE.md` for the code map and the invariants every module keeps.
 
+pub mod admission;
 pub mod api;
 pub mod controllers;
 pub mod engine;

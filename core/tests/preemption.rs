@@ -1,5 +1,6 @@
 //! Scenario-level DefaultPreemption: a high-priority pod on a full cluster preempts
 //! lower-priority pods, which terminate gracefully; it is then scheduled on the nominated node.
+//! Priorities come from PriorityClasses through priority admission.
 
 use cellsim_core::api::Object;
 use cellsim_core::scenario::Sources;
@@ -35,13 +36,15 @@ spec:
       count: 2
       allocatable: {cpu: "1", memory: 4Gi, pods: "110"}
   objects:
-  - {apiVersion: v1, kind: Pod, metadata: {name: low-1, labels: {app: low}}, spec: {priority: 0, containers: [{name: c, image: busybox, resources: {requests: {cpu: 800m}}}]}}
-  - {apiVersion: v1, kind: Pod, metadata: {name: low-2, labels: {app: low}}, spec: {priority: 10, containers: [{name: c, image: busybox, resources: {requests: {cpu: 800m}}}]}}
+  - {apiVersion: scheduling.k8s.io/v1, kind: PriorityClass, metadata: {name: ten}, value: 10}
+  - {apiVersion: scheduling.k8s.io/v1, kind: PriorityClass, metadata: {name: high}, value: 1000}
+  - {apiVersion: v1, kind: Pod, metadata: {name: low-1, labels: {app: low}}, spec: {containers: [{name: c, image: busybox, resources: {requests: {cpu: 800m}}}]}}
+  - {apiVersion: v1, kind: Pod, metadata: {name: low-2, labels: {app: low}}, spec: {priorityClassName: ten, containers: [{name: c, image: busybox, resources: {requests: {cpu: 800m}}}]}}
   timeline:
   - at: 1m
     apply:
       objects:
-      - {apiVersion: v1, kind: Pod, metadata: {name: high}, spec: {priority: 1000, containers: [{name: c, image: busybox, resources: {requests: {cpu: 500m}}}]}}
+      - {apiVersion: v1, kind: Pod, metadata: {name: high}, spec: {priorityClassName: high, containers: [{name: c, image: busybox, resources: {requests: {cpu: 500m}}}]}}
 "#;
 
 #[test]

