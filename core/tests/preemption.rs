@@ -72,3 +72,58 @@ fn high_priority_pod_preempts_lowest_priority_victim() {
         .iter()
         .any(|p| p.metadata.name == "low-2" && !p.spec.node_name.is_empty()));
 }
+
+/// Borg (EuroSys 2015, §2.5): production-band pods never preempt one another. The same
+/// cluster as above with every pod in the production band: without `spec.borg` the higher one
+/// preempts, with it the preemptor stays pending and the message says why.
+#[test]
+fn borg_forbids_preemption_within_the_production_band() {
+    let prod = SCENARIO
+        .replace(
+            "metadata: {name: ten}, value: 10",
+            "metadata: {name: ten}, value: 20000",
+        )
+        .replace(
+            "metadata: {name: high}, value: 1000",
+            "metadata: {name: high}, value: 50000",
+        )
+        .replace(
+            "labels: {app: low}}, spec: {containers",
+            "labels: {app: low}}, spec: {priorityClassName: ten, containers",
+        );
+    let opts = cellsim_core::sim::RunOptions::default();
+    let plain_text: &'static str = Box::leak(prod.clone().into_boxed_str());
+    let plain = cellsim_core::run_scenario("preempt.yaml", &One(plain_text), &opts).unwrap();
+    assert_eq!(
+        plain.scheduler.stats.preemptions, 1,
+        "kube-scheduler preempts a lower-priority pod"
+    );
+    let borg_text: &'static str = Box::leak(
+        prod.replace("  seed: 3\n", "  seed: 3\n  borg: {}\n")
+            .into_boxed_str(),
+    );
+    let sim = cellsim_core::run_scenario("preempt.yaml", &One(borg_text), &opts).unwrap();
+    assert_eq!(
+        sim.scheduler.stats.preemptions, 0,
+        "no victim in the production band"
+    );
+    let high = sim
+        .store
+        .objects(cellsim_core::api::Kind::Pod)
+        .find_map(|o| match o {
+            Object::Pod(p) if p.metadata.name == "high" => Some(p.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert!(
+        high.spec.node_name.is_empty(),
+        "the production preemptor stays pending"
+    );
+    assert!(
+        high.status
+            .unschedulable_message
+            .contains("preemption: 0/2 nodes are available"),
+        "{}",
+        high.status.unschedulable_message
+    );
+}

@@ -102,6 +102,7 @@ const SITES: &[Site] = &[
             ("behavior", "[]"),
             ("timeline", "[]"),
             ("expect", "[]"),
+            ("borg", "{}"),
         ],
     },
     Site {
@@ -151,6 +152,16 @@ const SITES: &[Site] = &[
         path: "spec.behavior[].selector.matchExpressions[]",
         doc: "$Hspec: {duration: 1m, behavior: [{selector: {matchExpressions: [{@}]}}]}",
         base: &[("key", "a"), ("operator", "In"), ("values", "[b]")],
+    },
+    Site {
+        path: "spec.borg",
+        doc: "$Hspec: {duration: 1m, borg: {@}}",
+        base: &[("bands", "{}")],
+    },
+    Site {
+        path: "spec.borg.bands",
+        doc: "$Hspec: {duration: 1m, borg: {bands: {@}}}",
+        base: &[("monitoring", "100"), ("production", "10"), ("batch", "1")],
     },
     Site {
         path: "spec.timeline[]",

@@ -38,6 +38,8 @@ pub struct Scenario {
     pub behavior: Vec<Behavior>,
     /// The scheduler configuration (`spec.scheduler`, or upstream's defaults).
     pub scheduler: crate::sched::config::SchedulerConfig,
+    /// Borg's policies, when `spec.borg` is set.
+    pub borg: Option<crate::sched::borg::BorgPolicy>,
     pub timeline: Vec<TimelineEntry>,
     pub expect: Vec<Expectation>,
     /// Fields and kinds the model ignores, for `--verbose`.
@@ -450,6 +452,12 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Scenario, LoadError> {
         Some(n) if !matches!(n.value, yaml::Value::Null) => crate::sched::config::decode(path, n)?,
         _ => crate::sched::config::default_config(),
     };
+    if let Some(b) = &parsed.spec.borg {
+        b.validate().map_err(|e| {
+            LoadError::new(path, mark_of("spec.borg.bands"), format!("spec.borg: {e}"))
+        })?;
+    }
+    let borg = parsed.spec.borg;
     let behavior = parsed.spec.behavior;
     for (i, b) in behavior.iter().enumerate() {
         if let Err(e) = b.selector.validate() {
@@ -493,6 +501,7 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Scenario, LoadError> {
         objects,
         behavior,
         scheduler,
+        borg,
         timeline,
         expect,
         ignored,

@@ -6,6 +6,7 @@
 //! kube-scheduler's own `FailedScheduling` message.
 
 pub mod bench;
+pub mod borg;
 pub mod config;
 pub mod framework;
 pub mod plugins;
@@ -419,6 +420,11 @@ impl Scheduler {
             Some(node),
             format!("Successfully assigned {pk} to {node}"),
         );
+    }
+
+    /// Enable Borg's policies (priority bands; no preemption within production).
+    pub fn set_borg(&mut self, policy: Option<borg::BorgPolicy>) {
+        self.snapshot.borg = policy;
     }
 
     /// Pods waiting in any sub-queue.

@@ -101,6 +101,7 @@ impl Sim {
             finished: false,
             scenario,
         };
+        sim.scheduler.set_borg(sim.scenario.borg);
         for i in 0..sim.scenario.timeline.len() {
             let at = SimTime(sim.scenario.timeline[i].at.as_millis());
             sim.queue.push(at, Event::Timeline(i));

@@ -110,6 +110,8 @@ pub struct Snapshot {
     /// Pods this scheduler preempted (upstream marks them with the `DisruptionTarget`
     /// condition, reason `PreemptionByScheduler`; `podTerminatingByPreemption` reads it).
     pub preempted: BTreeSet<String>,
+    /// Borg's policies when the scenario enables them (`spec.borg`).
+    pub borg: Option<crate::sched::borg::BorgPolicy>,
     /// Nodes in the order they were added (the node tree is built from it).
     added: Vec<String>,
     /// Normalized image name → how many nodes report it in `status.images` (ImageLocality's

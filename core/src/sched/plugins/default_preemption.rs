@@ -246,14 +246,16 @@ pub fn select_victims_on_node(
     pod: &PodInfo,
     node: &NodeInfo,
     pdbs: &[PdbState],
+    borg: Option<&crate::sched::borg::BorgPolicy>,
     fits: &mut dyn FnMut(&NodeInfo) -> Status,
 ) -> Result<Victims, Status> {
     let mut ni = node.clone();
-    // isPreemptionAllowed: the victim has lower priority (IsEligiblePod is `true` by default).
+    // isPreemptionAllowed: the victim has lower priority (IsEligiblePod is `true` by default);
+    // with Borg's policies, never a victim in the production band for a production pod.
     let mut potential: Vec<Rc<PodInfo>> = ni
         .pods
         .iter()
-        .filter(|p| p.priority < pod.priority)
+        .filter(|p| crate::sched::borg::preemption_allowed(borg, pod.priority, p.priority))
         .cloned()
         .collect();
     for p in &potential {
@@ -319,7 +321,7 @@ pub fn dry_run_preemption(
     for i in 0..potential.len() {
         let idx = potential[(offset + i) % potential.len()];
         let node = &snap.nodes[idx];
-        let status = match select_victims_on_node(pod, node, pdbs, fits) {
+        let status = match select_victims_on_node(pod, node, pdbs, snap.borg.as_ref(), fits) {
             Ok(v) if !v.pods.is_empty() => {
                 let c = Candidate {
                     node: idx,
@@ -448,8 +450,11 @@ pub fn pod_eligible_to_preempt_others(
         if let Some(i) = idx {
             for p in &snap.nodes[i].pods {
                 // isPreemptionAllowed && podTerminatingByPreemption.
-                if p.priority < pod.priority
-                    && p.is_terminating()
+                if crate::sched::borg::preemption_allowed(
+                    snap.borg.as_ref(),
+                    pod.priority,
+                    p.priority,
+                ) && p.is_terminating()
                     && snap.preempted.contains(&p.key)
                 {
                     return Err(
