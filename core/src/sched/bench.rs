@@ -6,8 +6,9 @@ use super::config::default_config;
 use super::framework::{PodInfo, Snapshot};
 use super::profile::Profile;
 use crate::api::node::Node;
-use crate::api::pod::{Container, Pod};
+use crate::api::pod::{Affinity, Container, Pod, PodAffinity, PodAffinityTerm};
 use crate::api::resources::ResourceList;
+use crate::api::selector::LabelSelector;
 use crate::api::Quantity;
 use crate::rng::SimRng;
 use sha2::{Digest, Sha256};
@@ -74,6 +75,51 @@ pub fn scheduling_basic(nodes: usize, pods: usize) -> Workload {
         })
         .collect();
     Workload::new(snapshot, Vec::new(), pods)
+}
+
+/// SchedulingPodAntiAffinity (upstream scheduler_perf, `pod-with-pod-anti-affinity.yaml`):
+/// the SchedulingBasic nodes, and pods labelled `color: green` that each require pod
+/// anti-affinity on `kubernetes.io/hostname` against `color: green` pods in namespaces
+/// `sched-0` and `sched-1` (at most one per node). `init_pods` go to `sched-0` and are placed
+/// by `setup`; the measured `pods` go to `sched-1`.
+pub fn pod_anti_affinity(nodes: usize, init_pods: usize, pods: usize) -> Workload {
+    let basic = scheduling_basic(nodes, 0);
+    let make = |ns: &str, i: usize| {
+        let mut p = Pod::default();
+        p.metadata.name = format!("anti-affinity-pod-{i}");
+        p.metadata.namespace = ns.into();
+        p.metadata.labels.insert("color".into(), "green".into());
+        p.metadata.labels.insert("name".into(), "test".into());
+        let term = PodAffinityTerm {
+            label_selector: Some(LabelSelector {
+                match_labels: [("color".to_string(), "green".to_string())].into(),
+                ..Default::default()
+            }),
+            namespaces: vec!["sched-1".into(), "sched-0".into()],
+            topology_key: "kubernetes.io/hostname".into(),
+            ..Default::default()
+        };
+        p.spec.affinity = Some(Affinity {
+            pod_anti_affinity: Some(PodAffinity {
+                required_during_scheduling_ignored_during_execution: vec![term],
+                ..Default::default()
+            }),
+            ..Default::default()
+        });
+        p.spec.containers.push(Container {
+            name: "pause".into(),
+            image: "registry.k8s.io/pause:3.10".into(),
+            resources: crate::api::resources::ResourceRequirements {
+                requests: list("100m", "500Mi", None),
+                limits: list("100m", "500Mi", None),
+            },
+            ..Default::default()
+        });
+        Rc::new(PodInfo::new(&p))
+    };
+    let init = (0..init_pods).map(|i| make("sched-0", i)).collect();
+    let measured = (0..pods).map(|i| make("sched-1", i)).collect();
+    Workload::new(basic.snapshot, init, measured)
 }
 
 /// What a run decided.

@@ -19,9 +19,6 @@ pub struct Profile {
     pub percentage_of_nodes_to_score: Option<i32>,
     pub points: BTreeMap<Point, Vec<Rc<dyn Plugin>>>,
     pub weights: BTreeMap<&'static str, i64>,
-    /// The weight of each Score plugin, in `plugins(Point::Score)` order (precomputed so the
-    /// cycle does no lookups by name).
-    score_weights: Vec<i64>,
 }
 
 /// A scored node: (node, per-plugin normalized scores, weighted total).
@@ -100,18 +97,11 @@ impl Profile {
                 spec.score_weights.get(p.name()).copied().unwrap_or(1),
             );
         }
-        let score_weights = points
-            .get(&Point::Score)
-            .into_iter()
-            .flatten()
-            .map(|p| weights.get(p.name()).copied().unwrap_or(1))
-            .collect();
         Ok(Profile {
             scheduler_name: spec.scheduler_name.clone(),
             percentage_of_nodes_to_score: spec.percentage_of_nodes_to_score,
             points,
             weights,
-            score_weights,
         })
     }
 
@@ -360,12 +350,14 @@ impl Profile {
         let nf = feasible.len();
         let mut totals: Vec<i64> = vec![0; nf];
         let mut buf: Vec<NodeScore> = Vec::with_capacity(nf);
-        for (p, &w) in self.plugins(Point::Score).iter().zip(&self.score_weights) {
+        for p in self.plugins(Point::Score) {
             let name = p.name();
             // A plugin whose PreScore returned Skip does not score this cycle (upstream).
             if score_skip.contains(&name) {
                 continue;
             }
+            // Looked up once per plugin and cycle, never per node.
+            let w = self.weights.get(name).copied().unwrap_or(1);
             buf.clear();
             buf.extend(feasible.iter().map(|&idx| NodeScore {
                 node: idx,
