@@ -19,6 +19,14 @@ pub struct SchedulerArgs {
     pods: usize,
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// `scheduling-basic`, or `pod-anti-affinity` (upstream SchedulingPodAntiAffinity: every
+    /// pod requires anti-affinity on hostname against the others; `--init-pods` are placed
+    /// first, unmeasured).
+    #[arg(long, default_value = "scheduling-basic")]
+    workload: String,
+    /// Pods placed before the measured ones (pod-anti-affinity only; upstream uses 1000).
+    #[arg(long, default_value_t = 1000)]
+    init_pods: usize,
     #[arg(long)]
     json: bool,
 }
@@ -28,6 +36,7 @@ pub struct SchedulerArgs {
 struct BenchReport {
     workload: &'static str,
     nodes: usize,
+    init_pods: usize,
     pods: usize,
     scheduled: usize,
     unschedulable: usize,
@@ -39,13 +48,30 @@ struct BenchReport {
 pub fn run(cmd: BenchCommand) -> anyhow::Result<u8> {
     match cmd {
         BenchCommand::Scheduler(a) => {
-            let mut w = cellsim_core::sched::bench::scheduling_basic(a.nodes, a.pods);
+            use cellsim_core::sched::bench;
+            let (name, init, mut w) = match a.workload.as_str() {
+                "scheduling-basic" => (
+                    "SchedulingBasic",
+                    0,
+                    bench::scheduling_basic(a.nodes, a.pods),
+                ),
+                "pod-anti-affinity" => (
+                    "SchedulingPodAntiAffinity",
+                    a.init_pods,
+                    bench::pod_anti_affinity(a.nodes, a.init_pods, a.pods),
+                ),
+                other => anyhow::bail!(
+                    "unknown workload {other:?}: expected scheduling-basic or pod-anti-affinity"
+                ),
+            };
+            w.setup(a.seed);
             let t0 = Instant::now();
             let out = w.run(a.seed);
             let secs = t0.elapsed().as_secs_f64();
             let r = BenchReport {
-                workload: "SchedulingBasic",
+                workload: name,
                 nodes: a.nodes,
+                init_pods: init,
                 pods: a.pods,
                 scheduled: out.scheduled,
                 unschedulable: out.unschedulable,
@@ -61,8 +87,8 @@ pub fn run(cmd: BenchCommand) -> anyhow::Result<u8> {
                 println!("{}", serde_json::to_string_pretty(&r)?);
             } else {
                 println!(
-                    "SchedulingBasic: {} nodes, {} pods: {} scheduled, {} unschedulable in {:.3}s = {:.0} pods/s\nplacements sha256 {}",
-                    r.nodes, r.pods, r.scheduled, r.unschedulable, r.seconds, r.pods_per_second, r.placements_sha256
+                    "{}: {} nodes, {} pods: {} scheduled, {} unschedulable in {:.3}s = {:.0} pods/s\nplacements sha256 {}",
+                    r.workload, r.nodes, r.pods, r.scheduled, r.unschedulable, r.seconds, r.pods_per_second, r.placements_sha256
                 );
             }
             Ok(0)

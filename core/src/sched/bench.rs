@@ -6,8 +6,9 @@ use super::config::default_config;
 use super::framework::{PodInfo, Snapshot};
 use super::profile::Profile;
 use crate::api::node::Node;
-use crate::api::pod::{Container, Pod};
+use crate::api::pod::{Affinity, Container, Pod, PodAffinity, PodAffinityTerm};
 use crate::api::resources::ResourceList;
+use crate::api::selector::LabelSelector;
 use crate::api::Quantity;
 use crate::rng::SimRng;
 use sha2::{Digest, Sha256};
@@ -16,8 +17,13 @@ use std::rc::Rc;
 /// A prepared run: nodes in a snapshot and the pods to place.
 pub struct Workload {
     pub snapshot: Snapshot,
-    pub pods: Vec<PodInfo>,
+    /// Pods placed by `setup` before the measured run (upstream `initPods`).
+    pub init_pods: Vec<Rc<PodInfo>>,
+    /// The measured pods.
+    pub pods: Vec<Rc<PodInfo>>,
     profile: Profile,
+    rng: Option<SimRng>,
+    start: usize,
 }
 
 fn list(cpu: &str, mem: &str, pods: Option<&str>) -> ResourceList {
@@ -34,6 +40,7 @@ fn list(cpu: &str, mem: &str, pods: Option<&str>) -> ResourceList {
 /// 100m / 500Mi (scheduler_perf's `node-default.yaml` and `pod-default.yaml`).
 pub fn scheduling_basic(nodes: usize, pods: usize) -> Workload {
     let mut snapshot = Snapshot::default();
+    let mut all = Vec::with_capacity(nodes);
     for i in 0..nodes {
         let mut n = Node::default();
         n.metadata.name = format!("node-{i}");
@@ -46,8 +53,9 @@ pub fn scheduling_basic(nodes: usize, pods: usize) -> Workload {
         );
         n.status.allocatable = list("4", "32Gi", Some("110"));
         n.status.capacity = n.status.allocatable.clone();
-        snapshot.set_node(n);
+        all.push(n);
     }
+    snapshot.add_nodes(all);
     let pods = (0..pods)
         .map(|i| {
             let mut p = Pod::default();
@@ -63,15 +71,55 @@ pub fn scheduling_basic(nodes: usize, pods: usize) -> Workload {
                 },
                 ..Default::default()
             });
-            PodInfo::new(&p)
+            Rc::new(PodInfo::new(&p))
         })
         .collect();
-    let profile = Profile::build(&default_config().profiles[0]).expect("default profile builds");
-    Workload {
-        snapshot,
-        pods,
-        profile,
-    }
+    Workload::new(snapshot, Vec::new(), pods)
+}
+
+/// SchedulingPodAntiAffinity (upstream scheduler_perf, `pod-with-pod-anti-affinity.yaml`):
+/// the SchedulingBasic nodes, and pods labelled `color: green` that each require pod
+/// anti-affinity on `kubernetes.io/hostname` against `color: green` pods in namespaces
+/// `sched-0` and `sched-1` (at most one per node). `init_pods` go to `sched-0` and are placed
+/// by `setup`; the measured `pods` go to `sched-1`.
+pub fn pod_anti_affinity(nodes: usize, init_pods: usize, pods: usize) -> Workload {
+    let basic = scheduling_basic(nodes, 0);
+    let make = |ns: &str, i: usize| {
+        let mut p = Pod::default();
+        p.metadata.name = format!("anti-affinity-pod-{i}");
+        p.metadata.namespace = ns.into();
+        p.metadata.labels.insert("color".into(), "green".into());
+        p.metadata.labels.insert("name".into(), "test".into());
+        let term = PodAffinityTerm {
+            label_selector: Some(LabelSelector {
+                match_labels: [("color".to_string(), "green".to_string())].into(),
+                ..Default::default()
+            }),
+            namespaces: vec!["sched-1".into(), "sched-0".into()],
+            topology_key: "kubernetes.io/hostname".into(),
+            ..Default::default()
+        };
+        p.spec.affinity = Some(Affinity {
+            pod_anti_affinity: Some(PodAffinity {
+                required_during_scheduling_ignored_during_execution: vec![term],
+                ..Default::default()
+            }),
+            ..Default::default()
+        });
+        p.spec.containers.push(Container {
+            name: "pause".into(),
+            image: "registry.k8s.io/pause:3.10".into(),
+            resources: crate::api::resources::ResourceRequirements {
+                requests: list("100m", "500Mi", None),
+                limits: list("100m", "500Mi", None),
+            },
+            ..Default::default()
+        });
+        Rc::new(PodInfo::new(&p))
+    };
+    let init = (0..init_pods).map(|i| make("sched-0", i)).collect();
+    let measured = (0..pods).map(|i| make("sched-1", i)).collect();
+    Workload::new(basic.snapshot, init, measured)
 }
 
 /// What a run decided.
@@ -83,35 +131,69 @@ pub struct Outcome {
 }
 
 impl Workload {
-    /// Schedule every pod in order (each cycle sees the previous placements), with `seed` for
-    /// tie-breaking.
+    fn new(snapshot: Snapshot, init_pods: Vec<Rc<PodInfo>>, pods: Vec<Rc<PodInfo>>) -> Workload {
+        let profile =
+            Profile::build(&default_config().profiles[0]).expect("default profile builds");
+        Workload {
+            snapshot,
+            init_pods,
+            pods,
+            profile,
+            rng: None,
+            start: 0,
+        }
+    }
+
+    /// Seed the tie-breaking generator and place the `init_pods` (not measured). `run` calls
+    /// it when it has not been called.
+    pub fn setup(&mut self, seed: u64) -> Outcome {
+        self.rng = Some(SimRng::new(seed));
+        let pods = std::mem::take(&mut self.init_pods);
+        let out = self.place(&pods);
+        self.init_pods = pods;
+        out
+    }
+
+    /// Schedule every measured pod in order (each cycle sees the previous placements), with
+    /// `seed` for tie-breaking.
     pub fn run(&mut self, seed: u64) -> Outcome {
-        let mut rng = SimRng::new(seed);
+        if self.rng.is_none() {
+            self.setup(seed);
+        }
+        let pods = std::mem::take(&mut self.pods);
+        let out = self.place(&pods);
+        self.pods = pods;
+        out
+    }
+
+    fn place(&mut self, pods: &[Rc<PodInfo>]) -> Outcome {
+        let mut rng = self.rng.take().expect("seeded");
         let mut hasher = Sha256::new();
         let (mut scheduled, mut unschedulable) = (0, 0);
-        let mut start = 0usize;
-        let pods = std::mem::take(&mut self.pods);
-        for pod in &pods {
+        for pod in pods {
             let r = self
                 .profile
-                .schedule(pod, &self.snapshot, None, start, &mut |n| rng.below(n));
+                .schedule(pod, &self.snapshot, None, self.start, &mut |n| rng.below(n));
             if !self.snapshot.nodes.is_empty() {
-                start = (start + r.processed) % self.snapshot.nodes.len();
+                self.start = (self.start + r.processed) % self.snapshot.nodes.len();
             }
+            hasher.update(pod.key.as_bytes());
             match r.chosen {
                 Some(i) => {
                     let node = self.snapshot.nodes[i].name.clone();
-                    hasher.update(format!("{} {node}\n", pod.key).as_bytes());
-                    self.snapshot.add_pod(&node, Rc::new(pod.clone()));
+                    hasher.update(b" ");
+                    hasher.update(node.as_bytes());
+                    hasher.update(b"\n");
+                    self.snapshot.add_pod(&node, pod.clone());
                     scheduled += 1;
                 }
                 None => {
-                    hasher.update(format!("{} -\n", pod.key).as_bytes());
+                    hasher.update(b" -\n");
                     unschedulable += 1;
                 }
             }
         }
-        self.pods = pods;
+        self.rng = Some(rng);
         let placements_sha256 = hasher
             .finalize()
             .iter()

@@ -277,7 +277,7 @@ impl Scheduler {
                 .map(|(i, s)| (node_name(*i), s.reasons.join(", ")))
                 .collect(),
             scores: result
-                .scores
+                .scores()
                 .iter()
                 .map(|(i, per, total)| {
                     let mut m: BTreeMap<String, i64> =

@@ -30,8 +30,16 @@ pub struct CycleResult {
     pub chosen: Option<usize>,
     /// Per examined node that failed: the failing status.
     pub failed: Vec<(usize, Status)>,
-    /// Per scored node: (node, per-plugin normalized scores, weighted total).
-    pub scores: Vec<ScoredNode>,
+    /// The scored (feasible) nodes, in the order they were found; empty when scoring was
+    /// skipped (a single feasible node, or none).
+    pub scored: Vec<usize>,
+    /// The weighted total of each node of `scored`.
+    pub totals: Vec<i64>,
+    /// The Score plugins that scored this cycle, in run order.
+    pub score_plugins: Vec<&'static str>,
+    /// Normalized scores (before weights), plugin-major: plugin `k`'s score of `scored[j]` is
+    /// `plugin_scores[k * scored.len() + j]`.
+    pub plugin_scores: Vec<i64>,
     /// A status that failed the whole pod (PreFilter rejection), if any.
     pub pod_status: Option<Status>,
     /// Nodes examined (for the start-index rotation).
@@ -39,6 +47,27 @@ pub struct CycleResult {
     /// When no node fit and PostFilter plugins ran: what to do with the pod's nomination, and
     /// the PostFilter status (its message is the FitError's postFilter part).
     pub post_filter: Option<(Nominating, Status)>,
+}
+
+impl CycleResult {
+    /// Per scored node: (node, per-plugin normalized scores, weighted total) — for
+    /// `--explain`.
+    pub fn scores(&self) -> Vec<ScoredNode> {
+        let n = self.scored.len();
+        self.scored
+            .iter()
+            .enumerate()
+            .map(|(j, &i)| {
+                let per = self
+                    .score_plugins
+                    .iter()
+                    .enumerate()
+                    .map(|(k, &name)| (name, self.plugin_scores[k * n + j]))
+                    .collect();
+                (i, per, self.totals[j])
+            })
+            .collect()
+    }
 }
 
 impl Profile {
@@ -136,7 +165,7 @@ impl Profile {
         snap: &Snapshot,
     ) -> Status {
         for p in self.plugins(Point::Filter) {
-            if skip.contains(&p.name()) {
+            if !p.has_filter() || skip.contains(&p.name()) {
                 continue;
             }
             let mut s = p.filter(state, pod, node, snap);
@@ -218,7 +247,10 @@ impl Profile {
         let mut result = CycleResult {
             chosen: None,
             failed: Vec::new(),
-            scores: Vec::new(),
+            scored: Vec::new(),
+            totals: Vec::new(),
+            score_plugins: Vec::new(),
+            plugin_scores: Vec::new(),
             pod_status: None,
             processed: 0,
             post_filter: None,
@@ -260,21 +292,37 @@ impl Profile {
             result.post_filter = self.run_post_filter(&state, &skip, pod, snap, &statuses, pick);
             return result;
         }
-        // Filter, from the rotating start index, until enough feasible nodes are found.
+        // Filter, from the rotating start index, until enough feasible nodes are found. The
+        // Filter plugins to run are resolved once per cycle (PreFilter Skip, and plugins whose
+        // Filter always passes), not per node.
+        let filters: Vec<&dyn Plugin> = self
+            .plugins(Point::Filter)
+            .iter()
+            .filter(|p| p.has_filter() && !skip.contains(&p.name()))
+            .map(|p| &**p)
+            .collect();
         let want = self.num_feasible_nodes_to_find(global_pct, n);
         let mut feasible: Vec<usize> = Vec::with_capacity(want.min(n));
-        for i in 0..n {
+        'nodes: for i in 0..n {
             if feasible.len() >= want {
                 break;
             }
-            let idx = (start + i) % n;
-            result.processed += 1;
-            let s = self.run_filters(&state, &skip, pod, idx, snap);
-            if s.is_success() {
-                feasible.push(idx);
+            let idx = if start + i < n {
+                start + i
             } else {
-                result.failed.push((idx, s));
+                (start + i) % n
+            };
+            result.processed += 1;
+            let node = &snap.nodes[idx];
+            for p in &filters {
+                let mut s = p.filter(&state, pod, node, snap);
+                if !s.is_success() {
+                    s.plugin = p.name();
+                    result.failed.push((idx, s));
+                    continue 'nodes;
+                }
             }
+            feasible.push(idx);
         }
         if feasible.is_empty() {
             // Every node was examined and failed (filtering stops early only on success).
@@ -299,27 +347,28 @@ impl Profile {
             }
         }
         // Score, NormalizeScore, weights.
-        let mut totals: Vec<i64> = vec![0; feasible.len()];
-        let mut per_plugin: Vec<Vec<(&'static str, i64)>> = vec![Vec::new(); feasible.len()];
+        let nf = feasible.len();
+        let mut totals: Vec<i64> = vec![0; nf];
+        let mut buf: Vec<NodeScore> = Vec::with_capacity(nf);
         for p in self.plugins(Point::Score) {
             let name = p.name();
             // A plugin whose PreScore returned Skip does not score this cycle (upstream).
             if score_skip.contains(&name) {
                 continue;
             }
-            let mut scores: Vec<NodeScore> = feasible
-                .iter()
-                .map(|&idx| NodeScore {
-                    node: idx,
-                    score: p.score(&state, pod, &snap.nodes[idx], snap).unwrap_or(0),
-                })
-                .collect();
-            p.normalize(&state, pod, &mut scores);
+            // Looked up once per plugin and cycle, never per node.
             let w = self.weights.get(name).copied().unwrap_or(1);
-            for (j, s) in scores.iter().enumerate() {
-                per_plugin[j].push((name, s.score));
-                totals[j] += s.score * w;
+            buf.clear();
+            buf.extend(feasible.iter().map(|&idx| NodeScore {
+                node: idx,
+                score: p.score(&state, pod, &snap.nodes[idx], snap).unwrap_or(0),
+            }));
+            p.normalize(&state, pod, &mut buf);
+            for (t, s) in totals.iter_mut().zip(&buf) {
+                *t += s.score * w;
             }
+            result.score_plugins.push(name);
+            result.plugin_scores.extend(buf.iter().map(|s| s.score));
         }
         // selectHost: the highest total, ties broken by reservoir sampling.
         let mut best = 0usize;
@@ -336,12 +385,8 @@ impl Profile {
             }
         }
         result.chosen = Some(feasible[best]);
-        result.scores = feasible
-            .iter()
-            .zip(per_plugin)
-            .zip(&totals)
-            .map(|((&i, pp), &t)| (i, pp, t))
-            .collect();
+        result.scored = feasible;
+        result.totals = totals;
         result
     }
 }

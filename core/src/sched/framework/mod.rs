@@ -15,7 +15,6 @@ pub use podinfo::PodInfo;
 pub use status::{Code, Status};
 
 use std::any::Any;
-use std::collections::BTreeMap;
 
 /// Upstream `framework.MaxNodeScore` / `MinNodeScore`.
 pub const MAX_NODE_SCORE: i64 = 100;
@@ -74,19 +73,31 @@ impl Point {
 }
 
 /// Per-cycle plugin state (upstream `framework.CycleState`): written at PreFilter / PreScore,
-/// read at Filter / Score of the same cycle. Keyed by plugin name.
+/// read at Filter / Score of the same cycle. Keyed by plugin name. A handful of slots, read
+/// once per node: a small vector searched by key (pointer first: keys are constants).
 #[derive(Default)]
 pub struct CycleState {
-    slots: BTreeMap<&'static str, Box<dyn Any>>,
+    slots: Vec<(&'static str, Box<dyn Any>)>,
 }
 
 impl CycleState {
+    fn position(&self, key: &'static str) -> Option<usize> {
+        self.slots
+            .iter()
+            .position(|(k, _)| std::ptr::eq(*k, key))
+            .or_else(|| self.slots.iter().position(|(k, _)| *k == key))
+    }
+
     pub fn write<T: Any>(&mut self, key: &'static str, v: T) {
-        self.slots.insert(key, Box::new(v));
+        match self.position(key) {
+            Some(i) => self.slots[i].1 = Box::new(v),
+            None => self.slots.push((key, Box::new(v))),
+        }
     }
 
     pub fn read<T: Any>(&self, key: &'static str) -> Option<&T> {
-        self.slots.get(key).and_then(|b| b.downcast_ref::<T>())
+        self.position(key)
+            .and_then(|i| self.slots[i].1.downcast_ref::<T>())
     }
 }
 
@@ -112,6 +123,12 @@ pub trait Plugin {
     /// `UnschedulableAndUnresolvable` fails the pod on every node.
     fn pre_filter(&self, _state: &mut CycleState, _pod: &PodInfo, _snap: &Snapshot) -> Status {
         Status::skip()
+    }
+
+    /// False when `filter` passes every node whatever the pod (the cycle then does not call
+    /// it). Only an optimization: a plugin that says true may still always pass.
+    fn has_filter(&self) -> bool {
+        true
     }
 
     fn filter(

@@ -114,6 +114,12 @@ pub struct Snapshot {
     pub borg: Option<crate::sched::borg::BorgPolicy>,
     /// Nodes in the order they were added (the node tree is built from it).
     added: Vec<String>,
+    /// Indexes (ascending) of the nodes hosting a pod with pod (anti-)affinity, and a pod
+    /// with required anti-affinity (upstream `HavePodsWithAffinityNodeInfoList` /
+    /// `HavePodsWithRequiredAntiAffinityNodeInfoList`), kept current by every pod and node
+    /// change so InterPodAffinity does not walk every node each cycle.
+    with_affinity: BTreeSet<usize>,
+    with_required_anti_affinity: BTreeSet<usize>,
     /// Normalized image name → how many nodes report it in `status.images` (ImageLocality's
     /// spread).
     image_counts: BTreeMap<String, usize>,
@@ -139,6 +145,33 @@ pub fn zone_key(n: &Node) -> String {
 }
 
 impl Snapshot {
+    /// The nodes hosting a pod with any pod (anti-)affinity, in node order.
+    pub fn nodes_with_affinity(&self) -> impl Iterator<Item = &NodeInfo> + '_ {
+        self.with_affinity.iter().map(|&i| &self.nodes[i])
+    }
+
+    /// The nodes hosting a pod with required pod anti-affinity, in node order.
+    pub fn nodes_with_required_anti_affinity(&self) -> impl Iterator<Item = &NodeInfo> + '_ {
+        self.with_required_anti_affinity
+            .iter()
+            .map(|&i| &self.nodes[i])
+    }
+
+    /// Refresh node `i`'s membership of the affinity lists.
+    fn touch(&mut self, i: usize) {
+        let n = &self.nodes[i];
+        if n.pods_with_affinity > 0 {
+            self.with_affinity.insert(i);
+        } else {
+            self.with_affinity.remove(&i);
+        }
+        if n.pods_with_required_anti_affinity > 0 {
+            self.with_required_anti_affinity.insert(i);
+        } else {
+            self.with_required_anti_affinity.remove(&i);
+        }
+    }
+
     /// How many nodes hold an image (by normalized name).
     pub fn image_nodes(&self, normalized: &str) -> usize {
         self.image_counts.get(normalized).copied().unwrap_or(0)
@@ -186,6 +219,30 @@ impl Snapshot {
         self.nodes.push(info);
         self.reorder();
         self.recount_images();
+    }
+
+    /// Add many nodes at once: the same snapshot as `set_node` on each in turn, with the
+    /// node tree and image counts rebuilt once at the end (bulk cluster setup).
+    pub fn add_nodes(&mut self, nodes: impl IntoIterator<Item = Node>) {
+        let mut pending: BTreeSet<String> = BTreeSet::new();
+        for node in nodes {
+            let name = node.metadata.name.clone();
+            if self.index.contains_key(&name) || pending.contains(&name) {
+                if !pending.is_empty() {
+                    self.reorder();
+                    pending.clear();
+                }
+                self.set_node(node);
+                continue;
+            }
+            self.added.push(name.clone());
+            self.nodes.push(NodeInfo::new(node));
+            pending.insert(name);
+        }
+        if !pending.is_empty() {
+            self.reorder();
+            self.recount_images();
+        }
     }
 
     pub fn remove_node(&mut self, name: &str) {
@@ -241,6 +298,11 @@ impl Snapshot {
             .enumerate()
             .map(|(i, n)| (n.name.clone(), i))
             .collect();
+        self.with_affinity.clear();
+        self.with_required_anti_affinity.clear();
+        for i in 0..self.nodes.len() {
+            self.touch(i);
+        }
     }
 
     /// Count a pod on a node (idempotent per pod key).
@@ -251,6 +313,7 @@ impl Snapshot {
         if let Some(&i) = self.index.get(node) {
             self.placed.insert(p.key.clone(), node.to_string());
             self.nodes[i].add_pod(p);
+            self.touch(i);
         }
     }
 
@@ -260,6 +323,7 @@ impl Snapshot {
             if let Some(&i) = self.index.get(&node) {
                 self.nodes[i].remove_pod(&p.key);
                 self.nodes[i].add_pod(p);
+                self.touch(i);
             }
         }
     }
@@ -271,6 +335,7 @@ impl Snapshot {
         };
         if let Some(&i) = self.index.get(&node) {
             self.nodes[i].remove_pod(key);
+            self.touch(i);
         }
         true
     }

@@ -4,7 +4,7 @@
 //! pod requesting none of the resources is skipped.
 
 use super::node_resources_fit::{
-    allocatable_and_requested, requested_of, validate_resources, ResourceSpec,
+    requested_of, validate_resources, with_node_amounts, ResourceSpec,
 };
 use crate::api::resources::{CPU, MEMORY};
 use crate::sched::framework::{
@@ -50,24 +50,30 @@ impl BalancedAllocation {
     }
 }
 
-/// Upstream `balancedResourceScorer` (v1.35).
+/// Upstream `balancedResourceScorer` (v1.35). The fractions are recomputed in a second pass
+/// rather than stored (same values, same order of summation: no allocation).
 fn balanced_score(requested: &[i64], allocatable: &[i64]) -> i64 {
-    let mut fractions = Vec::with_capacity(requested.len());
+    let fraction = |i: usize| (requested[i] as f64 / allocatable[i] as f64).min(1.0);
+    let used = || (0..requested.len()).filter(|&i| allocatable[i] != 0);
     let mut total = 0.0f64;
-    for i in 0..requested.len() {
-        if allocatable[i] == 0 {
-            continue;
-        }
-        let f = (requested[i] as f64 / allocatable[i] as f64).min(1.0);
+    let mut count = 0usize;
+    let (mut first, mut second) = (0.0f64, 0.0f64);
+    for i in used() {
+        let f = fraction(i);
         total += f;
-        fractions.push(f);
+        match count {
+            0 => first = f,
+            1 => second = f,
+            _ => {}
+        }
+        count += 1;
     }
-    let std = match fractions.len() {
+    let std = match count {
         0 | 1 => 0.0,
-        2 => libm::fabs((fractions[0] - fractions[1]) / 2.0),
+        2 => libm::fabs((first - second) / 2.0),
         n => {
             let mean = total / n as f64;
-            let sum: f64 = fractions.iter().map(|f| (f - mean) * (f - mean)).sum();
+            let sum: f64 = used().map(fraction).map(|f| (f - mean) * (f - mean)).sum();
             libm::sqrt(sum / n as f64)
         }
     };
@@ -111,17 +117,13 @@ impl Plugin for BalancedAllocation {
         let pod_req: &Vec<i64> = state
             .read(STATE)
             .ok_or_else(|| Status::error("balanced allocation prescore state missing"))?;
-        let mut requested = vec![0; self.resources.len()];
-        let mut allocatable = vec![0; self.resources.len()];
-        for (i, r) in self.resources.iter().enumerate() {
-            let (a, q) = allocatable_and_requested(&r.name, node, pod_req[i], false);
-            if a == 0 {
-                continue;
-            }
-            allocatable[i] = a;
-            requested[i] = q;
-        }
-        Ok(balanced_score(&requested, &allocatable))
+        Ok(with_node_amounts(
+            &self.resources,
+            node,
+            pod_req,
+            false,
+            balanced_score,
+        ))
     }
 }
 

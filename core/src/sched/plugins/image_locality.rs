@@ -49,7 +49,14 @@ impl Plugin for ImageLocality {
         let total_nodes = snap.nodes.len() as i64;
         let spec = &pod.pod.spec;
         let mut sum = 0i64;
-        for c in spec.init_containers.iter().chain(spec.containers.iter()) {
+        // A node without images scores no container (no name to normalize and compare).
+        let has_images = !node.node.status.images.is_empty();
+        for c in spec
+            .init_containers
+            .iter()
+            .chain(spec.containers.iter())
+            .filter(|_| has_images)
+        {
             let want = normalized_image_name(&c.image);
             let Some(size) = node
                 .node

@@ -257,11 +257,7 @@ impl Plugin for InterPodAffinity {
 
         // getExistingAntiAffinityCounts over HavePodsWithRequiredAntiAffinityList.
         let mut existing = TopologyCounts::new();
-        for n in snap
-            .nodes
-            .iter()
-            .filter(|n| n.pods_with_required_anti_affinity > 0)
-        {
+        for n in snap.nodes_with_required_anti_affinity() {
             for ep in n
                 .pods
                 .iter()
@@ -366,10 +362,13 @@ impl Plugin for InterPodAffinity {
 
         let mut topology_score: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
         let mut any = false;
-        for n in &snap.nodes {
-            if !has_constraints && n.pods_with_affinity == 0 {
-                continue;
-            }
+        // HavePodsWithAffinityList unless the pod has preferred terms.
+        let nodes: Box<dyn Iterator<Item = &NodeInfo>> = if has_constraints {
+            Box::new(snap.nodes.iter())
+        } else {
+            Box::new(snap.nodes_with_affinity())
+        };
+        for n in nodes {
             let labels = n.labels();
             let mut topo = BTreeMap::new();
             for ep in &n.pods {

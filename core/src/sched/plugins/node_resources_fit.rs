@@ -235,13 +235,59 @@ pub fn allocatable_and_requested(
     }
 }
 
+/// `a * MAX_NODE_SCORE / b` for `0 <= a`, `0 < b`, exact: in i64 when the product fits (the
+/// usual case), else in i128 (allocatable may be as large as a quantity allows).
+fn scaled(a: i64, b: i64) -> i64 {
+    match a.checked_mul(MAX_NODE_SCORE) {
+        Some(p) => p / b,
+        None => (a as i128 * MAX_NODE_SCORE as i128 / b as i128) as i64,
+    }
+}
+
+/// Upstream `calculateResourceAllocatableRequest` over every configured resource: calls `f`
+/// with (requested, allocatable) per resource, both 0 where allocatable is 0. Up to eight
+/// resources live on the stack (the per-node scoring path allocates nothing).
+pub fn with_node_amounts<R>(
+    resources: &[ResourceSpec],
+    node: &NodeInfo,
+    pod_req: &[i64],
+    non_zero: bool,
+    f: impl FnOnce(&[i64], &[i64]) -> R,
+) -> R {
+    const STACK: usize = 8;
+    let n = resources.len();
+    let fill = |requested: &mut [i64], allocatable: &mut [i64]| {
+        for (i, r) in resources.iter().enumerate() {
+            let (a, q) = allocatable_and_requested(&r.name, node, pod_req[i], non_zero);
+            if a == 0 {
+                continue;
+            }
+            allocatable[i] = a;
+            requested[i] = q;
+        }
+    };
+    if n <= STACK {
+        let (mut rq, mut al) = ([0i64; STACK], [0i64; STACK]);
+        fill(&mut rq[..n], &mut al[..n]);
+        f(&rq[..n], &al[..n])
+    } else {
+        let (mut rq, mut al) = (vec![0i64; n], vec![0i64; n]);
+        fill(&mut rq, &mut al);
+        f(&rq, &al)
+    }
+}
+
 /// Upstream `leastRequestedScore`.
 fn least_requested(requested: i64, capacity: i64) -> i64 {
     if capacity == 0 || requested > capacity {
         return 0;
     }
-    // i128: allocatable may be as large as a quantity allows; the score never overflows.
-    ((capacity as i128 - requested as i128) * MAX_NODE_SCORE as i128 / capacity as i128) as i64
+    // The score never overflows: the difference is taken in i128.
+    let diff = capacity as i128 - requested as i128;
+    match i64::try_from(diff) {
+        Ok(d) if capacity > 0 => scaled(d, capacity),
+        _ => (diff * MAX_NODE_SCORE as i128 / capacity as i128) as i64,
+    }
 }
 
 /// Upstream `mostRequestedScore`.
@@ -249,7 +295,12 @@ fn most_requested(requested: i64, capacity: i64) -> i64 {
     if capacity == 0 {
         return 0;
     }
-    (requested.min(capacity) as i128 * MAX_NODE_SCORE as i128 / capacity as i128) as i64
+    let r = requested.min(capacity);
+    if r >= 0 && capacity > 0 {
+        scaled(r, capacity)
+    } else {
+        (r as i128 * MAX_NODE_SCORE as i128 / capacity as i128) as i64
+    }
 }
 
 /// Upstream `helper.BuildBrokenLinearFunction`.
@@ -404,21 +455,14 @@ impl Plugin for NodeResourcesFit {
                 &owned
             }
         };
-        let mut requested = vec![0; self.resources.len()];
-        let mut allocatable = vec![0; self.resources.len()];
-        for (i, r) in self.resources.iter().enumerate() {
-            let (a, q) = allocatable_and_requested(&r.name, node, pod_req[i], true);
-            if a == 0 {
-                continue;
-            }
-            allocatable[i] = a;
-            requested[i] = q;
-        }
-        Ok(strategy_score(
-            &self.strategy,
+        Ok(with_node_amounts(
             &self.resources,
-            &requested,
-            &allocatable,
+            node,
+            pod_req,
+            true,
+            |requested, allocatable| {
+                strategy_score(&self.strategy, &self.resources, requested, allocatable)
+            },
         ))
     }
 }

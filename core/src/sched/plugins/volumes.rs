@@ -27,4 +27,8 @@ impl Plugin for NoVolumes {
     fn points(&self) -> &'static [Point] {
         crate::sched::registry::points_of(self.name).unwrap_or(&[])
     }
+    /// No volumes: every node passes.
+    fn has_filter(&self) -> bool {
+        false
+    }
 }
