@@ -196,9 +196,23 @@ pub fn decode(file: &str, node: &yaml::Node) -> Result<SchedulerConfig, LoadErro
                     ),
                 ));
             }
-            let args = pc
+            let mut args = pc
                 .args
                 .unwrap_or(serde_json::Value::Object(Default::default()));
+            // Real configurations carry the args' own TypeMeta (`apiVersion`,
+            // `kind: NodeResourcesFitArgs`); the kind must name this plugin's args type.
+            if let serde_json::Value::Object(m) = &mut args {
+                m.remove("apiVersion");
+                if let Some(kind) = m.remove("kind") {
+                    let want = format!("{}Args", pc.name);
+                    if kind.as_str() != Some(want.as_str()) {
+                        return Err(err(
+                            &format!("{pc_at}.args.kind"),
+                            format!("{path}.pluginConfig[{k}].args: kind {kind} does not match plugin {:?} (expected {want:?})", pc.name),
+                        ));
+                    }
+                }
+            }
             // The plugin's constructor is its args validation (upstream validation_pluginargs).
             crate::sched::registry::build(&pc.name, Some(&args)).map_err(|m| {
                 err(
