@@ -189,6 +189,10 @@ impl Scheduler {
                 Kind::Pod => {
                     let pk = format!("{}/{}", c.key.namespace, c.key.name);
                     match ctx.store.get(&c.key).map(|s| &s.object) {
+                        Some(Object::Pod(p)) => self.snapshot.set_nominated(p),
+                        _ => self.snapshot.clear_nominated(&pk),
+                    }
+                    match ctx.store.get(&c.key).map(|s| &s.object) {
                         Some(Object::Pod(p)) => {
                             if p.is_terminal() {
                                 if self.snapshot.remove_pod(&pk) {
@@ -333,6 +337,7 @@ impl Scheduler {
                         changed = true;
                     }
                 }
+                self.snapshot.set_nominated(&p);
                 if changed {
                     let _ = ctx.store.update(Object::Pod(p), None);
                 }
@@ -400,6 +405,7 @@ impl Scheduler {
             .collect();
         for mut p in lower {
             p.status.nominated_node_name.clear();
+            self.snapshot.set_nominated(&p);
             let _ = ctx.store.update(Object::Pod(p), None);
         }
     }
@@ -411,6 +417,7 @@ impl Scheduler {
         let mut assumed = info;
         assumed.pod.spec.node_name = node.to_string();
         self.snapshot.add_pod(node, Rc::new(assumed));
+        self.snapshot.clear_nominated(pk);
         self.stats.scheduled += 1;
         pod.status.unschedulable_message.clear();
         let _ = ctx.store.update(Object::Pod(pod), None);

@@ -314,6 +314,25 @@ impl Profile {
             };
             result.processed += 1;
             let node = &snap.nodes[idx];
+            // RunFilterPluginsWithNominatedPods: with higher-or-equal-priority nominated pods
+            // added first, then (if any were added and that passed) on the node as it is.
+            if !snap.nominated.is_empty() {
+                let extra = snap.nominated_for(&node.name, pod);
+                if !extra.is_empty() {
+                    let mut with = node.clone();
+                    for p in extra {
+                        with.add_pod(p);
+                    }
+                    for p in &filters {
+                        let mut s = p.filter(&state, pod, &with, snap);
+                        if !s.is_success() {
+                            s.plugin = p.name();
+                            result.failed.push((idx, s));
+                            continue 'nodes;
+                        }
+                    }
+                }
+            }
             for p in &filters {
                 let mut s = p.filter(&state, pod, node, snap);
                 if !s.is_success() {

@@ -110,6 +110,10 @@ pub struct Snapshot {
     /// Pods this scheduler preempted (upstream marks them with the `DisruptionTarget`
     /// condition, reason `PreemptionByScheduler`; `podTerminatingByPreemption` reads it).
     pub preempted: BTreeSet<String>,
+    /// Pending pods nominated to a node by preemption (`status.nominatedNodeName`), by node:
+    /// the filters of pods of lower or equal priority count them as if they were there
+    /// (upstream `RunFilterPluginsWithNominatedPods`).
+    pub nominated: BTreeMap<String, Vec<Rc<PodInfo>>>,
     /// Borg's policies when the scenario enables them (`spec.borg`).
     pub borg: Option<crate::sched::borg::BorgPolicy>,
     /// Nodes in the order they were added (the node tree is built from it).
@@ -145,6 +149,48 @@ pub fn zone_key(n: &Node) -> String {
 }
 
 impl Snapshot {
+    /// Record (or drop) a pod's nomination from its current state.
+    pub fn set_nominated(&mut self, pod: &crate::api::pod::Pod) {
+        let key = pod.key();
+        for list in self.nominated.values_mut() {
+            list.retain(|p| p.key != key);
+        }
+        self.nominated.retain(|_, l| !l.is_empty());
+        let s = &pod.status;
+        if !s.nominated_node_name.is_empty()
+            && pod.spec.node_name.is_empty()
+            && !pod.is_terminal()
+            && pod.metadata.deletion_at.is_none()
+        {
+            self.nominated
+                .entry(s.nominated_node_name.clone())
+                .or_default()
+                .push(Rc::new(PodInfo::new(pod)));
+        }
+    }
+
+    /// Forget a pod's nomination (bound or deleted).
+    pub fn clear_nominated(&mut self, key: &str) {
+        for list in self.nominated.values_mut() {
+            list.retain(|p| p.key != key);
+        }
+        self.nominated.retain(|_, l| !l.is_empty());
+    }
+
+    /// The nominated pods a pod's filters must account for on a node: higher or equal
+    /// priority, other than the pod itself (upstream `addGENominatedPods`).
+    pub fn nominated_for(&self, node: &str, pod: &PodInfo) -> Vec<Rc<PodInfo>> {
+        self.nominated
+            .get(node)
+            .map(|l| {
+                l.iter()
+                    .filter(|p| p.priority >= pod.priority && p.key != pod.key)
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// The nodes hosting a pod with any pod (anti-)affinity, in node order.
     pub fn nodes_with_affinity(&self) -> impl Iterator<Item = &NodeInfo> + '_ {
         self.with_affinity.iter().map(|&i| &self.nodes[i])
