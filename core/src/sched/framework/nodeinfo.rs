@@ -380,4 +380,38 @@ mod tests {
         assert_eq!(names, ["a1", "b2", "a2", "a3"]);
         assert_eq!(s.index["a2"], 2);
     }
+
+    #[test]
+    fn add_nodes_matches_set_node_one_by_one() {
+        // Three zones plus a zoneless node, interleaved, with a repeated name (an update).
+        let input = [
+            ("a1", Some("a")),
+            ("b1", Some("b")),
+            ("a2", Some("a")),
+            ("n1", None),
+            ("c1", Some("c")),
+            ("b2", Some("b")),
+            ("a1", Some("c")),
+            ("a3", Some("a")),
+            ("c2", Some("c")),
+        ];
+        let mut one = Snapshot::default();
+        for (n, z) in input {
+            one.set_node(node(n, z));
+        }
+        let mut bulk = Snapshot::default();
+        bulk.add_nodes(input.iter().map(|&(n, z)| node(n, z)));
+        let names =
+            |s: &Snapshot| -> Vec<String> { s.nodes.iter().map(|n| n.name.clone()).collect() };
+        assert_eq!(names(&bulk), names(&one));
+        assert_eq!(bulk.index, one.index);
+        // Bulk-adding onto a non-empty snapshot keeps the same order too.
+        let more = [("d1", Some("d")), ("b3", Some("b")), ("n2", None)];
+        for (n, z) in more {
+            one.set_node(node(n, z));
+        }
+        bulk.add_nodes(more.iter().map(|&(n, z)| node(n, z)));
+        assert_eq!(names(&bulk), names(&one));
+        assert_eq!(bulk.index, one.index);
+    }
 }
