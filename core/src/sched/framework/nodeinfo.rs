@@ -22,6 +22,11 @@ pub struct NodeInfo {
     /// Sum of requests with the non-zero defaults (scoring).
     pub non_zero_cpu: i64,
     pub non_zero_mem: i64,
+    /// Hot copies of `node.spec.unschedulable` and `!node.spec.taints.is_empty()`, read by
+    /// the per-node filters and scores without touching the `Node` (kept in sync by `new`
+    /// and `Snapshot::set_node`, the only writers of `node`).
+    pub unschedulable: bool,
+    pub has_taints: bool,
     pub pods: Vec<Rc<PodInfo>>,
     /// How many of `pods` have any pod (anti-)affinity / required anti-affinity.
     pub pods_with_affinity: usize,
@@ -35,6 +40,8 @@ impl NodeInfo {
         NodeInfo {
             name: node.metadata.name.clone(),
             allocatable: Resources::from_list(node.allocatable()),
+            unschedulable: node.spec.unschedulable,
+            has_taints: !node.spec.taints.is_empty(),
             node,
             requested: Resources::default(),
             non_zero_cpu: 0,
@@ -207,6 +214,8 @@ impl Snapshot {
         if let Some(&i) = self.index.get(&name) {
             let zone_changed = zone_key(&self.nodes[i].node) != zone_key(&node);
             self.nodes[i].allocatable = Resources::from_list(node.allocatable());
+            self.nodes[i].unschedulable = node.spec.unschedulable;
+            self.nodes[i].has_taints = !node.spec.taints.is_empty();
             self.nodes[i].node = node;
             if zone_changed {
                 self.reorder();
