@@ -22,6 +22,11 @@ pub struct NodeInfo {
     /// Sum of requests with the non-zero defaults (scoring).
     pub non_zero_cpu: i64,
     pub non_zero_mem: i64,
+    /// Hot copies of `node.spec.unschedulable` and `!node.spec.taints.is_empty()`, read by
+    /// the per-node filters and scores without touching the `Node` (kept in sync by `new`
+    /// and `Snapshot::set_node`, the only writers of `node`).
+    pub unschedulable: bool,
+    pub has_taints: bool,
     pub pods: Vec<Rc<PodInfo>>,
     /// How many of `pods` have any pod (anti-)affinity / required anti-affinity.
     pub pods_with_affinity: usize,
@@ -35,6 +40,8 @@ impl NodeInfo {
         NodeInfo {
             name: node.metadata.name.clone(),
             allocatable: Resources::from_list(node.allocatable()),
+            unschedulable: node.spec.unschedulable,
+            has_taints: !node.spec.taints.is_empty(),
             node,
             requested: Resources::default(),
             non_zero_cpu: 0,
@@ -253,6 +260,8 @@ impl Snapshot {
         if let Some(&i) = self.index.get(&name) {
             let zone_changed = zone_key(&self.nodes[i].node) != zone_key(&node);
             self.nodes[i].allocatable = Resources::from_list(node.allocatable());
+            self.nodes[i].unschedulable = node.spec.unschedulable;
+            self.nodes[i].has_taints = !node.spec.taints.is_empty();
             self.nodes[i].node = node;
             if zone_changed {
                 self.reorder();
@@ -425,5 +434,39 @@ mod tests {
         let names: Vec<&str> = s.nodes.iter().map(|n| n.name.as_str()).collect();
         assert_eq!(names, ["a1", "b2", "a2", "a3"]);
         assert_eq!(s.index["a2"], 2);
+    }
+
+    #[test]
+    fn add_nodes_matches_set_node_one_by_one() {
+        // Three zones plus a zoneless node, interleaved, with a repeated name (an update).
+        let input = [
+            ("a1", Some("a")),
+            ("b1", Some("b")),
+            ("a2", Some("a")),
+            ("n1", None),
+            ("c1", Some("c")),
+            ("b2", Some("b")),
+            ("a1", Some("c")),
+            ("a3", Some("a")),
+            ("c2", Some("c")),
+        ];
+        let mut one = Snapshot::default();
+        for (n, z) in input {
+            one.set_node(node(n, z));
+        }
+        let mut bulk = Snapshot::default();
+        bulk.add_nodes(input.iter().map(|&(n, z)| node(n, z)));
+        let names =
+            |s: &Snapshot| -> Vec<String> { s.nodes.iter().map(|n| n.name.clone()).collect() };
+        assert_eq!(names(&bulk), names(&one));
+        assert_eq!(bulk.index, one.index);
+        // Bulk-adding onto a non-empty snapshot keeps the same order too.
+        let more = [("d1", Some("d")), ("b3", Some("b")), ("n2", None)];
+        for (n, z) in more {
+            one.set_node(node(n, z));
+        }
+        bulk.add_nodes(more.iter().map(|&(n, z)| node(n, z)));
+        assert_eq!(names(&bulk), names(&one));
+        assert_eq!(bulk.index, one.index);
     }
 }

@@ -4,7 +4,7 @@
 //! pod requesting none of the resources is skipped.
 
 use super::node_resources_fit::{
-    requested_of, validate_resources, with_node_amounts, ResourceSpec,
+    requested_of, validate_resources, with_node_amounts, ResKind, ResourceSpec,
 };
 use crate::api::resources::{CPU, MEMORY};
 use crate::sched::framework::{
@@ -20,7 +20,8 @@ struct Args {
 }
 
 pub struct BalancedAllocation {
-    resources: Vec<ResourceSpec>,
+    /// The configured resources, resolved once (no name matching per node).
+    kinds: Vec<ResKind>,
 }
 
 const STATE: &str = "PreScoreNodeResourcesBalancedAllocation";
@@ -46,7 +47,9 @@ impl BalancedAllocation {
             ],
         };
         validate_resources("resources", &resources)?;
-        Ok(BalancedAllocation { resources })
+        Ok(BalancedAllocation {
+            kinds: ResKind::resolve(&resources),
+        })
     }
 }
 
@@ -96,9 +99,9 @@ impl Plugin for BalancedAllocation {
         _: &Snapshot,
     ) -> Status {
         let req: Vec<i64> = self
-            .resources
+            .kinds
             .iter()
-            .map(|r| requested_of(&r.name, pod, false))
+            .map(|k| requested_of(k, pod, false))
             .collect();
         if req.iter().all(|&v| v == 0) {
             return Status::skip();
@@ -118,7 +121,7 @@ impl Plugin for BalancedAllocation {
             .read(STATE)
             .ok_or_else(|| Status::error("balanced allocation prescore state missing"))?;
         Ok(with_node_amounts(
-            &self.resources,
+            &self.kinds,
             node,
             pod_req,
             false,

@@ -67,6 +67,32 @@ pub struct NodeResourcesFit {
     ignored_groups: Vec<String>,
     pub strategy: Strategy,
     pub resources: Vec<ResourceSpec>,
+    /// `resources` resolved once (no name matching per node).
+    kinds: Vec<ResKind>,
+}
+
+/// A configured resource, resolved from its name once at plugin construction.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ResKind {
+    Cpu,
+    Memory,
+    EphemeralStorage,
+    Scalar(String),
+}
+
+impl ResKind {
+    pub fn of(name: &str) -> ResKind {
+        match name {
+            CPU => ResKind::Cpu,
+            MEMORY => ResKind::Memory,
+            EPHEMERAL_STORAGE => ResKind::EphemeralStorage,
+            other => ResKind::Scalar(other.to_string()),
+        }
+    }
+
+    pub fn resolve(resources: &[ResourceSpec]) -> Vec<ResKind> {
+        resources.iter().map(|r| ResKind::of(&r.name)).collect()
+    }
 }
 
 /// Upstream `MaxCustomPriorityScore` (shape scores are 0..=10) and `MaxUtilization`.
@@ -137,6 +163,7 @@ impl NodeResourcesFit {
             ignored: a.ignored_resources,
             ignored_groups: a.ignored_resource_groups,
             strategy,
+            kinds: ResKind::resolve(&resources),
             resources,
         })
     }
@@ -151,9 +178,9 @@ impl NodeResourcesFit {
     /// The pod's request per configured resource, with the non-zero defaults for cpu/memory
     /// (the scorer counts `NonZeroRequested`).
     fn pod_requests(&self, pod: &PodInfo) -> Vec<i64> {
-        self.resources
+        self.kinds
             .iter()
-            .map(|r| requested_of(&r.name, pod, true))
+            .map(|k| requested_of(k, pod, true))
             .collect()
     }
 }
@@ -178,29 +205,30 @@ fn validate_shape(shape: &[UtilizationShapePoint]) -> Result<(), String> {
 }
 
 /// A pod's request of one resource; `non_zero` applies the scheduler's cpu/memory defaults.
-pub fn requested_of(name: &str, pod: &PodInfo, non_zero: bool) -> i64 {
-    match name {
-        CPU if non_zero => pod.non_zero_cpu,
-        MEMORY if non_zero => pod.non_zero_mem,
-        CPU => pod.requests.milli_cpu,
-        MEMORY => pod.requests.memory,
-        EPHEMERAL_STORAGE => pod.requests.ephemeral_storage,
-        other => pod.requests.scalar(other),
+pub fn requested_of(kind: &ResKind, pod: &PodInfo, non_zero: bool) -> i64 {
+    match kind {
+        ResKind::Cpu if non_zero => pod.non_zero_cpu,
+        ResKind::Memory if non_zero => pod.non_zero_mem,
+        ResKind::Cpu => pod.requests.milli_cpu,
+        ResKind::Memory => pod.requests.memory,
+        ResKind::EphemeralStorage => pod.requests.ephemeral_storage,
+        ResKind::Scalar(other) => pod.requests.scalar(other),
     }
 }
 
 /// Upstream `calculateResourceAllocatableRequest`: (allocatable, requested on the node
 /// including the pod). An extended resource the pod does not request gives (0, 0) and drops
 /// out of the score.
+#[inline]
 pub fn allocatable_and_requested(
-    name: &str,
+    kind: &ResKind,
     node: &NodeInfo,
     pod_request: i64,
     non_zero: bool,
 ) -> (i64, i64) {
     let req: &Resources = &node.requested;
-    match name {
-        CPU => (
+    match kind {
+        ResKind::Cpu => (
             node.allocatable.milli_cpu,
             if non_zero {
                 node.non_zero_cpu
@@ -209,7 +237,7 @@ pub fn allocatable_and_requested(
             }
             .saturating_add(pod_request),
         ),
-        MEMORY => (
+        ResKind::Memory => (
             node.allocatable.memory,
             if non_zero {
                 node.non_zero_mem
@@ -218,11 +246,11 @@ pub fn allocatable_and_requested(
             }
             .saturating_add(pod_request),
         ),
-        EPHEMERAL_STORAGE => (
+        ResKind::EphemeralStorage => (
             node.allocatable.ephemeral_storage,
             req.ephemeral_storage.saturating_add(pod_request),
         ),
-        other => {
+        ResKind::Scalar(other) => {
             if pod_request == 0 {
                 (0, 0)
             } else {
@@ -247,8 +275,9 @@ fn scaled(a: i64, b: i64) -> i64 {
 /// Upstream `calculateResourceAllocatableRequest` over every configured resource: calls `f`
 /// with (requested, allocatable) per resource, both 0 where allocatable is 0. Up to eight
 /// resources live on the stack (the per-node scoring path allocates nothing).
+#[inline]
 pub fn with_node_amounts<R>(
-    resources: &[ResourceSpec],
+    resources: &[ResKind],
     node: &NodeInfo,
     pod_req: &[i64],
     non_zero: bool,
@@ -258,7 +287,7 @@ pub fn with_node_amounts<R>(
     let n = resources.len();
     let fill = |requested: &mut [i64], allocatable: &mut [i64]| {
         for (i, r) in resources.iter().enumerate() {
-            let (a, q) = allocatable_and_requested(&r.name, node, pod_req[i], non_zero);
+            let (a, q) = allocatable_and_requested(r, node, pod_req[i], non_zero);
             if a == 0 {
                 continue;
             }
@@ -281,6 +310,10 @@ pub fn with_node_amounts<R>(
 fn least_requested(requested: i64, capacity: i64) -> i64 {
     if capacity == 0 || requested > capacity {
         return 0;
+    }
+    if requested >= 0 && capacity > 0 {
+        // The usual case: 0 <= capacity - requested <= capacity, exact in i64.
+        return scaled(capacity - requested, capacity);
     }
     // The score never overflows: the difference is taken in i128.
     let diff = capacity as i128 - requested as i128;
@@ -456,7 +489,7 @@ impl Plugin for NodeResourcesFit {
             }
         };
         Ok(with_node_amounts(
-            &self.resources,
+            &self.kinds,
             node,
             pod_req,
             true,

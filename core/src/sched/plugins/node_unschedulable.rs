@@ -17,7 +17,7 @@ impl Plugin for NodeUnschedulable {
         &[Point::Filter]
     }
     fn filter(&self, _: &CycleState, pod: &PodInfo, node: &NodeInfo, _: &Snapshot) -> Status {
-        if !node.node.spec.unschedulable {
+        if !node.unschedulable {
             return Status::success();
         }
         let taint = Taint {

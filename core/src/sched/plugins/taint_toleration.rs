@@ -22,6 +22,9 @@ impl Plugin for TaintToleration {
     /// The first NoSchedule/NoExecute taint not tolerated fails the node:
     /// `node(s) had untolerated taint {key: value}` (UnschedulableAndUnresolvable).
     fn filter(&self, _: &CycleState, pod: &PodInfo, node: &NodeInfo, _: &Snapshot) -> Status {
+        if !node.has_taints {
+            return Status::success();
+        }
         for taint in &node.node.spec.taints {
             if taint.effect != "NoSchedule" && taint.effect != "NoExecute" {
                 continue;
@@ -68,6 +71,9 @@ impl Plugin for TaintToleration {
         let prefer: &Vec<Toleration> = state
             .read(STATE)
             .ok_or_else(|| Status::error("TaintToleration prescore state missing"))?;
+        if !node.has_taints {
+            return Ok(0);
+        }
         Ok(node
             .node
             .spec
