@@ -28,11 +28,10 @@ const STATE: &str = "PreScoreNodeResourcesBalancedAllocation";
 
 impl BalancedAllocation {
     pub fn new(args: Option<&serde_json::Value>) -> Result<BalancedAllocation, String> {
-        let a: Args = match args {
-            None => Args::default(),
-            Some(v) => serde_json::from_value(v.clone())
-                .map_err(|e| format!("NodeResourcesBalancedAllocationArgs: {e}"))?,
-        };
+        let a: Args = crate::sched::plugins::helper::decode_args(
+            "NodeResourcesBalancedAllocationArgs",
+            args,
+        )?;
         let resources = match a.resources {
             Some(r) if !r.is_empty() => r,
             _ => vec![

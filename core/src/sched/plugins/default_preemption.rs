@@ -79,11 +79,7 @@ pub struct DefaultPreemption {
 
 impl DefaultPreemption {
     pub fn new(args: Option<&serde_json::Value>) -> Result<DefaultPreemption, String> {
-        let a: Args = match args {
-            None => Args::default(),
-            Some(v) => serde_json::from_value(v.clone())
-                .map_err(|e| format!("DefaultPreemptionArgs: {e}"))?,
-        };
+        let a: Args = crate::sched::plugins::helper::decode_args("DefaultPreemptionArgs", args)?;
         validate_args(&a)?;
         Ok(DefaultPreemption { args: a })
     }

@@ -22,6 +22,18 @@ pub fn default_normalize_score(max_priority: i64, reverse: bool, scores: &mut [N
     }
 }
 
+/// Decode a plugin's `pluginConfig` args (absent: the type's defaults). The error names the
+/// args type (`NodeResourcesFitArgs: unknown field ...`), as upstream's strict decoding does.
+pub fn decode_args<T: serde::de::DeserializeOwned + Default>(
+    kind: &str,
+    args: Option<&serde_json::Value>,
+) -> Result<T, String> {
+    match args {
+        None => Ok(T::default()),
+        Some(v) => serde_json::from_value(v.clone()).map_err(|e| format!("{kind}: {e}")),
+    }
+}
+
 /// The usual call: normalize onto 0..=100.
 pub fn normalize(reverse: bool, scores: &mut [NodeScore]) {
     default_normalize_score(MAX_NODE_SCORE, reverse, scores)

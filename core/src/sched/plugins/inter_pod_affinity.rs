@@ -58,11 +58,7 @@ pub struct InterPodAffinity {
 
 impl InterPodAffinity {
     pub fn new(args: Option<&serde_json::Value>) -> Result<InterPodAffinity, String> {
-        let a: Args = match args {
-            None => Args::default(),
-            Some(v) => serde_json::from_value(v.clone())
-                .map_err(|e| format!("InterPodAffinityArgs: {e}"))?,
-        };
+        let a: Args = crate::sched::plugins::helper::decode_args("InterPodAffinityArgs", args)?;
         // SetDefaults_InterPodAffinityArgs: a missing weight is 1 (an explicit 0 stays 0).
         let w = a
             .hard_pod_affinity_weight

@@ -28,12 +28,7 @@ const STATE: &str = "PreScoreNodeAffinity";
 
 impl NodeAffinity {
     pub fn new(args: Option<&serde_json::Value>) -> Result<NodeAffinity, String> {
-        let a: Args = match args {
-            None => Args::default(),
-            Some(v) => {
-                serde_json::from_value(v.clone()).map_err(|e| format!("NodeAffinityArgs: {e}"))?
-            }
-        };
+        let a: Args = crate::sched::plugins::helper::decode_args("NodeAffinityArgs", args)?;
         // Upstream ValidateNodeAffinityArgs: the required selector must be valid.
         if let Some(req) = a.added_affinity.as_ref().and_then(|n| {
             n.required_during_scheduling_ignored_during_execution

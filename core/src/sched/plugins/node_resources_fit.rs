@@ -131,11 +131,7 @@ pub fn validate_resources(path: &str, rs: &[ResourceSpec]) -> Result<(), String>
 
 impl NodeResourcesFit {
     pub fn new(args: Option<&serde_json::Value>) -> Result<NodeResourcesFit, String> {
-        let a: FitArgs = match args {
-            None => FitArgs::default(),
-            Some(v) => serde_json::from_value(v.clone())
-                .map_err(|e| format!("NodeResourcesFitArgs: {e}"))?,
-        };
+        let a: FitArgs = crate::sched::plugins::helper::decode_args("NodeResourcesFitArgs", args)?;
         let s = a.scoring_strategy.unwrap_or_default();
         // Defaulting (SetDefaults_NodeResourcesFitArgs): LeastAllocated on cpu:1, memory:1.
         let resources = match s.resources {
