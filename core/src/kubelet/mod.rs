@@ -13,7 +13,7 @@ use crate::api::pod::PodPhase;
 use crate::api::{Kind, Object};
 use crate::sim::ctx::{Ctx, Wake};
 use crate::store::{ObjectKey, ObjectStore};
-use crate::time::{Duration, SimTime};
+use crate::time::Duration;
 use plan::{RuntimeCommand, RuntimeEvent};
 use std::collections::{BTreeMap, BTreeSet};
 use worker::{PodWorker, Stage};
@@ -467,10 +467,10 @@ impl Kubelets {
             if c.running && c.next_probe.is_some_and(|t| t <= ctx.now) {
                 c.next_probe = None;
                 let p = c.spec.readiness_probe.clone().unwrap_or_default();
-                cmds.push(RuntimeCommand::ExecProbe {
+                cmds.push(RuntimeCommand::RunProbe {
                     target: w.target(i),
                     timeout_ms: p.timeout_seconds().max(1) as u64 * 1000,
-                    command: p.exec.map(|e| e.command).unwrap_or_default(),
+                    probe: serde_json::to_value(&p).unwrap_or_default(),
                 });
             }
         }
@@ -510,18 +510,6 @@ impl Kubelets {
         p.status.ready = ready;
         p.status.restart_count = restarts;
         let _ = ctx.store.update(Object::Pod(p), None);
-    }
-
-    /// Pods with a live worker on a node.
-    pub fn worker_count(&self) -> usize {
-        self.workers.len()
-    }
-
-    pub fn next_restart(&self) -> Option<SimTime> {
-        self.workers
-            .values()
-            .flat_map(|w| w.containers.iter().filter_map(|c| c.restart_at))
-            .min()
     }
 }
 

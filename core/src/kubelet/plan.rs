@@ -51,11 +51,13 @@ pub enum RuntimeCommand {
     /// SIGTERM, then SIGKILL after `graceMs` — CRI `StopContainer` with a timeout.
     #[serde(rename_all = "camelCase")]
     StopContainer { target: ContainerRef, grace_ms: u64 },
-    /// Run a probe's exec command in the container — CRI `ExecSync`.
+    /// Run one probe (the v1 Probe as JSON: its `exec`, `httpGet`, `tcpSocket` or `grpc`
+    /// handler). A runtime runs `exec` in the container (CRI `ExecSync`) and the network
+    /// handlers from the pod's network namespace, as the kubelet's prober does.
     #[serde(rename_all = "camelCase")]
-    ExecProbe {
+    RunProbe {
         target: ContainerRef,
-        command: Vec<String>,
+        probe: serde_json::Value,
         timeout_ms: u64,
     },
     /// CRI `StopPodSandbox` + `RemovePodSandbox`.

@@ -203,7 +203,7 @@ impl ContainerRuntime for SimRuntime {
                     },
                 ));
             }
-            RuntimeCommand::ExecProbe { target, .. } => {
+            RuntimeCommand::RunProbe { target, .. } => {
                 let now = self.now;
                 let success = self.containers.get(&target).is_some_and(|c| {
                     let delay = c

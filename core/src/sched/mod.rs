@@ -189,11 +189,8 @@ impl Scheduler {
                 Kind::Pod => {
                     let pk = format!("{}/{}", c.key.namespace, c.key.name);
                     match ctx.store.get(&c.key).map(|s| &s.object) {
-                        Some(Object::Pod(p)) => self.snapshot.set_nominated(p),
-                        _ => self.snapshot.clear_nominated(&pk),
-                    }
-                    match ctx.store.get(&c.key).map(|s| &s.object) {
                         Some(Object::Pod(p)) => {
+                            self.snapshot.set_nominated(p);
                             if p.is_terminal() {
                                 if self.snapshot.remove_pod(&pk) {
                                     cluster_event = true;
@@ -217,6 +214,7 @@ impl Scheduler {
                             }
                         }
                         _ => {
+                            self.snapshot.clear_nominated(&pk);
                             if self.snapshot.remove_pod(&pk) {
                                 cluster_event = true;
                             }
@@ -432,11 +430,6 @@ impl Scheduler {
     /// Enable Borg's policies (priority bands; no preemption within production).
     pub fn set_borg(&mut self, policy: Option<borg::BorgPolicy>) {
         self.snapshot.borg = policy;
-    }
-
-    /// Pods waiting in any sub-queue.
-    pub fn pending(&self) -> usize {
-        self.queue.pending_count()
     }
 }
 

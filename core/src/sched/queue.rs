@@ -220,17 +220,9 @@ impl SchedulingQueue {
         }
     }
 
-    pub fn is_active_empty(&self) -> bool {
-        self.active.is_empty()
-    }
-
     /// Is the pod in any sub-queue?
     pub fn contains(&self, key: &str) -> bool {
         self.location.contains_key(key)
-    }
-
-    pub fn pending_count(&self) -> usize {
-        self.location.len()
     }
 }
 

@@ -24,22 +24,31 @@ struct Raw {
     pod_initial_backoff_seconds: Option<i64>,
     #[serde(default)]
     pod_max_backoff_seconds: Option<i64>,
-    // Accepted for compatibility with real kube-scheduler configs; no meaning in simulation.
+    // Accepted for compatibility with real kube-scheduler configs; no meaning in simulation,
+    // so never read.
     #[serde(default)]
+    #[allow(dead_code)]
     parallelism: Option<i32>,
     #[serde(default)]
+    #[allow(dead_code)]
     leader_election: Option<serde_json::Value>,
     #[serde(default)]
+    #[allow(dead_code)]
     client_connection: Option<serde_json::Value>,
     #[serde(default)]
+    #[allow(dead_code)]
     health_bind_address: Option<String>,
     #[serde(default)]
+    #[allow(dead_code)]
     metrics_bind_address: Option<String>,
     #[serde(default)]
+    #[allow(dead_code)]
     enable_profiling: Option<bool>,
     #[serde(default)]
+    #[allow(dead_code)]
     enable_contention_profiling: Option<bool>,
     #[serde(default)]
+    #[allow(dead_code)]
     delay_cache_until_active: Option<bool>,
     #[serde(default)]
     extenders: Option<Vec<serde_json::Value>>,
@@ -93,18 +102,6 @@ pub fn decode(file: &str, node: &yaml::Node) -> Result<SchedulerConfig, LoadErro
             "extenders are not supported by cellsim (they are HTTP callouts)".into(),
         ));
     }
-    let _ = (
-        &raw.parallelism,
-        &raw.leader_election,
-        &raw.client_connection,
-        &raw.health_bind_address,
-    );
-    let _ = (
-        &raw.metrics_bind_address,
-        &raw.enable_profiling,
-        &raw.enable_contention_profiling,
-        &raw.delay_cache_until_active,
-    );
     validate_pct("percentageOfNodesToScore", raw.percentage_of_nodes_to_score)
         .map_err(|m| err("percentageOfNodesToScore", m))?;
     // Defaults (SetDefaults_KubeSchedulerConfiguration): 1s initial, 10s max backoff.
