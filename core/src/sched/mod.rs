@@ -8,6 +8,7 @@
 pub mod bench;
 pub mod borg;
 pub mod config;
+pub mod cycle_cache;
 pub mod framework;
 pub mod plugins;
 pub mod profile;

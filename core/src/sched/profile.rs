@@ -2,11 +2,13 @@
 //! (built from a `config::ProfileSpec`), and the scheduling cycle that runs them.
 
 use super::config::ProfileSpec;
+use super::cycle_cache::CycleCache;
 use super::framework::{
     Code, CycleState, NodeInfo, NodeScore, NodeToStatus, Nominating, Plugin, PodInfo, Point,
     PostFilterInput, Snapshot, Status,
 };
 use super::registry;
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -19,7 +21,18 @@ pub struct Profile {
     pub percentage_of_nodes_to_score: Option<i32>,
     pub points: BTreeMap<Point, Vec<Rc<dyn Plugin>>>,
     pub weights: BTreeMap<&'static str, i64>,
+    /// Node-local Filter verdicts and raw Scores across cycles (see `cycle_cache`).
+    cache: RefCell<CycleCache>,
+    /// False: evaluate every plugin on every node each cycle (the bench's `--full-eval`,
+    /// and the tests that compare both).
+    cache_enabled: bool,
 }
+
+/// Plugins of one extension point with their positions in the profile's list.
+type Positioned<'a> = Vec<(usize, &'a dyn Plugin)>;
+
+/// The cycle cache keys which plugins ran by bit masks over positions in a point's list.
+const MAX_CACHED_PLUGINS: usize = 64;
 
 /// A scored node: (node, per-plugin normalized scores, weighted total).
 pub type ScoredNode = (usize, Vec<(&'static str, i64)>, i64);
@@ -102,7 +115,38 @@ impl Profile {
             percentage_of_nodes_to_score: spec.percentage_of_nodes_to_score,
             points,
             weights,
+            cache: RefCell::new(CycleCache::default()),
+            cache_enabled: true,
         })
+    }
+
+    /// A profile from ready-made plugin lists (tests, tools).
+    pub fn from_parts(
+        scheduler_name: &str,
+        percentage_of_nodes_to_score: Option<i32>,
+        points: BTreeMap<Point, Vec<Rc<dyn Plugin>>>,
+        weights: BTreeMap<&'static str, i64>,
+    ) -> Profile {
+        Profile {
+            scheduler_name: scheduler_name.to_string(),
+            percentage_of_nodes_to_score,
+            points,
+            weights,
+            cache: RefCell::new(CycleCache::default()),
+            cache_enabled: true,
+        }
+    }
+
+    /// Turn the cycle cache on or off (decisions are the same either way).
+    pub fn set_cache_enabled(&mut self, on: bool) {
+        self.cache_enabled = on;
+        *self.cache.get_mut() = CycleCache::default();
+    }
+
+    /// (hits, misses) of the cycle cache's Filter lookups so far.
+    pub fn cache_stats(&self) -> (u64, u64) {
+        let c = self.cache.borrow();
+        (c.hits, c.misses)
     }
 
     pub fn plugins(&self, point: Point) -> &[Rc<dyn Plugin>] {
@@ -294,13 +338,29 @@ impl Profile {
         }
         // Filter, from the rotating start index, until enough feasible nodes are found. The
         // Filter plugins to run are resolved once per cycle (PreFilter Skip, and plugins whose
-        // Filter always passes), not per node.
-        let filters: Vec<&dyn Plugin> = self
-            .plugins(Point::Filter)
+        // Filter always passes), not per node; each keeps its position in the profile's list.
+        let all_filters = self.plugins(Point::Filter);
+        let filters: Vec<(usize, &dyn Plugin)> = all_filters
             .iter()
-            .filter(|p| p.has_filter() && !skip.contains(&p.name()))
-            .map(|p| &**p)
+            .enumerate()
+            .filter(|(_, p)| p.has_filter() && !skip.contains(&p.name()))
+            .map(|(i, p)| (i, &**p))
             .collect();
+        let use_cache = self.cache_enabled
+            && all_filters.len() <= MAX_CACHED_PLUGINS
+            && self.plugins(Point::Score).len() <= MAX_CACHED_PLUGINS;
+        let (local_filters, live_filters): (Positioned, Positioned) =
+            filters.iter().partition(|(_, p)| p.node_local());
+        let mut cache = use_cache.then(|| self.cache.borrow_mut());
+        if let Some(c) = cache.as_deref_mut() {
+            let mask = local_filters.iter().fold(0u64, |m, (i, _)| m | 1 << i);
+            let slots = self
+                .plugins(Point::Score)
+                .iter()
+                .filter(|p| p.node_local())
+                .count();
+            c.begin(snap.cache_identity(), pod.spec_key(), mask, n, slots);
+        }
         let want = self.num_feasible_nodes_to_find(global_pct, n);
         let mut feasible: Vec<usize> = Vec::with_capacity(want.min(n));
         'nodes: for i in 0..n {
@@ -323,7 +383,7 @@ impl Profile {
                     for p in extra {
                         with.add_pod(p);
                     }
-                    for p in &filters {
+                    for (_, p) in &filters {
                         let mut s = p.filter(&state, pod, &with, snap);
                         if !s.is_success() {
                             s.plugin = p.name();
@@ -333,17 +393,37 @@ impl Profile {
                     }
                 }
             }
-            for p in &filters {
-                let mut s = p.filter(&state, pod, node, snap);
-                if !s.is_success() {
-                    s.plugin = p.name();
-                    result.failed.push((idx, s));
-                    continue 'nodes;
+            let failure = match cache.as_deref_mut() {
+                None => first_failure(&filters, usize::MAX, &state, pod, node, snap),
+                Some(c) => {
+                    let gen = snap.generation(idx);
+                    if !c.has_verdict(idx, gen) {
+                        let v = first_failure(&local_filters, usize::MAX, &state, pod, node, snap);
+                        c.store_verdict(idx, gen, v);
+                    }
+                    match c.verdict_at(idx) {
+                        // The common case: nothing to run live.
+                        None if live_filters.is_empty() => None,
+                        None => first_failure(&live_filters, usize::MAX, &state, pod, node, snap),
+                        // A live (non-node-local) filter listed before the cached failure
+                        // fails first, as in a full evaluation.
+                        Some((pos, s)) => {
+                            first_failure(&live_filters, pos, &state, pod, node, snap)
+                                .or_else(|| Some((pos, s.clone())))
+                        }
+                    }
                 }
+            };
+            match failure {
+                Some((_, s)) => result.failed.push((idx, s)),
+                None => feasible.push(idx),
             }
-            feasible.push(idx);
+        }
+        if let Some(c) = cache.as_deref_mut() {
+            c.end_filter_pass(result.processed as u64);
         }
         if feasible.is_empty() {
+            drop(cache);
             // Every node was examined and failed (filtering stops early only on success).
             let mut statuses = NodeToStatus::new(n);
             for (i, s) in &result.failed {
@@ -369,19 +449,62 @@ impl Profile {
         let nf = feasible.len();
         let mut totals: Vec<i64> = vec![0; nf];
         let mut buf: Vec<NodeScore> = Vec::with_capacity(nf);
-        for p in self.plugins(Point::Score) {
-            let name = p.name();
+        // Each Score plugin that runs this cycle, with its cache slot when node-local.
+        let mut slot = 0usize;
+        let mut scorers: Vec<(Option<usize>, &dyn Plugin)> = Vec::new();
+        let mut score_mask = 0u64;
+        for (pos, p) in self.plugins(Point::Score).iter().enumerate() {
+            let s = p.node_local().then(|| {
+                slot += 1;
+                slot - 1
+            });
             // A plugin whose PreScore returned Skip does not score this cycle (upstream).
-            if score_skip.contains(&name) {
+            if score_skip.contains(&p.name()) {
                 continue;
             }
+            if s.is_some() {
+                score_mask |= 1 << pos;
+            }
+            scorers.push((s, &**p));
+        }
+        // Node-local raw scores come from the cache (computed for nodes that changed),
+        // copied node-major into `local` for this cycle.
+        let mut local: Vec<i64> = Vec::new();
+        if let Some(c) = cache.as_deref_mut() {
+            c.begin_scores(score_mask);
+            local.reserve(nf * slot);
+            for &idx in &feasible {
+                let gen = snap.generation(idx);
+                if !c.has_scores(idx, gen) {
+                    let out = c.scores_mut(idx, gen);
+                    for (s, p) in &scorers {
+                        if let Some(s) = s {
+                            out[*s] = p.score(&state, pod, &snap.nodes[idx], snap).unwrap_or(0);
+                        }
+                    }
+                }
+                local.extend_from_slice(c.scores_at(idx));
+            }
+        }
+        drop(cache);
+        result.plugin_scores.reserve(scorers.len() * nf);
+        for (s, p) in &scorers {
+            let name = p.name();
             // Looked up once per plugin and cycle, never per node.
             let w = self.weights.get(name).copied().unwrap_or(1);
             buf.clear();
-            buf.extend(feasible.iter().map(|&idx| NodeScore {
-                node: idx,
-                score: p.score(&state, pod, &snap.nodes[idx], snap).unwrap_or(0),
-            }));
+            match s {
+                Some(s) if use_cache => {
+                    buf.extend(feasible.iter().enumerate().map(|(j, &idx)| NodeScore {
+                        node: idx,
+                        score: local[j * slot + *s],
+                    }))
+                }
+                _ => buf.extend(feasible.iter().map(|&idx| NodeScore {
+                    node: idx,
+                    score: p.score(&state, pod, &snap.nodes[idx], snap).unwrap_or(0),
+                })),
+            }
             p.normalize(&state, pod, &mut buf);
             for (t, s) in totals.iter_mut().zip(&buf) {
                 *t += s.score * w;
@@ -408,4 +531,27 @@ impl Profile {
         result.totals = totals;
         result
     }
+}
+
+/// The first of `filters` (position, plugin) listed before `limit` that fails on `node`, with
+/// its position and status (the plugin name set).
+fn first_failure(
+    filters: &[(usize, &dyn Plugin)],
+    limit: usize,
+    state: &CycleState,
+    pod: &PodInfo,
+    node: &NodeInfo,
+    snap: &Snapshot,
+) -> Option<(usize, Status)> {
+    for (pos, p) in filters {
+        if *pos > limit {
+            break;
+        }
+        let mut s = p.filter(state, pod, node, snap);
+        if !s.is_success() {
+            s.plugin = p.name();
+            return Some((*pos, s));
+        }
+    }
+    None
 }

@@ -114,6 +114,17 @@ pub trait Plugin {
     fn name(&self) -> &'static str;
     fn points(&self) -> &'static [Point];
 
+    /// True when this plugin's PreFilter / Filter / PreScore / Score results depend only on
+    /// the pod's spec (`PodInfo::spec_key`), the one node's `NodeInfo`, the plugin's
+    /// configuration and cluster-wide facts that change the snapshot's epoch (node set,
+    /// image spread) — never on other nodes' pods. The cycle then caches the node's Filter
+    /// verdict and raw Score per node generation (`sched::cycle_cache`), an equivalence
+    /// cache in the spirit of upstream's former equivalence-class cache. Saying false is
+    /// always correct, only slower.
+    fn node_local(&self) -> bool {
+        false
+    }
+
     /// PreEnqueue: may the pod enter activeQ at all (SchedulingGates)?
     fn pre_enqueue(&self, _pod: &PodInfo) -> Status {
         Status::success()

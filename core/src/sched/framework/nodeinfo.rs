@@ -96,9 +96,21 @@ impl NodeInfo {
 }
 
 /// Every node, in upstream's node-tree order, plus cluster-wide facts plugins need.
-#[derive(Default)]
+///
+/// Invariant: `nodes` is changed only through the methods below, which keep `gens` and
+/// `epoch` current — the scheduling cycle's per-node cache (`sched::cycle_cache`) trusts them.
 pub struct Snapshot {
     pub nodes: Vec<NodeInfo>,
+    /// Identifies this snapshot among all snapshots of the process (the cycle cache must not
+    /// mix two).
+    id: u64,
+    /// Changes whenever node indexes shift (node added, removed, re-zoned) or a cluster-wide
+    /// fact a node-local plugin reads changes (image spread).
+    epoch: u64,
+    /// Per node index: a value that changes whenever that node or its pods change.
+    gens: Vec<u64>,
+    /// Source of `gens` / `epoch` values (never 0: 0 means "not cached").
+    counter: u64,
     /// Node name → index into `nodes`.
     pub index: BTreeMap<String, usize>,
     /// Namespace labels (for namespaceSelector).
@@ -155,7 +167,61 @@ pub fn zone_key(n: &Node) -> String {
     }
 }
 
+impl Default for Snapshot {
+    fn default() -> Snapshot {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        // Only an identity for the cycle cache; never reaches a decision or the trace.
+        static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+        Snapshot {
+            nodes: Vec::new(),
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            epoch: 1,
+            gens: Vec::new(),
+            counter: 1,
+            index: BTreeMap::new(),
+            namespaces: BTreeMap::new(),
+            services: BTreeMap::new(),
+            replicasets: BTreeMap::new(),
+            statefulsets: BTreeMap::new(),
+            placed: BTreeMap::new(),
+            pdbs: BTreeMap::new(),
+            preempted: BTreeSet::new(),
+            nominated: BTreeMap::new(),
+            borg: None,
+            added: Vec::new(),
+            with_affinity: BTreeSet::new(),
+            with_required_anti_affinity: BTreeSet::new(),
+            image_counts: BTreeMap::new(),
+        }
+    }
+}
+
 impl Snapshot {
+    fn next(&mut self) -> u64 {
+        self.counter += 1;
+        self.counter
+    }
+
+    /// Node `i` (or its pods) changed.
+    fn bump(&mut self, i: usize) {
+        let g = self.next();
+        self.gens[i] = g;
+    }
+
+    fn bump_epoch(&mut self) {
+        self.epoch = self.next();
+    }
+
+    /// (snapshot id, epoch): the cycle cache is valid only while both are unchanged.
+    pub fn cache_identity(&self) -> (u64, u64) {
+        (self.id, self.epoch)
+    }
+
+    /// Node `i`'s generation: equal values mean the node and its pods did not change.
+    pub fn generation(&self, i: usize) -> u64 {
+        self.gens[i]
+    }
+
     /// Record (or drop) a pod's nomination from its current state.
     pub fn set_nominated(&mut self, pod: &crate::api::pod::Pod) {
         let key = pod.key();
@@ -247,7 +313,10 @@ impl Snapshot {
                 *counts.entry(name).or_insert(0) += 1;
             }
         }
-        self.image_counts = counts;
+        if counts != self.image_counts {
+            self.image_counts = counts;
+            self.bump_epoch();
+        }
     }
 
     pub fn get(&self, name: &str) -> Option<&NodeInfo> {
@@ -259,14 +328,19 @@ impl Snapshot {
         let name = node.metadata.name.clone();
         if let Some(&i) = self.index.get(&name) {
             let zone_changed = zone_key(&self.nodes[i].node) != zone_key(&node);
+            // Recounting walks every node: only when this node's image list changed.
+            let images_changed = self.nodes[i].node.status.images != node.status.images;
             self.nodes[i].allocatable = Resources::from_list(node.allocatable());
             self.nodes[i].unschedulable = node.spec.unschedulable;
             self.nodes[i].has_taints = !node.spec.taints.is_empty();
             self.nodes[i].node = node;
+            self.bump(i);
             if zone_changed {
                 self.reorder();
             }
-            self.recount_images();
+            if images_changed {
+                self.recount_images();
+            }
             return;
         }
         self.added.push(name);
@@ -358,6 +432,11 @@ impl Snapshot {
         for i in 0..self.nodes.len() {
             self.touch(i);
         }
+        self.gens = vec![0; self.nodes.len()];
+        for i in 0..self.nodes.len() {
+            self.bump(i);
+        }
+        self.bump_epoch();
     }
 
     /// Count a pod on a node (idempotent per pod key).
@@ -369,6 +448,7 @@ impl Snapshot {
             self.placed.insert(p.key.clone(), node.to_string());
             self.nodes[i].add_pod(p);
             self.touch(i);
+            self.bump(i);
         }
     }
 
@@ -379,6 +459,7 @@ impl Snapshot {
                 self.nodes[i].remove_pod(&p.key);
                 self.nodes[i].add_pod(p);
                 self.touch(i);
+                self.bump(i);
             }
         }
     }
@@ -391,6 +472,7 @@ impl Snapshot {
         if let Some(&i) = self.index.get(&node) {
             self.nodes[i].remove_pod(key);
             self.touch(i);
+            self.bump(i);
         }
         true
     }

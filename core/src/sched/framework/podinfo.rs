@@ -5,7 +5,9 @@ use crate::api::pod::{Pod, PodAffinityTerm};
 use crate::api::resources::{Resources, CPU, MEMORY};
 use crate::api::selector::{LabelSelector, Labels, Selector};
 use crate::api::Quantity;
+use std::cell::OnceCell;
 use std::collections::BTreeSet;
+use std::rc::Rc;
 
 /// Upstream `DefaultMilliCPURequest` and `DefaultMemoryRequest`
 /// (pkg/scheduler/util/pod_resources.go): what a container without a request counts as when
@@ -118,9 +120,22 @@ pub struct PodInfo {
     pub preferred_anti_affinity: Vec<WeightedAffinityTerm>,
     /// (hostIP, protocol, hostPort) of every container port with a hostPort.
     pub host_ports: Vec<(String, String, i32)>,
+    /// The pod's spec as canonical JSON, computed on first use: two pods with equal keys get
+    /// equal verdicts from every node-local plugin (`Plugin::node_local`), so the cycle cache
+    /// may reuse one's per-node results for the other.
+    spec_key: OnceCell<Rc<str>>,
 }
 
 impl PodInfo {
+    /// See `spec_key` (the field). serde_json over BTreeMaps and Vecs: deterministic.
+    pub fn spec_key(&self) -> &Rc<str> {
+        self.spec_key.get_or_init(|| {
+            serde_json::to_string(&self.pod.spec)
+                .unwrap_or_default()
+                .into()
+        })
+    }
+
     pub fn new(pod: &Pod) -> PodInfo {
         let requests = pod.requests();
         let mut filled = pod.clone();
@@ -202,6 +217,7 @@ impl PodInfo {
             preferred_affinity: pref(pa),
             preferred_anti_affinity: pref(paa),
             host_ports,
+            spec_key: OnceCell::new(),
             pod: pod.clone(),
         }
     }

@@ -629,12 +629,7 @@ mod tests {
         points.insert(Point::PreFilter, vec![fit.clone()]);
         points.insert(Point::Filter, vec![fit]);
         points.insert(Point::PostFilter, vec![dp]);
-        Profile {
-            scheduler_name: "default-scheduler".into(),
-            percentage_of_nodes_to_score: None,
-            points,
-            weights: BTreeMap::new(),
-        }
+        Profile::from_parts("default-scheduler", None, points, BTreeMap::new())
     }
 
     fn prefilter(prof: &Profile, p: &PodInfo, snap: &Snapshot) -> CycleState {

@@ -71,6 +71,9 @@ impl Plugin for NodeAffinity {
     fn name(&self) -> &'static str {
         "NodeAffinity"
     }
+    fn node_local(&self) -> bool {
+        true
+    }
     fn points(&self) -> &'static [Point] {
         &[
             Point::PreFilter,

@@ -11,6 +11,9 @@ impl Plugin for NodeName {
     fn name(&self) -> &'static str {
         "NodeName"
     }
+    fn node_local(&self) -> bool {
+        true
+    }
     fn points(&self) -> &'static [Point] {
         &[Point::Filter]
     }

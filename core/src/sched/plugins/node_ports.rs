@@ -17,6 +17,9 @@ impl Plugin for NodePorts {
     fn name(&self) -> &'static str {
         "NodePorts"
     }
+    fn node_local(&self) -> bool {
+        true
+    }
     fn points(&self) -> &'static [Point] {
         &[Point::PreFilter, Point::Filter]
     }

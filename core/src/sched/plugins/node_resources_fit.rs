@@ -399,6 +399,9 @@ impl Plugin for NodeResourcesFit {
     fn name(&self) -> &'static str {
         "NodeResourcesFit"
     }
+    fn node_local(&self) -> bool {
+        true
+    }
     fn points(&self) -> &'static [Point] {
         &[
             Point::PreFilter,

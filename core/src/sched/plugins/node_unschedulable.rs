@@ -13,6 +13,9 @@ impl Plugin for NodeUnschedulable {
     fn name(&self) -> &'static str {
         "NodeUnschedulable"
     }
+    fn node_local(&self) -> bool {
+        true
+    }
     fn points(&self) -> &'static [Point] {
         &[Point::Filter]
     }

@@ -15,6 +15,9 @@ impl Plugin for TaintToleration {
     fn name(&self) -> &'static str {
         "TaintToleration"
     }
+    fn node_local(&self) -> bool {
+        true
+    }
     fn points(&self) -> &'static [Point] {
         &[Point::Filter, Point::PreScore, Point::Score]
     }
