@@ -99,12 +99,25 @@ pub struct Behavior {
     /// Exit code when `runFor` elapses.
     #[serde(default)]
     pub exit_code: i32,
-    /// Constant actual usage (reported in the summary; drives OOM kills and the HPA later).
+    /// Actual usage of each running container (cpu and memory feed Borg resource
+    /// reclamation; OOM kills and the HPA later).
     #[serde(default)]
     pub usage: ResourceList,
+    /// From a simulated time on, the usage is another one (usage coming back, a surge).
+    #[serde(default)]
+    pub usage_after: Option<UsageStep>,
     /// Image pull time (default: 2s per image the node has not pulled yet).
     #[serde(default)]
     pub pull_time: Option<Duration>,
+}
+
+/// `behavior[].usageAfter`: from simulated time `at` (the scenario clock, as timeline
+/// entries) on, the usage of the matching containers is `usage` instead.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UsageStep {
+    pub at: Duration,
+    pub usage: ResourceList,
 }
 
 /// One assertion: exactly one of `at` (with a condition beside it), `always`, or `end`.

@@ -414,11 +414,26 @@ impl Plugin for NodeResourcesFit {
 
     /// Upstream `fitsRequest`: the pod count, then cpu, memory, ephemeral storage and each
     /// requested scalar resource (in name order), against allocatable minus requested.
-    fn filter(&self, _: &CycleState, pod: &PodInfo, node: &NodeInfo, _: &Snapshot) -> Status {
+    ///
+    /// With Borg resource reclamation on (`spec.borg.reclamation`), a pod below the
+    /// production band is fitted against the *reservations* of the pods on the node for cpu
+    /// and memory, so it can run in reclaimed resources; production and monitoring pods keep
+    /// the requests and never rely on them (Verma et al., EuroSys 2015, §5.5). Scores keep
+    /// the requests for every pod (see docs/scenario-format.md, `spec.borg.reclamation`).
+    fn filter(&self, _: &CycleState, pod: &PodInfo, node: &NodeInfo, snap: &Snapshot) -> Status {
         let mut reasons = Vec::new();
         let mut unresolvable = false;
         let a = &node.allocatable;
         let used = &node.requested;
+        let (used_cpu, used_mem) = if snap
+            .borg
+            .as_ref()
+            .is_some_and(|b| b.fits_against_reservations(pod.priority))
+        {
+            (node.reserved.milli_cpu, node.reserved.memory)
+        } else {
+            (used.milli_cpu, used.memory)
+        };
         if node.pods.len() as i64 + 1 > a.allowed_pods {
             reasons.push("Too many pods".to_string());
         }
@@ -432,8 +447,8 @@ impl Plugin for NodeResourcesFit {
                 }
             }
         };
-        check(CPU, r.milli_cpu, a.milli_cpu, used.milli_cpu);
-        check(MEMORY, r.memory, a.memory, used.memory);
+        check(CPU, r.milli_cpu, a.milli_cpu, used_cpu);
+        check(MEMORY, r.memory, a.memory, used_mem);
         check(
             EPHEMERAL_STORAGE,
             r.ephemeral_storage,
