@@ -456,6 +456,44 @@ mod tests {
     }
 
     #[test]
+    fn reservations_are_summed_and_a_lowered_one_is_reported() {
+        use crate::api::pod::{Container, Pod};
+        use crate::api::Quantity;
+        let mut p = Pod::default();
+        p.metadata.name = "web".into();
+        let mut c = Container::default();
+        c.resources
+            .requests
+            .insert("cpu".into(), Quantity::from_milli(3000));
+        p.spec.containers.push(c);
+        let mut s = Snapshot::default();
+        s.set_node(node("n", None));
+        s.add_pod("n", Rc::new(PodInfo::new(&p)));
+        assert_eq!(
+            s.nodes[0].reserved.milli_cpu, 3000,
+            "no reservation: requests"
+        );
+        // A status change that is not a reservation is no reason to retry pending pods.
+        p.status.ready = true;
+        assert!(!s.update_pod(Rc::new(PodInfo::new(&p))));
+        let at = |c| {
+            Some(CpuMem {
+                milli_cpu: c,
+                memory: 0,
+            })
+        };
+        p.status.reservation = at(2905);
+        assert!(s.update_pod(Rc::new(PodInfo::new(&p))), "lowered");
+        assert_eq!(s.nodes[0].reserved.milli_cpu, 2905);
+        assert_eq!(s.nodes[0].requested.milli_cpu, 3000);
+        p.status.reservation = at(3000);
+        assert!(!s.update_pod(Rc::new(PodInfo::new(&p))), "raised");
+        assert_eq!(s.nodes[0].reserved.milli_cpu, 3000);
+        assert!(s.remove_pod("default/web"));
+        assert_eq!(s.nodes[0].reserved, CpuMem::default());
+    }
+
+    #[test]
     fn add_nodes_matches_set_node_one_by_one() {
         // Three zones plus a zoneless node, interleaved, with a repeated name (an update).
         let input = [

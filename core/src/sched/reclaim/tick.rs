@@ -121,3 +121,203 @@ fn overcommit(residents: &[evict::Resident], alloc: CpuMem) -> String {
     }
     parts.join(" and ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::node::Node;
+    use crate::api::pod::Container;
+    use crate::engine::TraceWriter;
+    use crate::rng::SimRng;
+    use crate::store::MemoryStore;
+    use crate::time::{Duration, SimTime};
+
+    const GI: i64 = 1 << 30;
+
+    fn node(name: &str) -> Node {
+        let mut n = Node::default();
+        n.metadata.name = name.into();
+        let a = &mut n.status.allocatable;
+        a.insert("cpu".into(), Quantity::from_milli(4000));
+        a.insert("memory".into(), Quantity::from_value(16 * GI, true));
+        a.insert("pods".into(), Quantity::from_value(110, false));
+        n
+    }
+
+    /// A pod bound to `n-0`, started at `started` seconds (None: not yet), created at
+    /// `created` ms, with a request and, optionally, a current reservation.
+    fn pod(
+        name: &str,
+        priority: i32,
+        request: (i64, i64),
+        started: Option<u64>,
+        created: u64,
+        reservation: Option<(i64, i64)>,
+    ) -> Pod {
+        let mut p = Pod::default();
+        p.metadata.name = name.into();
+        p.metadata.namespace = "default".into();
+        p.metadata.uid = format!("uid-{name}");
+        p.metadata.created_at = created;
+        p.spec.node_name = "n-0".into();
+        p.spec.priority = Some(priority);
+        let mut c = Container::default();
+        c.resources
+            .requests
+            .insert("cpu".into(), Quantity::from_milli(request.0));
+        c.resources
+            .requests
+            .insert("memory".into(), Quantity::from_value(request.1, true));
+        p.spec.containers.push(c);
+        p.status.started_at = started.map(|s| s * 1000);
+        p.status.reservation = reservation.map(|(c, m)| CpuMem {
+            milli_cpu: c,
+            memory: m,
+        });
+        p
+    }
+
+    fn usage(list: &[(&str, i64, i64)]) -> BTreeMap<String, CpuMem> {
+        list.iter()
+            .map(|(n, c, m)| {
+                (
+                    format!("uid-{n}"),
+                    CpuMem {
+                        milli_cpu: *c,
+                        memory: *m,
+                    },
+                )
+            })
+            .collect()
+    }
+
+    /// Run one tick at `at` seconds over a store holding node `n-0` and `pods`; returns the
+    /// preempted keys, the store and the trace.
+    fn run(
+        at: u64,
+        cfg: &Reclamation,
+        pods: Vec<Pod>,
+        observed: &BTreeMap<String, CpuMem>,
+    ) -> (Vec<String>, MemoryStore, TraceWriter) {
+        let mut store = MemoryStore::new();
+        store.create(Object::Node(node("n-0"))).unwrap();
+        for p in pods {
+            store.create(Object::Pod(p)).unwrap();
+        }
+        let mut rng = SimRng::new(1);
+        let mut trace = TraceWriter::new(false, 10);
+        let mut wakes = Vec::new();
+        let mut ctx = Ctx {
+            now: SimTime::ZERO.after(Duration::from_secs(at)),
+            store: &mut store,
+            rng: &mut rng,
+            trace: &mut trace,
+            wakes: &mut wakes,
+        };
+        let policy = BorgPolicy {
+            reclamation: Some(*cfg),
+            ..BorgPolicy::default()
+        };
+        let out = tick(&mut ctx, &policy, cfg, observed);
+        (out, store, trace)
+    }
+
+    fn stored(store: &MemoryStore, name: &str) -> Pod {
+        match store.get(&ObjectKey::new(Kind::Pod, "default", name)) {
+            Some(s) => match &s.object {
+                Object::Pod(p) => p.clone(),
+                _ => panic!("{name} is not a pod"),
+            },
+            None => panic!("{name} is not stored"),
+        }
+    }
+
+    #[test]
+    fn reservations_follow_usage_after_the_startup_grace() {
+        let cfg = Reclamation::default();
+        let pods = vec![
+            pod("web", 20_000, (3000, 4 * GI), Some(2), 0, None),
+            pod("young", 20_000, (500, GI), Some(100), 0, None),
+            pod("starting", 200, (500, GI), None, 0, None),
+        ];
+        let observed = usage(&[("web", 1000, 2 * GI), ("young", 10, 10)]);
+        let (preempted, store, _) = run(310, &cfg, pods, &observed);
+        assert!(preempted.is_empty());
+        // Target cpu 1100m, memory ceil(2.2Gi) = 2362232013; 95% of each gap is left.
+        assert_eq!(
+            stored(&store, "web").status.reservation,
+            Some(CpuMem {
+                milli_cpu: 2905,
+                memory: 4_198_330_531
+            })
+        );
+        assert_eq!(
+            stored(&store, "young").status.reservation,
+            None,
+            "started 210s ago: still the requests, nothing written"
+        );
+        assert_eq!(stored(&store, "starting").status.reservation, None);
+    }
+
+    #[test]
+    fn usage_coming_back_preempts_the_newest_lowest_priority_pod() {
+        let cfg = Reclamation {
+            safety_margin_percent: 0,
+            ..Reclamation::default()
+        };
+        let pods = vec![
+            pod(
+                "web",
+                20_000,
+                (3000, 4 * GI),
+                Some(0),
+                0,
+                Some((1000, 2 * GI)),
+            ),
+            pod("old-batch", 200, (2000, GI), Some(0), 10, Some((600, GI))),
+            pod("new-batch", 200, (2000, GI), Some(0), 20, Some((600, GI))),
+        ];
+        // The web pod's usage is back at its request; the batch pods use their reservations.
+        let observed = usage(&[
+            ("web", 3000, 2 * GI),
+            ("old-batch", 600, GI),
+            ("new-batch", 600, GI),
+        ]);
+        let (preempted, store, trace) = run(1200, &cfg, pods, &observed);
+        assert_eq!(preempted, ["default/new-batch"]);
+        assert_eq!(
+            stored(&store, "web").status.reservation,
+            Some(CpuMem {
+                milli_cpu: 3000,
+                memory: 2 * GI
+            }),
+            "cpu jumped to the usage; memory stayed"
+        );
+        assert!(stored(&store, "new-batch").metadata.deletion_at.is_some());
+        assert!(stored(&store, "old-batch").metadata.deletion_at.is_none());
+        let events: Vec<_> = trace.recent().collect();
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].kind, "Preempted");
+        assert_eq!(events[0].object, "Pod/default/new-batch");
+        assert_eq!(events[0].node.as_deref(), Some("n-0"));
+        assert_eq!(
+            events[0].message,
+            "Preempted by resource reclamation on node n-0: the reservations of its pods exceed allocatable cpu (4200m reserved, 4 allocatable)"
+        );
+    }
+
+    #[test]
+    fn production_alone_is_never_preempted() {
+        let cfg = Reclamation::default();
+        // A pod bound by nodeName beyond allocatable: over, but nothing may be preempted.
+        let pods = vec![
+            pod("a", 20_000, (3000, GI), Some(0), 0, None),
+            pod("b", 20_000, (3000, GI), Some(0), 0, None),
+        ];
+        let observed = usage(&[("a", 3000, GI), ("b", 3000, GI)]);
+        let (preempted, store, trace) = run(1200, &cfg, pods, &observed);
+        assert!(preempted.is_empty());
+        assert!(stored(&store, "a").metadata.deletion_at.is_none());
+        assert_eq!(trace.events(), 0);
+    }
+}
