@@ -50,8 +50,8 @@ pub struct ScenarioSpec {
     pub timeline: Option<serde::de::IgnoredAny>,
     #[serde(default)]
     pub expect: Vec<ExpectEntry>,
-    /// Borg's policies (priority bands, no preemption within production); absent: plain
-    /// kube-scheduler.
+    /// Borg's policies (priority bands, no preemption within production, opt-in resource
+    /// reclamation); absent: plain kube-scheduler.
     #[serde(default)]
     pub borg: Option<crate::sched::borg::BorgPolicy>,
 }
