@@ -137,8 +137,14 @@ const SITES: &[Site] = &[
             ("runFor", "1s"),
             ("exitCode", "1"),
             ("usage", "{cpu: 1}"),
+            ("usageAfter", "{at: 1s, usage: {cpu: 2}}"),
             ("pullTime", "1s"),
         ],
+    },
+    Site {
+        path: "spec.behavior[].usageAfter",
+        doc: "$Hspec: {duration: 1m, behavior: [{selector: {}, usageAfter: {@}}]}",
+        base: &[("at", "30s"), ("usage", "{cpu: 2, memory: 1Gi}")],
     },
     Site {
         path: "spec.behavior[].selector",
@@ -156,7 +162,17 @@ const SITES: &[Site] = &[
     Site {
         path: "spec.borg",
         doc: "$Hspec: {duration: 1m, borg: {@}}",
-        base: &[("bands", "{}")],
+        base: &[("bands", "{}"), ("reclamation", "{}")],
+    },
+    Site {
+        path: "spec.borg.reclamation",
+        doc: "$Hspec: {duration: 1m, borg: {reclamation: {@}}}",
+        base: &[
+            ("startupGrace", "5m"),
+            ("period", "10s"),
+            ("decayPercent", "5"),
+            ("safetyMarginPercent", "10"),
+        ],
     },
     Site {
         path: "spec.borg.bands",
@@ -574,6 +590,9 @@ fn schema_and_loader_reject_the_same_mistakes() {
         ("unknown kind", ok("  objects: [{apiVersion: v1, kind: Pdo, metadata: {name: x}}]\n")),
         ("wrong apiVersion", ok("  objects: [{apiVersion: extensions/v1beta1, kind: Deployment, metadata: {name: x}}]\n")),
         ("wrong scenario apiVersion", ok("").replace("cellsim.dev/v1alpha1", "cellsim.dev/v1")),
+        ("reclamation that never decays", ok("  borg: {reclamation: {decayPercent: 0}}\n")),
+        ("reclamation margin above 100%", ok("  borg: {reclamation: {safetyMarginPercent: 150}}\n")),
+        ("usageAfter without a usage", ok("  behavior: [{selector: {}, usageAfter: {at: 1m}}]\n")),
     ];
     let mut fails = Vec::new();
     for (what, doc) in &cases {

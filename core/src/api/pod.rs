@@ -376,6 +376,11 @@ pub struct PodStatus {
     pub ready_at: Option<u64>,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub reason: String,
+    /// Borg resource reclamation's current reservation of the pod's cpu and memory, written
+    /// by `sched::reclaim` when `spec.borg.reclamation` is on; absent: the pod's requests.
+    /// Model state only: never read from a manifest.
+    #[serde(skip)]
+    pub reservation: Option<crate::api::resources::CpuMem>,
 }
 
 impl Pod {

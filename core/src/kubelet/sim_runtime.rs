@@ -7,6 +7,7 @@
 //! app container runs until stopped and an init container exits 0 one second after it starts.
 
 use super::plan::{ContainerRef, ContainerRuntime, RuntimeCommand, RuntimeEvent};
+use crate::api::resources::{CpuMem, Resources};
 use crate::api::selector::Labels;
 use crate::scenario::spec::Behavior;
 use crate::time::{Duration, SimTime};
@@ -32,6 +33,8 @@ struct Container {
 
 pub struct SimRuntime {
     behaviors: Vec<Behavior>,
+    /// Each behaviour's cpu / memory usage, and the step to another one at a time.
+    usage: Vec<(CpuMem, Option<(SimTime, CpuMem)>)>,
     pod_labels: BTreeMap<String, Labels>,
     containers: BTreeMap<ContainerRef, Container>,
     ips_assigned: u64,
@@ -40,7 +43,19 @@ pub struct SimRuntime {
 
 impl SimRuntime {
     pub fn new(behaviors: Vec<Behavior>) -> SimRuntime {
+        let usage = behaviors
+            .iter()
+            .map(|b| {
+                let of = |rl| CpuMem::of(&Resources::from_list(rl));
+                let step = b
+                    .usage_after
+                    .as_ref()
+                    .map(|s| (SimTime(s.at.as_millis()), of(&s.usage)));
+                (of(&b.usage), step)
+            })
+            .collect();
         SimRuntime {
+            usage,
             behaviors,
             pod_labels: BTreeMap::new(),
             containers: BTreeMap::new(),
@@ -88,6 +103,27 @@ impl SimRuntime {
             }
             _ => true,
         }
+    }
+
+    /// The observed cpu / memory usage of every pod with a running container, by pod uid:
+    /// the sum over its running containers of their behaviour's usage at `now` (`usage`, or
+    /// `usageAfter` from its time on). What a kubelet's resource metrics would report.
+    pub fn usage_by_pod(&self, now: SimTime) -> BTreeMap<String, CpuMem> {
+        let mut out: BTreeMap<String, CpuMem> = BTreeMap::new();
+        for (k, c) in &self.containers {
+            let Some(b) = c.behavior.filter(|_| c.running) else {
+                continue;
+            };
+            let (base, step) = &self.usage[b];
+            let u = match step {
+                Some((at, after)) if now >= *at => after,
+                _ => base,
+            };
+            let sum = out.entry(k.pod_uid.clone()).or_default();
+            sum.milli_cpu = sum.milli_cpu.saturating_add(u.milli_cpu);
+            sum.memory = sum.memory.saturating_add(u.memory);
+        }
+        out
     }
 
     /// Forget everything on a node (it failed: its processes are gone).

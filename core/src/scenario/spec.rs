@@ -50,8 +50,8 @@ pub struct ScenarioSpec {
     pub timeline: Option<serde::de::IgnoredAny>,
     #[serde(default)]
     pub expect: Vec<ExpectEntry>,
-    /// Borg's policies (priority bands, no preemption within production); absent: plain
-    /// kube-scheduler.
+    /// Borg's policies (priority bands, no preemption within production, opt-in resource
+    /// reclamation); absent: plain kube-scheduler.
     #[serde(default)]
     pub borg: Option<crate::sched::borg::BorgPolicy>,
 }
@@ -99,12 +99,25 @@ pub struct Behavior {
     /// Exit code when `runFor` elapses.
     #[serde(default)]
     pub exit_code: i32,
-    /// Constant actual usage (reported in the summary; drives OOM kills and the HPA later).
+    /// Actual usage of each running container (cpu and memory feed Borg resource
+    /// reclamation; OOM kills and the HPA later).
     #[serde(default)]
     pub usage: ResourceList,
+    /// From a simulated time on, the usage is another one (usage coming back, a surge).
+    #[serde(default)]
+    pub usage_after: Option<UsageStep>,
     /// Image pull time (default: 2s per image the node has not pulled yet).
     #[serde(default)]
     pub pull_time: Option<Duration>,
+}
+
+/// `behavior[].usageAfter`: from simulated time `at` (the scenario clock, as timeline
+/// entries) on, the usage of the matching containers is `usage` instead.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UsageStep {
+    pub at: Duration,
+    pub usage: ResourceList,
 }
 
 /// One assertion: exactly one of `at` (with a condition beside it), `always`, or `end`.

@@ -13,6 +13,7 @@ pub mod framework;
 pub mod plugins;
 pub mod profile;
 pub mod queue;
+pub mod reclaim;
 pub mod registry;
 
 use crate::api::pod::Pod;
@@ -200,8 +201,13 @@ impl Scheduler {
                             } else if !p.spec.node_name.is_empty() {
                                 self.queue.forget(&pk);
                                 if self.snapshot.is_placed(&pk) {
-                                    if c.change == ChangeType::Modified {
-                                        self.snapshot.update_pod(Rc::new(PodInfo::new(p)));
+                                    // A lowered reservation (resource reclamation) frees room
+                                    // for non-prod pods: a cluster event, as upstream's
+                                    // NodeResourcesFit hint treats a scaled-down pod.
+                                    if c.change == ChangeType::Modified
+                                        && self.snapshot.update_pod(Rc::new(PodInfo::new(p)))
+                                    {
+                                        cluster_event = true;
                                     }
                                 } else {
                                     let node = p.spec.node_name.clone();
@@ -373,7 +379,9 @@ impl Scheduler {
             // The scheduler skips its own writes in the change feed: count the victim as
             // terminating in the snapshot now.
             match ctx.store.get(&vk).map(|s| &s.object) {
-                Some(Object::Pod(p)) => self.snapshot.update_pod(Rc::new(PodInfo::new(p))),
+                Some(Object::Pod(p)) => {
+                    self.snapshot.update_pod(Rc::new(PodInfo::new(p)));
+                }
                 _ => {
                     self.snapshot.remove_pod(v);
                 }

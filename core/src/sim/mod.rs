@@ -34,6 +34,8 @@ enum Event {
     Timeline(usize),
     Expect(usize),
     Wake(Wake, u64),
+    /// A pass of Borg resource reclamation (`spec.borg.reclamation`), every period.
+    Reclaim,
     End,
 }
 
@@ -109,6 +111,12 @@ impl Sim {
         for (i, e) in sim.scenario.expect.iter().enumerate() {
             if let When::At(t) = e.when {
                 sim.queue.push(SimTime(t.as_millis()), Event::Expect(i));
+            }
+        }
+        if let Some(r) = sim.scenario.borg.and_then(|b| b.reclamation) {
+            let first = SimTime::ZERO.after(r.period);
+            if first <= end {
+                sim.queue.push(first, Event::Reclaim);
             }
         }
         sim.queue.push(end, Event::End);
@@ -210,6 +218,7 @@ impl Sim {
                     Event::Timeline(i) => self.apply(i),
                     Event::Expect(i) => due_checks.push(i),
                     Event::Wake(w, inc) => self.wake(w, inc),
+                    Event::Reclaim => self.reclaim(),
                     Event::End => end = true,
                 }
             }
@@ -241,6 +250,24 @@ impl Sim {
             }
             Wake::PodWorker { node, pod_uid } => sim.kubelets.wake(ctx, &node, &pod_uid, cmds),
         });
+    }
+
+    /// One pass of resource reclamation with the runtime's observed usage; then the next.
+    fn reclaim(&mut self) {
+        let Some(policy) = self.scenario.borg else {
+            return;
+        };
+        let Some(cfg) = policy.reclamation else {
+            return;
+        };
+        let usage = self.runtime.usage_by_pod(self.now);
+        self.with_ctx(|_, ctx, _| {
+            crate::sched::reclaim::tick::tick(ctx, &policy, &cfg, &usage);
+        });
+        let next = self.now.after(cfg.period);
+        if next <= self.end {
+            self.queue.push(next, Event::Reclaim);
+        }
     }
 
     fn apply(&mut self, i: usize) {

@@ -7,7 +7,7 @@
 use super::podinfo::PodInfo;
 use crate::api::node::Node;
 use crate::api::policy::PodDisruptionBudget;
-use crate::api::resources::Resources;
+use crate::api::resources::{CpuMem, Resources};
 use crate::api::selector::{LabelSelector, Labels};
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
@@ -22,6 +22,9 @@ pub struct NodeInfo {
     /// Sum of requests with the non-zero defaults (scoring).
     pub non_zero_cpu: i64,
     pub non_zero_mem: i64,
+    /// Sum of the pods' cpu / memory reservations (`PodInfo::reserved`; their requests unless
+    /// Borg resource reclamation lowered them): what a non-prod pod is fitted against.
+    pub reserved: CpuMem,
     /// Hot copies of `node.spec.unschedulable` and `!node.spec.taints.is_empty()`, read by
     /// the per-node filters and scores without touching the `Node` (kept in sync by `new`
     /// and `Snapshot::set_node`, the only writers of `node`).
@@ -46,6 +49,7 @@ impl NodeInfo {
             requested: Resources::default(),
             non_zero_cpu: 0,
             non_zero_mem: 0,
+            reserved: CpuMem::default(),
             pods: Vec::new(),
             pods_with_affinity: 0,
             pods_with_required_anti_affinity: 0,
@@ -61,6 +65,8 @@ impl NodeInfo {
         self.requested.add(&p.requests);
         self.non_zero_cpu = self.non_zero_cpu.saturating_add(p.non_zero_cpu);
         self.non_zero_mem = self.non_zero_mem.saturating_add(p.non_zero_mem);
+        self.reserved.milli_cpu = self.reserved.milli_cpu.saturating_add(p.reserved.milli_cpu);
+        self.reserved.memory = self.reserved.memory.saturating_add(p.reserved.memory);
         if p.has_affinity() {
             self.pods_with_affinity += 1;
         }
@@ -73,13 +79,18 @@ impl NodeInfo {
 
     /// Remove a pod by key; returns whether it was there.
     pub fn remove_pod(&mut self, key: &str) -> bool {
-        let Some(i) = self.pods.iter().position(|p| p.key == key) else {
-            return false;
-        };
+        self.take_pod(key).is_some()
+    }
+
+    /// Remove a pod by key, returning it.
+    pub fn take_pod(&mut self, key: &str) -> Option<Rc<PodInfo>> {
+        let i = self.pods.iter().position(|p| p.key == key)?;
         let p = self.pods.remove(i);
         self.requested.sub(&p.requests);
         self.non_zero_cpu = self.non_zero_cpu.saturating_sub(p.non_zero_cpu);
         self.non_zero_mem = self.non_zero_mem.saturating_sub(p.non_zero_mem);
+        self.reserved.milli_cpu = self.reserved.milli_cpu.saturating_sub(p.reserved.milli_cpu);
+        self.reserved.memory = self.reserved.memory.saturating_sub(p.reserved.memory);
         if p.has_affinity() {
             self.pods_with_affinity -= 1;
         }
@@ -91,7 +102,7 @@ impl NodeInfo {
                 self.used_ports.remove(j);
             }
         }
-        true
+        Some(p)
     }
 }
 
@@ -452,16 +463,24 @@ impl Snapshot {
         }
     }
 
-    /// Replace a placed pod's info (its labels or status changed); keeps its node.
-    pub fn update_pod(&mut self, p: Rc<PodInfo>) {
+    /// Replace a placed pod's info (its labels or status changed); keeps its node. Returns
+    /// whether resource reclamation lowered the pod's reservation (its cpu or memory), which
+    /// may make room for pending non-prod pods.
+    pub fn update_pod(&mut self, p: Rc<PodInfo>) -> bool {
+        let mut lowered = false;
         if let Some(node) = self.placed.get(&p.key).cloned() {
             if let Some(&i) = self.index.get(&node) {
-                self.nodes[i].remove_pod(&p.key);
+                if let Some(old) = self.nodes[i].take_pod(&p.key) {
+                    lowered = old.pod.status.reservation != p.pod.status.reservation
+                        && (p.reserved.milli_cpu < old.reserved.milli_cpu
+                            || p.reserved.memory < old.reserved.memory);
+                }
                 self.nodes[i].add_pod(p);
                 self.touch(i);
                 self.bump(i);
             }
         }
+        lowered
     }
 
     pub fn remove_pod(&mut self, key: &str) -> bool {
@@ -516,6 +535,44 @@ mod tests {
         let names: Vec<&str> = s.nodes.iter().map(|n| n.name.as_str()).collect();
         assert_eq!(names, ["a1", "b2", "a2", "a3"]);
         assert_eq!(s.index["a2"], 2);
+    }
+
+    #[test]
+    fn reservations_are_summed_and_a_lowered_one_is_reported() {
+        use crate::api::pod::{Container, Pod};
+        use crate::api::Quantity;
+        let mut p = Pod::default();
+        p.metadata.name = "web".into();
+        let mut c = Container::default();
+        c.resources
+            .requests
+            .insert("cpu".into(), Quantity::from_milli(3000));
+        p.spec.containers.push(c);
+        let mut s = Snapshot::default();
+        s.set_node(node("n", None));
+        s.add_pod("n", Rc::new(PodInfo::new(&p)));
+        assert_eq!(
+            s.nodes[0].reserved.milli_cpu, 3000,
+            "no reservation: requests"
+        );
+        // A status change that is not a reservation is no reason to retry pending pods.
+        p.status.ready = true;
+        assert!(!s.update_pod(Rc::new(PodInfo::new(&p))));
+        let at = |c| {
+            Some(CpuMem {
+                milli_cpu: c,
+                memory: 0,
+            })
+        };
+        p.status.reservation = at(2905);
+        assert!(s.update_pod(Rc::new(PodInfo::new(&p))), "lowered");
+        assert_eq!(s.nodes[0].reserved.milli_cpu, 2905);
+        assert_eq!(s.nodes[0].requested.milli_cpu, 3000);
+        p.status.reservation = at(3000);
+        assert!(!s.update_pod(Rc::new(PodInfo::new(&p))), "raised");
+        assert_eq!(s.nodes[0].reserved.milli_cpu, 3000);
+        assert!(s.remove_pod("default/web"));
+        assert_eq!(s.nodes[0].reserved, CpuMem::default());
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! `framework.PodInfo`): requests, parsed affinity terms, host ports.
 
 use crate::api::pod::{Pod, PodAffinityTerm};
-use crate::api::resources::{Resources, CPU, MEMORY};
+use crate::api::resources::{CpuMem, Resources, CPU, MEMORY};
 use crate::api::selector::{LabelSelector, Labels, Selector};
 use crate::api::Quantity;
 use std::cell::OnceCell;
@@ -114,6 +114,9 @@ pub struct PodInfo {
     /// CPU / memory with the non-zero defaults (for scoring).
     pub non_zero_cpu: i64,
     pub non_zero_mem: i64,
+    /// CPU / memory at Borg resource reclamation's reservation (`status.reservation`), else
+    /// the real requests: what the pod counts for when a non-prod pod is fitted beside it.
+    pub reserved: CpuMem,
     pub required_affinity: Vec<AffinityTerm>,
     pub required_anti_affinity: Vec<AffinityTerm>,
     pub preferred_affinity: Vec<WeightedAffinityTerm>,
@@ -205,6 +208,7 @@ impl PodInfo {
             }
         }
         PodInfo {
+            reserved: pod.status.reservation.unwrap_or(CpuMem::of(&requests)),
             key: pod.key(),
             namespace: pod.namespace().to_string(),
             labels: pod.metadata.labels.clone(),
