@@ -438,7 +438,7 @@ impl Scheduler {
 
     /// Enable Borg's policies (priority bands; no preemption within production).
     pub fn set_borg(&mut self, policy: Option<borg::BorgPolicy>) {
-        self.snapshot.borg = policy;
+        self.snapshot.set_borg(policy);
     }
 }
 

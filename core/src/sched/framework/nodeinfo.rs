@@ -144,7 +144,8 @@ pub struct Snapshot {
     /// the filters of pods of lower or equal priority count them as if they were there
     /// (upstream `RunFilterPluginsWithNominatedPods`).
     pub nominated: BTreeMap<String, Vec<Rc<PodInfo>>>,
-    /// Borg's policies when the scenario enables them (`spec.borg`).
+    /// Borg's policies when the scenario enables them (`spec.borg`). Write it only through
+    /// `set_borg` (the cycle cache must learn of the change).
     pub borg: Option<crate::sched::borg::BorgPolicy>,
     /// Nodes in the order they were added (the node tree is built from it).
     added: Vec<String>,
@@ -231,6 +232,13 @@ impl Snapshot {
     /// Node `i`'s generation: equal values mean the node and its pods did not change.
     pub fn generation(&self, i: usize) -> u64 {
         self.gens[i]
+    }
+
+    /// Set Borg's policies (NodeResourcesFit reads the reclamation switch, so node-local
+    /// verdicts cached before are void).
+    pub fn set_borg(&mut self, policy: Option<crate::sched::borg::BorgPolicy>) {
+        self.borg = policy;
+        self.bump_epoch();
     }
 
     /// Record (or drop) a pod's nomination from its current state.

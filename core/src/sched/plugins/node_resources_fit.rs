@@ -575,12 +575,12 @@ mod tests {
         assert_eq!(snap.nodes[0].requested.milli_cpu, 3000);
         // Plain kube-scheduler, and Borg without reclamation: requests.
         assert_eq!(verdict(&snap, pod("batch", 200, 2000, None)), no);
-        snap.borg = Some(BorgPolicy::default());
+        snap.set_borg(Some(BorgPolicy::default()));
         assert_eq!(verdict(&snap, pod("batch", 200, 2000, None)), no);
-        snap.borg = Some(BorgPolicy {
+        snap.set_borg(Some(BorgPolicy {
             reclamation: Some(Default::default()),
             ..BorgPolicy::default()
-        });
+        }));
         assert_eq!(verdict(&snap, pod("batch", 200, 2000, None)), ok);
         assert_eq!(verdict(&snap, pod("best-effort", 0, 2900, None)), ok);
         assert_eq!(
