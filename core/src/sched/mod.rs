@@ -9,6 +9,7 @@ pub mod bench;
 pub mod borg;
 pub mod config;
 pub mod cycle_cache;
+pub mod events;
 pub mod framework;
 pub mod plugins;
 pub mod profile;
@@ -22,6 +23,7 @@ use crate::sim::ctx::{Ctx, Wake};
 use crate::store::{ChangeType, ObjectKey, ObjectStore};
 use crate::time::{Duration, SimTime};
 use config::SchedulerConfig;
+use events::{ClusterEvent, QueueingHint};
 use framework::{Nominating, PodInfo, Snapshot};
 use profile::Profile;
 use queue::SchedulingQueue;
@@ -119,14 +121,27 @@ impl Scheduler {
 
     /// Consume the change feed, then schedule every pod in activeQ.
     pub fn sync(&mut self, ctx: &mut Ctx) {
-        let mut cluster_event = false;
+        let mut events: Vec<ClusterEvent> = Vec::new();
         for c in ctx.store.changes_since(self.cursor).to_vec() {
             match c.key.kind {
                 Kind::Node => {
-                    cluster_event = true;
-                    match ctx.store.get(&c.key).map(|s| &s.object) {
-                        Some(Object::Node(n)) => self.snapshot.set_node(n.clone()),
-                        _ => self.snapshot.remove_node(&c.key.name),
+                    let old = self.snapshot.get(&c.key.name).map(|n| n.node.clone());
+                    match (ctx.store.get(&c.key).map(|s| &s.object), old) {
+                        (Some(Object::Node(n)), old) => {
+                            self.snapshot.set_node(n.clone());
+                            events.push(match old {
+                                None => ClusterEvent::NodeAdded(n.clone()),
+                                Some(old) => ClusterEvent::NodeUpdated {
+                                    old,
+                                    new: n.clone(),
+                                },
+                            });
+                        }
+                        (_, Some(old)) => {
+                            self.snapshot.remove_node(&c.key.name);
+                            events.push(ClusterEvent::NodeDeleted(old));
+                        }
+                        _ => {}
                     }
                 }
                 Kind::PodDisruptionBudget => {
@@ -142,9 +157,13 @@ impl Scheduler {
                 }
                 Kind::Namespace => match ctx.store.get(&c.key).map(|s| &s.object) {
                     Some(Object::Namespace(n)) => {
-                        self.snapshot
+                        let old = self
+                            .snapshot
                             .namespaces
                             .insert(n.metadata.name.clone(), n.metadata.labels.clone());
+                        if old.as_ref() != Some(&n.metadata.labels) {
+                            events.push(ClusterEvent::NamespaceChanged);
+                        }
                     }
                     _ => {
                         self.snapshot.namespaces.remove(&c.key.name);
@@ -190,28 +209,44 @@ impl Scheduler {
                 }
                 Kind::Pod => {
                     let pk = format!("{}/{}", c.key.namespace, c.key.name);
+                    // The pod as the scheduler knew it: placed on a node, or nominated.
+                    let known = self
+                        .snapshot
+                        .placed_pod(&pk)
+                        .or_else(|| self.snapshot.nominated_pod(&pk));
                     match ctx.store.get(&c.key).map(|s| &s.object) {
                         Some(Object::Pod(p)) => {
                             self.snapshot.set_nominated(p);
                             if p.is_terminal() {
-                                if self.snapshot.remove_pod(&pk) {
-                                    cluster_event = true;
+                                self.snapshot.remove_pod(&pk);
+                                if let Some(old) = known {
+                                    events.push(ClusterEvent::PodDeleted(old.pod.clone()));
                                 }
                                 self.queue.forget(&pk);
                             } else if !p.spec.node_name.is_empty() {
                                 self.queue.forget(&pk);
                                 if self.snapshot.is_placed(&pk) {
-                                    // A lowered reservation (resource reclamation) frees room
-                                    // for non-prod pods: a cluster event, as upstream's
-                                    // NodeResourcesFit hint treats a scaled-down pod.
-                                    if c.change == ChangeType::Modified
-                                        && self.snapshot.update_pod(Rc::new(PodInfo::new(p)))
-                                    {
-                                        cluster_event = true;
+                                    let new = Rc::new(PodInfo::new(p));
+                                    let old = known.filter(|_| c.change == ChangeType::Modified);
+                                    if let Some(old) = old {
+                                        // Upstream UpdatePodLabel / UpdatePodScaleDown (a
+                                        // lowered Borg reservation counts as a scale-down):
+                                        // the changes hints look at.
+                                        let relevant = old.labels != new.labels
+                                            || old.requests != new.requests
+                                            || old.reserved != new.reserved;
+                                        self.snapshot.update_pod(new);
+                                        if relevant {
+                                            events.push(ClusterEvent::AssignedPodUpdated {
+                                                old: old.pod.clone(),
+                                                new: p.clone(),
+                                            });
+                                        }
                                     }
                                 } else {
                                     let node = p.spec.node_name.clone();
                                     self.snapshot.add_pod(&node, Rc::new(PodInfo::new(p)));
+                                    events.push(ClusterEvent::AssignedPodAdded(p.clone()));
                                 }
                             } else if p.metadata.deletion_at.is_none()
                                 && (c.change == ChangeType::Added || !self.queue.contains(&pk))
@@ -222,8 +257,9 @@ impl Scheduler {
                         }
                         _ => {
                             self.snapshot.clear_nominated(&pk);
-                            if self.snapshot.remove_pod(&pk) {
-                                cluster_event = true;
+                            self.snapshot.remove_pod(&pk);
+                            if let Some(old) = known {
+                                events.push(ClusterEvent::PodDeleted(old.pod.clone()));
                             }
                             self.queue.forget(&pk);
                         }
@@ -233,8 +269,8 @@ impl Scheduler {
             }
         }
         self.cursor = ctx.store.revision();
-        if cluster_event {
-            self.queue.move_all_unschedulable(ctx.now);
+        for ev in &events {
+            self.requeue_on(ctx.now, ev);
         }
         self.queue.flush(ctx.now);
         while let Some(pk) = self.queue.pop() {
@@ -247,6 +283,32 @@ impl Scheduler {
                 self.requested_wake = Some(t);
             }
         }
+    }
+
+    /// Move the unschedulable pods `event` may help: a pod rejected by no plugin always, else
+    /// when one of its rejecting plugins registered for the event and hints `Queue`
+    /// (upstream `isPodWorthRequeuing`).
+    fn requeue_on(&mut self, now: SimTime, event: &ClusterEvent) {
+        let (profiles, snap) = (&self.profiles, &self.snapshot);
+        self.queue.move_if(now, |pod, rejectors| {
+            let Some(pod) = pod.filter(|_| !rejectors.is_empty()) else {
+                return true;
+            };
+            let name = if pod.pod.spec.scheduler_name.is_empty() {
+                DEFAULT_SCHEDULER
+            } else {
+                &pod.pod.spec.scheduler_name
+            };
+            let Some(profile) = profiles.iter().find(|p| p.scheduler_name == name) else {
+                return true;
+            };
+            rejectors.iter().any(|r| {
+                profile
+                    .plugin(r)
+                    .and_then(|p| p.queueing_hint(pod, event, snap))
+                    == Some(QueueingHint::Queue)
+            })
+        });
     }
 
     fn schedule_one(&mut self, ctx: &mut Ctx, pk: &str) {
@@ -346,7 +408,18 @@ impl Scheduler {
                 if changed {
                     let _ = ctx.store.update(Object::Pod(p), None);
                 }
-                self.queue.add_unschedulable(pk, ctx.now);
+                // The plugins that rejected it: each failing node's, and a PreFilter's.
+                let mut rejectors: Vec<&'static str> = result
+                    .failed
+                    .iter()
+                    .map(|(_, s)| s.plugin)
+                    .chain(result.pod_status.as_ref().map(|s| s.plugin))
+                    .filter(|p| !p.is_empty())
+                    .collect();
+                rejectors.sort_unstable();
+                rejectors.dedup();
+                self.queue
+                    .add_unschedulable(pk, ctx.now, rejectors, Some(Rc::new(info)));
                 if let Some(d) = decision.as_mut() {
                     d.message = Some(msg);
                 }

@@ -149,6 +149,15 @@ impl Profile {
         (c.hits, c.misses)
     }
 
+    /// A plugin of this profile by name (the first extension point listing it).
+    pub fn plugin(&self, name: &str) -> Option<&dyn Plugin> {
+        self.points
+            .values()
+            .flat_map(|l| l.iter())
+            .find(|p| p.name() == name)
+            .map(|p| &**p)
+    }
+
     pub fn plugins(&self, point: Point) -> &[Rc<dyn Plugin>] {
         self.points.get(&point).map_or(&[], |v| v.as_slice())
     }

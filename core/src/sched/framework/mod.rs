@@ -125,6 +125,19 @@ pub trait Plugin {
         false
     }
 
+    /// EnqueueExtensions: for a pod this plugin rejected, may `event` make it schedulable?
+    /// `None`: the plugin did not register for this event; `Some(QueueSkip)`: registered,
+    /// but this change cannot help. Default (upstream: a plugin without EnqueueExtensions is
+    /// registered for every event): always `Queue`.
+    fn queueing_hint(
+        &self,
+        _pod: &PodInfo,
+        _event: &crate::sched::events::ClusterEvent,
+        _snap: &Snapshot,
+    ) -> Option<crate::sched::events::QueueingHint> {
+        Some(crate::sched::events::QueueingHint::Queue)
+    }
+
     /// PreEnqueue: may the pod enter activeQ at all (SchedulingGates)?
     fn pre_enqueue(&self, _pod: &PodInfo) -> Status {
         Status::success()

@@ -504,6 +504,22 @@ impl Snapshot {
         true
     }
 
+    /// A placed pod's info, as the snapshot counts it.
+    pub fn placed_pod(&self, key: &str) -> Option<Rc<PodInfo>> {
+        let node = self.placed.get(key)?;
+        let i = *self.index.get(node)?;
+        self.nodes[i].pods.iter().find(|p| p.key == key).cloned()
+    }
+
+    /// A pending pod's info as nominated to a node, if it is.
+    pub fn nominated_pod(&self, key: &str) -> Option<Rc<PodInfo>> {
+        self.nominated
+            .values()
+            .flat_map(|l| l.iter())
+            .find(|p| p.key == key)
+            .cloned()
+    }
+
     pub fn is_placed(&self, key: &str) -> bool {
         self.placed.contains_key(key)
     }

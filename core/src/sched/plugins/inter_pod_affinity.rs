@@ -223,6 +223,15 @@ impl Plugin for InterPodAffinity {
     fn name(&self) -> &'static str {
         NAME
     }
+
+    fn queueing_hint(
+        &self,
+        pod: &PodInfo,
+        event: &crate::sched::events::ClusterEvent,
+        snap: &Snapshot,
+    ) -> Option<crate::sched::events::QueueingHint> {
+        super::inter_pod_affinity_hints::queueing_hint(pod, event, snap)
+    }
     fn points(&self) -> &'static [Point] {
         &[
             Point::PreFilter,

@@ -4,6 +4,7 @@
 //! resource_allocation.go).
 
 use crate::api::resources::{Resources, CPU, EPHEMERAL_STORAGE, MEMORY};
+use crate::sched::events::{hint, passes_on_empty, ClusterEvent, QueueingHint};
 use crate::sched::framework::{
     CycleState, NodeInfo, Plugin, PodInfo, Point, Snapshot, Status, MAX_NODE_SCORE,
 };
@@ -413,6 +414,70 @@ impl Plugin for NodeResourcesFit {
 
     fn pre_filter(&self, _: &mut CycleState, _: &PodInfo, _: &Snapshot) -> Status {
         Status::success()
+    }
+
+    /// Upstream EventsToRegister (v1.35, queueing hints on): Pod Delete | UpdatePodScaleDown
+    /// and Node Add | UpdateNodeAllocatable. A deleted pod helps when it was assigned or
+    /// nominated (`isSchedulableAfterPodEvent`); a scaled-down pod when a resource the pod
+    /// requests went down (`isSchedulableAfterPodScaleDown`; a lowered Borg reservation counts
+    /// as one); a node when the pod fits it empty and, for an update, when the allocatable of
+    /// a requested resource or the pod count grew (`isSchedulableAfterNodeChange`,
+    /// `haveAnyRequestedResourcesIncreased`).
+    fn queueing_hint(
+        &self,
+        pod: &PodInfo,
+        event: &ClusterEvent,
+        snap: &Snapshot,
+    ) -> Option<QueueingHint> {
+        let r = &pod.requests;
+        match event {
+            ClusterEvent::PodDeleted(p) => {
+                hint(!p.spec.node_name.is_empty() || !p.status.nominated_node_name.is_empty())
+            }
+            ClusterEvent::AssignedPodUpdated { old, new } => {
+                let (o, n) = (PodInfo::new(old), PodInfo::new(new));
+                let down = |want: i64, before: i64, after: i64| want > 0 && after < before;
+                hint(
+                    down(r.milli_cpu, o.requests.milli_cpu, n.requests.milli_cpu)
+                        || down(r.memory, o.requests.memory, n.requests.memory)
+                        || down(
+                            r.ephemeral_storage,
+                            o.requests.ephemeral_storage,
+                            n.requests.ephemeral_storage,
+                        )
+                        || r.scalar
+                            .iter()
+                            .any(|(k, v)| down(*v, o.requests.scalar(k), n.requests.scalar(k)))
+                        || down(r.milli_cpu, o.reserved.milli_cpu, n.reserved.milli_cpu)
+                        || down(r.memory, o.reserved.memory, n.reserved.memory),
+                )
+            }
+            ClusterEvent::NodeAdded(n) => hint(passes_on_empty(self, pod, n, snap)),
+            ClusterEvent::NodeUpdated { old, new } => {
+                if !passes_on_empty(self, pod, new, snap) {
+                    return hint(false);
+                }
+                let (a, b) = (
+                    Resources::from_list(old.allocatable()),
+                    Resources::from_list(new.allocatable()),
+                );
+                let up = |want: i64, before: i64, after: i64| want > 0 && after > before;
+                hint(
+                    b.allowed_pods > a.allowed_pods
+                        || up(r.milli_cpu, a.milli_cpu, b.milli_cpu)
+                        || up(r.memory, a.memory, b.memory)
+                        || up(
+                            r.ephemeral_storage,
+                            a.ephemeral_storage,
+                            b.ephemeral_storage,
+                        )
+                        || r.scalar
+                            .iter()
+                            .any(|(k, v)| up(*v, a.scalar(k), b.scalar(k))),
+                )
+            }
+            _ => None,
+        }
     }
 
     /// Upstream `fitsRequest`: the pod count, then cpu, memory, ephemeral storage and each

@@ -35,7 +35,7 @@ impl PreFilterState {
 
 /// Upstream `getConstraints`: the pod's own DoNotSchedule constraints, or the default ones
 /// when it has none.
-fn get_constraints(
+pub(super) fn get_constraints(
     pl: &PodTopologySpread,
     pod: &PodInfo,
     snap: &Snapshot,

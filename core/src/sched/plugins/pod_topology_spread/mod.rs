@@ -9,6 +9,7 @@
 
 mod common;
 mod filtering;
+mod hints;
 mod scoring;
 #[cfg(test)]
 mod tests;
@@ -209,5 +210,14 @@ impl Plugin for PodTopologySpread {
 
     fn normalize(&self, state: &CycleState, _: &PodInfo, scores: &mut [NodeScore]) -> Status {
         scoring::normalize(state, scores)
+    }
+
+    fn queueing_hint(
+        &self,
+        pod: &PodInfo,
+        event: &crate::sched::events::ClusterEvent,
+        snap: &Snapshot,
+    ) -> Option<crate::sched::events::QueueingHint> {
+        hints::queueing_hint(self, pod, event, snap)
     }
 }
