@@ -6,6 +6,7 @@
 //! kube-scheduler's own `FailedScheduling` message.
 
 pub mod bench;
+pub mod binding;
 pub mod borg;
 pub mod config;
 pub mod cycle_cache;
@@ -70,6 +71,8 @@ pub struct Scheduler {
     pub decisions: Vec<Decision>,
     /// The wake-up already requested, to avoid flooding the event queue.
     requested_wake: Option<SimTime>,
+    /// Pods held by a Permit plugin (`Wait`), assumed on their node until their deadline.
+    waiting: BTreeMap<String, binding::WaitingPod>,
 }
 
 impl Scheduler {
@@ -94,6 +97,7 @@ impl Scheduler {
             explain,
             decisions: Vec::new(),
             requested_wake: None,
+            waiting: BTreeMap::new(),
         })
     }
 
@@ -249,6 +253,7 @@ impl Scheduler {
                                     events.push(ClusterEvent::AssignedPodAdded(p.clone()));
                                 }
                             } else if p.metadata.deletion_at.is_none()
+                                && !self.waiting.contains_key(&pk)
                                 && (c.change == ChangeType::Added || !self.queue.contains(&pk))
                             {
                                 let p = p.clone();
@@ -272,12 +277,17 @@ impl Scheduler {
         for ev in &events {
             self.requeue_on(ctx.now, ev);
         }
+        self.expire_waiting(ctx);
         self.queue.flush(ctx.now);
         while let Some(pk) = self.queue.pop() {
             self.schedule_one(ctx, &pk);
         }
         self.cursor = ctx.store.revision();
-        if let Some(t) = self.queue.next_wake() {
+        let next = [self.queue.next_wake(), self.next_waiting_deadline()]
+            .into_iter()
+            .flatten()
+            .min();
+        if let Some(t) = next {
             if self.requested_wake.is_none_or(|w| w <= ctx.now || t < w) {
                 ctx.wake_at(t, Wake::Scheduler);
                 self.requested_wake = Some(t);
@@ -362,7 +372,13 @@ impl Scheduler {
         match result.chosen {
             Some(i) => {
                 let node = node_name(i);
-                self.bind(ctx, pod, pk, &node, info);
+                let state = result.state.unwrap_or_default();
+                if let Some(msg) = self.binding_cycle(ctx, pi, pod, &node, info, state) {
+                    if let Some(d) = decision.as_mut() {
+                        d.node = None;
+                        d.message = Some(msg);
+                    }
+                }
             }
             None => {
                 let post_msg = result
@@ -375,7 +391,6 @@ impl Scheduler {
                     &result.failed,
                     post_msg.as_deref(),
                 );
-                self.stats.unschedulable += 1;
                 // Upstream handleSchedulingFailure: the nomination from PostFilter.
                 let nominated = match result.post_filter.map(|(n, _)| n) {
                     Some(Nominating::Node { node, victims }) => {
@@ -386,40 +401,14 @@ impl Scheduler {
                     Some(Nominating::Clear) => Some(String::new()),
                     _ => None,
                 };
-                ctx.event("FailedScheduling", format!("Pod/{pk}"), None, msg.clone());
-                // Re-read: preparing the candidate may have touched other pods only, but keep
-                // the stored copy authoritative.
-                let mut p = match ctx.store.get(&key).map(|s| &s.object) {
-                    Some(Object::Pod(p)) => p.clone(),
-                    _ => pod,
-                };
-                let mut changed = false;
-                if p.status.unschedulable_message != msg {
-                    p.status.unschedulable_message = msg.clone();
-                    changed = true;
-                }
-                if let Some(n) = nominated {
-                    if p.status.nominated_node_name != n {
-                        p.status.nominated_node_name = n;
-                        changed = true;
-                    }
-                }
-                self.snapshot.set_nominated(&p);
-                if changed {
-                    let _ = ctx.store.update(Object::Pod(p), None);
-                }
                 // The plugins that rejected it: each failing node's, and a PreFilter's.
-                let mut rejectors: Vec<&'static str> = result
+                let rejectors: Vec<&'static str> = result
                     .failed
                     .iter()
                     .map(|(_, s)| s.plugin)
                     .chain(result.pod_status.as_ref().map(|s| s.plugin))
-                    .filter(|p| !p.is_empty())
                     .collect();
-                rejectors.sort_unstable();
-                rejectors.dedup();
-                self.queue
-                    .add_unschedulable(pk, ctx.now, rejectors, Some(Rc::new(info)));
+                self.record_failure(ctx, pk, pod, &msg, nominated, rejectors, info);
                 if let Some(d) = decision.as_mut() {
                     d.message = Some(msg);
                 }
@@ -428,6 +417,56 @@ impl Scheduler {
         if let Some(d) = decision {
             self.decisions.push(d);
         }
+    }
+
+    /// Upstream `handleSchedulingFailure`: a `FailedScheduling` event with `msg`, the pod's
+    /// status (message, nomination) written, and the pod parked among the unschedulable ones
+    /// with the plugins that rejected it.
+    #[allow(clippy::too_many_arguments)]
+    fn record_failure(
+        &mut self,
+        ctx: &mut Ctx,
+        pk: &str,
+        pod: Pod,
+        msg: &str,
+        nominated: Option<String>,
+        mut rejectors: Vec<&'static str>,
+        info: PodInfo,
+    ) {
+        self.stats.unschedulable += 1;
+        ctx.event(
+            "FailedScheduling",
+            format!("Pod/{pk}"),
+            None,
+            msg.to_string(),
+        );
+        // Re-read: preparing a preemption candidate may have touched other pods only, but
+        // keep the stored copy authoritative.
+        let key = ObjectKey::new(Kind::Pod, pod.namespace(), &pod.metadata.name);
+        let mut p = match ctx.store.get(&key).map(|s| &s.object) {
+            Some(Object::Pod(p)) => p.clone(),
+            _ => pod,
+        };
+        let mut changed = false;
+        if p.status.unschedulable_message != msg {
+            p.status.unschedulable_message = msg.to_string();
+            changed = true;
+        }
+        if let Some(n) = nominated {
+            if p.status.nominated_node_name != n {
+                p.status.nominated_node_name = n;
+                changed = true;
+            }
+        }
+        self.snapshot.set_nominated(&p);
+        if changed {
+            let _ = ctx.store.update(Object::Pod(p), None);
+        }
+        rejectors.retain(|p| !p.is_empty());
+        rejectors.sort_unstable();
+        rejectors.dedup();
+        self.queue
+            .add_unschedulable(pk, ctx.now, rejectors, Some(Rc::new(info)));
     }
 
     /// Upstream `prepareCandidate`: evict each victim not already terminating (graceful
@@ -488,25 +527,6 @@ impl Scheduler {
             self.snapshot.set_nominated(&p);
             let _ = ctx.store.update(Object::Pod(p), None);
         }
-    }
-
-    /// Assume the pod into the snapshot, then bind (DefaultBinder: `spec.nodeName` through
-    /// the Binding subresource).
-    fn bind(&mut self, ctx: &mut Ctx, mut pod: Pod, pk: &str, node: &str, info: PodInfo) {
-        pod.spec.node_name = node.to_string();
-        let mut assumed = info;
-        assumed.pod.spec.node_name = node.to_string();
-        self.snapshot.add_pod(node, Rc::new(assumed));
-        self.snapshot.clear_nominated(pk);
-        self.stats.scheduled += 1;
-        pod.status.unschedulable_message.clear();
-        let _ = ctx.store.update(Object::Pod(pod), None);
-        ctx.event(
-            "Scheduled",
-            format!("Pod/{pk}"),
-            Some(node),
-            format!("Successfully assigned {pk} to {node}"),
-        );
     }
 
     /// Enable Borg's policies (priority bands; no preemption within production).

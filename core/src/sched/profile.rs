@@ -60,6 +60,9 @@ pub struct CycleResult {
     /// When no node fit and PostFilter plugins ran: what to do with the pod's nomination, and
     /// the PostFilter status (its message is the FitError's postFilter part).
     pub post_filter: Option<(Nominating, Status)>,
+    /// The cycle's state when a node was chosen: the binding cycle (Reserve … PostBind) reads
+    /// it.
+    pub state: Option<CycleState>,
 }
 
 impl CycleResult {
@@ -307,6 +310,7 @@ impl Profile {
             pod_status: None,
             processed: 0,
             post_filter: None,
+            state: None,
         };
         let n = snap.nodes.len();
         if n == 0 {
@@ -444,6 +448,7 @@ impl Profile {
         if feasible.len() == 1 {
             // Upstream skips scoring when only one node is feasible.
             result.chosen = Some(feasible[0]);
+            result.state = Some(state);
             return result;
         }
         // PreScore.
@@ -536,6 +541,7 @@ impl Profile {
             }
         }
         result.chosen = Some(feasible[best]);
+        result.state = Some(state);
         result.scored = feasible;
         result.totals = totals;
         result

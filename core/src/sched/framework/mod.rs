@@ -191,6 +191,40 @@ pub trait Plugin {
         Status::success()
     }
 
+    /// Reserve: claim what the pod needs on the chosen node before binding (upstream
+    /// `ReservePlugin.Reserve`); a failure unreserves every Reserve plugin and fails the pod.
+    fn reserve(&self, _state: &mut CycleState, _pod: &PodInfo, _node: &str) -> Status {
+        Status::success()
+    }
+
+    /// Unreserve: undo `reserve` (called in reverse order; must be idempotent).
+    fn unreserve(&self, _state: &mut CycleState, _pod: &PodInfo, _node: &str) {}
+
+    /// Permit: approve, reject, or hold the pod (`Code::Wait` with the longest time to wait)
+    /// before binding (upstream `PermitPlugin.Permit`).
+    fn permit(
+        &self,
+        _state: &CycleState,
+        _pod: &PodInfo,
+        _node: &str,
+    ) -> (Status, crate::time::Duration) {
+        (Status::success(), crate::time::Duration::ZERO)
+    }
+
+    /// PreBind: work that must finish before the binding (upstream `PreBindPlugin.PreBind`).
+    fn pre_bind(&self, _state: &mut CycleState, _pod: &PodInfo, _node: &str) -> Status {
+        Status::success()
+    }
+
+    /// Bind: `Skip` leaves the pod to the next bind plugin; `Success` means this plugin
+    /// binds it (the scheduler then writes the binding, which it owns).
+    fn bind(&self, _state: &CycleState, _pod: &PodInfo, _node: &str) -> Status {
+        Status::skip()
+    }
+
+    /// PostBind: informational, after a successful bind.
+    fn post_bind(&self, _state: &CycleState, _pod: &PodInfo, _node: &str) {}
+
     /// PostFilter: runs only when no node passed Filter (upstream `PostFilterPlugin`). Returns
     /// what to do with the pod's nomination and a status; `Success` ends the PostFilter phase,
     /// and a non-empty status message becomes the FitError's postFilter part. `rand(n)` draws
