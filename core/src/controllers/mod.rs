@@ -4,6 +4,7 @@
 //! to reconcile (a `BTreeSet`, so the order never depends on hashing), and reconciles each key
 //! against the current state — idempotently, as kube-controller-manager's controllers do.
 
+pub mod cron;
 pub mod deployment;
 pub mod naming;
 pub mod replicaset;
