@@ -273,11 +273,9 @@ fn must_parse_int(expr: &str) -> Result<u32, CronError> {
     }
     let n: i64 = match expr.parse() {
         Ok(n) => n,
-        Err(_) => {
-            return err(format!(
-                "failed to parse int from {expr}: strconv.Atoi: parsing {expr:?}: value out of range"
-            ))
-        }
+        Err(_) => return err(format!(
+            "failed to parse int from {expr}: strconv.Atoi: parsing {expr:?}: value out of range"
+        )),
     };
     if n < 0 {
         return err(format!("negative number ({n}) not allowed: {expr}"));
@@ -518,7 +516,11 @@ mod tests {
     #[test]
     fn civil_math() {
         assert_eq!(date(2026, 1, 1, 0, 0, 0) * 1000, EPOCH_UNIX_MS);
-        assert_eq!(civil(EPOCH_UNIX_MS / 1000).weekday, 4, "2026-01-01 is a Thursday");
+        assert_eq!(
+            civil(EPOCH_UNIX_MS / 1000).weekday,
+            4,
+            "2026-01-01 is a Thursday"
+        );
         assert_eq!(civil(0).weekday, 4, "1970-01-01 was a Thursday");
         assert_eq!(days_from_civil(2000, 3, 1), 11_017);
         assert_eq!(civil_from_days(11_016), (2000, 2, 29));
@@ -585,17 +587,61 @@ mod tests {
         let rows = [
             ("Jul 9 14:45 2012", "0/15 * * * *", Some("Jul 9 15:00 2012")),
             ("Jul 9 14:59 2012", "0/15 * * * *", Some("Jul 9 15:00 2012")),
-            ("Jul 9 14:59:59 2012", "0/15 * * * *", Some("Jul 9 15:00 2012")),
-            ("Jul 9 15:45 2012", "20-35/15 * * * *", Some("Jul 9 16:20 2012")),
-            ("Jul 9 23:46 2012", "*/15 * * * *", Some("Jul 10 00:00 2012")),
-            ("Jul 9 23:45 2012", "20-35/15 * * * *", Some("Jul 10 00:20 2012")),
-            ("Jul 9 23:35 2012", "0 0 9 Apr-Oct ?", Some("Aug 9 00:00 2012")),
-            ("Jul 9 23:35 2012", "0 0 */5 Apr,Aug,Oct Mon", Some("Aug 1 00:00 2012")),
-            ("Jul 9 23:35 2012", "0 0 */5 Oct Mon", Some("Oct 1 00:00 2012")),
-            ("Jul 9 23:35 2012", "0 0 * Feb Mon", Some("Feb 4 00:00 2013")),
-            ("Jul 9 23:35 2012", "0 0 * Feb Mon/2", Some("Feb 1 00:00 2013")),
-            ("Dec 31 23:59:45 2012", "* * * * *", Some("Jan 1 00:00:00 2013")),
-            ("Jul 9 23:35 2012", "0 0 29 Feb ?", Some("Feb 29 00:00 2016")),
+            (
+                "Jul 9 14:59:59 2012",
+                "0/15 * * * *",
+                Some("Jul 9 15:00 2012"),
+            ),
+            (
+                "Jul 9 15:45 2012",
+                "20-35/15 * * * *",
+                Some("Jul 9 16:20 2012"),
+            ),
+            (
+                "Jul 9 23:46 2012",
+                "*/15 * * * *",
+                Some("Jul 10 00:00 2012"),
+            ),
+            (
+                "Jul 9 23:45 2012",
+                "20-35/15 * * * *",
+                Some("Jul 10 00:20 2012"),
+            ),
+            (
+                "Jul 9 23:35 2012",
+                "0 0 9 Apr-Oct ?",
+                Some("Aug 9 00:00 2012"),
+            ),
+            (
+                "Jul 9 23:35 2012",
+                "0 0 */5 Apr,Aug,Oct Mon",
+                Some("Aug 1 00:00 2012"),
+            ),
+            (
+                "Jul 9 23:35 2012",
+                "0 0 */5 Oct Mon",
+                Some("Oct 1 00:00 2012"),
+            ),
+            (
+                "Jul 9 23:35 2012",
+                "0 0 * Feb Mon",
+                Some("Feb 4 00:00 2013"),
+            ),
+            (
+                "Jul 9 23:35 2012",
+                "0 0 * Feb Mon/2",
+                Some("Feb 1 00:00 2013"),
+            ),
+            (
+                "Dec 31 23:59:45 2012",
+                "* * * * *",
+                Some("Jan 1 00:00:00 2013"),
+            ),
+            (
+                "Jul 9 23:35 2012",
+                "0 0 29 Feb ?",
+                Some("Feb 29 00:00 2016"),
+            ),
             ("Jul 9 23:35 2012", "0 0 30 Feb ?", None),
             ("Jul 9 23:35 2012", "0 0 31 Apr ?", None),
         ];
@@ -616,16 +662,25 @@ mod tests {
         let rows = [
             ("", "empty spec string"),
             ("* * * *", "expected exactly 5 fields, found 4: [* * * *]"),
-            ("* * * * * *", "expected exactly 5 fields, found 6: [* * * * * *]"),
+            (
+                "* * * * * *",
+                "expected exactly 5 fields, found 6: [* * * * * *]",
+            ),
             ("60 * * * *", "end of range (60) above maximum (59): 60"),
             ("* 24 * * *", "end of range (24) above maximum (23): 24"),
             ("* * 0 * *", "beginning of range (0) below minimum (1): 0"),
             ("* * * 13 *", "end of range (13) above maximum (12): 13"),
             ("* * * * 7", "end of range (7) above maximum (6): 7"),
-            ("5-3 * * * *", "beginning of range (5) beyond end of range (3): 5-3"),
+            (
+                "5-3 * * * *",
+                "beginning of range (5) beyond end of range (3): 5-3",
+            ),
             ("1-2-3 * * * *", "too many hyphens: 1-2-3"),
             ("*/2/3 * * * *", "too many slashes: */2/3"),
-            ("*/0 * * * *", "step of range should be a positive number: */0"),
+            (
+                "*/0 * * * *",
+                "step of range should be a positive number: */0",
+            ),
             (
                 "x * * * *",
                 "failed to parse int from x: strconv.Atoi: parsing \"x\": invalid syntax",
@@ -633,7 +688,11 @@ mod tests {
             ("@fortnightly", "unrecognized descriptor: @fortnightly"),
         ];
         for (spec, want) in rows {
-            assert_eq!(parse_standard(spec), Err(CronError(want.into())), "{spec:?}");
+            assert_eq!(
+                parse_standard(spec),
+                Err(CronError(want.into())),
+                "{spec:?}"
+            );
         }
     }
 
@@ -664,8 +723,14 @@ mod tests {
             "@daily is midnight every day"
         );
         assert_eq!(parse_standard("@hourly"), parse_standard("0 * * * *"));
-        assert_eq!(parse_standard("@every 90s"), Ok(Schedule::Every { secs: 90 }));
-        assert_eq!(parse_standard("@every 10ms"), Ok(Schedule::Every { secs: 1 }));
+        assert_eq!(
+            parse_standard("@every 90s"),
+            Ok(Schedule::Every { secs: 90 })
+        );
+        assert_eq!(
+            parse_standard("@every 10ms"),
+            Ok(Schedule::Every { secs: 1 })
+        );
         // Every: from the whole second of t.
         assert_eq!(Schedule::Every { secs: 90 }.next(1_500), Some(91_000));
     }

@@ -240,6 +240,7 @@ impl Sim {
                 }
             }
             Wake::PodWorker { node, pod_uid } => sim.kubelets.wake(ctx, &node, &pod_uid, cmds),
+            Wake::Controller { controller, key } => sim.controllers.wake(ctx, controller, &key),
         });
     }
 
@@ -275,15 +276,13 @@ impl Sim {
                         }
                     }
                 }
-                Action::Delete(r) => {
+                Action::Delete {
+                    target: r,
+                    propagation,
+                } => {
                     let key = ObjectKey::new(r.kind, &r.namespace, &r.name);
-                    if r.kind == Kind::Pod {
-                        objects::delete_pod(ctx, &format!("{}/{}", r.namespace, r.name));
-                    } else {
-                        let _ = ctx.store.delete(&key);
-                        // Owned objects follow (background cascading deletion).
-                        cascade(ctx, &key);
-                    }
+                    // The garbage collector takes care of the dependents.
+                    objects::delete(ctx, &key, propagation);
                     ctx.event("Deleted", key.to_string(), None, "delete".into());
                 }
                 Action::Scale { target, replicas } => {
@@ -473,38 +472,11 @@ fn keep_status(old: &Object, new: &mut Object) {
         }
         (Object::Deployment(o), Object::Deployment(n)) => n.status = o.status.clone(),
         (Object::ReplicaSet(o), Object::ReplicaSet(n)) => n.status = o.status.clone(),
+        (Object::StatefulSet(o), Object::StatefulSet(n)) => n.status = o.status.clone(),
+        (Object::DaemonSet(o), Object::DaemonSet(n)) => n.status = o.status.clone(),
+        (Object::Job(o), Object::Job(n)) => n.status = o.status.clone(),
+        (Object::CronJob(o), Object::CronJob(n)) => n.status = o.status.clone(),
         _ => {}
-    }
-}
-
-/// Background cascading deletion through controller owner references.
-fn cascade(ctx: &mut Ctx, owner: &ObjectKey) {
-    let dependents: Vec<ObjectKey> = [Kind::ReplicaSet, Kind::Pod]
-        .into_iter()
-        .flat_map(|k| {
-            ctx.store
-                .list(k)
-                .map(|(key, _)| key.clone())
-                .collect::<Vec<_>>()
-        })
-        .filter(|key| {
-            key.namespace == owner.namespace
-                && ctx.store.get(key).is_some_and(|s| {
-                    s.object
-                        .meta()
-                        .owner_references
-                        .iter()
-                        .any(|r| r.kind == owner.kind.name() && r.name == owner.name)
-                })
-        })
-        .collect();
-    for key in dependents {
-        if key.kind == Kind::Pod {
-            objects::delete_pod(ctx, &format!("{}/{}", key.namespace, key.name));
-        } else {
-            let _ = ctx.store.delete(&key);
-            cascade(ctx, &key);
-        }
     }
 }
 
