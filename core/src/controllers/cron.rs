@@ -273,9 +273,11 @@ fn must_parse_int(expr: &str) -> Result<u32, CronError> {
     }
     let n: i64 = match expr.parse() {
         Ok(n) => n,
-        Err(_) => return err(format!(
+        Err(_) => {
+            return err(format!(
             "failed to parse int from {expr}: strconv.Atoi: parsing {expr:?}: value out of range"
-        )),
+        ))
+        }
     };
     if n < 0 {
         return err(format!("negative number ({n}) not allowed: {expr}"));

@@ -17,7 +17,7 @@ use crate::kubelet::sim_runtime::SimRuntime;
 use crate::kubelet::Kubelets;
 use crate::report::{ExpectationResult, Report};
 use crate::rng::SimRng;
-use crate::scenario::expect::{evaluate, When};
+use crate::scenario::expect::{evaluate, When, World};
 use crate::scenario::load::pool_node;
 use crate::scenario::timeline::Action;
 use crate::scenario::Scenario;
@@ -375,19 +375,16 @@ impl Sim {
         });
     }
 
-    fn pods(&self) -> impl Iterator<Item = &crate::api::pod::Pod> {
-        self.store.objects(Kind::Pod).filter_map(|o| match o {
-            Object::Pod(p) => Some(p),
-            _ => None,
-        })
-    }
-
     fn check_always(&mut self) {
         for i in 0..self.scenario.expect.len() {
             if self.scenario.expect[i].when != When::Always || self.always_failed[i].is_some() {
                 continue;
             }
-            let (ok, n) = evaluate(&self.scenario.expect[i].check, self.pods());
+            let w = World {
+                store: &self.store,
+                trace: &self.trace,
+            };
+            let (ok, n) = evaluate(&self.scenario.expect[i].check, &w);
             if !ok {
                 self.always_failed[i] = Some((self.now, n));
             }
@@ -396,7 +393,11 @@ impl Sim {
 
     fn check(&mut self, i: usize) {
         let e = &self.scenario.expect[i];
-        let (passed, n) = evaluate(&e.check, self.pods());
+        let w = World {
+            store: &self.store,
+            trace: &self.trace,
+        };
+        let (passed, n) = evaluate(&e.check, &w);
         self.results[i] = Some(ExpectationResult {
             description: e.description.clone(),
             passed,
