@@ -172,8 +172,12 @@ impl CronJobController {
 
     pub fn wake(&mut self, ctx: &mut Ctx, key: &ObjectKey) {
         self.requeue.fired(ctx.now, key);
-        self.catch_up(ctx);
-        self.reconcile(ctx, key);
+        // Changes not yet read are reconciled too: the cursor moves past them here.
+        let mut dirty = self.catch_up(ctx);
+        dirty.insert(key.clone());
+        for k in dirty {
+            self.reconcile(ctx, &k);
+        }
     }
 
     fn reconcile(&mut self, ctx: &mut Ctx, key: &ObjectKey) {
