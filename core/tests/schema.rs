@@ -71,6 +71,21 @@ const PODS: &[(&str, &str)] = &[
     ("namespace", "default"),
     ("phase", "Running"),
     ("ready", "true"),
+    ("namePrefix", "web-"),
+    ("node", "p-0"),
+    ("count", "0"),
+];
+const JOBS: &[(&str, &str)] = &[
+    ("selector", "app=x"),
+    ("namespace", "default"),
+    ("namePrefix", "pi-"),
+    ("condition", "Complete"),
+    ("reason", "CompletionsReached"),
+    ("count", "0"),
+];
+const EVENTS: &[(&str, &str)] = &[
+    ("type", "SuccessfulCreate"),
+    ("object", "Job/default/pi"),
     ("count", "0"),
 ];
 
@@ -187,7 +202,12 @@ const SITES: &[Site] = &[
     Site {
         path: "spec.timeline[].delete",
         doc: "$Hspec: {duration: 1m, timeline: [{at: 1s, delete: {@}}]}",
-        base: &[("kind", "Pod"), ("name", "x"), ("namespace", "default")],
+        base: &[
+            ("kind", "Pod"),
+            ("name", "x"),
+            ("namespace", "default"),
+            ("propagationPolicy", "Foreground"),
+        ],
     },
     Site {
         path: "spec.timeline[].scale",
@@ -253,6 +273,36 @@ const SITES: &[Site] = &[
         path: "spec.expect[].end.pods",
         doc: "$Hspec: {duration: 1m, expect: [{end: {pods: {@}}}]}",
         base: PODS,
+    },
+    Site {
+        path: "spec.expect[].jobs",
+        doc: "$Hspec: {duration: 1m, expect: [{at: 1s, jobs: {@}}]}",
+        base: JOBS,
+    },
+    Site {
+        path: "spec.expect[].always.jobs",
+        doc: "$Hspec: {duration: 1m, expect: [{always: {jobs: {@}}}]}",
+        base: JOBS,
+    },
+    Site {
+        path: "spec.expect[].end.jobs",
+        doc: "$Hspec: {duration: 1m, expect: [{end: {jobs: {@}}}]}",
+        base: JOBS,
+    },
+    Site {
+        path: "spec.expect[].events",
+        doc: "$Hspec: {duration: 1m, expect: [{at: 1s, events: {@}}]}",
+        base: EVENTS,
+    },
+    Site {
+        path: "spec.expect[].always.events",
+        doc: "$Hspec: {duration: 1m, expect: [{always: {events: {@}}}]}",
+        base: EVENTS,
+    },
+    Site {
+        path: "spec.expect[].end.events",
+        doc: "$Hspec: {duration: 1m, expect: [{end: {events: {@}}}]}",
+        base: EVENTS,
     },
     Site {
         path: "spec.expect[].pending",
@@ -586,6 +636,11 @@ fn schema_and_loader_reject_the_same_mistakes() {
         ("unknown phase", ok("  expect: [{at: 1m, pods: {phase: running, count: 1}}]\n")),
         ("at and always together", ok("  expect: [{at: 1m, always: {pending: {max: 0}}}]\n")),
         ("always with two checks", ok("  expect: [{always: {pending: {max: 0}, pods: {count: 1}}}]\n")),
+        ("unknown job condition", ok("  expect: [{at: 1m, jobs: {condition: Done, count: 1}}]\n")),
+        ("job reason without condition", ok("  expect: [{at: 1m, jobs: {reason: DeadlineExceeded, count: 1}}]\n")),
+        ("events without a type", ok("  expect: [{at: 1m, events: {count: 1}}]\n")),
+        ("events without a bound", ok("  expect: [{at: 1m, events: {type: Killing}}]\n")),
+        ("unknown propagation policy", ok("  timeline: [{at: 1s, delete: {kind: deploy, name: x, propagationPolicy: Cascade}}]\n")),
         ("design's traffic (not built)", ok("  traffic: [{service: web, rps: 1}]\n")),
         ("unknown kind", ok("  objects: [{apiVersion: v1, kind: Pdo, metadata: {name: x}}]\n")),
         ("wrong apiVersion", ok("  objects: [{apiVersion: extensions/v1beta1, kind: Deployment, metadata: {name: x}}]\n")),

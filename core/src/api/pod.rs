@@ -63,6 +63,8 @@ pub struct PodSpec {
     pub host_network: Option<bool>,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub hostname: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub subdomain: String,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

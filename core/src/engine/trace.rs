@@ -7,7 +7,7 @@
 use crate::time::SimTime;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 
 /// One trace event. Field order is part of the contract: `t`, `type`, `object`, `node`,
 /// `message`.
@@ -30,6 +30,8 @@ pub struct TraceWriter {
     /// The last few events, for summaries and the playground's log.
     recent: VecDeque<TraceEvent>,
     keep_recent: usize,
+    /// Events so far by (type, object), for `events` expectations.
+    counts: BTreeMap<(String, String), u64>,
 }
 
 impl TraceWriter {
@@ -42,6 +44,7 @@ impl TraceWriter {
             events: 0,
             recent: VecDeque::new(),
             keep_recent,
+            counts: BTreeMap::new(),
         }
     }
 
@@ -53,6 +56,10 @@ impl TraceWriter {
             b.extend_from_slice(&line);
         }
         self.events += 1;
+        *self
+            .counts
+            .entry((event.kind.clone(), event.object.clone()))
+            .or_insert(0) += 1;
         if self.keep_recent > 0 {
             if self.recent.len() == self.keep_recent {
                 self.recent.pop_front();
@@ -63,6 +70,23 @@ impl TraceWriter {
 
     pub fn events(&self) -> u64 {
         self.events
+    }
+
+    /// How many events of this type (reason) were emitted so far, of one object or of any.
+    pub fn count(&self, kind: &str, object: Option<&str>) -> u64 {
+        match object {
+            Some(o) => self
+                .counts
+                .get(&(kind.to_string(), o.to_string()))
+                .copied()
+                .unwrap_or(0),
+            None => self
+                .counts
+                .range((kind.to_string(), String::new())..)
+                .take_while(|((k, _), _)| k == kind)
+                .map(|(_, n)| n)
+                .sum(),
+        }
     }
 
     pub fn recent(&self) -> impl Iterator<Item = &TraceEvent> {

@@ -1,9 +1,85 @@
 //! Expectations: assertions over the cluster's state, at a time, at the end, or always.
 
-use super::spec::{Condition, ExpectEntry, PendingCondition, PodsCondition};
-use crate::api::pod::{Pod, PodPhase};
+use super::spec::{
+    Condition, EventsCondition, ExpectEntry, JobsCondition, PendingCondition, PodsCondition,
+};
+use crate::api::pod::PodPhase;
 use crate::api::selector::Selector;
+use crate::api::{Kind, Object};
+use crate::engine::TraceWriter;
+use crate::store::MemoryStore;
 use crate::time::Duration;
+
+/// The job conditions a `jobs` check may name (batch/v1 `JobConditionType`).
+pub const JOB_CONDITIONS: [&str; 5] = [
+    "Complete",
+    "Failed",
+    "SuccessCriteriaMet",
+    "FailureTarget",
+    "Suspended",
+];
+
+/// What checks look at: the store and the trace so far.
+pub struct World<'a> {
+    pub store: &'a MemoryStore,
+    pub trace: &'a TraceWriter,
+}
+
+/// `count` / `min` / `max` of a counting check.
+#[derive(Debug, Clone, Copy)]
+pub struct Bounds {
+    pub count: Option<u64>,
+    pub min: Option<u64>,
+    pub max: Option<u64>,
+}
+
+impl Bounds {
+    fn holds(&self, n: u64) -> bool {
+        self.count.is_none_or(|c| n == c)
+            && self.min.is_none_or(|m| n >= m)
+            && self.max.is_none_or(|m| n <= m)
+    }
+
+    fn describe(&self) -> String {
+        match (self.count, self.min, self.max) {
+            (Some(n), _, _) => format!(" = {n}"),
+            (_, Some(lo), Some(hi)) => format!(" in [{lo}, {hi}]"),
+            (_, Some(lo), None) => format!(" >= {lo}"),
+            (_, None, Some(hi)) => format!(" <= {hi}"),
+            _ => String::new(),
+        }
+    }
+
+    /// Check `count` / `min` / `max`; an error names the field at fault.
+    fn check(
+        what: &str,
+        count: Option<u64>,
+        min: Option<u64>,
+        max: Option<u64>,
+    ) -> Result<Bounds, (&'static str, String)> {
+        if count.is_none() && min.is_none() && max.is_none() {
+            return Err((
+                "",
+                format!("a {what} expectation needs `count`, `min` or `max`"),
+            ));
+        }
+        if count.is_some() && (min.is_some() || max.is_some()) {
+            let other = if min.is_some() { "min" } else { "max" };
+            return Err((
+                other,
+                format!(
+                    "use either `count` or `min`/`max`, not both (`count` and `{other}` given)"
+                ),
+            ));
+        }
+        if let (Some(lo), Some(hi)) = (min, max) {
+            if lo > hi {
+                return Err(("min", format!("min {lo} is greater than max {hi}")));
+            }
+        }
+        Ok(Bounds { count, min, max })
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum When {
@@ -21,12 +97,26 @@ pub enum Check {
         namespace: Option<String>,
         phase: Option<PodPhase>,
         ready: Option<bool>,
-        count: Option<u64>,
-        min: Option<u64>,
-        max: Option<u64>,
+        name_prefix: Option<String>,
+        node: Option<String>,
+        bounds: Bounds,
     },
     Pending {
         max: u64,
+    },
+    Jobs {
+        selector: Selector,
+        selector_text: String,
+        namespace: Option<String>,
+        name_prefix: Option<String>,
+        condition: Option<String>,
+        reason: Option<String>,
+        bounds: Bounds,
+    },
+    Events {
+        kind: String,
+        object: Option<String>,
+        bounds: Bounds,
     },
 }
 
@@ -44,39 +134,41 @@ pub type CompileError = (String, String);
 /// Validate an entry and turn it into an `Expectation`.
 pub fn compile(e: &ExpectEntry) -> Result<Expectation, CompileError> {
     let whole = |m: &str| (String::new(), m.to_string());
+    let beside = e.pods.is_some() || e.pending.is_some() || e.jobs.is_some() || e.events.is_some();
     let (when, cond, prefix) = match (e.at, &e.always, &e.end) {
         (Some(t), None, None) => (
             When::At(t),
             Condition {
                 pods: e.pods.clone(),
                 pending: e.pending.clone(),
+                jobs: e.jobs.clone(),
+                events: e.events.clone(),
             },
             "",
         ),
-        (None, Some(c), None) if e.pods.is_none() && e.pending.is_none() => {
-            (When::Always, c.clone(), "always")
-        }
-        (None, None, Some(c)) if e.pods.is_none() && e.pending.is_none() => {
-            (When::End, c.clone(), "end")
-        }
+        (None, Some(c), None) if !beside => (When::Always, c.clone(), "always"),
+        (None, None, Some(c)) if !beside => (When::End, c.clone(), "end"),
         _ => {
             return Err(whole(
-                "an expectation needs exactly one of `at: DURATION` (with `pods:` or `pending:` beside it), `always: {...}` or `end: {...}`",
+                "an expectation needs exactly one of `at: DURATION` (with `pods:`, `pending:`, `jobs:` or `events:` beside it), `always: {...}` or `end: {...}`",
             ))
         }
     };
-    let check = match (cond.pods, cond.pending) {
-        (Some(p), None) => pods_check(p).map_err(|(field, why)| {
-            let path = [prefix, "pods", field]
-                .into_iter()
-                .filter(|s| !s.is_empty());
+    let located = |kind: &'static str| {
+        move |(field, why): (&'static str, String)| {
+            let path = [prefix, kind, field].into_iter().filter(|s| !s.is_empty());
             (path.collect::<Vec<_>>().join("."), why)
-        })?,
-        (None, Some(PendingCondition { max })) => Check::Pending { max },
+        }
+    };
+    let check = match (cond.pods, cond.pending, cond.jobs, cond.events) {
+        (Some(p), None, None, None) => pods_check(p).map_err(located("pods"))?,
+        (None, Some(PendingCondition { max }), None, None) => Check::Pending { max },
+        (None, None, Some(j), None) => jobs_check(j).map_err(located("jobs"))?,
+        (None, None, None, Some(ev)) => events_check(ev).map_err(located("events"))?,
         _ => {
             return Err((
                 prefix.to_string(),
-                "an expectation checks exactly one of `pods` or `pending`".into(),
+                "an expectation checks exactly one of `pods`, `pending`, `jobs` or `events`".into(),
             ))
         }
     };
@@ -112,33 +204,64 @@ fn pods_check(p: PodsCondition) -> Result<Check, (&'static str, String)> {
             )
         })?),
     };
-    if p.count.is_none() && p.min.is_none() && p.max.is_none() {
-        return Err((
-            "",
-            "a pods expectation needs `count`, `min` or `max`".into(),
-        ));
-    }
-    if p.count.is_some() && (p.min.is_some() || p.max.is_some()) {
-        let other = if p.min.is_some() { "min" } else { "max" };
-        return Err((
-            other,
-            format!("use either `count` or `min`/`max`, not both (`count` and `{other}` given)"),
-        ));
-    }
-    if let (Some(lo), Some(hi)) = (p.min, p.max) {
-        if lo > hi {
-            return Err(("min", format!("min {lo} is greater than max {hi}")));
-        }
-    }
+    let bounds = Bounds::check("pods", p.count, p.min, p.max)?;
     Ok(Check::Pods {
         selector,
         selector_text: p.selector,
         namespace: p.namespace,
         phase,
         ready: p.ready,
-        count: p.count,
-        min: p.min,
-        max: p.max,
+        name_prefix: p.name_prefix,
+        node: p.node,
+        bounds,
+    })
+}
+
+fn jobs_check(j: JobsCondition) -> Result<Check, (&'static str, String)> {
+    let selector = Selector::parse(&j.selector).map_err(|e| {
+        (
+            "selector",
+            format!("invalid jobs selector {:?}: {e}", j.selector),
+        )
+    })?;
+    if let Some(c) = &j.condition {
+        if !JOB_CONDITIONS.contains(&c.as_str()) {
+            return Err((
+                "condition",
+                format!(
+                    "unknown job condition {c:?}: expected {}",
+                    JOB_CONDITIONS.join(", ")
+                ),
+            ));
+        }
+    }
+    if j.reason.is_some() && j.condition.is_none() {
+        return Err(("reason", "`reason` needs `condition`".into()));
+    }
+    let bounds = Bounds::check("jobs", j.count, j.min, j.max)?;
+    Ok(Check::Jobs {
+        selector,
+        selector_text: j.selector,
+        namespace: j.namespace,
+        name_prefix: j.name_prefix,
+        condition: j.condition,
+        reason: j.reason,
+        bounds,
+    })
+}
+
+fn events_check(e: EventsCondition) -> Result<Check, (&'static str, String)> {
+    if e.kind.trim().is_empty() {
+        return Err((
+            "type",
+            "`type` must name an event reason (e.g. SuccessfulCreate)".into(),
+        ));
+    }
+    let bounds = Bounds::check("events", e.count, e.min, e.max)?;
+    Ok(Check::Events {
+        kind: e.kind,
+        object: e.object,
+        bounds,
     })
 }
 
@@ -150,12 +273,18 @@ fn describe(c: &Check) -> String {
             namespace,
             phase,
             ready,
-            count,
-            min,
-            max,
+            name_prefix,
+            node,
+            bounds,
             ..
         } => {
             let mut s = String::from("pods");
+            if let Some(p) = name_prefix {
+                s += &format!(" {p}*");
+            }
+            if let Some(n) = node {
+                s += &format!(" on {n}");
+            }
             if !selector_text.is_empty() {
                 s += &format!(" {selector_text}");
             }
@@ -168,23 +297,61 @@ fn describe(c: &Check) -> String {
             if let Some(r) = ready {
                 s += if *r { " ready" } else { " not ready" };
             }
-            match (count, min, max) {
-                (Some(n), _, _) => s += &format!(" = {n}"),
-                (_, Some(lo), Some(hi)) => s += &format!(" in [{lo}, {hi}]"),
-                (_, Some(lo), None) => s += &format!(" >= {lo}"),
-                (_, None, Some(hi)) => s += &format!(" <= {hi}"),
-                _ => {}
+            s + &bounds.describe()
+        }
+        Check::Jobs {
+            selector_text,
+            namespace,
+            name_prefix,
+            condition,
+            reason,
+            bounds,
+            ..
+        } => {
+            let mut s = String::from("jobs");
+            if let Some(p) = name_prefix {
+                s += &format!(" {p}*");
             }
-            s
+            if !selector_text.is_empty() {
+                s += &format!(" {selector_text}");
+            }
+            if let Some(ns) = namespace {
+                s += &format!(" in {ns}");
+            }
+            if let Some(c) = condition {
+                s += &format!(" {c}");
+            }
+            if let Some(r) = reason {
+                s += &format!(" ({r})");
+            }
+            s + &bounds.describe()
+        }
+        Check::Events {
+            kind,
+            object,
+            bounds,
+        } => {
+            let mut s = format!("events {kind}");
+            if let Some(o) = object {
+                s += &format!(" of {o}");
+            }
+            s + &bounds.describe()
         }
     }
 }
 
-/// Evaluate a check against the current pods. Returns (passed, the observed value as text).
-pub fn evaluate<'a>(check: &Check, pods: impl Iterator<Item = &'a Pod>) -> (bool, u64) {
+/// Evaluate a check against the cluster and the trace so far. Returns (passed, the observed
+/// count).
+pub fn evaluate(check: &Check, w: &World) -> (bool, u64) {
+    let pods = || {
+        w.store.objects(Kind::Pod).filter_map(|o| match o {
+            Object::Pod(p) => Some(p),
+            _ => None,
+        })
+    };
     match check {
         Check::Pending { max } => {
-            let n = pods
+            let n = pods()
                 .filter(|p| {
                     p.spec.node_name.is_empty()
                         && !p.is_terminal()
@@ -198,21 +365,69 @@ pub fn evaluate<'a>(check: &Check, pods: impl Iterator<Item = &'a Pod>) -> (bool
             namespace,
             phase,
             ready,
-            count,
-            min,
-            max,
+            name_prefix,
+            node,
+            bounds,
             ..
         } => {
-            let n = pods
+            let n = pods()
+                .filter(|p| node.as_ref().is_none_or(|x| &p.spec.node_name == x))
                 .filter(|p| namespace.as_ref().is_none_or(|ns| p.namespace() == ns))
+                .filter(|p| {
+                    name_prefix
+                        .as_ref()
+                        .is_none_or(|x| p.metadata.name.starts_with(x.as_str()))
+                })
                 .filter(|p| phase.is_none_or(|ph| p.status.phase == ph))
                 .filter(|p| ready.is_none_or(|r| p.status.ready == r))
                 .filter(|p| selector.matches(&p.metadata.labels))
                 .count() as u64;
-            let ok = count.is_none_or(|c| n == c)
-                && min.is_none_or(|m| n >= m)
-                && max.is_none_or(|m| n <= m);
-            (ok, n)
+            (bounds.holds(n), n)
+        }
+        Check::Jobs {
+            selector,
+            namespace,
+            name_prefix,
+            condition,
+            reason,
+            bounds,
+            ..
+        } => {
+            let n = w
+                .store
+                .objects(Kind::Job)
+                .filter_map(|o| match o {
+                    Object::Job(j) => Some(j),
+                    _ => None,
+                })
+                .filter(|j| {
+                    namespace
+                        .as_ref()
+                        .is_none_or(|ns| &j.metadata.namespace == ns)
+                })
+                .filter(|j| {
+                    name_prefix
+                        .as_ref()
+                        .is_none_or(|x| j.metadata.name.starts_with(x.as_str()))
+                })
+                .filter(|j| selector.matches(&j.metadata.labels))
+                .filter(|j| {
+                    condition.as_ref().is_none_or(|c| {
+                        j.status
+                            .condition(c)
+                            .is_some_and(|jc| reason.as_ref().is_none_or(|r| &jc.reason == r))
+                    })
+                })
+                .count() as u64;
+            (bounds.holds(n), n)
+        }
+        Check::Events {
+            kind,
+            object,
+            bounds,
+        } => {
+            let n = w.trace.count(kind, object.as_deref());
+            (bounds.holds(n), n)
         }
     }
 }

@@ -134,15 +134,65 @@ pub struct ExpectEntry {
     pub pods: Option<PodsCondition>,
     #[serde(default)]
     pub pending: Option<PendingCondition>,
+    #[serde(default)]
+    pub jobs: Option<JobsCondition>,
+    #[serde(default)]
+    pub events: Option<EventsCondition>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Condition {
     #[serde(default)]
     pub pods: Option<PodsCondition>,
     #[serde(default)]
     pub pending: Option<PendingCondition>,
+    #[serde(default)]
+    pub jobs: Option<JobsCondition>,
+    #[serde(default)]
+    pub events: Option<EventsCondition>,
+}
+
+/// Count Jobs matching a label selector (kubectl `-l` syntax), optionally in one namespace,
+/// with a name prefix, and with a condition True, and compare with `count` / `min` / `max`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct JobsCondition {
+    #[serde(default)]
+    pub selector: String,
+    #[serde(default)]
+    pub namespace: Option<String>,
+    #[serde(default)]
+    pub name_prefix: Option<String>,
+    /// Complete, Failed, SuccessCriteriaMet, FailureTarget or Suspended.
+    #[serde(default)]
+    pub condition: Option<String>,
+    /// The condition's reason (e.g. BackoffLimitExceeded).
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub count: Option<u64>,
+    #[serde(default)]
+    pub min: Option<u64>,
+    #[serde(default)]
+    pub max: Option<u64>,
+}
+
+/// Count the trace events so far with this `type` (reason), optionally of one object
+/// (`Kind/namespace/name`), and compare with `count` / `min` / `max`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EventsCondition {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub object: Option<String>,
+    #[serde(default)]
+    pub count: Option<u64>,
+    #[serde(default)]
+    pub min: Option<u64>,
+    #[serde(default)]
+    pub max: Option<u64>,
 }
 
 /// Count pods matching a label selector (kubectl `-l` syntax), optionally in one namespace,
@@ -158,6 +208,12 @@ pub struct PodsCondition {
     pub phase: Option<String>,
     #[serde(default)]
     pub ready: Option<bool>,
+    /// Only pods whose name starts with this.
+    #[serde(default)]
+    pub name_prefix: Option<String>,
+    /// Only pods bound to this node.
+    #[serde(default)]
+    pub node: Option<String>,
     #[serde(default)]
     pub count: Option<u64>,
     #[serde(default)]

@@ -16,6 +16,11 @@ pub enum Wake {
     Runtime(crate::kubelet::plan::RuntimeEvent),
     /// A pod worker asked to be synced (backoff expired, readiness reached).
     PodWorker { node: String, pod_uid: String },
+    /// A controller asked to reconcile one object again (upstream `queue.AddAfter`).
+    Controller {
+        controller: crate::controllers::ControllerId,
+        key: crate::store::ObjectKey,
+    },
 }
 
 pub struct Ctx<'a> {

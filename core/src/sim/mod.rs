@@ -17,7 +17,7 @@ use crate::kubelet::sim_runtime::SimRuntime;
 use crate::kubelet::Kubelets;
 use crate::report::{ExpectationResult, Report};
 use crate::rng::SimRng;
-use crate::scenario::expect::{evaluate, When};
+use crate::scenario::expect::{evaluate, When, World};
 use crate::scenario::load::pool_node;
 use crate::scenario::timeline::Action;
 use crate::scenario::Scenario;
@@ -249,6 +249,7 @@ impl Sim {
                 }
             }
             Wake::PodWorker { node, pod_uid } => sim.kubelets.wake(ctx, &node, &pod_uid, cmds),
+            Wake::Controller { controller, key } => sim.controllers.wake(ctx, controller, &key),
         });
     }
 
@@ -302,15 +303,13 @@ impl Sim {
                         }
                     }
                 }
-                Action::Delete(r) => {
+                Action::Delete {
+                    target: r,
+                    propagation,
+                } => {
                     let key = ObjectKey::new(r.kind, &r.namespace, &r.name);
-                    if r.kind == Kind::Pod {
-                        objects::delete_pod(ctx, &format!("{}/{}", r.namespace, r.name));
-                    } else {
-                        let _ = ctx.store.delete(&key);
-                        // Owned objects follow (background cascading deletion).
-                        cascade(ctx, &key);
-                    }
+                    // The garbage collector takes care of the dependents.
+                    objects::delete(ctx, &key, propagation);
                     ctx.event("Deleted", key.to_string(), None, "delete".into());
                 }
                 Action::Scale { target, replicas } => {
@@ -403,19 +402,16 @@ impl Sim {
         });
     }
 
-    fn pods(&self) -> impl Iterator<Item = &crate::api::pod::Pod> {
-        self.store.objects(Kind::Pod).filter_map(|o| match o {
-            Object::Pod(p) => Some(p),
-            _ => None,
-        })
-    }
-
     fn check_always(&mut self) {
         for i in 0..self.scenario.expect.len() {
             if self.scenario.expect[i].when != When::Always || self.always_failed[i].is_some() {
                 continue;
             }
-            let (ok, n) = evaluate(&self.scenario.expect[i].check, self.pods());
+            let w = World {
+                store: &self.store,
+                trace: &self.trace,
+            };
+            let (ok, n) = evaluate(&self.scenario.expect[i].check, &w);
             if !ok {
                 self.always_failed[i] = Some((self.now, n));
             }
@@ -424,7 +420,11 @@ impl Sim {
 
     fn check(&mut self, i: usize) {
         let e = &self.scenario.expect[i];
-        let (passed, n) = evaluate(&e.check, self.pods());
+        let w = World {
+            store: &self.store,
+            trace: &self.trace,
+        };
+        let (passed, n) = evaluate(&e.check, &w);
         self.results[i] = Some(ExpectationResult {
             description: e.description.clone(),
             passed,
@@ -500,38 +500,11 @@ fn keep_status(old: &Object, new: &mut Object) {
         }
         (Object::Deployment(o), Object::Deployment(n)) => n.status = o.status.clone(),
         (Object::ReplicaSet(o), Object::ReplicaSet(n)) => n.status = o.status.clone(),
+        (Object::StatefulSet(o), Object::StatefulSet(n)) => n.status = o.status.clone(),
+        (Object::DaemonSet(o), Object::DaemonSet(n)) => n.status = o.status.clone(),
+        (Object::Job(o), Object::Job(n)) => n.status = o.status.clone(),
+        (Object::CronJob(o), Object::CronJob(n)) => n.status = o.status.clone(),
         _ => {}
-    }
-}
-
-/// Background cascading deletion through controller owner references.
-fn cascade(ctx: &mut Ctx, owner: &ObjectKey) {
-    let dependents: Vec<ObjectKey> = [Kind::ReplicaSet, Kind::Pod]
-        .into_iter()
-        .flat_map(|k| {
-            ctx.store
-                .list(k)
-                .map(|(key, _)| key.clone())
-                .collect::<Vec<_>>()
-        })
-        .filter(|key| {
-            key.namespace == owner.namespace
-                && ctx.store.get(key).is_some_and(|s| {
-                    s.object
-                        .meta()
-                        .owner_references
-                        .iter()
-                        .any(|r| r.kind == owner.kind.name() && r.name == owner.name)
-                })
-        })
-        .collect();
-    for key in dependents {
-        if key.kind == Kind::Pod {
-            objects::delete_pod(ctx, &format!("{}/{}", key.namespace, key.name));
-        } else {
-            let _ = ctx.store.delete(&key);
-            cascade(ctx, &key);
-        }
     }
 }
 
