@@ -101,14 +101,14 @@ pub fn run(cmd: BenchCommand) -> anyhow::Result<u8> {
                 placements_sha256: out.placements_sha256,
             };
             if a.json {
-                println!("{}", serde_json::to_string_pretty(&r)?);
+                crate::out::outln!("{}", serde_json::to_string_pretty(&r)?)?;
             } else {
-                println!(
+                crate::out::outln!(
                     "{}: {} nodes, {} pods: {} scheduled, {} unschedulable in {:.3}s = {:.0} pods/s{}\nplacements sha256 {}",
                     r.workload, r.nodes, r.pods, r.scheduled, r.unschedulable, r.seconds, r.pods_per_second,
                     if r.full_eval { " (full evaluation)".to_string() } else { format!(" (cycle cache hits {:.1}%)", r.cache_hit_percent) },
                     r.placements_sha256
-                );
+                )?;
             }
             Ok(0)
         }
