@@ -8,7 +8,8 @@
 //! plugin — evicts the victims (upstream `prepareCandidate`) and sets `nominatedNodeName`.
 //!
 //! The dry run filters a copy of each node and of the cycle state, kept in step through the
-//! PreFilter extensions (RemovePod / AddPod).
+//! PreFilter extensions (RemovePod / AddPod), and honours the node's nominated pods as
+//! upstream's SelectVictimsOnNode does (RunFilterPluginsWithNominatedPods).
 //!
 //! Not modelled: extenders, the async-preemption PreEnqueue gate (deletions here are
 //! immediate), pod groups.
@@ -251,10 +252,12 @@ pub struct DryRun<'a> {
 }
 
 impl DryRun<'_> {
-    /// The Filter plugins against the hypothetical node and state.
+    /// Upstream `RunFilterPluginsWithNominatedPods` against the hypothetical node and state:
+    /// a node's nominated pods of higher or equal priority keep the space they were
+    /// promised (with AddPod on a further copy of the state).
     fn fits(&self, state: &CycleState, ni: &NodeInfo) -> Status {
         self.profile
-            .run_filters_on(state, self.skip, self.pod, ni, self.snap)
+            .run_filters_with_nominated_pods(state, self.skip, self.pod, ni, self.snap)
     }
 
     /// SelectVictimsOnNode's `removePod`: off the node, then RemovePod on the state.
@@ -1298,6 +1301,34 @@ mod tests {
         assert_eq!(
             candidates(&prof, &snap, &preemptor, &[], None, 0),
             vec![cand("node1", &["p1.1"], 0)]
+        );
+    }
+
+    #[test]
+    fn dry_run_honours_nominated_pods() {
+        // SelectVictimsOnNode filters with RunFilterPluginsWithNominatedPods: a pod of the
+        // same priority already nominated to node1 (after preempting there) keeps its space,
+        // so evicting p1 would not make room for a second pod and only node2 is a candidate.
+        let pods = [
+            pod("p1", "node1", LOW, LARGE, 0),
+            pod("p2", "node2", LOW, LARGE, 0),
+        ];
+        let mut snap = snapshot(&["node1", "node2"], &pods);
+        let mut first = pod("first", "", HIGH, LARGE, 0);
+        first.status.nominated_node_name = "node1".into();
+        snap.set_nominated(&first);
+        let prof = profile(None);
+        assert_eq!(
+            candidates(&prof, &snap, &pod("p", "", HIGH, LARGE, 0), &[], None, 0),
+            vec![cand("node2", &["p2"], 0)]
+        );
+        // A lower-priority nomination yields: both nodes are candidates.
+        let mut snap = snapshot(&["node1", "node2"], &pods);
+        first.spec.priority = Some(MID);
+        snap.set_nominated(&first);
+        assert_eq!(
+            candidates(&prof, &snap, &pod("p", "", HIGH, LARGE, 0), &[], None, 0),
+            vec![cand("node1", &["p1"], 0), cand("node2", &["p2"], 0)]
         );
     }
 
