@@ -13,7 +13,9 @@
 //! Decisions are identical to a full evaluation by construction: an entry is used only when
 //! the snapshot (identity and epoch), the pod's spec key, the set of plugins that ran and the
 //! node's generation are all unchanged; non-node-local plugins (PodTopologySpread,
-//! InterPodAffinity) always run live; nodes with nominated pods are always evaluated live.
+//! InterPodAffinity) always run live; nodes with nominated pods are always evaluated live
+//! (their first pass filters copies of the node and of the cycle state, which AddPod
+//! changed, and never touches the cache). Preemption's dry run filters without the cache.
 //! The bench (`cellsim bench scheduler`) prints a placements hash to check this, and
 //! `tests` below compare cached and uncached cycles on random clusters.
 

@@ -209,9 +209,9 @@ impl Profile {
         self.run_filters_on(state, skip, pod, &snap.nodes[node], snap)
     }
 
-    /// Run the Filter plugins against a given (possibly hypothetical) NodeInfo — preemption's
-    /// dry run passes a copy of a node with victims removed. No PreFilter extensions
-    /// (AddPod/RemovePod) are run: cycle state stays as PreFilter computed it.
+    /// Run the Filter plugins against a given (possibly hypothetical) NodeInfo with a given
+    /// state — preemption's dry run passes a copy of a node with victims removed and a copy
+    /// of the cycle state that the PreFilter extensions updated to match.
     pub fn run_filters_on(
         &self,
         state: &CycleState,
@@ -231,6 +231,103 @@ impl Profile {
             }
         }
         Status::success()
+    }
+
+    /// Upstream `RunPreFilterExtensionAddPod` (framework/runtime/framework.go): every
+    /// PreFilter plugin whose PreFilter did not return Skip this cycle updates its state in
+    /// `state` for `to_add` placed on `node`; the first failure is returned as an Error.
+    pub fn run_pre_filter_extension_add_pod(
+        &self,
+        state: &mut CycleState,
+        skip: &[&'static str],
+        pod: &PodInfo,
+        to_add: &PodInfo,
+        node: &NodeInfo,
+    ) -> Status {
+        for p in self.plugins(Point::PreFilter) {
+            if skip.contains(&p.name()) {
+                continue;
+            }
+            let s = p.add_pod(state, pod, to_add, node);
+            if !s.is_success() {
+                return extension_error("AddPod", p.name(), &s);
+            }
+        }
+        Status::success()
+    }
+
+    /// Upstream `RunPreFilterExtensionRemovePod`: as `run_pre_filter_extension_add_pod`,
+    /// for `to_remove` taken off `node`.
+    pub fn run_pre_filter_extension_remove_pod(
+        &self,
+        state: &mut CycleState,
+        skip: &[&'static str],
+        pod: &PodInfo,
+        to_remove: &PodInfo,
+        node: &NodeInfo,
+    ) -> Status {
+        for p in self.plugins(Point::PreFilter) {
+            if skip.contains(&p.name()) {
+                continue;
+            }
+            let s = p.remove_pod(state, pod, to_remove, node);
+            if !s.is_success() {
+                return extension_error("RemovePod", p.name(), &s);
+            }
+        }
+        Status::success()
+    }
+
+    /// Upstream `addGENominatedPods`: a copy of `node` with `nominated` (the node's nominated
+    /// pods of higher or equal priority, `Snapshot::nominated_for`) added, and a copy of
+    /// `state` that AddPod updated for each of them. Callers filter against the copies and
+    /// drop them: nothing computed from them may enter the cycle cache.
+    pub fn add_nominated_pods(
+        &self,
+        state: &CycleState,
+        skip: &[&'static str],
+        pod: &PodInfo,
+        node: &NodeInfo,
+        nominated: &[Rc<PodInfo>],
+    ) -> Result<(CycleState, NodeInfo), Status> {
+        let mut state_out = state.clone();
+        let mut node_out = node.clone();
+        for p in nominated {
+            node_out.add_pod(p.clone());
+            let s = self.run_pre_filter_extension_add_pod(&mut state_out, skip, pod, p, &node_out);
+            if !s.is_success() {
+                return Err(s);
+            }
+        }
+        Ok((state_out, node_out))
+    }
+
+    /// Upstream `RunFilterPluginsWithNominatedPods` on a given NodeInfo: when the node has
+    /// nominated pods of higher or equal priority, the filters must pass with them added
+    /// (`add_nominated_pods`), then on the node as it is.
+    pub fn run_filters_with_nominated_pods(
+        &self,
+        state: &CycleState,
+        skip: &[&'static str],
+        pod: &PodInfo,
+        node: &NodeInfo,
+        snap: &Snapshot,
+    ) -> Status {
+        if !snap.nominated.is_empty() {
+            let extra = snap.nominated_for(&node.name, pod);
+            if !extra.is_empty() {
+                match self.add_nominated_pods(state, skip, pod, node, &extra) {
+                    Ok((st, with)) => {
+                        let s = self.run_filters_on(&st, skip, pod, &with, snap);
+                        if !s.is_success() {
+                            return s;
+                        }
+                    }
+                    Err(s) => return s,
+                }
+            }
+        }
+        self.run_filters_on(state, skip, pod, node, snap)
     }
 
     /// Upstream `RunPostFilterPlugins`: the first Success or UnschedulableAndUnresolvable
@@ -388,21 +485,22 @@ impl Profile {
             result.processed += 1;
             let node = &snap.nodes[idx];
             // RunFilterPluginsWithNominatedPods: with higher-or-equal-priority nominated pods
-            // added first, then (if any were added and that passed) on the node as it is.
+            // added first — to a copy of the node and, through AddPod, to a copy of the
+            // cycle state — then (if any were added and that passed) on the node as it is.
+            // The first pass always runs live: nothing from the copies is cached.
             if !snap.nominated.is_empty() {
                 let extra = snap.nominated_for(&node.name, pod);
                 if !extra.is_empty() {
-                    let mut with = node.clone();
-                    for p in extra {
-                        with.add_pod(p);
-                    }
-                    for (_, p) in &filters {
-                        let mut s = p.filter(&state, pod, &with, snap);
-                        if !s.is_success() {
-                            s.plugin = p.name();
-                            result.failed.push((idx, s));
-                            continue 'nodes;
+                    let failure = match self.add_nominated_pods(&state, &skip, pod, node, &extra) {
+                        Ok((st, with)) => {
+                            first_failure(&filters, usize::MAX, &st, pod, &with, snap)
+                                .map(|(_, s)| s)
                         }
+                        Err(s) => Some(s),
+                    };
+                    if let Some(s) = failure {
+                        result.failed.push((idx, s));
+                        continue 'nodes;
                     }
                 }
             }
@@ -546,6 +644,16 @@ impl Profile {
         result.totals = totals;
         result
     }
+}
+
+/// Upstream's wrapping of a failed PreFilter extension: an Error naming the plugin.
+fn extension_error(op: &str, plugin: &'static str, s: &Status) -> Status {
+    let mut e = Status::error(format!(
+        "running {op} on PreFilter plugin {plugin:?}: {}",
+        s.reasons.join(", ")
+    ));
+    e.plugin = plugin;
+    e
 }
 
 /// The first of `filters` (position, plugin) listed before `limit` that fails on `node`, with

@@ -72,12 +72,47 @@ impl Point {
     }
 }
 
+/// A value kept in the `CycleState` (upstream `fwk.StateData`): any `'static + Clone` type.
+/// `clone_box` is upstream's `StateData.Clone()`, which `CycleState::clone` calls on every
+/// slot — preemption's dry run and the nominated-pods pass mutate a copy through the
+/// PreFilter extensions (AddPod / RemovePod) and leave the cycle's own state untouched.
+pub trait StateData: Any {
+    fn clone_box(&self) -> Box<dyn StateData>;
+    fn as_any(&self) -> &dyn Any;
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+}
+
+impl<T: Any + Clone> StateData for T {
+    fn clone_box(&self) -> Box<dyn StateData> {
+        Box::new(self.clone())
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+}
+
 /// Per-cycle plugin state (upstream `framework.CycleState`): written at PreFilter / PreScore,
 /// read at Filter / Score of the same cycle. Keyed by plugin name. A handful of slots, read
 /// once per node: a small vector searched by key (pointer first: keys are constants).
+/// `clone` copies every slot (upstream `CycleState.Clone`).
 #[derive(Default)]
 pub struct CycleState {
-    slots: Vec<(&'static str, Box<dyn Any>)>,
+    slots: Vec<(&'static str, Box<dyn StateData>)>,
+}
+
+impl Clone for CycleState {
+    fn clone(&self) -> CycleState {
+        CycleState {
+            slots: self
+                .slots
+                .iter()
+                .map(|(k, v)| (*k, StateData::clone_box(&**v)))
+                .collect(),
+        }
+    }
 }
 
 impl CycleState {
@@ -88,7 +123,7 @@ impl CycleState {
             .or_else(|| self.slots.iter().position(|(k, _)| *k == key))
     }
 
-    pub fn write<T: Any>(&mut self, key: &'static str, v: T) {
+    pub fn write<T: StateData>(&mut self, key: &'static str, v: T) {
         match self.position(key) {
             Some(i) => self.slots[i].1 = Box::new(v),
             None => self.slots.push((key, Box::new(v))),
@@ -97,7 +132,14 @@ impl CycleState {
 
     pub fn read<T: Any>(&self, key: &'static str) -> Option<&T> {
         self.position(key)
-            .and_then(|i| self.slots[i].1.downcast_ref::<T>())
+            .and_then(|i| (*self.slots[i].1).as_any().downcast_ref::<T>())
+    }
+
+    /// The slot for in-place updates (the PreFilter extensions; upstream plugins mutate the
+    /// pointer `Read` returns).
+    pub fn read_mut<T: Any>(&mut self, key: &'static str) -> Option<&mut T> {
+        self.position(key)
+            .and_then(|i| (*self.slots[i].1).as_any_mut().downcast_mut::<T>())
     }
 }
 
@@ -147,6 +189,32 @@ pub trait Plugin {
     /// `UnschedulableAndUnresolvable` fails the pod on every node.
     fn pre_filter(&self, _state: &mut CycleState, _pod: &PodInfo, _snap: &Snapshot) -> Status {
         Status::skip()
+    }
+
+    /// PreFilterExtensions AddPod (upstream interface.go `PreFilterExtensions`): update the
+    /// state this plugin's PreFilter wrote as if `to_add` ran on `node` (already added to
+    /// it). Run on a cloned state by preemption's dry run (reprieving a victim) and by the
+    /// nominated-pods pass of Filter. Default: nothing to update (upstream: no extensions).
+    fn add_pod(
+        &self,
+        _state: &mut CycleState,
+        _pod: &PodInfo,
+        _to_add: &PodInfo,
+        _node: &NodeInfo,
+    ) -> Status {
+        Status::success()
+    }
+
+    /// PreFilterExtensions RemovePod: as `add_pod`, for `to_remove` leaving `node` (already
+    /// removed from it) — preemption's dry run removing a potential victim.
+    fn remove_pod(
+        &self,
+        _state: &mut CycleState,
+        _pod: &PodInfo,
+        _to_remove: &PodInfo,
+        _node: &NodeInfo,
+    ) -> Status {
+        Status::success()
     }
 
     /// False when `filter` passes every node whatever the pod (the cycle then does not call
