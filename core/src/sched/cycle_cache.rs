@@ -140,6 +140,12 @@ impl CycleCache {
         &self.scores[i * self.slots..(i + 1) * self.slots]
     }
 
+    /// Node `i`'s raw score in `slot` (after `has_scores` or `scores_mut`).
+    #[inline]
+    pub fn raw_score(&self, i: usize, slot: usize) -> i64 {
+        self.scores[i * self.slots + slot]
+    }
+
     /// Room for node `i`'s raw scores at `gen` (the caller fills every active slot).
     pub fn scores_mut(&mut self, i: usize, gen: u64) -> &mut [i64] {
         self.score_gen[i] = gen;

@@ -581,10 +581,8 @@ impl Profile {
         }
         // Node-local raw scores come from the cache (computed for nodes that changed),
         // copied node-major into `local` for this cycle.
-        let mut local: Vec<i64> = Vec::new();
         if let Some(c) = cache.as_deref_mut() {
             c.begin_scores(score_mask);
-            local.reserve(nf * slot);
             for &idx in &feasible {
                 let gen = snap.generation(idx);
                 if !c.has_scores(idx, gen) {
@@ -595,23 +593,20 @@ impl Profile {
                         }
                     }
                 }
-                local.extend_from_slice(c.scores_at(idx));
             }
         }
-        drop(cache);
         result.plugin_scores.reserve(scorers.len() * nf);
         for (s, p) in &scorers {
             let name = p.name();
             // Looked up once per plugin and cycle, never per node.
             let w = self.weights.get(name).copied().unwrap_or(1);
             buf.clear();
-            match s {
-                Some(s) if use_cache => {
-                    buf.extend(feasible.iter().enumerate().map(|(j, &idx)| NodeScore {
-                        node: idx,
-                        score: local[j * slot + *s],
-                    }))
-                }
+            match (s, cache.as_deref()) {
+                // Node-local raw scores straight from the cache (filled above).
+                (Some(s), Some(c)) => buf.extend(feasible.iter().map(|&idx| NodeScore {
+                    node: idx,
+                    score: c.raw_score(idx, *s),
+                })),
                 _ => buf.extend(feasible.iter().map(|&idx| NodeScore {
                     node: idx,
                     score: p.score(&state, pod, &snap.nodes[idx], snap).unwrap_or(0),
@@ -624,6 +619,7 @@ impl Profile {
             result.score_plugins.push(name);
             result.plugin_scores.extend(buf.iter().map(|s| s.score));
         }
+        drop(cache);
         // selectHost: the highest total, ties broken by reservoir sampling.
         let mut best = 0usize;
         let mut ties = 0u64;
