@@ -33,12 +33,11 @@ pub struct CycleCache {
     /// part of the key, since PreFilter / PreScore may skip plugins.
     filter_mask: u64,
     score_mask: u64,
-    /// Per node index: the generation the entry was computed at (0: none).
-    filter_gen: Vec<u64>,
-    /// Per node: the position (in the profile's filter list) of the first node-local
-    /// filter that failed, `PASS` when all passed; the failure's status beside it (read
-    /// only for failing nodes, so the hot loop touches four bytes per node).
-    fail_pos: Vec<u32>,
+    /// Per node index: the generation the verdict was computed at (0: none) and the
+    /// position (in the profile's filter list) of the first node-local filter that failed,
+    /// `PASS` when all passed — side by side, so the hot loop touches one cache line per
+    /// node. The failure's status is beside them, read only for failing nodes.
+    verdict: Vec<(u64, u32)>,
     fail_status: Vec<Option<Status>>,
     score_gen: Vec<u64>,
     /// `slots` raw scores per node, node-major.
@@ -66,49 +65,44 @@ impl CycleCache {
             && self.key.as_ref().is_some_and(|k| k == key)
             && self.filter_mask == filter_mask
             && self.slots == slots
-            && self.filter_gen.len() == nodes;
+            && self.verdict.len() == nodes;
         if !same {
             self.identity = identity;
             self.key = Some(key.clone());
             self.filter_mask = filter_mask;
             self.score_mask = 0;
             self.slots = slots;
-            self.filter_gen = vec![0; nodes];
-            self.fail_pos = vec![PASS; nodes];
+            self.verdict = vec![(0, PASS); nodes];
             self.fail_status = vec![None; nodes];
             self.score_gen = vec![0; nodes];
             self.scores = vec![0; nodes * slots];
         }
     }
 
-    /// Whether node `i`'s verdict is cached at generation `gen`.
+    /// Node `i`'s node-local verdict if cached at generation `gen`: `Some(None)` when every
+    /// node-local filter passed, `Some(Some((position, status)))` for the first failure.
     #[inline]
-    pub fn has_verdict(&mut self, i: usize, gen: u64) -> bool {
-        let hit = self.filter_gen[i] == gen;
-        self.cycle_misses += u64::from(!hit);
-        hit
-    }
-
-    /// Node `i`'s node-local verdict (after `has_verdict` or `store_verdict`): `None` when
-    /// every node-local filter passed, else the first failure's position and status.
-    #[inline]
-    pub fn verdict_at(&self, i: usize) -> Option<(usize, &Status)> {
-        match self.fail_pos[i] {
+    pub fn verdict(&self, i: usize, gen: u64) -> Option<Option<(usize, &Status)>> {
+        let (g, pos) = self.verdict[i];
+        if g != gen {
+            return None;
+        }
+        Some(match pos {
             PASS => None,
             pos => self.fail_status[i].as_ref().map(|s| (pos as usize, s)),
-        }
+        })
     }
 
     pub fn store_verdict(&mut self, i: usize, gen: u64, v: Option<(usize, Status)>) {
-        self.filter_gen[i] = gen;
+        self.cycle_misses += 1;
         match v {
             None => {
-                self.fail_pos[i] = PASS;
+                self.verdict[i] = (gen, PASS);
                 self.fail_status[i] = None;
             }
             Some((pos, s)) => {
                 // Positions are below MAX_CACHED_PLUGINS (64).
-                self.fail_pos[i] = pos as u32;
+                self.verdict[i] = (gen, pos as u32);
                 self.fail_status[i] = Some(s);
             }
         }

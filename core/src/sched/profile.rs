@@ -508,11 +508,11 @@ impl Profile {
                 None => first_failure(&filters, usize::MAX, &state, pod, node, snap),
                 Some(c) => {
                     let gen = snap.generation(idx);
-                    if !c.has_verdict(idx, gen) {
+                    if c.verdict(idx, gen).is_none() {
                         let v = first_failure(&local_filters, usize::MAX, &state, pod, node, snap);
                         c.store_verdict(idx, gen, v);
                     }
-                    match c.verdict_at(idx) {
+                    match c.verdict(idx, gen).expect("cached above") {
                         // The common case: nothing to run live.
                         None if live_filters.is_empty() => None,
                         None => first_failure(&live_filters, usize::MAX, &state, pod, node, snap),
