@@ -1,6 +1,7 @@
 //! `cellsim`: the one binary. Exit codes: 0 success, 1 an expectation failed, 2 bad input.
 
 mod bench;
+mod cpu_time;
 mod fs_sources;
 mod out;
 mod run;
