@@ -10,12 +10,23 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughpu
 fn scheduling_basic_bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("scheduling_basic");
     g.sample_size(10);
-    for (nodes, pods) in [(500usize, 1_000usize), (5_000, 10_000)] {
+    // `full_eval`: the cycle cache off — the same decisions, every plugin on every node.
+    for (nodes, pods, full_eval) in [
+        (500usize, 1_000usize, false),
+        (5_000, 10_000, false),
+        (5_000, 10_000, true),
+    ] {
         g.throughput(Throughput::Elements(pods as u64));
-        g.bench_function(format!("{nodes}n_{pods}p"), |b| {
+        let name = if full_eval {
+            format!("{nodes}n_{pods}p_full_eval")
+        } else {
+            format!("{nodes}n_{pods}p")
+        };
+        g.bench_function(name, |b| {
             b.iter_batched(
                 || {
                     let mut w = scheduling_basic(nodes, pods);
+                    w.set_full_eval(full_eval);
                     w.setup(1);
                     w
                 },
