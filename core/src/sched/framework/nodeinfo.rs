@@ -15,6 +15,10 @@ use std::rc::Rc;
 #[derive(Clone, Debug)]
 pub struct NodeInfo {
     pub name: String,
+    /// This node's index in the snapshot's `nodes` (kept by `Snapshot`; `usize::MAX` for a
+    /// NodeInfo outside any snapshot). Lets per-node state computed in PreScore be read at
+    /// Score by index.
+    pub index: usize,
     pub node: Node,
     pub allocatable: Resources,
     /// Sum of the real requests of the pods on the node.
@@ -42,6 +46,7 @@ impl NodeInfo {
     pub fn new(node: Node) -> NodeInfo {
         NodeInfo {
             name: node.metadata.name.clone(),
+            index: usize::MAX,
             allocatable: Resources::from_list(node.allocatable()),
             unschedulable: node.spec.unschedulable,
             has_taints: !node.spec.taints.is_empty(),
@@ -450,6 +455,9 @@ impl Snapshot {
         self.with_required_anti_affinity.clear();
         for i in 0..self.nodes.len() {
             self.touch(i);
+        }
+        for (i, n) in self.nodes.iter_mut().enumerate() {
+            n.index = i;
         }
         self.gens = vec![0; self.nodes.len()];
         for i in 0..self.nodes.len() {

@@ -1,8 +1,7 @@
 //! PodTopologySpread PreFilter / Filter (upstream filtering.go): `DoNotSchedule` constraints.
 
 use super::common::{
-    build_default_constraints, count_pods_match_selector, filter_constraints, node_labels_match,
-    Constraint, DO_NOT_SCHEDULE,
+    build_default_constraints, filter_constraints, node_labels_match, Constraint, DO_NOT_SCHEDULE,
 };
 use super::{PodTopologySpread, ERR_REASON_CONSTRAINTS_NOT_MATCH, ERR_REASON_NODE_LABEL_NOT_MATCH};
 use crate::sched::framework::{CycleState, NodeInfo, PodInfo, Snapshot, Status};
@@ -129,7 +128,12 @@ pub fn cal_pre_filter_state(
         return Ok(PreFilterState::default());
     }
     let mut counts: Vec<BTreeMap<String, i64>> = vec![BTreeMap::new(); constraints.len()];
-    for node in &snap.nodes {
+    let mut cache = pl.counts.borrow_mut();
+    let entries: Vec<usize> = constraints
+        .iter()
+        .map(|c| cache.entry(snap, &c.selector, &pod.namespace))
+        .collect();
+    for (idx, node) in snap.nodes.iter().enumerate() {
         if !node_labels_match(node.labels(), &constraints) {
             continue;
         }
@@ -137,11 +141,18 @@ pub fn cal_pre_filter_state(
             if !c.match_node_inclusion_policies(pod, node) {
                 continue;
             }
-            let value = node.labels()[&c.topology_key].clone();
-            let n = count_pods_match_selector(&node.pods, &c.selector, &pod.namespace);
-            *counts[i].entry(value).or_insert(0) += n;
+            let value = &node.labels()[&c.topology_key];
+            // countPodsMatchSelector, from the per-node cache.
+            let n = cache.count(entries[i], snap, idx);
+            match counts[i].get_mut(value) {
+                Some(v) => *v += n,
+                None => {
+                    counts[i].insert(value.clone(), n);
+                }
+            }
         }
     }
+    drop(cache);
     // Upstream ranges over the Go map; here the values come in sorted order, so ties
     // between equal counts resolve to the smallest topology value.
     let critical_paths = counts

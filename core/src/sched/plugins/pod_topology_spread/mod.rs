@@ -11,6 +11,7 @@
 mod common;
 mod filtering;
 mod hints;
+mod match_counts;
 mod scoring;
 #[cfg(test)]
 mod tests;
@@ -72,6 +73,8 @@ pub struct PodTopologySpread {
     /// True when the defaults are the system defaults (`DefaultingType: System`).
     system_defaulted: bool,
     default_constraints: Vec<TopologySpreadConstraint>,
+    /// Matching-pod counts per node, reused across cycles (see `match_counts`).
+    counts: std::cell::RefCell<match_counts::MatchCounts>,
 }
 
 /// `field.ErrorList.ToAggregate().Error()`: one error as is, several as `[a, b]`.
@@ -164,6 +167,7 @@ impl PodTopologySpread {
             } else {
                 a.default_constraints
             },
+            counts: Default::default(),
         })
     }
 }

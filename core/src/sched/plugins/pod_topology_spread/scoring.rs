@@ -29,6 +29,10 @@ pub struct PreScoreState {
     pub topology_value_to_pod_counts: Vec<BTreeMap<String, i64>>,
     /// Per constraint: `ln(domains + 2)`.
     pub topology_normalizing_weight: Vec<f64>,
+    /// Per hostname constraint, per snapshot node index: the node's matching pods, filled for
+    /// the candidates at PreScore from the per-node count cache (-1: not computed, Score
+    /// counts itself).
+    pub host_counts: Vec<Vec<i64>>,
 }
 
 /// Upstream `topologyNormalizingWeight`: `math.Log(size + 2)` (libm for bit-exactness).
@@ -124,12 +128,19 @@ pub fn pre_score(
     if s.constraints.is_empty() {
         return Status::skip();
     }
-    for node in &snap.nodes {
+    let mut cache = pl.counts.borrow_mut();
+    let entries: Vec<usize> = s
+        .constraints
+        .iter()
+        .map(|c| cache.entry(snap, &c.selector, &pod.namespace))
+        .collect();
+    for (idx, node) in snap.nodes.iter().enumerate() {
         if require_all && !node_labels_match(node.labels(), &s.constraints) {
             continue;
         }
         for (i, c) in s.constraints.iter().enumerate() {
-            if !c.match_node_inclusion_policies(pod, node) {
+            // Hostname constraints are counted per node at Score.
+            if c.topology_key == LABEL_HOSTNAME {
                 continue;
             }
             let value = node
@@ -137,13 +148,33 @@ pub fn pre_score(
                 .get(&c.topology_key)
                 .map(String::as_str)
                 .unwrap_or("");
-            // Only topology values of candidate nodes (hostname is counted at Score).
-            let Some(count) = s.topology_value_to_pod_counts[i].get_mut(value) else {
+            // Only topology values of candidate nodes.
+            if !s.topology_value_to_pod_counts[i].contains_key(value) {
                 continue;
-            };
-            *count += count_pods_match_selector(&node.pods, &c.selector, &pod.namespace);
+            }
+            if !c.match_node_inclusion_policies(pod, node) {
+                continue;
+            }
+            // countPodsMatchSelector, from the per-node cache.
+            let n = cache.count(entries[i], snap, idx);
+            if let Some(count) = s.topology_value_to_pod_counts[i].get_mut(value) {
+                *count += n;
+            }
         }
     }
+    // Hostname constraints: each candidate's own count, read at Score.
+    s.host_counts = vec![Vec::new(); s.constraints.len()];
+    for (i, c) in s.constraints.iter().enumerate() {
+        if c.topology_key != LABEL_HOSTNAME {
+            continue;
+        }
+        let mut v = vec![-1i64; snap.nodes.len()];
+        for &idx in feasible {
+            v[idx] = cache.count(entries[i], snap, idx);
+        }
+        s.host_counts[i] = v;
+    }
+    drop(cache);
     state.write(PRE_SCORE_STATE_KEY, s);
     Status::success()
 }
@@ -165,7 +196,10 @@ pub fn score(state: &CycleState, pod: &PodInfo, node: &NodeInfo) -> Result<i64, 
             continue;
         };
         let cnt = if c.topology_key == LABEL_HOSTNAME {
-            count_pods_match_selector(&node.pods, &c.selector, &pod.namespace)
+            match s.host_counts.get(i).and_then(|v| v.get(node.index)) {
+                Some(&n) if n >= 0 => n,
+                _ => count_pods_match_selector(&node.pods, &c.selector, &pod.namespace),
+            }
         } else {
             s.topology_value_to_pod_counts[i]
                 .get(tp_val)
