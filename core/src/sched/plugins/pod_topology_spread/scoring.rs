@@ -187,7 +187,13 @@ pub fn score(state: &CycleState, pod: &PodInfo, node: &NodeInfo) -> Result<i64, 
             "error reading {PRE_SCORE_STATE_KEY:?} from cycleState: not found"
         ))
     })?;
-    if s.ignored_nodes.contains(&node.name) {
+    // By index when the node is the snapshot's (no string compare), else by name.
+    let ignored = if node.index != usize::MAX {
+        s.ignored_idx.contains(&node.index)
+    } else {
+        s.ignored_nodes.contains(&node.name)
+    };
+    if ignored {
         return Ok(0);
     }
     let mut score = 0.0f64;
