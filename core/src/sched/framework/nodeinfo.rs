@@ -127,6 +127,10 @@ pub struct Snapshot {
     gens: Vec<u64>,
     /// Source of `gens` / `epoch` values (never 0: 0 means "not cached").
     counter: u64,
+    /// The node indexes bumped since `log_base` (in order, repeats allowed): incremental
+    /// caches apply only these instead of scanning every node.
+    log: Vec<usize>,
+    log_base: u64,
     /// Node name → index into `nodes`.
     pub index: BTreeMap<String, usize>,
     /// Namespace labels (for namespaceSelector).
@@ -195,6 +199,8 @@ impl Default for Snapshot {
             epoch: 1,
             gens: Vec::new(),
             counter: 1,
+            log: Vec::new(),
+            log_base: 0,
             index: BTreeMap::new(),
             namespaces: BTreeMap::new(),
             services: BTreeMap::new(),
@@ -223,6 +229,24 @@ impl Snapshot {
     fn bump(&mut self, i: usize) {
         let g = self.next();
         self.gens[i] = g;
+        // Bounded: past a million entries readers fall back to a full rebuild.
+        if self.log.len() >= 1 << 20 {
+            self.log_base += self.log.len() as u64;
+            self.log.clear();
+        }
+        self.log.push(i);
+    }
+
+    /// Where the change log ends now (pass it back to `changed_since`).
+    pub fn change_cursor(&self) -> u64 {
+        self.log_base + self.log.len() as u64
+    }
+
+    /// The node indexes changed since `cursor`, or `None` when the log no longer reaches back
+    /// that far (rebuild from every node).
+    pub fn changed_since(&self, cursor: u64) -> Option<&[usize]> {
+        let start = cursor.checked_sub(self.log_base)? as usize;
+        self.log.get(start..)
     }
 
     fn bump_epoch(&mut self) {

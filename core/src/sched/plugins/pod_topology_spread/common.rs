@@ -54,6 +54,34 @@ impl Constraint {
     }
 }
 
+/// True when `c`'s node inclusion policies admit every node for `pod`: taints ignored, and
+/// node affinity either ignored or absent from the pod. Per-domain totals then do not depend
+/// on the pod (`domain_counts`).
+pub fn admits_every_node(c: &Constraint, pod: &PodInfo) -> bool {
+    let spec = &pod.pod.spec;
+    let no_required_affinity = spec.node_selector.is_empty()
+        && spec
+            .affinity
+            .as_ref()
+            .and_then(|a| a.node_affinity.as_ref())
+            .and_then(|na| {
+                na.required_during_scheduling_ignored_during_execution
+                    .as_ref()
+            })
+            .is_none();
+    c.node_taints_policy == Policy::Ignore
+        && (c.node_affinity_policy == Policy::Ignore || no_required_affinity)
+}
+
+/// The constraints' topology keys, sorted and deduplicated (what
+/// `nodeLabelsMatchSpreadConstraints` requires of a node).
+pub fn required_keys(constraints: &[Constraint]) -> Vec<String> {
+    let mut keys: Vec<String> = constraints.iter().map(|c| c.topology_key.clone()).collect();
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
 /// `nodeaffinity.GetRequiredNodeAffinity(pod).Match(node)`.
 pub fn required_affinity_matches(pod: &PodInfo, node: &NodeInfo) -> bool {
     let required = pod

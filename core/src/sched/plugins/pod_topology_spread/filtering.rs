@@ -1,7 +1,8 @@
 //! PodTopologySpread PreFilter / Filter (upstream filtering.go): `DoNotSchedule` constraints.
 
 use super::common::{
-    build_default_constraints, filter_constraints, node_labels_match, Constraint, DO_NOT_SCHEDULE,
+    admits_every_node, build_default_constraints, filter_constraints, node_labels_match,
+    required_keys, Constraint, DO_NOT_SCHEDULE,
 };
 use super::{PodTopologySpread, ERR_REASON_CONSTRAINTS_NOT_MATCH, ERR_REASON_NODE_LABEL_NOT_MATCH};
 use crate::sched::framework::{CycleState, NodeInfo, PodInfo, Snapshot, Status};
@@ -128,6 +129,22 @@ pub fn cal_pre_filter_state(
         return Ok(PreFilterState::default());
     }
     let mut counts: Vec<BTreeMap<String, i64>> = vec![BTreeMap::new(); constraints.len()];
+    if constraints.iter().all(|c| admits_every_node(c, pod)) {
+        // The same sums from the incrementally kept per-domain totals.
+        let required = required_keys(&constraints);
+        let mut domains = pl.domains.borrow_mut();
+        for (i, c) in constraints.iter().enumerate() {
+            let totals = domains.totals(
+                snap,
+                &c.selector,
+                &pod.namespace,
+                &c.topology_key,
+                &required,
+            );
+            counts[i] = totals.iter().map(|(v, t)| (v.clone(), t.1)).collect();
+        }
+        return Ok(pre_filter_state(constraints, counts));
+    }
     let mut cache = pl.counts.borrow_mut();
     let entries: Vec<usize> = constraints
         .iter()
@@ -153,8 +170,16 @@ pub fn cal_pre_filter_state(
         }
     }
     drop(cache);
-    // Upstream ranges over the Go map; here the values come in sorted order, so ties
-    // between equal counts resolve to the smallest topology value.
+    Ok(pre_filter_state(constraints, counts))
+}
+
+/// The state from the per-constraint counts: upstream ranges over the Go map to build the
+/// critical paths; here the values come in sorted order, so ties between equal counts resolve
+/// to the smallest topology value.
+fn pre_filter_state(
+    constraints: Vec<Constraint>,
+    counts: Vec<BTreeMap<String, i64>>,
+) -> PreFilterState {
     let critical_paths = counts
         .iter()
         .map(|m| {
@@ -165,11 +190,11 @@ pub fn cal_pre_filter_state(
             p
         })
         .collect();
-    Ok(PreFilterState {
+    PreFilterState {
         constraints: constraints.into(),
         critical_paths,
         tp_value_to_match_num: counts,
-    })
+    }
 }
 
 /// Upstream `PreFilter`: Skip when the pod has no DoNotSchedule constraints (nor defaults).

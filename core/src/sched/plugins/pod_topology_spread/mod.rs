@@ -9,6 +9,7 @@
 //! paths current in preemption's dry run and the nominated-pods pass.
 
 mod common;
+mod domain_counts;
 mod filtering;
 mod hints;
 mod match_counts;
@@ -75,6 +76,8 @@ pub struct PodTopologySpread {
     default_constraints: Vec<TopologySpreadConstraint>,
     /// Matching-pod counts per node, reused across cycles (see `match_counts`).
     counts: std::cell::RefCell<match_counts::MatchCounts>,
+    /// Per-domain totals over all nodes, kept incrementally (see `domain_counts`).
+    domains: std::cell::RefCell<domain_counts::DomainCounts>,
 }
 
 /// `field.ErrorList.ToAggregate().Error()`: one error as is, several as `[a, b]`.
@@ -168,6 +171,7 @@ impl PodTopologySpread {
                 a.default_constraints
             },
             counts: Default::default(),
+            domains: Default::default(),
         })
     }
 }

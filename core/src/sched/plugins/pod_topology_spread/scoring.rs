@@ -2,8 +2,8 @@
 //! `ScheduleAnyway` constraints, or the default constraints for a pod without any.
 
 use super::common::{
-    build_default_constraints, count_pods_match_selector, filter_constraints, node_labels_match,
-    Constraint, LABEL_HOSTNAME, SCHEDULE_ANYWAY,
+    admits_every_node, build_default_constraints, count_pods_match_selector, filter_constraints,
+    node_labels_match, required_keys, Constraint, LABEL_HOSTNAME, SCHEDULE_ANYWAY,
 };
 use super::PodTopologySpread;
 use crate::sched::framework::{
@@ -134,31 +134,56 @@ pub fn pre_score(
         .iter()
         .map(|c| cache.entry(snap, &c.selector, &pod.namespace))
         .collect();
-    for (idx, node) in snap.nodes.iter().enumerate() {
-        if require_all && !node_labels_match(node.labels(), &s.constraints) {
-            continue;
-        }
+    if s.constraints.iter().all(|c| admits_every_node(c, pod)) {
+        // The same sums from the incrementally kept per-domain totals.
+        let required = if require_all {
+            required_keys(&s.constraints)
+        } else {
+            Vec::new()
+        };
+        let mut domains = pl.domains.borrow_mut();
         for (i, c) in s.constraints.iter().enumerate() {
-            // Hostname constraints are counted per node at Score.
             if c.topology_key == LABEL_HOSTNAME {
                 continue;
             }
-            let value = node
-                .labels()
-                .get(&c.topology_key)
-                .map(String::as_str)
-                .unwrap_or("");
-            // Only topology values of candidate nodes.
-            if !s.topology_value_to_pod_counts[i].contains_key(value) {
+            let totals = domains.totals(
+                snap,
+                &c.selector,
+                &pod.namespace,
+                &c.topology_key,
+                &required,
+            );
+            for (value, count) in s.topology_value_to_pod_counts[i].iter_mut() {
+                *count = totals.get(value).map_or(0, |t| t.1);
+            }
+        }
+    } else {
+        for (idx, node) in snap.nodes.iter().enumerate() {
+            if require_all && !node_labels_match(node.labels(), &s.constraints) {
                 continue;
             }
-            if !c.match_node_inclusion_policies(pod, node) {
-                continue;
-            }
-            // countPodsMatchSelector, from the per-node cache.
-            let n = cache.count(entries[i], snap, idx);
-            if let Some(count) = s.topology_value_to_pod_counts[i].get_mut(value) {
-                *count += n;
+            for (i, c) in s.constraints.iter().enumerate() {
+                // Hostname constraints are counted per node at Score.
+                if c.topology_key == LABEL_HOSTNAME {
+                    continue;
+                }
+                let value = node
+                    .labels()
+                    .get(&c.topology_key)
+                    .map(String::as_str)
+                    .unwrap_or("");
+                // Only topology values of candidate nodes.
+                if !s.topology_value_to_pod_counts[i].contains_key(value) {
+                    continue;
+                }
+                if !c.match_node_inclusion_policies(pod, node) {
+                    continue;
+                }
+                // countPodsMatchSelector, from the per-node cache.
+                let n = cache.count(entries[i], snap, idx);
+                if let Some(count) = s.topology_value_to_pod_counts[i].get_mut(value) {
+                    *count += n;
+                }
             }
         }
     }
