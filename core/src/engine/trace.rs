@@ -22,6 +22,34 @@ pub struct TraceEvent {
     pub message: String,
 }
 
+/// Which trace events an `events` expectation counts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EventFilter {
+    /// The event's `type` (reason).
+    pub kind: String,
+    /// The object, exactly, or as a prefix when it ends in `*`.
+    pub object: Option<String>,
+    /// A substring of the message.
+    pub message: Option<String>,
+}
+
+impl EventFilter {
+    pub fn matches(&self, e: &TraceEvent) -> bool {
+        e.kind == self.kind
+            && self
+                .object
+                .as_deref()
+                .is_none_or(|o| match o.strip_suffix('*') {
+                    Some(prefix) => e.object.starts_with(prefix),
+                    None => e.object == o,
+                })
+            && self
+                .message
+                .as_deref()
+                .is_none_or(|m| e.message.contains(m))
+    }
+}
+
 /// Hashes (and optionally keeps) the trace lines.
 pub struct TraceWriter {
     hasher: Sha256,
@@ -30,6 +58,8 @@ pub struct TraceWriter {
     /// The last few events, for summaries and the playground's log.
     recent: VecDeque<TraceEvent>,
     keep_recent: usize,
+    /// Filters counted as events are emitted (for `events` expectations).
+    watches: Vec<(EventFilter, u64)>,
 }
 
 impl TraceWriter {
@@ -42,10 +72,27 @@ impl TraceWriter {
             events: 0,
             recent: VecDeque::new(),
             keep_recent,
+            watches: Vec::new(),
         }
     }
 
+    /// Count the events matching `f` from now on; returns the watch's id.
+    pub fn watch(&mut self, f: EventFilter) -> usize {
+        self.watches.push((f, 0));
+        self.watches.len() - 1
+    }
+
+    /// How many events matched watch `id` so far.
+    pub fn watched(&self, id: usize) -> u64 {
+        self.watches.get(id).map_or(0, |w| w.1)
+    }
+
     pub fn emit(&mut self, event: TraceEvent) {
+        for (f, n) in &mut self.watches {
+            if f.matches(&event) {
+                *n += 1;
+            }
+        }
         let mut line = serde_json::to_vec(&event).expect("trace events always serialize");
         line.push(b'\n');
         self.hasher.update(&line);
