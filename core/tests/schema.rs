@@ -71,6 +71,15 @@ const PODS: &[(&str, &str)] = &[
     ("namespace", "default"),
     ("phase", "Running"),
     ("ready", "true"),
+    ("restarts", "2"),
+    ("status", "CrashLoopBackOff"),
+    ("terminationReason", "OOMKilled"),
+    ("count", "0"),
+];
+const EVENTS: &[(&str, &str)] = &[
+    ("type", "Killing"),
+    ("object", "\"Pod/default/web*\""),
+    ("message", "liveness"),
     ("count", "0"),
 ];
 
@@ -103,6 +112,7 @@ const SITES: &[Site] = &[
             ("timeline", "[]"),
             ("expect", "[]"),
             ("borg", "{}"),
+            ("registry", "{}"),
         ],
     },
     Site {
@@ -137,8 +147,31 @@ const SITES: &[Site] = &[
             ("runFor", "1s"),
             ("exitCode", "1"),
             ("usage", "{cpu: 1}"),
+            ("usageSteps", "[{after: 1m, usage: {memory: 1Gi}}]"),
             ("pullTime", "1s"),
+            ("jitter", "1s"),
+            ("unhealthyAfter", "1m"),
+            ("shutdownDelay", "5s"),
+            ("preStopDuration", "2s"),
         ],
+    },
+    Site {
+        path: "spec.behavior[].usageSteps[]",
+        doc: "$Hspec: {duration: 1m, behavior: [{selector: {}, usageSteps: [{@}]}]}",
+        base: &[("after", "1m"), ("usage", "{memory: 1Gi}")],
+    },
+    Site {
+        path: "spec.registry",
+        doc: "$Hspec: {duration: 1m, registry: {@}}",
+        base: &[
+            ("pullBandwidth", "20Mi"),
+            ("images", "[{name: \"nginx:1.25\", sizeBytes: 1000}]"),
+        ],
+    },
+    Site {
+        path: "spec.registry.images[]",
+        doc: "$Hspec: {duration: 1m, registry: {images: [{@}]}}",
+        base: &[("name", "\"nginx:1.25\""), ("sizeBytes", "1000")],
     },
     Site {
         path: "spec.behavior[].selector",
@@ -237,6 +270,21 @@ const SITES: &[Site] = &[
         path: "spec.expect[].end.pods",
         doc: "$Hspec: {duration: 1m, expect: [{end: {pods: {@}}}]}",
         base: PODS,
+    },
+    Site {
+        path: "spec.expect[].events",
+        doc: "$Hspec: {duration: 1m, expect: [{at: 1s, events: {@}}]}",
+        base: EVENTS,
+    },
+    Site {
+        path: "spec.expect[].always.events",
+        doc: "$Hspec: {duration: 1m, expect: [{always: {events: {@}}}]}",
+        base: EVENTS,
+    },
+    Site {
+        path: "spec.expect[].end.events",
+        doc: "$Hspec: {duration: 1m, expect: [{end: {events: {@}}}]}",
+        base: EVENTS,
     },
     Site {
         path: "spec.expect[].pending",

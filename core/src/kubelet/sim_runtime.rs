@@ -1,51 +1,106 @@
 //! `SimRuntime`: carries out the kubelet's plan in simulated time, with container behaviour
-//! taken from the scenario's `behavior` entries.
+//! taken from the scenario's `behavior` entries and image sizes from `spec.registry`.
 //!
-//! Modelled delays (documented in docs/scenario-format.md): sandbox 500ms, image pull 2s
-//! (or the behaviour's `pullTime`), create 100ms, start 100ms, a stopped process exits 100ms
-//! after SIGTERM with code 143 (128 + SIGTERM), sandbox removal 100ms. With no behaviour, an
-//! app container runs until stopped and an init container exits 0 one second after it starts.
+//! Modelled times (documented in docs/scenario-format.md): sandbox 500ms; an image pull
+//! takes the behaviour's `pullTime`, else the image's size over the pull bandwidth, else 2s,
+//! one pull at a time per node (the kubelet's default serialized puller); create 100ms;
+//! start 100ms; a stopped process exits `shutdownDelay` (100ms) after SIGTERM with 143, or
+//! at the timeout with 137 (SIGKILL); an OOM kill (137) happens when the behaviour's memory
+//! usage exceeds the container's memory limit; sandbox stop and removal 100ms. With no
+//! behaviour an app container or sidecar runs until stopped and an init container exits 0 one
+//! second after it starts.
 
-use super::plan::{ContainerRef, ContainerRuntime, RuntimeCommand, RuntimeEvent};
+use super::images::with_default_tag;
+use super::plan::{ContainerRef, ContainerRuntime, HookType, RuntimeCommand, RuntimeEvent};
+use crate::api::pod::{Container, Probe};
+use crate::api::resources::{ResourceList, Resources};
 use crate::api::selector::Labels;
-use crate::scenario::spec::Behavior;
+use crate::rng::SimRng;
+use crate::scenario::spec::{Behavior, Registry};
 use crate::time::{Duration, SimTime};
 use std::collections::BTreeMap;
 
 pub const SANDBOX_DELAY: Duration = Duration::from_millis(500);
 pub const DEFAULT_PULL: Duration = Duration::from_secs(2);
+/// 50Mi bytes per second (`spec.registry.pullBandwidth` default).
+pub const DEFAULT_PULL_BANDWIDTH: u64 = 50 * 1024 * 1024;
 pub const CREATE_DELAY: Duration = Duration::from_millis(100);
 pub const START_DELAY: Duration = Duration::from_millis(100);
+/// How long a process takes to exit after SIGTERM without a `shutdownDelay`.
 pub const STOP_DELAY: Duration = Duration::from_millis(100);
+pub const SANDBOX_STOP_DELAY: Duration = Duration::from_millis(100);
 pub const INIT_RUN: Duration = Duration::from_secs(1);
+/// 128 + SIGTERM, 128 + SIGKILL.
+pub const EXIT_SIGTERM: i32 = 143;
+pub const EXIT_SIGKILL: i32 = 137;
 
 #[derive(Clone, Debug)]
-struct Container {
-    init: bool,
+struct SimPod {
+    labels: Labels,
+    ip: String,
+}
+
+#[derive(Clone, Debug)]
+struct SimContainer {
+    spec: Container,
+    /// A regular init container (not a sidecar).
+    run_to_completion: bool,
     behavior: Option<usize>,
+    /// Unique per created instance: exits scheduled for another instance are stale.
+    instance: u64,
     started_at: Option<SimTime>,
-    /// Bumped whenever the process changes (start, stop): exits scheduled for an older
-    /// incarnation are stale.
-    incarnation: u64,
     running: bool,
+    /// `startupDelay` with its jitter, drawn at start.
+    startup_delay: Duration,
 }
 
 pub struct SimRuntime {
     behaviors: Vec<Behavior>,
-    pod_labels: BTreeMap<String, Labels>,
-    containers: BTreeMap<ContainerRef, Container>,
+    sizes: BTreeMap<String, u64>,
+    bandwidth: u64,
+    pods: BTreeMap<String, SimPod>,
+    containers: BTreeMap<ContainerRef, SimContainer>,
+    /// Per node: when its image puller is free again.
+    puller_free: BTreeMap<String, SimTime>,
     ips_assigned: u64,
+    instances: u64,
     now: SimTime,
+    /// The run's generator, lent for the duration of a submission (`lend_rng`).
+    rng: Option<SimRng>,
 }
 
 impl SimRuntime {
-    pub fn new(behaviors: Vec<Behavior>) -> SimRuntime {
+    /// `registry`: image sizes and bandwidth; `node_images`: sizes nodes report in
+    /// `status.images` (used when the registry does not list an image).
+    pub fn new(
+        behaviors: Vec<Behavior>,
+        registry: Option<&Registry>,
+        node_images: impl IntoIterator<Item = (String, u64)>,
+    ) -> SimRuntime {
+        let mut sizes: BTreeMap<String, u64> = node_images
+            .into_iter()
+            .map(|(n, s)| (with_default_tag(&n), s))
+            .collect();
+        let mut bandwidth = DEFAULT_PULL_BANDWIDTH;
+        if let Some(r) = registry {
+            for i in &r.images {
+                sizes.insert(with_default_tag(&i.name), i.size_bytes);
+            }
+            if let Some(b) = &r.pull_bandwidth {
+                bandwidth = b.value().max(1) as u64;
+            }
+        }
         SimRuntime {
             behaviors,
-            pod_labels: BTreeMap::new(),
+            sizes,
+            bandwidth,
+            pods: BTreeMap::new(),
             containers: BTreeMap::new(),
+            puller_free: BTreeMap::new(),
             ips_assigned: 0,
+            instances: 0,
             now: SimTime::ZERO,
+            rng: None,
         }
     }
 
@@ -53,36 +108,111 @@ impl SimRuntime {
         self.now = now;
     }
 
+    /// Lend the run's generator for the next submissions; `take_rng` gives it back.
+    pub fn lend_rng(&mut self, rng: SimRng) {
+        self.rng = Some(rng);
+    }
+
+    pub fn take_rng(&mut self) -> Option<SimRng> {
+        self.rng.take()
+    }
+
     fn behavior_for(&self, pod_uid: &str, container: &str) -> Option<usize> {
-        let labels = self.pod_labels.get(pod_uid)?;
+        let labels = &self.pods.get(pod_uid)?.labels;
         self.behaviors.iter().position(|b| {
             b.container.as_deref().is_none_or(|c| c == container) && b.selector.matches(labels)
         })
     }
 
-    /// Incarnation stamp for an event about to be scheduled (0 for events that are never stale).
+    /// A uniform draw in `0..=jitter` from the lent generator.
+    fn jitter(&mut self, b: Option<usize>) -> Duration {
+        let j = b
+            .and_then(|i| self.behaviors[i].jitter)
+            .unwrap_or(Duration::ZERO);
+        match (&mut self.rng, j.as_millis()) {
+            (_, 0) | (None, _) => Duration::ZERO,
+            (Some(rng), ms) => Duration(rng.below(ms + 1)),
+        }
+    }
+
+    /// How long a pull of `image` takes for this pod, and the size the runtime reports.
+    fn pull_time(&self, pod_uid: &str, image: &str) -> (Duration, u64) {
+        let size = self.sizes.get(&with_default_tag(image)).copied();
+        let explicit = self
+            .pods
+            .get(pod_uid)
+            .and_then(|p| {
+                self.behaviors
+                    .iter()
+                    .find(|b| b.selector.matches(&p.labels))
+            })
+            .and_then(|b| b.pull_time);
+        let took = match (explicit, size) {
+            (Some(t), _) => t,
+            (None, Some(s)) => Duration((s as u128 * 1000).div_ceil(self.bandwidth as u128) as u64),
+            (None, None) => DEFAULT_PULL,
+        };
+        (took, size.unwrap_or(0))
+    }
+
+    /// The container's actual usage at `now`, per its behaviour (empty without one or when not
+    /// running). For components that model usage (Borg reclamation, autoscaling).
+    pub fn container_usage(&self, target: &ContainerRef, now: SimTime) -> ResourceList {
+        let Some(c) = self.containers.get(target) else {
+            return ResourceList::new();
+        };
+        match (c.running, c.started_at, c.behavior) {
+            (true, Some(s), Some(b)) if s <= now => self.behaviors[b].usage_at(now.since(s)),
+            _ => ResourceList::new(),
+        }
+    }
+
+    /// The summed usage of a pod's running containers at `now`.
+    pub fn pod_usage(&self, pod_uid: &str, now: SimTime) -> Resources {
+        let mut sum = Resources::default();
+        for k in self.containers.keys().filter(|k| k.pod_uid == pod_uid) {
+            sum.add(&Resources::from_list(&self.container_usage(k, now)));
+        }
+        sum
+    }
+
+    /// Container instances the runtime holds for a pod (running or dead), for tests and
+    /// diagnostics.
+    pub fn containers_of(&self, pod_uid: &str) -> Vec<ContainerRef> {
+        self.containers
+            .keys()
+            .filter(|k| k.pod_uid == pod_uid)
+            .cloned()
+            .collect()
+    }
+
+    /// Instance stamp for an event about to be scheduled (0 for events that are never stale).
     pub fn incarnation(&self, ev: &RuntimeEvent) -> u64 {
         match ev {
             RuntimeEvent::ContainerExited { target, .. } => {
-                self.containers.get(target).map_or(0, |c| c.incarnation)
+                self.containers.get(target).map_or(0, |c| c.instance)
             }
             _ => 0,
         }
     }
 
-    /// Is a scheduled event still true when it fires? A natural exit scheduled for a process
-    /// that has since been stopped and restarted is dropped.
+    /// Is a scheduled event still true when it fires? An exit is dropped when its instance is
+    /// gone or already exited (the natural exit and the stop race; the first wins).
     pub fn accept(&mut self, incarnation: u64, ev: &RuntimeEvent) -> bool {
         match ev {
             RuntimeEvent::ContainerExited { target, .. } => match self.containers.get_mut(target) {
-                Some(c) if c.incarnation == incarnation && c.running => {
+                Some(c) if c.instance == incarnation && c.running => {
                     c.running = false;
                     true
                 }
                 _ => false,
             },
+            RuntimeEvent::ContainerRemoved { target } => {
+                self.containers.remove(target);
+                true
+            }
             RuntimeEvent::SandboxRemoved { pod_uid, .. } => {
-                self.pod_labels.remove(pod_uid);
+                self.pods.remove(pod_uid);
                 self.containers.retain(|k, _| &k.pod_uid != pod_uid);
                 true
             }
@@ -93,7 +223,97 @@ impl SimRuntime {
     /// Forget everything on a node (it failed: its processes are gone).
     pub fn wipe_node(&mut self, node: &str) {
         self.containers.retain(|k, _| k.node != node);
+        self.puller_free.remove(node);
     }
+
+    /// The natural end of a process started now: `runFor` (with jitter), an OOM kill, or an
+    /// init container's default run. Returns (after, exit code, oom).
+    fn natural_exit(&mut self, c: &SimContainer) -> Option<(Duration, i32, bool)> {
+        let b = c.behavior.map(|i| &self.behaviors[i]);
+        let run_for = b.and_then(|b| b.run_for);
+        let code = b.map_or(0, |b| b.exit_code);
+        let oom = b.and_then(|b| oom_after(b, &c.spec));
+        let run = match run_for {
+            Some(d) => {
+                let extra = self.jitter(c.behavior);
+                Some((Duration(d.as_millis() + extra.as_millis()), code, false))
+            }
+            None if c.run_to_completion => Some((INIT_RUN, 0, false)),
+            None => None,
+        };
+        match (run, oom) {
+            (Some(r), Some(o)) if r.0 <= o => Some(r),
+            (_, Some(o)) => Some((o, EXIT_SIGKILL, true)),
+            (r, None) => r,
+        }
+    }
+
+    /// The output of a failed probe, as upstream's probers word it.
+    fn probe_output(&self, target: &ContainerRef, probe: &Probe, unhealthy: bool) -> String {
+        let ip = self.pods.get(&target.pod_uid).map_or("", |p| p.ip.as_str());
+        let spec = self.containers.get(target).map(|c| &c.spec);
+        let port = |p: &crate::api::meta::IntOrString| -> String {
+            match p {
+                crate::api::meta::IntOrString::Int(n) => n.to_string(),
+                crate::api::meta::IntOrString::Str(name) => spec
+                    .and_then(|s| s.ports.iter().find(|cp| &cp.name == name))
+                    .map_or(name.clone(), |cp| cp.container_port.to_string()),
+            }
+        };
+        if let Some(h) = &probe.http_get {
+            if unhealthy {
+                return "HTTP probe failed with statuscode: 500".into();
+            }
+            let scheme = if h.scheme.is_empty() {
+                "http".to_string()
+            } else {
+                h.scheme.to_lowercase()
+            };
+            let host = if h.host.is_empty() { ip } else { &h.host };
+            let path = if h.path.is_empty() { "/" } else { &h.path };
+            let p = port(&h.port);
+            return format!(
+                "Get \"{scheme}://{host}:{p}{path}\": dial tcp {host}:{p}: connect: connection refused"
+            );
+        }
+        if let Some(t) = &probe.tcp_socket {
+            let host = if t.host.is_empty() { ip } else { &t.host };
+            return format!(
+                "dial tcp {host}:{}: connect: connection refused",
+                port(&t.port)
+            );
+        }
+        if let Some(g) = &probe.grpc {
+            if unhealthy {
+                return "service unhealthy (responded with \"NOT_SERVING\")".into();
+            }
+            return format!(
+                "timeout: failed to connect service \"{ip}:{}\" within {}s",
+                g.port,
+                probe.timeout_seconds()
+            );
+        }
+        // exec: the command's own output, which the model does not know.
+        String::new()
+    }
+}
+
+/// When the behaviour's memory usage first exceeds the container's memory limit (from the
+/// start), if ever.
+pub fn oom_after(b: &Behavior, spec: &Container) -> Option<Duration> {
+    let limit = spec
+        .resources
+        .limits
+        .get(crate::api::resources::MEMORY)?
+        .value();
+    let over = |t: Duration| {
+        b.usage_at(t)
+            .get(crate::api::resources::MEMORY)
+            .is_some_and(|u| u.value() > limit)
+    };
+    std::iter::once(Duration::ZERO)
+        .chain(b.usage_steps.iter().map(|s| s.after))
+        .find(|t| over(*t))
 }
 
 impl ContainerRuntime for SimRuntime {
@@ -105,7 +325,6 @@ impl ContainerRuntime for SimRuntime {
                 labels,
                 ..
             } => {
-                self.pod_labels.insert(pod_uid.clone(), labels);
                 self.ips_assigned += 1;
                 let n = self.ips_assigned;
                 let ip = format!(
@@ -114,9 +333,40 @@ impl ContainerRuntime for SimRuntime {
                     (n >> 8) & 0xff,
                     n & 0xff
                 );
+                self.pods.insert(
+                    pod_uid.clone(),
+                    SimPod {
+                        labels,
+                        ip: ip.clone(),
+                    },
+                );
                 out.push((
                     SANDBOX_DELAY,
                     RuntimeEvent::SandboxReady { node, pod_uid, ip },
+                ));
+            }
+            RuntimeCommand::StopPodSandbox { node, pod_uid } => {
+                for (k, c) in self.containers.iter().filter(|(k, _)| k.pod_uid == pod_uid) {
+                    if c.running {
+                        out.push((
+                            Duration::ZERO,
+                            RuntimeEvent::ContainerExited {
+                                target: k.clone(),
+                                exit_code: EXIT_SIGKILL,
+                                oom_killed: false,
+                            },
+                        ));
+                    }
+                }
+                out.push((
+                    SANDBOX_STOP_DELAY,
+                    RuntimeEvent::SandboxStopped { node, pod_uid },
+                ));
+            }
+            RuntimeCommand::RemovePodSandbox { node, pod_uid } => {
+                out.push((
+                    SANDBOX_STOP_DELAY,
+                    RuntimeEvent::SandboxRemoved { node, pod_uid },
                 ));
             }
             RuntimeCommand::PullImage {
@@ -124,44 +374,61 @@ impl ContainerRuntime for SimRuntime {
                 pod_uid,
                 image,
             } => {
-                let took = self
-                    .pod_labels
-                    .get(&pod_uid)
-                    .and_then(|l| self.behaviors.iter().find(|b| b.selector.matches(l)))
-                    .and_then(|b| b.pull_time)
-                    .unwrap_or(DEFAULT_PULL);
+                let (took, size) = self.pull_time(&pod_uid, &image);
+                let free = self.puller_free.get(&node).copied().unwrap_or(self.now);
+                let done = free.max(self.now).after(took);
+                self.puller_free.insert(node.clone(), done);
+                let total = done.since(self.now);
                 out.push((
-                    took,
+                    total,
                     RuntimeEvent::ImagePulled {
                         node,
                         pod_uid,
                         image,
-                        took_ms: took.as_millis(),
+                        pull_ms: took.as_millis(),
+                        total_ms: total.as_millis(),
+                        size_bytes: size,
                     },
                 ));
             }
-            RuntimeCommand::CreateContainer { target, init, .. } => {
+            RuntimeCommand::CreateContainer {
+                target, init, spec, ..
+            } => {
+                let spec: Container = serde_json::from_value(spec).unwrap_or_default();
                 let behavior = self.behavior_for(&target.pod_uid, &target.container);
-                let prev = self.containers.get(&target).map_or(0, |c| c.incarnation);
+                self.instances += 1;
                 self.containers.insert(
                     target.clone(),
-                    Container {
-                        init,
+                    SimContainer {
+                        run_to_completion: init && !spec.is_restartable_init(),
+                        spec,
                         behavior,
+                        instance: self.instances,
                         started_at: None,
-                        incarnation: prev + 1,
                         running: false,
+                        startup_delay: Duration::ZERO,
                     },
                 );
                 out.push((CREATE_DELAY, RuntimeEvent::ContainerCreated { target }));
             }
             RuntimeCommand::StartContainer { target } => {
-                let now = self.now;
-                let behaviors = &self.behaviors;
-                let Some(c) = self.containers.get_mut(&target) else {
+                let Some(mut c) = self.containers.get(&target).cloned() else {
                     return;
                 };
-                c.started_at = Some(now.after(START_DELAY));
+                if c.running || c.started_at.is_some() {
+                    return;
+                }
+                let b = c.behavior;
+                let delay = b
+                    .and_then(|i| self.behaviors[i].startup_delay)
+                    .unwrap_or(Duration::ZERO);
+                let extra = if b.is_some_and(|i| self.behaviors[i].startup_delay.is_some()) {
+                    self.jitter(b)
+                } else {
+                    Duration::ZERO
+                };
+                c.startup_delay = Duration(delay.as_millis() + extra.as_millis());
+                c.started_at = Some(self.now.after(START_DELAY));
                 c.running = true;
                 out.push((
                     START_DELAY,
@@ -169,57 +436,210 @@ impl ContainerRuntime for SimRuntime {
                         target: target.clone(),
                     },
                 ));
-                let b = c.behavior.map(|i| &behaviors[i]);
-                let run = match (b.and_then(|b| b.run_for), c.init) {
-                    (Some(d), _) => Some((d, b.map_or(0, |b| b.exit_code))),
-                    (None, true) => Some((INIT_RUN, 0)),
-                    (None, false) => None,
-                };
-                if let Some((d, code)) = run {
+                if let Some((after, code, oom)) = self.natural_exit(&c) {
                     out.push((
-                        Duration(START_DELAY.as_millis() + d.as_millis()),
+                        Duration(START_DELAY.as_millis() + after.as_millis()),
                         RuntimeEvent::ContainerExited {
-                            target,
+                            target: target.clone(),
                             exit_code: code,
-                            oom_killed: false,
+                            oom_killed: oom,
                         },
                     ));
                 }
+                self.containers.insert(target, c);
             }
-            RuntimeCommand::StopContainer { target, .. } => {
-                let Some(c) = self.containers.get_mut(&target) else {
+            RuntimeCommand::StopContainer {
+                target,
+                timeout_seconds,
+            } => {
+                let Some(c) = self.containers.get(&target) else {
                     return;
                 };
                 if !c.running {
                     return;
                 }
-                c.incarnation += 1;
+                let shutdown = c
+                    .behavior
+                    .and_then(|i| self.behaviors[i].shutdown_delay)
+                    .unwrap_or(STOP_DELAY);
+                let timeout = Duration::from_secs(timeout_seconds);
+                let (after, code) = if shutdown < timeout {
+                    (shutdown, EXIT_SIGTERM)
+                } else {
+                    (timeout, EXIT_SIGKILL)
+                };
                 out.push((
-                    STOP_DELAY,
+                    after,
                     RuntimeEvent::ContainerExited {
                         target,
-                        exit_code: 143,
+                        exit_code: code,
                         oom_killed: false,
                     },
                 ));
             }
-            RuntimeCommand::RunProbe { target, .. } => {
+            RuntimeCommand::RemoveContainer { target } => {
+                out.push((Duration::ZERO, RuntimeEvent::ContainerRemoved { target }));
+            }
+            RuntimeCommand::RunProbe {
+                target,
+                probe_type,
+                probe,
+                ..
+            } => {
                 let now = self.now;
-                let success = self.containers.get(&target).is_some_and(|c| {
-                    let delay = c
-                        .behavior
-                        .and_then(|i| self.behaviors[i].startup_delay)
-                        .unwrap_or(Duration::ZERO);
-                    c.running && c.started_at.is_some_and(|s| now >= s.after(delay))
-                });
+                let probe: Probe = serde_json::from_value(probe).unwrap_or_default();
+                let (success, unhealthy) = match self.containers.get(&target) {
+                    Some(c) if c.running => {
+                        let since = c.started_at.map_or(Duration::ZERO, |s| now.since(s));
+                        let b = c.behavior.map(|i| &self.behaviors[i]);
+                        let broken = b
+                            .and_then(|b| b.unhealthy_after)
+                            .is_some_and(|u| since >= u);
+                        (since >= c.startup_delay && !broken, broken)
+                    }
+                    _ => (false, false),
+                };
+                let output = if success {
+                    String::new()
+                } else {
+                    self.probe_output(&target, &probe, unhealthy)
+                };
                 out.push((
                     Duration::ZERO,
-                    RuntimeEvent::ProbeResult { target, success },
+                    RuntimeEvent::ProbeResult {
+                        target,
+                        probe_type,
+                        success,
+                        output,
+                    },
                 ));
             }
-            RuntimeCommand::RemovePodSandbox { node, pod_uid } => {
-                out.push((STOP_DELAY, RuntimeEvent::SandboxRemoved { node, pod_uid }));
+            RuntimeCommand::RunLifecycleHook {
+                target, timeout_ms, ..
+            } => {
+                let Some(c) = self.containers.get(&target) else {
+                    return;
+                };
+                let took = c
+                    .behavior
+                    .and_then(|i| self.behaviors[i].pre_stop_duration)
+                    .unwrap_or(Duration::ZERO);
+                let success = c.running && took.as_millis() <= timeout_ms;
+                out.push((
+                    Duration(took.as_millis().min(timeout_ms)),
+                    RuntimeEvent::HookCompleted {
+                        target,
+                        hook: HookType::PreStop,
+                        success,
+                    },
+                ));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::selector::LabelSelector;
+    use crate::api::Quantity;
+    use crate::scenario::spec::UsageStep;
+
+    fn behavior() -> Behavior {
+        Behavior {
+            selector: LabelSelector::default(),
+            container: None,
+            startup_delay: None,
+            run_for: None,
+            exit_code: 0,
+            usage: ResourceList::from([("memory".to_string(), Quantity::parse("100Mi").unwrap())]),
+            usage_steps: vec![
+                UsageStep {
+                    after: Duration::from_secs(60),
+                    usage: ResourceList::from([(
+                        "memory".to_string(),
+                        Quantity::parse("300Mi").unwrap(),
+                    )]),
+                },
+                UsageStep {
+                    after: Duration::from_secs(120),
+                    usage: ResourceList::from([(
+                        "memory".to_string(),
+                        Quantity::parse("600Mi").unwrap(),
+                    )]),
+                },
+            ],
+            pull_time: None,
+            jitter: None,
+            unhealthy_after: None,
+            shutdown_delay: None,
+            pre_stop_duration: None,
+        }
+    }
+
+    #[test]
+    fn usage_profile_steps() {
+        let b = behavior();
+        let mem = |t| b.usage_at(Duration::from_secs(t))["memory"].to_string();
+        assert_eq!(mem(0), "100Mi");
+        assert_eq!(mem(59), "100Mi");
+        assert_eq!(mem(60), "300Mi");
+        assert_eq!(mem(500), "600Mi");
+    }
+
+    #[test]
+    fn oom_when_usage_first_exceeds_the_limit() {
+        let b = behavior();
+        let mut c = Container::default();
+        c.resources
+            .limits
+            .insert("memory".into(), Quantity::parse("512Mi").unwrap());
+        assert_eq!(oom_after(&b, &c), Some(Duration::from_secs(120)));
+        c.resources
+            .limits
+            .insert("memory".into(), Quantity::parse("64Mi").unwrap());
+        assert_eq!(oom_after(&b, &c), Some(Duration::ZERO));
+        c.resources.limits.clear();
+        assert_eq!(oom_after(&b, &c), None, "no limit, no OOM kill");
+    }
+
+    #[test]
+    fn pulls_are_serialized_per_node_and_timed_by_size() {
+        let registry = Registry {
+            pull_bandwidth: Some(Quantity::parse("10Mi").unwrap()),
+            images: vec![crate::scenario::spec::RegistryImage {
+                name: "big".into(),
+                size_bytes: 50 * 1024 * 1024,
+            }],
+        };
+        let mut rt = SimRuntime::new(vec![], Some(&registry), []);
+        let mut out = Vec::new();
+        for (uid, image) in [("a", "big"), ("b", "small:1")] {
+            rt.submit(
+                RuntimeCommand::PullImage {
+                    node: "n".into(),
+                    pod_uid: uid.into(),
+                    image: image.into(),
+                },
+                &mut out,
+            );
+        }
+        let got: Vec<(u64, u64, u64, u64)> = out
+            .iter()
+            .map(|(d, e)| match e {
+                RuntimeEvent::ImagePulled {
+                    pull_ms,
+                    total_ms,
+                    size_bytes,
+                    ..
+                } => (d.as_millis(), *pull_ms, *total_ms, *size_bytes),
+                _ => panic!(),
+            })
+            .collect();
+        // 50Mi at 10Mi/s = 5s; the unknown image takes the default 2s after it.
+        assert_eq!(
+            got,
+            [(5_000, 5_000, 5_000, 52_428_800), (7_000, 2_000, 7_000, 0)]
+        );
     }
 }

@@ -1,8 +1,9 @@
 //! Expectations: assertions over the cluster's state, at a time, at the end, or always.
 
-use super::spec::{Condition, ExpectEntry, PendingCondition, PodsCondition};
+use super::spec::{Condition, EventsCondition, ExpectEntry, PendingCondition, PodsCondition};
 use crate::api::pod::{Pod, PodPhase};
 use crate::api::selector::Selector;
+use crate::engine::trace::EventFilter;
 use crate::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,12 +22,22 @@ pub enum Check {
         namespace: Option<String>,
         phase: Option<PodPhase>,
         ready: Option<bool>,
+        restarts: Option<u64>,
+        status: Option<String>,
+        termination_reason: Option<String>,
         count: Option<u64>,
         min: Option<u64>,
         max: Option<u64>,
     },
     Pending {
         max: u64,
+    },
+    /// Trace events so far that match the filter.
+    Events {
+        filter: EventFilter,
+        count: Option<u64>,
+        min: Option<u64>,
+        max: Option<u64>,
     },
 }
 
@@ -50,33 +61,36 @@ pub fn compile(e: &ExpectEntry) -> Result<Expectation, CompileError> {
             Condition {
                 pods: e.pods.clone(),
                 pending: e.pending.clone(),
+                events: e.events.clone(),
             },
             "",
         ),
-        (None, Some(c), None) if e.pods.is_none() && e.pending.is_none() => {
+        (None, Some(c), None) if e.pods.is_none() && e.pending.is_none() && e.events.is_none() => {
             (When::Always, c.clone(), "always")
         }
-        (None, None, Some(c)) if e.pods.is_none() && e.pending.is_none() => {
+        (None, None, Some(c)) if e.pods.is_none() && e.pending.is_none() && e.events.is_none() => {
             (When::End, c.clone(), "end")
         }
         _ => {
             return Err(whole(
-                "an expectation needs exactly one of `at: DURATION` (with `pods:` or `pending:` beside it), `always: {...}` or `end: {...}`",
+                "an expectation needs exactly one of `at: DURATION` (with `pods:`, `pending:` or `events:` beside it), `always: {...}` or `end: {...}`",
             ))
         }
     };
-    let check = match (cond.pods, cond.pending) {
-        (Some(p), None) => pods_check(p).map_err(|(field, why)| {
-            let path = [prefix, "pods", field]
-                .into_iter()
-                .filter(|s| !s.is_empty());
+    let located = |kind: &'static str| {
+        move |(field, why): (&'static str, String)| {
+            let path = [prefix, kind, field].into_iter().filter(|s| !s.is_empty());
             (path.collect::<Vec<_>>().join("."), why)
-        })?,
-        (None, Some(PendingCondition { max })) => Check::Pending { max },
+        }
+    };
+    let check = match (cond.pods, cond.pending, cond.events) {
+        (Some(p), None, None) => pods_check(p).map_err(located("pods"))?,
+        (None, Some(PendingCondition { max }), None) => Check::Pending { max },
+        (None, None, Some(ev)) => events_check(ev).map_err(located("events"))?,
         _ => {
             return Err((
                 prefix.to_string(),
-                "an expectation checks exactly one of `pods` or `pending`".into(),
+                "an expectation checks exactly one of `pods`, `pending` or `events`".into(),
             ))
         }
     };
@@ -112,34 +126,79 @@ fn pods_check(p: PodsCondition) -> Result<Check, (&'static str, String)> {
             )
         })?),
     };
-    if p.count.is_none() && p.min.is_none() && p.max.is_none() {
-        return Err((
-            "",
-            "a pods expectation needs `count`, `min` or `max`".into(),
-        ));
-    }
-    if p.count.is_some() && (p.min.is_some() || p.max.is_some()) {
-        let other = if p.min.is_some() { "min" } else { "max" };
-        return Err((
-            other,
-            format!("use either `count` or `min`/`max`, not both (`count` and `{other}` given)"),
-        ));
-    }
-    if let (Some(lo), Some(hi)) = (p.min, p.max) {
-        if lo > hi {
-            return Err(("min", format!("min {lo} is greater than max {hi}")));
-        }
-    }
+    bounds("pods", p.count, p.min, p.max)?;
     Ok(Check::Pods {
         selector,
         selector_text: p.selector,
         namespace: p.namespace,
         phase,
         ready: p.ready,
+        restarts: p.restarts,
+        status: p.status,
+        termination_reason: p.termination_reason,
         count: p.count,
         min: p.min,
         max: p.max,
     })
+}
+
+/// `count` excludes `min`/`max`; at least one; `min` ≤ `max`.
+fn bounds(
+    what: &str,
+    count: Option<u64>,
+    min: Option<u64>,
+    max: Option<u64>,
+) -> Result<(), (&'static str, String)> {
+    if count.is_none() && min.is_none() && max.is_none() {
+        return Err((
+            "",
+            format!("a {what} expectation needs `count`, `min` or `max`"),
+        ));
+    }
+    if count.is_some() && (min.is_some() || max.is_some()) {
+        let other = if min.is_some() { "min" } else { "max" };
+        return Err((
+            other,
+            format!("use either `count` or `min`/`max`, not both (`count` and `{other}` given)"),
+        ));
+    }
+    if let (Some(lo), Some(hi)) = (min, max) {
+        if lo > hi {
+            return Err(("min", format!("min {lo} is greater than max {hi}")));
+        }
+    }
+    Ok(())
+}
+
+fn events_check(e: EventsCondition) -> Result<Check, (&'static str, String)> {
+    if e.kind.trim().is_empty() {
+        return Err(("type", "an events expectation needs a `type`".into()));
+    }
+    bounds("events", e.count, e.min, e.max)?;
+    Ok(Check::Events {
+        filter: EventFilter {
+            kind: e.kind,
+            object: e.object,
+            message: e.message,
+        },
+        count: e.count,
+        min: e.min,
+        max: e.max,
+    })
+}
+
+fn bounds_text(count: &Option<u64>, min: &Option<u64>, max: &Option<u64>) -> String {
+    match (count, min, max) {
+        (Some(n), _, _) => format!(" = {n}"),
+        (_, Some(lo), Some(hi)) => format!(" in [{lo}, {hi}]"),
+        (_, Some(lo), None) => format!(" >= {lo}"),
+        (_, None, Some(hi)) => format!(" <= {hi}"),
+        _ => String::new(),
+    }
+}
+
+fn within(n: u64, count: &Option<u64>, min: &Option<u64>, max: &Option<u64>) -> bool {
+    count.is_none_or(|c| n == c) && min.is_none_or(|m| n >= m) && max.is_none_or(|m| n <= m)
 }
 
 fn describe(c: &Check) -> String {
@@ -150,6 +209,9 @@ fn describe(c: &Check) -> String {
             namespace,
             phase,
             ready,
+            restarts,
+            status,
+            termination_reason,
             count,
             min,
             max,
@@ -168,20 +230,42 @@ fn describe(c: &Check) -> String {
             if let Some(r) = ready {
                 s += if *r { " ready" } else { " not ready" };
             }
-            match (count, min, max) {
-                (Some(n), _, _) => s += &format!(" = {n}"),
-                (_, Some(lo), Some(hi)) => s += &format!(" in [{lo}, {hi}]"),
-                (_, Some(lo), None) => s += &format!(" >= {lo}"),
-                (_, None, Some(hi)) => s += &format!(" <= {hi}"),
-                _ => {}
+            if let Some(st) = status {
+                s += &format!(" status {st}");
             }
-            s
+            if let Some(r) = termination_reason {
+                s += &format!(" terminated {r}");
+            }
+            if let Some(n) = restarts {
+                s += &format!(" with {n} restarts");
+            }
+            s + &bounds_text(count, min, max)
+        }
+        Check::Events {
+            filter,
+            count,
+            min,
+            max,
+        } => {
+            let mut s = format!("events {}", filter.kind);
+            if let Some(o) = &filter.object {
+                s += &format!(" on {o}");
+            }
+            if let Some(m) = &filter.message {
+                s += &format!(" with {m:?}");
+            }
+            s + &bounds_text(count, min, max)
         }
     }
 }
 
-/// Evaluate a check against the current pods. Returns (passed, the observed value as text).
-pub fn evaluate<'a>(check: &Check, pods: impl Iterator<Item = &'a Pod>) -> (bool, u64) {
+/// Evaluate a check against the current pods; `events_seen` is the number of trace events
+/// the check's filter matched so far (for `events`). Returns (passed, the observed count).
+pub fn evaluate<'a>(
+    check: &Check,
+    pods: impl Iterator<Item = &'a Pod>,
+    events_seen: u64,
+) -> (bool, u64) {
     match check {
         Check::Pending { max } => {
             let n = pods
@@ -198,6 +282,9 @@ pub fn evaluate<'a>(check: &Check, pods: impl Iterator<Item = &'a Pod>) -> (bool
             namespace,
             phase,
             ready,
+            restarts,
+            status,
+            termination_reason,
             count,
             min,
             max,
@@ -207,12 +294,27 @@ pub fn evaluate<'a>(check: &Check, pods: impl Iterator<Item = &'a Pod>) -> (bool
                 .filter(|p| namespace.as_ref().is_none_or(|ns| p.namespace() == ns))
                 .filter(|p| phase.is_none_or(|ph| p.status.phase == ph))
                 .filter(|p| ready.is_none_or(|r| p.status.ready == r))
+                .filter(|p| restarts.is_none_or(|r| p.status.restart_count as u64 == r))
+                .filter(|p| status.as_ref().is_none_or(|s| &p.display_status() == s))
+                .filter(|p| {
+                    termination_reason.as_ref().is_none_or(|r| {
+                        p.status
+                            .init_container_statuses
+                            .iter()
+                            .chain(&p.status.container_statuses)
+                            .any(|c| {
+                                [&c.state, &c.last_termination_state]
+                                    .iter()
+                                    .any(|s| s.terminated.as_ref().is_some_and(|t| &t.reason == r))
+                            })
+                    })
+                })
                 .filter(|p| selector.matches(&p.metadata.labels))
                 .count() as u64;
-            let ok = count.is_none_or(|c| n == c)
-                && min.is_none_or(|m| n >= m)
-                && max.is_none_or(|m| n <= m);
-            (ok, n)
+            (within(n, count, min, max), n)
         }
+        Check::Events {
+            count, min, max, ..
+        } => (within(events_seen, count, min, max), events_seen),
     }
 }

@@ -54,6 +54,9 @@ pub struct ScenarioSpec {
     /// kube-scheduler.
     #[serde(default)]
     pub borg: Option<crate::sched::borg::BorgPolicy>,
+    /// Image sizes and pull bandwidth for the simulated runtime.
+    #[serde(default)]
+    pub registry: Option<Registry>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -99,12 +102,80 @@ pub struct Behavior {
     /// Exit code when `runFor` elapses.
     #[serde(default)]
     pub exit_code: i32,
-    /// Constant actual usage (reported in the summary; drives OOM kills and the HPA later).
+    /// Actual usage from the container's start (see `usage_at`); memory above the
+    /// container's limit is an OOM kill.
     #[serde(default)]
     pub usage: ResourceList,
-    /// Image pull time (default: 2s per image the node has not pulled yet).
+    /// Later usage: from `after` (since the container's start) the listed resources take these
+    /// values; unlisted ones keep theirs. `after` strictly increases.
+    #[serde(default)]
+    pub usage_steps: Vec<UsageStep>,
+    /// Image pull time for these pods (default: from the image's size, else 2s).
     #[serde(default)]
     pub pull_time: Option<Duration>,
+    /// Each start of a matching container adds a uniform random 0..=jitter (whole
+    /// milliseconds, from the run's seeded generator) to its `startupDelay` and to its
+    /// `runFor`, drawn in that order.
+    #[serde(default)]
+    pub jitter: Option<Duration>,
+    /// From this long after the start, probes fail (the application hangs or breaks): liveness
+    /// kills follow, readiness drops.
+    #[serde(default)]
+    pub unhealthy_after: Option<Duration>,
+    /// How long the process takes to exit after SIGTERM (default 100ms); when the grace period
+    /// runs out first it is SIGKILLed (exit 137).
+    #[serde(default)]
+    pub shutdown_delay: Option<Duration>,
+    /// How long an `exec`, `httpGet` or `tcpSocket` preStop hook runs before it returns
+    /// (default 0; `sleep` hooks take their own seconds).
+    #[serde(default)]
+    pub pre_stop_duration: Option<Duration>,
+}
+
+/// A step of a usage profile (`behavior[].usageSteps`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UsageStep {
+    pub after: Duration,
+    pub usage: ResourceList,
+}
+
+impl Behavior {
+    /// The container's actual usage `since_start` after it started: `usage`, overridden by
+    /// every step whose `after` has passed. This is the one definition of modelled usage:
+    /// the simulated runtime's OOM kills and anything else reading usage call it.
+    pub fn usage_at(&self, since_start: Duration) -> ResourceList {
+        let mut u = self.usage.clone();
+        for step in self
+            .usage_steps
+            .iter()
+            .take_while(|s| s.after <= since_start)
+        {
+            for (k, v) in &step.usage {
+                u.insert(k.clone(), v.clone());
+            }
+        }
+        u
+    }
+}
+
+/// The image registry as the simulated runtime sees it (`spec.registry`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Registry {
+    /// Bytes per second one node pulls at (a quantity, e.g. `50Mi`); default 50Mi.
+    #[serde(default)]
+    pub pull_bandwidth: Option<crate::api::Quantity>,
+    /// Image sizes: a pull of a listed image takes `sizeBytes / pullBandwidth`.
+    #[serde(default)]
+    pub images: Vec<RegistryImage>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RegistryImage {
+    pub name: String,
+    pub size_bytes: u64,
 }
 
 /// One assertion: exactly one of `at` (with a condition beside it), `always`, or `end`.
@@ -121,6 +192,8 @@ pub struct ExpectEntry {
     pub pods: Option<PodsCondition>,
     #[serde(default)]
     pub pending: Option<PendingCondition>,
+    #[serde(default)]
+    pub events: Option<EventsCondition>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -130,6 +203,28 @@ pub struct Condition {
     pub pods: Option<PodsCondition>,
     #[serde(default)]
     pub pending: Option<PendingCondition>,
+    #[serde(default)]
+    pub events: Option<EventsCondition>,
+}
+
+/// Count the trace events so far with this `type` (reason), optionally on one object (exact,
+/// or a prefix when it ends in `*`) and with `message` in their message, and compare with
+/// `count` / `min` / `max`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EventsCondition {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub object: Option<String>,
+    #[serde(default)]
+    pub message: Option<String>,
+    #[serde(default)]
+    pub count: Option<u64>,
+    #[serde(default)]
+    pub min: Option<u64>,
+    #[serde(default)]
+    pub max: Option<u64>,
 }
 
 /// Count pods matching a label selector (kubectl `-l` syntax), optionally in one namespace,
@@ -145,6 +240,16 @@ pub struct PodsCondition {
     pub phase: Option<String>,
     #[serde(default)]
     pub ready: Option<bool>,
+    /// Only pods whose containers restarted this many times in all (kubectl's RESTARTS).
+    #[serde(default)]
+    pub restarts: Option<u64>,
+    /// Only pods whose kubectl STATUS column reads this (`CrashLoopBackOff`, `Completed`, ...).
+    #[serde(default)]
+    pub status: Option<String>,
+    /// Only pods with a container whose current or last termination has this reason
+    /// (`OOMKilled`, `Error`, `Completed`).
+    #[serde(default)]
+    pub termination_reason: Option<String>,
     #[serde(default)]
     pub count: Option<u64>,
     #[serde(default)]

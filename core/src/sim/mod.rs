@@ -12,12 +12,12 @@ use crate::api::node::{NodeCondition, Taint};
 use crate::api::{Kind, Object};
 use crate::controllers::Controllers;
 use crate::engine::{EventQueue, TraceWriter};
-use crate::kubelet::plan::{ContainerRuntime, RuntimeCommand};
+use crate::kubelet::plan::{ContainerRuntime, RuntimeCommand, RuntimeEvent};
 use crate::kubelet::sim_runtime::SimRuntime;
 use crate::kubelet::Kubelets;
 use crate::report::{ExpectationResult, Report};
 use crate::rng::SimRng;
-use crate::scenario::expect::{evaluate, When};
+use crate::scenario::expect::{evaluate, Check, When};
 use crate::scenario::load::pool_node;
 use crate::scenario::timeline::Action;
 use crate::scenario::Scenario;
@@ -47,6 +47,17 @@ pub struct RunOptions {
     pub explain: bool,
     /// Stop early at this simulated time.
     pub until: Option<Duration>,
+    /// Record every runtime command and accepted runtime event with its time (`Sim::plan`).
+    pub keep_plan: bool,
+}
+
+/// One line of the recorded plan: a command the kubelets issued or an event a runtime
+/// reported (and the kubelets received), at a simulated time.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(untagged)]
+pub enum PlanEntry {
+    Command(RuntimeCommand),
+    Event(RuntimeEvent),
 }
 
 pub struct Sim {
@@ -65,8 +76,12 @@ pub struct Sim {
     results: Vec<Option<ExpectationResult>>,
     /// Failures of `always` expectations: first failing time and observed value.
     always_failed: Vec<Option<(SimTime, u64)>>,
+    /// Per expectation, the trace watch counting its events (for `events` checks).
+    watches: Vec<Option<usize>>,
     next_pool_index: std::collections::BTreeMap<String, u32>,
     finished: bool,
+    /// The recorded plan, with `RunOptions::keep_plan`.
+    plan: Option<Vec<(SimTime, PlanEntry)>>,
 }
 
 impl Sim {
@@ -90,18 +105,37 @@ impl Sim {
             scheduler: Scheduler::new(opts.explain, scenario.scheduler.clone())
                 .expect("scheduler configuration validated at load"),
             kubelets: Kubelets::default(),
-            runtime: SimRuntime::new(scenario.behavior.clone()),
+            runtime: SimRuntime::new(
+                scenario.behavior.clone(),
+                scenario.registry.as_ref(),
+                scenario.nodes.iter().flat_map(|n| {
+                    n.status.images.iter().flat_map(|i| {
+                        i.names
+                            .iter()
+                            .map(move |name| (name.clone(), i.size_bytes.max(0) as u64))
+                    })
+                }),
+            ),
             results: vec![None; scenario.expect.len()],
             always_failed: vec![None; scenario.expect.len()],
+            watches: Vec::new(),
             next_pool_index: scenario
                 .pools
                 .iter()
                 .map(|p| (p.name.clone(), p.count))
                 .collect(),
             finished: false,
+            plan: opts.keep_plan.then(Vec::new),
             scenario,
         };
         sim.scheduler.set_borg(sim.scenario.borg);
+        for e in &sim.scenario.expect {
+            let id = match &e.check {
+                Check::Events { filter, .. } => Some(sim.trace.watch(filter.clone())),
+                _ => None,
+            };
+            sim.watches.push(id);
+        }
         for i in 0..sim.scenario.timeline.len() {
             let at = SimTime(sim.scenario.timeline[i].at.as_millis());
             sim.queue.push(at, Event::Timeline(i));
@@ -117,7 +151,7 @@ impl Sim {
         let objects = sim.scenario.objects.clone();
         sim.with_ctx(|sim, ctx, _| {
             for n in nodes {
-                sim.kubelets.add_node(&n.metadata.name);
+                sim.kubelets.add_node(&n, ctx.now);
                 let _ = objects::create(ctx, Object::Node(n));
             }
             for o in objects {
@@ -154,8 +188,17 @@ impl Sim {
         self.trace = trace;
         self.runtime.set_now(self.now);
         let mut out = Vec::new();
-        for c in cmds {
-            self.runtime.submit(c, &mut out);
+        if !cmds.is_empty() {
+            // Behaviour jitter draws from the run's generator, in command order.
+            let rng = std::mem::replace(&mut self.rng, SimRng::new(0));
+            self.runtime.lend_rng(rng);
+            for c in cmds {
+                if let Some(plan) = &mut self.plan {
+                    plan.push((self.now, PlanEntry::Command(c.clone())));
+                }
+                self.runtime.submit(c, &mut out);
+            }
+            self.rng = self.runtime.take_rng().expect("lent above");
         }
         for (d, ev) in out {
             let inc = self.runtime.incarnation(&ev);
@@ -236,10 +279,14 @@ impl Sim {
             Wake::Scheduler => sim.scheduler.sync(ctx),
             Wake::Runtime(ev) => {
                 if sim.runtime.accept(inc, &ev) {
+                    if let Some(plan) = &mut sim.plan {
+                        plan.push((ctx.now, PlanEntry::Event(ev.clone())));
+                    }
                     sim.kubelets.handle(ctx, ev, cmds);
                 }
             }
             Wake::PodWorker { node, pod_uid } => sim.kubelets.wake(ctx, &node, &pod_uid, cmds),
+            Wake::NodeGc { node } => sim.kubelets.collect_garbage(ctx, &node, cmds),
         });
     }
 
@@ -267,8 +314,8 @@ impl Sim {
                             }
                             (None, new) => new,
                         };
-                        if o.kind() == Kind::Node {
-                            sim.kubelets.add_node(&o.meta().name);
+                        if let Object::Node(n) = &o {
+                            sim.kubelets.add_node(n, ctx.now);
                         }
                         if objects::create_or_report(ctx, o, &display).is_some() {
                             ctx.event("Applied", display, None, format!("{what}: {verb}"));
@@ -361,7 +408,7 @@ impl Sim {
                     for i in *next..*next + count {
                         let node = pool_node(&p, i);
                         let name = node.metadata.name.clone();
-                        sim.kubelets.add_node(&name);
+                        sim.kubelets.add_node(&node, ctx.now);
                         let _ = objects::create(ctx, Object::Node(node));
                         ctx.event(
                             "RegisteredNode",
@@ -388,7 +435,8 @@ impl Sim {
             if self.scenario.expect[i].when != When::Always || self.always_failed[i].is_some() {
                 continue;
             }
-            let (ok, n) = evaluate(&self.scenario.expect[i].check, self.pods());
+            let seen = self.watches[i].map_or(0, |id| self.trace.watched(id));
+            let (ok, n) = evaluate(&self.scenario.expect[i].check, self.pods(), seen);
             if !ok {
                 self.always_failed[i] = Some((self.now, n));
             }
@@ -397,7 +445,8 @@ impl Sim {
 
     fn check(&mut self, i: usize) {
         let e = &self.scenario.expect[i];
-        let (passed, n) = evaluate(&e.check, self.pods());
+        let seen = self.watches[i].map_or(0, |id| self.trace.watched(id));
+        let (passed, n) = evaluate(&e.check, self.pods(), seen);
         self.results[i] = Some(ExpectationResult {
             description: e.description.clone(),
             passed,
@@ -462,6 +511,26 @@ impl Sim {
 
     pub fn end_time(&self) -> SimTime {
         self.end
+    }
+
+    /// When the next event is due (`None`: nothing left).
+    pub fn next_time(&self) -> Option<SimTime> {
+        self.queue.peek_time()
+    }
+
+    /// The recorded plan (empty unless `RunOptions::keep_plan`).
+    pub fn plan(&self) -> &[(SimTime, PlanEntry)] {
+        self.plan.as_deref().unwrap_or(&[])
+    }
+
+    /// The simulated runtime (container instances, modelled usage).
+    pub fn runtime(&self) -> &SimRuntime {
+        &self.runtime
+    }
+
+    /// The kubelets (pod workers), for tests and diagnostics.
+    pub fn kubelets(&self) -> &Kubelets {
+        &self.kubelets
     }
 }
 
