@@ -126,7 +126,7 @@ fn pods_check(p: PodsCondition) -> Result<Check, (&'static str, String)> {
             )
         })?),
     };
-    bounds("pods", p.count, p.min, p.max)?;
+    bounds("a pods", p.count, p.min, p.max)?;
     Ok(Check::Pods {
         selector,
         selector_text: p.selector,
@@ -152,7 +152,7 @@ fn bounds(
     if count.is_none() && min.is_none() && max.is_none() {
         return Err((
             "",
-            format!("a {what} expectation needs `count`, `min` or `max`"),
+            format!("{what} expectation needs `count`, `min` or `max`"),
         ));
     }
     if count.is_some() && (min.is_some() || max.is_some()) {
@@ -174,7 +174,7 @@ fn events_check(e: EventsCondition) -> Result<Check, (&'static str, String)> {
     if e.kind.trim().is_empty() {
         return Err(("type", "an events expectation needs a `type`".into()));
     }
-    bounds("events", e.count, e.min, e.max)?;
+    bounds("an events", e.count, e.min, e.max)?;
     Ok(Check::Events {
         filter: EventFilter {
             kind: e.kind,
