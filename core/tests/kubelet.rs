@@ -339,6 +339,12 @@ fn sigterm_then_sigkill_at_exactly_the_grace_period() {
     assert_eq!(stops(&sim), [(60_000, ("app".into(), 20))]);
     assert_eq!(exits(&sim), [(80_000, "app".into(), 0, 137, false)]);
     assert_eq!(pod_removed_at(&sim), 80_000);
+    // The stopped sandbox of the deleted pod goes at the next garbage collection (2m).
+    let removed = commands(&sim, |c| match c {
+        RuntimeCommand::RemovePodSandbox { .. } => Some(()),
+        _ => None,
+    });
+    assert_eq!(removed, [(120_000, ())]);
     // One millisecond before the grace period ends the container still runs.
     let text = scenario(
         "3m",
@@ -773,4 +779,45 @@ fn jitter_is_drawn_from_the_seed() {
     assert!((12_700..=15_700).contains(&t), "{t}");
     let others: Vec<u64> = (2..8).map(|s| first_exit(&run(text(s)))).collect();
     assert!(others.iter().any(|o| *o != t), "the seed changes the draw");
+}
+
+#[test]
+fn a_pod_object_that_vanishes_is_stopped_then_collected() {
+    // The object is removed from the store behind the kubelet's back (a force delete) at
+    // 10s; the kubelet notices at the next instant (the cordon at 20s), stops the
+    // container (exit 20.1s), the sandbox (20.2s), and garbage collection removes it at 60s.
+    let text = scenario(
+        "2m",
+        &pod("p", "", ""),
+        "  timeline:\n  - {at: 20s, cordon: {node: n-0}}",
+    );
+    let scenario = load("t.yaml", &Text(text)).unwrap();
+    let mut sim = Sim::new(
+        scenario,
+        &RunOptions {
+            keep_trace: true,
+            keep_plan: true,
+            ..Default::default()
+        },
+    );
+    while sim.next_time().is_some_and(|n| n <= SimTime(10_000)) {
+        sim.step();
+    }
+    let uid = get_pod(&sim, "p").unwrap().metadata.uid;
+    sim.store
+        .delete(&ObjectKey::new(Kind::Pod, "default", "p"))
+        .unwrap();
+    sim.run();
+    assert_eq!(
+        events(&sim, "Killing"),
+        [(20_000, "Stopping container app".into())]
+    );
+    assert_eq!(exits(&sim), [(20_100, "app".into(), 0, 143, false)]);
+    let removed = commands(&sim, |c| match c {
+        RuntimeCommand::RemovePodSandbox { pod_uid, .. } => Some(pod_uid.clone()),
+        _ => None,
+    });
+    assert_eq!(removed, [(60_000, uid.clone())]);
+    assert!(sim.kubelets().worker(&uid).is_none());
+    assert!(sim.runtime().containers_of(&uid).is_empty());
 }

@@ -233,7 +233,9 @@ impl Kubelets {
         };
         if w.terminal {
             let w = self.workers.remove(uid).expect("checked");
-            self.by_key.remove(&w.key);
+            if self.by_key.get(&w.key).is_some_and(|u| *u == w.uid) {
+                self.by_key.remove(&w.key);
+            }
             if w.sandbox != worker::Sandbox::None {
                 if let Some(n) = self.nodes.get_mut(&w.node) {
                     n.orphans.insert(w.uid.clone());
@@ -380,8 +382,13 @@ impl Kubelets {
         let garbage = w.has_garbage();
         let node = w.node.clone();
         if w.terminal && w.deleting && !w.object_gone {
-            // Stopped: the status manager deletes the pod (upstream `canBeDeleted`).
+            // Stopped: the status manager deletes the pod (upstream `canBeDeleted`); the
+            // change feed then brings it back here to be forgotten.
             let _ = ctx.store.delete(&pod_key(&w.key));
+        }
+        if w.terminal && w.object_gone {
+            // Nothing will come from the store for it any more.
+            self.forget_or_stop(ctx, uid, cmds);
         }
         if garbage {
             self.request_gc(ctx, &node);
