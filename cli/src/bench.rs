@@ -27,6 +27,10 @@ pub struct SchedulerArgs {
     /// Pods placed before the measured ones (pod-anti-affinity only; upstream uses 1000).
     #[arg(long, default_value_t = 1000)]
     init_pods: usize,
+    /// Evaluate every plugin on every examined node each cycle (no cycle cache): the
+    /// decisions, and so the placements hash, must be the same.
+    #[arg(long)]
+    full_eval: bool,
     #[arg(long)]
     json: bool,
 }
@@ -42,6 +46,9 @@ struct BenchReport {
     unschedulable: usize,
     seconds: f64,
     pods_per_second: f64,
+    full_eval: bool,
+    /// Share of the examined nodes whose node-local Filter verdict came from the cache.
+    cache_hit_percent: f64,
     placements_sha256: String,
 }
 
@@ -64,10 +71,14 @@ pub fn run(cmd: BenchCommand) -> anyhow::Result<u8> {
                     "unknown workload {other:?}: expected scheduling-basic or pod-anti-affinity"
                 ),
             };
+            w.set_full_eval(a.full_eval);
             w.setup(a.seed);
+            let (h0, m0) = w.cache_stats();
             let t0 = Instant::now();
             let out = w.run(a.seed);
             let secs = t0.elapsed().as_secs_f64();
+            let (h1, m1) = w.cache_stats();
+            let (hits, looked) = (h1 - h0, (h1 - h0) + (m1 - m0));
             let r = BenchReport {
                 workload: name,
                 nodes: a.nodes,
@@ -81,15 +92,23 @@ pub fn run(cmd: BenchCommand) -> anyhow::Result<u8> {
                 } else {
                     0.0
                 },
+                full_eval: a.full_eval,
+                cache_hit_percent: if looked > 0 {
+                    100.0 * hits as f64 / looked as f64
+                } else {
+                    0.0
+                },
                 placements_sha256: out.placements_sha256,
             };
             if a.json {
-                println!("{}", serde_json::to_string_pretty(&r)?);
+                crate::out::outln!("{}", serde_json::to_string_pretty(&r)?)?;
             } else {
-                println!(
-                    "{}: {} nodes, {} pods: {} scheduled, {} unschedulable in {:.3}s = {:.0} pods/s\nplacements sha256 {}",
-                    r.workload, r.nodes, r.pods, r.scheduled, r.unschedulable, r.seconds, r.pods_per_second, r.placements_sha256
-                );
+                crate::out::outln!(
+                    "{}: {} nodes, {} pods: {} scheduled, {} unschedulable in {:.3}s = {:.0} pods/s{}\nplacements sha256 {}",
+                    r.workload, r.nodes, r.pods, r.scheduled, r.unschedulable, r.seconds, r.pods_per_second,
+                    if r.full_eval { " (full evaluation)".to_string() } else { format!(" (cycle cache hits {:.1}%)", r.cache_hit_percent) },
+                    r.placements_sha256
+                )?;
             }
             Ok(0)
         }

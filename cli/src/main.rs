@@ -2,6 +2,7 @@
 
 mod bench;
 mod fs_sources;
+mod out;
 mod run;
 mod validate;
 

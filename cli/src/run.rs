@@ -65,9 +65,9 @@ pub fn run(a: RunArgs) -> anyhow::Result<u8> {
             .with_context(|| format!("writing the trace to {path}"))?;
     }
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        crate::out::outln!("{}", serde_json::to_string_pretty(&report)?)?;
     } else {
-        print!("{}", report.summary());
+        crate::out::write(&report.summary())?;
     }
     Ok(if report.all_passed() { 0 } else { 1 })
 }

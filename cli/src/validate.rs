@@ -43,10 +43,14 @@ pub fn validate(a: ValidateArgs) -> anyhow::Result<u8> {
         };
         match result {
             Ok((what, ignored)) => {
-                println!("{f}: ok ({what})");
+                crate::out::outln!("{f}: ok ({what})")?;
                 if a.verbose {
                     for (i, m) in ignored {
-                        println!("  ignored: {i} (line {}, column {})", m.line, m.column);
+                        crate::out::outln!(
+                            "  ignored: {i} (line {}, column {})",
+                            m.line,
+                            m.column
+                        )?;
                     }
                 }
             }

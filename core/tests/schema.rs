@@ -74,6 +74,16 @@ const PODS: &[(&str, &str)] = &[
     ("restarts", "2"),
     ("status", "CrashLoopBackOff"),
     ("terminationReason", "OOMKilled"),
+    ("namePrefix", "web-"),
+    ("node", "p-0"),
+    ("count", "0"),
+];
+const JOBS: &[(&str, &str)] = &[
+    ("selector", "app=x"),
+    ("namespace", "default"),
+    ("namePrefix", "pi-"),
+    ("condition", "Complete"),
+    ("reason", "CompletionsReached"),
     ("count", "0"),
 ];
 const EVENTS: &[(&str, &str)] = &[
@@ -148,6 +158,7 @@ const SITES: &[Site] = &[
             ("exitCode", "1"),
             ("usage", "{cpu: 1}"),
             ("usageSteps", "[{after: 1m, usage: {memory: 1Gi}}]"),
+            ("usageAfter", "{at: 1s, usage: {cpu: 2}}"),
             ("pullTime", "1s"),
             ("jitter", "1s"),
             ("unhealthyAfter", "1m"),
@@ -174,6 +185,11 @@ const SITES: &[Site] = &[
         base: &[("name", "\"nginx:1.25\""), ("sizeBytes", "1000")],
     },
     Site {
+        path: "spec.behavior[].usageAfter",
+        doc: "$Hspec: {duration: 1m, behavior: [{selector: {}, usageAfter: {@}}]}",
+        base: &[("at", "30s"), ("usage", "{cpu: 2, memory: 1Gi}")],
+    },
+    Site {
         path: "spec.behavior[].selector",
         doc: "$Hspec: {duration: 1m, behavior: [{selector: {@}}]}",
         base: &[
@@ -189,7 +205,17 @@ const SITES: &[Site] = &[
     Site {
         path: "spec.borg",
         doc: "$Hspec: {duration: 1m, borg: {@}}",
-        base: &[("bands", "{}")],
+        base: &[("bands", "{}"), ("reclamation", "{}")],
+    },
+    Site {
+        path: "spec.borg.reclamation",
+        doc: "$Hspec: {duration: 1m, borg: {reclamation: {@}}}",
+        base: &[
+            ("startupGrace", "5m"),
+            ("period", "10s"),
+            ("decayPercent", "5"),
+            ("safetyMarginPercent", "10"),
+        ],
     },
     Site {
         path: "spec.borg.bands",
@@ -204,7 +230,12 @@ const SITES: &[Site] = &[
     Site {
         path: "spec.timeline[].delete",
         doc: "$Hspec: {duration: 1m, timeline: [{at: 1s, delete: {@}}]}",
-        base: &[("kind", "Pod"), ("name", "x"), ("namespace", "default")],
+        base: &[
+            ("kind", "Pod"),
+            ("name", "x"),
+            ("namespace", "default"),
+            ("propagationPolicy", "Foreground"),
+        ],
     },
     Site {
         path: "spec.timeline[].scale",
@@ -270,6 +301,21 @@ const SITES: &[Site] = &[
         path: "spec.expect[].end.pods",
         doc: "$Hspec: {duration: 1m, expect: [{end: {pods: {@}}}]}",
         base: PODS,
+    },
+    Site {
+        path: "spec.expect[].jobs",
+        doc: "$Hspec: {duration: 1m, expect: [{at: 1s, jobs: {@}}]}",
+        base: JOBS,
+    },
+    Site {
+        path: "spec.expect[].always.jobs",
+        doc: "$Hspec: {duration: 1m, expect: [{always: {jobs: {@}}}]}",
+        base: JOBS,
+    },
+    Site {
+        path: "spec.expect[].end.jobs",
+        doc: "$Hspec: {duration: 1m, expect: [{end: {jobs: {@}}}]}",
+        base: JOBS,
     },
     Site {
         path: "spec.expect[].events",
@@ -618,10 +664,18 @@ fn schema_and_loader_reject_the_same_mistakes() {
         ("unknown phase", ok("  expect: [{at: 1m, pods: {phase: running, count: 1}}]\n")),
         ("at and always together", ok("  expect: [{at: 1m, always: {pending: {max: 0}}}]\n")),
         ("always with two checks", ok("  expect: [{always: {pending: {max: 0}, pods: {count: 1}}}]\n")),
+        ("unknown job condition", ok("  expect: [{at: 1m, jobs: {condition: Done, count: 1}}]\n")),
+        ("job reason without condition", ok("  expect: [{at: 1m, jobs: {reason: DeadlineExceeded, count: 1}}]\n")),
+        ("events without a type", ok("  expect: [{at: 1m, events: {count: 1}}]\n")),
+        ("events without a bound", ok("  expect: [{at: 1m, events: {type: Killing}}]\n")),
+        ("unknown propagation policy", ok("  timeline: [{at: 1s, delete: {kind: deploy, name: x, propagationPolicy: Cascade}}]\n")),
         ("design's traffic (not built)", ok("  traffic: [{service: web, rps: 1}]\n")),
         ("unknown kind", ok("  objects: [{apiVersion: v1, kind: Pdo, metadata: {name: x}}]\n")),
         ("wrong apiVersion", ok("  objects: [{apiVersion: extensions/v1beta1, kind: Deployment, metadata: {name: x}}]\n")),
         ("wrong scenario apiVersion", ok("").replace("cellsim.dev/v1alpha1", "cellsim.dev/v1")),
+        ("reclamation that never decays", ok("  borg: {reclamation: {decayPercent: 0}}\n")),
+        ("reclamation margin above 100%", ok("  borg: {reclamation: {safetyMarginPercent: 150}}\n")),
+        ("usageAfter without a usage", ok("  behavior: [{selector: {}, usageAfter: {at: 1m}}]\n")),
     ];
     let mut fails = Vec::new();
     for (what, doc) in &cases {

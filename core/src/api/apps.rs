@@ -82,7 +82,24 @@ pub struct StatefulSet {
     pub metadata: ObjectMeta,
     pub spec: StatefulSetSpec,
     #[serde(skip_deserializing)]
-    pub status: WorkloadStatus,
+    pub status: StatefulSetStatus,
+}
+
+/// `apps/v1 StatefulSetStatus` (the fields the controller maintains).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct StatefulSetStatus {
+    pub replicas: i32,
+    pub ready_replicas: i32,
+    pub available_replicas: i32,
+    pub current_replicas: i32,
+    pub updated_replicas: i32,
+    pub current_revision: String,
+    pub update_revision: String,
+    /// The set's ControllerRevisions (revision name → pod template). Upstream keeps them as
+    /// separate `ControllerRevision` objects; cellsim keeps them with the set.
+    #[serde(skip)]
+    pub revisions: std::collections::BTreeMap<String, PodTemplateSpec>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -114,7 +131,20 @@ pub struct DaemonSet {
     pub metadata: ObjectMeta,
     pub spec: DaemonSetSpec,
     #[serde(skip_deserializing)]
-    pub status: WorkloadStatus,
+    pub status: DaemonSetStatus,
+}
+
+/// `apps/v1 DaemonSetStatus`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DaemonSetStatus {
+    pub current_number_scheduled: i32,
+    pub number_misscheduled: i32,
+    pub desired_number_scheduled: i32,
+    pub number_ready: i32,
+    pub updated_number_scheduled: i32,
+    pub number_available: i32,
+    pub number_unavailable: i32,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

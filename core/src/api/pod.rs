@@ -63,6 +63,8 @@ pub struct PodSpec {
     pub host_network: Option<bool>,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub hostname: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub subdomain: String,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -389,6 +391,11 @@ pub struct PodStatus {
     pub init_container_statuses: Vec<ContainerStatus>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub container_statuses: Vec<ContainerStatus>,
+    /// Borg resource reclamation's current reservation of the pod's cpu and memory, written
+    /// by `sched::reclaim` when `spec.borg.reclamation` is on; absent: the pod's requests.
+    /// Model state only: never read from a manifest.
+    #[serde(skip)]
+    pub reservation: Option<crate::api::resources::CpuMem>,
 }
 
 /// `v1.PodCondition`. Times are simulated milliseconds.

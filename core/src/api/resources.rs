@@ -92,3 +92,21 @@ impl Resources {
         self.scalar.get(name).copied().unwrap_or(0)
     }
 }
+
+/// CPU (millicores) and memory (bytes): the two resources Borg's resource reclamation
+/// estimates (a pod's observed usage, its reservation).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct CpuMem {
+    pub milli_cpu: i64,
+    pub memory: i64,
+}
+
+impl CpuMem {
+    /// The cpu and memory of a resource vector.
+    pub fn of(r: &Resources) -> CpuMem {
+        CpuMem {
+            milli_cpu: r.milli_cpu,
+            memory: r.memory,
+        }
+    }
+}

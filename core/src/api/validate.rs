@@ -5,6 +5,7 @@
 //! prints; each error carries the file, line and column of the field at fault.
 
 use super::kind::Kind;
+use super::meta::IntOrString;
 use super::object::Object;
 use super::pod::PodSpec;
 use super::quantity::Quantity;
@@ -163,39 +164,117 @@ pub fn validate(file: &str, doc: &yaml::Node, obj: &Object) -> Result<(), LoadEr
         }
         Object::StatefulSet(s) => {
             replicas(&cx, s.spec.replicas)?;
+            one_of(
+                &cx,
+                "spec.podManagementPolicy",
+                &s.spec.pod_management_policy,
+                &["OrderedReady", "Parallel"],
+            )?;
+            update_strategy(&cx, &s.spec.update_strategy)?;
+            if let Some(ru) = &s.spec.update_strategy.rolling_update {
+                if let Some(p) = ru.partition.filter(|p| *p < 0) {
+                    return Err(cx.err(
+                        "spec.updateStrategy.rollingUpdate.partition",
+                        format!("Invalid value: {p}: must be greater than or equal to 0"),
+                    ));
+                }
+                int_or_percent(
+                    &cx,
+                    "spec.updateStrategy.rollingUpdate.maxUnavailable",
+                    &ru.max_unavailable,
+                )?;
+            }
+            non_negative_int(
+                &cx,
+                "spec.minReadySeconds",
+                Some(s.spec.min_ready_seconds as i64),
+            )?;
             workload(&cx, s.spec.selector.as_ref(), &s.spec.template)
         }
-        Object::DaemonSet(d) => workload(&cx, d.spec.selector.as_ref(), &d.spec.template),
-        Object::Job(j) => {
-            for (f, v) in [
-                ("parallelism", j.spec.parallelism),
-                ("completions", j.spec.completions),
-                ("backoffLimit", j.spec.backoff_limit),
-            ] {
-                if v.is_some_and(|v| v < 0) {
+        Object::DaemonSet(d) => {
+            update_strategy(&cx, &d.spec.update_strategy)?;
+            if d.spec.update_strategy.kind != "OnDelete" {
+                // ValidateRollingUpdateDaemonSet, after defaulting (maxUnavailable 1,
+                // maxSurge 0): exactly one of them is non-zero.
+                let ru = d
+                    .spec
+                    .update_strategy
+                    .rolling_update
+                    .clone()
+                    .unwrap_or_default();
+                let at = "spec.updateStrategy.rollingUpdate";
+                int_or_percent(&cx, &format!("{at}.maxUnavailable"), &ru.max_unavailable)?;
+                int_or_percent(&cx, &format!("{at}.maxSurge"), &ru.max_surge)?;
+                let value = |v: &Option<IntOrString>, dflt: i64| {
+                    v.as_ref()
+                        .map_or(dflt, |v| v.scaled_value(100, true).unwrap_or(0))
+                };
+                let (unavailable, surge) = (value(&ru.max_unavailable, 1), value(&ru.max_surge, 0));
+                if unavailable != 0 && surge != 0 {
                     return Err(cx.err(
-                        &format!("spec.{f}"),
-                        "Invalid value: must be greater than or equal to 0",
+                        &format!("{at}.maxSurge"),
+                        "Invalid value: may not be set when maxUnavailable is non-zero",
+                    ));
+                }
+                if unavailable == 0 && surge == 0 {
+                    return Err(cx.err(
+                        &format!("{at}.maxUnavailable"),
+                        "Required value: cannot be 0 when maxSurge is 0",
                     ));
                 }
             }
-            pod_spec(
+            non_negative_int(
                 &cx,
-                "spec.template.spec",
-                &j.spec.template.spec,
-                &["OnFailure", "Never"],
-            )
+                "spec.minReadySeconds",
+                Some(d.spec.min_ready_seconds as i64),
+            )?;
+            workload(&cx, d.spec.selector.as_ref(), &d.spec.template)
         }
+        Object::Job(j) => job_spec(&cx, "spec", &j.spec),
         Object::CronJob(c) => {
-            if c.spec.schedule.trim().is_empty() {
+            let sched = &c.spec.schedule;
+            if sched.trim().is_empty() {
                 return Err(cx.err("spec.schedule", "Required value"));
             }
-            pod_spec(
+            if sched.contains("TZ") {
+                return Err(cx.err(
+                    "spec.schedule",
+                    format!("Invalid value: {sched:?}: cannot use TZ or CRON_TZ in schedule, use timeZone field instead"),
+                ));
+            }
+            if let Err(e) = crate::controllers::cron::parse_standard(sched) {
+                return Err(cx.err("spec.schedule", format!("Invalid value: {sched:?}: {e}")));
+            }
+            if let Some(tz) = &c.spec.time_zone {
+                if tz != "UTC" && tz != "Etc/UTC" {
+                    return Err(cx.err(
+                        "spec.timeZone",
+                        format!("Unsupported value: {tz:?}: cellsim's clock is UTC; supported values: \"UTC\", \"Etc/UTC\""),
+                    ));
+                }
+            }
+            one_of(
                 &cx,
-                "spec.jobTemplate.spec.template.spec",
-                &c.spec.job_template.spec.template.spec,
-                &["OnFailure", "Never"],
-            )
+                "spec.concurrencyPolicy",
+                &c.spec.concurrency_policy,
+                &["Allow", "Forbid", "Replace"],
+            )?;
+            non_negative_int(
+                &cx,
+                "spec.startingDeadlineSeconds",
+                c.spec.starting_deadline_seconds,
+            )?;
+            non_negative_int(
+                &cx,
+                "spec.successfulJobsHistoryLimit",
+                c.spec.successful_jobs_history_limit.map(i64::from),
+            )?;
+            non_negative_int(
+                &cx,
+                "spec.failedJobsHistoryLimit",
+                c.spec.failed_jobs_history_limit.map(i64::from),
+            )?;
+            job_spec(&cx, "spec.jobTemplate.spec", &c.spec.job_template.spec)
         }
         Object::Node(n) => {
             non_negative(&cx, "status.allocatable", &n.status.allocatable)?;
@@ -265,6 +344,100 @@ pub fn validate(file: &str, doc: &yaml::Node, obj: &Object) -> Result<(), LoadEr
         Object::ResourceQuota(q) => non_negative(&cx, "spec.hard", &q.spec.hard),
         Object::Namespace(_) | Object::LimitRange(_) | Object::Ingress(_) => Ok(()),
     }
+}
+
+/// An enum-like string field (empty: the default).
+fn one_of(cx: &Ctx, at: &str, v: &str, allowed: &[&str]) -> Result<(), LoadError> {
+    if v.is_empty() || allowed.contains(&v) {
+        return Ok(());
+    }
+    Err(cx.err(
+        at,
+        format!(
+            "Unsupported value: {v:?}: supported values: {}",
+            allowed
+                .iter()
+                .map(|a| format!("{a:?}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    ))
+}
+
+fn update_strategy(cx: &Ctx, s: &super::apps::UpdateStrategy) -> Result<(), LoadError> {
+    one_of(
+        cx,
+        "spec.updateStrategy.type",
+        &s.kind,
+        &["OnDelete", "RollingUpdate"],
+    )?;
+    if s.kind == "OnDelete" && s.rolling_update.is_some() {
+        return Err(cx.err(
+            "spec.updateStrategy.rollingUpdate",
+            "Invalid value: only allowed for updateStrategy 'RollingUpdate'",
+        ));
+    }
+    Ok(())
+}
+
+/// `ValidatePositiveIntOrPercent` and `IsNotMoreThan100Percent`.
+fn int_or_percent(cx: &Ctx, at: &str, v: &Option<IntOrString>) -> Result<(), LoadError> {
+    let Some(v) = v else {
+        return Ok(());
+    };
+    match v.scaled_value(100, true) {
+        Err(e) => Err(cx.err(at, e)),
+        Ok(n) if n < 0 => Err(cx.err(at, "Invalid value: must be greater than or equal to 0")),
+        Ok(n) if n > 100 && matches!(v, IntOrString::Str(_)) => {
+            Err(cx.err(at, "Invalid value: must not be greater than 100%"))
+        }
+        Ok(_) => Ok(()),
+    }
+}
+
+fn non_negative_int(cx: &Ctx, at: &str, v: Option<i64>) -> Result<(), LoadError> {
+    match v {
+        Some(n) if n < 0 => Err(cx.err(
+            at,
+            format!("Invalid value: {n}: must be greater than or equal to 0"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// `ValidateJobSpec` (the parts the model reads) at `at` (`spec` or `spec.jobTemplate.spec`).
+fn job_spec(cx: &Ctx, at: &str, spec: &super::batch::JobSpec) -> Result<(), LoadError> {
+    for (f, v) in [
+        ("parallelism", spec.parallelism.map(i64::from)),
+        ("completions", spec.completions.map(i64::from)),
+        ("backoffLimit", spec.backoff_limit.map(i64::from)),
+        ("activeDeadlineSeconds", spec.active_deadline_seconds),
+        (
+            "ttlSecondsAfterFinished",
+            spec.ttl_seconds_after_finished.map(i64::from),
+        ),
+    ] {
+        non_negative_int(cx, &format!("{at}.{f}"), v)?;
+    }
+    let mode = spec.completion_mode.as_deref().unwrap_or("");
+    one_of(
+        cx,
+        &format!("{at}.completionMode"),
+        mode,
+        &["NonIndexed", "Indexed"],
+    )?;
+    if mode == "Indexed" && spec.completions.is_none() {
+        return Err(cx.err(
+            &format!("{at}.completions"),
+            "Required value: when completion mode is Indexed",
+        ));
+    }
+    pod_spec(
+        cx,
+        &format!("{at}.template.spec"),
+        &spec.template.spec,
+        &["OnFailure", "Never"],
+    )
 }
 
 fn replicas(cx: &Ctx, r: Option<i32>) -> Result<(), LoadError> {

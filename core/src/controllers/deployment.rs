@@ -105,6 +105,12 @@ impl DeploymentController {
         if d.spec.paused {
             return;
         }
+        if d.metadata.deletion_at.is_some() {
+            // upstream syncDeployment: a deployment being deleted only gets its status synced.
+            let hash = pod_template_hash(&d.spec.template, 0);
+            self.update_status(ctx, key, &d, &hash);
+            return;
+        }
         let replicas = d.spec.replicas.unwrap_or(1).max(0) as i64;
         let hash = pod_template_hash(&d.spec.template, 0);
         let sets = Self::owned_sets(ctx, &key.namespace, &d.metadata.uid);

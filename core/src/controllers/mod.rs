@@ -3,28 +3,144 @@
 //! Each controller keeps the revision it has read up to, turns new changes into a set of keys
 //! to reconcile (a `BTreeSet`, so the order never depends on hashing), and reconciles each key
 //! against the current state — idempotently, as kube-controller-manager's controllers do.
+//! A controller that must look again later (a backoff, a deadline, a cron schedule,
+//! `minReadySeconds`) asks for a [`Wake::Controller`] through [`Requeue`] — upstream's
+//! `queue.AddAfter` on the simulated clock.
 
+pub mod cron;
+pub mod cronjob;
+pub mod daemonset;
 pub mod deployment;
+pub mod gc;
+pub mod job;
 pub mod naming;
+pub mod owned;
 pub mod replicaset;
+pub mod statefulset;
 
-use crate::sim::ctx::Ctx;
+use crate::sim::ctx::{Ctx, Wake};
+use crate::store::ObjectKey;
+use crate::time::SimTime;
+use std::collections::BTreeSet;
+
+/// Which controller a [`Wake::Controller`] is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ControllerId {
+    StatefulSet,
+    DaemonSet,
+    Job,
+    CronJob,
+}
+
+/// Delayed re-reconciles of one controller (upstream's delaying work queue): one wake per
+/// (time, key).
+#[derive(Default)]
+pub struct Requeue {
+    pending: BTreeSet<(SimTime, ObjectKey)>,
+}
+
+impl Requeue {
+    /// Reconcile `key` again at `at` (not before now).
+    pub fn at(&mut self, ctx: &mut Ctx, id: ControllerId, key: &ObjectKey, at: SimTime) {
+        let at = at.max(ctx.now);
+        if self.pending.insert((at, key.clone())) {
+            ctx.wake_at(
+                at,
+                Wake::Controller {
+                    controller: id,
+                    key: key.clone(),
+                },
+            );
+        }
+    }
+
+    /// A wake for `key` fired at `now`.
+    pub fn fired(&mut self, now: SimTime, key: &ObjectKey) {
+        self.pending.remove(&(now, key.clone()));
+    }
+}
 
 /// All controllers, run in a fixed order.
 #[derive(Default)]
 pub struct Controllers {
     pub deployment: deployment::DeploymentController,
     pub replicaset: replicaset::ReplicaSetController,
+    pub statefulset: statefulset::StatefulSetController,
+    pub daemonset: daemonset::DaemonSetController,
+    pub cronjob: cronjob::CronJobController,
+    pub job: job::JobController,
+    pub gc: gc::GarbageCollector,
 }
 
 impl Controllers {
     pub fn sync(&mut self, ctx: &mut Ctx) {
         self.deployment.sync(ctx);
         self.replicaset.sync(ctx);
+        self.statefulset.sync(ctx);
+        self.daemonset.sync(ctx);
+        self.cronjob.sync(ctx);
+        self.job.sync(ctx);
+        self.gc.sync(ctx);
+    }
+
+    /// A controller's delayed reconcile is due.
+    pub fn wake(&mut self, ctx: &mut Ctx, id: ControllerId, key: &ObjectKey) {
+        match id {
+            ControllerId::StatefulSet => self.statefulset.wake(ctx, key),
+            ControllerId::DaemonSet => self.daemonset.wake(ctx, key),
+            ControllerId::Job => self.job.wake(ctx, key),
+            ControllerId::CronJob => self.cronjob.wake(ctx, key),
+        }
     }
 
     /// The lowest revision any controller still needs from the change feed.
     pub fn cursor(&self) -> u64 {
-        self.deployment.cursor.min(self.replicaset.cursor)
+        [
+            self.deployment.cursor,
+            self.replicaset.cursor,
+            self.statefulset.cursor,
+            self.daemonset.cursor,
+            self.cronjob.cursor,
+            self.job.cursor,
+            self.gc.cursor,
+        ]
+        .into_iter()
+        .min()
+        .unwrap_or(0)
     }
+}
+
+/// The ranking upstream uses to pick pods to delete (`controller.ActivePods` /
+/// `ActivePodsWithRanks` without ranks): unassigned before assigned, Pending before Unknown
+/// before Running, not ready before ready, more recently ready first, newer first; the name
+/// breaks remaining ties. Lower sorts first (deleted first).
+pub fn deletion_rank(p: &crate::api::pod::Pod) -> impl Ord {
+    use crate::api::pod::PodPhase;
+    (
+        !p.spec.node_name.is_empty(),
+        match p.status.phase {
+            PodPhase::Pending => 0,
+            PodPhase::Unknown => 1,
+            _ => 2,
+        },
+        p.status.ready,
+        std::cmp::Reverse(p.status.ready_at.unwrap_or(0)),
+        std::cmp::Reverse(p.metadata.created_at),
+        p.metadata.name.clone(),
+    )
+}
+
+/// `podutil.IsPodAvailable`: ready for at least `min_ready_secs` at `now` (ms).
+pub fn is_available(p: &crate::api::pod::Pod, min_ready_secs: i32, now: u64) -> bool {
+    p.status.ready
+        && p.status
+            .ready_at
+            .is_some_and(|t| min_ready_secs <= 0 || t + min_ready_secs as u64 * 1000 <= now)
+}
+
+/// When a ready pod becomes available (`ready_at + minReadySeconds`), if it is ready but not
+/// yet available at `now`.
+pub fn available_at(p: &crate::api::pod::Pod, min_ready_secs: i32, now: u64) -> Option<SimTime> {
+    let t = p.status.ready_at? + min_ready_secs.max(0) as u64 * 1000;
+    (p.status.ready && t > now).then_some(SimTime(t))
 }

@@ -130,6 +130,12 @@ impl ReplicaSetController {
             return;
         };
         let uid = rs.metadata.uid.clone();
+        if rs.metadata.deletion_at.is_some() {
+            // Being deleted (foreground/orphan): status only (upstream `rsNeedsSync &&
+            // rs.DeletionTimestamp == nil` guards manageReplicas).
+            self.update_status(ctx, key, &uid);
+            return;
+        }
         let mut pods = self.pods_of(ctx, key, &uid);
         let want = rs.spec.replicas.unwrap_or(1).max(0) as usize;
         let rs_obj = format!("ReplicaSet/{}/{}", key.namespace, key.name);

@@ -76,15 +76,21 @@ impl TraceWriter {
         }
     }
 
-    /// Count the events matching `f` from now on; returns the watch's id.
-    pub fn watch(&mut self, f: EventFilter) -> usize {
-        self.watches.push((f, 0));
-        self.watches.len() - 1
+    /// Count the events matching `f` from now on (for `events` expectations; `Sim` watches
+    /// every expectation's filter before the run starts, so a count is of the whole trace).
+    /// Watching a filter twice keeps one count.
+    pub fn watch(&mut self, f: EventFilter) {
+        if !self.watches.iter().any(|(w, _)| *w == f) {
+            self.watches.push((f, 0));
+        }
     }
 
-    /// How many events matched watch `id` so far.
-    pub fn watched(&self, id: usize) -> u64 {
-        self.watches.get(id).map_or(0, |w| w.1)
+    /// How many events matched the watched filter `f` so far (0 when `f` is not watched).
+    pub fn watched(&self, f: &EventFilter) -> u64 {
+        self.watches
+            .iter()
+            .find(|(w, _)| w == f)
+            .map_or(0, |(_, n)| *n)
     }
 
     pub fn emit(&mut self, event: TraceEvent) {
@@ -160,6 +166,51 @@ mod tests {
         assert_eq!(
             TraceWriter::new(false, 0).hash_hex(),
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+    }
+
+    /// The `events` check's filter: type; object exactly or by `prefix*`; message part. One
+    /// count per distinct filter, from when it is watched.
+    #[test]
+    fn watches_count_the_events_each_filter_matches() {
+        let f = |object: Option<&str>, message: Option<&str>| EventFilter {
+            kind: "Killing".into(),
+            object: object.map(String::from),
+            message: message.map(String::from),
+        };
+        let filters = [
+            f(None, None),
+            f(Some("Pod/default/web-0"), None),
+            f(Some("Pod/default/web-*"), None),
+            f(Some("Pod/default/web-*"), Some("liveness")),
+            f(Some("Pod/default/web"), None),
+        ];
+        let mut w = TraceWriter::new(false, 0);
+        for x in &filters {
+            w.watch(x.clone());
+        }
+        w.watch(filters[0].clone());
+        let ev = |kind: &str, object: &str, message: &str| TraceEvent {
+            t: SimTime(0),
+            kind: kind.into(),
+            object: object.into(),
+            node: None,
+            message: message.into(),
+        };
+        w.emit(ev("Killing", "Pod/default/web-0", "Stopping container c"));
+        w.emit(ev(
+            "Killing",
+            "Pod/default/web-1",
+            "Container c failed liveness probe, will be restarted",
+        ));
+        w.emit(ev("Killing", "Pod/default/db-0", "Stopping container c"));
+        w.emit(ev("Started", "Pod/default/web-0", "Started container c"));
+        let counts: Vec<u64> = filters.iter().map(|x| w.watched(x)).collect();
+        assert_eq!(counts, [3, 1, 2, 1, 0]);
+        assert_eq!(
+            w.watched(&f(Some("Pod/default/db-*"), None)),
+            0,
+            "not watched"
         );
     }
 }

@@ -11,10 +11,16 @@
 //! failure is reported. A rejected pod is Failed with the reason (`OutOfcpu`, `OutOfmemory`,
 //! `OutOfpods`, `NodeAffinity`, ...) and the message `Pod was rejected: <message>`; the event
 //! has the same reason and the bare message.
+//!
+//! With Borg resource reclamation on (`spec.borg.reclamation`), the resource fit is the
+//! scheduler's: a pod below the production band fits against the other pods' cpu and memory
+//! *reservations* (`status.reservation`, their requests until reclamation lowers them), as
+//! NodeResourcesFit fits it — upstream's kubelet runs the scheduler's own `Fits`, so the two
+//! never disagree about a pod the scheduler placed into reclaimed resources.
 
 use crate::api::node::Node;
 use crate::api::pod::Pod;
-use crate::api::resources::{Resources, CPU, EPHEMERAL_STORAGE, MEMORY, PODS};
+use crate::api::resources::{CpuMem, Resources, CPU, EPHEMERAL_STORAGE, MEMORY, PODS};
 use crate::sched::plugins::{node_affinity, node_name, node_ports};
 
 /// Upstream `InsufficientResourcePrefix` and the named reasons built from it.
@@ -67,6 +73,18 @@ pub fn admit<'a>(
     node: &Node,
     others: impl Iterator<Item = &'a Pod> + Clone,
 ) -> Result<(), Rejection> {
+    admit_fit(pod, node, others, None)
+}
+
+/// `admit`, with `reserved`: for a pod that Borg reclamation fits against reservations, the
+/// sum of the other pods' cpu / memory reservations, which replaces their requests for cpu
+/// and memory in the resource fit (the scheduler's NodeResourcesFit rule).
+pub fn admit_fit<'a>(
+    pod: &Pod,
+    node: &Node,
+    others: impl Iterator<Item = &'a Pod> + Clone,
+    reserved: Option<CpuMem>,
+) -> Result<(), Rejection> {
     // rejectPodAdmissionBasedOnOSSelector: the node's OS label is the kubelet's GOOS (linux).
     if let Some(os) = pod.metadata.labels.get("kubernetes.io/os") {
         if os != "linux" {
@@ -86,6 +104,10 @@ pub fn admit<'a>(
         used.add(&o.requests());
         count += 1;
         used_ports.extend(host_ports(o));
+    }
+    if let Some(r) = reserved {
+        used.milli_cpu = r.milli_cpu;
+        used.memory = r.memory;
     }
     // fitsRequest, in its order.
     if count + 1 > alloc.allowed_pods {
@@ -304,6 +326,28 @@ mod tests {
         assert_eq!(
             r.message,
             "Predicate NodePorts failed: node(s) didn't have free ports for the requested pod ports"
+        );
+    }
+
+    #[test]
+    fn reclaimed_fit_uses_the_reservations_of_the_others() {
+        // A 3-cpu pod reserving 1100m: a 2-cpu pod fits against the reservation only.
+        let others = [pod("3", "4Gi")];
+        let n = node("4", "16Gi", "110");
+        let r = admit(&pod("2", "1Gi"), &n, others.iter()).unwrap_err();
+        assert_eq!(r.reason, "OutOfcpu");
+        let reserved = CpuMem {
+            milli_cpu: 1100,
+            memory: 2 << 30,
+        };
+        assert_eq!(
+            admit_fit(&pod("2", "1Gi"), &n, others.iter(), Some(reserved)),
+            Ok(())
+        );
+        let r = admit_fit(&pod("3", "1Gi"), &n, others.iter(), Some(reserved)).unwrap_err();
+        assert_eq!(
+            r.message,
+            "Node didn't have enough resource: cpu, requested: 3000, used: 1100, capacity: 4000"
         );
     }
 }

@@ -24,6 +24,7 @@ pub use images::pull_policy;
 
 use crate::api::node::Node;
 use crate::api::pod::{Pod, PodPhase};
+use crate::api::resources::CpuMem;
 use crate::api::{Kind, Object};
 use crate::sim::ctx::{Ctx, Wake};
 use crate::store::{ObjectKey, ObjectStore};
@@ -54,6 +55,9 @@ pub struct Kubelets {
     workers: BTreeMap<String, PodWorker>,
     /// `namespace/name` → pod uid, for pods that vanish from the store.
     by_key: BTreeMap<String, String>,
+    /// Borg's policies (`spec.borg`): with resource reclamation, admission fits non-prod pods
+    /// against reservations as the scheduler does.
+    borg: Option<crate::sched::borg::BorgPolicy>,
 }
 
 fn pod_object(key: &str) -> String {
@@ -66,6 +70,10 @@ fn pod_key(key: &str) -> ObjectKey {
 }
 
 impl Kubelets {
+    pub fn set_borg(&mut self, policy: Option<crate::sched::borg::BorgPolicy>) {
+        self.borg = policy;
+    }
+
     /// A node's kubelet starts at `now`; images the node reports in `status.images` are
     /// present.
     pub fn add_node(&mut self, node: &Node, now: SimTime) {
@@ -145,7 +153,28 @@ impl Kubelets {
             .values()
             .filter(|w| w.node == p.spec.node_name && !w.terminal)
             .map(|w| &w.pod);
-        if let Err(r) = admission::admit(p, &node, others) {
+        // Borg reclamation: the others' current reservations, from the store (the reclamation
+        // tick writes them into pod status); their requests until it has.
+        let reserved = self
+            .borg
+            .as_ref()
+            .filter(|b| b.fits_against_reservations(p.spec.priority.unwrap_or(0)))
+            .map(|_| {
+                let mut sum = CpuMem::default();
+                for o in others.clone() {
+                    let stored = match ctx.store.get(&pod_key(&o.key())).map(|s| &s.object) {
+                        Some(Object::Pod(sp)) if sp.metadata.uid == o.metadata.uid => {
+                            sp.status.reservation
+                        }
+                        _ => None,
+                    };
+                    let r = stored.unwrap_or_else(|| CpuMem::of(&o.requests()));
+                    sum.milli_cpu = sum.milli_cpu.saturating_add(r.milli_cpu);
+                    sum.memory = sum.memory.saturating_add(r.memory);
+                }
+                sum
+            });
+        if let Err(r) = admission::admit_fit(p, &node, others, reserved) {
             ctx.event(
                 &r.reason,
                 pod_object(&p.key()),

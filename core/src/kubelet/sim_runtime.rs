@@ -13,7 +13,7 @@
 use super::images::with_default_tag;
 use super::plan::{ContainerRef, ContainerRuntime, HookType, RuntimeCommand, RuntimeEvent};
 use crate::api::pod::{Container, Probe};
-use crate::api::resources::{ResourceList, Resources};
+use crate::api::resources::{CpuMem, ResourceList, Resources};
 use crate::api::selector::Labels;
 use crate::rng::SimRng;
 use crate::scenario::spec::{Behavior, Registry};
@@ -162,7 +162,7 @@ impl SimRuntime {
             return ResourceList::new();
         };
         match (c.running, c.started_at, c.behavior) {
-            (true, Some(s), Some(b)) if s <= now => self.behaviors[b].usage_at(now.since(s)),
+            (true, Some(s), Some(b)) if s <= now => self.behaviors[b].usage_at(s, now),
             _ => ResourceList::new(),
         }
     }
@@ -174,6 +174,21 @@ impl SimRuntime {
             sum.add(&Resources::from_list(&self.container_usage(k, now)));
         }
         sum
+    }
+
+    /// The cpu / memory usage at `now` of every pod with a running container that has a
+    /// behaviour, by pod uid (`pod_usage`): what a kubelet's resource metrics would report,
+    /// and what Borg resource reclamation observes.
+    pub fn usage_by_pod(&self, now: SimTime) -> BTreeMap<String, CpuMem> {
+        let uids: std::collections::BTreeSet<&str> = self
+            .containers
+            .iter()
+            .filter(|(_, c)| c.running && c.behavior.is_some())
+            .map(|(k, _)| k.pod_uid.as_str())
+            .collect();
+        uids.into_iter()
+            .map(|uid| (uid.to_string(), CpuMem::of(&self.pod_usage(uid, now))))
+            .collect()
     }
 
     /// Container instances the runtime holds for a pod (running or dead), for tests and
@@ -232,7 +247,8 @@ impl SimRuntime {
         let b = c.behavior.map(|i| &self.behaviors[i]);
         let run_for = b.and_then(|b| b.run_for);
         let code = b.map_or(0, |b| b.exit_code);
-        let oom = b.and_then(|b| oom_after(b, &c.spec));
+        let started = c.started_at.unwrap_or(self.now);
+        let oom = b.and_then(|b| oom_after(b, &c.spec, started));
         let run = match run_for {
             Some(d) => {
                 let extra = self.jitter(c.behavior);
@@ -298,22 +314,20 @@ impl SimRuntime {
     }
 }
 
-/// When the behaviour's memory usage first exceeds the container's memory limit (from the
-/// start), if ever.
-pub fn oom_after(b: &Behavior, spec: &Container) -> Option<Duration> {
+/// When the behaviour's memory usage first exceeds the container's memory limit (since the
+/// start at `started`), if ever.
+pub fn oom_after(b: &Behavior, spec: &Container, started: SimTime) -> Option<Duration> {
     let limit = spec
         .resources
         .limits
         .get(crate::api::resources::MEMORY)?
         .value();
     let over = |t: Duration| {
-        b.usage_at(t)
+        b.usage_at(started, started.after(t))
             .get(crate::api::resources::MEMORY)
             .is_some_and(|u| u.value() > limit)
     };
-    std::iter::once(Duration::ZERO)
-        .chain(b.usage_steps.iter().map(|s| s.after))
-        .find(|t| over(*t))
+    b.usage_changes(started).into_iter().find(|t| over(*t))
 }
 
 impl ContainerRuntime for SimRuntime {
@@ -543,7 +557,7 @@ mod tests {
     use super::*;
     use crate::api::selector::LabelSelector;
     use crate::api::Quantity;
-    use crate::scenario::spec::UsageStep;
+    use crate::scenario::spec::{UsageAfter, UsageStep};
 
     fn behavior() -> Behavior {
         Behavior {
@@ -569,6 +583,7 @@ mod tests {
                     )]),
                 },
             ],
+            usage_after: None,
             pull_time: None,
             jitter: None,
             unhealthy_after: None,
@@ -577,14 +592,63 @@ mod tests {
         }
     }
 
+    fn at(s: u64) -> SimTime {
+        SimTime::ZERO.after(Duration::from_secs(s))
+    }
+
     #[test]
     fn usage_profile_steps() {
         let b = behavior();
-        let mem = |t| b.usage_at(Duration::from_secs(t))["memory"].to_string();
+        let mem = |t: u64| b.usage_at(at(7), at(7 + t))["memory"].to_string();
         assert_eq!(mem(0), "100Mi");
         assert_eq!(mem(59), "100Mi");
         assert_eq!(mem(60), "300Mi");
         assert_eq!(mem(500), "600Mi");
+    }
+
+    #[test]
+    fn usage_after_is_a_step_on_the_scenario_clock_that_replaces_the_usage() {
+        let mut b = behavior();
+        b.usage.insert("cpu".into(), Quantity::parse("1").unwrap());
+        b.usage_after = Some(UsageAfter {
+            at: Duration::from_secs(100),
+            usage: ResourceList::from([("cpu".to_string(), Quantity::parse("3").unwrap())]),
+        });
+        let get = |started, now, r: &str| {
+            b.usage_at(at(started), at(now))
+                .get(r)
+                .map(|q| q.to_string())
+                .unwrap_or_default()
+        };
+        // Started at 10s: 100Mi, 300Mi from 70s; the whole usage replaced at 100s; the
+        // container's 120s step (at 130s) overrides memory again.
+        assert_eq!(
+            (get(10, 99, "cpu"), get(10, 99, "memory")),
+            ("1".into(), "300Mi".into())
+        );
+        assert_eq!(
+            (get(10, 100, "cpu"), get(10, 100, "memory")),
+            ("3".into(), String::new())
+        );
+        assert_eq!(
+            (get(10, 130, "cpu"), get(10, 130, "memory")),
+            ("3".into(), "600Mi".into())
+        );
+        // Started after `at` (a restart): replaced from the start, then the steps.
+        assert_eq!(
+            (get(200, 200, "cpu"), get(200, 200, "memory")),
+            ("3".into(), String::new())
+        );
+        assert_eq!(
+            (get(200, 260, "cpu"), get(200, 260, "memory")),
+            ("3".into(), "300Mi".into())
+        );
+        // A step at the same instant as `usageAfter` comes first: the replacement wins.
+        assert_eq!(get(40, 100, "memory"), String::new());
+        assert_eq!(
+            b.usage_changes(at(10)),
+            [0, 60, 90, 120].map(Duration::from_secs).to_vec()
+        );
     }
 
     #[test]
@@ -594,13 +658,81 @@ mod tests {
         c.resources
             .limits
             .insert("memory".into(), Quantity::parse("512Mi").unwrap());
-        assert_eq!(oom_after(&b, &c), Some(Duration::from_secs(120)));
+        assert_eq!(oom_after(&b, &c, at(3)), Some(Duration::from_secs(120)));
         c.resources
             .limits
             .insert("memory".into(), Quantity::parse("64Mi").unwrap());
-        assert_eq!(oom_after(&b, &c), Some(Duration::ZERO));
+        assert_eq!(oom_after(&b, &c, at(3)), Some(Duration::ZERO));
         c.resources.limits.clear();
-        assert_eq!(oom_after(&b, &c), None, "no limit, no OOM kill");
+        assert_eq!(oom_after(&b, &c, at(3)), None, "no limit, no OOM kill");
+        // `usageAfter` counts too: 1Gi from 50s on the scenario clock, 30s after a start at 20s.
+        let mut b = behavior();
+        b.usage_steps.clear();
+        b.usage_after = Some(UsageAfter {
+            at: Duration::from_secs(50),
+            usage: ResourceList::from([("memory".to_string(), Quantity::parse("1Gi").unwrap())]),
+        });
+        c.resources
+            .limits
+            .insert("memory".into(), Quantity::parse("512Mi").unwrap());
+        assert_eq!(oom_after(&b, &c, at(20)), Some(Duration::from_secs(30)));
+    }
+
+    /// Borg reclamation reads usage through `usage_by_pod`, which is `pod_usage`, which is
+    /// `Behavior::usage_at` of each running container: the same profile that drives OOM
+    /// kills, `usageAfter` included.
+    #[test]
+    fn usage_by_pod_is_the_usage_profile_of_running_containers() {
+        let mut b = behavior();
+        b.usage.insert("cpu".into(), Quantity::parse("1").unwrap());
+        b.usage_after = Some(UsageAfter {
+            at: Duration::from_secs(100),
+            usage: ResourceList::from([
+                ("cpu".to_string(), Quantity::parse("3").unwrap()),
+                ("memory".to_string(), Quantity::parse("1Gi").unwrap()),
+            ]),
+        });
+        let mut rt = SimRuntime::new(vec![b], None, []);
+        let target = ContainerRef {
+            node: "n".into(),
+            pod_uid: "u".into(),
+            container: "c".into(),
+            attempt: 0,
+        };
+        let mut out = Vec::new();
+        rt.submit(
+            RuntimeCommand::RunPodSandbox {
+                node: "n".into(),
+                pod_uid: "u".into(),
+                namespace: "default".into(),
+                name: "p".into(),
+                labels: BTreeMap::new(),
+            },
+            &mut out,
+        );
+        rt.submit(
+            RuntimeCommand::CreateContainer {
+                target: target.clone(),
+                image: "i".into(),
+                init: false,
+                spec: serde_json::json!({"name": "c"}),
+            },
+            &mut out,
+        );
+        assert!(rt.usage_by_pod(at(1)).is_empty(), "created, not running");
+        rt.set_now(at(10));
+        rt.submit(RuntimeCommand::StartContainer { target }, &mut out);
+        let cpu_mem = |t| {
+            let u = rt.usage_by_pod(at(t))["u"];
+            assert_eq!(CpuMem::of(&rt.pod_usage("u", at(t))), u);
+            (u.milli_cpu, u.memory >> 20)
+        };
+        // Started at 10.1s: 1 cpu and 100Mi, 300Mi from 70.1s, then usageAfter at 100s.
+        assert_eq!(cpu_mem(11), (1000, 100));
+        assert_eq!(cpu_mem(71), (1000, 300));
+        assert_eq!(cpu_mem(100), (3000, 1024));
+        // The step 120s after the start (130.1s) applies on top of the replaced usage.
+        assert_eq!(cpu_mem(131), (3000, 600));
     }
 
     #[test]

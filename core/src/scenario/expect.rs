@@ -1,10 +1,88 @@
 //! Expectations: assertions over the cluster's state, at a time, at the end, or always.
 
-use super::spec::{Condition, EventsCondition, ExpectEntry, PendingCondition, PodsCondition};
-use crate::api::pod::{Pod, PodPhase};
+use super::spec::{
+    Condition, EventsCondition, ExpectEntry, JobsCondition, PendingCondition, PodsCondition,
+};
+use crate::api::pod::PodPhase;
 use crate::api::selector::Selector;
+use crate::api::{Kind, Object};
 use crate::engine::trace::EventFilter;
+use crate::engine::TraceWriter;
+use crate::store::MemoryStore;
 use crate::time::Duration;
+
+/// The job conditions a `jobs` check may name (batch/v1 `JobConditionType`).
+pub const JOB_CONDITIONS: [&str; 5] = [
+    "Complete",
+    "Failed",
+    "SuccessCriteriaMet",
+    "FailureTarget",
+    "Suspended",
+];
+
+/// What checks look at: the store and the trace so far (an `events` check reads the count of
+/// its filter's watch, which `Sim` registers before the run starts).
+pub struct World<'a> {
+    pub store: &'a MemoryStore,
+    pub trace: &'a TraceWriter,
+}
+
+/// `count` / `min` / `max` of a counting check.
+#[derive(Debug, Clone, Copy)]
+pub struct Bounds {
+    pub count: Option<u64>,
+    pub min: Option<u64>,
+    pub max: Option<u64>,
+}
+
+impl Bounds {
+    fn holds(&self, n: u64) -> bool {
+        self.count.is_none_or(|c| n == c)
+            && self.min.is_none_or(|m| n >= m)
+            && self.max.is_none_or(|m| n <= m)
+    }
+
+    fn describe(&self) -> String {
+        match (self.count, self.min, self.max) {
+            (Some(n), _, _) => format!(" = {n}"),
+            (_, Some(lo), Some(hi)) => format!(" in [{lo}, {hi}]"),
+            (_, Some(lo), None) => format!(" >= {lo}"),
+            (_, None, Some(hi)) => format!(" <= {hi}"),
+            _ => String::new(),
+        }
+    }
+
+    /// Check `count` / `min` / `max`; an error names the field at fault. `what` is the
+    /// check with its article (`a pods`, `an events`).
+    fn check(
+        what: &str,
+        count: Option<u64>,
+        min: Option<u64>,
+        max: Option<u64>,
+    ) -> Result<Bounds, (&'static str, String)> {
+        if count.is_none() && min.is_none() && max.is_none() {
+            return Err((
+                "",
+                format!("{what} expectation needs `count`, `min` or `max`"),
+            ));
+        }
+        if count.is_some() && (min.is_some() || max.is_some()) {
+            let other = if min.is_some() { "min" } else { "max" };
+            return Err((
+                other,
+                format!(
+                    "use either `count` or `min`/`max`, not both (`count` and `{other}` given)"
+                ),
+            ));
+        }
+        if let (Some(lo), Some(hi)) = (min, max) {
+            if lo > hi {
+                return Err(("min", format!("min {lo} is greater than max {hi}")));
+            }
+        }
+        Ok(Bounds { count, min, max })
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum When {
@@ -22,22 +100,30 @@ pub enum Check {
         namespace: Option<String>,
         phase: Option<PodPhase>,
         ready: Option<bool>,
+        name_prefix: Option<String>,
+        node: Option<String>,
         restarts: Option<u64>,
         status: Option<String>,
         termination_reason: Option<String>,
-        count: Option<u64>,
-        min: Option<u64>,
-        max: Option<u64>,
+        bounds: Bounds,
     },
     Pending {
         max: u64,
     },
-    /// Trace events so far that match the filter.
+    Jobs {
+        selector: Selector,
+        selector_text: String,
+        namespace: Option<String>,
+        name_prefix: Option<String>,
+        condition: Option<String>,
+        reason: Option<String>,
+        bounds: Bounds,
+    },
+    /// Trace events so far that match the filter (type; object exact or `prefix*`; message
+    /// substring).
     Events {
         filter: EventFilter,
-        count: Option<u64>,
-        min: Option<u64>,
-        max: Option<u64>,
+        bounds: Bounds,
     },
 }
 
@@ -55,25 +141,23 @@ pub type CompileError = (String, String);
 /// Validate an entry and turn it into an `Expectation`.
 pub fn compile(e: &ExpectEntry) -> Result<Expectation, CompileError> {
     let whole = |m: &str| (String::new(), m.to_string());
+    let beside = e.pods.is_some() || e.pending.is_some() || e.jobs.is_some() || e.events.is_some();
     let (when, cond, prefix) = match (e.at, &e.always, &e.end) {
         (Some(t), None, None) => (
             When::At(t),
             Condition {
                 pods: e.pods.clone(),
                 pending: e.pending.clone(),
+                jobs: e.jobs.clone(),
                 events: e.events.clone(),
             },
             "",
         ),
-        (None, Some(c), None) if e.pods.is_none() && e.pending.is_none() && e.events.is_none() => {
-            (When::Always, c.clone(), "always")
-        }
-        (None, None, Some(c)) if e.pods.is_none() && e.pending.is_none() && e.events.is_none() => {
-            (When::End, c.clone(), "end")
-        }
+        (None, Some(c), None) if !beside => (When::Always, c.clone(), "always"),
+        (None, None, Some(c)) if !beside => (When::End, c.clone(), "end"),
         _ => {
             return Err(whole(
-                "an expectation needs exactly one of `at: DURATION` (with `pods:`, `pending:` or `events:` beside it), `always: {...}` or `end: {...}`",
+                "an expectation needs exactly one of `at: DURATION` (with `pods:`, `pending:`, `jobs:` or `events:` beside it), `always: {...}` or `end: {...}`",
             ))
         }
     };
@@ -83,14 +167,15 @@ pub fn compile(e: &ExpectEntry) -> Result<Expectation, CompileError> {
             (path.collect::<Vec<_>>().join("."), why)
         }
     };
-    let check = match (cond.pods, cond.pending, cond.events) {
-        (Some(p), None, None) => pods_check(p).map_err(located("pods"))?,
-        (None, Some(PendingCondition { max }), None) => Check::Pending { max },
-        (None, None, Some(ev)) => events_check(ev).map_err(located("events"))?,
+    let check = match (cond.pods, cond.pending, cond.jobs, cond.events) {
+        (Some(p), None, None, None) => pods_check(p).map_err(located("pods"))?,
+        (None, Some(PendingCondition { max }), None, None) => Check::Pending { max },
+        (None, None, Some(j), None) => jobs_check(j).map_err(located("jobs"))?,
+        (None, None, None, Some(ev)) => events_check(ev).map_err(located("events"))?,
         _ => {
             return Err((
                 prefix.to_string(),
-                "an expectation checks exactly one of `pods`, `pending` or `events`".into(),
+                "an expectation checks exactly one of `pods`, `pending`, `jobs` or `events`".into(),
             ))
         }
     };
@@ -126,79 +211,71 @@ fn pods_check(p: PodsCondition) -> Result<Check, (&'static str, String)> {
             )
         })?),
     };
-    bounds("a pods", p.count, p.min, p.max)?;
+    let bounds = Bounds::check("a pods", p.count, p.min, p.max)?;
     Ok(Check::Pods {
         selector,
         selector_text: p.selector,
         namespace: p.namespace,
         phase,
         ready: p.ready,
+        name_prefix: p.name_prefix,
+        node: p.node,
         restarts: p.restarts,
         status: p.status,
         termination_reason: p.termination_reason,
-        count: p.count,
-        min: p.min,
-        max: p.max,
+        bounds,
     })
 }
 
-/// `count` excludes `min`/`max`; at least one; `min` ≤ `max`.
-fn bounds(
-    what: &str,
-    count: Option<u64>,
-    min: Option<u64>,
-    max: Option<u64>,
-) -> Result<(), (&'static str, String)> {
-    if count.is_none() && min.is_none() && max.is_none() {
-        return Err((
-            "",
-            format!("{what} expectation needs `count`, `min` or `max`"),
-        ));
-    }
-    if count.is_some() && (min.is_some() || max.is_some()) {
-        let other = if min.is_some() { "min" } else { "max" };
-        return Err((
-            other,
-            format!("use either `count` or `min`/`max`, not both (`count` and `{other}` given)"),
-        ));
-    }
-    if let (Some(lo), Some(hi)) = (min, max) {
-        if lo > hi {
-            return Err(("min", format!("min {lo} is greater than max {hi}")));
+fn jobs_check(j: JobsCondition) -> Result<Check, (&'static str, String)> {
+    let selector = Selector::parse(&j.selector).map_err(|e| {
+        (
+            "selector",
+            format!("invalid jobs selector {:?}: {e}", j.selector),
+        )
+    })?;
+    if let Some(c) = &j.condition {
+        if !JOB_CONDITIONS.contains(&c.as_str()) {
+            return Err((
+                "condition",
+                format!(
+                    "unknown job condition {c:?}: expected {}",
+                    JOB_CONDITIONS.join(", ")
+                ),
+            ));
         }
     }
-    Ok(())
+    if j.reason.is_some() && j.condition.is_none() {
+        return Err(("reason", "`reason` needs `condition`".into()));
+    }
+    let bounds = Bounds::check("a jobs", j.count, j.min, j.max)?;
+    Ok(Check::Jobs {
+        selector,
+        selector_text: j.selector,
+        namespace: j.namespace,
+        name_prefix: j.name_prefix,
+        condition: j.condition,
+        reason: j.reason,
+        bounds,
+    })
 }
 
 fn events_check(e: EventsCondition) -> Result<Check, (&'static str, String)> {
     if e.kind.trim().is_empty() {
-        return Err(("type", "an events expectation needs a `type`".into()));
+        return Err((
+            "type",
+            "`type` must name an event reason (e.g. SuccessfulCreate)".into(),
+        ));
     }
-    bounds("an events", e.count, e.min, e.max)?;
+    let bounds = Bounds::check("an events", e.count, e.min, e.max)?;
     Ok(Check::Events {
         filter: EventFilter {
             kind: e.kind,
             object: e.object,
             message: e.message,
         },
-        count: e.count,
-        min: e.min,
-        max: e.max,
+        bounds,
     })
-}
-
-fn bounds_text(count: &Option<u64>, min: &Option<u64>, max: &Option<u64>) -> String {
-    match (count, min, max) {
-        (Some(n), _, _) => format!(" = {n}"),
-        (_, Some(lo), Some(hi)) => format!(" in [{lo}, {hi}]"),
-        (_, Some(lo), None) => format!(" >= {lo}"),
-        (_, None, Some(hi)) => format!(" <= {hi}"),
-        _ => String::new(),
-    }
-}
-
-fn within(n: u64, count: &Option<u64>, min: &Option<u64>, max: &Option<u64>) -> bool {
-    count.is_none_or(|c| n == c) && min.is_none_or(|m| n >= m) && max.is_none_or(|m| n <= m)
 }
 
 fn describe(c: &Check) -> String {
@@ -209,15 +286,21 @@ fn describe(c: &Check) -> String {
             namespace,
             phase,
             ready,
+            name_prefix,
+            node,
             restarts,
             status,
             termination_reason,
-            count,
-            min,
-            max,
+            bounds,
             ..
         } => {
             let mut s = String::from("pods");
+            if let Some(p) = name_prefix {
+                s += &format!(" {p}*");
+            }
+            if let Some(n) = node {
+                s += &format!(" on {n}");
+            }
             if !selector_text.is_empty() {
                 s += &format!(" {selector_text}");
             }
@@ -239,36 +322,60 @@ fn describe(c: &Check) -> String {
             if let Some(n) = restarts {
                 s += &format!(" with {n} restarts");
             }
-            s + &bounds_text(count, min, max)
+            s + &bounds.describe()
         }
-        Check::Events {
-            filter,
-            count,
-            min,
-            max,
+        Check::Jobs {
+            selector_text,
+            namespace,
+            name_prefix,
+            condition,
+            reason,
+            bounds,
+            ..
         } => {
+            let mut s = String::from("jobs");
+            if let Some(p) = name_prefix {
+                s += &format!(" {p}*");
+            }
+            if !selector_text.is_empty() {
+                s += &format!(" {selector_text}");
+            }
+            if let Some(ns) = namespace {
+                s += &format!(" in {ns}");
+            }
+            if let Some(c) = condition {
+                s += &format!(" {c}");
+            }
+            if let Some(r) = reason {
+                s += &format!(" ({r})");
+            }
+            s + &bounds.describe()
+        }
+        Check::Events { filter, bounds } => {
             let mut s = format!("events {}", filter.kind);
             if let Some(o) = &filter.object {
-                s += &format!(" on {o}");
+                s += &format!(" of {o}");
             }
             if let Some(m) = &filter.message {
                 s += &format!(" with {m:?}");
             }
-            s + &bounds_text(count, min, max)
+            s + &bounds.describe()
         }
     }
 }
 
-/// Evaluate a check against the current pods; `events_seen` is the number of trace events
-/// the check's filter matched so far (for `events`). Returns (passed, the observed count).
-pub fn evaluate<'a>(
-    check: &Check,
-    pods: impl Iterator<Item = &'a Pod>,
-    events_seen: u64,
-) -> (bool, u64) {
+/// Evaluate a check against the cluster and the trace so far. Returns (passed, the observed
+/// count).
+pub fn evaluate(check: &Check, w: &World) -> (bool, u64) {
+    let pods = || {
+        w.store.objects(Kind::Pod).filter_map(|o| match o {
+            Object::Pod(p) => Some(p),
+            _ => None,
+        })
+    };
     match check {
         Check::Pending { max } => {
-            let n = pods
+            let n = pods()
                 .filter(|p| {
                     p.spec.node_name.is_empty()
                         && !p.is_terminal()
@@ -282,18 +389,25 @@ pub fn evaluate<'a>(
             namespace,
             phase,
             ready,
+            name_prefix,
+            node,
             restarts,
             status,
             termination_reason,
-            count,
-            min,
-            max,
+            bounds,
             ..
         } => {
-            let n = pods
+            let n = pods()
+                .filter(|p| node.as_ref().is_none_or(|x| &p.spec.node_name == x))
                 .filter(|p| namespace.as_ref().is_none_or(|ns| p.namespace() == ns))
+                .filter(|p| {
+                    name_prefix
+                        .as_ref()
+                        .is_none_or(|x| p.metadata.name.starts_with(x.as_str()))
+                })
                 .filter(|p| phase.is_none_or(|ph| p.status.phase == ph))
                 .filter(|p| ready.is_none_or(|r| p.status.ready == r))
+                .filter(|p| selector.matches(&p.metadata.labels))
                 .filter(|p| restarts.is_none_or(|r| p.status.restart_count as u64 == r))
                 .filter(|p| status.as_ref().is_none_or(|s| &p.display_status() == s))
                 .filter(|p| {
@@ -309,12 +423,49 @@ pub fn evaluate<'a>(
                             })
                     })
                 })
-                .filter(|p| selector.matches(&p.metadata.labels))
                 .count() as u64;
-            (within(n, count, min, max), n)
+            (bounds.holds(n), n)
         }
-        Check::Events {
-            count, min, max, ..
-        } => (within(events_seen, count, min, max), events_seen),
+        Check::Jobs {
+            selector,
+            namespace,
+            name_prefix,
+            condition,
+            reason,
+            bounds,
+            ..
+        } => {
+            let n = w
+                .store
+                .objects(Kind::Job)
+                .filter_map(|o| match o {
+                    Object::Job(j) => Some(j),
+                    _ => None,
+                })
+                .filter(|j| {
+                    namespace
+                        .as_ref()
+                        .is_none_or(|ns| &j.metadata.namespace == ns)
+                })
+                .filter(|j| {
+                    name_prefix
+                        .as_ref()
+                        .is_none_or(|x| j.metadata.name.starts_with(x.as_str()))
+                })
+                .filter(|j| selector.matches(&j.metadata.labels))
+                .filter(|j| {
+                    condition.as_ref().is_none_or(|c| {
+                        j.status
+                            .condition(c)
+                            .is_some_and(|jc| reason.as_ref().is_none_or(|r| &jc.reason == r))
+                    })
+                })
+                .count() as u64;
+            (bounds.holds(n), n)
+        }
+        Check::Events { filter, bounds } => {
+            let n = w.trace.watched(filter);
+            (bounds.holds(n), n)
+        }
     }
 }

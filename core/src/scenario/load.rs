@@ -455,8 +455,12 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Scenario, LoadError> {
         _ => crate::sched::config::default_config(),
     };
     if let Some(b) = &parsed.spec.borg {
-        b.validate().map_err(|e| {
-            LoadError::new(path, mark_of("spec.borg.bands"), format!("spec.borg: {e}"))
+        b.validate().map_err(|(field, why)| {
+            LoadError::new(
+                path,
+                mark_of(&format!("spec.borg.{field}")),
+                format!("spec.borg.{field}: {why}"),
+            )
         })?;
     }
     let borg = parsed.spec.borg;
@@ -487,6 +491,20 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Scenario, LoadError> {
             }
             last = Some(step.after);
             quantities_in_range(path, doc, &format!("{at}.usage"), "usage", &step.usage)?;
+        }
+        if let Some(step) = &b.usage_after {
+            let after = &format!("spec.behavior.{i}.usageAfter.usage");
+            quantities_in_range(path, doc, after, "usage", &step.usage)?;
+            if step.at > parsed.spec.duration {
+                return Err(LoadError::new(
+                    path,
+                    mark_of(&format!("spec.behavior.{i}.usageAfter.at")),
+                    format!(
+                        "usageAfter at {} is after the end of the scenario ({})",
+                        step.at, parsed.spec.duration
+                    ),
+                ));
+            }
         }
     }
     let registry = parsed.spec.registry;

@@ -8,7 +8,7 @@
 use crate::api::node::Taint;
 use crate::api::resources::ResourceList;
 use crate::api::selector::{LabelSelector, Labels};
-use crate::time::Duration;
+use crate::time::{Duration, SimTime};
 use crate::yaml;
 use serde::Deserialize;
 
@@ -50,8 +50,8 @@ pub struct ScenarioSpec {
     pub timeline: Option<serde::de::IgnoredAny>,
     #[serde(default)]
     pub expect: Vec<ExpectEntry>,
-    /// Borg's policies (priority bands, no preemption within production); absent: plain
-    /// kube-scheduler.
+    /// Borg's policies (priority bands, no preemption within production, opt-in resource
+    /// reclamation); absent: plain kube-scheduler.
     #[serde(default)]
     pub borg: Option<crate::sched::borg::BorgPolicy>,
     /// Image sizes and pull bandwidth for the simulated runtime.
@@ -102,14 +102,19 @@ pub struct Behavior {
     /// Exit code when `runFor` elapses.
     #[serde(default)]
     pub exit_code: i32,
-    /// Actual usage from the container's start (see `usage_at`); memory above the
-    /// container's limit is an OOM kill.
+    /// Actual usage from the container's start (see `usage_at`): cpu and memory feed Borg
+    /// resource reclamation; memory above the container's limit is an OOM kill.
     #[serde(default)]
     pub usage: ResourceList,
     /// Later usage: from `after` (since the container's start) the listed resources take these
     /// values; unlisted ones keep theirs. `after` strictly increases.
     #[serde(default)]
     pub usage_steps: Vec<UsageStep>,
+    /// From a simulated time on (the scenario clock), the usage is another one (usage coming
+    /// back, a surge): one step of the same profile, timed on the scenario clock, that
+    /// replaces the whole usage.
+    #[serde(default)]
+    pub usage_after: Option<UsageAfter>,
     /// Image pull time for these pods (default: from the image's size, else 2s).
     #[serde(default)]
     pub pull_time: Option<Duration>,
@@ -141,21 +146,63 @@ pub struct UsageStep {
 }
 
 impl Behavior {
-    /// The container's actual usage `since_start` after it started: `usage`, overridden by
-    /// every step whose `after` has passed. This is the one definition of modelled usage:
-    /// the simulated runtime's OOM kills and anything else reading usage call it.
-    pub fn usage_at(&self, since_start: Duration) -> ResourceList {
+    /// The actual usage at `now` of a container that started at `started`: the usage
+    /// profile's steps in time order — `usage` from the start, each `usageSteps` entry from
+    /// `after` since the start (overriding the resources it lists), and `usageAfter` from its
+    /// scenario time `at` (replacing the whole usage; at the same instant as a step, it comes
+    /// last). This is the one definition of modelled usage: the simulated runtime's OOM
+    /// kills, Borg reclamation (`SimRuntime::pod_usage`) and anything else reading usage call
+    /// it.
+    pub fn usage_at(&self, started: SimTime, now: SimTime) -> ResourceList {
+        let since_start = now.since(started);
+        // `usageAfter`, when its time has come, and that time on the container's clock.
+        let replace = self
+            .usage_after
+            .as_ref()
+            .filter(|a| a.at.as_millis() <= now.millis())
+            .map(|a| {
+                (
+                    a,
+                    Duration(a.at.as_millis().saturating_sub(started.millis())),
+                )
+            });
         let mut u = self.usage.clone();
+        let mut replaced = false;
         for step in self
             .usage_steps
             .iter()
             .take_while(|s| s.after <= since_start)
         {
+            if let Some((a, at)) = replace {
+                if !replaced && at < step.after {
+                    u = a.usage.clone();
+                    replaced = true;
+                }
+            }
             for (k, v) in &step.usage {
                 u.insert(k.clone(), v.clone());
             }
         }
+        if let Some((a, _)) = replace.filter(|_| !replaced) {
+            u = a.usage.clone();
+        }
         u
+    }
+
+    /// The instants (since the container's start at `started`) at which its usage may
+    /// change: 0, every step's `after`, and `usageAfter`'s time when it comes after the start.
+    pub fn usage_changes(&self, started: SimTime) -> Vec<Duration> {
+        let mut out: Vec<Duration> = std::iter::once(Duration::ZERO)
+            .chain(self.usage_steps.iter().map(|s| s.after))
+            .chain(
+                self.usage_after
+                    .as_ref()
+                    .map(|a| Duration(a.at.as_millis().saturating_sub(started.millis()))),
+            )
+            .collect();
+        out.sort();
+        out.dedup();
+        out
     }
 }
 
@@ -178,6 +225,16 @@ pub struct RegistryImage {
     pub size_bytes: u64,
 }
 
+/// `behavior[].usageAfter`: from simulated time `at` (the scenario clock, as timeline
+/// entries) on, the usage of the matching containers is `usage` instead. A step of the usage
+/// profile (`usageSteps`) timed on the scenario clock rather than the container's.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UsageAfter {
+    pub at: Duration,
+    pub usage: ResourceList,
+}
+
 /// One assertion: exactly one of `at` (with a condition beside it), `always`, or `end`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -193,10 +250,12 @@ pub struct ExpectEntry {
     #[serde(default)]
     pub pending: Option<PendingCondition>,
     #[serde(default)]
+    pub jobs: Option<JobsCondition>,
+    #[serde(default)]
     pub events: Option<EventsCondition>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Condition {
     #[serde(default)]
@@ -204,12 +263,39 @@ pub struct Condition {
     #[serde(default)]
     pub pending: Option<PendingCondition>,
     #[serde(default)]
+    pub jobs: Option<JobsCondition>,
+    #[serde(default)]
     pub events: Option<EventsCondition>,
 }
 
-/// Count the trace events so far with this `type` (reason), optionally on one object (exact,
-/// or a prefix when it ends in `*`) and with `message` in their message, and compare with
-/// `count` / `min` / `max`.
+/// Count Jobs matching a label selector (kubectl `-l` syntax), optionally in one namespace,
+/// with a name prefix, and with a condition True, and compare with `count` / `min` / `max`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct JobsCondition {
+    #[serde(default)]
+    pub selector: String,
+    #[serde(default)]
+    pub namespace: Option<String>,
+    #[serde(default)]
+    pub name_prefix: Option<String>,
+    /// Complete, Failed, SuccessCriteriaMet, FailureTarget or Suspended.
+    #[serde(default)]
+    pub condition: Option<String>,
+    /// The condition's reason (e.g. BackoffLimitExceeded).
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub count: Option<u64>,
+    #[serde(default)]
+    pub min: Option<u64>,
+    #[serde(default)]
+    pub max: Option<u64>,
+}
+
+/// Count the trace events so far with this `type` (reason), optionally of one object
+/// (`Kind/namespace/name` exactly, or a prefix when it ends in `*`) and with `message` in
+/// their message, and compare with `count` / `min` / `max`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EventsCondition {
@@ -240,6 +326,12 @@ pub struct PodsCondition {
     pub phase: Option<String>,
     #[serde(default)]
     pub ready: Option<bool>,
+    /// Only pods whose name starts with this.
+    #[serde(default)]
+    pub name_prefix: Option<String>,
+    /// Only pods bound to this node.
+    #[serde(default)]
+    pub node: Option<String>,
     /// Only pods whose containers restarted this many times in all (kubectl's RESTARTS).
     #[serde(default)]
     pub restarts: Option<u64>,

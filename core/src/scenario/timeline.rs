@@ -21,8 +21,11 @@ pub struct TimelineEntry {
 pub enum Action {
     /// Create or replace objects (as `kubectl apply`).
     Apply(Vec<Object>),
-    /// Delete an object (as `kubectl delete`).
-    Delete(ObjectRef),
+    /// Delete an object (as `kubectl delete --cascade=...`).
+    Delete {
+        target: ObjectRef,
+        propagation: crate::sim::objects::Propagation,
+    },
     /// Set `spec.replicas` of a Deployment, ReplicaSet or StatefulSet (as `kubectl scale`).
     Scale {
         target: ObjectRef,
@@ -45,7 +48,7 @@ impl Action {
     pub fn name(&self) -> &'static str {
         match self {
             Action::Apply(_) => "apply",
-            Action::Delete(_) => "delete",
+            Action::Delete { .. } => "delete",
             Action::Scale { .. } => "scale",
             Action::Cordon(_) => "cordon",
             Action::Uncordon(_) => "uncordon",
@@ -65,11 +68,13 @@ pub struct ObjectRef {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct RefSpec {
+struct DeleteSpec {
     kind: String,
     name: String,
     #[serde(default)]
     namespace: Option<String>,
+    #[serde(default)]
+    propagation_policy: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -187,12 +192,27 @@ pub fn decode_entry(
             Action::Apply(decode_objects(file, list, read, ignored)?)
         }
         "delete" => {
-            let r: RefSpec = yaml::from_node(file, v, ignored)?;
-            Action::Delete(ObjectRef {
-                kind: kind_of(&r.kind, v.get("kind").map_or(v.mark, |n| n.mark))?,
-                namespace: r.namespace.unwrap_or_else(|| "default".into()),
-                name: r.name,
-            })
+            let r: DeleteSpec = yaml::from_node(file, v, ignored)?;
+            let propagation = match r.propagation_policy.as_deref() {
+                None => crate::sim::objects::Propagation::Background,
+                Some(p) => crate::sim::objects::Propagation::parse(p).ok_or_else(|| {
+                    LoadError::new(
+                        file,
+                        v.get("propagationPolicy").map_or(v.mark, |n| n.mark),
+                        format!(
+                            "unknown propagationPolicy {p:?}: expected Background, Foreground or Orphan"
+                        ),
+                    )
+                })?,
+            };
+            Action::Delete {
+                target: ObjectRef {
+                    kind: kind_of(&r.kind, v.get("kind").map_or(v.mark, |n| n.mark))?,
+                    namespace: r.namespace.unwrap_or_else(|| "default".into()),
+                    name: r.name,
+                },
+                propagation,
+            }
         }
         "scale" => {
             let s: ScaleSpec = yaml::from_node(file, v, ignored)?;

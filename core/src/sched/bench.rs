@@ -144,6 +144,17 @@ impl Workload {
         }
     }
 
+    /// Evaluate every plugin on every node each cycle (no cycle cache); decisions are the
+    /// same either way.
+    pub fn set_full_eval(&mut self, on: bool) {
+        self.profile.set_cache_enabled(!on);
+    }
+
+    /// (hits, misses) of the cycle cache so far.
+    pub fn cache_stats(&self) -> (u64, u64) {
+        self.profile.cache_stats()
+    }
+
     /// Seed the tie-breaking generator and place the `init_pods` (not measured). `run` calls
     /// it when it has not been called.
     pub fn setup(&mut self, seed: u64) -> Outcome {

@@ -4,7 +4,7 @@
 //!
 //! cellsim maps Kubernetes priorities (PriorityClass values) onto bands by lower bounds,
 //! configurable in the scenario's `spec.borg.bands`. Without `spec.borg` the scheduler is plain
-//! kube-scheduler.
+//! kube-scheduler. `spec.borg.reclamation` adds resource reclamation (§5.5, `sched::reclaim`).
 
 use serde::Deserialize;
 
@@ -40,19 +40,38 @@ impl Default for Bands {
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct BorgPolicy {
     pub bands: Bands,
+    /// Resource reclamation (§5.5) when present.
+    pub reclamation: Option<crate::sched::reclaim::Reclamation>,
 }
 
 impl BorgPolicy {
-    /// Bands must be strictly ordered: monitoring > production > batch.
-    pub fn validate(&self) -> Result<(), String> {
+    /// Bands must be strictly ordered: monitoring > production > batch; reclamation's values
+    /// must be in range. An error names the offending field, relative to `spec.borg`.
+    pub fn validate(&self) -> Result<(), (String, String)> {
         let b = &self.bands;
         if !(b.monitoring > b.production && b.production > b.batch) {
-            return Err(format!(
-                "bands must be ordered monitoring > production > batch, got {} / {} / {}",
-                b.monitoring, b.production, b.batch
+            return Err((
+                "bands".into(),
+                format!(
+                    "must be ordered monitoring > production > batch, got {} / {} / {}",
+                    b.monitoring, b.production, b.batch
+                ),
             ));
         }
+        if let Some(r) = &self.reclamation {
+            r.validate()
+                .map_err(|(field, why)| (format!("reclamation.{field}"), why))?;
+        }
         Ok(())
+    }
+
+    /// Does the scheduler fit a pod of this priority against the reservations of the pods on
+    /// a node rather than their requests? With reclamation on, for pods below the production
+    /// band (§5.5: "for non-prod tasks, it uses the reservations of existing tasks so the new
+    /// tasks can be scheduled into reclaimed resources").
+    #[inline]
+    pub fn fits_against_reservations(&self, priority: i32) -> bool {
+        self.reclamation.is_some() && self.band(priority) < Band::Production
     }
 
     pub fn band(&self, priority: i32) -> Band {
@@ -115,7 +134,30 @@ mod tests {
                 production: 5,
                 batch: 1,
             },
+            reclamation: None,
         };
-        assert!(bad.validate().is_err());
+        assert_eq!(bad.validate().unwrap_err().0, "bands");
+        let bad = BorgPolicy {
+            reclamation: Some(crate::sched::reclaim::Reclamation {
+                decay_percent: 0,
+                ..Default::default()
+            }),
+            ..p
+        };
+        assert_eq!(bad.validate().unwrap_err().0, "reclamation.decayPercent");
+    }
+
+    #[test]
+    fn only_non_prod_pods_fit_against_reservations() {
+        let off = BorgPolicy::default();
+        assert!(!off.fits_against_reservations(0), "reclamation is opt-in");
+        let on = BorgPolicy {
+            reclamation: Some(Default::default()),
+            ..off
+        };
+        assert!(on.fits_against_reservations(0), "best effort");
+        assert!(on.fits_against_reservations(9_999), "batch");
+        assert!(!on.fits_against_reservations(10_000), "production");
+        assert!(!on.fits_against_reservations(2_000_000_000), "monitoring");
     }
 }

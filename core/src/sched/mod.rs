@@ -6,12 +6,16 @@
 //! kube-scheduler's own `FailedScheduling` message.
 
 pub mod bench;
+pub mod binding;
 pub mod borg;
 pub mod config;
+pub mod cycle_cache;
+pub mod events;
 pub mod framework;
 pub mod plugins;
 pub mod profile;
 pub mod queue;
+pub mod reclaim;
 pub mod registry;
 
 use crate::api::pod::Pod;
@@ -20,6 +24,7 @@ use crate::sim::ctx::{Ctx, Wake};
 use crate::store::{ChangeType, ObjectKey, ObjectStore};
 use crate::time::{Duration, SimTime};
 use config::SchedulerConfig;
+use events::{ClusterEvent, QueueingHint};
 use framework::{Nominating, PodInfo, Snapshot};
 use profile::Profile;
 use queue::SchedulingQueue;
@@ -66,6 +71,8 @@ pub struct Scheduler {
     pub decisions: Vec<Decision>,
     /// The wake-up already requested, to avoid flooding the event queue.
     requested_wake: Option<SimTime>,
+    /// Pods held by a Permit plugin (`Wait`), assumed on their node until their deadline.
+    waiting: BTreeMap<String, binding::WaitingPod>,
 }
 
 impl Scheduler {
@@ -90,6 +97,7 @@ impl Scheduler {
             explain,
             decisions: Vec::new(),
             requested_wake: None,
+            waiting: BTreeMap::new(),
         })
     }
 
@@ -117,14 +125,27 @@ impl Scheduler {
 
     /// Consume the change feed, then schedule every pod in activeQ.
     pub fn sync(&mut self, ctx: &mut Ctx) {
-        let mut cluster_event = false;
+        let mut events: Vec<ClusterEvent> = Vec::new();
         for c in ctx.store.changes_since(self.cursor).to_vec() {
             match c.key.kind {
                 Kind::Node => {
-                    cluster_event = true;
-                    match ctx.store.get(&c.key).map(|s| &s.object) {
-                        Some(Object::Node(n)) => self.snapshot.set_node(n.clone()),
-                        _ => self.snapshot.remove_node(&c.key.name),
+                    let old = self.snapshot.get(&c.key.name).map(|n| n.node.clone());
+                    match (ctx.store.get(&c.key).map(|s| &s.object), old) {
+                        (Some(Object::Node(n)), old) => {
+                            self.snapshot.set_node(n.clone());
+                            events.push(match old {
+                                None => ClusterEvent::NodeAdded(n.clone()),
+                                Some(old) => ClusterEvent::NodeUpdated {
+                                    old,
+                                    new: n.clone(),
+                                },
+                            });
+                        }
+                        (_, Some(old)) => {
+                            self.snapshot.remove_node(&c.key.name);
+                            events.push(ClusterEvent::NodeDeleted(old));
+                        }
+                        _ => {}
                     }
                 }
                 Kind::PodDisruptionBudget => {
@@ -140,9 +161,13 @@ impl Scheduler {
                 }
                 Kind::Namespace => match ctx.store.get(&c.key).map(|s| &s.object) {
                     Some(Object::Namespace(n)) => {
-                        self.snapshot
+                        let old = self
+                            .snapshot
                             .namespaces
                             .insert(n.metadata.name.clone(), n.metadata.labels.clone());
+                        if old.as_ref() != Some(&n.metadata.labels) {
+                            events.push(ClusterEvent::NamespaceChanged);
+                        }
                     }
                     _ => {
                         self.snapshot.namespaces.remove(&c.key.name);
@@ -188,25 +213,47 @@ impl Scheduler {
                 }
                 Kind::Pod => {
                     let pk = format!("{}/{}", c.key.namespace, c.key.name);
+                    // The pod as the scheduler knew it: placed on a node, or nominated.
+                    let known = self
+                        .snapshot
+                        .placed_pod(&pk)
+                        .or_else(|| self.snapshot.nominated_pod(&pk));
                     match ctx.store.get(&c.key).map(|s| &s.object) {
                         Some(Object::Pod(p)) => {
                             self.snapshot.set_nominated(p);
                             if p.is_terminal() {
-                                if self.snapshot.remove_pod(&pk) {
-                                    cluster_event = true;
+                                self.snapshot.remove_pod(&pk);
+                                if let Some(old) = known {
+                                    events.push(ClusterEvent::PodDeleted(old.pod.clone()));
                                 }
                                 self.queue.forget(&pk);
                             } else if !p.spec.node_name.is_empty() {
                                 self.queue.forget(&pk);
                                 if self.snapshot.is_placed(&pk) {
-                                    if c.change == ChangeType::Modified {
-                                        self.snapshot.update_pod(Rc::new(PodInfo::new(p)));
+                                    let new = Rc::new(PodInfo::new(p));
+                                    let old = known.filter(|_| c.change == ChangeType::Modified);
+                                    if let Some(old) = old {
+                                        // Upstream UpdatePodLabel / UpdatePodScaleDown (a
+                                        // lowered Borg reservation counts as a scale-down):
+                                        // the changes hints look at.
+                                        let relevant = old.labels != new.labels
+                                            || old.requests != new.requests
+                                            || old.reserved != new.reserved;
+                                        self.snapshot.update_pod(new);
+                                        if relevant {
+                                            events.push(ClusterEvent::AssignedPodUpdated {
+                                                old: old.pod.clone(),
+                                                new: p.clone(),
+                                            });
+                                        }
                                     }
                                 } else {
                                     let node = p.spec.node_name.clone();
                                     self.snapshot.add_pod(&node, Rc::new(PodInfo::new(p)));
+                                    events.push(ClusterEvent::AssignedPodAdded(p.clone()));
                                 }
                             } else if p.metadata.deletion_at.is_none()
+                                && !self.waiting.contains_key(&pk)
                                 && (c.change == ChangeType::Added || !self.queue.contains(&pk))
                             {
                                 let p = p.clone();
@@ -215,8 +262,9 @@ impl Scheduler {
                         }
                         _ => {
                             self.snapshot.clear_nominated(&pk);
-                            if self.snapshot.remove_pod(&pk) {
-                                cluster_event = true;
+                            self.snapshot.remove_pod(&pk);
+                            if let Some(old) = known {
+                                events.push(ClusterEvent::PodDeleted(old.pod.clone()));
                             }
                             self.queue.forget(&pk);
                         }
@@ -226,20 +274,51 @@ impl Scheduler {
             }
         }
         self.cursor = ctx.store.revision();
-        if cluster_event {
-            self.queue.move_all_unschedulable(ctx.now);
+        for ev in &events {
+            self.requeue_on(ctx.now, ev);
         }
+        self.expire_waiting(ctx);
         self.queue.flush(ctx.now);
         while let Some(pk) = self.queue.pop() {
             self.schedule_one(ctx, &pk);
         }
         self.cursor = ctx.store.revision();
-        if let Some(t) = self.queue.next_wake() {
+        let next = [self.queue.next_wake(), self.next_waiting_deadline()]
+            .into_iter()
+            .flatten()
+            .min();
+        if let Some(t) = next {
             if self.requested_wake.is_none_or(|w| w <= ctx.now || t < w) {
                 ctx.wake_at(t, Wake::Scheduler);
                 self.requested_wake = Some(t);
             }
         }
+    }
+
+    /// Move the unschedulable pods `event` may help: a pod rejected by no plugin always, else
+    /// when one of its rejecting plugins registered for the event and hints `Queue`
+    /// (upstream `isPodWorthRequeuing`).
+    fn requeue_on(&mut self, now: SimTime, event: &ClusterEvent) {
+        let (profiles, snap) = (&self.profiles, &self.snapshot);
+        self.queue.move_if(now, |pod, rejectors| {
+            let Some(pod) = pod.filter(|_| !rejectors.is_empty()) else {
+                return true;
+            };
+            let name = if pod.pod.spec.scheduler_name.is_empty() {
+                DEFAULT_SCHEDULER
+            } else {
+                &pod.pod.spec.scheduler_name
+            };
+            let Some(profile) = profiles.iter().find(|p| p.scheduler_name == name) else {
+                return true;
+            };
+            rejectors.iter().any(|r| {
+                profile
+                    .plugin(r)
+                    .and_then(|p| p.queueing_hint(pod, event, snap))
+                    == Some(QueueingHint::Queue)
+            })
+        });
     }
 
     fn schedule_one(&mut self, ctx: &mut Ctx, pk: &str) {
@@ -293,7 +372,13 @@ impl Scheduler {
         match result.chosen {
             Some(i) => {
                 let node = node_name(i);
-                self.bind(ctx, pod, pk, &node, info);
+                let state = result.state.unwrap_or_default();
+                if let Some(msg) = self.binding_cycle(ctx, pi, pod, &node, info, state) {
+                    if let Some(d) = decision.as_mut() {
+                        d.node = None;
+                        d.message = Some(msg);
+                    }
+                }
             }
             None => {
                 let post_msg = result
@@ -306,7 +391,6 @@ impl Scheduler {
                     &result.failed,
                     post_msg.as_deref(),
                 );
-                self.stats.unschedulable += 1;
                 // Upstream handleSchedulingFailure: the nomination from PostFilter.
                 let nominated = match result.post_filter.map(|(n, _)| n) {
                     Some(Nominating::Node { node, victims }) => {
@@ -317,29 +401,14 @@ impl Scheduler {
                     Some(Nominating::Clear) => Some(String::new()),
                     _ => None,
                 };
-                ctx.event("FailedScheduling", format!("Pod/{pk}"), None, msg.clone());
-                // Re-read: preparing the candidate may have touched other pods only, but keep
-                // the stored copy authoritative.
-                let mut p = match ctx.store.get(&key).map(|s| &s.object) {
-                    Some(Object::Pod(p)) => p.clone(),
-                    _ => pod,
-                };
-                let mut changed = false;
-                if p.status.unschedulable_message != msg {
-                    p.status.unschedulable_message = msg.clone();
-                    changed = true;
-                }
-                if let Some(n) = nominated {
-                    if p.status.nominated_node_name != n {
-                        p.status.nominated_node_name = n;
-                        changed = true;
-                    }
-                }
-                self.snapshot.set_nominated(&p);
-                if changed {
-                    let _ = ctx.store.update(Object::Pod(p), None);
-                }
-                self.queue.add_unschedulable(pk, ctx.now);
+                // The plugins that rejected it: each failing node's, and a PreFilter's.
+                let rejectors: Vec<&'static str> = result
+                    .failed
+                    .iter()
+                    .map(|(_, s)| s.plugin)
+                    .chain(result.pod_status.as_ref().map(|s| s.plugin))
+                    .collect();
+                self.record_failure(ctx, pk, pod, &msg, nominated, rejectors, info);
                 if let Some(d) = decision.as_mut() {
                     d.message = Some(msg);
                 }
@@ -348,6 +417,56 @@ impl Scheduler {
         if let Some(d) = decision {
             self.decisions.push(d);
         }
+    }
+
+    /// Upstream `handleSchedulingFailure`: a `FailedScheduling` event with `msg`, the pod's
+    /// status (message, nomination) written, and the pod parked among the unschedulable ones
+    /// with the plugins that rejected it.
+    #[allow(clippy::too_many_arguments)]
+    fn record_failure(
+        &mut self,
+        ctx: &mut Ctx,
+        pk: &str,
+        pod: Pod,
+        msg: &str,
+        nominated: Option<String>,
+        mut rejectors: Vec<&'static str>,
+        info: PodInfo,
+    ) {
+        self.stats.unschedulable += 1;
+        ctx.event(
+            "FailedScheduling",
+            format!("Pod/{pk}"),
+            None,
+            msg.to_string(),
+        );
+        // Re-read: preparing a preemption candidate may have touched other pods only, but
+        // keep the stored copy authoritative.
+        let key = ObjectKey::new(Kind::Pod, pod.namespace(), &pod.metadata.name);
+        let mut p = match ctx.store.get(&key).map(|s| &s.object) {
+            Some(Object::Pod(p)) => p.clone(),
+            _ => pod,
+        };
+        let mut changed = false;
+        if p.status.unschedulable_message != msg {
+            p.status.unschedulable_message = msg.to_string();
+            changed = true;
+        }
+        if let Some(n) = nominated {
+            if p.status.nominated_node_name != n {
+                p.status.nominated_node_name = n;
+                changed = true;
+            }
+        }
+        self.snapshot.set_nominated(&p);
+        if changed {
+            let _ = ctx.store.update(Object::Pod(p), None);
+        }
+        rejectors.retain(|p| !p.is_empty());
+        rejectors.sort_unstable();
+        rejectors.dedup();
+        self.queue
+            .add_unschedulable(pk, ctx.now, rejectors, Some(Rc::new(info)));
     }
 
     /// Upstream `prepareCandidate`: evict each victim not already terminating (graceful
@@ -372,7 +491,9 @@ impl Scheduler {
             // The scheduler skips its own writes in the change feed: count the victim as
             // terminating in the snapshot now.
             match ctx.store.get(&vk).map(|s| &s.object) {
-                Some(Object::Pod(p)) => self.snapshot.update_pod(Rc::new(PodInfo::new(p))),
+                Some(Object::Pod(p)) => {
+                    self.snapshot.update_pod(Rc::new(PodInfo::new(p)));
+                }
                 _ => {
                     self.snapshot.remove_pod(v);
                 }
@@ -408,28 +529,9 @@ impl Scheduler {
         }
     }
 
-    /// Assume the pod into the snapshot, then bind (DefaultBinder: `spec.nodeName` through
-    /// the Binding subresource).
-    fn bind(&mut self, ctx: &mut Ctx, mut pod: Pod, pk: &str, node: &str, info: PodInfo) {
-        pod.spec.node_name = node.to_string();
-        let mut assumed = info;
-        assumed.pod.spec.node_name = node.to_string();
-        self.snapshot.add_pod(node, Rc::new(assumed));
-        self.snapshot.clear_nominated(pk);
-        self.stats.scheduled += 1;
-        pod.status.unschedulable_message.clear();
-        let _ = ctx.store.update(Object::Pod(pod), None);
-        ctx.event(
-            "Scheduled",
-            format!("Pod/{pk}"),
-            Some(node),
-            format!("Successfully assigned {pk} to {node}"),
-        );
-    }
-
     /// Enable Borg's policies (priority bands; no preemption within production).
     pub fn set_borg(&mut self, policy: Option<borg::BorgPolicy>) {
-        self.snapshot.borg = policy;
+        self.snapshot.set_borg(policy);
     }
 }
 

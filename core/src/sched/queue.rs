@@ -8,9 +8,11 @@
 //!   the latest after `podMaxInUnschedulablePodsDuration` (5 min), checked by a flush that runs
 //!   every 30s.
 
+use crate::sched::framework::PodInfo;
 use crate::time::{Duration, SimTime};
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 
 pub const INITIAL_BACKOFF: Duration = Duration::from_secs(1);
 pub const MAX_BACKOFF: Duration = Duration::from_secs(10);
@@ -23,6 +25,11 @@ struct Info {
     attempts: u32,
     /// When the last attempt failed.
     failed_at: SimTime,
+    /// The plugins that rejected the pod in its last attempt (upstream
+    /// `QueuedPodInfo.UnschedulablePlugins`), and the pod as it was then: what the queueing
+    /// hints judge.
+    rejectors: Vec<&'static str>,
+    pod: Option<Rc<PodInfo>>,
 }
 
 pub struct SchedulingQueue {
@@ -92,6 +99,8 @@ impl SchedulingQueue {
             priority,
             attempts: 0,
             failed_at: SimTime::ZERO,
+            rejectors: Vec::new(),
+            pod: None,
         });
         info.priority = priority;
         let seq = self.next_seq();
@@ -128,16 +137,27 @@ impl SchedulingQueue {
         Some(first.2)
     }
 
-    /// A scheduling attempt failed: park the pod among the unschedulable ones.
-    pub fn add_unschedulable(&mut self, key: &str, now: SimTime) {
+    /// A scheduling attempt failed: park the pod among the unschedulable ones, with the
+    /// plugins that rejected it (empty: any cluster event moves it).
+    pub fn add_unschedulable(
+        &mut self,
+        key: &str,
+        now: SimTime,
+        rejectors: Vec<&'static str>,
+        pod: Option<Rc<PodInfo>>,
+    ) {
         self.remove(key);
         let info = self.info.entry(key.to_string()).or_insert(Info {
             priority: 0,
             attempts: 0,
             failed_at: now,
+            rejectors: Vec::new(),
+            pod: None,
         });
         info.attempts += 1;
         info.failed_at = now;
+        info.rejectors = rejectors;
+        info.pod = pod;
         let info = info.clone();
         self.unschedulable.insert(key.to_string(), info);
         self.location.insert(key.to_string(), Loc::Unschedulable);
@@ -150,6 +170,30 @@ impl SchedulingQueue {
         for k in keys {
             self.requeue(&k, now);
         }
+    }
+
+    /// A cluster event: move the unschedulable pods for which `worth(pod, rejectors)` says
+    /// the event may help (upstream `MoveAllToActiveOrBackoffQueue` with
+    /// `isPodWorthRequeuing`), in key order.
+    pub fn move_if(
+        &mut self,
+        now: SimTime,
+        mut worth: impl FnMut(Option<&PodInfo>, &[&'static str]) -> bool,
+    ) {
+        let keys: Vec<String> = self
+            .unschedulable
+            .iter()
+            .filter(|(_, i)| worth(i.pod.as_deref(), &i.rejectors))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in keys {
+            self.requeue(&k, now);
+        }
+    }
+
+    /// How many pods wait among the unschedulable ones.
+    pub fn unschedulable_len(&self) -> usize {
+        self.unschedulable.len()
     }
 
     fn requeue(&mut self, key: &str, now: SimTime) {
@@ -255,7 +299,7 @@ mod tests {
         let mut q = SchedulingQueue::default();
         q.add("p", 0);
         assert_eq!(q.pop().as_deref(), Some("p"));
-        q.add_unschedulable("p", SimTime(0));
+        q.add_unschedulable("p", SimTime(0), Vec::new(), None);
         assert_eq!(q.pop(), None);
         // An event before the 1s backoff expires moves it to backoffQ, not activeQ.
         q.move_all_unschedulable(SimTime(500));
@@ -264,11 +308,27 @@ mod tests {
         q.flush(SimTime(1000));
         assert_eq!(q.pop().as_deref(), Some("p"));
         // Second failure: no event comes; the 5-minute flush brings it back at the next 30s tick.
-        q.add_unschedulable("p", SimTime(1_000));
+        q.add_unschedulable("p", SimTime(1_000), Vec::new(), None);
         assert_eq!(q.next_wake(), Some(SimTime(330_000)));
         q.flush(SimTime(300_999));
         assert_eq!(q.pop(), None);
         q.flush(SimTime(330_000));
         assert_eq!(q.pop().as_deref(), Some("p"));
+    }
+
+    #[test]
+    fn events_move_only_pods_their_rejectors_care_about() {
+        let mut q = SchedulingQueue::default();
+        q.add_unschedulable("a", SimTime(0), vec!["NodeResourcesFit"], None);
+        q.add_unschedulable("b", SimTime(0), vec!["TaintToleration"], None);
+        q.add_unschedulable("c", SimTime(0), Vec::new(), None);
+        // An event only NodeResourcesFit says Queue to; a pod without rejectors always moves.
+        q.move_if(SimTime(5_000), |_, r| {
+            r.is_empty() || r.contains(&"NodeResourcesFit")
+        });
+        assert_eq!(q.unschedulable_len(), 1);
+        let order: Vec<String> = std::iter::from_fn(|| q.pop()).collect();
+        assert_eq!(order, ["a", "c"]);
+        assert!(q.contains("b"), "b stays unschedulable");
     }
 }

@@ -19,6 +19,11 @@ pub enum Wake {
     PodWorker { node: String, pod_uid: String },
     /// A node's kubelet runs its container garbage collection.
     NodeGc { node: String },
+    /// A controller asked to reconcile one object again (upstream `queue.AddAfter`).
+    Controller {
+        controller: crate::controllers::ControllerId,
+        key: crate::store::ObjectKey,
+    },
 }
 
 pub struct Ctx<'a> {

@@ -17,7 +17,7 @@ use crate::kubelet::sim_runtime::SimRuntime;
 use crate::kubelet::Kubelets;
 use crate::report::{ExpectationResult, Report};
 use crate::rng::SimRng;
-use crate::scenario::expect::{evaluate, Check, When};
+use crate::scenario::expect::{evaluate, Check, When, World};
 use crate::scenario::load::pool_node;
 use crate::scenario::timeline::Action;
 use crate::scenario::Scenario;
@@ -34,6 +34,8 @@ enum Event {
     Timeline(usize),
     Expect(usize),
     Wake(Wake, u64),
+    /// A pass of Borg resource reclamation (`spec.borg.reclamation`), every period.
+    Reclaim,
     End,
 }
 
@@ -76,8 +78,6 @@ pub struct Sim {
     results: Vec<Option<ExpectationResult>>,
     /// Failures of `always` expectations: first failing time and observed value.
     always_failed: Vec<Option<(SimTime, u64)>>,
-    /// Per expectation, the trace watch counting its events (for `events` checks).
-    watches: Vec<Option<usize>>,
     next_pool_index: std::collections::BTreeMap<String, u32>,
     finished: bool,
     /// The recorded plan, with `RunOptions::keep_plan`.
@@ -118,7 +118,6 @@ impl Sim {
             ),
             results: vec![None; scenario.expect.len()],
             always_failed: vec![None; scenario.expect.len()],
-            watches: Vec::new(),
             next_pool_index: scenario
                 .pools
                 .iter()
@@ -129,12 +128,12 @@ impl Sim {
             scenario,
         };
         sim.scheduler.set_borg(sim.scenario.borg);
+        sim.kubelets.set_borg(sim.scenario.borg);
+        // `events` checks count from the first trace event on.
         for e in &sim.scenario.expect {
-            let id = match &e.check {
-                Check::Events { filter, .. } => Some(sim.trace.watch(filter.clone())),
-                _ => None,
-            };
-            sim.watches.push(id);
+            if let Check::Events { filter, .. } = &e.check {
+                sim.trace.watch(filter.clone());
+            }
         }
         for i in 0..sim.scenario.timeline.len() {
             let at = SimTime(sim.scenario.timeline[i].at.as_millis());
@@ -143,6 +142,12 @@ impl Sim {
         for (i, e) in sim.scenario.expect.iter().enumerate() {
             if let When::At(t) = e.when {
                 sim.queue.push(SimTime(t.as_millis()), Event::Expect(i));
+            }
+        }
+        if let Some(r) = sim.scenario.borg.and_then(|b| b.reclamation) {
+            let first = SimTime::ZERO.after(r.period);
+            if first <= end {
+                sim.queue.push(first, Event::Reclaim);
             }
         }
         sim.queue.push(end, Event::End);
@@ -253,6 +258,7 @@ impl Sim {
                     Event::Timeline(i) => self.apply(i),
                     Event::Expect(i) => due_checks.push(i),
                     Event::Wake(w, inc) => self.wake(w, inc),
+                    Event::Reclaim => self.reclaim(),
                     Event::End => end = true,
                 }
             }
@@ -287,7 +293,26 @@ impl Sim {
             }
             Wake::PodWorker { node, pod_uid } => sim.kubelets.wake(ctx, &node, &pod_uid, cmds),
             Wake::NodeGc { node } => sim.kubelets.collect_garbage(ctx, &node, cmds),
+            Wake::Controller { controller, key } => sim.controllers.wake(ctx, controller, &key),
         });
+    }
+
+    /// One pass of resource reclamation with the runtime's observed usage; then the next.
+    fn reclaim(&mut self) {
+        let Some(policy) = self.scenario.borg else {
+            return;
+        };
+        let Some(cfg) = policy.reclamation else {
+            return;
+        };
+        let usage = self.runtime.usage_by_pod(self.now);
+        self.with_ctx(|_, ctx, _| {
+            crate::sched::reclaim::tick::tick(ctx, &policy, &cfg, &usage);
+        });
+        let next = self.now.after(cfg.period);
+        if next <= self.end {
+            self.queue.push(next, Event::Reclaim);
+        }
     }
 
     fn apply(&mut self, i: usize) {
@@ -322,15 +347,13 @@ impl Sim {
                         }
                     }
                 }
-                Action::Delete(r) => {
+                Action::Delete {
+                    target: r,
+                    propagation,
+                } => {
                     let key = ObjectKey::new(r.kind, &r.namespace, &r.name);
-                    if r.kind == Kind::Pod {
-                        objects::delete_pod(ctx, &format!("{}/{}", r.namespace, r.name));
-                    } else {
-                        let _ = ctx.store.delete(&key);
-                        // Owned objects follow (background cascading deletion).
-                        cascade(ctx, &key);
-                    }
+                    // The garbage collector takes care of the dependents.
+                    objects::delete(ctx, &key, propagation);
                     ctx.event("Deleted", key.to_string(), None, "delete".into());
                 }
                 Action::Scale { target, replicas } => {
@@ -423,20 +446,16 @@ impl Sim {
         });
     }
 
-    fn pods(&self) -> impl Iterator<Item = &crate::api::pod::Pod> {
-        self.store.objects(Kind::Pod).filter_map(|o| match o {
-            Object::Pod(p) => Some(p),
-            _ => None,
-        })
-    }
-
     fn check_always(&mut self) {
         for i in 0..self.scenario.expect.len() {
             if self.scenario.expect[i].when != When::Always || self.always_failed[i].is_some() {
                 continue;
             }
-            let seen = self.watches[i].map_or(0, |id| self.trace.watched(id));
-            let (ok, n) = evaluate(&self.scenario.expect[i].check, self.pods(), seen);
+            let w = World {
+                store: &self.store,
+                trace: &self.trace,
+            };
+            let (ok, n) = evaluate(&self.scenario.expect[i].check, &w);
             if !ok {
                 self.always_failed[i] = Some((self.now, n));
             }
@@ -445,8 +464,11 @@ impl Sim {
 
     fn check(&mut self, i: usize) {
         let e = &self.scenario.expect[i];
-        let seen = self.watches[i].map_or(0, |id| self.trace.watched(id));
-        let (passed, n) = evaluate(&e.check, self.pods(), seen);
+        let w = World {
+            store: &self.store,
+            trace: &self.trace,
+        };
+        let (passed, n) = evaluate(&e.check, &w);
         self.results[i] = Some(ExpectationResult {
             description: e.description.clone(),
             passed,
@@ -542,38 +564,11 @@ fn keep_status(old: &Object, new: &mut Object) {
         }
         (Object::Deployment(o), Object::Deployment(n)) => n.status = o.status.clone(),
         (Object::ReplicaSet(o), Object::ReplicaSet(n)) => n.status = o.status.clone(),
+        (Object::StatefulSet(o), Object::StatefulSet(n)) => n.status = o.status.clone(),
+        (Object::DaemonSet(o), Object::DaemonSet(n)) => n.status = o.status.clone(),
+        (Object::Job(o), Object::Job(n)) => n.status = o.status.clone(),
+        (Object::CronJob(o), Object::CronJob(n)) => n.status = o.status.clone(),
         _ => {}
-    }
-}
-
-/// Background cascading deletion through controller owner references.
-fn cascade(ctx: &mut Ctx, owner: &ObjectKey) {
-    let dependents: Vec<ObjectKey> = [Kind::ReplicaSet, Kind::Pod]
-        .into_iter()
-        .flat_map(|k| {
-            ctx.store
-                .list(k)
-                .map(|(key, _)| key.clone())
-                .collect::<Vec<_>>()
-        })
-        .filter(|key| {
-            key.namespace == owner.namespace
-                && ctx.store.get(key).is_some_and(|s| {
-                    s.object
-                        .meta()
-                        .owner_references
-                        .iter()
-                        .any(|r| r.kind == owner.kind.name() && r.name == owner.name)
-                })
-        })
-        .collect();
-    for key in dependents {
-        if key.kind == Kind::Pod {
-            objects::delete_pod(ctx, &format!("{}/{}", key.namespace, key.name));
-        } else {
-            let _ = ctx.store.delete(&key);
-            cascade(ctx, &key);
-        }
     }
 }
 

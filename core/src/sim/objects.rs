@@ -70,3 +70,87 @@ pub fn delete_pod(ctx: &mut Ctx, pod_key: &str) {
     p.metadata.deletion_at = Some(ctx.now.millis());
     let _ = ctx.store.update(Object::Pod(p), None);
 }
+
+/// `DeleteOptions.propagationPolicy`: what happens to an object's dependents.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Propagation {
+    /// The owner goes at once; the garbage collector then deletes the dependents (kubectl's
+    /// default, `--cascade=background`).
+    #[default]
+    Background,
+    /// The owner gets `deletionTimestamp` and the `foregroundDeletion` finalizer; the garbage
+    /// collector deletes the dependents, and the owner goes when no dependent with
+    /// `blockOwnerDeletion` is left.
+    Foreground,
+    /// The owner gets the `orphan` finalizer; the garbage collector removes the dependents'
+    /// owner references to it, then the owner goes.
+    Orphan,
+}
+
+impl Propagation {
+    pub fn parse(s: &str) -> Option<Propagation> {
+        Some(match s {
+            "Background" => Propagation::Background,
+            "Foreground" => Propagation::Foreground,
+            "Orphan" => Propagation::Orphan,
+            _ => return None,
+        })
+    }
+}
+
+/// metav1.FinalizerDeleteDependents.
+pub const FOREGROUND_FINALIZER: &str = "foregroundDeletion";
+/// metav1.FinalizerOrphanDependents.
+pub const ORPHAN_FINALIZER: &str = "orphan";
+
+/// `DELETE` with a propagation policy, as the API server handles it (registry/generic
+/// `BeginDelete` + `deletionFinalization`). Pods are always deleted gracefully (they own
+/// nothing in the model). An object already being deleted is left as it is.
+pub fn delete(ctx: &mut Ctx, key: &ObjectKey, policy: Propagation) {
+    if key.kind == Kind::Pod {
+        delete_pod(ctx, &format!("{}/{}", key.namespace, key.name));
+        return;
+    }
+    let Some(mut obj) = ctx.store.get(key).map(|s| s.object.clone()) else {
+        return;
+    };
+    if obj.meta().deletion_at.is_some() {
+        return;
+    }
+    let finalizer = match policy {
+        Propagation::Background if obj.meta().finalizers.is_empty() => {
+            let _ = ctx.store.delete(key);
+            return;
+        }
+        Propagation::Background => None,
+        Propagation::Foreground => Some(FOREGROUND_FINALIZER),
+        Propagation::Orphan => Some(ORPHAN_FINALIZER),
+    };
+    let m = obj.meta_mut();
+    m.deletion_at = Some(ctx.now.millis());
+    if let Some(f) = finalizer {
+        if !m.finalizers.iter().any(|x| x == f) {
+            m.finalizers.push(f.to_string());
+        }
+    }
+    let _ = ctx.store.update(obj, None);
+}
+
+/// Remove a finalizer; an object being deleted whose last finalizer goes is removed (the API
+/// server finishes the deletion).
+pub fn remove_finalizer(ctx: &mut Ctx, key: &ObjectKey, finalizer: &str) {
+    let Some(mut obj) = ctx.store.get(key).map(|s| s.object.clone()) else {
+        return;
+    };
+    let m = obj.meta_mut();
+    let before = m.finalizers.len();
+    m.finalizers.retain(|f| f != finalizer);
+    if m.finalizers.len() == before {
+        return;
+    }
+    if m.finalizers.is_empty() && m.deletion_at.is_some() {
+        let _ = ctx.store.delete(key);
+    } else {
+        let _ = ctx.store.update(obj, None);
+    }
+}

@@ -72,12 +72,47 @@ impl Point {
     }
 }
 
+/// A value kept in the `CycleState` (upstream `fwk.StateData`): any `'static + Clone` type.
+/// `clone_box` is upstream's `StateData.Clone()`, which `CycleState::clone` calls on every
+/// slot — preemption's dry run and the nominated-pods pass mutate a copy through the
+/// PreFilter extensions (AddPod / RemovePod) and leave the cycle's own state untouched.
+pub trait StateData: Any {
+    fn clone_box(&self) -> Box<dyn StateData>;
+    fn as_any(&self) -> &dyn Any;
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+}
+
+impl<T: Any + Clone> StateData for T {
+    fn clone_box(&self) -> Box<dyn StateData> {
+        Box::new(self.clone())
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+}
+
 /// Per-cycle plugin state (upstream `framework.CycleState`): written at PreFilter / PreScore,
 /// read at Filter / Score of the same cycle. Keyed by plugin name. A handful of slots, read
 /// once per node: a small vector searched by key (pointer first: keys are constants).
+/// `clone` copies every slot (upstream `CycleState.Clone`).
 #[derive(Default)]
 pub struct CycleState {
-    slots: Vec<(&'static str, Box<dyn Any>)>,
+    slots: Vec<(&'static str, Box<dyn StateData>)>,
+}
+
+impl Clone for CycleState {
+    fn clone(&self) -> CycleState {
+        CycleState {
+            slots: self
+                .slots
+                .iter()
+                .map(|(k, v)| (*k, StateData::clone_box(&**v)))
+                .collect(),
+        }
+    }
 }
 
 impl CycleState {
@@ -88,7 +123,7 @@ impl CycleState {
             .or_else(|| self.slots.iter().position(|(k, _)| *k == key))
     }
 
-    pub fn write<T: Any>(&mut self, key: &'static str, v: T) {
+    pub fn write<T: StateData>(&mut self, key: &'static str, v: T) {
         match self.position(key) {
             Some(i) => self.slots[i].1 = Box::new(v),
             None => self.slots.push((key, Box::new(v))),
@@ -97,7 +132,14 @@ impl CycleState {
 
     pub fn read<T: Any>(&self, key: &'static str) -> Option<&T> {
         self.position(key)
-            .and_then(|i| self.slots[i].1.downcast_ref::<T>())
+            .and_then(|i| (*self.slots[i].1).as_any().downcast_ref::<T>())
+    }
+
+    /// The slot for in-place updates (the PreFilter extensions; upstream plugins mutate the
+    /// pointer `Read` returns).
+    pub fn read_mut<T: Any>(&mut self, key: &'static str) -> Option<&mut T> {
+        self.position(key)
+            .and_then(|i| (*self.slots[i].1).as_any_mut().downcast_mut::<T>())
     }
 }
 
@@ -114,6 +156,30 @@ pub trait Plugin {
     fn name(&self) -> &'static str;
     fn points(&self) -> &'static [Point];
 
+    /// True when this plugin's PreFilter / Filter / PreScore / Score results depend only on
+    /// the pod's spec (`PodInfo::spec_key`), the one node's `NodeInfo`, the plugin's
+    /// configuration and cluster-wide facts that change the snapshot's epoch (node set,
+    /// image spread) — never on other nodes' pods. The cycle then caches the node's Filter
+    /// verdict and raw Score per node generation (`sched::cycle_cache`), an equivalence
+    /// cache in the spirit of upstream's former equivalence-class cache. Saying false is
+    /// always correct, only slower.
+    fn node_local(&self) -> bool {
+        false
+    }
+
+    /// EnqueueExtensions: for a pod this plugin rejected, may `event` make it schedulable?
+    /// `None`: the plugin did not register for this event; `Some(QueueSkip)`: registered,
+    /// but this change cannot help. Default (upstream: a plugin without EnqueueExtensions is
+    /// registered for every event): always `Queue`.
+    fn queueing_hint(
+        &self,
+        _pod: &PodInfo,
+        _event: &crate::sched::events::ClusterEvent,
+        _snap: &Snapshot,
+    ) -> Option<crate::sched::events::QueueingHint> {
+        Some(crate::sched::events::QueueingHint::Queue)
+    }
+
     /// PreEnqueue: may the pod enter activeQ at all (SchedulingGates)?
     fn pre_enqueue(&self, _pod: &PodInfo) -> Status {
         Status::success()
@@ -123,6 +189,32 @@ pub trait Plugin {
     /// `UnschedulableAndUnresolvable` fails the pod on every node.
     fn pre_filter(&self, _state: &mut CycleState, _pod: &PodInfo, _snap: &Snapshot) -> Status {
         Status::skip()
+    }
+
+    /// PreFilterExtensions AddPod (upstream interface.go `PreFilterExtensions`): update the
+    /// state this plugin's PreFilter wrote as if `to_add` ran on `node` (already added to
+    /// it). Run on a cloned state by preemption's dry run (reprieving a victim) and by the
+    /// nominated-pods pass of Filter. Default: nothing to update (upstream: no extensions).
+    fn add_pod(
+        &self,
+        _state: &mut CycleState,
+        _pod: &PodInfo,
+        _to_add: &PodInfo,
+        _node: &NodeInfo,
+    ) -> Status {
+        Status::success()
+    }
+
+    /// PreFilterExtensions RemovePod: as `add_pod`, for `to_remove` leaving `node` (already
+    /// removed from it) — preemption's dry run removing a potential victim.
+    fn remove_pod(
+        &self,
+        _state: &mut CycleState,
+        _pod: &PodInfo,
+        _to_remove: &PodInfo,
+        _node: &NodeInfo,
+    ) -> Status {
+        Status::success()
     }
 
     /// False when `filter` passes every node whatever the pod (the cycle then does not call
@@ -166,6 +258,40 @@ pub trait Plugin {
     fn normalize(&self, _state: &CycleState, _pod: &PodInfo, _scores: &mut [NodeScore]) -> Status {
         Status::success()
     }
+
+    /// Reserve: claim what the pod needs on the chosen node before binding (upstream
+    /// `ReservePlugin.Reserve`); a failure unreserves every Reserve plugin and fails the pod.
+    fn reserve(&self, _state: &mut CycleState, _pod: &PodInfo, _node: &str) -> Status {
+        Status::success()
+    }
+
+    /// Unreserve: undo `reserve` (called in reverse order; must be idempotent).
+    fn unreserve(&self, _state: &mut CycleState, _pod: &PodInfo, _node: &str) {}
+
+    /// Permit: approve, reject, or hold the pod (`Code::Wait` with the longest time to wait)
+    /// before binding (upstream `PermitPlugin.Permit`).
+    fn permit(
+        &self,
+        _state: &CycleState,
+        _pod: &PodInfo,
+        _node: &str,
+    ) -> (Status, crate::time::Duration) {
+        (Status::success(), crate::time::Duration::ZERO)
+    }
+
+    /// PreBind: work that must finish before the binding (upstream `PreBindPlugin.PreBind`).
+    fn pre_bind(&self, _state: &mut CycleState, _pod: &PodInfo, _node: &str) -> Status {
+        Status::success()
+    }
+
+    /// Bind: `Skip` leaves the pod to the next bind plugin; `Success` means this plugin
+    /// binds it (the scheduler then writes the binding, which it owns).
+    fn bind(&self, _state: &CycleState, _pod: &PodInfo, _node: &str) -> Status {
+        Status::skip()
+    }
+
+    /// PostBind: informational, after a successful bind.
+    fn post_bind(&self, _state: &CycleState, _pod: &PodInfo, _node: &str) {}
 
     /// PostFilter: runs only when no node passed Filter (upstream `PostFilterPlugin`). Returns
     /// what to do with the pod's nomination and a status; `Success` ends the PostFilter phase,

@@ -7,7 +7,7 @@
 use super::podinfo::PodInfo;
 use crate::api::node::Node;
 use crate::api::policy::PodDisruptionBudget;
-use crate::api::resources::Resources;
+use crate::api::resources::{CpuMem, Resources};
 use crate::api::selector::{LabelSelector, Labels};
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
@@ -22,6 +22,9 @@ pub struct NodeInfo {
     /// Sum of requests with the non-zero defaults (scoring).
     pub non_zero_cpu: i64,
     pub non_zero_mem: i64,
+    /// Sum of the pods' cpu / memory reservations (`PodInfo::reserved`; their requests unless
+    /// Borg resource reclamation lowered them): what a non-prod pod is fitted against.
+    pub reserved: CpuMem,
     /// Hot copies of `node.spec.unschedulable` and `!node.spec.taints.is_empty()`, read by
     /// the per-node filters and scores without touching the `Node` (kept in sync by `new`
     /// and `Snapshot::set_node`, the only writers of `node`).
@@ -46,6 +49,7 @@ impl NodeInfo {
             requested: Resources::default(),
             non_zero_cpu: 0,
             non_zero_mem: 0,
+            reserved: CpuMem::default(),
             pods: Vec::new(),
             pods_with_affinity: 0,
             pods_with_required_anti_affinity: 0,
@@ -61,6 +65,8 @@ impl NodeInfo {
         self.requested.add(&p.requests);
         self.non_zero_cpu = self.non_zero_cpu.saturating_add(p.non_zero_cpu);
         self.non_zero_mem = self.non_zero_mem.saturating_add(p.non_zero_mem);
+        self.reserved.milli_cpu = self.reserved.milli_cpu.saturating_add(p.reserved.milli_cpu);
+        self.reserved.memory = self.reserved.memory.saturating_add(p.reserved.memory);
         if p.has_affinity() {
             self.pods_with_affinity += 1;
         }
@@ -73,13 +79,18 @@ impl NodeInfo {
 
     /// Remove a pod by key; returns whether it was there.
     pub fn remove_pod(&mut self, key: &str) -> bool {
-        let Some(i) = self.pods.iter().position(|p| p.key == key) else {
-            return false;
-        };
+        self.take_pod(key).is_some()
+    }
+
+    /// Remove a pod by key, returning it.
+    pub fn take_pod(&mut self, key: &str) -> Option<Rc<PodInfo>> {
+        let i = self.pods.iter().position(|p| p.key == key)?;
         let p = self.pods.remove(i);
         self.requested.sub(&p.requests);
         self.non_zero_cpu = self.non_zero_cpu.saturating_sub(p.non_zero_cpu);
         self.non_zero_mem = self.non_zero_mem.saturating_sub(p.non_zero_mem);
+        self.reserved.milli_cpu = self.reserved.milli_cpu.saturating_sub(p.reserved.milli_cpu);
+        self.reserved.memory = self.reserved.memory.saturating_sub(p.reserved.memory);
         if p.has_affinity() {
             self.pods_with_affinity -= 1;
         }
@@ -91,14 +102,26 @@ impl NodeInfo {
                 self.used_ports.remove(j);
             }
         }
-        true
+        Some(p)
     }
 }
 
 /// Every node, in upstream's node-tree order, plus cluster-wide facts plugins need.
-#[derive(Default)]
+///
+/// Invariant: `nodes` is changed only through the methods below, which keep `gens` and
+/// `epoch` current — the scheduling cycle's per-node cache (`sched::cycle_cache`) trusts them.
 pub struct Snapshot {
     pub nodes: Vec<NodeInfo>,
+    /// Identifies this snapshot among all snapshots of the process (the cycle cache must not
+    /// mix two).
+    id: u64,
+    /// Changes whenever node indexes shift (node added, removed, re-zoned) or a cluster-wide
+    /// fact a node-local plugin reads changes (image spread).
+    epoch: u64,
+    /// Per node index: a value that changes whenever that node or its pods change.
+    gens: Vec<u64>,
+    /// Source of `gens` / `epoch` values (never 0: 0 means "not cached").
+    counter: u64,
     /// Node name → index into `nodes`.
     pub index: BTreeMap<String, usize>,
     /// Namespace labels (for namespaceSelector).
@@ -121,7 +144,8 @@ pub struct Snapshot {
     /// the filters of pods of lower or equal priority count them as if they were there
     /// (upstream `RunFilterPluginsWithNominatedPods`).
     pub nominated: BTreeMap<String, Vec<Rc<PodInfo>>>,
-    /// Borg's policies when the scenario enables them (`spec.borg`).
+    /// Borg's policies when the scenario enables them (`spec.borg`). Write it only through
+    /// `set_borg` (the cycle cache must learn of the change).
     pub borg: Option<crate::sched::borg::BorgPolicy>,
     /// Nodes in the order they were added (the node tree is built from it).
     added: Vec<String>,
@@ -155,7 +179,68 @@ pub fn zone_key(n: &Node) -> String {
     }
 }
 
+impl Default for Snapshot {
+    fn default() -> Snapshot {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        // Only an identity for the cycle cache; never reaches a decision or the trace.
+        static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+        Snapshot {
+            nodes: Vec::new(),
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            epoch: 1,
+            gens: Vec::new(),
+            counter: 1,
+            index: BTreeMap::new(),
+            namespaces: BTreeMap::new(),
+            services: BTreeMap::new(),
+            replicasets: BTreeMap::new(),
+            statefulsets: BTreeMap::new(),
+            placed: BTreeMap::new(),
+            pdbs: BTreeMap::new(),
+            preempted: BTreeSet::new(),
+            nominated: BTreeMap::new(),
+            borg: None,
+            added: Vec::new(),
+            with_affinity: BTreeSet::new(),
+            with_required_anti_affinity: BTreeSet::new(),
+            image_counts: BTreeMap::new(),
+        }
+    }
+}
+
 impl Snapshot {
+    fn next(&mut self) -> u64 {
+        self.counter += 1;
+        self.counter
+    }
+
+    /// Node `i` (or its pods) changed.
+    fn bump(&mut self, i: usize) {
+        let g = self.next();
+        self.gens[i] = g;
+    }
+
+    fn bump_epoch(&mut self) {
+        self.epoch = self.next();
+    }
+
+    /// (snapshot id, epoch): the cycle cache is valid only while both are unchanged.
+    pub fn cache_identity(&self) -> (u64, u64) {
+        (self.id, self.epoch)
+    }
+
+    /// Node `i`'s generation: equal values mean the node and its pods did not change.
+    pub fn generation(&self, i: usize) -> u64 {
+        self.gens[i]
+    }
+
+    /// Set Borg's policies (NodeResourcesFit reads the reclamation switch, so node-local
+    /// verdicts cached before are void).
+    pub fn set_borg(&mut self, policy: Option<crate::sched::borg::BorgPolicy>) {
+        self.borg = policy;
+        self.bump_epoch();
+    }
+
     /// Record (or drop) a pod's nomination from its current state.
     pub fn set_nominated(&mut self, pod: &crate::api::pod::Pod) {
         let key = pod.key();
@@ -247,7 +332,10 @@ impl Snapshot {
                 *counts.entry(name).or_insert(0) += 1;
             }
         }
-        self.image_counts = counts;
+        if counts != self.image_counts {
+            self.image_counts = counts;
+            self.bump_epoch();
+        }
     }
 
     pub fn get(&self, name: &str) -> Option<&NodeInfo> {
@@ -259,14 +347,19 @@ impl Snapshot {
         let name = node.metadata.name.clone();
         if let Some(&i) = self.index.get(&name) {
             let zone_changed = zone_key(&self.nodes[i].node) != zone_key(&node);
+            // Recounting walks every node: only when this node's image list changed.
+            let images_changed = self.nodes[i].node.status.images != node.status.images;
             self.nodes[i].allocatable = Resources::from_list(node.allocatable());
             self.nodes[i].unschedulable = node.spec.unschedulable;
             self.nodes[i].has_taints = !node.spec.taints.is_empty();
             self.nodes[i].node = node;
+            self.bump(i);
             if zone_changed {
                 self.reorder();
             }
-            self.recount_images();
+            if images_changed {
+                self.recount_images();
+            }
             return;
         }
         self.added.push(name);
@@ -358,6 +451,11 @@ impl Snapshot {
         for i in 0..self.nodes.len() {
             self.touch(i);
         }
+        self.gens = vec![0; self.nodes.len()];
+        for i in 0..self.nodes.len() {
+            self.bump(i);
+        }
+        self.bump_epoch();
     }
 
     /// Count a pod on a node (idempotent per pod key).
@@ -369,18 +467,28 @@ impl Snapshot {
             self.placed.insert(p.key.clone(), node.to_string());
             self.nodes[i].add_pod(p);
             self.touch(i);
+            self.bump(i);
         }
     }
 
-    /// Replace a placed pod's info (its labels or status changed); keeps its node.
-    pub fn update_pod(&mut self, p: Rc<PodInfo>) {
+    /// Replace a placed pod's info (its labels or status changed); keeps its node. Returns
+    /// whether resource reclamation lowered the pod's reservation (its cpu or memory), which
+    /// may make room for pending non-prod pods.
+    pub fn update_pod(&mut self, p: Rc<PodInfo>) -> bool {
+        let mut lowered = false;
         if let Some(node) = self.placed.get(&p.key).cloned() {
             if let Some(&i) = self.index.get(&node) {
-                self.nodes[i].remove_pod(&p.key);
+                if let Some(old) = self.nodes[i].take_pod(&p.key) {
+                    lowered = old.pod.status.reservation != p.pod.status.reservation
+                        && (p.reserved.milli_cpu < old.reserved.milli_cpu
+                            || p.reserved.memory < old.reserved.memory);
+                }
                 self.nodes[i].add_pod(p);
                 self.touch(i);
+                self.bump(i);
             }
         }
+        lowered
     }
 
     pub fn remove_pod(&mut self, key: &str) -> bool {
@@ -391,8 +499,25 @@ impl Snapshot {
         if let Some(&i) = self.index.get(&node) {
             self.nodes[i].remove_pod(key);
             self.touch(i);
+            self.bump(i);
         }
         true
+    }
+
+    /// A placed pod's info, as the snapshot counts it.
+    pub fn placed_pod(&self, key: &str) -> Option<Rc<PodInfo>> {
+        let node = self.placed.get(key)?;
+        let i = *self.index.get(node)?;
+        self.nodes[i].pods.iter().find(|p| p.key == key).cloned()
+    }
+
+    /// A pending pod's info as nominated to a node, if it is.
+    pub fn nominated_pod(&self, key: &str) -> Option<Rc<PodInfo>> {
+        self.nominated
+            .values()
+            .flat_map(|l| l.iter())
+            .find(|p| p.key == key)
+            .cloned()
     }
 
     pub fn is_placed(&self, key: &str) -> bool {
@@ -434,6 +559,44 @@ mod tests {
         let names: Vec<&str> = s.nodes.iter().map(|n| n.name.as_str()).collect();
         assert_eq!(names, ["a1", "b2", "a2", "a3"]);
         assert_eq!(s.index["a2"], 2);
+    }
+
+    #[test]
+    fn reservations_are_summed_and_a_lowered_one_is_reported() {
+        use crate::api::pod::{Container, Pod};
+        use crate::api::Quantity;
+        let mut p = Pod::default();
+        p.metadata.name = "web".into();
+        let mut c = Container::default();
+        c.resources
+            .requests
+            .insert("cpu".into(), Quantity::from_milli(3000));
+        p.spec.containers.push(c);
+        let mut s = Snapshot::default();
+        s.set_node(node("n", None));
+        s.add_pod("n", Rc::new(PodInfo::new(&p)));
+        assert_eq!(
+            s.nodes[0].reserved.milli_cpu, 3000,
+            "no reservation: requests"
+        );
+        // A status change that is not a reservation is no reason to retry pending pods.
+        p.status.ready = true;
+        assert!(!s.update_pod(Rc::new(PodInfo::new(&p))));
+        let at = |c| {
+            Some(CpuMem {
+                milli_cpu: c,
+                memory: 0,
+            })
+        };
+        p.status.reservation = at(2905);
+        assert!(s.update_pod(Rc::new(PodInfo::new(&p))), "lowered");
+        assert_eq!(s.nodes[0].reserved.milli_cpu, 2905);
+        assert_eq!(s.nodes[0].requested.milli_cpu, 3000);
+        p.status.reservation = at(3000);
+        assert!(!s.update_pod(Rc::new(PodInfo::new(&p))), "raised");
+        assert_eq!(s.nodes[0].reserved.milli_cpu, 3000);
+        assert!(s.remove_pod("default/web"));
+        assert_eq!(s.nodes[0].reserved, CpuMem::default());
     }
 
     #[test]

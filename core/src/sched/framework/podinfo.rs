@@ -2,10 +2,12 @@
 //! `framework.PodInfo`): requests, parsed affinity terms, host ports.
 
 use crate::api::pod::{Pod, PodAffinityTerm};
-use crate::api::resources::{Resources, CPU, MEMORY};
+use crate::api::resources::{CpuMem, Resources, CPU, MEMORY};
 use crate::api::selector::{LabelSelector, Labels, Selector};
 use crate::api::Quantity;
+use std::cell::OnceCell;
 use std::collections::BTreeSet;
+use std::rc::Rc;
 
 /// Upstream `DefaultMilliCPURequest` and `DefaultMemoryRequest`
 /// (pkg/scheduler/util/pod_resources.go): what a container without a request counts as when
@@ -112,15 +114,31 @@ pub struct PodInfo {
     /// CPU / memory with the non-zero defaults (for scoring).
     pub non_zero_cpu: i64,
     pub non_zero_mem: i64,
+    /// CPU / memory at Borg resource reclamation's reservation (`status.reservation`), else
+    /// the real requests: what the pod counts for when a non-prod pod is fitted beside it.
+    pub reserved: CpuMem,
     pub required_affinity: Vec<AffinityTerm>,
     pub required_anti_affinity: Vec<AffinityTerm>,
     pub preferred_affinity: Vec<WeightedAffinityTerm>,
     pub preferred_anti_affinity: Vec<WeightedAffinityTerm>,
     /// (hostIP, protocol, hostPort) of every container port with a hostPort.
     pub host_ports: Vec<(String, String, i32)>,
+    /// The pod's spec as canonical JSON, computed on first use: two pods with equal keys get
+    /// equal verdicts from every node-local plugin (`Plugin::node_local`), so the cycle cache
+    /// may reuse one's per-node results for the other.
+    spec_key: OnceCell<Rc<str>>,
 }
 
 impl PodInfo {
+    /// See `spec_key` (the field). serde_json over BTreeMaps and Vecs: deterministic.
+    pub fn spec_key(&self) -> &Rc<str> {
+        self.spec_key.get_or_init(|| {
+            serde_json::to_string(&self.pod.spec)
+                .unwrap_or_default()
+                .into()
+        })
+    }
+
     pub fn new(pod: &Pod) -> PodInfo {
         let requests = pod.requests();
         let mut filled = pod.clone();
@@ -190,6 +208,7 @@ impl PodInfo {
             }
         }
         PodInfo {
+            reserved: pod.status.reservation.unwrap_or(CpuMem::of(&requests)),
             key: pod.key(),
             namespace: pod.namespace().to_string(),
             labels: pod.metadata.labels.clone(),
@@ -202,6 +221,7 @@ impl PodInfo {
             preferred_affinity: pref(pa),
             preferred_anti_affinity: pref(paa),
             host_ports,
+            spec_key: OnceCell::new(),
             pod: pod.clone(),
         }
     }

@@ -2,7 +2,7 @@
 //! itself is done by the scheduler (it owns the store access); this plugin is the
 //! configuration's handle on it — a profile needs at least one bind plugin.
 
-use crate::sched::framework::{Plugin, Point};
+use crate::sched::framework::{CycleState, Plugin, PodInfo, Point, Status};
 
 pub struct DefaultBinder;
 
@@ -12,5 +12,9 @@ impl Plugin for DefaultBinder {
     }
     fn points(&self) -> &'static [Point] {
         &[Point::Bind]
+    }
+    /// Upstream DefaultBinder.Bind: POST the Binding (done by the scheduler on Success).
+    fn bind(&self, _: &CycleState, _: &PodInfo, _: &str) -> Status {
+        Status::success()
     }
 }

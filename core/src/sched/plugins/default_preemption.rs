@@ -7,16 +7,21 @@
 //! DryRunPreemption, SelectCandidate, pickOneNodeForPreemption). The scheduler — not this
 //! plugin — evicts the victims (upstream `prepareCandidate`) and sets `nominatedNodeName`.
 //!
+//! The dry run filters a copy of each node and of the cycle state, kept in step through the
+//! PreFilter extensions (RemovePod / AddPod), and honours the node's nominated pods as
+//! upstream's SelectVictimsOnNode does (RunFilterPluginsWithNominatedPods).
+//!
 //! Not modelled: extenders, the async-preemption PreEnqueue gate (deletions here are
-//! immediate), PreFilter extensions (AddPod/RemovePod) during the dry run, pod groups.
+//! immediate), pod groups.
 
 use crate::api::policy::PodDisruptionBudget;
 use crate::api::selector::{as_selector, Selector};
 use crate::sched::fit_error;
 use crate::sched::framework::{
-    Code, NodeInfo, NodeToStatus, Nominating, Plugin, PodInfo, Point, PostFilterInput, Snapshot,
-    Status,
+    Code, CycleState, NodeInfo, NodeToStatus, Nominating, Plugin, PodInfo, Point, PostFilterInput,
+    Snapshot, Status,
 };
+use crate::sched::profile::Profile;
 use serde::Deserialize;
 use std::cmp::Ordering;
 use std::rc::Rc;
@@ -235,16 +240,76 @@ pub fn filter_pods_with_pdb_violation(
     (violating, non_violating)
 }
 
-/// Upstream `SelectVictimsOnNode`: remove every lower-priority pod, check the pod fits, then
-/// reprieve victims — PDB-violating ones first, each group most important first — while it
-/// still fits. `fits` runs the Filter plugins against the hypothetical node.
+/// What the dry run filters with (upstream: the Evaluator's framework handle and cycle
+/// state): the profile's Filter plugins and PreFilter extensions, the state PreFilter
+/// computed, the PreFilter plugins that returned Skip, the pod and the snapshot.
+pub struct DryRun<'a> {
+    pub profile: &'a Profile,
+    pub state: &'a CycleState,
+    pub skip: &'a [&'static str],
+    pub pod: &'a PodInfo,
+    pub snap: &'a Snapshot,
+}
+
+impl DryRun<'_> {
+    /// Upstream `RunFilterPluginsWithNominatedPods` against the hypothetical node and state:
+    /// a node's nominated pods of higher or equal priority keep the space they were
+    /// promised (with AddPod on a further copy of the state).
+    fn fits(&self, state: &CycleState, ni: &NodeInfo) -> Status {
+        self.profile
+            .run_filters_with_nominated_pods(state, self.skip, self.pod, ni, self.snap)
+    }
+
+    /// SelectVictimsOnNode's `removePod`: off the node, then RemovePod on the state.
+    fn remove_pod(
+        &self,
+        state: &mut CycleState,
+        ni: &mut NodeInfo,
+        p: &PodInfo,
+    ) -> Result<(), Status> {
+        ni.remove_pod(&p.key);
+        let s = self
+            .profile
+            .run_pre_filter_extension_remove_pod(state, self.skip, self.pod, p, ni);
+        if s.is_success() {
+            Ok(())
+        } else {
+            Err(s)
+        }
+    }
+
+    /// SelectVictimsOnNode's `addPod`: onto the node, then AddPod on the state.
+    fn add_pod(
+        &self,
+        state: &mut CycleState,
+        ni: &mut NodeInfo,
+        p: &Rc<PodInfo>,
+    ) -> Result<(), Status> {
+        ni.add_pod(p.clone());
+        let s = self
+            .profile
+            .run_pre_filter_extension_add_pod(state, self.skip, self.pod, p, ni);
+        if s.is_success() {
+            Ok(())
+        } else {
+            Err(s)
+        }
+    }
+}
+
+/// Upstream `SelectVictimsOnNode` (default_preemption.go) on a copy of the node and of the
+/// cycle state (`state`, cloned by the caller as upstream's DryRunPreemption does): remove
+/// every lower-priority pod (RemovePod keeps PodTopologySpread / InterPodAffinity state in
+/// step), check the pod fits, then reprieve victims — PDB-violating ones first, each group
+/// most important first — adding each back (AddPod) and keeping it while the pod still fits.
 pub fn select_victims_on_node(
-    pod: &PodInfo,
+    dr: &DryRun,
+    state: &mut CycleState,
     node: &NodeInfo,
     pdbs: &[PdbState],
-    borg: Option<&crate::sched::borg::BorgPolicy>,
-    fits: &mut dyn FnMut(&NodeInfo) -> Status,
 ) -> Result<Victims, Status> {
+    let pod = dr.pod;
+    let borg = dr.snap.borg.as_ref();
     let mut ni = node.clone();
     // isPreemptionAllowed: the victim has lower priority (IsEligiblePod is `true` by default);
     // with Borg's policies, never a victim in the production band for a production pod.
@@ -255,14 +320,14 @@ pub fn select_victims_on_node(
         .cloned()
         .collect();
     for p in &potential {
-        ni.remove_pod(&p.key);
+        dr.remove_pod(state, &mut ni, p).map_err(as_error)?;
     }
     if potential.is_empty() {
         return Err(Status::unresolvable(
             "No preemption victims found for incoming pod",
         ));
     }
-    let s = fits(&ni);
+    let s = dr.fits(state, &ni);
     if !s.is_success() {
         return Err(s);
     }
@@ -270,22 +335,27 @@ pub fn select_victims_on_node(
     let (violating, non_violating) = filter_pods_with_pdb_violation(&potential, pdbs);
     let mut victims: Vec<Rc<PodInfo>> = Vec::new();
     let mut num_violating = 0i64;
-    let mut reprieve = |p: &Rc<PodInfo>, ni: &mut NodeInfo, victims: &mut Vec<Rc<PodInfo>>| {
-        ni.add_pod(p.clone());
-        let ok = fits(ni).is_success();
+    // reprievePod: Ok(true) when the pod stays; Err on a failed extension.
+    let reprieve = |p: &Rc<PodInfo>,
+                    state: &mut CycleState,
+                    ni: &mut NodeInfo,
+                    victims: &mut Vec<Rc<PodInfo>>|
+     -> Result<bool, Status> {
+        dr.add_pod(state, ni, p)?;
+        let ok = dr.fits(state, ni).is_success();
         if !ok {
-            ni.remove_pod(&p.key);
+            dr.remove_pod(state, ni, p)?;
             victims.push(p.clone());
         }
-        ok
+        Ok(ok)
     };
     for p in &violating {
-        if !reprieve(p, &mut ni, &mut victims) {
+        if !reprieve(p, state, &mut ni, &mut victims).map_err(as_error)? {
             num_violating += 1;
         }
     }
     for p in &non_violating {
-        reprieve(p, &mut ni, &mut victims);
+        reprieve(p, state, &mut ni, &mut victims).map_err(as_error)?;
     }
     if !violating.is_empty() && !non_violating.is_empty() {
         victims.sort_by(importance_order);
@@ -296,20 +366,27 @@ pub fn select_victims_on_node(
     })
 }
 
+/// Upstream `fwk.AsStatus(err)` of a failed extension: an Error with its message.
+fn as_error(s: Status) -> Status {
+    Status {
+        code: Code::Error,
+        ..s
+    }
+}
+
 /// Upstream `DryRunPreemption`, sequentially: check the potential nodes from `offset`
-/// round-robin; stop once there is a non-violating candidate and `candidates_num` in all.
-/// Each of the two candidate lists holds at most `candidates_num` (upstream `candidateList`).
-/// Returns non-violating candidates then violating ones, and the statuses of nodes that
-/// failed.
+/// round-robin, each on its own copy of the cycle state (`State.Clone()`); stop once there
+/// is a non-violating candidate and `candidates_num` in all. Each of the two candidate lists
+/// holds at most `candidates_num` (upstream `candidateList`). Returns non-violating
+/// candidates then violating ones, and the statuses of nodes that failed.
 pub fn dry_run_preemption(
-    pod: &PodInfo,
+    dr: &DryRun,
     potential: &[usize],
-    snap: &Snapshot,
     pdbs: &[PdbState],
     offset: usize,
     candidates_num: usize,
-    fits: &mut dyn FnMut(&NodeInfo) -> Status,
 ) -> (Vec<Candidate>, NodeToStatus, Vec<Status>) {
+    let snap = dr.snap;
     let mut non_violating: Vec<Candidate> = Vec::new();
     let mut violating: Vec<Candidate> = Vec::new();
     let mut statuses = NodeToStatus::new(snap.nodes.len());
@@ -317,7 +394,8 @@ pub fn dry_run_preemption(
     for i in 0..potential.len() {
         let idx = potential[(offset + i) % potential.len()];
         let node = &snap.nodes[idx];
-        let status = match select_victims_on_node(pod, node, pdbs, snap.borg.as_ref(), fits) {
+        let mut state = dr.state.clone();
+        let status = match select_victims_on_node(dr, &mut state, node, pdbs) {
             Ok(v) if !v.pods.is_empty() => {
                 let c = Candidate {
                     node: idx,
@@ -487,12 +565,14 @@ impl DefaultPreemption {
             // GetOffsetAndNumCandidates: rand.Int31n(numNodes) from the run's random source.
             let offset = rand(potential.len() as u64) as usize;
             let num = self.calculate_num_candidates(potential.len() as i32).max(0) as usize;
-            let mut fits = |ni: &NodeInfo| {
-                input
-                    .profile
-                    .run_filters_on(input.state, input.skip, pod, ni, snap)
+            let dr = DryRun {
+                profile: input.profile,
+                state: input.state,
+                skip: input.skip,
+                pod,
+                snap,
             };
-            dry_run_preemption(pod, &potential, snap, &pdbs, offset, num, &mut fits)
+            dry_run_preemption(&dr, &potential, &pdbs, offset, num)
         };
         if candidates.is_empty() && !errs.is_empty() {
             let msg: Vec<String> = errs.iter().flat_map(|s| s.reasons.clone()).collect();
@@ -560,8 +640,10 @@ impl Plugin for DefaultPreemption {
 #[cfg(test)]
 mod tests {
     //! Rows transcribed from upstream default_preemption_test.go (TestSelectBestCandidate,
-    //! TestDryRunPreemption, TestPodEligibleToPreemptOthers, TestPostFilter,
-    //! TestDefaultPreemptionArgs validation) with upstream's resource sizes and priorities.
+    //! TestDryRunPreemption — including the InterPodAffinity and PodTopologySpread rows that
+    //! need the PreFilter extensions —, TestPreempt, TestPodEligibleToPreemptOthers,
+    //! TestPostFilter, TestDefaultPreemptionArgs validation) with upstream's resource sizes
+    //! and priorities.
     use super::*;
     use crate::api::node::Node;
     use crate::api::pod::{Container, Pod};
@@ -629,12 +711,7 @@ mod tests {
         points.insert(Point::PreFilter, vec![fit.clone()]);
         points.insert(Point::Filter, vec![fit]);
         points.insert(Point::PostFilter, vec![dp]);
-        Profile {
-            scheduler_name: "default-scheduler".into(),
-            percentage_of_nodes_to_score: None,
-            points,
-            weights: BTreeMap::new(),
-        }
+        Profile::from_parts("default-scheduler", None, points, BTreeMap::new())
     }
 
     fn prefilter(prof: &Profile, p: &PodInfo, snap: &Snapshot) -> CycleState {
@@ -653,8 +730,14 @@ mod tests {
         let p = PodInfo::new(&preemptor);
         let state = prefilter(&prof, &p, &snap);
         let all: Vec<usize> = (0..snap.nodes.len()).collect();
-        let mut fits = |ni: &NodeInfo| prof.run_filters_on(&state, &[], &p, ni, &snap);
-        let (cands, _, _) = dry_run_preemption(&p, &all, &snap, &[], 0, all.len(), &mut fits);
+        let dr = DryRun {
+            profile: &prof,
+            state: &state,
+            skip: &[],
+            pod: &p,
+            snap: &snap,
+        };
+        let (cands, _, _) = dry_run_preemption(&dr, &all, &[], 0, all.len());
         select_candidate(&cands).map(|i| cands[i].name.clone())
     }
 
@@ -842,13 +925,32 @@ mod tests {
     ) -> Vec<(String, Vec<String>, i64)> {
         let snap = snapshot(nodes, pods);
         let prof = profile(args.clone());
-        let p = PodInfo::new(&preemptor);
-        let state = prefilter(&prof, &p, &snap);
+        candidates(&prof, &snap, &preemptor, pdbs, args, offset)
+    }
+
+    /// DryRunPreemption over every node of `snap` with the profile's PreFilter state (and
+    /// Skip list): candidates as (node, sorted victim names, violations).
+    fn candidates(
+        prof: &Profile,
+        snap: &Snapshot,
+        preemptor: &Pod,
+        pdbs: &[PdbState],
+        args: Option<serde_json::Value>,
+        offset: usize,
+    ) -> Vec<(String, Vec<String>, i64)> {
+        let p = PodInfo::new(preemptor);
+        let (state, skip) = prefilter_with_skip(prof, &p, snap);
         let all: Vec<usize> = (0..snap.nodes.len()).collect();
         let dp = DefaultPreemption::new(args.as_ref()).unwrap();
         let num = dp.calculate_num_candidates(all.len() as i32) as usize;
-        let mut fits = |ni: &NodeInfo| prof.run_filters_on(&state, &[], &p, ni, &snap);
-        let (cands, _, _) = dry_run_preemption(&p, &all, &snap, pdbs, offset, num, &mut fits);
+        let dr = DryRun {
+            profile: prof,
+            state: &state,
+            skip: &skip,
+            pod: &p,
+            snap,
+        };
+        let (cands, _, _) = dry_run_preemption(&dr, &all, pdbs, offset, num);
         let mut out: Vec<(String, Vec<String>, i64)> = cands
             .iter()
             .map(|c| {
@@ -864,6 +966,74 @@ mod tests {
             .collect();
         out.sort();
         out
+    }
+
+    fn prefilter_with_skip(
+        prof: &Profile,
+        p: &PodInfo,
+        snap: &Snapshot,
+    ) -> (CycleState, Vec<&'static str>) {
+        let mut state = CycleState::default();
+        let mut skip = Vec::new();
+        for pl in prof.plugins(Point::PreFilter) {
+            let s = pl.pre_filter(&mut state, p, snap);
+            if s.is_skip() {
+                skip.push(pl.name());
+            } else {
+                assert!(s.is_success(), "{}: {s:?}", pl.name());
+            }
+        }
+        (state, skip)
+    }
+
+    /// `RegisterPluginAsExtensions(name, ..., "PreFilter", "Filter")` for each of `names`,
+    /// and DefaultPreemption.
+    fn profile_with(names: &[&str]) -> Profile {
+        let plugins: Vec<Rc<dyn Plugin>> = names
+            .iter()
+            .map(|n| crate::sched::registry::build(n, None).unwrap())
+            .collect();
+        let dp: Rc<dyn Plugin> = Rc::new(DefaultPreemption::new(None).unwrap());
+        let mut points = BTreeMap::new();
+        points.insert(Point::PreFilter, plugins.clone());
+        points.insert(Point::Filter, plugins);
+        points.insert(Point::PostFilter, vec![dp]);
+        Profile::from_parts("default-scheduler", None, points, BTreeMap::new())
+    }
+
+    /// The nodes of TestDryRunPreemption / TestPreempt: "name/zone/region" becomes the
+    /// labels hostname, zone and region; capacity veryLargeRes.
+    fn topology_snapshot(specs: &[&str], pods: &[Pod]) -> Snapshot {
+        let mut s = Snapshot::default();
+        for spec in specs {
+            let parts: Vec<&str> = spec.split('/').collect();
+            let mut n = node(parts[0], VERY_LARGE);
+            for (k, v) in ["hostname", "zone", "region"].iter().zip(&parts) {
+                n.metadata.labels.insert(k.to_string(), v.to_string());
+            }
+            s.set_node(n);
+        }
+        for p in pods {
+            s.add_pod(&p.spec.node_name.clone(), Rc::new(PodInfo::new(p)));
+        }
+        s
+    }
+
+    fn with_label(mut p: Pod, k: &str) -> Pod {
+        p.metadata.labels.insert(k.into(), String::new());
+        p
+    }
+
+    /// `SpreadConstraint(1, key, DoNotSchedule, Exists("foo"))`.
+    fn spread_foo(mut p: Pod, key: &str) -> Pod {
+        p.spec.topology_spread_constraints.push(
+            serde_json::from_value(serde_json::json!({
+                "maxSkew": 1, "topologyKey": key, "whenUnsatisfiable": "DoNotSchedule",
+                "labelSelector": {"matchExpressions": [{"key": "foo", "operator": "Exists"}]}
+            }))
+            .unwrap(),
+        );
+        p
     }
 
     fn cand(n: &str, v: &[&str], viol: i64) -> (String, Vec<String>, i64) {
@@ -1103,6 +1273,214 @@ mod tests {
         assert_eq!(pick_one_node_for_preemption(&cands), Some(1));
         assert_eq!(select_candidate(&cands[..1]), Some(0));
         assert_eq!(select_candidate(&[]), None);
+    }
+
+    #[test]
+    fn dry_run_pod_with_anti_affinity_is_preempted() {
+        // TestDryRunPreemption "pod with anti-affinity is preempted": p1.1's required
+        // anti-affinity (foo, hostname) blocks node1 for the foo-labelled pod until RemovePod
+        // takes it out of the state; reprieving it (AddPod) fails again, so it is the victim
+        // while p1.2 is reprieved.
+        let prof = profile_with(&["NodeResourcesFit", "InterPodAffinity"]);
+        let mut p11 = with_label(pod("p1.1", "node1", LOW, SMALL, 0), "foo");
+        p11.spec.affinity = Some(
+            serde_json::from_value(serde_json::json!({"podAntiAffinity": {
+                "requiredDuringSchedulingIgnoredDuringExecution": [{
+                    "labelSelector": {"matchExpressions": [{"key": "foo", "operator": "Exists"}]},
+                    "topologyKey": "hostname"}]}}))
+            .unwrap(),
+        );
+        let pods = [
+            p11,
+            pod("p1.2", "node1", MID, SMALL, 0),
+            pod("p1.3", "node1", HIGH, SMALL, 0),
+            pod("p2", "node2", HIGH, SMALL, 0),
+        ];
+        let snap = topology_snapshot(&["node1", "node2"], &pods);
+        let preemptor = with_label(pod("p", "", HIGH, SMALL, 0), "foo");
+        assert_eq!(
+            candidates(&prof, &snap, &preemptor, &[], None, 0),
+            vec![cand("node1", &["p1.1"], 0)]
+        );
+    }
+
+    #[test]
+    fn dry_run_honours_nominated_pods() {
+        // SelectVictimsOnNode filters with RunFilterPluginsWithNominatedPods: a pod of the
+        // same priority already nominated to node1 (after preempting there) keeps its space,
+        // so evicting p1 would not make room for a second pod and only node2 is a candidate.
+        let pods = [
+            pod("p1", "node1", LOW, LARGE, 0),
+            pod("p2", "node2", LOW, LARGE, 0),
+        ];
+        let mut snap = snapshot(&["node1", "node2"], &pods);
+        let mut first = pod("first", "", HIGH, LARGE, 0);
+        first.status.nominated_node_name = "node1".into();
+        snap.set_nominated(&first);
+        let prof = profile(None);
+        assert_eq!(
+            candidates(&prof, &snap, &pod("p", "", HIGH, LARGE, 0), &[], None, 0),
+            vec![cand("node2", &["p2"], 0)]
+        );
+        // A lower-priority nomination yields: both nodes are candidates.
+        let mut snap = snapshot(&["node1", "node2"], &pods);
+        first.spec.priority = Some(MID);
+        snap.set_nominated(&first);
+        assert_eq!(
+            candidates(&prof, &snap, &pod("p", "", HIGH, LARGE, 0), &[], None, 0),
+            vec![cand("node1", &["p1"], 0), cand("node2", &["p2"], 0)]
+        );
+    }
+
+    fn spread_preemptor() -> Pod {
+        let p = with_label(pod("p", "", HIGH, (0, 0), 0), "foo");
+        spread_foo(spread_foo(p, "zone"), "hostname")
+    }
+
+    #[test]
+    fn dry_run_resolves_pod_topology_spread_filter_failure() {
+        // TestDryRunPreemption "preemption to resolve pod topology spread filter failure":
+        // zones 3/2 and hosts 2/1/2 (maxSkew 1 on both). RemovePod lowers node-a's and
+        // node-b's domains so the pod fits; reprieving puts back all but one pod each.
+        let prof = profile_with(&["PodTopologySpread"]);
+        let f = |n: &str, node: &str, prio: i32| with_label(pod(n, node, prio, (0, 0), 0), "foo");
+        let pods = [
+            f("pod-a1", "node-a", MID),
+            f("pod-a2", "node-a", LOW),
+            f("pod-b1", "node-b", LOW),
+            f("pod-x1", "node-x", HIGH),
+            f("pod-x2", "node-x", HIGH),
+        ];
+        let snap = topology_snapshot(&["node-a/zone1", "node-b/zone1", "node-x/zone2"], &pods);
+        assert_eq!(
+            candidates(&prof, &snap, &spread_preemptor(), &[], None, 0),
+            vec![
+                cand("node-a", &["pod-a2"], 0),
+                cand("node-b", &["pod-b1"], 0)
+            ]
+        );
+    }
+
+    #[test]
+    fn preempt_for_topology_spread_constraints() {
+        // TestPreempt "preemption for topology spread constraints": only node-b has a
+        // lower-priority pod; evicting it makes the spread satisfiable.
+        let prof = profile_with(&["PodTopologySpread"]);
+        let f = |n: &str, node: &str, prio: i32| {
+            let mut p = with_label(pod(n, node, prio, (0, 0), 0), "foo");
+            p.metadata.namespace = "default".into();
+            p
+        };
+        let pods = [
+            f("p-a1", "node-a", HIGH),
+            f("p-a2", "node-a", HIGH),
+            f("p-b1", "node-b", LOW),
+            f("p-x1", "node-x", HIGH),
+            f("p-x2", "node-x", HIGH),
+        ];
+        let snap = topology_snapshot(&["node-a/zone1", "node-b/zone1", "node-x/zone2"], &pods);
+        let mut preemptor = spread_preemptor();
+        preemptor.metadata.namespace = "default".into();
+        let p = PodInfo::new(&preemptor);
+        let (state, skip) = prefilter_with_skip(&prof, &p, &snap);
+        let st = NodeToStatus {
+            per_node: vec![Some(Status::unschedulable("x")); 3],
+            absent: Status::with_reasons(Code::UnschedulableAndUnresolvable, Vec::new()),
+        };
+        let input = PostFilterInput {
+            state: &state,
+            skip: &skip,
+            pod: &p,
+            snap: &snap,
+            statuses: &st,
+            profile: &prof,
+        };
+        let (r, s) = DefaultPreemption::new(None)
+            .unwrap()
+            .post_filter(&input, &mut |_| 0);
+        assert!(s.is_success(), "{s:?}");
+        assert_eq!(
+            r,
+            Nominating::Node {
+                node: snap.index["node-b"],
+                victims: vec!["default/p-b1".into()]
+            }
+        );
+    }
+
+    /// A PreFilter plugin whose extensions fail on nodes labelled error=true (upstream
+    /// default_preemption_test.go `TestPlugin`).
+    struct FailingExtensions;
+
+    impl Plugin for FailingExtensions {
+        fn name(&self) -> &'static str {
+            "test-plugin"
+        }
+        fn points(&self) -> &'static [Point] {
+            &[Point::PreFilter, Point::Filter]
+        }
+        fn pre_filter(&self, _: &mut CycleState, _: &PodInfo, _: &Snapshot) -> Status {
+            Status::success()
+        }
+        fn add_pod(&self, _: &mut CycleState, p: &PodInfo, _: &PodInfo, n: &NodeInfo) -> Status {
+            match n.labels().get("error").map(String::as_str) {
+                Some("true") => {
+                    Status::error(format!("failed to add pod: {}", p.pod.metadata.name))
+                }
+                _ => Status::success(),
+            }
+        }
+        fn remove_pod(&self, _: &mut CycleState, p: &PodInfo, _: &PodInfo, n: &NodeInfo) -> Status {
+            match n.labels().get("error").map(String::as_str) {
+                Some("true") => {
+                    Status::error(format!("failed to remove pod: {}", p.pod.metadata.name))
+                }
+                _ => Status::success(),
+            }
+        }
+    }
+
+    #[test]
+    fn dry_run_extension_errors_and_skipped_plugins() {
+        // A failing RemovePod makes the node an Error status (upstream wraps it as
+        // `running RemovePod on PreFilter plugin "test-plugin": ...`); a plugin whose
+        // PreFilter returned Skip is not asked (RunPreFilterExtension*: skipped plugins).
+        let tp: Rc<dyn Plugin> = Rc::new(FailingExtensions);
+        let fit = crate::sched::registry::build("NodeResourcesFit", None).unwrap();
+        let mut points = BTreeMap::new();
+        points.insert(Point::PreFilter, vec![fit.clone(), tp.clone()]);
+        points.insert(Point::Filter, vec![fit, tp]);
+        let prof = Profile::from_parts("default-scheduler", None, points, BTreeMap::new());
+        let mut n = node("node1", VERY_LARGE);
+        n.metadata.labels.insert("error".into(), "true".into());
+        let mut snap = Snapshot::default();
+        snap.set_node(n);
+        let victim = pod("p1", "node1", LOW, SMALL, 0);
+        snap.add_pod("node1", Rc::new(PodInfo::new(&victim)));
+        let p = PodInfo::new(&pod("p", "", HIGH, VERY_LARGE, 0));
+        let (state, none) = prefilter_with_skip(&prof, &p, &snap);
+        assert!(none.is_empty());
+        for (skip, want) in [(vec![], Code::Error), (vec!["test-plugin"], Code::Success)] {
+            let dr = DryRun {
+                profile: &prof,
+                state: &state,
+                skip: &skip,
+                pod: &p,
+                snap: &snap,
+            };
+            let (cands, statuses, errs) = dry_run_preemption(&dr, &[0], &[], 0, 1);
+            if want == Code::Error {
+                assert!(cands.is_empty());
+                assert_eq!(statuses.get(0).code, Code::Error);
+                assert_eq!(
+                    errs[0].reasons,
+                    vec!["running RemovePod on PreFilter plugin \"test-plugin\": failed to remove pod: p"]
+                );
+            } else {
+                assert_eq!(cands.len(), 1, "{statuses:?}");
+                assert!(errs.is_empty());
+            }
+        }
     }
 
     fn eligible(preemptor: Pod, pods: &[Pod], nominated_status: Option<Status>) -> bool {

@@ -36,6 +36,9 @@ impl Plugin for ImageLocality {
     fn name(&self) -> &'static str {
         "ImageLocality"
     }
+    fn node_local(&self) -> bool {
+        true
+    }
     fn points(&self) -> &'static [Point] {
         &[Point::Score]
     }

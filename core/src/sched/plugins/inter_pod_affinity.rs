@@ -14,6 +14,7 @@ use crate::sched::framework::{
 };
 use serde::Deserialize;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 pub const NAME: &str = "InterPodAffinity";
 
@@ -159,11 +160,16 @@ fn merge_weighted(terms: &[WeightedAffinityTerm], snap: &Snapshot) -> Vec<Weight
         .collect()
 }
 
-/// Upstream `preFilterState`.
+/// Upstream `preFilterState`. Cloned per node by preemption's dry run and the nominated-pods
+/// pass (upstream `preFilterState.Clone`: the counts are copied, the pod's terms and
+/// namespace labels shared).
+#[derive(Clone)]
 struct PreFilterState {
     /// The incoming pod's required terms, namespaces merged.
-    affinity_terms: Vec<AffinityTerm>,
-    anti_affinity_terms: Vec<AffinityTerm>,
+    affinity_terms: Rc<[AffinityTerm]>,
+    anti_affinity_terms: Rc<[AffinityTerm]>,
+    /// The incoming pod's namespace labels (upstream `namespaceLabels`; `None`: not found).
+    namespace_labels: Option<Rc<Labels>>,
     /// Pairs → number of existing pods' required anti-affinity terms matching the pod.
     existing_anti_affinity_counts: TopologyCounts,
     /// Pairs → number of existing pods matching all the pod's required affinity terms.
@@ -172,7 +178,65 @@ struct PreFilterState {
     anti_affinity_counts: TopologyCounts,
 }
 
+impl PreFilterState {
+    /// Upstream `preFilterState.updateWithPod` (AddPod with `multiplier` 1, RemovePod with
+    /// -1): `p`'s required anti-affinity terms against the incoming `pod` (with the pod's
+    /// namespace labels), then `p` against the pod's required affinity terms (all must
+    /// match) and anti-affinity terms (merged: no namespace labels), at `node_labels`' pairs.
+    fn update_with_pod(
+        &mut self,
+        p: &PodInfo,
+        pod: &PodInfo,
+        node_labels: &Labels,
+        multiplier: i64,
+    ) {
+        update_with_anti_affinity_terms(
+            &mut self.existing_anti_affinity_counts,
+            &p.required_anti_affinity,
+            pod,
+            self.namespace_labels.as_deref(),
+            node_labels,
+            multiplier,
+        );
+        update_with_affinity_terms(
+            &mut self.affinity_counts,
+            &self.affinity_terms,
+            p,
+            node_labels,
+            multiplier,
+        );
+        update_with_anti_affinity_terms(
+            &mut self.anti_affinity_counts,
+            &self.anti_affinity_terms,
+            p,
+            None,
+            node_labels,
+            multiplier,
+        );
+    }
+}
+
+/// Upstream `AddPod` / `RemovePod` (filtering.go) on the cycle's preFilterState.
+fn add_or_remove_pod(
+    state: &mut CycleState,
+    pod: &PodInfo,
+    p: &PodInfo,
+    node: &NodeInfo,
+    multiplier: i64,
+) -> Status {
+    match state.read_mut::<PreFilterState>(PRE_FILTER_STATE) {
+        Some(s) => {
+            s.update_with_pod(p, pod, node.labels(), multiplier);
+            Status::success()
+        }
+        None => Status::error(format!(
+            "error reading {PRE_FILTER_STATE:?} from cycleState: not found"
+        )),
+    }
+}
+
 /// Upstream `preScoreState`: topology key → value → score.
+#[derive(Clone)]
 struct PreScoreState {
     topology_score: BTreeMap<String, BTreeMap<String, i64>>,
 }
@@ -222,6 +286,15 @@ fn process_terms(
 impl Plugin for InterPodAffinity {
     fn name(&self) -> &'static str {
         NAME
+    }
+
+    fn queueing_hint(
+        &self,
+        pod: &PodInfo,
+        event: &crate::sched::events::ClusterEvent,
+        snap: &Snapshot,
+    ) -> Option<crate::sched::events::QueueingHint> {
+        super::inter_pod_affinity_hints::queueing_hint(pod, event, snap)
     }
     fn points(&self) -> &'static [Point] {
         &[
@@ -302,14 +375,37 @@ impl Plugin for InterPodAffinity {
         state.write(
             PRE_FILTER_STATE,
             PreFilterState {
-                affinity_terms,
-                anti_affinity_terms,
+                affinity_terms: affinity_terms.into(),
+                anti_affinity_terms: anti_affinity_terms.into(),
+                namespace_labels: ns_labels.map(|l| Rc::new(l.clone())),
                 existing_anti_affinity_counts: existing,
                 affinity_counts,
                 anti_affinity_counts,
             },
         );
         Status::success()
+    }
+
+    /// Upstream `AddPod` (PreFilterExtensions).
+    fn add_pod(
+        &self,
+        state: &mut CycleState,
+        pod: &PodInfo,
+        to_add: &PodInfo,
+        node: &NodeInfo,
+    ) -> Status {
+        add_or_remove_pod(state, pod, to_add, node, 1)
+    }
+
+    /// Upstream `RemovePod` (PreFilterExtensions).
+    fn remove_pod(
+        &self,
+        state: &mut CycleState,
+        pod: &PodInfo,
+        to_remove: &PodInfo,
+        node: &NodeInfo,
+    ) -> Status {
+        add_or_remove_pod(state, pod, to_remove, node, -1)
     }
 
     /// Upstream `Filter`: affinity (UnschedulableAndUnresolvable), then the pod's
@@ -478,7 +574,7 @@ impl Plugin for InterPodAffinity {
 /// matches all its own terms (the first pod of a self-affine group).
 fn satisfy_pod_affinity(s: &PreFilterState, pod: &PodInfo, node: &NodeInfo) -> bool {
     let mut pods_exist = true;
-    for t in &s.affinity_terms {
+    for t in s.affinity_terms.iter() {
         match node.labels().get(&t.topology_key) {
             Some(v) => {
                 let pair = (t.topology_key.clone(), v.clone());
@@ -503,7 +599,7 @@ fn satisfy_pod_anti_affinity(s: &PreFilterState, node: &NodeInfo) -> bool {
     if s.anti_affinity_counts.is_empty() {
         return true;
     }
-    for t in &s.anti_affinity_terms {
+    for t in s.anti_affinity_terms.iter() {
         if let Some(v) = node.labels().get(&t.topology_key) {
             let pair = (t.topology_key.clone(), v.clone());
             if s.anti_affinity_counts.get(&pair).copied().unwrap_or(0) > 0 {

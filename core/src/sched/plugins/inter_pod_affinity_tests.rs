@@ -1,5 +1,6 @@
 //! Table tests transcribed from upstream interpodaffinity filtering_test.go
-//! (`TestRequiredAffinitySingleNode`, `TestRequiredAffinityMultipleNodes`) and scoring_test.go
+//! (`TestRequiredAffinitySingleNode`, `TestRequiredAffinityMultipleNodes`,
+//! `TestPreFilterStateAddRemovePod`) and scoring_test.go
 //! (`TestPreferredAffinity`, `TestPreferredAffinityWithHardPodAffinitySymmetricWeight`), driving
 //! the real plugin over a `Snapshot`.
 
@@ -885,4 +886,149 @@ fn args_defaults_and_validation() {
         "hardPodAffinityWeight: Invalid value: 101: not in valid range [0-100]"
     );
     assert!(InterPodAffinity::new(Some(&json!({"bogus": 1}))).is_err());
+}
+
+// ---- filtering_test.go TestPreFilterStateAddRemovePod ----
+
+/// The three counts of the PreFilter state (existing anti-affinity, affinity,
+/// anti-affinity).
+type AllCounts = (TopologyCounts, TopologyCounts, TopologyCounts);
+
+fn counts_of(state: &CycleState) -> AllCounts {
+    let s = state.read::<PreFilterState>(PRE_FILTER_STATE).unwrap();
+    (
+        s.existing_anti_affinity_counts.clone(),
+        s.affinity_counts.clone(),
+        s.anti_affinity_counts.clone(),
+    )
+}
+
+fn pairs(p: &[(&str, &str, i64)]) -> TopologyCounts {
+    p.iter()
+        .map(|(k, v, n)| ((k.to_string(), v.to_string()), *n))
+        .collect()
+}
+
+/// Upstream's harness: PreFilter with `existing` (state) and with `existing` + `added`
+/// (allPodsState); AddPod of `added` must give allPodsState with the expected affinity /
+/// anti-affinity counts, and RemovePod must give the original state back.
+fn add_remove(
+    name: &str,
+    pending: &Pod,
+    existing: &[Pod],
+    added: &Pod,
+    want_anti: TopologyCounts,
+    want_aff: TopologyCounts,
+) {
+    let nodes = [
+        node("nodeA", &[("region", "r1"), ("zone", "z11")]),
+        node("nodeB", &[("region", "r1"), ("zone", "z12")]),
+        node("nodeC", &[("region", "r2"), ("zone", "z21")]),
+    ];
+    let pl = InterPodAffinity::new(None).unwrap();
+    let pi = PodInfo::new(pending);
+    let prefilter = |pods: &[Pod]| {
+        let snap = snapshot(pods, &nodes, &[]);
+        let mut st = CycleState::default();
+        assert!(pl.pre_filter(&mut st, &pi, &snap).is_success(), "{name}");
+        (snap, st)
+    };
+    let mut all = existing.to_vec();
+    all.push(added.clone());
+    let (_, all_state) = prefilter(&all);
+    let (snap, mut state) = prefilter(existing);
+    let original = counts_of(&state);
+    let ni = snap.get(&added.spec.node_name).unwrap();
+    let add = PodInfo::new(added);
+    assert!(pl.add_pod(&mut state, &pi, &add, ni).is_success(), "{name}");
+    let got = counts_of(&state);
+    assert_eq!(got.2, want_anti, "{name}: antiAffinityCounts");
+    assert_eq!(got.1, want_aff, "{name}: affinityCounts");
+    assert_eq!(got, counts_of(&all_state), "{name}: equals allPodsState");
+    assert!(
+        pl.remove_pod(&mut state, &pi, &add, ni).is_success(),
+        "{name}"
+    );
+    assert_eq!(counts_of(&state), original, "{name}: back to the original");
+}
+
+#[test]
+fn pre_filter_state_add_remove_pod() {
+    let foo_bar = || term(vec![e("foo", "In", &["bar"])], "region");
+    let complex = || {
+        vec![
+            term(vec![e("foo", "In", &["bar", "buzz"])], "region"),
+            term(
+                vec![e("service", "NotIn", &["bar", "security", "test"])],
+                "zone",
+            ),
+        ]
+    };
+    let sel = [("foo", "bar")];
+    let p1 = pod("", "nodeA", &sel);
+    // "preFilterState anti-affinity terms are updated correctly after adding and removing
+    // a pod" (antiAffinityFooBar)
+    add_remove(
+        "anti-affinity foo=bar",
+        &pod_terms("", "", &sel, vec![], vec![foo_bar()]),
+        &[
+            p1.clone(),
+            pod_terms("", "nodeC", &[], vec![], vec![foo_bar()]),
+        ],
+        &pod_terms("", "nodeB", &sel, vec![], vec![foo_bar()]),
+        pairs(&[("region", "r1", 2)]),
+        pairs(&[]),
+    );
+    // Same name, antiAffinityComplex.
+    add_remove(
+        "anti-affinity complex",
+        &pod_terms("", "", &sel, vec![], complex()),
+        &[
+            p1.clone(),
+            pod_terms("", "nodeC", &[], vec![], vec![foo_bar()]),
+        ],
+        &pod_terms("", "nodeA", &sel, vec![], complex()),
+        pairs(&[("region", "r1", 2), ("zone", "z11", 2), ("zone", "z21", 1)]),
+        pairs(&[]),
+    );
+    // "preFilterState matching pod affinity and anti-affinity are updated correctly after
+    // adding and removing a pod"
+    add_remove(
+        "affinity complex",
+        &pod_terms("", "", &sel, complex(), vec![]),
+        &[p1, pod_terms("", "nodeC", &[], complex(), vec![foo_bar()])],
+        &pod_terms("", "nodeA", &sel, vec![], complex()),
+        pairs(&[]),
+        pairs(&[("region", "r1", 2), ("zone", "z11", 2)]),
+    );
+}
+
+#[test]
+fn filter_after_remove_pod_clears_existing_anti_affinity() {
+    // The dry-run use: an existing pod's required anti-affinity against the incoming pod
+    // blocks its node until RemovePod takes it out of a cloned state.
+    let nodes = [node("n1", &[("hostname", "n1")])];
+    let anti = pod_terms(
+        "",
+        "n1",
+        &[("foo", "")],
+        vec![],
+        vec![term(vec![e("foo", "Exists", &[])], "hostname")],
+    );
+    let snap = snapshot(std::slice::from_ref(&anti), &nodes, &[]);
+    let pl = InterPodAffinity::new(None).unwrap();
+    let pi = PodInfo::new(&pod("", "", &[("foo", "")]));
+    let mut state = CycleState::default();
+    assert!(pl.pre_filter(&mut state, &pi, &snap).is_success());
+    let n1 = snap.get("n1").unwrap();
+    assert_eq!(pl.filter(&state, &pi, n1, &snap).code, Code::Unschedulable);
+    let mut copy = state.clone();
+    let mut ni = n1.clone();
+    let victim = ni.take_pod(&n1.pods[0].key).unwrap();
+    assert!(pl.remove_pod(&mut copy, &pi, &victim, &ni).is_success());
+    assert!(pl.filter(&copy, &pi, &ni, &snap).is_success());
+    assert_eq!(pl.filter(&state, &pi, n1, &snap).code, Code::Unschedulable);
+    // Without PreFilter state the extensions report an error, as upstream.
+    let mut empty = CycleState::default();
+    assert_eq!(pl.add_pod(&mut empty, &pi, &victim, &ni).code, Code::Error);
 }

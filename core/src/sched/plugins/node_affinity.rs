@@ -4,6 +4,7 @@
 
 use super::helper::normalize;
 use crate::api::pod::{NodeAffinity as NodeAffinitySpec, PreferredSchedulingTerm};
+use crate::sched::events::{node_now_passes, ClusterEvent, QueueingHint};
 use crate::sched::framework::{
     CycleState, NodeInfo, NodeScore, Plugin, PodInfo, Point, Snapshot, Status,
 };
@@ -71,6 +72,9 @@ impl Plugin for NodeAffinity {
     fn name(&self) -> &'static str {
         "NodeAffinity"
     }
+    fn node_local(&self) -> bool {
+        true
+    }
     fn points(&self) -> &'static [Point] {
         &[
             Point::PreFilter,
@@ -82,6 +86,17 @@ impl Plugin for NodeAffinity {
 
     fn pre_filter(&self, _: &mut CycleState, _: &PodInfo, _: &Snapshot) -> Status {
         Status::success()
+    }
+
+    /// Upstream EventsToRegister: Node Add | UpdateNodeLabel; queue when the node matches the
+    /// pod's (and the profile's added) required affinity now and did not before.
+    fn queueing_hint(
+        &self,
+        pod: &PodInfo,
+        event: &ClusterEvent,
+        snap: &Snapshot,
+    ) -> Option<QueueingHint> {
+        node_now_passes(self, pod, event, snap)
     }
 
     fn filter(&self, _: &CycleState, pod: &PodInfo, node: &NodeInfo, _: &Snapshot) -> Status {

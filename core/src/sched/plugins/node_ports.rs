@@ -2,6 +2,7 @@
 //! `HostPortInfo.CheckConflict`: the same protocol and port conflict when either IP is
 //! 0.0.0.0 or the IPs are equal.
 
+use crate::sched::events::{hint, ClusterEvent, QueueingHint};
 use crate::sched::framework::{CycleState, NodeInfo, Plugin, PodInfo, Point, Snapshot, Status};
 
 pub struct NodePorts;
@@ -17,6 +18,9 @@ impl Plugin for NodePorts {
     fn name(&self) -> &'static str {
         "NodePorts"
     }
+    fn node_local(&self) -> bool {
+        true
+    }
     fn points(&self) -> &'static [Point] {
         &[Point::PreFilter, Point::Filter]
     }
@@ -25,6 +29,30 @@ impl Plugin for NodePorts {
             Status::skip()
         } else {
             Status::success()
+        }
+    }
+    /// Upstream EventsToRegister: Pod Delete (queue when the deleted pod was assigned and
+    /// held a port the pod wants, `isSchedulableAfterPodDeleted`) and Node Add.
+    fn queueing_hint(
+        &self,
+        pod: &PodInfo,
+        event: &ClusterEvent,
+        snap: &Snapshot,
+    ) -> Option<QueueingHint> {
+        let _ = snap;
+        match event {
+            ClusterEvent::PodDeleted(p) => {
+                let freed = PodInfo::new(p).host_ports;
+                hint(
+                    !p.spec.node_name.is_empty()
+                        && pod
+                            .host_ports
+                            .iter()
+                            .any(|w| freed.iter().any(|u| conflict(w, u))),
+                )
+            }
+            ClusterEvent::NodeAdded(_) => hint(true),
+            _ => None,
         }
     }
     fn filter(&self, _: &CycleState, pod: &PodInfo, node: &NodeInfo, _: &Snapshot) -> Status {

@@ -4,6 +4,7 @@
 //! resource_allocation.go).
 
 use crate::api::resources::{Resources, CPU, EPHEMERAL_STORAGE, MEMORY};
+use crate::sched::events::{hint, passes_on_empty, ClusterEvent, QueueingHint};
 use crate::sched::framework::{
     CycleState, NodeInfo, Plugin, PodInfo, Point, Snapshot, Status, MAX_NODE_SCORE,
 };
@@ -399,6 +400,9 @@ impl Plugin for NodeResourcesFit {
     fn name(&self) -> &'static str {
         "NodeResourcesFit"
     }
+    fn node_local(&self) -> bool {
+        true
+    }
     fn points(&self) -> &'static [Point] {
         &[
             Point::PreFilter,
@@ -412,13 +416,92 @@ impl Plugin for NodeResourcesFit {
         Status::success()
     }
 
+    /// Upstream EventsToRegister (v1.35, queueing hints on): Pod Delete | UpdatePodScaleDown
+    /// and Node Add | UpdateNodeAllocatable. A deleted pod helps when it was assigned or
+    /// nominated (`isSchedulableAfterPodEvent`); a scaled-down pod when a resource the pod
+    /// requests went down (`isSchedulableAfterPodScaleDown`; a lowered Borg reservation counts
+    /// as one); a node when the pod fits it empty and, for an update, when the allocatable of
+    /// a requested resource or the pod count grew (`isSchedulableAfterNodeChange`,
+    /// `haveAnyRequestedResourcesIncreased`).
+    fn queueing_hint(
+        &self,
+        pod: &PodInfo,
+        event: &ClusterEvent,
+        snap: &Snapshot,
+    ) -> Option<QueueingHint> {
+        let r = &pod.requests;
+        match event {
+            ClusterEvent::PodDeleted(p) => {
+                hint(!p.spec.node_name.is_empty() || !p.status.nominated_node_name.is_empty())
+            }
+            ClusterEvent::AssignedPodUpdated { old, new } => {
+                let (o, n) = (PodInfo::new(old), PodInfo::new(new));
+                let down = |want: i64, before: i64, after: i64| want > 0 && after < before;
+                hint(
+                    down(r.milli_cpu, o.requests.milli_cpu, n.requests.milli_cpu)
+                        || down(r.memory, o.requests.memory, n.requests.memory)
+                        || down(
+                            r.ephemeral_storage,
+                            o.requests.ephemeral_storage,
+                            n.requests.ephemeral_storage,
+                        )
+                        || r.scalar
+                            .iter()
+                            .any(|(k, v)| down(*v, o.requests.scalar(k), n.requests.scalar(k)))
+                        || down(r.milli_cpu, o.reserved.milli_cpu, n.reserved.milli_cpu)
+                        || down(r.memory, o.reserved.memory, n.reserved.memory),
+                )
+            }
+            ClusterEvent::NodeAdded(n) => hint(passes_on_empty(self, pod, n, snap)),
+            ClusterEvent::NodeUpdated { old, new } => {
+                if !passes_on_empty(self, pod, new, snap) {
+                    return hint(false);
+                }
+                let (a, b) = (
+                    Resources::from_list(old.allocatable()),
+                    Resources::from_list(new.allocatable()),
+                );
+                let up = |want: i64, before: i64, after: i64| want > 0 && after > before;
+                hint(
+                    b.allowed_pods > a.allowed_pods
+                        || up(r.milli_cpu, a.milli_cpu, b.milli_cpu)
+                        || up(r.memory, a.memory, b.memory)
+                        || up(
+                            r.ephemeral_storage,
+                            a.ephemeral_storage,
+                            b.ephemeral_storage,
+                        )
+                        || r.scalar
+                            .iter()
+                            .any(|(k, v)| up(*v, a.scalar(k), b.scalar(k))),
+                )
+            }
+            _ => None,
+        }
+    }
+
     /// Upstream `fitsRequest`: the pod count, then cpu, memory, ephemeral storage and each
     /// requested scalar resource (in name order), against allocatable minus requested.
-    fn filter(&self, _: &CycleState, pod: &PodInfo, node: &NodeInfo, _: &Snapshot) -> Status {
+    ///
+    /// With Borg resource reclamation on (`spec.borg.reclamation`), a pod below the
+    /// production band is fitted against the *reservations* of the pods on the node for cpu
+    /// and memory, so it can run in reclaimed resources; production and monitoring pods keep
+    /// the requests and never rely on them (Verma et al., EuroSys 2015, §5.5). Scores keep
+    /// the requests for every pod (see docs/scenario-format.md, `spec.borg.reclamation`).
+    fn filter(&self, _: &CycleState, pod: &PodInfo, node: &NodeInfo, snap: &Snapshot) -> Status {
         let mut reasons = Vec::new();
         let mut unresolvable = false;
         let a = &node.allocatable;
         let used = &node.requested;
+        let (used_cpu, used_mem) = if snap
+            .borg
+            .as_ref()
+            .is_some_and(|b| b.fits_against_reservations(pod.priority))
+        {
+            (node.reserved.milli_cpu, node.reserved.memory)
+        } else {
+            (used.milli_cpu, used.memory)
+        };
         if node.pods.len() as i64 + 1 > a.allowed_pods {
             reasons.push("Too many pods".to_string());
         }
@@ -432,8 +515,8 @@ impl Plugin for NodeResourcesFit {
                 }
             }
         };
-        check(CPU, r.milli_cpu, a.milli_cpu, used.milli_cpu);
-        check(MEMORY, r.memory, a.memory, used.memory);
+        check(CPU, r.milli_cpu, a.milli_cpu, used_cpu);
+        check(MEMORY, r.memory, a.memory, used_mem);
         check(
             EPHEMERAL_STORAGE,
             r.ephemeral_storage,
@@ -499,6 +582,80 @@ impl Plugin for NodeResourcesFit {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::node::Node;
+    use crate::api::pod::{Container, Pod};
+    use crate::api::resources::CpuMem;
+    use crate::api::Quantity;
+    use crate::sched::borg::BorgPolicy;
+    use std::rc::Rc;
+
+    fn pod(name: &str, priority: i32, cpu: i64, reserved_cpu: Option<i64>) -> Pod {
+        let mut p = Pod::default();
+        p.metadata.name = name.into();
+        p.spec.priority = Some(priority);
+        let mut c = Container::default();
+        c.resources
+            .requests
+            .insert(CPU.into(), Quantity::from_milli(cpu));
+        c.resources
+            .requests
+            .insert(MEMORY.into(), Quantity::from_value(1 << 30, true));
+        p.spec.containers.push(c);
+        p.status.reservation = reserved_cpu.map(|c| CpuMem {
+            milli_cpu: c,
+            memory: 1 << 30,
+        });
+        p
+    }
+
+    #[test]
+    fn non_prod_pods_fit_against_reservations_when_reclamation_is_on() {
+        let mut n = Node::default();
+        n.metadata.name = "n".into();
+        n.status
+            .allocatable
+            .insert(CPU.into(), Quantity::from_milli(4000));
+        n.status
+            .allocatable
+            .insert(MEMORY.into(), Quantity::from_value(16 << 30, true));
+        n.status
+            .allocatable
+            .insert("pods".into(), Quantity::from_value(110, false));
+        let mut snap = Snapshot::default();
+        snap.set_node(n);
+        // A production pod requests 3 CPUs; reclamation brought its reservation to 1.1.
+        snap.add_pod(
+            "n",
+            Rc::new(PodInfo::new(&pod("web", 20_000, 3000, Some(1100)))),
+        );
+        let fit = NodeResourcesFit::new(None).unwrap();
+        let verdict = |snap: &Snapshot, p: Pod| {
+            let info = PodInfo::new(&p);
+            let st = fit.filter(&CycleState::default(), &info, &snap.nodes[0], snap);
+            (st.is_success(), st.reasons.join(", "))
+        };
+        let ok = (true, String::new());
+        let no = (false, "Insufficient cpu".to_string());
+        assert_eq!(snap.nodes[0].reserved.milli_cpu, 1100);
+        assert_eq!(snap.nodes[0].requested.milli_cpu, 3000);
+        // Plain kube-scheduler, and Borg without reclamation: requests.
+        assert_eq!(verdict(&snap, pod("batch", 200, 2000, None)), no);
+        snap.set_borg(Some(BorgPolicy::default()));
+        assert_eq!(verdict(&snap, pod("batch", 200, 2000, None)), no);
+        snap.set_borg(Some(BorgPolicy {
+            reclamation: Some(Default::default()),
+            ..BorgPolicy::default()
+        }));
+        assert_eq!(verdict(&snap, pod("batch", 200, 2000, None)), ok);
+        assert_eq!(verdict(&snap, pod("best-effort", 0, 2900, None)), ok);
+        assert_eq!(
+            verdict(&snap, pod("big-batch", 200, 3000, None)),
+            no,
+            "1100m + 3000m > 4000m"
+        );
+        // Production never relies on reclaimed resources.
+        assert_eq!(verdict(&snap, pod("prod", 20_000, 2000, None)), no);
+    }
 
     #[test]
     fn broken_linear_function() {

@@ -2,6 +2,7 @@
 //! `node.kubernetes.io/unschedulable:NoSchedule`.
 
 use crate::api::node::Taint;
+use crate::sched::events::{node_now_passes, ClusterEvent, QueueingHint};
 use crate::sched::framework::{CycleState, NodeInfo, Plugin, PodInfo, Point, Snapshot, Status};
 
 pub struct NodeUnschedulable;
@@ -13,8 +14,21 @@ impl Plugin for NodeUnschedulable {
     fn name(&self) -> &'static str {
         "NodeUnschedulable"
     }
+    fn node_local(&self) -> bool {
+        true
+    }
     fn points(&self) -> &'static [Point] {
         &[Point::Filter]
+    }
+    /// Upstream EventsToRegister: Node Add | UpdateNodeTaint; queue when the node turned
+    /// schedulable for the pod (`isSchedulableAfterNodeChange`).
+    fn queueing_hint(
+        &self,
+        pod: &PodInfo,
+        event: &ClusterEvent,
+        snap: &Snapshot,
+    ) -> Option<QueueingHint> {
+        node_now_passes(self, pod, event, snap)
     }
     fn filter(&self, _: &CycleState, pod: &PodInfo, node: &NodeInfo, _: &Snapshot) -> Status {
         if !node.unschedulable {

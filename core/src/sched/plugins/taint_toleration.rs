@@ -3,6 +3,7 @@
 
 use super::helper::normalize;
 use crate::api::pod::Toleration;
+use crate::sched::events::{node_now_passes, ClusterEvent, QueueingHint};
 use crate::sched::framework::{
     CycleState, NodeInfo, NodeScore, Plugin, PodInfo, Point, Snapshot, Status,
 };
@@ -15,8 +16,22 @@ impl Plugin for TaintToleration {
     fn name(&self) -> &'static str {
         "TaintToleration"
     }
+    fn node_local(&self) -> bool {
+        true
+    }
     fn points(&self) -> &'static [Point] {
         &[Point::Filter, Point::PreScore, Point::Score]
+    }
+
+    /// Upstream EventsToRegister: Node Add | UpdateNodeTaint; queue when the pod tolerates the
+    /// node's taints now and did not before (`isSchedulableAfterNodeChange`).
+    fn queueing_hint(
+        &self,
+        pod: &PodInfo,
+        event: &ClusterEvent,
+        snap: &Snapshot,
+    ) -> Option<QueueingHint> {
+        node_now_passes(self, pod, event, snap)
     }
 
     /// The first NoSchedule/NoExecute taint not tolerated fails the node:

@@ -24,6 +24,9 @@ impl Plugin for NoVolumes {
     fn name(&self) -> &'static str {
         self.name
     }
+    fn node_local(&self) -> bool {
+        true
+    }
     fn points(&self) -> &'static [Point] {
         crate::sched::registry::points_of(self.name).unwrap_or(&[])
     }

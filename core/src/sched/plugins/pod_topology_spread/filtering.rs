@@ -7,35 +7,100 @@ use super::common::{
 use super::{PodTopologySpread, ERR_REASON_CONSTRAINTS_NOT_MATCH, ERR_REASON_NODE_LABEL_NOT_MATCH};
 use crate::sched::framework::{CycleState, NodeInfo, PodInfo, Snapshot, Status};
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 /// Upstream `preFilterStateKey`.
 pub const PRE_FILTER_STATE_KEY: &str = "PreFilterPodTopologySpread";
 
+/// One of a constraint's two critical paths (upstream `criticalPaths` element): a topology
+/// value and its number of matching pods.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CriticalPath {
+    pub topology_value: String,
+    pub match_num: i64,
+}
+
+/// Upstream `criticalPaths` (filtering.go): two paths kept in ascending order of
+/// `match_num`; `[0]` always holds the minimum, `[1]` is at least `[0]` but not necessarily
+/// the second minimum once AddPod / RemovePod have updated it. That is enough because
+/// preemption only changes pods on one node, on a copy of the state per node (upstream's
+/// CAVEAT comment).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CriticalPaths(pub [CriticalPath; 2]);
+
+impl Default for CriticalPaths {
+    /// Upstream `newCriticalPaths`: both paths empty with `math.MaxInt32` pods.
+    fn default() -> CriticalPaths {
+        let empty = CriticalPath {
+            topology_value: String::new(),
+            match_num: i32::MAX as i64,
+        };
+        CriticalPaths([empty.clone(), empty])
+    }
+}
+
+impl CriticalPaths {
+    /// Upstream `criticalPaths.update`: set a tracked value's count (swapping to keep the
+    /// order), or let an untracked value displace a path with more pods.
+    pub fn update(&mut self, tp_val: &str, num: i64) {
+        let p = &mut self.0;
+        let i = if tp_val == p[0].topology_value {
+            Some(0)
+        } else if tp_val == p[1].topology_value {
+            Some(1)
+        } else {
+            None
+        };
+        match i {
+            Some(i) => {
+                p[i].match_num = num;
+                if p[0].match_num > p[1].match_num {
+                    p.swap(0, 1);
+                }
+            }
+            None if num < p[0].match_num => {
+                p[1] = p[0].clone();
+                p[0] = CriticalPath {
+                    topology_value: tp_val.to_string(),
+                    match_num: num,
+                };
+            }
+            None if num < p[1].match_num => {
+                p[1] = CriticalPath {
+                    topology_value: tp_val.to_string(),
+                    match_num: num,
+                };
+            }
+            None => {}
+        }
+    }
+}
+
 /// Upstream `preFilterState`: per constraint, matching pods per topology value over the
-/// eligible nodes, and the minimum (upstream keeps two "critical paths" so preemption can
-/// update it incrementally; the first always holds the minimum, which is all Filter reads).
-#[derive(Debug, Default)]
+/// eligible nodes, and the two critical paths. Cloned per node by preemption's dry run and
+/// the nominated-pods pass (upstream `preFilterState.Clone`: the constraints are shared).
+#[derive(Clone, Debug, Default)]
 pub struct PreFilterState {
-    pub constraints: Vec<Constraint>,
+    pub constraints: Rc<[Constraint]>,
+    pub critical_paths: Vec<CriticalPaths>,
     pub tp_value_to_match_num: Vec<BTreeMap<String, i64>>,
-    /// `CriticalPaths[i][0].MatchNum`: `math.MaxInt32` when no domain is eligible.
-    pub min_match: Vec<i64>,
 }
 
 impl PreFilterState {
-    /// Upstream `minMatchNum`: the global minimum, 0 when fewer domains than `minDomains`.
+    /// Upstream `minMatchNum`: the global minimum (`CriticalPaths[i][0].MatchNum`), 0 when
+    /// fewer domains than `minDomains`.
     pub fn min_match_num(&self, i: usize, min_domains: i32) -> i64 {
         if (self.tp_value_to_match_num[i].len() as i64) < min_domains as i64 {
             0
         } else {
-            self.min_match[i]
+            self.critical_paths[i].0[0].match_num
         }
     }
 }
 
 /// Upstream `getConstraints`: the pod's own DoNotSchedule constraints, or the default ones
 /// when it has none.
-fn get_constraints(
+pub(super) fn get_constraints(
     pl: &PodTopologySpread,
     pod: &PodInfo,
     snap: &Snapshot,
@@ -77,14 +142,22 @@ pub fn cal_pre_filter_state(
             *counts[i].entry(value).or_insert(0) += n;
         }
     }
-    let min_match = counts
+    // Upstream ranges over the Go map; here the values come in sorted order, so ties
+    // between equal counts resolve to the smallest topology value.
+    let critical_paths = counts
         .iter()
-        .map(|m| m.values().copied().min().unwrap_or(i32::MAX as i64))
+        .map(|m| {
+            let mut p = CriticalPaths::default();
+            for (value, &num) in m {
+                p.update(value, num);
+            }
+            p
+        })
         .collect();
     Ok(PreFilterState {
-        constraints,
+        constraints: constraints.into(),
+        critical_paths,
         tp_value_to_match_num: counts,
-        min_match,
     })
 }
 
@@ -127,4 +200,58 @@ pub fn filter(state: &CycleState, pod: &PodInfo, node: &NodeInfo) -> Status {
         }
     }
     Status::success()
+}
+
+/// Upstream `updateWithPod` (AddPod with `delta` 1, RemovePod with -1): a pod of the
+/// preemptor's namespace on a node that has every constraint's topology key counts, for each
+/// constraint whose selector it matches and whose node inclusion policies admit the node
+/// (as calPreFilterState counted it), towards the node's topology value; the critical paths
+/// follow. Unlike PreFilter's count, terminating pods are not excluded (as upstream).
+pub fn update_with_pod(
+    s: &mut PreFilterState,
+    updated: &PodInfo,
+    preemptor: &PodInfo,
+    node: &NodeInfo,
+    delta: i64,
+) {
+    if updated.namespace != preemptor.namespace {
+        return;
+    }
+    let labels = node.labels();
+    if !node_labels_match(labels, &s.constraints) {
+        return;
+    }
+    for (i, c) in s.constraints.iter().enumerate() {
+        if !c.selector.matches(&updated.labels) {
+            continue;
+        }
+        if !c.match_node_inclusion_policies(preemptor, node) {
+            continue;
+        }
+        let v = &labels[&c.topology_key];
+        let n = s.tp_value_to_match_num[i].entry(v.clone()).or_insert(0);
+        *n += delta;
+        let n = *n;
+        s.critical_paths[i].update(v, n);
+    }
+}
+
+/// Upstream `AddPod` / `RemovePod` (PreFilterExtensions): `delta` 1 or -1 on the cycle's
+/// preFilterState.
+pub fn add_or_remove_pod(
+    state: &mut CycleState,
+    preemptor: &PodInfo,
+    pod: &PodInfo,
+    node: &NodeInfo,
+    delta: i64,
+) -> Status {
+    match state.read_mut::<PreFilterState>(PRE_FILTER_STATE_KEY) {
+        Some(s) => {
+            update_with_pod(s, pod, preemptor, node, delta);
+            Status::success()
+        }
+        None => Status::error(format!(
+            "reading {PRE_FILTER_STATE_KEY:?} from cycleState: not found"
+        )),
+    }
 }

@@ -5,10 +5,12 @@
 //! without any — score (scoring.rs).
 //!
 //! Feature gates as in v1.35: MinDomains, NodeInclusionPolicy and MatchLabelKeys are on.
-//! Not modelled: the PreFilterExtensions (AddPod / RemovePod used by preemption's dry runs).
+//! The PreFilterExtensions (AddPod / RemovePod) keep the filter state's counts and critical
+//! paths current in preemption's dry run and the nominated-pods pass.
 
 mod common;
 mod filtering;
+mod hints;
 mod scoring;
 #[cfg(test)]
 mod tests;
@@ -183,6 +185,28 @@ impl Plugin for PodTopologySpread {
         filtering::pre_filter(self, state, pod, snap)
     }
 
+    /// Upstream `AddPod` (filtering.go).
+    fn add_pod(
+        &self,
+        state: &mut CycleState,
+        pod: &PodInfo,
+        to_add: &PodInfo,
+        node: &NodeInfo,
+    ) -> Status {
+        filtering::add_or_remove_pod(state, pod, to_add, node, 1)
+    }
+
+    /// Upstream `RemovePod` (filtering.go).
+    fn remove_pod(
+        &self,
+        state: &mut CycleState,
+        pod: &PodInfo,
+        to_remove: &PodInfo,
+        node: &NodeInfo,
+    ) -> Status {
+        filtering::add_or_remove_pod(state, pod, to_remove, node, -1)
+    }
+
     fn filter(&self, state: &CycleState, pod: &PodInfo, node: &NodeInfo, _: &Snapshot) -> Status {
         filtering::filter(state, pod, node)
     }
@@ -209,5 +233,14 @@ impl Plugin for PodTopologySpread {
 
     fn normalize(&self, state: &CycleState, _: &PodInfo, scores: &mut [NodeScore]) -> Status {
         scoring::normalize(state, scores)
+    }
+
+    fn queueing_hint(
+        &self,
+        pod: &PodInfo,
+        event: &crate::sched::events::ClusterEvent,
+        snap: &Snapshot,
+    ) -> Option<crate::sched::events::QueueingHint> {
+        hints::queueing_hint(self, pod, event, snap)
     }
 }

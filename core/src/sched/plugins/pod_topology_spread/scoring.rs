@@ -17,7 +17,7 @@ pub const PRE_SCORE_STATE_KEY: &str = "PreScorePodTopologySpread";
 const INVALID_SCORE: i64 = -1;
 
 /// Upstream `preScoreState`.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct PreScoreState {
     pub constraints: Vec<Constraint>,
     /// Names of the candidate nodes missing some constraint's topology key (not scored).

@@ -1,6 +1,7 @@
 //! Table tests transcribed from upstream podtopologyspread filtering_test.go
 //! (TestSingleConstraint, TestMultipleConstraints, TestPreFilterState rows with minDomains /
-//! node inclusion policies / matchLabelKeys), scoring_test.go (TestPodTopologySpreadScore)
+//! node inclusion policies / matchLabelKeys / critical paths, TestPreFilterStateAddPod,
+//! TestPreFilterStateRemovePod), scoring_test.go (TestPodTopologySpreadScore)
 //! and validation_pluginargs_test.go (TestValidatePodTopologySpreadArgs), run through the
 //! plugin's real entry points over a real `Snapshot`.
 
@@ -1070,4 +1071,603 @@ fn list_defaulting_applies_default_constraints_with_filter() {
     let snap = snapshot(&four_zone_nodes(), &pods_2_1_0_3());
     let mut state = CycleState::default();
     assert!(pl.pre_filter(&mut state, &info, &snap).is_skip());
+}
+
+// ---- filtering_test.go TestPreFilterState (critical paths), TestPreFilterStateAddPod,
+// TestPreFilterStateRemovePod ----
+//
+// Upstream compares critical paths after `criticalPaths.sort()` (equal counts: topology
+// values in alphabetical order); `paths` below does the same. Rows run with the
+// NodeInclusionPolicy gate on, as in v1.35 (the gate-off rows are not modelled).
+
+/// `{MatchNum: math.MaxInt32}`: an unused critical path.
+const MAX: (&str, i64) = ("", i32::MAX as i64);
+
+type Paths = Vec<[(String, i64); 2]>;
+type Counts = Vec<BTreeMap<String, i64>>;
+
+/// The state's critical paths (normalized as upstream's test `sort`) and counts.
+fn paths_and_counts(s: &filtering::PreFilterState) -> (Paths, Counts) {
+    let paths = s
+        .critical_paths
+        .iter()
+        .map(|p| {
+            let mut a = [
+                (p.0[0].topology_value.clone(), p.0[0].match_num),
+                (p.0[1].topology_value.clone(), p.0[1].match_num),
+            ];
+            if a[0].1 == a[1].1 && a[0].0 > a[1].0 {
+                let (x, y) = (a[0].0.clone(), a[1].0.clone());
+                a[0].0 = y;
+                a[1].0 = x;
+            }
+            a
+        })
+        .collect();
+    (paths, s.tp_value_to_match_num.clone())
+}
+
+fn want_paths(p: &[[(&str, i64); 2]]) -> Paths {
+    p.iter()
+        .map(|[a, b]| [(a.0.to_string(), a.1), (b.0.to_string(), b.1)])
+        .collect()
+}
+
+fn want_counts(c: &[&[(&str, i64)]]) -> Counts {
+    c.iter()
+        .map(|m| m.iter().map(|(k, v)| (k.to_string(), *v)).collect())
+        .collect()
+}
+
+/// PreFilter over `existing`, then AddPod (`delta` 1) or RemovePod (-1) of `updated` on
+/// `nodes[node_idx]` (the harness of TestPreFilterStateAddPod / RemovePod).
+fn after_update(
+    preemptor: &P,
+    nodes: &[Node],
+    existing: &[P],
+    updated: &P,
+    node_idx: usize,
+    delta: i64,
+) -> (Paths, Counts) {
+    let pl = plugin();
+    let snap = snapshot(nodes, existing);
+    let info = PodInfo::new(&preemptor.pod);
+    let mut state = CycleState::default();
+    assert!(pl.pre_filter(&mut state, &info, &snap).is_success());
+    let ni = snap.get(&nodes[node_idx].metadata.name).unwrap();
+    let up = PodInfo::new(&updated.pod);
+    let s = if delta > 0 {
+        pl.add_pod(&mut state, &info, &up, ni)
+    } else {
+        pl.remove_pod(&mut state, &info, &up, ni)
+    };
+    assert!(s.is_success(), "{s:?}");
+    let st = state
+        .read::<filtering::PreFilterState>(filtering::PRE_FILTER_STATE_KEY)
+        .unwrap();
+    paths_and_counts(st)
+}
+
+fn foo_pod(name: &str, node: &str) -> P {
+    pod(name).on(node).label("foo", "")
+}
+
+/// `NodeAffinityNotIn(key, values)`: a required node affinity term.
+fn node_affinity_not_in(mut p: P, key: &str, values: &[&str]) -> P {
+    p.pod.spec.affinity = Some(
+        serde_json::from_value(serde_json::json!({"nodeAffinity": {
+        "requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+            {"matchExpressions": [{"key": key, "operator": "NotIn", "values": values}]}
+        ]}}}))
+        .unwrap(),
+    );
+    p
+}
+
+#[test]
+fn prefilter_state_critical_paths() {
+    // TestPreFilterState "normal case with two spreadConstraints".
+    let p = pod("p")
+        .label("foo", "")
+        .spread(1, "zone", DNS, foo())
+        .spread(1, "node", DNS, foo());
+    let pods = [
+        foo_pod("p-a1", "node-a"),
+        foo_pod("p-a2", "node-a"),
+        foo_pod("p-b1", "node-b"),
+        foo_pod("p-y1", "node-y"),
+        foo_pod("p-y2", "node-y"),
+        foo_pod("p-y3", "node-y"),
+        foo_pod("p-y4", "node-y"),
+    ];
+    let snap = snapshot(&four_zone_nodes(), &pods);
+    let mut state = CycleState::default();
+    assert!(plugin()
+        .pre_filter(&mut state, &PodInfo::new(&p.pod), &snap)
+        .is_success());
+    let st = state
+        .read::<filtering::PreFilterState>(filtering::PRE_FILTER_STATE_KEY)
+        .unwrap();
+    assert_eq!(
+        paths_and_counts(st),
+        (
+            want_paths(&[[("zone1", 3), ("zone2", 4)], [("node-x", 0), ("node-b", 1)]]),
+            want_counts(&[
+                &[("zone1", 3), ("zone2", 4)],
+                &[("node-a", 2), ("node-b", 1), ("node-x", 0), ("node-y", 4)]
+            ])
+        )
+    );
+    // "clean cluster with one spreadConstraint": equal counts, both paths at 0.
+    let p = pod("p").label("foo", "").spread(
+        5,
+        "zone",
+        DNS,
+        Some(LabelSelector {
+            match_labels: labels(&[("foo", "bar")]),
+            ..Default::default()
+        }),
+    );
+    let snap = snapshot(&four_zone_nodes(), &[]);
+    let mut state = CycleState::default();
+    assert!(plugin()
+        .pre_filter(&mut state, &PodInfo::new(&p.pod), &snap)
+        .is_success());
+    let st = state
+        .read::<filtering::PreFilterState>(filtering::PRE_FILTER_STATE_KEY)
+        .unwrap();
+    assert_eq!(
+        paths_and_counts(st).0,
+        want_paths(&[[("zone1", 0), ("zone2", 0)]])
+    );
+}
+
+#[test]
+fn add_pod_node_constraint_rows() {
+    let p = pod("p").label("foo", "").spread(1, "node", DNS, foo());
+    let nodes = [zn("node-a", "zone1"), zn("node-b", "zone1")];
+    // "node a and b both impact current min match"
+    assert_eq!(
+        after_update(&p, &nodes, &[], &foo_pod("p-a1", "node-a"), 0, 1),
+        (
+            want_paths(&[[("node-b", 0), ("node-a", 1)]]),
+            want_counts(&[&[("node-a", 1), ("node-b", 0)]])
+        )
+    );
+    // "only node a impacts current min match"
+    let existing = [foo_pod("p-b1", "node-b")];
+    assert_eq!(
+        after_update(&p, &nodes, &existing, &foo_pod("p-a1", "node-a"), 0, 1),
+        (
+            want_paths(&[[("node-a", 1), ("node-b", 1)]]),
+            want_counts(&[&[("node-a", 1), ("node-b", 1)]])
+        )
+    );
+    // "add a pod in a different namespace doesn't change topologyKeyToMinPodsMap"
+    assert_eq!(
+        after_update(
+            &p,
+            &nodes,
+            &existing,
+            &foo_pod("p-a1", "node-a").ns("ns1"),
+            0,
+            1
+        ),
+        (
+            want_paths(&[[("node-a", 0), ("node-b", 1)]]),
+            want_counts(&[&[("node-a", 0), ("node-b", 1)]])
+        )
+    );
+    // "add pod on non-critical node won't trigger re-calculation"
+    assert_eq!(
+        after_update(&p, &nodes, &existing, &foo_pod("p-b2", "node-b"), 1, 1),
+        (
+            want_paths(&[[("node-a", 0), ("node-b", 2)]]),
+            want_counts(&[&[("node-a", 0), ("node-b", 2)]])
+        )
+    );
+}
+
+#[test]
+fn add_pod_zone_and_node_constraint_rows() {
+    let p = pod("p")
+        .label("foo", "")
+        .spread(1, "zone", DNS, foo())
+        .spread(1, "node", DNS, foo());
+    let nodes = [zn("node-a", "zone1"), zn("node-x", "zone2")];
+    // "node a and x both impact topologyKeyToMinPodsMap on zone and node"
+    assert_eq!(
+        after_update(&p, &nodes, &[], &foo_pod("p-a1", "node-a"), 0, 1),
+        (
+            want_paths(&[[("zone2", 0), ("zone1", 1)], [("node-x", 0), ("node-a", 1)]]),
+            want_counts(&[
+                &[("zone1", 1), ("zone2", 0)],
+                &[("node-a", 1), ("node-x", 0)]
+            ])
+        )
+    );
+    // "only node a impacts topologyKeyToMinPodsMap on zone and node"
+    assert_eq!(
+        after_update(
+            &p,
+            &nodes,
+            &[foo_pod("p-x1", "node-x")],
+            &foo_pod("p-a1", "node-a"),
+            0,
+            1
+        ),
+        (
+            want_paths(&[[("zone1", 1), ("zone2", 1)], [("node-a", 1), ("node-x", 1)]]),
+            want_counts(&[
+                &[("zone1", 1), ("zone2", 1)],
+                &[("node-a", 1), ("node-x", 1)]
+            ])
+        )
+    );
+    // "node a impacts topologyKeyToMinPodsMap on node, node x impacts
+    // topologyKeyToMinPodsMap on zone"
+    let nodes = [
+        zn("node-a", "zone1"),
+        zn("node-b", "zone1"),
+        zn("node-x", "zone2"),
+    ];
+    let existing = [
+        foo_pod("p-b1", "node-b"),
+        foo_pod("p-b2", "node-b"),
+        foo_pod("p-x1", "node-x"),
+    ];
+    assert_eq!(
+        after_update(&p, &nodes, &existing, &foo_pod("p-a1", "node-a"), 0, 1),
+        (
+            want_paths(&[[("zone2", 1), ("zone1", 3)], [("node-a", 1), ("node-x", 1)]]),
+            want_counts(&[
+                &[("zone1", 3), ("zone2", 1)],
+                &[("node-a", 1), ("node-b", 2), ("node-x", 1)]
+            ])
+        )
+    );
+}
+
+#[test]
+fn add_pod_different_selectors_rows() {
+    let p = pod("p")
+        .label("foo", "")
+        .label("bar", "")
+        .spread(1, "zone", DNS, foo())
+        .spread(1, "node", DNS, exists("bar"));
+    let nodes = [
+        zn("node-a", "zone1"),
+        zn("node-b", "zone1"),
+        zn("node-x", "zone2"),
+    ];
+    // "Constraints hold different labelSelectors, node a impacts topologyKeyToMinPodsMap
+    // on zone"
+    let existing = [
+        foo_pod("p-b1", "node-b").label("bar", ""),
+        foo_pod("p-x1", "node-x").label("bar", ""),
+        pod("p-x2").on("node-x").label("bar", ""),
+    ];
+    assert_eq!(
+        after_update(&p, &nodes, &existing, &foo_pod("p-a1", "node-a"), 0, 1),
+        (
+            want_paths(&[[("zone2", 1), ("zone1", 2)], [("node-a", 0), ("node-b", 1)]]),
+            want_counts(&[
+                &[("zone1", 2), ("zone2", 1)],
+                &[("node-a", 0), ("node-b", 1), ("node-x", 2)]
+            ])
+        )
+    );
+    // "Constraints hold different labelSelectors, node a impacts topologyKeyToMinPodsMap
+    // on both zone and node"
+    let existing = [
+        pod("p-b1").on("node-b").label("bar", ""),
+        foo_pod("p-x1", "node-x").label("bar", ""),
+        pod("p-x2").on("node-x").label("bar", ""),
+    ];
+    assert_eq!(
+        after_update(
+            &p,
+            &nodes,
+            &existing,
+            &foo_pod("p-a1", "node-a").label("bar", ""),
+            0,
+            1
+        ),
+        (
+            want_paths(&[[("zone1", 1), ("zone2", 1)], [("node-a", 1), ("node-b", 1)]]),
+            want_counts(&[
+                &[("zone1", 1), ("zone2", 1)],
+                &[("node-a", 1), ("node-b", 1), ("node-x", 2)]
+            ])
+        )
+    );
+}
+
+/// node-a (zone1, foo=bar) and node-b (zone2, foo=""), as the inclusion-policy rows.
+fn foo_bar_nodes() -> Vec<Node> {
+    vec![
+        node(
+            "node-a",
+            &[("zone", "zone1"), ("node", "node-a"), ("foo", "bar")],
+        ),
+        node(
+            "node-b",
+            &[("zone", "zone2"), ("node", "node-b"), ("foo", "")],
+        ),
+    ]
+}
+
+fn zone_pod(name: &str, node: &str, zone: &str) -> P {
+    foo_pod(name, node).label("zone", zone)
+}
+
+#[test]
+fn add_pod_node_inclusion_policy_rows() {
+    let zone_p = || pod("p").label("foo", "").spread(1, "zone", DNS, foo());
+    // "add a pod when scheduling node affinity unmatched pod with NodeInclusionPolicy
+    // enabled": node-a is outside the preemptor's node affinity, so it is no domain and the
+    // added pod does not count.
+    let p = node_affinity_not_in(zone_p(), "foo", &["bar"]);
+    let existing = [
+        zone_pod("p-a2", "node-a", "zone1"),
+        zone_pod("p-b1", "node-b", "zone2"),
+    ];
+    assert_eq!(
+        after_update(
+            &p,
+            &foo_bar_nodes(),
+            &existing,
+            &zone_pod("p-a1", "node-a", "zone1"),
+            0,
+            1
+        ),
+        (
+            want_paths(&[[("zone2", 1), MAX]]),
+            want_counts(&[&[("zone2", 1)]])
+        )
+    );
+    // "add a pod when scheduling node affinity matched pod with NodeInclusionPolicy enabled"
+    let existing = [
+        zone_pod("p-a1", "node-a", "zone1"),
+        zone_pod("p-b2", "node-b", "zone2"),
+    ];
+    assert_eq!(
+        after_update(
+            &zone_p(),
+            &foo_bar_nodes(),
+            &existing,
+            &zone_pod("p-b1", "node-b", "zone2"),
+            1,
+            1
+        ),
+        (
+            want_paths(&[[("zone1", 1), ("zone2", 2)]]),
+            want_counts(&[&[("zone1", 1), ("zone2", 2)]])
+        )
+    );
+    // "add a label selector not matched pod when with NodeInclusionPolicy enabled"
+    assert_eq!(
+        after_update(
+            &zone_p(),
+            &foo_bar_nodes(),
+            &existing,
+            &pod("p-b1").on("node-b").label("zone", "zone2"),
+            1,
+            1
+        ),
+        (
+            want_paths(&[[("zone1", 1), ("zone2", 1)]]),
+            want_counts(&[&[("zone1", 1), ("zone2", 1)]])
+        )
+    );
+    // "add a pod when scheduling taint tolerated pod with NodeInclusionPolicy enabled", and
+    // the untolerated row (nodeTaintsPolicy defaults to Ignore, so the tainted node-a
+    // counts either way).
+    let mut nodes = vec![zn("node-a", "zone1"), zn("node-b", "zone2")];
+    nodes[0].spec.taints.push(Taint {
+        key: "node.kubernetes.io/unschedulable".into(),
+        value: String::new(),
+        effect: "NoSchedule".into(),
+    });
+    for p in [
+        zone_p().toleration("node.kubernetes.io/unschedulable", ""),
+        zone_p(),
+    ] {
+        assert_eq!(
+            after_update(
+                &p,
+                &nodes,
+                &existing,
+                &zone_pod("p-b1", "node-b", "zone2"),
+                1,
+                1
+            ),
+            (
+                want_paths(&[[("zone1", 1), ("zone2", 2)]]),
+                want_counts(&[&[("zone1", 1), ("zone2", 2)]])
+            )
+        );
+    }
+}
+
+#[test]
+fn remove_pod_zone_constraint_rows() {
+    let p = pod("p").label("foo", "").spread(1, "zone", DNS, foo());
+    let three = [
+        zn("node-a", "zone1"),
+        zn("node-b", "zone1"),
+        zn("node-x", "zone2"),
+    ];
+    // "one spreadConstraint on zone, topologyKeyToMinPodsMap unchanged"
+    let existing = [
+        foo_pod("p-a1", "node-a"),
+        foo_pod("p-b1", "node-b"),
+        foo_pod("p-x1", "node-x"),
+    ];
+    assert_eq!(
+        after_update(&p, &three, &existing, &existing[0], 0, -1),
+        (
+            want_paths(&[[("zone1", 1), ("zone2", 1)]]),
+            want_counts(&[&[("zone1", 1), ("zone2", 1)]])
+        )
+    );
+    // "one spreadConstraint on node, topologyKeyToMinPodsMap changed"
+    let existing = [
+        foo_pod("p-a1", "node-a"),
+        foo_pod("p-b1", "node-b"),
+        foo_pod("p-x1", "node-x"),
+        foo_pod("p-y1", "node-y"),
+    ];
+    assert_eq!(
+        after_update(&p, &four_zone_nodes(), &existing, &existing[0], 0, -1),
+        (
+            want_paths(&[[("zone1", 1), ("zone2", 2)]]),
+            want_counts(&[&[("zone1", 1), ("zone2", 2)]])
+        )
+    );
+    // "delete an irrelevant pod won't help"
+    let with_bar = [
+        pod("p-a0").on("node-a").label("bar", ""),
+        foo_pod("p-a1", "node-a"),
+        foo_pod("p-b1", "node-b"),
+        foo_pod("p-x1", "node-x"),
+        foo_pod("p-y1", "node-y"),
+    ];
+    let want = (
+        want_paths(&[[("zone1", 2), ("zone2", 2)]]),
+        want_counts(&[&[("zone1", 2), ("zone2", 2)]]),
+    );
+    assert_eq!(
+        after_update(&p, &four_zone_nodes(), &with_bar, &with_bar[0], 0, -1),
+        want
+    );
+    // "delete a non-existing pod won't help"
+    assert_eq!(
+        after_update(
+            &p,
+            &four_zone_nodes(),
+            &existing,
+            &pod("p-a0").on("node-a").label("bar", ""),
+            0,
+            -1
+        ),
+        want
+    );
+}
+
+#[test]
+fn remove_pod_two_constraints_and_inclusion_policy_rows() {
+    // "two spreadConstraints"
+    let p = pod("p")
+        .label("foo", "")
+        .spread(1, "zone", DNS, foo())
+        .spread(1, "node", DNS, foo());
+    let nodes = [
+        zn("node-a", "zone1"),
+        zn("node-b", "zone1"),
+        zn("node-x", "zone2"),
+    ];
+    let existing = [
+        foo_pod("p-a1", "node-a"),
+        foo_pod("p-a2", "node-a"),
+        foo_pod("p-b1", "node-b"),
+        foo_pod("p-x1", "node-x"),
+        foo_pod("p-x2", "node-x"),
+    ];
+    assert_eq!(
+        after_update(&p, &nodes, &existing, &existing[3], 2, -1),
+        (
+            want_paths(&[[("zone2", 1), ("zone1", 3)], [("node-b", 1), ("node-x", 1)]]),
+            want_counts(&[
+                &[("zone1", 3), ("zone2", 1)],
+                &[("node-a", 2), ("node-b", 1), ("node-x", 1)]
+            ])
+        )
+    );
+    let zone_p = || pod("p").label("foo", "").spread(1, "zone", DNS, foo());
+    // "remove a pod when scheduling node affinity unmatched pod with NodeInclusionPolicy
+    // enabled"
+    let p = node_affinity_not_in(zone_p(), "foo", &["bar"]);
+    let existing = [
+        zone_pod("p-a2", "node-a", "zone1"),
+        zone_pod("p-b1", "node-b", "zone2"),
+    ];
+    assert_eq!(
+        after_update(
+            &p,
+            &foo_bar_nodes(),
+            &existing,
+            &zone_pod("p-a1", "node-a", "zone1"),
+            0,
+            -1
+        ),
+        (
+            want_paths(&[[("zone2", 1), MAX]]),
+            want_counts(&[&[("zone2", 1)]])
+        )
+    );
+    // "remove a pod when scheduling node affinity matched pod with NodeInclusionPolicy
+    // enabled"
+    let existing = [
+        zone_pod("p-a1", "node-a", "zone1"),
+        zone_pod("p-b2", "node-b", "zone2"),
+    ];
+    assert_eq!(
+        after_update(
+            &zone_p(),
+            &foo_bar_nodes(),
+            &existing,
+            &zone_pod("p-b1", "node-b", "zone2"),
+            1,
+            -1
+        ),
+        (
+            want_paths(&[[("zone2", 0), ("zone1", 1)]]),
+            want_counts(&[&[("zone1", 1), ("zone2", 0)]])
+        )
+    );
+}
+
+#[test]
+fn critical_paths_update_keeps_the_minimum() {
+    // Upstream criticalPaths.update: a tracked value swaps into place; an untracked one
+    // displaces the larger path.
+    let mut p = filtering::CriticalPaths::default();
+    for (v, n) in [("a", 3), ("b", 1), ("c", 2)] {
+        p.update(v, n);
+    }
+    let get = |p: &filtering::CriticalPaths| {
+        [
+            (p.0[0].topology_value.clone(), p.0[0].match_num),
+            (p.0[1].topology_value.clone(), p.0[1].match_num),
+        ]
+    };
+    assert_eq!(get(&p), [("b".to_string(), 1), ("c".to_string(), 2)]);
+    p.update("b", 4);
+    assert_eq!(get(&p), [("c".to_string(), 2), ("b".to_string(), 4)]);
+    p.update("a", 0);
+    assert_eq!(get(&p), [("a".to_string(), 0), ("c".to_string(), 2)]);
+}
+
+#[test]
+fn filter_after_remove_pod_sees_the_freed_domain() {
+    // The dry-run use: 2/1/0/3 over node-a/b/x/y with a node constraint (maxSkew 1):
+    // node-a fails (2 + 1 - 0 > 1). With both its pods removed through RemovePod on a
+    // cloned state it fits (0 + 1 - 0); the cycle's own state is untouched.
+    let pl = plugin();
+    let p = pod("p").label("foo", "").spread(1, "node", DNS, foo());
+    let pods = pods_2_1_0_3();
+    let snap = snapshot(&four_zone_nodes(), &pods);
+    let info = PodInfo::new(&p.pod);
+    let mut state = CycleState::default();
+    assert!(pl.pre_filter(&mut state, &info, &snap).is_success());
+    let node_a = snap.get("node-a").unwrap();
+    let mut copy = state.clone();
+    let mut ni = node_a.clone();
+    for v in ["default/p-a1", "default/p-a2"] {
+        let victim = ni.take_pod(v).unwrap();
+        assert!(pl.remove_pod(&mut copy, &info, &victim, &ni).is_success());
+    }
+    assert_eq!(pl.filter(&copy, &info, &ni, &snap).code, OK);
+    assert_eq!(pl.filter(&state, &info, node_a, &snap).code, U);
 }

@@ -1,0 +1,99 @@
+//! An informer-style index of dependents (pods, jobs) by their controller reference, kept from the change feed
+//! (upstream controllers look pods up through a lister and `ControllerRefManager`; cellsim's
+//! controllers keep this index so a reconcile never scans every pod).
+
+use crate::api::{Kind, Object};
+use crate::store::MemoryStore;
+use crate::store::{ObjectKey, ObjectStore};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Objects whose controller reference names an object of `owner_kind`.
+pub struct OwnedPods {
+    owner_kind: Kind,
+    owned: BTreeMap<ObjectKey, BTreeSet<ObjectKey>>,
+    owner_of: BTreeMap<ObjectKey, ObjectKey>,
+}
+
+impl OwnedPods {
+    pub fn new(owner_kind: Kind) -> OwnedPods {
+        OwnedPods {
+            owner_kind,
+            owned: BTreeMap::new(),
+            owner_of: BTreeMap::new(),
+        }
+    }
+
+    /// Update the index for a changed pod key; returns the owners it belonged to before and
+    /// belongs to now (each at most once).
+    pub fn observe(&mut self, store: &MemoryStore, pod: &ObjectKey) -> Vec<ObjectKey> {
+        let owner = store.get(pod).and_then(|s| {
+            s.object
+                .meta()
+                .controller_of()
+                .filter(|o| o.kind == self.owner_kind.name())
+                .map(|o| ObjectKey::new(self.owner_kind, &pod.namespace, &o.name))
+        });
+        let mut out = Vec::new();
+        if let Some(old) = self.owner_of.remove(pod) {
+            if let Some(set) = self.owned.get_mut(&old) {
+                set.remove(pod);
+                if set.is_empty() {
+                    self.owned.remove(&old);
+                }
+            }
+            out.push(old);
+        }
+        if let Some(o) = owner {
+            self.owned.entry(o.clone()).or_default().insert(pod.clone());
+            self.owner_of.insert(pod.clone(), o.clone());
+            if !out.contains(&o) {
+                out.push(o);
+            }
+        }
+        out
+    }
+
+    /// The jobs whose controller reference is `owner` with this uid, in name order.
+    pub fn jobs<'a>(
+        &self,
+        store: &'a MemoryStore,
+        owner: &ObjectKey,
+        uid: &str,
+    ) -> Vec<&'a crate::api::batch::Job> {
+        self.owned
+            .get(owner)
+            .into_iter()
+            .flatten()
+            .filter_map(|k| match store.get(k).map(|s| &s.object) {
+                Some(Object::Job(j))
+                    if j.metadata.controller_of().is_some_and(|r| r.uid == uid) =>
+                {
+                    Some(j)
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The pods whose controller reference is `owner` with this uid, in name order.
+    pub fn pods<'a>(
+        &self,
+        store: &'a MemoryStore,
+        owner: &ObjectKey,
+        uid: &str,
+    ) -> Vec<&'a crate::api::pod::Pod> {
+        self.owned
+            .get(owner)
+            .into_iter()
+            .flatten()
+            .filter_map(|k| match store.get(k).map(|s| &s.object) {
+                Some(Object::Pod(p))
+                    if p.metadata.controller_of().is_some_and(|r| r.uid == uid) =>
+                {
+                    Some(p)
+                }
+                _ => None,
+            })
+            .collect()
+    }
+}
