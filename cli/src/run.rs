@@ -55,6 +55,7 @@ pub fn run(a: RunArgs) -> anyhow::Result<u8> {
         keep_trace: a.trace.is_some(),
         explain: a.explain,
         until,
+        keep_plan: false,
     };
     let mut sim = cellsim_core::sim::Sim::new(scenario, &opts);
     sim.run();

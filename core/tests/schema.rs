@@ -71,6 +71,9 @@ const PODS: &[(&str, &str)] = &[
     ("namespace", "default"),
     ("phase", "Running"),
     ("ready", "true"),
+    ("restarts", "2"),
+    ("status", "CrashLoopBackOff"),
+    ("terminationReason", "OOMKilled"),
     ("namePrefix", "web-"),
     ("node", "p-0"),
     ("count", "0"),
@@ -84,8 +87,9 @@ const JOBS: &[(&str, &str)] = &[
     ("count", "0"),
 ];
 const EVENTS: &[(&str, &str)] = &[
-    ("type", "SuccessfulCreate"),
-    ("object", "Job/default/pi"),
+    ("type", "Killing"),
+    ("object", "\"Pod/default/web*\""),
+    ("message", "liveness"),
     ("count", "0"),
 ];
 
@@ -118,6 +122,7 @@ const SITES: &[Site] = &[
             ("timeline", "[]"),
             ("expect", "[]"),
             ("borg", "{}"),
+            ("registry", "{}"),
         ],
     },
     Site {
@@ -152,9 +157,32 @@ const SITES: &[Site] = &[
             ("runFor", "1s"),
             ("exitCode", "1"),
             ("usage", "{cpu: 1}"),
+            ("usageSteps", "[{after: 1m, usage: {memory: 1Gi}}]"),
             ("usageAfter", "{at: 1s, usage: {cpu: 2}}"),
             ("pullTime", "1s"),
+            ("jitter", "1s"),
+            ("unhealthyAfter", "1m"),
+            ("shutdownDelay", "5s"),
+            ("preStopDuration", "2s"),
         ],
+    },
+    Site {
+        path: "spec.behavior[].usageSteps[]",
+        doc: "$Hspec: {duration: 1m, behavior: [{selector: {}, usageSteps: [{@}]}]}",
+        base: &[("after", "1m"), ("usage", "{memory: 1Gi}")],
+    },
+    Site {
+        path: "spec.registry",
+        doc: "$Hspec: {duration: 1m, registry: {@}}",
+        base: &[
+            ("pullBandwidth", "20Mi"),
+            ("images", "[{name: \"nginx:1.25\", sizeBytes: 1000}]"),
+        ],
+    },
+    Site {
+        path: "spec.registry.images[]",
+        doc: "$Hspec: {duration: 1m, registry: {images: [{@}]}}",
+        base: &[("name", "\"nginx:1.25\""), ("sizeBytes", "1000")],
     },
     Site {
         path: "spec.behavior[].usageAfter",

@@ -69,9 +69,12 @@ const STS: &str = r#"
   - {at: 1m, scale: {kind: sts, name: web, replicas: 0}}
 "#;
 
-/// OrderedReady: each pod is created when its predecessor is Running and Ready (started at
-/// +2.7s, first probe fails, the next one 5s later passes), and scale-down goes from the
-/// highest ordinal, each deletion waiting for the previous pod to be gone (200 ms).
+/// OrderedReady: each pod is created when its predecessor is Running and Ready, and scale-down
+/// goes from the highest ordinal, each deletion waiting for the previous pod to be gone
+/// (200 ms). The kubelet's readiness worker ticks on a grid anchored at the pod's first sync
+/// (its creation here, upstream's prober): the probe at the container's start (+2.7s, the
+/// manual trigger) fails within the 1s startupDelay, the grid tick 5s after the creation
+/// passes.
 #[test]
 fn statefulset_ordered_ready_creates_and_deletes_one_at_a_time_in_ordinal_order() {
     let v = run(&STS.replace("POLICY", "OrderedReady"), "StatefulSet/");
@@ -84,12 +87,13 @@ fn statefulset_ordered_ready_creates_and_deletes_one_at_a_time_in_ordinal_order(
                 "create Pod web-0 in StatefulSet web successful".into()
             ),
             (
-                "7.7s".into(),
+                "5s".into(),
                 "create Pod web-1 in StatefulSet web successful".into()
             ),
-            // web-1 runs on the other node, whose first pull also takes 2s.
+            // web-1 runs on the other node, whose first pull also takes 2s (started at 7.7s,
+            // ready at its worker's tick 5s after its creation).
             (
-                "15.4s".into(),
+                "10s".into(),
                 "create Pod web-2 in StatefulSet web successful".into()
             ),
         ]

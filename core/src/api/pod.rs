@@ -378,11 +378,109 @@ pub struct PodStatus {
     pub ready_at: Option<u64>,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub reason: String,
+    /// Why the pod is in its phase (e.g. `Pod was rejected: ...` after kubelet admission).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub message: String,
+    #[serde(rename = "podIP", skip_serializing_if = "String::is_empty")]
+    pub pod_ip: String,
+    /// PodReadyToStartContainers, Initialized, Ready, ContainersReady, PodScheduled (the
+    /// kubelet's conditions, in upstream's order).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<PodCondition>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub init_container_statuses: Vec<ContainerStatus>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub container_statuses: Vec<ContainerStatus>,
     /// Borg resource reclamation's current reservation of the pod's cpu and memory, written
     /// by `sched::reclaim` when `spec.borg.reclamation` is on; absent: the pod's requests.
     /// Model state only: never read from a manifest.
     #[serde(skip)]
     pub reservation: Option<crate::api::resources::CpuMem>,
+}
+
+/// `v1.PodCondition`. Times are simulated milliseconds.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PodCondition {
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// `True`, `False` or `Unknown`.
+    pub status: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub reason: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub message: String,
+    pub last_transition_time: u64,
+}
+
+/// `v1.ContainerStatus`: one container's current state, its last termination, readiness and
+/// restart count.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ContainerStatus {
+    pub name: String,
+    pub state: ContainerState,
+    #[serde(rename = "lastState")]
+    pub last_termination_state: ContainerState,
+    pub ready: bool,
+    pub restart_count: i32,
+    pub image: String,
+    /// Whether the startup probe passed (or there is none) while the container runs; `None`
+    /// until the kubelet has seen the container.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub started: Option<bool>,
+}
+
+/// `v1.ContainerState`: at most one of the three is set.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ContainerState {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiting: Option<ContainerStateWaiting>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub running: Option<ContainerStateRunning>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub terminated: Option<ContainerStateTerminated>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ContainerStateWaiting {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub reason: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub message: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ContainerStateRunning {
+    pub started_at: u64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ContainerStateTerminated {
+    pub exit_code: i32,
+    /// `Completed` (exit 0), `Error`, `OOMKilled`, ...
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub reason: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub message: String,
+    pub started_at: u64,
+    pub finished_at: u64,
+}
+
+impl ContainerState {
+    pub fn waiting(reason: &str, message: &str) -> ContainerState {
+        ContainerState {
+            waiting: Some(ContainerStateWaiting {
+                reason: reason.into(),
+                message: message.into(),
+            }),
+            ..Default::default()
+        }
+    }
 }
 
 impl Pod {
@@ -430,5 +528,99 @@ impl Pod {
 
     pub fn is_terminal(&self) -> bool {
         matches!(self.status.phase, PodPhase::Succeeded | PodPhase::Failed)
+    }
+
+    /// The `STATUS` column of `kubectl get pods` (upstream `printPod` in
+    /// pkg/printers/internalversion/printers.go): the phase or the pod's reason, replaced by
+    /// the first unfinished init container's state (`Init:0/2`, `Init:CrashLoopBackOff`,
+    /// `Init:Error`), else by the last app container's waiting or terminated reason
+    /// (`ContainerCreating`, `CrashLoopBackOff`, `OOMKilled`, `Completed`, `Error`,
+    /// `ExitCode:N`), and `Terminating` while a non-terminal pod is being deleted.
+    pub fn display_status(&self) -> String {
+        let s = &self.status;
+        let mut reason = if s.reason.is_empty() {
+            s.phase.as_str().to_string()
+        } else {
+            s.reason.clone()
+        };
+        if s.conditions
+            .iter()
+            .any(|c| c.kind == "PodScheduled" && c.reason == "SchedulingGated")
+        {
+            reason = "SchedulingGated".into();
+        }
+        let mut initializing = false;
+        for (i, c) in s.init_container_statuses.iter().enumerate() {
+            let restartable = self
+                .spec
+                .init_containers
+                .iter()
+                .find(|ic| ic.name == c.name)
+                .is_some_and(Container::is_restartable_init);
+            let term = c.state.terminated.as_ref();
+            if term.is_some_and(|t| t.exit_code == 0) {
+                continue;
+            }
+            if restartable && c.started == Some(true) {
+                continue;
+            }
+            if let Some(t) = term {
+                reason = if t.reason.is_empty() {
+                    format!("Init:ExitCode:{}", t.exit_code)
+                } else {
+                    format!("Init:{}", t.reason)
+                };
+            } else if let Some(w) = c
+                .state
+                .waiting
+                .as_ref()
+                .filter(|w| !w.reason.is_empty() && w.reason != "PodInitializing")
+            {
+                reason = format!("Init:{}", w.reason);
+            } else {
+                reason = format!("Init:{i}/{}", self.spec.init_containers.len());
+            }
+            initializing = true;
+            break;
+        }
+        let initialized = s
+            .conditions
+            .iter()
+            .any(|c| c.kind == "Initialized" && c.status == "True");
+        if !initializing || initialized {
+            let mut has_running = false;
+            for c in s.container_statuses.iter().rev() {
+                if let Some(w) = c.state.waiting.as_ref().filter(|w| !w.reason.is_empty()) {
+                    reason = w.reason.clone();
+                } else if let Some(t) = &c.state.terminated {
+                    reason = if t.reason.is_empty() {
+                        format!("ExitCode:{}", t.exit_code)
+                    } else {
+                        t.reason.clone()
+                    };
+                } else if c.ready && c.state.running.is_some() {
+                    has_running = true;
+                }
+            }
+            if reason == "Completed" && has_running {
+                let ready = s
+                    .conditions
+                    .iter()
+                    .any(|c| c.kind == "Ready" && c.status == "True");
+                reason = if ready { "Running" } else { "NotReady" }.into();
+            }
+        }
+        if self.metadata.deletion_at.is_some() && !self.is_terminal() {
+            reason = "Terminating".into();
+        }
+        reason
+    }
+}
+
+impl Container {
+    /// A sidecar: an init container with `restartPolicy: Always` (upstream
+    /// `podutil.IsRestartableInitContainer`).
+    pub fn is_restartable_init(&self) -> bool {
+        self.restart_policy.as_deref() == Some("Always")
     }
 }

@@ -527,6 +527,26 @@ fn pod_spec(cx: &Ctx, at: &str, spec: &PodSpec, policies: &[&str]) -> Result<(),
             if c.image.trim().is_empty() {
                 return Err(cx.err(&format!("{p}.image"), "Required value"));
             }
+            // Upstream `validateSleepAction` (PodLifecycleSleepActionAllowZero, on by default
+            // since v1.33): a sleep hook fits in the grace period.
+            let grace = spec.termination_grace_period_seconds.unwrap_or(30);
+            let hooks = c
+                .lifecycle
+                .iter()
+                .flat_map(|l| [("postStart", &l.post_start), ("preStop", &l.pre_stop)]);
+            for (hook, h) in hooks {
+                if let Some(sleep) = h.as_ref().and_then(|h| h.sleep.as_ref()) {
+                    if sleep.seconds < 0 || sleep.seconds > grace {
+                        return Err(cx.err(
+                            &format!("{p}.lifecycle.{hook}.sleep.seconds"),
+                            format!(
+                                "Invalid value: {}: must be non-negative and less than terminationGracePeriodSeconds ({grace})",
+                                sleep.seconds
+                            ),
+                        ));
+                    }
+                }
+            }
             non_negative(
                 cx,
                 &format!("{p}.resources.requests"),

@@ -7,7 +7,7 @@
 use crate::time::SimTime;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 /// One trace event. Field order is part of the contract: `t`, `type`, `object`, `node`,
 /// `message`.
@@ -22,6 +22,34 @@ pub struct TraceEvent {
     pub message: String,
 }
 
+/// Which trace events an `events` expectation counts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EventFilter {
+    /// The event's `type` (reason).
+    pub kind: String,
+    /// The object, exactly, or as a prefix when it ends in `*`.
+    pub object: Option<String>,
+    /// A substring of the message.
+    pub message: Option<String>,
+}
+
+impl EventFilter {
+    pub fn matches(&self, e: &TraceEvent) -> bool {
+        e.kind == self.kind
+            && self
+                .object
+                .as_deref()
+                .is_none_or(|o| match o.strip_suffix('*') {
+                    Some(prefix) => e.object.starts_with(prefix),
+                    None => e.object == o,
+                })
+            && self
+                .message
+                .as_deref()
+                .is_none_or(|m| e.message.contains(m))
+    }
+}
+
 /// Hashes (and optionally keeps) the trace lines.
 pub struct TraceWriter {
     hasher: Sha256,
@@ -30,8 +58,8 @@ pub struct TraceWriter {
     /// The last few events, for summaries and the playground's log.
     recent: VecDeque<TraceEvent>,
     keep_recent: usize,
-    /// Events so far by (type, object), for `events` expectations.
-    counts: BTreeMap<(String, String), u64>,
+    /// Filters counted as events are emitted (for `events` expectations).
+    watches: Vec<(EventFilter, u64)>,
 }
 
 impl TraceWriter {
@@ -44,11 +72,33 @@ impl TraceWriter {
             events: 0,
             recent: VecDeque::new(),
             keep_recent,
-            counts: BTreeMap::new(),
+            watches: Vec::new(),
         }
     }
 
+    /// Count the events matching `f` from now on (for `events` expectations; `Sim` watches
+    /// every expectation's filter before the run starts, so a count is of the whole trace).
+    /// Watching a filter twice keeps one count.
+    pub fn watch(&mut self, f: EventFilter) {
+        if !self.watches.iter().any(|(w, _)| *w == f) {
+            self.watches.push((f, 0));
+        }
+    }
+
+    /// How many events matched the watched filter `f` so far (0 when `f` is not watched).
+    pub fn watched(&self, f: &EventFilter) -> u64 {
+        self.watches
+            .iter()
+            .find(|(w, _)| w == f)
+            .map_or(0, |(_, n)| *n)
+    }
+
     pub fn emit(&mut self, event: TraceEvent) {
+        for (f, n) in &mut self.watches {
+            if f.matches(&event) {
+                *n += 1;
+            }
+        }
         let mut line = serde_json::to_vec(&event).expect("trace events always serialize");
         line.push(b'\n');
         self.hasher.update(&line);
@@ -56,10 +106,6 @@ impl TraceWriter {
             b.extend_from_slice(&line);
         }
         self.events += 1;
-        *self
-            .counts
-            .entry((event.kind.clone(), event.object.clone()))
-            .or_insert(0) += 1;
         if self.keep_recent > 0 {
             if self.recent.len() == self.keep_recent {
                 self.recent.pop_front();
@@ -70,23 +116,6 @@ impl TraceWriter {
 
     pub fn events(&self) -> u64 {
         self.events
-    }
-
-    /// How many events of this type (reason) were emitted so far, of one object or of any.
-    pub fn count(&self, kind: &str, object: Option<&str>) -> u64 {
-        match object {
-            Some(o) => self
-                .counts
-                .get(&(kind.to_string(), o.to_string()))
-                .copied()
-                .unwrap_or(0),
-            None => self
-                .counts
-                .range((kind.to_string(), String::new())..)
-                .take_while(|((k, _), _)| k == kind)
-                .map(|(_, n)| n)
-                .sum(),
-        }
     }
 
     pub fn recent(&self) -> impl Iterator<Item = &TraceEvent> {
@@ -137,6 +166,51 @@ mod tests {
         assert_eq!(
             TraceWriter::new(false, 0).hash_hex(),
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+    }
+
+    /// The `events` check's filter: type; object exactly or by `prefix*`; message part. One
+    /// count per distinct filter, from when it is watched.
+    #[test]
+    fn watches_count_the_events_each_filter_matches() {
+        let f = |object: Option<&str>, message: Option<&str>| EventFilter {
+            kind: "Killing".into(),
+            object: object.map(String::from),
+            message: message.map(String::from),
+        };
+        let filters = [
+            f(None, None),
+            f(Some("Pod/default/web-0"), None),
+            f(Some("Pod/default/web-*"), None),
+            f(Some("Pod/default/web-*"), Some("liveness")),
+            f(Some("Pod/default/web"), None),
+        ];
+        let mut w = TraceWriter::new(false, 0);
+        for x in &filters {
+            w.watch(x.clone());
+        }
+        w.watch(filters[0].clone());
+        let ev = |kind: &str, object: &str, message: &str| TraceEvent {
+            t: SimTime(0),
+            kind: kind.into(),
+            object: object.into(),
+            node: None,
+            message: message.into(),
+        };
+        w.emit(ev("Killing", "Pod/default/web-0", "Stopping container c"));
+        w.emit(ev(
+            "Killing",
+            "Pod/default/web-1",
+            "Container c failed liveness probe, will be restarted",
+        ));
+        w.emit(ev("Killing", "Pod/default/db-0", "Stopping container c"));
+        w.emit(ev("Started", "Pod/default/web-0", "Started container c"));
+        let counts: Vec<u64> = filters.iter().map(|x| w.watched(x)).collect();
+        assert_eq!(counts, [3, 1, 2, 1, 0]);
+        assert_eq!(
+            w.watched(&f(Some("Pod/default/db-*"), None)),
+            0,
+            "not watched"
         );
     }
 }

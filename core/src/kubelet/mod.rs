@@ -1,85 +1,122 @@
-//! The kubelet model (sans-IO): pod workers that turn pods bound to a node into a plan of
-//! runtime commands, and runtime events into pod status.
+//! The kubelet model (sans-IO): every node's kubelet admits the pods bound to it, runs a pod
+//! worker per pod that turns the pod into a plan of runtime commands, consumes runtime events,
+//! and writes the pod's status (phase, conditions, container statuses) back.
 //!
-//! `SimRuntime` carries the plan out in simulation; the node backend's Linux runtime will carry
-//! out the same commands for real (see `plan`).
+//! Modules, one concept each: `plan` (the commands and events: the API boundary with a node
+//! backend), `worker` (a pod's state machine), `prober` (liveness, readiness and startup
+//! probes), `termination` (grace periods, preStop, SIGTERM then SIGKILL), `backoff`
+//! (CrashLoopBackOff), `images` (pull policy), `admission` (OutOfcpu and friends), `phase`
+//! (phase and conditions), `gc` (dead containers), `sim_runtime` (the simulated runtime). The
+//! node backend's Linux runtime will carry out the same commands for real.
 
+pub mod admission;
 pub mod backoff;
+pub mod gc;
+pub mod images;
+pub mod phase;
 pub mod plan;
+pub mod prober;
 pub mod sim_runtime;
+pub mod termination;
 pub mod worker;
 
-use crate::api::pod::PodPhase;
+pub use images::pull_policy;
+
+use crate::api::node::Node;
+use crate::api::pod::{Pod, PodPhase};
+use crate::api::resources::CpuMem;
 use crate::api::{Kind, Object};
 use crate::sim::ctx::{Ctx, Wake};
 use crate::store::{ObjectKey, ObjectStore};
-use crate::time::Duration;
+use crate::time::{Duration, SimTime};
 use plan::{RuntimeCommand, RuntimeEvent};
 use std::collections::{BTreeMap, BTreeSet};
-use worker::{PodWorker, Stage};
+use worker::{Out, PodWorker};
 
+/// One node's kubelet state besides its pod workers.
 #[derive(Default)]
-struct NodeState {
+struct NodeKubelet {
     alive: bool,
+    /// Images on the node (default-tagged names), from pulls and `status.images`.
     images: BTreeSet<String>,
+    /// When the kubelet started (garbage collection runs every minute from here).
+    started: SimTime,
+    gc_due: Option<SimTime>,
+    /// Pods deleted whose stopped sandbox awaits garbage collection.
+    orphans: BTreeSet<String>,
 }
 
 /// Every node's kubelet (one struct: they share nothing but the code).
 #[derive(Default)]
 pub struct Kubelets {
     pub cursor: u64,
-    nodes: BTreeMap<String, NodeState>,
+    nodes: BTreeMap<String, NodeKubelet>,
     /// pod uid → worker.
     workers: BTreeMap<String, PodWorker>,
+    /// `namespace/name` → pod uid, for pods that vanish from the store.
+    by_key: BTreeMap<String, String>,
+    /// Borg's policies (`spec.borg`): with resource reclamation, admission fits non-prod pods
+    /// against reservations as the scheduler does.
+    borg: Option<crate::sched::borg::BorgPolicy>,
 }
 
 fn pod_object(key: &str) -> String {
     format!("Pod/{key}")
 }
 
-/// Upstream image pull policy defaulting: `Always` for `:latest` or untagged images,
-/// `IfNotPresent` otherwise.
-pub fn pull_policy(image: &str, explicit: &str) -> &'static str {
-    match explicit {
-        "Always" => "Always",
-        "Never" => "Never",
-        "IfNotPresent" => "IfNotPresent",
-        _ => {
-            let name = image.rsplit('/').next().unwrap_or(image);
-            let tagged = name.contains(':') || image.contains('@');
-            if !tagged || image.ends_with(":latest") {
-                "Always"
-            } else {
-                "IfNotPresent"
-            }
-        }
-    }
+fn pod_key(key: &str) -> ObjectKey {
+    let (ns, name) = key.split_once('/').expect("pod key");
+    ObjectKey::new(Kind::Pod, ns, name)
 }
 
 impl Kubelets {
-    pub fn add_node(&mut self, name: &str) {
-        self.nodes.entry(name.to_string()).or_default().alive = true;
+    pub fn set_borg(&mut self, policy: Option<crate::sched::borg::BorgPolicy>) {
+        self.borg = policy;
+    }
+
+    /// A node's kubelet starts at `now`; images the node reports in `status.images` are
+    /// present.
+    pub fn add_node(&mut self, node: &Node, now: SimTime) {
+        let n = self.nodes.entry(node.metadata.name.clone()).or_default();
+        if !n.alive {
+            n.started = now;
+        }
+        n.alive = true;
+        for img in &node.status.images {
+            for name in &img.names {
+                n.images.insert(images::with_default_tag(name));
+            }
+        }
     }
 
     pub fn remove_node(&mut self, name: &str) {
         self.nodes.remove(name);
-        self.workers.retain(|_, w| w.node != name);
+        self.drop_workers_of(name);
     }
 
     /// The node's kubelet and containers stop (`failNode`).
     pub fn fail_node(&mut self, name: &str) {
         if let Some(n) = self.nodes.get_mut(name) {
             n.alive = false;
+            n.orphans.clear();
+            n.gc_due = None;
         }
-        self.workers.retain(|_, w| w.node != name);
+        self.drop_workers_of(name);
+    }
+
+    fn drop_workers_of(&mut self, node: &str) {
+        self.workers.retain(|_, w| w.node != node);
+        let workers = &self.workers;
+        self.by_key.retain(|_, uid| workers.contains_key(uid));
     }
 
     /// The node comes back: its kubelet starts over with the pods still bound to it.
     pub fn recover_node(&mut self, ctx: &mut Ctx, name: &str, cmds: &mut Vec<RuntimeCommand>) {
         if let Some(n) = self.nodes.get_mut(name) {
             n.alive = true;
+            n.started = ctx.now;
         }
-        let pods: Vec<_> = ctx
+        let mut pods: Vec<Pod> = ctx
             .store
             .objects(Kind::Pod)
             .filter_map(|o| match o {
@@ -87,6 +124,8 @@ impl Kubelets {
                 _ => None,
             })
             .collect();
+        // HandlePodAdditions admits pods in creation order.
+        pods.sort_by_key(|p| p.metadata.created_at);
         for p in pods {
             if p.metadata.deletion_at.is_some() {
                 // The pod was deleted while the node was down: finish the deletion.
@@ -94,7 +133,7 @@ impl Kubelets {
                     ctx.store
                         .delete(&ObjectKey::new(Kind::Pod, p.namespace(), &p.metadata.name));
             } else if !p.is_terminal() {
-                self.start_worker(&p, cmds);
+                self.admit_and_start(ctx, &p, cmds);
             }
         }
     }
@@ -103,19 +142,61 @@ impl Kubelets {
         self.nodes.get(node).is_some_and(|n| n.alive)
     }
 
-    fn start_worker(&mut self, p: &crate::api::pod::Pod, cmds: &mut Vec<RuntimeCommand>) {
-        let w = PodWorker::new(p);
-        cmds.push(RuntimeCommand::RunPodSandbox {
-            node: w.node.clone(),
-            pod_uid: w.uid.clone(),
-            namespace: p.namespace().to_string(),
-            name: p.metadata.name.clone(),
-            labels: p.metadata.labels.clone(),
-        });
-        self.workers.insert(w.uid.clone(), w);
+    /// Kubelet admission, then a pod worker; a rejected pod is Failed.
+    fn admit_and_start(&mut self, ctx: &mut Ctx, p: &Pod, cmds: &mut Vec<RuntimeCommand>) {
+        let node_key = ObjectKey::new(Kind::Node, "", &p.spec.node_name);
+        let Some(Object::Node(node)) = ctx.store.get(&node_key).map(|s| s.object.clone()) else {
+            return;
+        };
+        let others = self
+            .workers
+            .values()
+            .filter(|w| w.node == p.spec.node_name && !w.terminal)
+            .map(|w| &w.pod);
+        // Borg reclamation: the others' current reservations, from the store (the reclamation
+        // tick writes them into pod status); their requests until it has.
+        let reserved = self
+            .borg
+            .as_ref()
+            .filter(|b| b.fits_against_reservations(p.spec.priority.unwrap_or(0)))
+            .map(|_| {
+                let mut sum = CpuMem::default();
+                for o in others.clone() {
+                    let stored = match ctx.store.get(&pod_key(&o.key())).map(|s| &s.object) {
+                        Some(Object::Pod(sp)) if sp.metadata.uid == o.metadata.uid => {
+                            sp.status.reservation
+                        }
+                        _ => None,
+                    };
+                    let r = stored.unwrap_or_else(|| CpuMem::of(&o.requests()));
+                    sum.milli_cpu = sum.milli_cpu.saturating_add(r.milli_cpu);
+                    sum.memory = sum.memory.saturating_add(r.memory);
+                }
+                sum
+            });
+        if let Err(r) = admission::admit_fit(p, &node, others, reserved) {
+            ctx.event(
+                &r.reason,
+                pod_object(&p.key()),
+                Some(&p.spec.node_name),
+                r.message.clone(),
+            );
+            let mut failed = p.clone();
+            failed.status.phase = PodPhase::Failed;
+            failed.status.reason = r.reason.clone();
+            failed.status.message = r.status_message();
+            failed.status.ready = false;
+            let _ = ctx.store.update(Object::Pod(failed), None);
+            return;
+        }
+        let w = PodWorker::new(p, ctx.now);
+        let uid = w.uid.clone();
+        self.by_key.insert(w.key.clone(), uid.clone());
+        self.workers.insert(uid.clone(), w);
+        self.step(ctx, &uid, cmds, |_, _, _| {});
     }
 
-    /// Consume the change feed: start workers for newly bound pods, terminate deleted ones.
+    /// Consume the change feed: admit and start newly bound pods, stop deleted ones.
     pub fn sync(&mut self, ctx: &mut Ctx, cmds: &mut Vec<RuntimeCommand>) {
         let changes: Vec<ObjectKey> = ctx
             .store
@@ -130,26 +211,42 @@ impl Kubelets {
             if !seen.insert(key.clone()) {
                 continue;
             }
-            let Some(Object::Pod(p)) = ctx.store.get(&key).map(|s| s.object.clone()) else {
-                continue;
+            let stored = ctx.store.get(&key).map(|s| s.object.clone());
+            let display = format!("{}/{}", key.namespace, key.name);
+            let known = self.by_key.get(&display).cloned();
+            let p = match stored {
+                Some(Object::Pod(p)) => p,
+                _ => {
+                    // Gone from the store: stop it if it still runs, then forget it.
+                    if let Some(uid) = known {
+                        self.forget_or_stop(ctx, &uid, cmds);
+                    }
+                    continue;
+                }
             };
+            if let Some(uid) = known.filter(|u| *u != p.metadata.uid) {
+                // Replaced by a new pod of the same name.
+                self.forget_or_stop(ctx, &uid, cmds);
+            }
             if p.spec.node_name.is_empty() || !self.alive(&p.spec.node_name) {
                 continue;
             }
             let uid = p.metadata.uid.clone();
             match self.workers.get(&uid) {
                 None if p.metadata.deletion_at.is_none() && !p.is_terminal() => {
-                    self.start_worker(&p, cmds)
+                    self.admit_and_start(ctx, &p, cmds)
                 }
                 None if p.metadata.deletion_at.is_some() => {
                     // Nothing runs for it here: finish the deletion.
                     let _ = ctx.store.delete(&key);
                 }
-                Some(w)
-                    if p.metadata.deletion_at.is_some()
-                        && !matches!(w.stage, Stage::Terminating | Stage::Removing) =>
-                {
-                    self.terminate(ctx, &uid, cmds);
+                Some(w) if p.metadata.deletion_at.is_some() && w.terminal => {
+                    let _ = ctx.store.delete(&key);
+                }
+                Some(w) if p.metadata.deletion_at.is_some() && !w.deleting => {
+                    self.step(ctx, &uid, cmds, |w, now, out| {
+                        w.request_termination(now, false, out)
+                    });
                 }
                 _ => {}
             }
@@ -157,78 +254,27 @@ impl Kubelets {
         self.cursor = ctx.store.revision();
     }
 
-    fn terminate(&mut self, ctx: &mut Ctx, uid: &str, cmds: &mut Vec<RuntimeCommand>) {
-        let Some(w) = self.workers.get_mut(uid) else {
+    /// The pod object is gone: a stopped pod's worker goes (its sandbox to garbage
+    /// collection); a running one is stopped first.
+    fn forget_or_stop(&mut self, ctx: &mut Ctx, uid: &str, cmds: &mut Vec<RuntimeCommand>) {
+        let Some(w) = self.workers.get(uid) else {
             return;
         };
-        w.stage = Stage::Terminating;
-        let mut any = false;
-        for i in 0..w.containers.len() {
-            w.containers[i].restart_at = None;
-            w.containers[i].next_probe = None;
-            if w.containers[i].running {
-                any = true;
-                ctx.event(
-                    "Killing",
-                    pod_object(&w.key),
-                    Some(&w.node),
-                    format!("Stopping container {}", w.containers[i].spec.name),
-                );
-                cmds.push(RuntimeCommand::StopContainer {
-                    target: w.target(i),
-                    grace_ms: w.grace.as_millis(),
-                });
+        if w.terminal {
+            let w = self.workers.remove(uid).expect("checked");
+            if self.by_key.get(&w.key).is_some_and(|u| *u == w.uid) {
+                self.by_key.remove(&w.key);
             }
-        }
-        if !any {
-            w.stage = Stage::Removing;
-            cmds.push(RuntimeCommand::RemovePodSandbox {
-                node: w.node.clone(),
-                pod_uid: w.uid.clone(),
-            });
-        }
-    }
-
-    /// Bring up container `i` (or finish starting when past the last one).
-    fn start_container(
-        &mut self,
-        ctx: &mut Ctx,
-        uid: &str,
-        i: usize,
-        cmds: &mut Vec<RuntimeCommand>,
-    ) {
-        let Some(w) = self.workers.get_mut(uid) else {
-            return;
-        };
-        if i >= w.containers.len() {
-            w.stage = Stage::Running;
-            return;
-        }
-        w.stage = Stage::Starting(i);
-        let image = w.containers[i].spec.image.clone();
-        let policy = pull_policy(&image, &w.containers[i].spec.image_pull_policy);
-        let node = self.nodes.entry(w.node.clone()).or_default();
-        let present = node.images.contains(&image);
-        if policy == "Always" || (policy == "IfNotPresent" && !present) {
-            ctx.event(
-                "Pulling",
-                pod_object(&w.key),
-                Some(&w.node),
-                format!("Pulling image {image:?}"),
-            );
-            cmds.push(RuntimeCommand::PullImage {
-                node: w.node.clone(),
-                pod_uid: w.uid.clone(),
-                image,
-            });
+            if w.sandbox != worker::Sandbox::None {
+                if let Some(n) = self.nodes.get_mut(&w.node) {
+                    n.orphans.insert(w.uid.clone());
+                }
+                self.request_gc(ctx, &w.node);
+            }
         } else {
-            ctx.event(
-                "Pulled",
-                pod_object(&w.key),
-                Some(&w.node),
-                format!("Container image {image:?} already present on machine"),
-            );
-            cmds.push(w.create_command(i));
+            self.step(ctx, uid, cmds, |w, now, out| {
+                w.request_termination(now, true, out)
+            });
         }
     }
 
@@ -237,294 +283,170 @@ impl Kubelets {
         if !self.alive(ev.node()) {
             return;
         }
+        if let RuntimeEvent::ImagePulled { node, image, .. } = &ev {
+            if let Some(n) = self.nodes.get_mut(node) {
+                n.images.insert(images::with_default_tag(image));
+            }
+        }
         let uid = ev.pod_uid().to_string();
         if !self.workers.contains_key(&uid) {
             return;
         }
-        match ev {
-            RuntimeEvent::SandboxReady { ip, .. } => {
-                let w = self.workers.get_mut(&uid).expect("checked");
-                if w.stage != Stage::Sandbox {
-                    return;
-                }
-                w.ip = ip;
-                self.start_container(ctx, &uid, 0, cmds);
-            }
-            RuntimeEvent::ImagePulled { image, took_ms, .. } => {
-                let w = self.workers.get_mut(&uid).expect("checked");
-                self.nodes
-                    .entry(w.node.clone())
-                    .or_default()
-                    .images
-                    .insert(image.clone());
-                ctx.event(
-                    "Pulled",
-                    pod_object(&w.key),
-                    Some(&w.node),
-                    format!(
-                        "Successfully pulled image {image:?} in {}",
-                        Duration(took_ms)
-                    ),
+        self.step(ctx, &uid, cmds, move |w, now, out| match ev {
+            RuntimeEvent::SandboxReady { ip, .. } => w.on_sandbox_ready(ip),
+            RuntimeEvent::SandboxStopped { .. } => w.on_sandbox_stopped(),
+            RuntimeEvent::SandboxRemoved { .. } => {}
+            RuntimeEvent::ImagePulled {
+                image,
+                pull_ms,
+                total_ms,
+                size_bytes,
+                ..
+            } => {
+                let msg = images::pulled_message(
+                    &image,
+                    Duration(pull_ms),
+                    Duration(total_ms),
+                    size_bytes,
                 );
-                if let Stage::Starting(i) = w.stage {
-                    cmds.push(w.create_command(i));
-                }
+                w.on_image_pulled(&image, msg, out);
             }
-            RuntimeEvent::ContainerCreated { target } => {
-                let w = self.workers.get_mut(&uid).expect("checked");
-                if matches!(w.stage, Stage::Terminating | Stage::Removing) {
-                    return;
-                }
-                ctx.event(
-                    "Created",
-                    pod_object(&w.key),
-                    Some(&w.node),
-                    format!("Created container: {}", target.container),
-                );
-                cmds.push(RuntimeCommand::StartContainer { target });
-            }
-            RuntimeEvent::ContainerStarted { target } => {
-                let w = self.workers.get_mut(&uid).expect("checked");
-                let Some(i) = w.index_of(&target.container) else {
-                    return;
-                };
-                ctx.event(
-                    "Started",
-                    pod_object(&w.key),
-                    Some(&w.node),
-                    format!("Started container {}", target.container),
-                );
-                let c = &mut w.containers[i];
-                c.running = true;
-                c.started_at = Some(ctx.now);
-                match &c.spec.readiness_probe {
-                    Some(p) if !c.init => {
-                        let first = ctx
-                            .now
-                            .after(Duration::from_secs(p.initial_delay_seconds.max(0) as u64));
-                        c.next_probe = Some(first);
-                        ctx.wake_at(
-                            first,
-                            Wake::PodWorker {
-                                node: w.node.clone(),
-                                pod_uid: uid.clone(),
-                            },
-                        );
-                    }
-                    // No readiness probe: ready as soon as it runs (upstream).
-                    _ => c.ready = !c.init,
-                }
-                let init = c.init;
-                if let Stage::Starting(cur) = w.stage {
-                    if cur == i && !init {
-                        self.start_container(ctx, &uid, i + 1, cmds);
-                    }
-                }
-                self.write_status(ctx, &uid);
-            }
+            RuntimeEvent::ContainerCreated { target } => w.on_created(&target, out),
+            RuntimeEvent::ContainerStarted { target } => w.on_started(&target, now, out),
             RuntimeEvent::ContainerExited {
                 target,
                 exit_code,
                 oom_killed,
-            } => {
-                let w = self.workers.get_mut(&uid).expect("checked");
-                let Some(i) = w.index_of(&target.container) else {
-                    return;
-                };
-                if matches!(w.stage, Stage::Terminating) {
-                    w.containers[i].running = false;
-                    w.containers[i].ready = false;
-                    if w.containers.iter().all(|c| !c.running) {
-                        w.stage = Stage::Removing;
-                        cmds.push(RuntimeCommand::RemovePodSandbox {
-                            node: w.node.clone(),
-                            pod_uid: uid.clone(),
-                        });
-                    }
-                    return;
-                }
-                if oom_killed {
-                    ctx.event(
-                        "OOMKilled",
-                        pod_object(&w.key),
-                        Some(&w.node),
-                        format!("Container {} was OOM-killed", target.container),
-                    );
-                }
-                let init = w.containers[i].init;
-                let delay = w.on_exit(i, ctx.now, exit_code);
-                match delay {
-                    Some(d) if d == Duration::ZERO => self.restart(ctx, &uid, i, cmds),
-                    Some(d) => {
-                        let w = self.workers.get_mut(&uid).expect("checked");
-                        ctx.event(
-                            "BackOff",
-                            pod_object(&w.key),
-                            Some(&w.node),
-                            format!(
-                                "Back-off restarting failed container {} in pod {}",
-                                target.container, w.key
-                            ),
-                        );
-                        ctx.wake_after(
-                            d,
-                            Wake::PodWorker {
-                                node: w.node.clone(),
-                                pod_uid: uid.clone(),
-                            },
-                        );
-                    }
-                    None => {
-                        if init && exit_code == 0 {
-                            self.start_container(ctx, &uid, i + 1, cmds);
-                        }
-                    }
-                }
-                self.write_status(ctx, &uid);
+            } => w.on_exited(&target, exit_code, oom_killed, now),
+            RuntimeEvent::ContainerRemoved { target } => w.on_removed(&target),
+            RuntimeEvent::ProbeResult {
+                target,
+                probe_type,
+                success,
+                output,
+            } => w.on_probe(&target, probe_type, success, &output, now, out),
+            RuntimeEvent::HookCompleted {
+                target, success, ..
+            } => w.on_hook(&target, success, now, out),
+        });
+    }
+
+    /// A pod worker's timer fired.
+    pub fn wake(&mut self, ctx: &mut Ctx, node: &str, uid: &str, cmds: &mut Vec<RuntimeCommand>) {
+        if !self.alive(node) || !self.workers.contains_key(uid) {
+            return;
+        }
+        self.step(ctx, uid, cmds, |w, now, out| w.wake(now, out));
+    }
+
+    /// The node's garbage collection runs (upstream `containerGC.GarbageCollect`).
+    pub fn collect_garbage(&mut self, ctx: &mut Ctx, node: &str, cmds: &mut Vec<RuntimeCommand>) {
+        let Some(n) = self.nodes.get_mut(node).filter(|n| n.alive) else {
+            return;
+        };
+        n.gc_due = None;
+        for uid in std::mem::take(&mut n.orphans) {
+            cmds.push(RuntimeCommand::RemovePodSandbox {
+                node: node.to_string(),
+                pod_uid: uid,
+            });
+        }
+        for w in self.workers.values_mut().filter(|w| w.node == node) {
+            for target in w.collect_garbage() {
+                cmds.push(RuntimeCommand::RemoveContainer { target });
             }
-            RuntimeEvent::ProbeResult { target, success } => {
-                let w = self.workers.get_mut(&uid).expect("checked");
-                let Some(i) = w.index_of(&target.container) else {
-                    return;
-                };
-                let c = &mut w.containers[i];
-                let Some(probe) = c.spec.readiness_probe.clone() else {
-                    return;
-                };
-                if !c.running {
-                    return;
-                }
-                if success {
-                    c.probe_ok += 1;
-                    c.probe_fail = 0;
-                    if c.probe_ok >= probe.success_threshold() {
-                        c.ready = true;
-                    }
-                } else {
-                    c.probe_fail += 1;
-                    c.probe_ok = 0;
-                    if c.probe_fail >= probe.failure_threshold() {
-                        if c.ready {
-                            ctx.event(
-                                "Unhealthy",
-                                pod_object(&w.key),
-                                Some(&w.node),
-                                "Readiness probe failed".into(),
-                            );
-                        }
-                        c.ready = false;
-                    }
-                }
-                let next = ctx
-                    .now
-                    .after(Duration::from_secs(probe.period_seconds().max(1) as u64));
-                c.next_probe = Some(next);
+        }
+        let _ = ctx;
+    }
+
+    fn request_gc(&mut self, ctx: &mut Ctx, node: &str) {
+        let Some(n) = self.nodes.get_mut(node) else {
+            return;
+        };
+        if n.gc_due.is_none() {
+            let due = gc::next_run(n.started, ctx.now);
+            n.gc_due = Some(due);
+            ctx.wake_at(
+                due,
+                Wake::NodeGc {
+                    node: node.to_string(),
+                },
+            );
+        }
+    }
+
+    /// Run `f` on a worker, let it sync, and carry out what it asks: events, commands,
+    /// wake-ups, the pod's status, garbage collection, the deletion of a stopped pod.
+    fn step(
+        &mut self,
+        ctx: &mut Ctx,
+        uid: &str,
+        cmds: &mut Vec<RuntimeCommand>,
+        f: impl FnOnce(&mut PodWorker, SimTime, &mut Out),
+    ) {
+        let Some(w) = self.workers.get_mut(uid) else {
+            return;
+        };
+        let node = self.nodes.entry(w.node.clone()).or_default();
+        let mut out = Out::default();
+        f(w, ctx.now, &mut out);
+        w.sync(ctx.now, &node.images, &mut out);
+        let object = pod_object(&w.key);
+        for (reason, message) in out.events {
+            ctx.event(reason, object.clone(), Some(&w.node), message);
+        }
+        cmds.extend(out.cmds);
+        for t in out.wakes {
+            if w.scheduled.insert(t) {
                 ctx.wake_at(
-                    next,
+                    t,
                     Wake::PodWorker {
                         node: w.node.clone(),
-                        pod_uid: uid.clone(),
+                        pod_uid: w.uid.clone(),
                     },
                 );
-                self.write_status(ctx, &uid);
             }
-            RuntimeEvent::SandboxRemoved { .. } => {
-                let w = self.workers.remove(&uid).expect("checked");
-                let (ns, name) = w.key.split_once('/').expect("pod key");
-                let _ = ctx.store.delete(&ObjectKey::new(Kind::Pod, ns, name));
-            }
+        }
+        write_status(ctx, w);
+        let garbage = w.has_garbage();
+        let node = w.node.clone();
+        if w.terminal && w.deleting && !w.object_gone {
+            // Stopped: the status manager deletes the pod (upstream `canBeDeleted`); the
+            // change feed then brings it back here to be forgotten.
+            let _ = ctx.store.delete(&pod_key(&w.key));
+        }
+        if w.terminal && w.object_gone {
+            // Nothing will come from the store for it any more.
+            self.forget_or_stop(ctx, uid, cmds);
+        }
+        if garbage {
+            self.request_gc(ctx, &node);
         }
     }
 
-    fn restart(&mut self, ctx: &mut Ctx, uid: &str, i: usize, cmds: &mut Vec<RuntimeCommand>) {
-        let Some(w) = self.workers.get_mut(uid) else {
-            return;
-        };
-        let c = &mut w.containers[i];
-        c.restart_at = None;
-        c.restarts += 1;
-        let _ = ctx;
-        cmds.push(w.create_command(i));
-    }
-
-    /// A pod worker's timer fired: restarts whose backoff expired, probes that are due.
-    pub fn wake(&mut self, ctx: &mut Ctx, node: &str, uid: &str, cmds: &mut Vec<RuntimeCommand>) {
-        if !self.alive(node) {
-            return;
-        }
-        let Some(w) = self.workers.get_mut(uid) else {
-            return;
-        };
-        if matches!(w.stage, Stage::Terminating | Stage::Removing) {
-            return;
-        }
-        let mut restarts = Vec::new();
-        for i in 0..w.containers.len() {
-            let c = &mut w.containers[i];
-            if c.restart_at.is_some_and(|t| t <= ctx.now) {
-                restarts.push(i);
-            }
-            if c.running && c.next_probe.is_some_and(|t| t <= ctx.now) {
-                c.next_probe = None;
-                let p = c.spec.readiness_probe.clone().unwrap_or_default();
-                cmds.push(RuntimeCommand::RunProbe {
-                    target: w.target(i),
-                    timeout_ms: p.timeout_seconds().max(1) as u64 * 1000,
-                    probe: serde_json::to_value(&p).unwrap_or_default(),
-                });
-            }
-        }
-        for i in restarts {
-            self.restart(ctx, uid, i, cmds);
-        }
-    }
-
-    /// Write the worker's view into the pod's status (phase, readiness, restarts).
-    fn write_status(&mut self, ctx: &mut Ctx, uid: &str) {
-        let Some(w) = self.workers.get_mut(uid) else {
-            return;
-        };
-        let phase = w.phase();
-        let ready = w.ready() && phase == PodPhase::Running;
-        if matches!(phase, PodPhase::Succeeded | PodPhase::Failed) {
-            w.stage = Stage::Finished;
-        }
-        let restarts: i32 = w.containers.iter().map(|c| c.restarts as i32).sum();
-        let (ns, name) = w.key.split_once('/').expect("pod key");
-        let key = ObjectKey::new(Kind::Pod, ns, name);
-        let Some(Object::Pod(p)) = ctx.store.get(&key).map(|s| &s.object) else {
-            return;
-        };
-        let s = &p.status;
-        if s.phase == phase && s.ready == ready && s.restart_count == restarts {
-            return;
-        }
-        let mut p = p.clone();
-        if p.status.started_at.is_none() && phase == PodPhase::Running {
-            p.status.started_at = Some(ctx.now.millis());
-        }
-        if ready && !p.status.ready {
-            p.status.ready_at = Some(ctx.now.millis());
-        }
-        p.status.phase = phase;
-        p.status.ready = ready;
-        p.status.restart_count = restarts;
-        let _ = ctx.store.update(Object::Pod(p), None);
+    /// Pod workers (for tests and diagnostics).
+    pub fn worker(&self, uid: &str) -> Option<&PodWorker> {
+        self.workers.get(uid)
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::pull_policy;
-
-    #[test]
-    fn pull_policy_defaults_like_upstream() {
-        assert_eq!(pull_policy("nginx", ""), "Always");
-        assert_eq!(pull_policy("nginx:latest", ""), "Always");
-        assert_eq!(pull_policy("nginx:1.25", ""), "IfNotPresent");
-        assert_eq!(pull_policy("registry:5000/nginx", ""), "Always");
-        assert_eq!(pull_policy("registry:5000/nginx:1.25", ""), "IfNotPresent");
-        assert_eq!(pull_policy("nginx@sha256:abc", ""), "IfNotPresent");
-        assert_eq!(pull_policy("nginx:1.25", "Always"), "Always");
+/// Write the worker's view into the pod's status when it changed.
+fn write_status(ctx: &mut Ctx, w: &PodWorker) {
+    if w.object_gone {
+        return;
     }
+    let key = pod_key(&w.key);
+    let Some(Object::Pod(p)) = ctx.store.get(&key).map(|s| &s.object) else {
+        return;
+    };
+    if p.metadata.uid != w.uid {
+        return;
+    }
+    let status = w.api_status(&p.status, ctx.now);
+    if status == p.status {
+        return;
+    }
+    let mut p = p.clone();
+    p.status = status;
+    let _ = ctx.store.update(Object::Pod(p), None);
 }

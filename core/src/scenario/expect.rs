@@ -6,6 +6,7 @@ use super::spec::{
 use crate::api::pod::PodPhase;
 use crate::api::selector::Selector;
 use crate::api::{Kind, Object};
+use crate::engine::trace::EventFilter;
 use crate::engine::TraceWriter;
 use crate::store::MemoryStore;
 use crate::time::Duration;
@@ -19,7 +20,8 @@ pub const JOB_CONDITIONS: [&str; 5] = [
     "Suspended",
 ];
 
-/// What checks look at: the store and the trace so far.
+/// What checks look at: the store and the trace so far (an `events` check reads the count of
+/// its filter's watch, which `Sim` registers before the run starts).
 pub struct World<'a> {
     pub store: &'a MemoryStore,
     pub trace: &'a TraceWriter,
@@ -50,7 +52,8 @@ impl Bounds {
         }
     }
 
-    /// Check `count` / `min` / `max`; an error names the field at fault.
+    /// Check `count` / `min` / `max`; an error names the field at fault. `what` is the
+    /// check with its article (`a pods`, `an events`).
     fn check(
         what: &str,
         count: Option<u64>,
@@ -60,7 +63,7 @@ impl Bounds {
         if count.is_none() && min.is_none() && max.is_none() {
             return Err((
                 "",
-                format!("a {what} expectation needs `count`, `min` or `max`"),
+                format!("{what} expectation needs `count`, `min` or `max`"),
             ));
         }
         if count.is_some() && (min.is_some() || max.is_some()) {
@@ -99,6 +102,9 @@ pub enum Check {
         ready: Option<bool>,
         name_prefix: Option<String>,
         node: Option<String>,
+        restarts: Option<u64>,
+        status: Option<String>,
+        termination_reason: Option<String>,
         bounds: Bounds,
     },
     Pending {
@@ -113,9 +119,10 @@ pub enum Check {
         reason: Option<String>,
         bounds: Bounds,
     },
+    /// Trace events so far that match the filter (type; object exact or `prefix*`; message
+    /// substring).
     Events {
-        kind: String,
-        object: Option<String>,
+        filter: EventFilter,
         bounds: Bounds,
     },
 }
@@ -204,7 +211,7 @@ fn pods_check(p: PodsCondition) -> Result<Check, (&'static str, String)> {
             )
         })?),
     };
-    let bounds = Bounds::check("pods", p.count, p.min, p.max)?;
+    let bounds = Bounds::check("a pods", p.count, p.min, p.max)?;
     Ok(Check::Pods {
         selector,
         selector_text: p.selector,
@@ -213,6 +220,9 @@ fn pods_check(p: PodsCondition) -> Result<Check, (&'static str, String)> {
         ready: p.ready,
         name_prefix: p.name_prefix,
         node: p.node,
+        restarts: p.restarts,
+        status: p.status,
+        termination_reason: p.termination_reason,
         bounds,
     })
 }
@@ -238,7 +248,7 @@ fn jobs_check(j: JobsCondition) -> Result<Check, (&'static str, String)> {
     if j.reason.is_some() && j.condition.is_none() {
         return Err(("reason", "`reason` needs `condition`".into()));
     }
-    let bounds = Bounds::check("jobs", j.count, j.min, j.max)?;
+    let bounds = Bounds::check("a jobs", j.count, j.min, j.max)?;
     Ok(Check::Jobs {
         selector,
         selector_text: j.selector,
@@ -257,10 +267,13 @@ fn events_check(e: EventsCondition) -> Result<Check, (&'static str, String)> {
             "`type` must name an event reason (e.g. SuccessfulCreate)".into(),
         ));
     }
-    let bounds = Bounds::check("events", e.count, e.min, e.max)?;
+    let bounds = Bounds::check("an events", e.count, e.min, e.max)?;
     Ok(Check::Events {
-        kind: e.kind,
-        object: e.object,
+        filter: EventFilter {
+            kind: e.kind,
+            object: e.object,
+            message: e.message,
+        },
         bounds,
     })
 }
@@ -275,6 +288,9 @@ fn describe(c: &Check) -> String {
             ready,
             name_prefix,
             node,
+            restarts,
+            status,
+            termination_reason,
             bounds,
             ..
         } => {
@@ -296,6 +312,15 @@ fn describe(c: &Check) -> String {
             }
             if let Some(r) = ready {
                 s += if *r { " ready" } else { " not ready" };
+            }
+            if let Some(st) = status {
+                s += &format!(" status {st}");
+            }
+            if let Some(r) = termination_reason {
+                s += &format!(" terminated {r}");
+            }
+            if let Some(n) = restarts {
+                s += &format!(" with {n} restarts");
             }
             s + &bounds.describe()
         }
@@ -326,14 +351,13 @@ fn describe(c: &Check) -> String {
             }
             s + &bounds.describe()
         }
-        Check::Events {
-            kind,
-            object,
-            bounds,
-        } => {
-            let mut s = format!("events {kind}");
-            if let Some(o) = object {
+        Check::Events { filter, bounds } => {
+            let mut s = format!("events {}", filter.kind);
+            if let Some(o) = &filter.object {
                 s += &format!(" of {o}");
+            }
+            if let Some(m) = &filter.message {
+                s += &format!(" with {m:?}");
             }
             s + &bounds.describe()
         }
@@ -367,6 +391,9 @@ pub fn evaluate(check: &Check, w: &World) -> (bool, u64) {
             ready,
             name_prefix,
             node,
+            restarts,
+            status,
+            termination_reason,
             bounds,
             ..
         } => {
@@ -381,6 +408,21 @@ pub fn evaluate(check: &Check, w: &World) -> (bool, u64) {
                 .filter(|p| phase.is_none_or(|ph| p.status.phase == ph))
                 .filter(|p| ready.is_none_or(|r| p.status.ready == r))
                 .filter(|p| selector.matches(&p.metadata.labels))
+                .filter(|p| restarts.is_none_or(|r| p.status.restart_count as u64 == r))
+                .filter(|p| status.as_ref().is_none_or(|s| &p.display_status() == s))
+                .filter(|p| {
+                    termination_reason.as_ref().is_none_or(|r| {
+                        p.status
+                            .init_container_statuses
+                            .iter()
+                            .chain(&p.status.container_statuses)
+                            .any(|c| {
+                                [&c.state, &c.last_termination_state]
+                                    .iter()
+                                    .any(|s| s.terminated.as_ref().is_some_and(|t| &t.reason == r))
+                            })
+                    })
+                })
                 .count() as u64;
             (bounds.holds(n), n)
         }
@@ -421,12 +463,8 @@ pub fn evaluate(check: &Check, w: &World) -> (bool, u64) {
                 .count() as u64;
             (bounds.holds(n), n)
         }
-        Check::Events {
-            kind,
-            object,
-            bounds,
-        } => {
-            let n = w.trace.count(kind, object.as_deref());
+        Check::Events { filter, bounds } => {
+            let n = w.trace.watched(filter);
             (bounds.holds(n), n)
         }
     }

@@ -40,6 +40,8 @@ pub struct Scenario {
     pub scheduler: crate::sched::config::SchedulerConfig,
     /// Borg's policies, when `spec.borg` is set.
     pub borg: Option<crate::sched::borg::BorgPolicy>,
+    /// Image sizes and pull bandwidth (`spec.registry`).
+    pub registry: Option<super::spec::Registry>,
     pub timeline: Vec<TimelineEntry>,
     pub expect: Vec<Expectation>,
     /// Fields and kinds the model ignores, for `--verbose`.
@@ -473,6 +475,23 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Scenario, LoadError> {
         }
         let usage = &format!("spec.behavior.{i}.usage");
         quantities_in_range(path, doc, usage, "usage", &b.usage)?;
+        let mut last = None;
+        for (j, step) in b.usage_steps.iter().enumerate() {
+            let at = format!("spec.behavior.{i}.usageSteps.{j}");
+            if last.is_some_and(|l| step.after <= l) {
+                return Err(LoadError::new(
+                    path,
+                    mark_of(&format!("{at}.after")),
+                    format!(
+                        "usageSteps must be in increasing `after` order: {} does not come after {}",
+                        step.after,
+                        last.expect("checked")
+                    ),
+                ));
+            }
+            last = Some(step.after);
+            quantities_in_range(path, doc, &format!("{at}.usage"), "usage", &step.usage)?;
+        }
         if let Some(step) = &b.usage_after {
             let after = &format!("spec.behavior.{i}.usageAfter.usage");
             quantities_in_range(path, doc, after, "usage", &step.usage)?;
@@ -484,6 +503,36 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Scenario, LoadError> {
                         "usageAfter at {} is after the end of the scenario ({})",
                         step.at, parsed.spec.duration
                     ),
+                ));
+            }
+        }
+    }
+    let registry = parsed.spec.registry;
+    if let Some(r) = &registry {
+        if let Some(b) = &r.pull_bandwidth {
+            if b.value() <= 0 {
+                return Err(LoadError::new(
+                    path,
+                    mark_of("spec.registry.pullBandwidth"),
+                    format!("pullBandwidth must be positive (bytes per second), found {b}"),
+                ));
+            }
+        }
+        let mut names = BTreeSet::new();
+        for (i, img) in r.images.iter().enumerate() {
+            let at = format!("spec.registry.images.{i}.name");
+            if img.name.trim().is_empty() {
+                return Err(LoadError::new(
+                    path,
+                    mark_of(&at),
+                    "image name must not be empty",
+                ));
+            }
+            if !names.insert(crate::kubelet::images::with_default_tag(&img.name)) {
+                return Err(LoadError::new(
+                    path,
+                    mark_of(&at),
+                    format!("duplicate image {:?}", img.name),
                 ));
             }
         }
@@ -520,6 +569,7 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Scenario, LoadError> {
         behavior,
         scheduler,
         borg,
+        registry,
         timeline,
         expect,
         ignored,

@@ -8,7 +8,7 @@
 use crate::api::node::Taint;
 use crate::api::resources::ResourceList;
 use crate::api::selector::{LabelSelector, Labels};
-use crate::time::Duration;
+use crate::time::{Duration, SimTime};
 use crate::yaml;
 use serde::Deserialize;
 
@@ -54,6 +54,9 @@ pub struct ScenarioSpec {
     /// reclamation); absent: plain kube-scheduler.
     #[serde(default)]
     pub borg: Option<crate::sched::borg::BorgPolicy>,
+    /// Image sizes and pull bandwidth for the simulated runtime.
+    #[serde(default)]
+    pub registry: Option<Registry>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -99,23 +102,135 @@ pub struct Behavior {
     /// Exit code when `runFor` elapses.
     #[serde(default)]
     pub exit_code: i32,
-    /// Actual usage of each running container (cpu and memory feed Borg resource
-    /// reclamation; OOM kills and the HPA later).
+    /// Actual usage from the container's start (see `usage_at`): cpu and memory feed Borg
+    /// resource reclamation; memory above the container's limit is an OOM kill.
     #[serde(default)]
     pub usage: ResourceList,
-    /// From a simulated time on, the usage is another one (usage coming back, a surge).
+    /// Later usage: from `after` (since the container's start) the listed resources take these
+    /// values; unlisted ones keep theirs. `after` strictly increases.
     #[serde(default)]
-    pub usage_after: Option<UsageStep>,
-    /// Image pull time (default: 2s per image the node has not pulled yet).
+    pub usage_steps: Vec<UsageStep>,
+    /// From a simulated time on (the scenario clock), the usage is another one (usage coming
+    /// back, a surge): one step of the same profile, timed on the scenario clock, that
+    /// replaces the whole usage.
+    #[serde(default)]
+    pub usage_after: Option<UsageAfter>,
+    /// Image pull time for these pods (default: from the image's size, else 2s).
     #[serde(default)]
     pub pull_time: Option<Duration>,
+    /// Each start of a matching container adds a uniform random 0..=jitter (whole
+    /// milliseconds, from the run's seeded generator) to its `startupDelay` and to its
+    /// `runFor`, drawn in that order.
+    #[serde(default)]
+    pub jitter: Option<Duration>,
+    /// From this long after the start, probes fail (the application hangs or breaks): liveness
+    /// kills follow, readiness drops.
+    #[serde(default)]
+    pub unhealthy_after: Option<Duration>,
+    /// How long the process takes to exit after SIGTERM (default 100ms); when the grace period
+    /// runs out first it is SIGKILLed (exit 137).
+    #[serde(default)]
+    pub shutdown_delay: Option<Duration>,
+    /// How long an `exec`, `httpGet` or `tcpSocket` preStop hook runs before it returns
+    /// (default 0; `sleep` hooks take their own seconds).
+    #[serde(default)]
+    pub pre_stop_duration: Option<Duration>,
 }
 
-/// `behavior[].usageAfter`: from simulated time `at` (the scenario clock, as timeline
-/// entries) on, the usage of the matching containers is `usage` instead.
+/// A step of a usage profile (`behavior[].usageSteps`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UsageStep {
+    pub after: Duration,
+    pub usage: ResourceList,
+}
+
+impl Behavior {
+    /// The actual usage at `now` of a container that started at `started`: the usage
+    /// profile's steps in time order — `usage` from the start, each `usageSteps` entry from
+    /// `after` since the start (overriding the resources it lists), and `usageAfter` from its
+    /// scenario time `at` (replacing the whole usage; at the same instant as a step, it comes
+    /// last). This is the one definition of modelled usage: the simulated runtime's OOM
+    /// kills, Borg reclamation (`SimRuntime::pod_usage`) and anything else reading usage call
+    /// it.
+    pub fn usage_at(&self, started: SimTime, now: SimTime) -> ResourceList {
+        let since_start = now.since(started);
+        // `usageAfter`, when its time has come, and that time on the container's clock.
+        let replace = self
+            .usage_after
+            .as_ref()
+            .filter(|a| a.at.as_millis() <= now.millis())
+            .map(|a| {
+                (
+                    a,
+                    Duration(a.at.as_millis().saturating_sub(started.millis())),
+                )
+            });
+        let mut u = self.usage.clone();
+        let mut replaced = false;
+        for step in self
+            .usage_steps
+            .iter()
+            .take_while(|s| s.after <= since_start)
+        {
+            if let Some((a, at)) = replace {
+                if !replaced && at < step.after {
+                    u = a.usage.clone();
+                    replaced = true;
+                }
+            }
+            for (k, v) in &step.usage {
+                u.insert(k.clone(), v.clone());
+            }
+        }
+        if let Some((a, _)) = replace.filter(|_| !replaced) {
+            u = a.usage.clone();
+        }
+        u
+    }
+
+    /// The instants (since the container's start at `started`) at which its usage may
+    /// change: 0, every step's `after`, and `usageAfter`'s time when it comes after the start.
+    pub fn usage_changes(&self, started: SimTime) -> Vec<Duration> {
+        let mut out: Vec<Duration> = std::iter::once(Duration::ZERO)
+            .chain(self.usage_steps.iter().map(|s| s.after))
+            .chain(
+                self.usage_after
+                    .as_ref()
+                    .map(|a| Duration(a.at.as_millis().saturating_sub(started.millis()))),
+            )
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+/// The image registry as the simulated runtime sees it (`spec.registry`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Registry {
+    /// Bytes per second one node pulls at (a quantity, e.g. `50Mi`); default 50Mi.
+    #[serde(default)]
+    pub pull_bandwidth: Option<crate::api::Quantity>,
+    /// Image sizes: a pull of a listed image takes `sizeBytes / pullBandwidth`.
+    #[serde(default)]
+    pub images: Vec<RegistryImage>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RegistryImage {
+    pub name: String,
+    pub size_bytes: u64,
+}
+
+/// `behavior[].usageAfter`: from simulated time `at` (the scenario clock, as timeline
+/// entries) on, the usage of the matching containers is `usage` instead. A step of the usage
+/// profile (`usageSteps`) timed on the scenario clock rather than the container's.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UsageAfter {
     pub at: Duration,
     pub usage: ResourceList,
 }
@@ -179,7 +294,8 @@ pub struct JobsCondition {
 }
 
 /// Count the trace events so far with this `type` (reason), optionally of one object
-/// (`Kind/namespace/name`), and compare with `count` / `min` / `max`.
+/// (`Kind/namespace/name` exactly, or a prefix when it ends in `*`) and with `message` in
+/// their message, and compare with `count` / `min` / `max`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EventsCondition {
@@ -187,6 +303,8 @@ pub struct EventsCondition {
     pub kind: String,
     #[serde(default)]
     pub object: Option<String>,
+    #[serde(default)]
+    pub message: Option<String>,
     #[serde(default)]
     pub count: Option<u64>,
     #[serde(default)]
@@ -214,6 +332,16 @@ pub struct PodsCondition {
     /// Only pods bound to this node.
     #[serde(default)]
     pub node: Option<String>,
+    /// Only pods whose containers restarted this many times in all (kubectl's RESTARTS).
+    #[serde(default)]
+    pub restarts: Option<u64>,
+    /// Only pods whose kubectl STATUS column reads this (`CrashLoopBackOff`, `Completed`, ...).
+    #[serde(default)]
+    pub status: Option<String>,
+    /// Only pods with a container whose current or last termination has this reason
+    /// (`OOMKilled`, `Error`, `Completed`).
+    #[serde(default)]
+    pub termination_reason: Option<String>,
     #[serde(default)]
     pub count: Option<u64>,
     #[serde(default)]

@@ -14,8 +14,11 @@ pub enum Wake {
     Scheduler,
     /// A runtime event from the simulated container runtime.
     Runtime(crate::kubelet::plan::RuntimeEvent),
-    /// A pod worker asked to be synced (backoff expired, readiness reached).
+    /// A pod worker asked to be synced (backoff expired, a probe is due, a grace period ran
+    /// out).
     PodWorker { node: String, pod_uid: String },
+    /// A node's kubelet runs its container garbage collection.
+    NodeGc { node: String },
     /// A controller asked to reconcile one object again (upstream `queue.AddAfter`).
     Controller {
         controller: crate::controllers::ControllerId,

@@ -12,12 +12,12 @@ use crate::api::node::{NodeCondition, Taint};
 use crate::api::{Kind, Object};
 use crate::controllers::Controllers;
 use crate::engine::{EventQueue, TraceWriter};
-use crate::kubelet::plan::{ContainerRuntime, RuntimeCommand};
+use crate::kubelet::plan::{ContainerRuntime, RuntimeCommand, RuntimeEvent};
 use crate::kubelet::sim_runtime::SimRuntime;
 use crate::kubelet::Kubelets;
 use crate::report::{ExpectationResult, Report};
 use crate::rng::SimRng;
-use crate::scenario::expect::{evaluate, When, World};
+use crate::scenario::expect::{evaluate, Check, When, World};
 use crate::scenario::load::pool_node;
 use crate::scenario::timeline::Action;
 use crate::scenario::Scenario;
@@ -49,6 +49,17 @@ pub struct RunOptions {
     pub explain: bool,
     /// Stop early at this simulated time.
     pub until: Option<Duration>,
+    /// Record every runtime command and accepted runtime event with its time (`Sim::plan`).
+    pub keep_plan: bool,
+}
+
+/// One line of the recorded plan: a command the kubelets issued or an event a runtime
+/// reported (and the kubelets received), at a simulated time.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(untagged)]
+pub enum PlanEntry {
+    Command(RuntimeCommand),
+    Event(RuntimeEvent),
 }
 
 pub struct Sim {
@@ -69,6 +80,8 @@ pub struct Sim {
     always_failed: Vec<Option<(SimTime, u64)>>,
     next_pool_index: std::collections::BTreeMap<String, u32>,
     finished: bool,
+    /// The recorded plan, with `RunOptions::keep_plan`.
+    plan: Option<Vec<(SimTime, PlanEntry)>>,
 }
 
 impl Sim {
@@ -92,7 +105,17 @@ impl Sim {
             scheduler: Scheduler::new(opts.explain, scenario.scheduler.clone())
                 .expect("scheduler configuration validated at load"),
             kubelets: Kubelets::default(),
-            runtime: SimRuntime::new(scenario.behavior.clone()),
+            runtime: SimRuntime::new(
+                scenario.behavior.clone(),
+                scenario.registry.as_ref(),
+                scenario.nodes.iter().flat_map(|n| {
+                    n.status.images.iter().flat_map(|i| {
+                        i.names
+                            .iter()
+                            .map(move |name| (name.clone(), i.size_bytes.max(0) as u64))
+                    })
+                }),
+            ),
             results: vec![None; scenario.expect.len()],
             always_failed: vec![None; scenario.expect.len()],
             next_pool_index: scenario
@@ -101,9 +124,17 @@ impl Sim {
                 .map(|p| (p.name.clone(), p.count))
                 .collect(),
             finished: false,
+            plan: opts.keep_plan.then(Vec::new),
             scenario,
         };
         sim.scheduler.set_borg(sim.scenario.borg);
+        sim.kubelets.set_borg(sim.scenario.borg);
+        // `events` checks count from the first trace event on.
+        for e in &sim.scenario.expect {
+            if let Check::Events { filter, .. } = &e.check {
+                sim.trace.watch(filter.clone());
+            }
+        }
         for i in 0..sim.scenario.timeline.len() {
             let at = SimTime(sim.scenario.timeline[i].at.as_millis());
             sim.queue.push(at, Event::Timeline(i));
@@ -125,7 +156,7 @@ impl Sim {
         let objects = sim.scenario.objects.clone();
         sim.with_ctx(|sim, ctx, _| {
             for n in nodes {
-                sim.kubelets.add_node(&n.metadata.name);
+                sim.kubelets.add_node(&n, ctx.now);
                 let _ = objects::create(ctx, Object::Node(n));
             }
             for o in objects {
@@ -162,8 +193,17 @@ impl Sim {
         self.trace = trace;
         self.runtime.set_now(self.now);
         let mut out = Vec::new();
-        for c in cmds {
-            self.runtime.submit(c, &mut out);
+        if !cmds.is_empty() {
+            // Behaviour jitter draws from the run's generator, in command order.
+            let rng = std::mem::replace(&mut self.rng, SimRng::new(0));
+            self.runtime.lend_rng(rng);
+            for c in cmds {
+                if let Some(plan) = &mut self.plan {
+                    plan.push((self.now, PlanEntry::Command(c.clone())));
+                }
+                self.runtime.submit(c, &mut out);
+            }
+            self.rng = self.runtime.take_rng().expect("lent above");
         }
         for (d, ev) in out {
             let inc = self.runtime.incarnation(&ev);
@@ -245,10 +285,14 @@ impl Sim {
             Wake::Scheduler => sim.scheduler.sync(ctx),
             Wake::Runtime(ev) => {
                 if sim.runtime.accept(inc, &ev) {
+                    if let Some(plan) = &mut sim.plan {
+                        plan.push((ctx.now, PlanEntry::Event(ev.clone())));
+                    }
                     sim.kubelets.handle(ctx, ev, cmds);
                 }
             }
             Wake::PodWorker { node, pod_uid } => sim.kubelets.wake(ctx, &node, &pod_uid, cmds),
+            Wake::NodeGc { node } => sim.kubelets.collect_garbage(ctx, &node, cmds),
             Wake::Controller { controller, key } => sim.controllers.wake(ctx, controller, &key),
         });
     }
@@ -295,8 +339,8 @@ impl Sim {
                             }
                             (None, new) => new,
                         };
-                        if o.kind() == Kind::Node {
-                            sim.kubelets.add_node(&o.meta().name);
+                        if let Object::Node(n) = &o {
+                            sim.kubelets.add_node(n, ctx.now);
                         }
                         if objects::create_or_report(ctx, o, &display).is_some() {
                             ctx.event("Applied", display, None, format!("{what}: {verb}"));
@@ -387,7 +431,7 @@ impl Sim {
                     for i in *next..*next + count {
                         let node = pool_node(&p, i);
                         let name = node.metadata.name.clone();
-                        sim.kubelets.add_node(&name);
+                        sim.kubelets.add_node(&node, ctx.now);
                         let _ = objects::create(ctx, Object::Node(node));
                         ctx.event(
                             "RegisteredNode",
@@ -489,6 +533,26 @@ impl Sim {
 
     pub fn end_time(&self) -> SimTime {
         self.end
+    }
+
+    /// When the next event is due (`None`: nothing left).
+    pub fn next_time(&self) -> Option<SimTime> {
+        self.queue.peek_time()
+    }
+
+    /// The recorded plan (empty unless `RunOptions::keep_plan`).
+    pub fn plan(&self) -> &[(SimTime, PlanEntry)] {
+        self.plan.as_deref().unwrap_or(&[])
+    }
+
+    /// The simulated runtime (container instances, modelled usage).
+    pub fn runtime(&self) -> &SimRuntime {
+        &self.runtime
+    }
+
+    /// The kubelets (pod workers), for tests and diagnostics.
+    pub fn kubelets(&self) -> &Kubelets {
+        &self.kubelets
     }
 }
 

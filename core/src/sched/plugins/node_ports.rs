@@ -10,7 +10,7 @@ pub struct NodePorts;
 /// Upstream `ErrReason`.
 pub const ERR_REASON: &str = "node(s) didn't have free ports for the requested pod ports";
 
-fn conflict(a: &(String, String, i32), b: &(String, String, i32)) -> bool {
+pub fn conflict(a: &(String, String, i32), b: &(String, String, i32)) -> bool {
     a.1 == b.1 && a.2 == b.2 && (a.0 == "0.0.0.0" || b.0 == "0.0.0.0" || a.0 == b.0)
 }
 
