@@ -99,6 +99,7 @@ pub enum Check {
         ready: Option<bool>,
         name_prefix: Option<String>,
         node: Option<String>,
+        terminating: Option<bool>,
         bounds: Bounds,
     },
     Pending {
@@ -213,6 +214,7 @@ fn pods_check(p: PodsCondition) -> Result<Check, (&'static str, String)> {
         ready: p.ready,
         name_prefix: p.name_prefix,
         node: p.node,
+        terminating: p.terminating,
         bounds,
     })
 }
@@ -275,6 +277,7 @@ fn describe(c: &Check) -> String {
             ready,
             name_prefix,
             node,
+            terminating,
             bounds,
             ..
         } => {
@@ -296,6 +299,13 @@ fn describe(c: &Check) -> String {
             }
             if let Some(r) = ready {
                 s += if *r { " ready" } else { " not ready" };
+            }
+            if let Some(t) = terminating {
+                s += if *t {
+                    " terminating"
+                } else {
+                    " not terminating"
+                };
             }
             s + &bounds.describe()
         }
@@ -367,6 +377,7 @@ pub fn evaluate(check: &Check, w: &World) -> (bool, u64) {
             ready,
             name_prefix,
             node,
+            terminating,
             bounds,
             ..
         } => {
@@ -380,6 +391,7 @@ pub fn evaluate(check: &Check, w: &World) -> (bool, u64) {
                 })
                 .filter(|p| phase.is_none_or(|ph| p.status.phase == ph))
                 .filter(|p| ready.is_none_or(|r| p.status.ready == r))
+                .filter(|p| terminating.is_none_or(|t| p.metadata.deletion_at.is_some() == t))
                 .filter(|p| selector.matches(&p.metadata.labels))
                 .count() as u64;
             (bounds.holds(n), n)

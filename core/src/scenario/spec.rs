@@ -214,6 +214,9 @@ pub struct PodsCondition {
     /// Only pods bound to this node.
     #[serde(default)]
     pub node: Option<String>,
+    /// Only pods being deleted (`true`: with a deletion timestamp, "Terminating") or not.
+    #[serde(default)]
+    pub terminating: Option<bool>,
     #[serde(default)]
     pub count: Option<u64>,
     #[serde(default)]
