@@ -105,10 +105,7 @@ fn node_not_ready_at_the_first_monitor_pass_after_the_grace_period() {
     for (fail, want) in cases {
         let s = sim(
             3,
-            &format!(
-                "  duration: 4m\n{}",
-                tl(&[(fail, "failNode: {node: p-1}")])
-            ),
+            &format!("  duration: 4m\n{}", tl(&[(fail, "failNode: {node: p-1}")])),
             None,
         );
         assert_eq!(
@@ -123,7 +120,10 @@ fn node_not_ready_at_the_first_monitor_pass_after_the_grace_period() {
 fn taints_follow_the_ready_condition_then_the_noexecute_tick() {
     let spec = format!(
         "  duration: 10m\n{}",
-        tl(&[("2m", "failNode: {node: p-1}"), ("6m", "recoverNode: {node: p-1}")])
+        tl(&[
+            ("2m", "failNode: {node: p-1}"),
+            ("6m", "recoverNode: {node: p-1}")
+        ])
     );
     let at = |t: &str| taints(&sim(3, &spec, Some(t)), "p-1");
     assert!(at("2m54.999s").is_empty());
@@ -177,14 +177,27 @@ fn toleration_seconds_decide_when_pods_are_evicted() {
             .map(|e| (e.0, e.3))
             .collect::<Vec<_>>(),
         vec![
-            ("3m0.1s".into(), "Marking for deletion Pod default/tolerates-0s".into()),
-            ("4m0.1s".into(), "Marking for deletion Pod default/tolerates-60s".into()),
-            ("8m0.1s".into(), "Marking for deletion Pod default/default-300s".into()),
+            (
+                "3m0.1s".into(),
+                "Marking for deletion Pod default/tolerates-0s".into()
+            ),
+            (
+                "4m0.1s".into(),
+                "Marking for deletion Pod default/tolerates-60s".into()
+            ),
+            (
+                "8m0.1s".into(),
+                "Marking for deletion Pod default/default-300s".into()
+            ),
         ]
     );
     // The pods became not ready when the node did.
     let not_ready: Vec<_> = times(&s, "NodeNotReady");
-    assert_eq!(not_ready.len(), 5, "the node and its four pods: {not_ready:?}");
+    assert_eq!(
+        not_ready.len(),
+        5,
+        "the node and its four pods: {not_ready:?}"
+    );
     assert!(not_ready.iter().all(|(t, _)| t == "2m55s"));
 }
 
@@ -192,7 +205,10 @@ fn toleration_seconds_decide_when_pods_are_evicted() {
 fn recovery_cancels_pending_evictions() {
     let spec = format!(
         "  duration: 12m\n{PINNED}{}",
-        tl(&[("2m", "failNode: {node: p-1}"), ("5m", "recoverNode: {node: p-1}")])
+        tl(&[
+            ("2m", "failNode: {node: p-1}"),
+            ("5m", "recoverNode: {node: p-1}")
+        ])
     );
     let s = sim(3, &spec, None);
     assert_eq!(
@@ -201,9 +217,18 @@ fn recovery_cancels_pending_evictions() {
             .map(|e| (e.0, e.3))
             .collect::<Vec<_>>(),
         vec![
-            ("3m0.1s".into(), "Marking for deletion Pod default/tolerates-0s".into()),
-            ("4m0.1s".into(), "Marking for deletion Pod default/tolerates-60s".into()),
-            ("5m0s".into(), "Cancelling deletion of Pod default/default-300s".into()),
+            (
+                "3m0.1s".into(),
+                "Marking for deletion Pod default/tolerates-0s".into()
+            ),
+            (
+                "4m0.1s".into(),
+                "Marking for deletion Pod default/tolerates-60s".into()
+            ),
+            (
+                "5m0s".into(),
+                "Cancelling deletion of Pod default/default-300s".into()
+            ),
         ]
     );
     assert!(taints(&s, "p-1").is_empty());
@@ -241,7 +266,10 @@ fn one_noexecute_taint_per_zone_every_ten_seconds() {
     // and its limiter (0.1/s, burst 1) taints p-1 at 3m0.1s and p-2 at 3m10.1s.
     let spec = format!(
         "  duration: 10m\n{DEPLOY}{}",
-        tl(&[("2m", "failNode: {node: p-1}"), ("2m", "failNode: {node: p-2}")])
+        tl(&[
+            ("2m", "failNode: {node: p-1}"),
+            ("2m", "failNode: {node: p-2}")
+        ])
     );
     let s = sim(5, &spec, None);
     assert_eq!(web_evictions(&s), vec!["8m0.1s", "8m10.1s"]);
@@ -373,14 +401,18 @@ fn limit_range_defaults_and_rejections() {
             "LimitRanger plugin set: cpu request for container c; cpu limit for container c"
         );
     }
-    assert_eq!(pods.iter().filter(|p| p.spec.node_name.is_empty()).count(), 1);
+    assert_eq!(
+        pods.iter().filter(|p| p.spec.node_name.is_empty()).count(),
+        1
+    );
     let failed = events(&s, &["FailedCreate"]);
     assert!(!failed.is_empty());
     let (_, _, object, message) = &failed[0];
     assert!(object.starts_with("ReplicaSet/default/big-"), "{object}");
     assert!(
         message.starts_with("Error creating: pods \"big-")
-            && message.ends_with("\" is forbidden: maximum cpu usage per Container is 1, but limit is 2"),
+            && message
+                .ends_with("\" is forbidden: maximum cpu usage per Container is 1, but limit is 2"),
         "{message}"
     );
 }
@@ -395,7 +427,11 @@ use cellsim_core::api::policy::{PodDisruptionBudget, PodDisruptionBudgetStatus};
 use cellsim_core::api::selector::LabelSelector;
 use cellsim_core::sim::eviction::{evict, EvictionError};
 
-fn budget(name: &str, selector: Option<LabelSelector>, status: PodDisruptionBudgetStatus) -> Object {
+fn budget(
+    name: &str,
+    selector: Option<LabelSelector>,
+    status: PodDisruptionBudgetStatus,
+) -> Object {
     let mut b = PodDisruptionBudget::default();
     b.metadata.name = name.into();
     b.metadata.namespace = "default".into();
@@ -428,7 +464,11 @@ fn try_evict(
     phase: PodPhase,
     ready: bool,
     pdbs: Vec<Object>,
-) -> (Result<(), EvictionError>, &'static str, Vec<PodDisruptionBudgetStatus>) {
+) -> (
+    Result<(), EvictionError>,
+    &'static str,
+    Vec<PodDisruptionBudgetStatus>,
+) {
     let mut store = MemoryStore::new();
     let mut p = Pod::default();
     p.metadata.name = "t".into();
@@ -452,7 +492,10 @@ fn try_evict(
         wakes: &mut wakes,
     };
     let r = evict(&mut ctx, "default", "t");
-    let state = match store.get(&ObjectKey::new(Kind::Pod, "default", "t")).map(|s| &s.object) {
+    let state = match store
+        .get(&ObjectKey::new(Kind::Pod, "default", "t"))
+        .map(|s| &s.object)
+    {
         None => "gone",
         Some(Object::Pod(p)) if p.metadata.deletion_at.is_some() => "terminating",
         _ => "kept",
@@ -471,20 +514,38 @@ fn try_evict(
 fn eviction_subresource_like_upstream() {
     use PodPhase::*;
     let blocked = |current, desired| EvictionError::TooManyRequests {
-        cause: format!("The disruption budget foo needs {desired} healthy pods and has {current} currently"),
+        cause: format!(
+            "The disruption budget foo needs {desired} healthy pods and has {current} currently"
+        ),
     };
     // matching pdbs with no disruptions allowed, pod running: 429, the pod stays.
-    let (r, state, _) = try_evict(Running, true, vec![budget("foo", matching(), observed(0, 0, 0))]);
+    let (r, state, _) = try_evict(
+        Running,
+        true,
+        vec![budget("foo", matching(), observed(0, 0, 0))],
+    );
     assert_eq!((r, state), (Err(blocked(0, 0)), "kept"));
     // ... pod pending / succeeded / failed: deleted without a budget check (upstream's rows
     // delete with grace period 0; here a bound pending pod is deleted gracefully, a finished
     // one at once).
-    for (phase, want) in [(Pending, "terminating"), (Succeeded, "gone"), (Failed, "gone")] {
-        let (r, state, _) = try_evict(phase, false, vec![budget("foo", matching(), observed(0, 0, 0))]);
+    for (phase, want) in [
+        (Pending, "terminating"),
+        (Succeeded, "gone"),
+        (Failed, "gone"),
+    ] {
+        let (r, state, _) = try_evict(
+            phase,
+            false,
+            vec![budget("foo", matching(), observed(0, 0, 0))],
+        );
         assert_eq!((r, state), (Ok(()), want), "{phase:?}");
     }
     // matching pdbs with disruptions allowed: graceful deletion, the budget used up.
-    let (r, state, after) = try_evict(Running, true, vec![budget("foo", matching(), observed(1, 3, 2))]);
+    let (r, state, after) = try_evict(
+        Running,
+        true,
+        vec![budget("foo", matching(), observed(1, 3, 2))],
+    );
     assert_eq!((r, state), (Ok(()), "terminating"));
     assert_eq!(after[0].disruptions_allowed, 0);
     assert_eq!(after[0].disrupted_pods.get("t"), Some(&42_000));
@@ -498,13 +559,32 @@ fn eviction_subresource_like_upstream() {
         assert_eq!((r, state), (Ok(()), "terminating"));
     }
     // An empty selector selects every pod (policy/v1).
-    let (r, _, _) = try_evict(Running, true, vec![budget("foo", Some(LabelSelector::default()), observed(0, 0, 0))]);
+    let (r, _, _) = try_evict(
+        Running,
+        true,
+        vec![budget(
+            "foo",
+            Some(LabelSelector::default()),
+            observed(0, 0, 0),
+        )],
+    );
     assert_eq!(r, Err(blocked(0, 0)));
     // An unready pod goes without using the budget while the budget is met ...
-    let (r, state, after) = try_evict(Running, false, vec![budget("foo", matching(), observed(0, 2, 2))]);
-    assert_eq!((r, state, after[0].disruptions_allowed), (Ok(()), "terminating", 0));
+    let (r, state, after) = try_evict(
+        Running,
+        false,
+        vec![budget("foo", matching(), observed(0, 2, 2))],
+    );
+    assert_eq!(
+        (r, state, after[0].disruptions_allowed),
+        (Ok(()), "terminating", 0)
+    );
     // ... and is blocked when it is not, unless the policy is AlwaysAllow.
-    let (r, _, _) = try_evict(Running, false, vec![budget("foo", matching(), observed(0, 1, 2))]);
+    let (r, _, _) = try_evict(
+        Running,
+        false,
+        vec![budget("foo", matching(), observed(0, 1, 2))],
+    );
     assert_eq!(r, Err(blocked(1, 2)));
     let mut always = budget("foo", matching(), observed(0, 1, 2));
     if let Object::PodDisruptionBudget(b) = &mut always {
@@ -523,7 +603,15 @@ fn eviction_subresource_like_upstream() {
     );
     assert_eq!((r, state), (Err(EvictionError::MultipleBudgets), "kept"));
     // A budget not yet computed: 429 "still being processed".
-    let (r, _, _) = try_evict(Running, true, vec![budget("foo", matching(), PodDisruptionBudgetStatus::default())]);
+    let (r, _, _) = try_evict(
+        Running,
+        true,
+        vec![budget(
+            "foo",
+            matching(),
+            PodDisruptionBudgetStatus::default(),
+        )],
+    );
     assert_eq!(
         r,
         Err(EvictionError::TooManyRequests {
