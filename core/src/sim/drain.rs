@@ -11,10 +11,11 @@
 //! - an evicted pod is polled every second from the eviction on (`PollImmediate`), and is done
 //!   when it is gone (or replaced by a pod of another uid).
 //!
-//! Trace lines follow kubectl's output: `Evicting` ("evicting pod ns/name", before every
-//! attempt), `EvictionBlocked` ("error when evicting pods/"name" -n "ns" (will retry after
-//! 5s): ..."), `Evicted` ("pod/name evicted"), `DrainFailed`, and `Drained` ("node/NODE
-//! drained") when every pod is gone. (Upstream's `Evicted` *event* reason belongs to the
+//! Trace lines follow kubectl's output, on the pod with the drained node: `Evicting`
+//! ("evicting pod ns/name", before every attempt), `EvictionBlocked` ("error when evicting
+//! pods/"name" -n "ns" (will retry after 5s): ..."), `Evicted` ("pod/name evicted"),
+//! `DrainFailed`; and on the node `Drained` ("node/NODE drained") when every pod is gone (or
+//! `DrainFailed` with kubectl's summary). (Upstream's `Evicted` *event* reason belongs to the
 //! kubelet's node-pressure eviction, which cellsim does not model; here it is kubectl's line.)
 
 use super::ctx::{Ctx, Wake};
@@ -103,13 +104,14 @@ impl Drains {
         let now = ctx.now;
         for (key, step) in pods.iter_mut() {
             let (ns, name) = (key.namespace.as_str(), key.name.as_str());
+            let pod = format!("Pod/{ns}/{name}");
             if let Step::Evict(t) = step {
                 if *t > now {
                     continue;
                 }
                 ctx.event(
                     "Evicting",
-                    format!("Node/{node}"),
+                    pod.clone(),
                     Some(node),
                     format!("evicting pod {ns}/{name}"),
                 );
@@ -123,7 +125,7 @@ impl Drains {
                     Err(e @ EvictionError::TooManyRequests { .. }) => {
                         ctx.event(
                             "EvictionBlocked",
-                            format!("Node/{node}"),
+                            pod.clone(),
                             Some(node),
                             format!(
                                 "error when evicting pods/{name:?} -n {ns:?} (will retry after 5s): {e}"
@@ -133,12 +135,7 @@ impl Drains {
                     }
                     Err(e) => {
                         let msg = format!("error when evicting pods/{name:?} -n {ns:?}: {e}");
-                        ctx.event(
-                            "DrainFailed",
-                            format!("Node/{node}"),
-                            Some(node),
-                            msg.clone(),
-                        );
+                        ctx.event("DrainFailed", pod.clone(), Some(node), msg.clone());
                         Step::Failed(msg)
                     }
                 };
@@ -154,7 +151,7 @@ impl Drains {
                 if gone {
                     ctx.event(
                         "Evicted",
-                        format!("Node/{node}"),
+                        pod.clone(),
                         Some(node),
                         format!("pod/{name} evicted"),
                     );
