@@ -4,7 +4,7 @@
 //! pkg/controller/nodelifecycle/scheduler/rate_limited_queue.go `RateLimitedTimedQueue`).
 
 use crate::time::{Duration, SimTime};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// `--node-eviction-rate` 0.1 nodes per second: one token every 10 s.
 pub const EVICTION_INTERVAL: Duration = Duration::from_secs(10);
@@ -106,6 +106,8 @@ pub struct Zone {
     pub limiter: Limiter,
     /// (time added, sequence, node): the heap of `UniqueQueue`, processed oldest first.
     queue: BTreeSet<(SimTime, u64, String)>,
+    /// Each queued node's entry in `queue`.
+    waiting: BTreeMap<String, (SimTime, u64)>,
     /// Every node queued or processed and not removed since.
     set: BTreeSet<String>,
     seq: u64,
@@ -117,6 +119,7 @@ impl Default for Zone {
             state: ZoneState::Initial,
             limiter: Limiter::new(Some(EVICTION_INTERVAL)),
             queue: BTreeSet::new(),
+            waiting: BTreeMap::new(),
             set: BTreeSet::new(),
             seq: 0,
         }
@@ -131,12 +134,15 @@ impl Zone {
         }
         self.seq += 1;
         self.queue.insert((now, self.seq, node.to_string()));
+        self.waiting.insert(node.to_string(), (now, self.seq));
         true
     }
 
     /// `Remove`: out of the queue and the set.
     pub fn remove(&mut self, node: &str) -> bool {
-        self.queue.retain(|(_, _, n)| n != node);
+        if let Some((t, seq)) = self.waiting.remove(node) {
+            self.queue.remove(&(t, seq, node.to_string()));
+        }
         self.set.remove(node)
     }
 
@@ -147,7 +153,9 @@ impl Zone {
 
     /// `RemoveFromQueue`: processed; stays in the set.
     pub fn pop_head(&mut self) {
-        self.queue.pop_first();
+        if let Some((_, _, n)) = self.queue.pop_first() {
+            self.waiting.remove(&n);
+        }
     }
 
     /// Queued or processed, and not removed since.
@@ -157,7 +165,7 @@ impl Zone {
 
     /// Queued and not yet processed.
     pub fn is_waiting(&self, node: &str) -> bool {
-        self.queue.iter().any(|(_, _, n)| n == node)
+        self.waiting.contains_key(node)
     }
 
     pub fn is_queued(&self) -> bool {
