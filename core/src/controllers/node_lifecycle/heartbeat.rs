@@ -1,8 +1,9 @@
 //! A node's heartbeat, modelled without writing objects: while its kubelet runs, it renews its
 //! Lease (`kube-node-lease/<node>`) every 10 s from the instant it started; the node lifecycle
 //! controller only needs the last renewal once the kubelet stops. This stands in for the
-//! Lease objects and the kubelet's NodeStatus posts, which would otherwise write every node
-//! every 10 s.
+//! Lease objects and for the kubelet's NodeStatus posts (`nodeStatusUpdateFrequency` 10 s,
+//! written when changed or every 5 min), both of which refresh the controller's probe
+//! timestamp and would otherwise write every node every 10 s.
 //!
 //! Upstream: pkg/kubelet/apis/config/v1beta1/defaults.go `NodeLeaseDurationSeconds` = 40;
 //! pkg/kubelet/kubelet.go renew interval = `nodeLeaseRenewIntervalFraction` (0.25) × the lease
