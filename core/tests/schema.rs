@@ -76,6 +76,7 @@ const PODS: &[(&str, &str)] = &[
     ("terminationReason", "OOMKilled"),
     ("namePrefix", "web-"),
     ("node", "p-0"),
+    ("terminating", "false"),
     ("count", "0"),
 ];
 const JOBS: &[(&str, &str)] = &[
@@ -266,6 +267,16 @@ const SITES: &[Site] = &[
         path: "spec.timeline[].recoverNode",
         doc: "$Hspec: {duration: 1m, $P, timeline: [{at: 1s, recoverNode: {@}}]}",
         base: NODE,
+    },
+    Site {
+        path: "spec.timeline[].drain",
+        doc: "$Hspec: {duration: 1m, $P, timeline: [{at: 1s, drain: {@}}]}",
+        base: NODE,
+    },
+    Site {
+        path: "spec.timeline[].removeNodes",
+        doc: "$Hspec: {duration: 1m, $P, timeline: [{at: 1s, removeNodes: {@}}]}",
+        base: &[("names", "[p-0]")],
     },
     Site {
         path: "spec.timeline[].addNodes",
@@ -657,7 +668,9 @@ fn schema_and_loader_reject_the_same_mistakes() {
         ("two actions in one entry", ok("  timeline: [{at: 1m, cordon: {node: p-0}, uncordon: {node: p-0}}]\n")),
         ("timeline entry without at", ok("  timeline: [{cordon: {node: p-0}}]\n")),
         ("timeline entry without an action", ok("  timeline: [{at: 1m}]\n")),
-        ("unknown timeline action", ok("  timeline: [{at: 1m, drain: {node: p-0}}]\n")),
+        ("unknown timeline action", ok("  timeline: [{at: 1m, setTraffic: {service: web, rps: 1}}]\n")),
+        ("removeNodes without names", ok("  timeline: [{at: 1m, removeNodes: {names: []}}]\n")),
+        ("removeNodes naming a node twice", ok("  timeline: [{at: 1m, removeNodes: {names: [p-0, p-0]}}]\n")),
         ("negative replicas", ok("  timeline: [{at: 1m, scale: {kind: Deployment, name: x, replicas: -1}}]\n")),
         ("count and min together", ok("  expect: [{at: 1m, pods: {count: 1, min: 1}}]\n")),
         ("pods without a bound", ok("  expect: [{at: 1m, pods: {selector: app=x}}]\n")),
@@ -876,7 +889,7 @@ fn schema_uses_only_keywords_the_validator_implements() {
                     }
                 }
                 "$ref" | "type" | "const" | "enum" | "pattern" | "maxLength" | "minimum"
-                | "maximum" | "required" => {}
+                | "maximum" | "required" | "minItems" | "uniqueItems" => {}
                 k if ANNOTATIONS.contains(&k) => {}
                 k => fails.push(format!(
                     "{here}: keyword `{k}` is not implemented by `check`"
@@ -1012,6 +1025,18 @@ fn check(root: &Value, s: &Value, x: &Value, at: &str, errs: &mut Vec<String>) {
                     match v {
                         Value::Bool(false) => errs.push(format!("{here}: unknown field `{k}`")),
                         sub => check(root, sub, xv, &child(k), errs),
+                    }
+                }
+            }
+            "minItems" => {
+                if x.as_array().is_some_and(|a| (a.len() as u64) < v.as_u64().unwrap()) {
+                    errs.push(format!("{here}: fewer than {v} items"));
+                }
+            }
+            "uniqueItems" => {
+                if let (Some(a), Some(true)) = (x.as_array(), v.as_bool()) {
+                    if a.iter().enumerate().any(|(i, y)| a[..i].contains(y)) {
+                        errs.push(format!("{here}: items are not unique"));
                     }
                 }
             }

@@ -64,6 +64,13 @@ pub struct Taint {
 
 pub const TAINT_EFFECTS: [&str; 3] = ["NoSchedule", "PreferNoSchedule", "NoExecute"];
 
+/// Upstream `v1.TaintNodeNotReady`: the node's Ready condition is False.
+pub const TAINT_NODE_NOT_READY: &str = "node.kubernetes.io/not-ready";
+/// Upstream `v1.TaintNodeUnreachable`: the node's Ready condition is Unknown (no heartbeat).
+pub const TAINT_NODE_UNREACHABLE: &str = "node.kubernetes.io/unreachable";
+/// Upstream `v1.TaintNodeUnschedulable`: `spec.unschedulable` is set (cordon).
+pub const TAINT_NODE_UNSCHEDULABLE: &str = "node.kubernetes.io/unschedulable";
+
 impl Node {
     /// The node's allocatable, falling back to capacity as upstream's node info does when
     /// allocatable is unset.
@@ -76,11 +83,46 @@ impl Node {
     }
 
     pub fn is_ready(&self) -> bool {
+        self.ready_status() == "True"
+    }
+
+    /// The status of the Ready condition: `True`, `False` or `Unknown`. A node without one
+    /// counts as `True`: cellsim's kubelets post Ready as soon as they register.
+    pub fn ready_status(&self) -> &str {
         self.status
             .conditions
             .iter()
             .find(|c| c.kind == "Ready")
-            .is_none_or(|c| c.status == "True")
+            .map_or("True", |c| c.status.as_str())
+    }
+
+    /// Is a taint with this key and effect on the node (upstream `taints.TaintExists`, which
+    /// compares key and effect)?
+    pub fn has_taint(&self, key: &str, effect: &str) -> bool {
+        self.spec
+            .taints
+            .iter()
+            .any(|t| t.key == key && t.effect == effect)
+    }
+
+    /// The zone key of the node lifecycle controller (upstream `nodetopology.GetZoneKey`):
+    /// `region:\x00:zone` from the topology labels (the deprecated beta labels first, as
+    /// upstream reads them); empty when neither is set.
+    pub fn zone_key(&self) -> String {
+        let l = &self.metadata.labels;
+        let region = l
+            .get("failure-domain.beta.kubernetes.io/region")
+            .or_else(|| l.get("topology.kubernetes.io/region"))
+            .map_or("", String::as_str);
+        let zone = l
+            .get("failure-domain.beta.kubernetes.io/zone")
+            .or_else(|| l.get("topology.kubernetes.io/zone"))
+            .map_or("", String::as_str);
+        if region.is_empty() && zone.is_empty() {
+            String::new()
+        } else {
+            format!("{region}:\x00:{zone}")
+        }
     }
 }
 

@@ -83,6 +83,29 @@ pub struct PriorityClass {
 pub struct PodDisruptionBudget {
     pub metadata: ObjectMeta,
     pub spec: PodDisruptionBudgetSpec,
+    /// Written by the disruption controller and the eviction subresource; never read from a
+    /// manifest.
+    #[serde(skip_deserializing)]
+    pub status: PodDisruptionBudgetStatus,
+}
+
+/// `policy/v1` `PodDisruptionBudgetStatus`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PodDisruptionBudgetStatus {
+    /// Stands in for `observedGeneration == metadata.generation`: the disruption controller
+    /// has computed this status for the current spec (a replaced PDB starts unobserved).
+    pub observed: bool,
+    pub disruptions_allowed: i32,
+    pub current_healthy: i32,
+    pub desired_healthy: i32,
+    pub expected_pods: i32,
+    /// Pods the eviction subresource approved but the controller has not yet seen deleted:
+    /// pod name to the simulated milliseconds of the eviction.
+    pub disrupted_pods: std::collections::BTreeMap<String, u64>,
+    /// The reason of the `DisruptionAllowed` condition when it is False because the status
+    /// could not be computed (`SyncFailed`); empty otherwise.
+    pub sync_failed: String,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -11,12 +11,17 @@ pub mod cron;
 pub mod cronjob;
 pub mod daemonset;
 pub mod deployment;
+pub mod disruption;
 pub mod gc;
 pub mod job;
 pub mod naming;
+pub mod node_lifecycle;
+pub mod node_pods;
 pub mod owned;
+pub mod pod_gc;
 pub mod replicaset;
 pub mod statefulset;
+pub mod taint_eviction;
 
 use crate::sim::ctx::{Ctx, Wake};
 use crate::store::ObjectKey;
@@ -30,6 +35,11 @@ pub enum ControllerId {
     DaemonSet,
     Job,
     CronJob,
+    /// The node lifecycle controller's monitor and NoExecute tainting passes.
+    NodeLifecycle,
+    TaintEviction,
+    Disruption,
+    PodGc,
 }
 
 /// Delayed re-reconciles of one controller (upstream's delaying work queue): one wake per
@@ -70,6 +80,10 @@ pub struct Controllers {
     pub cronjob: cronjob::CronJobController,
     pub job: job::JobController,
     pub gc: gc::GarbageCollector,
+    pub node_lifecycle: node_lifecycle::NodeLifecycleController,
+    pub taint_eviction: taint_eviction::TaintEvictionController,
+    pub disruption: disruption::DisruptionController,
+    pub pod_gc: pod_gc::PodGcController,
 }
 
 impl Controllers {
@@ -81,6 +95,10 @@ impl Controllers {
         self.cronjob.sync(ctx);
         self.job.sync(ctx);
         self.gc.sync(ctx);
+        self.node_lifecycle.sync(ctx);
+        self.taint_eviction.sync(ctx);
+        self.disruption.sync(ctx);
+        self.pod_gc.sync(ctx);
     }
 
     /// A controller's delayed reconcile is due.
@@ -90,6 +108,10 @@ impl Controllers {
             ControllerId::DaemonSet => self.daemonset.wake(ctx, key),
             ControllerId::Job => self.job.wake(ctx, key),
             ControllerId::CronJob => self.cronjob.wake(ctx, key),
+            ControllerId::NodeLifecycle => self.node_lifecycle.wake(ctx, key),
+            ControllerId::TaintEviction => self.taint_eviction.wake(ctx, key),
+            ControllerId::Disruption => self.disruption.wake(ctx, key),
+            ControllerId::PodGc => self.pod_gc.wake(ctx, key),
         }
     }
 
@@ -103,6 +125,10 @@ impl Controllers {
             self.cronjob.cursor,
             self.job.cursor,
             self.gc.cursor,
+            self.node_lifecycle.cursor,
+            self.taint_eviction.cursor,
+            self.disruption.cursor,
+            self.pod_gc.cursor,
         ]
         .into_iter()
         .min()

@@ -105,6 +105,7 @@ pub enum Check {
         restarts: Option<u64>,
         status: Option<String>,
         termination_reason: Option<String>,
+        terminating: Option<bool>,
         bounds: Bounds,
     },
     Pending {
@@ -223,6 +224,7 @@ fn pods_check(p: PodsCondition) -> Result<Check, (&'static str, String)> {
         restarts: p.restarts,
         status: p.status,
         termination_reason: p.termination_reason,
+        terminating: p.terminating,
         bounds,
     })
 }
@@ -291,6 +293,7 @@ fn describe(c: &Check) -> String {
             restarts,
             status,
             termination_reason,
+            terminating,
             bounds,
             ..
         } => {
@@ -321,6 +324,13 @@ fn describe(c: &Check) -> String {
             }
             if let Some(n) = restarts {
                 s += &format!(" with {n} restarts");
+            }
+            if let Some(t) = terminating {
+                s += if *t {
+                    " terminating"
+                } else {
+                    " not terminating"
+                };
             }
             s + &bounds.describe()
         }
@@ -394,6 +404,7 @@ pub fn evaluate(check: &Check, w: &World) -> (bool, u64) {
             restarts,
             status,
             termination_reason,
+            terminating,
             bounds,
             ..
         } => {
@@ -407,6 +418,7 @@ pub fn evaluate(check: &Check, w: &World) -> (bool, u64) {
                 })
                 .filter(|p| phase.is_none_or(|ph| p.status.phase == ph))
                 .filter(|p| ready.is_none_or(|r| p.status.ready == r))
+                .filter(|p| terminating.is_none_or(|t| p.metadata.deletion_at.is_some() == t))
                 .filter(|p| selector.matches(&p.metadata.labels))
                 .filter(|p| restarts.is_none_or(|r| p.status.restart_count as u64 == r))
                 .filter(|p| status.as_ref().is_none_or(|s| &p.display_status() == s))

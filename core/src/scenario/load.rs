@@ -413,6 +413,7 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Scenario, LoadError> {
                 | Action::Uncordon(n)
                 | Action::FailNode(n)
                 | Action::RecoverNode(n)
+                | Action::Drain(n)
                     if !live.contains(n) =>
                 {
                     return Err(LoadError::new(
@@ -424,6 +425,20 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Scenario, LoadError> {
                             e.at
                         ),
                     ));
+                }
+                Action::RemoveNodes(names) => {
+                    for n in names {
+                        if !live.remove(n) {
+                            return Err(LoadError::new(
+                                path,
+                                e.target,
+                                format!(
+                                    "removeNodes names node {n:?}, which does not exist at {}",
+                                    e.at
+                                ),
+                            ));
+                        }
+                    }
                 }
                 Action::AddNodes { pool, count } => {
                     let Some(next) = next_index.get_mut(pool) else {

@@ -342,6 +342,9 @@ pub struct PodsCondition {
     /// (`OOMKilled`, `Error`, `Completed`).
     #[serde(default)]
     pub termination_reason: Option<String>,
+    /// Only pods being deleted (`true`: with a deletion timestamp, "Terminating") or not.
+    #[serde(default)]
+    pub terminating: Option<bool>,
     #[serde(default)]
     pub count: Option<u64>,
     #[serde(default)]

@@ -42,6 +42,12 @@ pub enum Action {
         pool: String,
         count: u32,
     },
+    /// Cordon the node, then evict its pods through the eviction API, retrying evictions a
+    /// disruption budget blocks (as `kubectl drain --ignore-daemonsets --delete-emptydir-data
+    /// --force`).
+    Drain(String),
+    /// The machines are gone and their Node objects deleted (as `kubectl delete node`).
+    RemoveNodes(Vec<String>),
 }
 
 impl Action {
@@ -55,6 +61,8 @@ impl Action {
             Action::FailNode(_) => "failNode",
             Action::RecoverNode(_) => "recoverNode",
             Action::AddNodes { .. } => "addNodes",
+            Action::Drain(_) => "drain",
+            Action::RemoveNodes(_) => "removeNodes",
         }
     }
 }
@@ -95,6 +103,12 @@ struct NodeSpecRef {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RemoveNodesSpec {
+    names: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct AddNodesSpec {
     pool: String,
     count: u32,
@@ -109,6 +123,8 @@ pub const ACTIONS: &[&str] = &[
     "failNode",
     "recoverNode",
     "addNodes",
+    "drain",
+    "removeNodes",
 ];
 
 /// A source of files for `{file: ...}` references.
@@ -248,14 +264,37 @@ pub fn decode_entry(
                 replicas: s.replicas,
             }
         }
-        name @ ("cordon" | "uncordon" | "failNode" | "recoverNode") => {
+        name @ ("cordon" | "uncordon" | "failNode" | "recoverNode" | "drain") => {
             let n: NodeSpecRef = yaml::from_node(file, v, ignored)?;
             match name {
                 "cordon" => Action::Cordon(n.node),
                 "uncordon" => Action::Uncordon(n.node),
                 "failNode" => Action::FailNode(n.node),
+                "drain" => Action::Drain(n.node),
                 _ => Action::RecoverNode(n.node),
             }
+        }
+        "removeNodes" => {
+            let r: RemoveNodesSpec = yaml::from_node(file, v, ignored)?;
+            let at = v.get("names").map_or(v.mark, |n| n.mark);
+            if r.names.is_empty() {
+                return Err(LoadError::new(
+                    file,
+                    at,
+                    "removeNodes needs at least one node name in `names`",
+                ));
+            }
+            let mut seen = std::collections::BTreeSet::new();
+            for n in &r.names {
+                if !seen.insert(n) {
+                    return Err(LoadError::new(
+                        file,
+                        at,
+                        format!("removeNodes names node {n:?} twice"),
+                    ));
+                }
+            }
+            Action::RemoveNodes(r.names)
         }
         "addNodes" => {
             let a: AddNodesSpec = yaml::from_node(file, v, ignored)?;
@@ -275,7 +314,7 @@ pub fn decode_entry(
         }
         _ => unreachable!("ACTIONS lists every handled action"),
     };
-    let target = ["node", "pool"]
+    let target = ["node", "pool", "names"]
         .iter()
         .find_map(|f| v.get(f))
         .map_or(k.mark, |n| n.mark);

@@ -24,6 +24,8 @@ pub enum Wake {
         controller: crate::controllers::ControllerId,
         key: crate::store::ObjectKey,
     },
+    /// A `kubectl drain` of this node has a retry or a poll due.
+    Drain(String),
 }
 
 pub struct Ctx<'a> {

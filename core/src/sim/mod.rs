@@ -6,9 +6,11 @@
 //! Nothing here reads a clock or the OS: the same scenario and seed give the same trace.
 
 pub mod ctx;
+pub mod drain;
+pub mod eviction;
 pub mod objects;
 
-use crate::api::node::{NodeCondition, Taint};
+use crate::api::node::NodeCondition;
 use crate::api::{Kind, Object};
 use crate::controllers::Controllers;
 use crate::engine::{EventQueue, TraceWriter};
@@ -75,6 +77,8 @@ pub struct Sim {
     pub scheduler: Scheduler,
     kubelets: Kubelets,
     runtime: SimRuntime,
+    /// `kubectl drain` runs in progress.
+    drains: drain::Drains,
     results: Vec<Option<ExpectationResult>>,
     /// Failures of `always` expectations: first failing time and observed value.
     always_failed: Vec<Option<(SimTime, u64)>>,
@@ -116,6 +120,7 @@ impl Sim {
                     })
                 }),
             ),
+            drains: drain::Drains::default(),
             results: vec![None; scenario.expect.len()],
             always_failed: vec![None; scenario.expect.len()],
             next_pool_index: scenario
@@ -156,7 +161,7 @@ impl Sim {
         let objects = sim.scenario.objects.clone();
         sim.with_ctx(|sim, ctx, _| {
             for n in nodes {
-                sim.kubelets.add_node(&n, ctx.now);
+                sim.start_kubelet(ctx.now, &n);
                 let _ = objects::create(ctx, Object::Node(n));
             }
             for o in objects {
@@ -294,7 +299,16 @@ impl Sim {
             Wake::PodWorker { node, pod_uid } => sim.kubelets.wake(ctx, &node, &pod_uid, cmds),
             Wake::NodeGc { node } => sim.kubelets.collect_garbage(ctx, &node, cmds),
             Wake::Controller { controller, key } => sim.controllers.wake(ctx, controller, &key),
+            Wake::Drain(node) => sim.drains.wake(ctx, &node),
         });
+    }
+
+    /// A node's kubelet starts: it runs pods and renews the node's lease from now.
+    fn start_kubelet(&mut self, now: SimTime, node: &crate::api::node::Node) {
+        self.kubelets.add_node(node, now);
+        self.controllers
+            .node_lifecycle
+            .kubelet_started(&node.metadata.name, now);
     }
 
     /// One pass of resource reclamation with the runtime's observed usage; then the next.
@@ -340,7 +354,11 @@ impl Sim {
                             (None, new) => new,
                         };
                         if let Object::Node(n) = &o {
-                            sim.kubelets.add_node(n, ctx.now);
+                            if ctx.store.get(&key).is_none() {
+                                sim.start_kubelet(ctx.now, n);
+                            } else {
+                                sim.kubelets.add_node(n, ctx.now);
+                            }
                         }
                         if objects::create_or_report(ctx, o, &display).is_some() {
                             ctx.event("Applied", display, None, format!("{what}: {verb}"));
@@ -392,46 +410,66 @@ impl Sim {
                     );
                 }
                 Action::FailNode(n) => {
+                    // The machine stops: no kubelet, no containers, no more lease renewals.
+                    // The node lifecycle controller notices when the grace period runs out.
                     sim.kubelets.fail_node(&n);
                     sim.runtime.wipe_node(&n);
-                    // The node stops reporting: Ready becomes Unknown and the node lifecycle
-                    // controller taints it `node.kubernetes.io/unreachable`.
-                    modify_node(ctx, &n, |node| {
-                        set_ready(node, "Unknown", "NodeStatusUnknown");
-                        add_taint(node, "node.kubernetes.io/unreachable", "NoSchedule");
-                    });
+                    sim.controllers.node_lifecycle.kubelet_stopped(ctx, &n);
                     ctx.event(
-                        "NodeNotReady",
+                        "NodeFailed",
                         format!("Node/{n}"),
                         Some(&n),
-                        format!("Node {n} status is now: NodeNotReady"),
+                        "failNode: the machine stopped".into(),
                     );
                 }
                 Action::RecoverNode(n) => {
-                    modify_node(ctx, &n, |node| {
-                        set_ready(node, "True", "KubeletReady");
-                        node.spec
-                            .taints
-                            .retain(|t| t.key != "node.kubernetes.io/unreachable");
-                    });
+                    // The kubelet starts again and posts Ready (its NodeReady event); the
+                    // controllers take the taints off.
+                    modify_node(ctx, &n, |node| set_ready(node, "True", "KubeletReady"));
                     ctx.event(
                         "NodeReady",
                         format!("Node/{n}"),
                         Some(&n),
                         format!("Node {n} status is now: NodeReady"),
                     );
+                    sim.controllers.node_lifecycle.kubelet_started(&n, ctx.now);
                     sim.kubelets.recover_node(ctx, &n, cmds);
+                }
+                Action::Drain(n) => {
+                    modify_node(ctx, &n, |node| node.spec.unschedulable = true);
+                    ctx.event(
+                        "NodeNotSchedulable",
+                        format!("Node/{n}"),
+                        Some(&n),
+                        format!("Node {n} status is now: NodeNotSchedulable"),
+                    );
+                    sim.drains.start(ctx, &n);
+                }
+                Action::RemoveNodes(names) => {
+                    for n in names {
+                        sim.kubelets.remove_node(&n);
+                        sim.runtime.wipe_node(&n);
+                        sim.controllers.node_lifecycle.kubelet_removed(&n);
+                        let _ = ctx.store.delete(&ObjectKey::new(Kind::Node, "", &n));
+                        ctx.event(
+                            "Deleted",
+                            format!("Node/{n}"),
+                            Some(&n),
+                            "removeNodes".into(),
+                        );
+                    }
                 }
                 Action::AddNodes { pool, count } => {
                     let Some(p) = sim.scenario.pools.iter().find(|p| p.name == pool).cloned()
                     else {
                         return;
                     };
-                    let next = sim.next_pool_index.entry(pool.clone()).or_insert(p.count);
-                    for i in *next..*next + count {
+                    let next = *sim.next_pool_index.entry(pool.clone()).or_insert(p.count);
+                    sim.next_pool_index.insert(pool.clone(), next + count);
+                    for i in next..next + count {
                         let node = pool_node(&p, i);
                         let name = node.metadata.name.clone();
-                        sim.kubelets.add_node(&node, ctx.now);
+                        sim.start_kubelet(ctx.now, &node);
                         let _ = objects::create(ctx, Object::Node(node));
                         ctx.event(
                             "RegisteredNode",
@@ -440,7 +478,6 @@ impl Sim {
                             format!("Node {name} event: Registered Node {name} in Controller"),
                         );
                     }
-                    *next += count;
                 }
             }
         });
@@ -587,19 +624,4 @@ fn set_ready(node: &mut crate::api::node::Node, status: &str, reason: &str) {
         status: status.into(),
         reason: reason.into(),
     });
-}
-
-fn add_taint(node: &mut crate::api::node::Node, key: &str, effect: &str) {
-    if !node
-        .spec
-        .taints
-        .iter()
-        .any(|t| t.key == key && t.effect == effect)
-    {
-        node.spec.taints.push(Taint {
-            key: key.into(),
-            value: String::new(),
-            effect: effect.into(),
-        });
-    }
 }

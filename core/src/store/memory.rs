@@ -53,6 +53,23 @@ impl MemoryStore {
         self.range(kind).map(|(_, s)| &s.object)
     }
 
+    /// Typed iteration helper: all objects of one kind in one namespace, in name order.
+    pub fn objects_in<'a>(
+        &'a self,
+        kind: Kind,
+        namespace: &'a str,
+    ) -> impl Iterator<Item = &'a Object> + 'a {
+        let start = ObjectKey {
+            kind,
+            namespace: namespace.to_string(),
+            name: String::new(),
+        };
+        self.objects
+            .range(start..)
+            .take_while(move |(k, _)| k.kind == kind && k.namespace == namespace)
+            .map(|(_, s)| &s.object)
+    }
+
     fn range(&self, kind: Kind) -> impl Iterator<Item = (&ObjectKey, &Stored)> + '_ {
         let start = ObjectKey {
             kind,

@@ -1,0 +1,130 @@
+//! The pod garbage collector's orphan pass (kube-controller-manager v1.35,
+//! pkg/controller/podgc/gc_controller.go `gcOrphaned`): pods bound to a node that no longer
+//! exists are marked Failed and force-deleted once the node has been missing for the
+//! quarantine time. Upstream runs every `gcCheckPeriod` (20 s from the start) and puts a
+//! missing node in quarantine (`quarantineTime`, 40 s) at the first pass that sees it, so the
+//! pods go at the pass 40 s later. The other passes (terminated-pod threshold, out-of-service
+//! taint, unscheduled terminating pods) are not modelled; PodGC emits no events.
+
+use super::node_pods::NodePods;
+use super::ControllerId;
+use crate::api::pod::PodPhase;
+use crate::api::{Kind, Object};
+use crate::sim::ctx::{Ctx, Wake};
+use crate::store::{ObjectKey, ObjectStore};
+use crate::time::{Duration, SimTime};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// gc_controller.go `gcCheckPeriod`.
+pub const GC_CHECK_PERIOD: Duration = Duration::from_secs(20);
+/// gc_controller.go `quarantineTime`.
+pub const QUARANTINE_TIME: Duration = Duration::from_secs(40);
+
+fn pass_key() -> ObjectKey {
+    ObjectKey::new(Kind::Node, "", ":podgc")
+}
+
+#[derive(Default)]
+pub struct PodGcController {
+    pub cursor: u64,
+    pods: NodePods,
+    nodes: BTreeSet<String>,
+    /// Missing nodes and when their quarantine ends.
+    quarantine: BTreeMap<String, SimTime>,
+    passes: BTreeSet<SimTime>,
+}
+
+impl PodGcController {
+    pub fn sync(&mut self, ctx: &mut Ctx) {
+        let mut orphans = false;
+        let changes: Vec<ObjectKey> = ctx
+            .store
+            .changes_since(self.cursor)
+            .iter()
+            .filter(|c| matches!(c.key.kind, Kind::Node | Kind::Pod))
+            .map(|c| c.key.clone())
+            .collect();
+        self.cursor = ctx.store.revision();
+        for key in changes {
+            if key.kind == Kind::Node {
+                if ctx.store.get(&key).is_some() {
+                    self.nodes.insert(key.name);
+                } else {
+                    orphans |= !self.pods.on(&key.name).is_empty();
+                    self.nodes.remove(&key.name);
+                }
+            } else if let (_, Some(n)) = self.pods.observe(ctx.store, &key) {
+                orphans |= !self.nodes.contains(&n);
+            }
+        }
+        if orphans {
+            let p = GC_CHECK_PERIOD.as_millis();
+            self.schedule(ctx, SimTime(ctx.now.millis().div_ceil(p) * p));
+        }
+    }
+
+    fn schedule(&mut self, ctx: &mut Ctx, at: SimTime) {
+        if self.passes.insert(at) {
+            ctx.wake_at(
+                at,
+                Wake::Controller {
+                    controller: ControllerId::PodGc,
+                    key: pass_key(),
+                },
+            );
+        }
+    }
+
+    pub fn wake(&mut self, ctx: &mut Ctx, _key: &ObjectKey) {
+        self.sync(ctx);
+        if self.passes.remove(&ctx.now) {
+            self.gc_orphaned(ctx);
+        }
+    }
+
+    /// `gcOrphaned` + `discoverDeletedNodes`.
+    fn gc_orphaned(&mut self, ctx: &mut Ctx) {
+        let now = ctx.now;
+        // Pods bound to missing nodes put those nodes in quarantine (the earliest stands).
+        let missing: Vec<String> = self
+            .pods
+            .nodes()
+            .filter(|n| !self.nodes.contains(*n))
+            .cloned()
+            .collect();
+        for n in missing {
+            self.quarantine
+                .entry(n)
+                .or_insert_with(|| now.after(QUARANTINE_TIME));
+        }
+        let due: Vec<String> = self
+            .quarantine
+            .iter()
+            .filter(|(_, t)| **t <= now)
+            .map(|(n, _)| n.clone())
+            .collect();
+        for n in due {
+            self.quarantine.remove(&n);
+            if self.nodes.contains(&n) {
+                continue;
+            }
+            for key in self.pods.on(&n) {
+                let Some(Object::Pod(p)) = ctx.store.get(&key).map(|s| s.object.clone()) else {
+                    continue;
+                };
+                // markFailedAndDeletePodWithCondition: Failed first, then a deletion with
+                // grace period 0.
+                if !p.is_terminal() {
+                    let mut p = p;
+                    p.status.phase = PodPhase::Failed;
+                    p.status.ready = false;
+                    let _ = ctx.store.update(Object::Pod(p), None);
+                }
+                let _ = ctx.store.delete(&key);
+            }
+        }
+        if let Some(next) = self.quarantine.values().min().copied() {
+            self.schedule(ctx, next);
+        }
+    }
+}
