@@ -6,6 +6,7 @@
 //! Nothing here reads a clock or the OS: the same scenario and seed give the same trace.
 
 pub mod ctx;
+pub mod metrics;
 pub mod objects;
 
 use crate::api::node::{NodeCondition, Taint};
@@ -249,7 +250,11 @@ impl Sim {
                 }
             }
             Wake::PodWorker { node, pod_uid } => sim.kubelets.wake(ctx, &node, &pod_uid, cmds),
-            Wake::Controller { controller, key } => sim.controllers.wake(ctx, controller, &key),
+            Wake::Controller { controller, key } => {
+                let (runtime, now) = (&sim.runtime, sim.now);
+                sim.controllers
+                    .wake(ctx, controller, &key, &|| metrics::pod_usage(runtime, now))
+            }
         });
     }
 
@@ -261,7 +266,7 @@ impl Sim {
         let Some(cfg) = policy.reclamation else {
             return;
         };
-        let usage = self.runtime.usage_by_pod(self.now);
+        let usage = metrics::pod_usage(&self.runtime, self.now);
         self.with_ctx(|_, ctx, _| {
             crate::sched::reclaim::tick::tick(ctx, &policy, &cfg, &usage);
         });
