@@ -18,6 +18,8 @@ pub struct Deployment {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct DeploymentStatus {
+    /// The `metadata.generation` this status was computed for.
+    pub observed_generation: i64,
     pub replicas: i32,
     pub updated_replicas: i32,
     pub ready_replicas: i32,

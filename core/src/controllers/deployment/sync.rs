@@ -364,6 +364,7 @@ pub fn calculate_status(
     let available: i32 = all.iter().map(|rs| rs.status.available_replicas).sum();
     let total: i32 = all.iter().map(|rs| rs_replicas(rs)).sum();
     let mut s = DeploymentStatus {
+        observed_generation: d.metadata.generation,
         replicas: all.iter().map(|rs| rs.status.replicas).sum(),
         updated_replicas: new_rs.map_or(0, |rs| rs.status.replicas),
         ready_replicas: all.iter().map(|rs| rs.status.ready_replicas).sum(),

@@ -380,10 +380,14 @@ pub fn is_saturated(d: &Deployment, rs: Option<&ReplicaSet>) -> bool {
         && rs.status.available_replicas == replicas(d)
 }
 
-/// `DeploymentComplete`: every replica updated and available, no old pods.
+/// `DeploymentComplete`: every replica updated and available, no old pods, and the status
+/// computed for the current generation (a status from before a template change is not).
 pub fn deployment_complete(d: &Deployment, s: &DeploymentStatus) -> bool {
     let r = replicas(d);
-    s.updated_replicas == r && s.replicas == r && s.available_replicas == r
+    s.updated_replicas == r
+        && s.replicas == r
+        && s.available_replicas == r
+        && s.observed_generation >= d.metadata.generation
 }
 
 /// `DeploymentProgressing`: more new, ready or available pods, or fewer old ones.
