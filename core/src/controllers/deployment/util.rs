@@ -415,7 +415,9 @@ pub fn deployment_timed_out(d: &Deployment, s: &DeploymentStatus, now: u64) -> b
     }
 }
 
-/// `NewDeploymentCondition`.
+/// `NewDeploymentCondition`. Its times are `metav1.Time`, which the API serializes in RFC 3339
+/// with whole seconds: the controller reads them back from its informer truncated, so the
+/// progress deadline runs from the second the condition was last updated in.
 pub fn condition(
     kind: &str,
     status: &str,
@@ -423,6 +425,7 @@ pub fn condition(
     message: String,
     now: u64,
 ) -> DeploymentCondition {
+    let now = now / 1000 * 1000;
     DeploymentCondition {
         kind: kind.into(),
         status: status.into(),
