@@ -54,7 +54,7 @@ pub fn samples(
                     p.metadata.name.clone(),
                     PodMetric {
                         value,
-                        timestamp: now,
+                        timestamp: whole_seconds(now),
                         window: METRIC_WINDOW_MS,
                     },
                 );
@@ -64,15 +64,25 @@ pub fn samples(
     (pods, metrics, listed)
 }
 
+/// A `metav1.Time` as a client reads it back: RFC 3339 keeps whole seconds (the pod's start
+/// time, its Ready condition's transition, the metric's timestamp; the controller's own clock
+/// is not truncated).
+fn whole_seconds(ms: i64) -> i64 {
+    ms.div_euclid(1000) * 1000
+}
+
 fn sample(p: &Pod, resource: &str, now: i64) -> PodSample {
-    let start = p.status.started_at.map(|t| t as i64);
+    let start = p.status.started_at.map(|t| whole_seconds(t as i64));
     // The Ready condition's last transition: when it became ready; for a pod that never was,
     // its start; for one that was ready and is not any more, cellsim keeps no time, so "now"
     // (the condition changed after the initial readiness delay: its metrics count).
     let ready = match (p.status.ready, p.status.ready_at) {
-        (true, at) => Some((true, at.map_or(now, |t| t as i64))),
-        (false, None) => Some((false, start.unwrap_or(p.metadata.created_at as i64))),
-        (false, Some(_)) => Some((false, now)),
+        (true, at) => Some((true, whole_seconds(at.map_or(now, |t| t as i64)))),
+        (false, None) => Some((
+            false,
+            whole_seconds(start.unwrap_or(p.metadata.created_at as i64)),
+        )),
+        (false, Some(_)) => Some((false, whole_seconds(now))),
     };
     PodSample {
         name: p.metadata.name.clone(),
