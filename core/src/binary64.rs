@@ -13,6 +13,7 @@
 //! subnormals, infinities or NaN — the inputs are integers and ratios of integers).
 
 use std::cmp::Ordering;
+use std::ops::{Add, Div, Mul, Neg, Sub};
 
 /// Bits of a binary64 significand, the implicit leading one included.
 const PRECISION: u32 = 53;
@@ -40,96 +41,11 @@ impl F64 {
 
     /// The float64 nearest to `num / den` (a Go constant such as `0.1` is `from_ratio(1, 10)`).
     pub fn from_ratio(num: i64, den: i64) -> F64 {
-        F64::from_i64(num).div(F64::from_i64(den))
+        F64::from_i64(num) / F64::from_i64(den)
     }
 
     pub fn is_zero(self) -> bool {
         self.mant == 0
-    }
-
-    /// `self / other`, correctly rounded. Division by zero is not modelled: it returns zero
-    /// (callers check divisors first, as upstream's callers do).
-    pub fn div(self, other: F64) -> F64 {
-        if self.is_zero() || other.is_zero() {
-            return F64::ZERO;
-        }
-        // mant < 2^53, so the shifted dividend fits in 127 bits and the quotient keeps at least
-        // 74 significant bits: enough for rounding, with the remainder as the sticky bit.
-        let num = u128::from(self.mant) << 74;
-        let den = u128::from(other.mant);
-        round(
-            self.neg != other.neg,
-            num / den,
-            self.exp - other.exp - 74,
-            num % den != 0,
-        )
-    }
-
-    /// `self * other`, correctly rounded.
-    pub fn mul(self, other: F64) -> F64 {
-        if self.is_zero() || other.is_zero() {
-            return F64::ZERO;
-        }
-        round(
-            self.neg != other.neg,
-            u128::from(self.mant) * u128::from(other.mant),
-            self.exp + other.exp,
-            false,
-        )
-    }
-
-    /// `self + other`, correctly rounded.
-    pub fn add(self, other: F64) -> F64 {
-        if self.is_zero() {
-            return other;
-        }
-        if other.is_zero() {
-            return self;
-        }
-        // Order by magnitude: x is the larger.
-        let (x, y) = if cmp_magnitude(self, other) == Ordering::Less {
-            (other, self)
-        } else {
-            (self, other)
-        };
-        let d = (x.exp - y.exp) as u32; // >= 0: x has the larger magnitude and both are normal
-        let xm = u128::from(x.mant);
-        let ym = u128::from(y.mant);
-        if x.neg == y.neg {
-            if d <= 64 {
-                return round(x.neg, (xm << d) + ym, y.exp, false);
-            }
-            // y only contributes below the rounding point: keep its bits as far as they fit,
-            // the rest as the sticky bit.
-            let (part, lost) = shifted(ym, d - 64);
-            return round(x.neg, (xm << 64) + part, x.exp - 64, lost);
-        }
-        if d <= 64 {
-            let m = (xm << d) - ym;
-            if m == 0 {
-                return F64::ZERO;
-            }
-            return round(x.neg, m, y.exp, false);
-        }
-        // x - y with y's low bits lost: borrow one unit and keep the (positive) rest as sticky.
-        let (part, lost) = shifted(ym, d - 64);
-        let m = (xm << 64) - part - u128::from(lost);
-        round(x.neg, m, x.exp - 64, lost)
-    }
-
-    pub fn sub(self, other: F64) -> F64 {
-        self.add(other.neg())
-    }
-
-    pub fn neg(self) -> F64 {
-        if self.is_zero() {
-            self
-        } else {
-            F64 {
-                neg: !self.neg,
-                ..self
-            }
-        }
     }
 
     /// Go `math.Ceil(x)` converted to an integer (`int64(math.Ceil(x))`).
@@ -168,6 +84,111 @@ impl F64 {
         let whole = self.mant >> s;
         let frac = self.mant & ((1u64 << s) - 1) != 0;
         (whole as i64, frac)
+    }
+}
+
+/// `self / other`, correctly rounded. Division by zero is not modelled: it returns zero
+/// (callers check divisors first, as upstream's callers do).
+impl Div for F64 {
+    type Output = F64;
+
+    fn div(self, other: F64) -> F64 {
+        if self.is_zero() || other.is_zero() {
+            return F64::ZERO;
+        }
+        // mant < 2^53, so the shifted dividend fits in 127 bits and the quotient keeps at least
+        // 74 significant bits: enough for rounding, with the remainder as the sticky bit.
+        let num = u128::from(self.mant) << 74;
+        let den = u128::from(other.mant);
+        round(
+            self.neg != other.neg,
+            num / den,
+            self.exp - other.exp - 74,
+            num % den != 0,
+        )
+    }
+}
+
+/// `self * other`, correctly rounded.
+impl Mul for F64 {
+    type Output = F64;
+
+    fn mul(self, other: F64) -> F64 {
+        if self.is_zero() || other.is_zero() {
+            return F64::ZERO;
+        }
+        round(
+            self.neg != other.neg,
+            u128::from(self.mant) * u128::from(other.mant),
+            self.exp + other.exp,
+            false,
+        )
+    }
+}
+
+/// `self + other`, correctly rounded.
+impl Add for F64 {
+    type Output = F64;
+
+    fn add(self, other: F64) -> F64 {
+        if self.is_zero() {
+            return other;
+        }
+        if other.is_zero() {
+            return self;
+        }
+        // Order by magnitude: x is the larger.
+        let (x, y) = if cmp_magnitude(self, other) == Ordering::Less {
+            (other, self)
+        } else {
+            (self, other)
+        };
+        let d = (x.exp - y.exp) as u32; // >= 0: x has the larger magnitude and both are normal
+        let xm = u128::from(x.mant);
+        let ym = u128::from(y.mant);
+        if x.neg == y.neg {
+            if d <= 64 {
+                return round(x.neg, (xm << d) + ym, y.exp, false);
+            }
+            // y only contributes below the rounding point: keep its bits as far as they fit,
+            // the rest as the sticky bit.
+            let (part, lost) = shifted(ym, d - 64);
+            return round(x.neg, (xm << 64) + part, x.exp - 64, lost);
+        }
+        if d <= 64 {
+            let m = (xm << d) - ym;
+            if m == 0 {
+                return F64::ZERO;
+            }
+            return round(x.neg, m, y.exp, false);
+        }
+        // x - y with y's low bits lost: borrow one unit and keep the (positive) rest as sticky.
+        let (part, lost) = shifted(ym, d - 64);
+        let m = (xm << 64) - part - u128::from(lost);
+        round(x.neg, m, x.exp - 64, lost)
+    }
+}
+
+impl Sub for F64 {
+    type Output = F64;
+
+    fn sub(self, other: F64) -> F64 {
+        self + -other
+    }
+}
+
+impl Neg for F64 {
+    type Output = F64;
+
+    fn neg(self) -> F64 {
+        if self.is_zero() {
+            self
+        } else {
+            F64 {
+                neg: !self.neg,
+                ..self
+            }
+        }
     }
 }
 
@@ -305,17 +326,17 @@ mod tests {
                 let (fa, fb) = (F64::from_i64(a), F64::from_i64(b));
                 let (na, nb) = (a as f64, b as f64);
                 assert_eq!(to_native(fa), na, "from {a}");
-                assert_eq!(to_native(fa.mul(fb)), na * nb, "{a} * {b}");
-                assert_eq!(to_native(fa.add(fb)), na + nb, "{a} + {b}");
-                assert_eq!(to_native(fa.sub(fb)), na - nb, "{a} - {b}");
+                assert_eq!(to_native(fa * fb), na * nb, "{a} * {b}");
+                assert_eq!(to_native(fa + fb), na + nb, "{a} + {b}");
+                assert_eq!(to_native(fa - fb), na - nb, "{a} - {b}");
                 if b != 0 {
-                    let q = fa.div(fb);
+                    let q = fa / fb;
                     assert_eq!(to_native(q), na / nb, "{a} / {b}");
-                    let r = q.mul(F64::from_i64(a % 97));
+                    let r = q * F64::from_i64(a % 97);
                     assert_eq!(to_native(r), (na / nb) * ((a % 97) as f64));
                     assert_eq!(q.ceil(), (na / nb).ceil() as i64, "ceil {a}/{b}");
                     assert_eq!(q.trunc(), (na / nb) as i64, "trunc {a}/{b}");
-                    let s = q.add(F64::from_ratio(1, 10));
+                    let s = q + F64::from_ratio(1, 10);
                     assert_eq!(to_native(s), na / nb + 0.1, "{a}/{b} + 0.1");
                     assert_eq!(fa.cmp(&fb), na.partial_cmp(&nb).unwrap());
                 }
@@ -326,13 +347,13 @@ mod tests {
     #[test]
     fn the_cases_that_make_exact_arithmetic_wrong() {
         // float64(7)/float64(3)*27 is 63.00000000000001: math.Ceil gives 64 (exactly: 63).
-        let r = F64::from_ratio(7, 3).mul(F64::from_i64(27));
+        let r = F64::from_ratio(7, 3) * F64::from_i64(27);
         assert_eq!(r.ceil(), 64);
         // Go's 1.0-0.1 and 1.0+0.1 are the doubles nearest 0.9 and 1.1.
         let tol = F64::from_ratio(1, 10);
         let one = F64::from_i64(1);
-        assert_eq!(one.sub(tol), F64::from_ratio(9, 10));
-        assert_eq!(one.add(tol), F64::from_ratio(11, 10));
-        assert_eq!(to_native(one.sub(tol)), 1.0 - 0.1);
+        assert_eq!(one - tol, F64::from_ratio(9, 10));
+        assert_eq!(one + tol, F64::from_ratio(11, 10));
+        assert_eq!(to_native(one - tol), 1.0 - 0.1);
     }
 }

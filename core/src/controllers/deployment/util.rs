@@ -317,11 +317,11 @@ fn replica_set_fraction(rs: &ReplicaSet, d: &Deployment) -> i32 {
         return 0;
     }
     let size = F64::from_i64(i64::from(rs_replicas(rs)) * i64::from(deployment_replicas))
-        .div(F64::from_i64(i64::from(annotated)));
+        / F64::from_i64(i64::from(annotated));
     let rounded = if size < F64::ZERO {
-        size.sub(F64::from_ratio(1, 2)).trunc()
+        (size - F64::from_ratio(1, 2)).trunc()
     } else {
-        size.add(F64::from_ratio(1, 2)).trunc()
+        (size + F64::from_ratio(1, 2)).trunc()
     };
     rounded as i32 - rs_replicas(rs)
 }
@@ -512,7 +512,8 @@ mod tests {
         // deployment_util_test.go TestGetReplicaSetFraction: (deployment replicas, status
         // replicas, maxSurge, rs replicas, max-replicas annotation) → fraction. The test's
         // deployment has maxUnavailable 1.
-        let cases: [(&str, i32, i32, i32, i32, Option<&str>, i32); 9] = [
+        type Row<'a> = (&'a str, i32, i32, i32, i32, Option<&'a str>, i32);
+        let cases: [Row; 9] = [
             (
                 "empty deployment always scales to 0",
                 0,

@@ -340,21 +340,28 @@ pub fn approximate_f64(q: &Quantity) -> F64 {
     let factor = if exponent > 0 {
         pow(exponent.unsigned_abs())
     } else {
-        F64::from_i64(1).div(pow(exponent.unsigned_abs()))
+        F64::from_i64(1) / pow(exponent.unsigned_abs())
     };
-    base.mul(factor)
+    base * factor
 }
 
 /// `computeReplicasForMetrics`: the highest proposal of the valid metrics; an error (and no
 /// scaling) when every metric is invalid, or when some are and the rest would scale down.
-/// Returns (proposal, metric name, statuses) or (statuses, error).
+/// The replica count the metrics ask for, the name of the metric that asked for it, and the
+/// metric statuses.
+type Proposal = (i32, String, Vec<MetricStatus>);
+
+/// One metric's failure: the ScalingActive condition it sets and the error.
+type MetricFailure = Box<(HpaCondition, String)>;
+
+/// Returns the proposal, or the statuses and the error.
 fn compute_replicas_for_metrics(
     ctx: &mut Ctx,
     hpa: &mut HorizontalPodAutoscaler,
     scale: &Scale,
     usage: &PodUsage,
     me: &str,
-) -> Result<(i32, String, Vec<MetricStatus>), (Vec<MetricStatus>, String)> {
+) -> Result<Proposal, (Vec<MetricStatus>, String)> {
     let now = ctx.now.millis() as i64;
     let Some(selector) = scale.selector.clone() else {
         ctx.event(
@@ -388,7 +395,8 @@ fn compute_replicas_for_metrics(
                     metric = name;
                 }
             }
-            Err((condition, err)) => {
+            Err(failure) => {
+                let (condition, err) = *failure;
                 if invalid == 0 {
                     first = Some((condition, err));
                 }
@@ -436,7 +444,7 @@ fn compute_for_metric(
     usage: &PodUsage,
     tol: Tolerances,
     me: &str,
-) -> Result<(i32, String, MetricStatus), (HpaCondition, String)> {
+) -> Result<(i32, String, MetricStatus), MetricFailure> {
     let now = ctx.now.millis() as i64;
     let unable = |ctx: &mut Ctx, reason: &str, err: String, outer: String| {
         Err(unable_to_compute(ctx, me, reason, err, outer))
@@ -560,7 +568,7 @@ fn unable_to_compute(
     reason: &str,
     err: String,
     outer: String,
-) -> (HpaCondition, String) {
+) -> MetricFailure {
     ctx.event(reason, me.into(), None, err.clone());
     let c = HpaCondition {
         kind: "ScalingActive".into(),
@@ -569,7 +577,7 @@ fn unable_to_compute(
         message: format!("the HPA was unable to compute the replica count: {err}"),
         last_transition_time: 0,
     };
-    (c, outer)
+    Box::new((c, outer))
 }
 
 /// `normalizeDesiredReplicas` (no `behavior`) or `normalizeDesiredReplicasWithBehaviors`, with

@@ -188,9 +188,9 @@ pub fn scale_up_limit(
             "Pods" => start.wrapping_add(p.value),
             // Rounded up, or a small percentage would never add a replica:
             // int32(math.Ceil(float64(start) * (1 + float64(value)/100))).
-            _ => F64::from_i64(start.into())
-                .mul(F64::from_i64(1).add(F64::from_ratio(p.value.into(), 100)))
-                .ceil() as i32,
+            _ => (F64::from_i64(start.into())
+                * (F64::from_i64(1) + F64::from_ratio(p.value.into(), 100)))
+            .ceil() as i32,
         };
         result = if min {
             result.min(proposed)
@@ -224,9 +224,9 @@ pub fn scale_down_limit(
         let proposed = match p.kind.as_str() {
             "Pods" => start.wrapping_sub(p.value),
             // int32(float64(start) * (1 - float64(value)/100)): truncated.
-            _ => F64::from_i64(start.into())
-                .mul(F64::from_i64(1).sub(F64::from_ratio(p.value.into(), 100)))
-                .trunc() as i32,
+            _ => (F64::from_i64(start.into())
+                * (F64::from_i64(1) - F64::from_ratio(p.value.into(), 100)))
+            .trunc() as i32,
         };
         result = if min {
             result.max(proposed)

@@ -76,7 +76,7 @@ impl Tolerances {
     /// `isWithin`: `(1.0-scaleDown) <= ratio && ratio <= (1.0+scaleUp)` in float64.
     pub fn is_within(&self, ratio: F64) -> bool {
         let one = F64::from_i64(1);
-        one.sub(self.scale_down) <= ratio && ratio <= one.add(self.scale_up)
+        one - self.scale_down <= ratio && ratio <= one + self.scale_up
     }
 }
 
@@ -164,7 +164,7 @@ pub fn utilization_ratio(
     }
     // int32((metricsTotal * 100) / requestsTotal), clamped as upstream's big.Int version does.
     let util = (total * 100 / requested).clamp(i128::from(i32::MIN), i128::from(i32::MAX)) as i32;
-    let ratio = F64::from_i64(i64::from(util)).div(F64::from_i64(i64::from(target)));
+    let ratio = F64::from_i64(i64::from(util)) / F64::from_i64(i64::from(target));
     Ok((ratio, util, (total / n) as i64))
 }
 
@@ -172,11 +172,11 @@ pub fn utilization_ratio(
 fn usage_ratio(metrics: &PodMetrics, target: i64) -> (F64, i64) {
     let total: i128 = metrics.values().map(|m| i128::from(m.value)).sum();
     let usage = (total / metrics.len().max(1) as i128) as i64;
-    (F64::from_i64(usage).div(F64::from_i64(target)), usage)
+    (F64::from_i64(usage) / F64::from_i64(target), usage)
 }
 
 fn ceil_times(ratio: F64, n: usize) -> i32 {
-    ratio.mul(F64::from_i64(n as i64)).ceil() as i32
+    (ratio * F64::from_i64(n as i64)).ceil() as i32
 }
 
 /// What `GetResourceReplicas` gives back.
@@ -232,7 +232,7 @@ pub fn resource_replicas(
         if tolerances.is_within(ratio) {
             return Ok(proposal(current));
         }
-        return Ok(proposal(ratio.mul(F64::from_i64(g.ready)).ceil() as i32));
+        return Ok(proposal((ratio * F64::from_i64(g.ready)).ceil() as i32));
     }
     if !g.missing.is_empty() {
         if ratio < one {
@@ -314,7 +314,7 @@ pub fn raw_resource_replicas(
         if tolerances.is_within(ratio) {
             return Ok((current, usage));
         }
-        return Ok((ratio.mul(F64::from_i64(g.ready)).ceil() as i32, usage));
+        return Ok(((ratio * F64::from_i64(g.ready)).ceil() as i32, usage));
     }
     if !g.missing.is_empty() {
         // Scale-down: missing pods use exactly the target; scale-up: nothing.
@@ -666,7 +666,8 @@ mod tests {
             scale_up: F64::from_ratio(up.0, up.1),
         };
         let default = (1, 10);
-        let rows: Vec<(&str, Tolerances, Vec<i64>, i32, i32, i64)> = vec![
+        type Row<'a> = (&'a str, Tolerances, Vec<i64>, i32, i32, i64);
+        let rows: Vec<Row> = vec![
             (
                 "within default tolerance",
                 t(default, default),
@@ -739,7 +740,8 @@ mod tests {
     #[test]
     fn resource_missing_metrics() {
         let tol = Tolerances::default_flag();
-        let rows: Vec<(&str, Fixture, i32, Result<(i32, i32, i64), &str>)> = vec![
+        type Row<'a> = (&'a str, Fixture, i32, Result<(i32, i32, i64), &'a str>);
+        let rows: Vec<Row> = vec![
             ("superfluous metrics counted", Fixture { current: 4, requests: ones(4), levels: vec![4000, 9500, 3000, 7000, 3200, 2000], ..Default::default() }, 100, Ok((24, 587, 11750))),
             ("some pods missing metrics scales down", Fixture { current: 4, requests: ones(4), levels: vec![400, 95], ..Default::default() }, 100, Ok((3, 24, 495))),
             ("no change: metric equal to target", Fixture { current: 2, requests: ones(2), levels: vec![1000], ..Default::default() }, 100, Ok((2, 100, 2000))),
