@@ -16,6 +16,7 @@ use cellsim_core::api::kind::{Kind, ACCEPTED_UNMODELLED};
 use cellsim_core::api::node::TAINT_EFFECTS;
 use cellsim_core::api::pod::PodPhase;
 use cellsim_core::api::Quantity;
+use cellsim_core::scenario::expect::{CONDITION_STATUSES, DEPLOYMENT_CONDITIONS};
 use cellsim_core::scenario::{load, timeline::ACTIONS, Scenario, Sources};
 use cellsim_core::time::Duration;
 use serde_json::Value;
@@ -77,6 +78,17 @@ const PODS: &[(&str, &str)] = &[
     ("namePrefix", "web-"),
     ("node", "p-0"),
     ("terminating", "false"),
+    ("image", "\"nginx:1.25\""),
+    ("count", "0"),
+];
+const DEPLOYMENTS: &[(&str, &str)] = &[
+    ("selector", "app=x"),
+    ("namespace", "default"),
+    ("namePrefix", "web"),
+    ("condition", "Progressing"),
+    ("status", "\"False\""),
+    ("reason", "ProgressDeadlineExceeded"),
+    ("revision", "2"),
     ("count", "0"),
 ];
 const JOBS: &[(&str, &str)] = &[
@@ -282,6 +294,37 @@ const SITES: &[Site] = &[
         path: "spec.timeline[].addNodes",
         doc: "$Hspec: {duration: 1m, $P, timeline: [{at: 1s, addNodes: {@}}]}",
         base: &[("pool", "p"), ("count", "2")],
+    },
+    Site {
+        path: "spec.timeline[].setImage",
+        doc: "$Hspec: {duration: 1m, timeline: [{at: 1s, setImage: {@}}]}",
+        base: &[
+            ("kind", "deploy"),
+            ("name", "x"),
+            ("namespace", "default"),
+            ("container", "c"),
+            ("image", "\"nginx:1.26\""),
+        ],
+    },
+    Site {
+        path: "spec.timeline[].rolloutUndo",
+        doc: "$Hspec: {duration: 1m, timeline: [{at: 1s, rolloutUndo: {@}}]}",
+        base: &[("name", "x"), ("namespace", "default"), ("toRevision", "2")],
+    },
+    Site {
+        path: "spec.expect[].deployments",
+        doc: "$Hspec: {duration: 1m, expect: [{at: 1s, deployments: {@}}]}",
+        base: DEPLOYMENTS,
+    },
+    Site {
+        path: "spec.expect[].always.deployments",
+        doc: "$Hspec: {duration: 1m, expect: [{always: {deployments: {@}}}]}",
+        base: DEPLOYMENTS,
+    },
+    Site {
+        path: "spec.expect[].end.deployments",
+        doc: "$Hspec: {duration: 1m, expect: [{end: {deployments: {@}}}]}",
+        base: DEPLOYMENTS,
     },
     Site {
         path: "spec.expect[]",
@@ -682,6 +725,11 @@ fn schema_and_loader_reject_the_same_mistakes() {
         ("events without a type", ok("  expect: [{at: 1m, events: {count: 1}}]\n")),
         ("events without a bound", ok("  expect: [{at: 1m, events: {type: Killing}}]\n")),
         ("unknown propagation policy", ok("  timeline: [{at: 1s, delete: {kind: deploy, name: x, propagationPolicy: Cascade}}]\n")),
+        ("setImage without an image", ok("  timeline: [{at: 1s, setImage: {kind: deploy, name: x, container: c}}]\n")),
+        ("rolloutUndo to a negative revision", ok("  timeline: [{at: 1s, rolloutUndo: {name: x, toRevision: -1}}]\n")),
+        ("from beside at", ok("  expect: [{at: 1m, from: 30s, pending: {max: 0}}]\n")),
+        ("unknown deployment condition", ok("  expect: [{at: 1m, deployments: {condition: Complete, count: 1}}]\n")),
+        ("deployment status without condition", ok("  expect: [{at: 1m, deployments: {status: \"True\", count: 1}}]\n")),
         ("design's traffic (not built)", ok("  traffic: [{service: web, rps: 1}]\n")),
         ("unknown kind", ok("  objects: [{apiVersion: v1, kind: Pdo, metadata: {name: x}}]\n")),
         ("wrong apiVersion", ok("  objects: [{apiVersion: extensions/v1beta1, kind: Deployment, metadata: {name: x}}]\n")),
@@ -848,6 +896,12 @@ fn kinds_and_enums_agree_with_the_model() {
     for p in strings(&def(&root, "PodsCondition")["properties"]["phase"]["enum"]) {
         assert!(PodPhase::parse(&p).is_some(), "phase {p}");
     }
+    let d = &def(&root, "DeploymentsCondition")["properties"];
+    assert_eq!(
+        strings(&d["condition"]["enum"]),
+        DEPLOYMENT_CONDITIONS.to_vec()
+    );
+    assert_eq!(strings(&d["status"]["enum"]), CONDITION_STATUSES.to_vec());
     let actions: Vec<String> = def(&root, "TimelineEntry")["oneOf"]
         .as_array()
         .unwrap()

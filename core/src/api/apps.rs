@@ -11,7 +11,42 @@ pub struct Deployment {
     pub metadata: ObjectMeta,
     pub spec: DeploymentSpec,
     #[serde(skip_deserializing)]
-    pub status: WorkloadStatus,
+    pub status: DeploymentStatus,
+}
+
+/// `apps/v1 DeploymentStatus` (model state; never read from a manifest).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DeploymentStatus {
+    /// The `metadata.generation` this status was computed for.
+    pub observed_generation: i64,
+    pub replicas: i32,
+    pub updated_replicas: i32,
+    pub ready_replicas: i32,
+    pub available_replicas: i32,
+    pub unavailable_replicas: i32,
+    pub conditions: Vec<DeploymentCondition>,
+}
+
+/// `apps/v1 DeploymentCondition`: Available, Progressing or ReplicaFailure. Times are
+/// simulated milliseconds (upstream serializes them to whole seconds).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DeploymentCondition {
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// True, False or Unknown.
+    pub status: String,
+    pub last_update_time: u64,
+    pub last_transition_time: u64,
+    pub reason: String,
+    pub message: String,
+}
+
+impl DeploymentStatus {
+    pub fn condition(&self, kind: &str) -> Option<&DeploymentCondition> {
+        self.conditions.iter().find(|c| c.kind == kind)
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -23,7 +58,9 @@ pub struct DeploymentSpec {
     pub template: PodTemplateSpec,
     pub strategy: DeploymentStrategy,
     pub min_ready_seconds: i32,
+    /// Defaults to 10 (`SetDefaults_Deployment`).
     pub revision_history_limit: Option<i32>,
+    /// Defaults to 600 (`SetDefaults_Deployment`).
     pub progress_deadline_seconds: Option<i32>,
     pub paused: bool,
 }

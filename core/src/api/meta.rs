@@ -24,6 +24,9 @@ pub struct ObjectMeta {
     /// Simulated milliseconds at creation (set by the store, not read from manifests).
     #[serde(skip)]
     pub created_at: u64,
+    /// Kept by the store (`store::generation`), not read from manifests.
+    #[serde(skip)]
+    pub generation: i64,
     /// Set when a graceful deletion started (simulated milliseconds).
     #[serde(skip)]
     pub deletion_at: Option<u64>,

@@ -3,6 +3,7 @@
 //! manifests.
 
 pub mod apps;
+pub mod autoscaling;
 pub mod batch;
 pub mod kind;
 pub mod meta;

@@ -1,15 +1,13 @@
 //! `Object`: one stored Kubernetes object of a modelled kind, and decoding from YAML.
 
 use super::apps::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
+use super::autoscaling::HorizontalPodAutoscaler;
 use super::batch::{CronJob, Job};
 use super::kind::{Kind, ACCEPTED_UNMODELLED};
 use super::meta::ObjectMeta;
 use super::node::Node;
 use super::pod::Pod;
-use super::policy::{
-    HorizontalPodAutoscaler, LimitRange, Namespace, PodDisruptionBudget, PriorityClass,
-    ResourceQuota,
-};
+use super::policy::{LimitRange, Namespace, PodDisruptionBudget, PriorityClass, ResourceQuota};
 use super::service::{Ingress, Service};
 use crate::yaml::{self, LoadError, Mark};
 use serde::Serialize;

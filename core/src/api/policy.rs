@@ -1,6 +1,5 @@
 //! Cluster policy objects: Namespace, ResourceQuota, LimitRange (v1), PriorityClass
-//! (scheduling.k8s.io/v1), PodDisruptionBudget (policy/v1), HorizontalPodAutoscaler
-//! (autoscaling/v2).
+//! (scheduling.k8s.io/v1), PodDisruptionBudget (policy/v1).
 
 use super::meta::{IntOrString, ObjectMeta};
 use super::resources::ResourceList;
@@ -115,57 +114,4 @@ pub struct PodDisruptionBudgetSpec {
     pub max_unavailable: Option<IntOrString>,
     pub selector: Option<LabelSelector>,
     pub unhealthy_pod_eviction_policy: Option<String>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct HorizontalPodAutoscaler {
-    pub metadata: ObjectMeta,
-    pub spec: HpaSpec,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct HpaSpec {
-    pub scale_target_ref: CrossVersionObjectReference,
-    /// Defaults to 1.
-    pub min_replicas: Option<i32>,
-    pub max_replicas: i32,
-    pub metrics: Vec<MetricSpec>,
-    pub behavior: Option<serde_json::Value>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct CrossVersionObjectReference {
-    pub api_version: String,
-    pub kind: String,
-    pub name: String,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct MetricSpec {
-    /// Resource, Pods, Object, External, ContainerResource.
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub resource: Option<ResourceMetricSource>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct ResourceMetricSource {
-    pub name: String,
-    pub target: MetricTarget,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct MetricTarget {
-    /// Utilization, Value or AverageValue.
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub average_utilization: Option<i32>,
-    pub average_value: Option<super::quantity::Quantity>,
-    pub value: Option<super::quantity::Quantity>,
 }

@@ -151,12 +151,13 @@ pub fn validate(file: &str, doc: &yaml::Node, obj: &Object) -> Result<(), LoadEr
                 }
             }
             match d.spec.strategy.kind.as_str() {
-                "" | "RollingUpdate" | "Recreate" => Ok(()),
-                other => Err(cx.err(
+                "" | "RollingUpdate" | "Recreate" => {}
+                other => return Err(cx.err(
                     "spec.strategy.type",
                     format!("Unsupported value: {other:?}: supported values: \"Recreate\", \"RollingUpdate\""),
                 )),
             }
+            deployment_spec(&cx, &d.spec)
         }
         Object::ReplicaSet(r) => {
             replicas(&cx, r.spec.replicas)?;
@@ -314,24 +315,7 @@ pub fn validate(file: &str, doc: &yaml::Node, obj: &Object) -> Result<(), LoadEr
             }
             Ok(())
         }
-        Object::HorizontalPodAutoscaler(h) => {
-            if h.spec.max_replicas < 1 {
-                return Err(cx.err(
-                    "spec.maxReplicas",
-                    "Invalid value: must be greater than or equal to 1",
-                ));
-            }
-            if h.spec
-                .min_replicas
-                .is_some_and(|m| m < 1 || m > h.spec.max_replicas)
-            {
-                return Err(cx.err(
-                    "spec.minReplicas",
-                    "Invalid value: must be between 1 and maxReplicas",
-                ));
-            }
-            Ok(())
-        }
+        Object::HorizontalPodAutoscaler(h) => hpa_spec(&cx, &h.spec),
         Object::PodDisruptionBudget(p) => {
             if p.spec.min_available.is_some() && p.spec.max_unavailable.is_some() {
                 return Err(cx.err(
@@ -403,6 +387,292 @@ fn non_negative_int(cx: &Ctx, at: &str, v: Option<i64>) -> Result<(), LoadError>
         )),
         _ => Ok(()),
     }
+}
+
+/// The rest of `ValidateDeploymentSpec` / `ValidateRollingUpdateDeployment` (apps/validation).
+fn deployment_spec(cx: &Ctx, spec: &super::apps::DeploymentSpec) -> Result<(), LoadError> {
+    non_negative_int(
+        cx,
+        "spec.minReadySeconds",
+        Some(spec.min_ready_seconds.into()),
+    )?;
+    non_negative_int(
+        cx,
+        "spec.revisionHistoryLimit",
+        spec.revision_history_limit.map(i64::from),
+    )?;
+    if let Some(p) = spec.progress_deadline_seconds {
+        non_negative_int(cx, "spec.progressDeadlineSeconds", Some(p.into()))?;
+        if p <= spec.min_ready_seconds {
+            return Err(cx.err(
+                "spec.progressDeadlineSeconds",
+                format!("Invalid value: {p}: must be greater than minReadySeconds"),
+            ));
+        }
+    }
+    if let Some(ru) = &spec.strategy.rolling_update {
+        let at = "spec.strategy.rollingUpdate";
+        int_or_percent(cx, &format!("{at}.maxUnavailable"), &ru.max_unavailable)?;
+        int_or_percent(cx, &format!("{at}.maxSurge"), &ru.max_surge)?;
+        let zero = |v: &Option<IntOrString>| match v {
+            // getIntOrPercentValue: an absent value is defaulted to 25% before validation.
+            None => false,
+            Some(IntOrString::Int(n)) => *n == 0,
+            Some(IntOrString::Str(s)) => s.trim_end_matches('%').parse::<i64>() == Ok(0),
+        };
+        if zero(&ru.max_unavailable) && zero(&ru.max_surge) {
+            return Err(cx.err(
+                &format!("{at}.maxUnavailable"),
+                "Invalid value: 0: may not be 0 when `maxSurge` is 0",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `validateHorizontalPodAutoscalerSpec` (pkg/apis/autoscaling/validation), first error only,
+/// with the HPAScaleToZero gate off (v1.35's default) and HPAConfigurableTolerance on.
+fn hpa_spec(cx: &Ctx, spec: &super::autoscaling::HpaSpec) -> Result<(), LoadError> {
+    if let Some(m) = spec.min_replicas.filter(|m| *m < 1) {
+        return Err(cx.err(
+            "spec.minReplicas",
+            format!("Invalid value: {m}: must be greater than or equal to 1"),
+        ));
+    }
+    if spec.max_replicas < 1 {
+        return Err(cx.err(
+            "spec.maxReplicas",
+            format!(
+                "Invalid value: {}: must be greater than 0",
+                spec.max_replicas
+            ),
+        ));
+    }
+    if spec.min_replicas.is_some_and(|m| spec.max_replicas < m) {
+        return Err(cx.err(
+            "spec.maxReplicas",
+            format!(
+                "Invalid value: {}: must be greater than or equal to `minReplicas`",
+                spec.max_replicas
+            ),
+        ));
+    }
+    let r = &spec.scale_target_ref;
+    for (f, v) in [("kind", &r.kind), ("name", &r.name)] {
+        let at = format!("spec.scaleTargetRef.{f}");
+        if v.is_empty() {
+            return Err(cx.err(&at, "Required value"));
+        }
+        if let Some(why) = path_segment(v) {
+            return Err(cx.err(&at, format!("Invalid value: {v:?}: {why}")));
+        }
+    }
+    const SOURCES: [&str; 5] = [
+        "ContainerResource",
+        "External",
+        "Object",
+        "Pods",
+        "Resource",
+    ];
+    for (i, m) in spec.metrics.iter().enumerate() {
+        let at = format!("spec.metrics.{i}");
+        if m.kind.is_empty() {
+            return Err(cx.err(
+                &format!("{at}.type"),
+                "Required value: must specify a metric source type",
+            ));
+        }
+        if !SOURCES.contains(&m.kind.as_str()) {
+            return Err(cx.err(
+                &format!("{at}.type"),
+                format!(
+                    "Unsupported value: {:?}: supported values: {}",
+                    m.kind,
+                    SOURCES.map(|s| format!("{s:?}")).join(", ")
+                ),
+            ));
+        }
+        let present = [
+            ("containerResource", m.container_resource.is_some()),
+            ("external", m.external.is_some()),
+            ("object", m.object.is_some()),
+            ("pods", m.pods.is_some()),
+            ("resource", m.resource.is_some()),
+        ];
+        let expected = match m.kind.as_str() {
+            "ContainerResource" => "containerResource",
+            "External" => "external",
+            "Object" => "object",
+            "Pods" => "pods",
+            _ => "resource",
+        };
+        if !present.iter().any(|(f, p)| *f == expected && *p) {
+            return Err(cx.err(
+                &format!("{at}.{expected}"),
+                "Required value: must populate information for the given metric source",
+            ));
+        }
+        if let Some((f, _)) = present.iter().find(|(f, p)| *p && *f != expected) {
+            return Err(cx.err(
+                &format!("{at}.{f}"),
+                "Forbidden: must populate the given metric source only",
+            ));
+        }
+        let (name, target) = match (&m.resource, &m.container_resource) {
+            (Some(r), _) if expected == "resource" => (&r.name, &r.target),
+            (_, Some(c)) if expected == "containerResource" => {
+                if c.container.is_empty() {
+                    return Err(cx.err(
+                        &format!("{at}.containerResource.container"),
+                        "Required value: must specify a container",
+                    ));
+                }
+                (&c.name, &c.target)
+            }
+            _ => continue,
+        };
+        let at = format!("{at}.{expected}");
+        if name.is_empty() {
+            return Err(cx.err(
+                &format!("{at}.name"),
+                "Required value: must specify a resource name",
+            ));
+        }
+        metric_target(cx, &format!("{at}.target"), target)?;
+        match (target.average_utilization, &target.average_value) {
+            (None, None) => {
+                return Err(cx.err(
+                    &format!("{at}.target.averageUtilization"),
+                    "Required value: must set either a target raw value or a target utilization",
+                ))
+            }
+            (Some(_), Some(_)) => {
+                return Err(cx.err(
+                    &format!("{at}.target.averageValue"),
+                    "Forbidden: may not set both a target raw value and a target utilization",
+                ))
+            }
+            _ => {}
+        }
+    }
+    if let Some(b) = &spec.behavior {
+        for (f, rules) in [("scaleUp", &b.scale_up), ("scaleDown", &b.scale_down)] {
+            if let Some(r) = rules {
+                scaling_rules(cx, &format!("spec.behavior.{f}"), r)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `validateMetricTarget`.
+fn metric_target(
+    cx: &Ctx,
+    at: &str,
+    t: &super::autoscaling::MetricTarget,
+) -> Result<(), LoadError> {
+    if t.kind.is_empty() {
+        return Err(cx.err(
+            &format!("{at}.type"),
+            "Required value: must specify a metric target type",
+        ));
+    }
+    if !["Utilization", "Value", "AverageValue"].contains(&t.kind.as_str()) {
+        return Err(cx.err(
+            &format!("{at}.type"),
+            format!(
+                "Invalid value: {:?}: must be either Utilization, Value, or AverageValue",
+                t.kind
+            ),
+        ));
+    }
+    for (f, q) in [("value", &t.value), ("averageValue", &t.average_value)] {
+        if let Some(q) = q.as_ref().filter(|q| q.is_zero() || q.is_negative()) {
+            return Err(cx.err(
+                &format!("{at}.{f}"),
+                format!("Invalid value: \"{q}\": must be positive"),
+            ));
+        }
+    }
+    if let Some(u) = t.average_utilization.filter(|u| *u < 1) {
+        return Err(cx.err(
+            &format!("{at}.averageUtilization"),
+            format!("Invalid value: {u}: must be greater than 0"),
+        ));
+    }
+    Ok(())
+}
+
+/// `validateScalingRules` and `validateScalingPolicy` (MaxStabilizationWindowSeconds 3600,
+/// MaxPeriodSeconds 1800).
+fn scaling_rules(
+    cx: &Ctx,
+    at: &str,
+    r: &super::autoscaling::HpaScalingRules,
+) -> Result<(), LoadError> {
+    if let Some(w) = r.stabilization_window_seconds {
+        if w < 0 {
+            return Err(cx.err(
+                &format!("{at}.stabilizationWindowSeconds"),
+                format!("Invalid value: {w}: must be greater than or equal to zero"),
+            ));
+        }
+        if w > 3600 {
+            return Err(cx.err(
+                &format!("{at}.stabilizationWindowSeconds"),
+                format!("Invalid value: {w}: must be less than or equal to 3600"),
+            ));
+        }
+    }
+    if let Some(p) = &r.select_policy {
+        one_of(
+            cx,
+            &format!("{at}.selectPolicy"),
+            p,
+            &["Disabled", "Max", "Min"],
+        )?;
+    }
+    if r.policies.as_ref().is_some_and(Vec::is_empty) {
+        return Err(cx.err(
+            &format!("{at}.policies"),
+            "Required value: must specify at least one Policy",
+        ));
+    }
+    for (i, p) in r.policies.iter().flatten().enumerate() {
+        let pat = format!("{at}.policies.{i}");
+        one_of(cx, &format!("{pat}.type"), &p.kind, &["Percent", "Pods"])?;
+        if p.value <= 0 {
+            return Err(cx.err(
+                &format!("{pat}.value"),
+                format!("Invalid value: {}: must be greater than zero", p.value),
+            ));
+        }
+        if p.period_seconds <= 0 {
+            return Err(cx.err(
+                &format!("{pat}.periodSeconds"),
+                format!(
+                    "Invalid value: {}: must be greater than zero",
+                    p.period_seconds
+                ),
+            ));
+        }
+        if p.period_seconds > 1800 {
+            return Err(cx.err(
+                &format!("{pat}.periodSeconds"),
+                format!(
+                    "Invalid value: {}: must be less than or equal to 1800",
+                    p.period_seconds
+                ),
+            ));
+        }
+    }
+    if let Some(t) = r.tolerance.as_ref().filter(|t| t.is_negative()) {
+        return Err(cx.err(
+            &format!("{at}.tolerance"),
+            format!("Invalid value: \"{t}\": must be greater than or equal to 0"),
+        ));
+    }
+    Ok(())
 }
 
 /// `ValidateJobSpec` (the parts the model reads) at `at` (`spec` or `spec.jobTemplate.spec`).

@@ -4,8 +4,8 @@
 //! to reconcile (a `BTreeSet`, so the order never depends on hashing), and reconciles each key
 //! against the current state — idempotently, as kube-controller-manager's controllers do.
 //! A controller that must look again later (a backoff, a deadline, a cron schedule,
-//! `minReadySeconds`) asks for a [`Wake::Controller`] through [`Requeue`] — upstream's
-//! `queue.AddAfter` on the simulated clock.
+//! `minReadySeconds`, the HPA's sync period) asks for a [`Wake::Controller`] through
+//! [`Requeue`] — upstream's `queue.AddAfter` on the simulated clock.
 
 pub mod cron;
 pub mod cronjob;
@@ -13,6 +13,7 @@ pub mod daemonset;
 pub mod deployment;
 pub mod disruption;
 pub mod gc;
+pub mod hpa;
 pub mod job;
 pub mod naming;
 pub mod node_lifecycle;
@@ -31,6 +32,8 @@ use std::collections::BTreeSet;
 /// Which controller a [`Wake::Controller`] is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ControllerId {
+    Deployment,
+    ReplicaSet,
     StatefulSet,
     DaemonSet,
     Job,
@@ -40,6 +43,7 @@ pub enum ControllerId {
     TaintEviction,
     Disruption,
     PodGc,
+    HorizontalPodAutoscaler,
 }
 
 /// Delayed re-reconciles of one controller (upstream's delaying work queue): one wake per
@@ -70,6 +74,41 @@ impl Requeue {
     }
 }
 
+/// Delayed re-reconciles with upstream's delaying-queue semantics: one pending time per key,
+/// the earliest asked for (`AddAfter` of a key already waiting keeps the sooner time). A wake
+/// for a time that was superseded is ignored.
+#[derive(Default)]
+pub struct EarliestRequeue {
+    pending: std::collections::BTreeMap<ObjectKey, SimTime>,
+}
+
+impl EarliestRequeue {
+    /// Reconcile `key` again at `at` (not before now), unless it is due sooner already.
+    pub fn at(&mut self, ctx: &mut Ctx, id: ControllerId, key: &ObjectKey, at: SimTime) {
+        let at = at.max(ctx.now);
+        if self.pending.get(key).is_some_and(|t| *t <= at) {
+            return;
+        }
+        self.pending.insert(key.clone(), at);
+        ctx.wake_at(
+            at,
+            Wake::Controller {
+                controller: id,
+                key: key.clone(),
+            },
+        );
+    }
+
+    /// A wake for `key` fired at `now`: whether it is the pending one (then it is consumed).
+    pub fn fired(&mut self, now: SimTime, key: &ObjectKey) -> bool {
+        if self.pending.get(key) == Some(&now) {
+            self.pending.remove(key);
+            return true;
+        }
+        false
+    }
+}
+
 /// All controllers, run in a fixed order.
 #[derive(Default)]
 pub struct Controllers {
@@ -84,6 +123,7 @@ pub struct Controllers {
     pub taint_eviction: taint_eviction::TaintEvictionController,
     pub disruption: disruption::DisruptionController,
     pub pod_gc: pod_gc::PodGcController,
+    pub hpa: hpa::HorizontalController,
 }
 
 impl Controllers {
@@ -99,11 +139,22 @@ impl Controllers {
         self.taint_eviction.sync(ctx);
         self.disruption.sync(ctx);
         self.pod_gc.sync(ctx);
+        self.hpa.sync(ctx);
     }
 
-    /// A controller's delayed reconcile is due.
-    pub fn wake(&mut self, ctx: &mut Ctx, id: ControllerId, key: &ObjectKey) {
+    /// A controller's delayed reconcile is due. `usage` reads the pods' observed resource
+    /// usage (the metrics API), for the HPA.
+    pub fn wake(
+        &mut self,
+        ctx: &mut Ctx,
+        id: ControllerId,
+        key: &ObjectKey,
+        usage: &dyn Fn() -> hpa::metrics::PodUsage,
+    ) {
         match id {
+            ControllerId::Deployment => self.deployment.wake(ctx, key),
+            ControllerId::ReplicaSet => self.replicaset.wake(ctx, key),
+            ControllerId::HorizontalPodAutoscaler => self.hpa.wake(ctx, key, usage),
             ControllerId::StatefulSet => self.statefulset.wake(ctx, key),
             ControllerId::DaemonSet => self.daemonset.wake(ctx, key),
             ControllerId::Job => self.job.wake(ctx, key),
@@ -129,6 +180,7 @@ impl Controllers {
             self.taint_eviction.cursor,
             self.disruption.cursor,
             self.pod_gc.cursor,
+            self.hpa.cursor,
         ]
         .into_iter()
         .min()

@@ -53,6 +53,12 @@ impl OwnedPods {
         out
     }
 
+    /// The owner the index last saw for `dependent` (also after the dependent is gone, until
+    /// its deletion is observed).
+    pub fn owner(&self, dependent: &ObjectKey) -> Option<&ObjectKey> {
+        self.owner_of.get(dependent)
+    }
+
     /// The jobs whose controller reference is `owner` with this uid, in name order.
     pub fn jobs<'a>(
         &self,

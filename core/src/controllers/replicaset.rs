@@ -3,7 +3,13 @@
 //! Upstream: pkg/controller/replicaset/replica_set.go. Pods are created from the template with
 //! `generateName: <rs>-` (a 5-character random suffix, `utilrand.String(5)`), a controller
 //! owner reference, and deleted by upstream's ranking when there are too many.
+//!
+//! `minReadySeconds`: a ready pod becomes available `minReadySeconds` after it became ready;
+//! the set is reconciled again at that instant, so its `availableReplicas` (and the
+//! Deployment's rollout) move on then. Upstream requeues `minReadySeconds + 1s` after the pod
+//! turned ready ("to avoid milliseconds skew", `updatePod`); a simulated clock has no skew.
 
+use super::{ControllerId, Requeue};
 use crate::api::meta::OwnerReference;
 use crate::api::pod::{Pod, PodPhase};
 use crate::api::{Kind, Object};
@@ -33,6 +39,7 @@ pub struct ReplicaSetController {
     /// kept from the change feed, so a reconcile never scans every pod).
     owned: BTreeMap<ObjectKey, BTreeSet<ObjectKey>>,
     owner_of: BTreeMap<ObjectKey, ObjectKey>,
+    requeue: Requeue,
 }
 
 /// Is the pod counted as one of the set's replicas (upstream `FilterActivePods`)?
@@ -88,6 +95,17 @@ impl ReplicaSetController {
         let dirty = self.catch_up(ctx);
         for key in dirty {
             self.reconcile(ctx, &key);
+        }
+        self.catch_up(ctx);
+    }
+
+    /// A pod of the set becomes available now (`minReadySeconds` after it became ready).
+    pub fn wake(&mut self, ctx: &mut Ctx, key: &ObjectKey) {
+        self.requeue.fired(ctx.now, key);
+        let mut dirty = self.catch_up(ctx);
+        dirty.insert(key.clone());
+        for k in dirty {
+            self.reconcile(ctx, &k);
         }
         self.catch_up(ctx);
     }
@@ -201,6 +219,7 @@ impl ReplicaSetController {
             Some(Object::ReplicaSet(rs)) => rs.spec.min_ready_seconds.max(0) as u64 * 1000,
             _ => return,
         };
+        let mut next_available: Option<u64> = None;
         for p in self.pods_of(ctx, key, uid) {
             replicas += 1;
             if let Some(t) = p.ready_at {
@@ -209,8 +228,15 @@ impl ReplicaSetController {
                 // podutil.IsPodAvailable).
                 if t + min_ready <= ctx.now.millis() {
                     available += 1;
+                } else {
+                    next_available =
+                        Some(next_available.map_or(t + min_ready, |n| n.min(t + min_ready)));
                 }
             }
+        }
+        if let Some(t) = next_available {
+            self.requeue
+                .at(ctx, ControllerId::ReplicaSet, key, crate::time::SimTime(t));
         }
         if let Some(Object::ReplicaSet(rs)) = ctx.store.get(key).map(|s| &s.object) {
             let s = &rs.status;

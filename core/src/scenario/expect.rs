@@ -1,7 +1,8 @@
 //! Expectations: assertions over the cluster's state, at a time, at the end, or always.
 
 use super::spec::{
-    Condition, EventsCondition, ExpectEntry, JobsCondition, PendingCondition, PodsCondition,
+    Condition, DeploymentsCondition, EventsCondition, ExpectEntry, JobsCondition, PendingCondition,
+    PodsCondition,
 };
 use crate::api::pod::PodPhase;
 use crate::api::selector::Selector;
@@ -19,6 +20,13 @@ pub const JOB_CONDITIONS: [&str; 5] = [
     "FailureTarget",
     "Suspended",
 ];
+
+/// The deployment conditions a `deployments` check may name (apps/v1
+/// `DeploymentConditionType`).
+pub const DEPLOYMENT_CONDITIONS: [&str; 3] = ["Available", "Progressing", "ReplicaFailure"];
+
+/// A condition's status.
+pub const CONDITION_STATUSES: [&str; 3] = ["True", "False", "Unknown"];
 
 /// What checks look at: the store and the trace so far (an `events` check reads the count of
 /// its filter's watch, which `Sim` registers before the run starts).
@@ -106,6 +114,7 @@ pub enum Check {
         status: Option<String>,
         termination_reason: Option<String>,
         terminating: Option<bool>,
+        image: Option<String>,
         bounds: Bounds,
     },
     Pending {
@@ -126,11 +135,24 @@ pub enum Check {
         filter: EventFilter,
         bounds: Bounds,
     },
+    Deployments {
+        selector: Selector,
+        selector_text: String,
+        namespace: Option<String>,
+        name_prefix: Option<String>,
+        condition: Option<String>,
+        status: Option<String>,
+        reason: Option<String>,
+        revision: Option<u64>,
+        bounds: Bounds,
+    },
 }
 
 #[derive(Debug, Clone)]
 pub struct Expectation {
     pub when: When,
+    /// For `always`: the first simulated time it is checked at.
+    pub from: Duration,
     pub check: Check,
     pub description: String,
 }
@@ -142,7 +164,11 @@ pub type CompileError = (String, String);
 /// Validate an entry and turn it into an `Expectation`.
 pub fn compile(e: &ExpectEntry) -> Result<Expectation, CompileError> {
     let whole = |m: &str| (String::new(), m.to_string());
-    let beside = e.pods.is_some() || e.pending.is_some() || e.jobs.is_some() || e.events.is_some();
+    let beside = e.pods.is_some()
+        || e.pending.is_some()
+        || e.jobs.is_some()
+        || e.events.is_some()
+        || e.deployments.is_some();
     let (when, cond, prefix) = match (e.at, &e.always, &e.end) {
         (Some(t), None, None) => (
             When::At(t),
@@ -151,6 +177,7 @@ pub fn compile(e: &ExpectEntry) -> Result<Expectation, CompileError> {
                 pending: e.pending.clone(),
                 jobs: e.jobs.clone(),
                 events: e.events.clone(),
+                deployments: e.deployments.clone(),
             },
             "",
         ),
@@ -158,7 +185,7 @@ pub fn compile(e: &ExpectEntry) -> Result<Expectation, CompileError> {
         (None, None, Some(c)) if !beside => (When::End, c.clone(), "end"),
         _ => {
             return Err(whole(
-                "an expectation needs exactly one of `at: DURATION` (with `pods:`, `pending:`, `jobs:` or `events:` beside it), `always: {...}` or `end: {...}`",
+                "an expectation needs exactly one of `at: DURATION` (with `pods:`, `pending:`, `jobs:`, `events:` or `deployments:` beside it), `always: {...}` or `end: {...}`",
             ))
         }
     };
@@ -168,26 +195,44 @@ pub fn compile(e: &ExpectEntry) -> Result<Expectation, CompileError> {
             (path.collect::<Vec<_>>().join("."), why)
         }
     };
-    let check = match (cond.pods, cond.pending, cond.jobs, cond.events) {
-        (Some(p), None, None, None) => pods_check(p).map_err(located("pods"))?,
-        (None, Some(PendingCondition { max }), None, None) => Check::Pending { max },
-        (None, None, Some(j), None) => jobs_check(j).map_err(located("jobs"))?,
-        (None, None, None, Some(ev)) => events_check(ev).map_err(located("events"))?,
+    let check = match (
+        cond.pods,
+        cond.pending,
+        cond.jobs,
+        cond.events,
+        cond.deployments,
+    ) {
+        (Some(p), None, None, None, None) => pods_check(p).map_err(located("pods"))?,
+        (None, Some(PendingCondition { max }), None, None, None) => Check::Pending { max },
+        (None, None, Some(j), None, None) => jobs_check(j).map_err(located("jobs"))?,
+        (None, None, None, Some(ev), None) => events_check(ev).map_err(located("events"))?,
+        (None, None, None, None, Some(d)) => {
+            deployments_check(d).map_err(located("deployments"))?
+        }
         _ => {
             return Err((
                 prefix.to_string(),
-                "an expectation checks exactly one of `pods`, `pending`, `jobs` or `events`".into(),
+                "an expectation checks exactly one of `pods`, `pending`, `jobs`, `events` or `deployments`".into(),
             ))
         }
     };
+    if e.from.is_some() && when != When::Always {
+        return Err((
+            "from".into(),
+            "`from` only applies to an `always` expectation".into(),
+        ));
+    }
+    let from = e.from.unwrap_or(Duration::ZERO);
     let when_text = match when {
         When::At(t) => format!("at {t}"),
         When::End => "at the end".into(),
+        When::Always if from > Duration::ZERO => format!("always from {from}"),
         When::Always => "always".into(),
     };
     let description = format!("{when_text}: {}", describe(&check));
     Ok(Expectation {
         when,
+        from,
         check,
         description,
     })
@@ -225,6 +270,7 @@ fn pods_check(p: PodsCondition) -> Result<Check, (&'static str, String)> {
         status: p.status,
         termination_reason: p.termination_reason,
         terminating: p.terminating,
+        image: p.image,
         bounds,
     })
 }
@@ -262,6 +308,54 @@ fn jobs_check(j: JobsCondition) -> Result<Check, (&'static str, String)> {
     })
 }
 
+fn deployments_check(d: DeploymentsCondition) -> Result<Check, (&'static str, String)> {
+    let selector = Selector::parse(&d.selector).map_err(|e| {
+        (
+            "selector",
+            format!("invalid deployments selector {:?}: {e}", d.selector),
+        )
+    })?;
+    if let Some(c) = &d.condition {
+        if !DEPLOYMENT_CONDITIONS.contains(&c.as_str()) {
+            return Err((
+                "condition",
+                format!(
+                    "unknown deployment condition {c:?}: expected {}",
+                    DEPLOYMENT_CONDITIONS.join(", ")
+                ),
+            ));
+        }
+    }
+    if let Some(s) = &d.status {
+        if !CONDITION_STATUSES.contains(&s.as_str()) {
+            return Err((
+                "status",
+                format!(
+                    "unknown condition status {s:?}: expected {}",
+                    CONDITION_STATUSES.join(", ")
+                ),
+            ));
+        }
+    }
+    for (f, v) in [("status", &d.status), ("reason", &d.reason)] {
+        if v.is_some() && d.condition.is_none() {
+            return Err((f, format!("`{f}` needs `condition`")));
+        }
+    }
+    let bounds = Bounds::check("deployments", d.count, d.min, d.max)?;
+    Ok(Check::Deployments {
+        selector,
+        selector_text: d.selector,
+        namespace: d.namespace,
+        name_prefix: d.name_prefix,
+        condition: d.condition,
+        status: d.status,
+        reason: d.reason,
+        revision: d.revision,
+        bounds,
+    })
+}
+
 fn events_check(e: EventsCondition) -> Result<Check, (&'static str, String)> {
     if e.kind.trim().is_empty() {
         return Err((
@@ -294,6 +388,7 @@ fn describe(c: &Check) -> String {
             status,
             termination_reason,
             terminating,
+            image,
             bounds,
             ..
         } => {
@@ -303,6 +398,16 @@ fn describe(c: &Check) -> String {
             }
             if let Some(n) = node {
                 s += &format!(" on {n}");
+            }
+            if let Some(i) = image {
+                s += &format!(" of image {i}");
+            }
+            if let Some(t) = terminating {
+                s += if *t {
+                    " terminating"
+                } else {
+                    " not terminating"
+                };
             }
             if !selector_text.is_empty() {
                 s += &format!(" {selector_text}");
@@ -324,13 +429,6 @@ fn describe(c: &Check) -> String {
             }
             if let Some(n) = restarts {
                 s += &format!(" with {n} restarts");
-            }
-            if let Some(t) = terminating {
-                s += if *t {
-                    " terminating"
-                } else {
-                    " not terminating"
-                };
             }
             s + &bounds.describe()
         }
@@ -371,6 +469,41 @@ fn describe(c: &Check) -> String {
             }
             s + &bounds.describe()
         }
+        Check::Deployments {
+            selector_text,
+            namespace,
+            name_prefix,
+            condition,
+            status,
+            reason,
+            revision,
+            bounds,
+            ..
+        } => {
+            let mut s = String::from("deployments");
+            if let Some(p) = name_prefix {
+                s += &format!(" {p}*");
+            }
+            if !selector_text.is_empty() {
+                s += &format!(" {selector_text}");
+            }
+            if let Some(ns) = namespace {
+                s += &format!(" in {ns}");
+            }
+            if let Some(c) = condition {
+                s += &format!(" {c}");
+                if let Some(st) = status {
+                    s += &format!("={st}");
+                }
+            }
+            if let Some(r) = reason {
+                s += &format!(" ({r})");
+            }
+            if let Some(r) = revision {
+                s += &format!(" at revision {r}");
+            }
+            s + &bounds.describe()
+        }
     }
 }
 
@@ -405,11 +538,22 @@ pub fn evaluate(check: &Check, w: &World) -> (bool, u64) {
             status,
             termination_reason,
             terminating,
+            image,
             bounds,
             ..
         } => {
             let n = pods()
                 .filter(|p| node.as_ref().is_none_or(|x| &p.spec.node_name == x))
+                .filter(|p| terminating.is_none_or(|t| p.metadata.deletion_at.is_some() == t))
+                .filter(|p| {
+                    image.as_ref().is_none_or(|i| {
+                        p.spec
+                            .containers
+                            .iter()
+                            .chain(&p.spec.init_containers)
+                            .any(|c| &c.image == i)
+                    })
+                })
                 .filter(|p| namespace.as_ref().is_none_or(|ns| p.namespace() == ns))
                 .filter(|p| {
                     name_prefix
@@ -418,7 +562,6 @@ pub fn evaluate(check: &Check, w: &World) -> (bool, u64) {
                 })
                 .filter(|p| phase.is_none_or(|ph| p.status.phase == ph))
                 .filter(|p| ready.is_none_or(|r| p.status.ready == r))
-                .filter(|p| terminating.is_none_or(|t| p.metadata.deletion_at.is_some() == t))
                 .filter(|p| selector.matches(&p.metadata.labels))
                 .filter(|p| restarts.is_none_or(|r| p.status.restart_count as u64 == r))
                 .filter(|p| status.as_ref().is_none_or(|s| &p.display_status() == s))
@@ -477,6 +620,52 @@ pub fn evaluate(check: &Check, w: &World) -> (bool, u64) {
         }
         Check::Events { filter, bounds } => {
             let n = w.trace.watched(filter);
+            (bounds.holds(n), n)
+        }
+        Check::Deployments {
+            selector,
+            namespace,
+            name_prefix,
+            condition,
+            status,
+            reason,
+            revision,
+            bounds,
+            ..
+        } => {
+            let revision_key = crate::controllers::deployment::util::REVISION;
+            let n = w
+                .store
+                .objects(Kind::Deployment)
+                .filter_map(|o| match o {
+                    Object::Deployment(d) => Some(d),
+                    _ => None,
+                })
+                .filter(|d| {
+                    namespace
+                        .as_ref()
+                        .is_none_or(|ns| &d.metadata.namespace == ns)
+                })
+                .filter(|d| {
+                    name_prefix
+                        .as_ref()
+                        .is_none_or(|x| d.metadata.name.starts_with(x.as_str()))
+                })
+                .filter(|d| selector.matches(&d.metadata.labels))
+                .filter(|d| {
+                    condition.as_ref().is_none_or(|c| {
+                        d.status.condition(c).is_some_and(|dc| {
+                            status.as_ref().is_none_or(|s| &dc.status == s)
+                                && reason.as_ref().is_none_or(|r| &dc.reason == r)
+                        })
+                    })
+                })
+                .filter(|d| {
+                    revision.is_none_or(|r| {
+                        d.metadata.annotations.get(revision_key) == Some(&r.to_string())
+                    })
+                })
+                .count() as u64;
             (bounds.holds(n), n)
         }
     }

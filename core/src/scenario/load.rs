@@ -558,6 +558,16 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Scenario, LoadError> {
             let m = mark_of(&format!("spec.expect.{i}.{field}"));
             LoadError::new(path, m, why)
         })?;
+        if c.from > parsed.spec.duration {
+            return Err(LoadError::new(
+                path,
+                mark_of(&format!("spec.expect.{i}.from")),
+                format!(
+                    "expectation from {} is after the end of the scenario ({})",
+                    c.from, parsed.spec.duration
+                ),
+            ));
+        }
         if let super::expect::When::At(t) = c.when {
             if t > parsed.spec.duration {
                 return Err(LoadError::new(

@@ -253,6 +253,11 @@ pub struct ExpectEntry {
     pub jobs: Option<JobsCondition>,
     #[serde(default)]
     pub events: Option<EventsCondition>,
+    #[serde(default)]
+    pub deployments: Option<DeploymentsCondition>,
+    /// With `always`: checked only from this simulated time on.
+    #[serde(default)]
+    pub from: Option<Duration>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -266,6 +271,40 @@ pub struct Condition {
     pub jobs: Option<JobsCondition>,
     #[serde(default)]
     pub events: Option<EventsCondition>,
+    #[serde(default)]
+    pub deployments: Option<DeploymentsCondition>,
+}
+
+/// Count Deployments matching a label selector, optionally in one namespace, with a name
+/// prefix, a condition (with a status and reason) and a revision, and compare with `count` /
+/// `min` / `max`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DeploymentsCondition {
+    #[serde(default)]
+    pub selector: String,
+    #[serde(default)]
+    pub namespace: Option<String>,
+    #[serde(default)]
+    pub name_prefix: Option<String>,
+    /// Available, Progressing or ReplicaFailure: only Deployments with this condition.
+    #[serde(default)]
+    pub condition: Option<String>,
+    /// With `condition`: its status (True, False or Unknown).
+    #[serde(default)]
+    pub status: Option<String>,
+    /// With `condition`: its reason (e.g. ProgressDeadlineExceeded).
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// Only Deployments at this revision (`deployment.kubernetes.io/revision`).
+    #[serde(default)]
+    pub revision: Option<u64>,
+    #[serde(default)]
+    pub count: Option<u64>,
+    #[serde(default)]
+    pub min: Option<u64>,
+    #[serde(default)]
+    pub max: Option<u64>,
 }
 
 /// Count Jobs matching a label selector (kubectl `-l` syntax), optionally in one namespace,
@@ -345,6 +384,9 @@ pub struct PodsCondition {
     /// Only pods being deleted (`true`: with a deletion timestamp, "Terminating") or not.
     #[serde(default)]
     pub terminating: Option<bool>,
+    /// Only pods with a container (app or init) of this image.
+    #[serde(default)]
+    pub image: Option<String>,
     #[serde(default)]
     pub count: Option<u64>,
     #[serde(default)]

@@ -48,6 +48,19 @@ pub enum Action {
     Drain(String),
     /// The machines are gone and their Node objects deleted (as `kubectl delete node`).
     RemoveNodes(Vec<String>),
+    /// Set the image of a container (or of all, `*`) of a workload's pod template (as
+    /// `kubectl set image`).
+    SetImage {
+        target: ObjectRef,
+        container: String,
+        image: String,
+    },
+    /// Roll a Deployment back to the previous revision (`to_revision` 0) or to `to_revision`
+    /// (as `kubectl rollout undo`).
+    RolloutUndo {
+        target: ObjectRef,
+        to_revision: i64,
+    },
 }
 
 impl Action {
@@ -63,6 +76,8 @@ impl Action {
             Action::AddNodes { .. } => "addNodes",
             Action::Drain(_) => "drain",
             Action::RemoveNodes(_) => "removeNodes",
+            Action::SetImage { .. } => "setImage",
+            Action::RolloutUndo { .. } => "rolloutUndo",
         }
     }
 }
@@ -114,6 +129,27 @@ struct AddNodesSpec {
     count: u32,
 }
 
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct SetImageSpec {
+    kind: String,
+    name: String,
+    #[serde(default)]
+    namespace: Option<String>,
+    container: String,
+    image: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RolloutUndoSpec {
+    name: String,
+    #[serde(default)]
+    namespace: Option<String>,
+    #[serde(default)]
+    to_revision: Option<i64>,
+}
+
 pub const ACTIONS: &[&str] = &[
     "apply",
     "delete",
@@ -125,6 +161,8 @@ pub const ACTIONS: &[&str] = &[
     "addNodes",
     "drain",
     "removeNodes",
+    "setImage",
+    "rolloutUndo",
 ];
 
 /// A source of files for `{file: ...}` references.
@@ -310,6 +348,76 @@ pub fn decode_entry(
             Action::AddNodes {
                 pool: a.pool,
                 count: a.count,
+            }
+        }
+        "setImage" => {
+            let s: SetImageSpec = yaml::from_node(file, v, ignored)?;
+            let at = |f: &str| v.get(f).map_or(v.mark, |n| n.mark);
+            let kind = kind_of(&s.kind, at("kind"))?;
+            if !matches!(
+                kind,
+                Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet | Kind::DaemonSet
+            ) {
+                return Err(LoadError::new(
+                    file,
+                    at("kind"),
+                    format!(
+                        "cannot set the image of a {}: expected Deployment, ReplicaSet, StatefulSet or DaemonSet",
+                        kind.name()
+                    ),
+                ));
+            }
+            for (f, val) in [
+                ("name", &s.name),
+                ("container", &s.container),
+                ("image", &s.image),
+            ] {
+                if val.trim().is_empty() {
+                    return Err(LoadError::new(
+                        file,
+                        at(f),
+                        format!("setImage needs a non-empty `{f}`"),
+                    ));
+                }
+            }
+            Action::SetImage {
+                target: ObjectRef {
+                    kind,
+                    namespace: s.namespace.unwrap_or_else(|| "default".into()),
+                    name: s.name,
+                },
+                container: s.container,
+                image: s.image,
+            }
+        }
+        "rolloutUndo" => {
+            let u: RolloutUndoSpec = yaml::from_node(file, v, ignored)?;
+            let to_revision = u.to_revision.unwrap_or(0);
+            if to_revision < 0 {
+                let m = v.get("toRevision").map_or(v.mark, |n| n.mark);
+                return Err(LoadError::new(
+                    file,
+                    m,
+                    format!(
+                        "toRevision must be >= 0 (0 or absent: the previous revision), got {to_revision}"
+                    ),
+                ));
+            }
+            if u.name.trim().is_empty() {
+                let m = v.get("name").map_or(v.mark, |n| n.mark);
+                return Err(LoadError::new(
+                    file,
+                    m,
+                    "rolloutUndo needs a non-empty `name`",
+                ));
+            }
+            Action::RolloutUndo {
+                target: ObjectRef {
+                    kind: Kind::Deployment,
+                    namespace: u.namespace.unwrap_or_else(|| "default".into()),
+                    name: u.name,
+                },
+                to_revision,
             }
         }
         _ => unreachable!("ACTIONS lists every handled action"),

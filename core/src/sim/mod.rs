@@ -8,6 +8,7 @@
 pub mod ctx;
 pub mod drain;
 pub mod eviction;
+pub mod metrics;
 pub mod objects;
 
 use crate::api::node::NodeCondition;
@@ -21,7 +22,7 @@ use crate::report::{ExpectationResult, Report};
 use crate::rng::SimRng;
 use crate::scenario::expect::{evaluate, Check, When, World};
 use crate::scenario::load::pool_node;
-use crate::scenario::timeline::Action;
+use crate::scenario::timeline::{Action, ObjectRef};
 use crate::scenario::Scenario;
 use crate::sched::Scheduler;
 use crate::store::{MemoryStore, ObjectKey, ObjectStore};
@@ -298,7 +299,11 @@ impl Sim {
             }
             Wake::PodWorker { node, pod_uid } => sim.kubelets.wake(ctx, &node, &pod_uid, cmds),
             Wake::NodeGc { node } => sim.kubelets.collect_garbage(ctx, &node, cmds),
-            Wake::Controller { controller, key } => sim.controllers.wake(ctx, controller, &key),
+            Wake::Controller { controller, key } => {
+                let (runtime, now) = (&sim.runtime, sim.now);
+                sim.controllers
+                    .wake(ctx, controller, &key, &|| metrics::pod_usage(runtime, now))
+            }
             Wake::Drain(node) => sim.drains.wake(ctx, &node),
         });
     }
@@ -319,7 +324,7 @@ impl Sim {
         let Some(cfg) = policy.reclamation else {
             return;
         };
-        let usage = self.runtime.usage_by_pod(self.now);
+        let usage = metrics::pod_usage(&self.runtime, self.now);
         self.with_ctx(|_, ctx, _| {
             crate::sched::reclaim::tick::tick(ctx, &policy, &cfg, &usage);
         });
@@ -394,6 +399,15 @@ impl Sim {
                         format!("scaled to {replicas}"),
                     );
                 }
+                Action::SetImage {
+                    target,
+                    container,
+                    image,
+                } => set_image(ctx, &target, &container, &image),
+                Action::RolloutUndo {
+                    target,
+                    to_revision,
+                } => rollout_undo(ctx, &target, to_revision),
                 Action::Cordon(n) | Action::Uncordon(n) => {
                     let cordon = what == "cordon";
                     modify_node(ctx, &n, |node| node.spec.unschedulable = cordon);
@@ -485,7 +499,11 @@ impl Sim {
 
     fn check_always(&mut self) {
         for i in 0..self.scenario.expect.len() {
-            if self.scenario.expect[i].when != When::Always || self.always_failed[i].is_some() {
+            let e = &self.scenario.expect[i];
+            if e.when != When::Always
+                || self.always_failed[i].is_some()
+                || self.now < SimTime(e.from.as_millis())
+            {
                 continue;
             }
             let w = World {
@@ -607,6 +625,95 @@ fn keep_status(old: &Object, new: &mut Object) {
         (Object::CronJob(o), Object::CronJob(n)) => n.status = o.status.clone(),
         _ => {}
     }
+}
+
+/// `kubectl set image KIND/NAME CONTAINER=IMAGE`: the image of the named container (app or
+/// init; `*`: every one) of the workload's pod template. Trace: `ImageUpdated`, or
+/// `SetImageFailed` when the object or the container does not exist.
+fn set_image(ctx: &mut Ctx, target: &ObjectRef, container: &str, image: &str) {
+    let key = ObjectKey::new(target.kind, &target.namespace, &target.name);
+    let Some(mut o) = ctx.store.get(&key).map(|s| s.object.clone()) else {
+        ctx.event("SetImageFailed", key.to_string(), None, "not found".into());
+        return;
+    };
+    let template = match &mut o {
+        Object::Deployment(d) => &mut d.spec.template,
+        Object::ReplicaSet(r) => &mut r.spec.template,
+        Object::StatefulSet(s) => &mut s.spec.template,
+        Object::DaemonSet(d) => &mut d.spec.template,
+        _ => return,
+    };
+    let spec = &mut template.spec;
+    let mut found = false;
+    for c in spec
+        .init_containers
+        .iter_mut()
+        .chain(spec.containers.iter_mut())
+    {
+        if container == "*" || c.name == container {
+            c.image = image.to_string();
+            found = true;
+        }
+    }
+    if !found {
+        ctx.event(
+            "SetImageFailed",
+            key.to_string(),
+            None,
+            format!("unable to find container named {container:?}"),
+        );
+        return;
+    }
+    let changed = ctx.store.get(&key).map(|s| &s.object) != Some(&o);
+    if changed {
+        let _ = ctx.store.update(o, None);
+    }
+    ctx.event(
+        "ImageUpdated",
+        key.to_string(),
+        None,
+        format!("image updated: {container}={image}"),
+    );
+}
+
+/// `kubectl rollout undo deployment/NAME [--to-revision=N]`: ask the Deployment controller to
+/// roll back, as the rollback subresource did (the `deprecated.deployment.rollback.to`
+/// annotation; the controller copies that revision's template back). kubectl refuses a paused
+/// Deployment. Trace: `RolloutUndo`, or `RolloutUndoFailed`.
+fn rollout_undo(ctx: &mut Ctx, target: &ObjectRef, to_revision: i64) {
+    let key = ObjectKey::new(Kind::Deployment, &target.namespace, &target.name);
+    let Some(Object::Deployment(mut d)) = ctx.store.get(&key).map(|s| s.object.clone()) else {
+        ctx.event(
+            "RolloutUndoFailed",
+            key.to_string(),
+            None,
+            "not found".into(),
+        );
+        return;
+    };
+    if d.spec.paused {
+        ctx.event(
+            "RolloutUndoFailed",
+            key.to_string(),
+            None,
+            format!(
+                "you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume deployment/{}' and try again",
+                target.name
+            ),
+        );
+        return;
+    }
+    d.metadata.annotations.insert(
+        crate::controllers::deployment::util::ROLLBACK_TO.into(),
+        to_revision.to_string(),
+    );
+    let _ = ctx.store.update(Object::Deployment(d), None);
+    let message = if to_revision == 0 {
+        "rollback to the previous revision".to_string()
+    } else {
+        format!("rollback to revision {to_revision}")
+    };
+    ctx.event("RolloutUndo", key.to_string(), None, message);
 }
 
 fn modify_node(ctx: &mut Ctx, name: &str, f: impl FnOnce(&mut crate::api::node::Node)) {

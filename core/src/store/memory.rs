@@ -91,11 +91,12 @@ impl ObjectStore for MemoryStore {
         Box::new(self.range(kind))
     }
 
-    fn create(&mut self, obj: Object) -> Result<u64, StoreError> {
+    fn create(&mut self, mut obj: Object) -> Result<u64, StoreError> {
         let key = ObjectKey::of(&obj);
         if self.objects.contains_key(&key) {
             return Err(StoreError::AlreadyExists(key));
         }
+        super::generation::on_create(&mut obj);
         let rev = self.record(key.clone(), ChangeType::Added);
         *self.counts.entry(key.kind).or_insert(0) += 1;
         self.objects.insert(
@@ -108,11 +109,14 @@ impl ObjectStore for MemoryStore {
         Ok(rev)
     }
 
-    fn update(&mut self, obj: Object, expected: Option<u64>) -> Result<u64, StoreError> {
+    fn update(&mut self, mut obj: Object, expected: Option<u64>) -> Result<u64, StoreError> {
         let key = ObjectKey::of(&obj);
         let found = match self.objects.get(&key) {
             None => return Err(StoreError::NotFound(key)),
-            Some(s) => s.revision,
+            Some(s) => {
+                super::generation::on_update(&s.object, &mut obj);
+                s.revision
+            }
         };
         if let Some(expected) = expected {
             if expected != found {

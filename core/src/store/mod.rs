@@ -5,6 +5,7 @@
 //! without the network). The `ObjectStore` trait is the seam where an etcd-backed store will
 //! plug in for multi-host runs (design: "Where it goes next").
 
+pub mod generation;
 mod memory;
 
 pub use memory::MemoryStore;

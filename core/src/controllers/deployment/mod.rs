@@ -1,0 +1,145 @@
+//! Deployment controller: owns ReplicaSets named `<deployment>-<pod-template-hash>` with
+//! revision annotations, rolls from old to new with maxSurge / maxUnavailable (RollingUpdate)
+//! or all at once (Recreate), scales proportionally during a rollout, keeps
+//! `revisionHistoryLimit` old ReplicaSets, rolls back on request, honours `paused`, and
+//! reports progress against `progressDeadlineSeconds` on a timer.
+//!
+//! Upstream: pkg/controller/deployment/deployment_controller.go (`syncDeployment`, the event
+//! handlers) and the files of the submodules, each citing its source.
+
+pub mod progress;
+pub mod recreate;
+pub mod rollback;
+pub mod rolling;
+pub mod sync;
+pub mod util;
+
+use super::owned::OwnedPods;
+use super::{ControllerId, EarliestRequeue};
+use crate::api::{Kind, Object};
+use crate::sim::ctx::Ctx;
+use crate::store::{ObjectKey, ObjectStore};
+use std::collections::BTreeSet;
+
+pub use util::resolve_fenceposts;
+
+pub struct DeploymentController {
+    pub cursor: u64,
+    requeue: EarliestRequeue,
+    /// ReplicaSets by the Deployment named in their controller reference (to find the
+    /// Deployment of a set that is gone: upstream's `deleteReplicaSet`).
+    sets: OwnedPods,
+    /// Pods by their ReplicaSet (to wake a Recreate Deployment when an old pod is gone:
+    /// upstream's `deletePod`).
+    pods: OwnedPods,
+    limiter: progress::RateLimiter,
+}
+
+impl Default for DeploymentController {
+    fn default() -> Self {
+        DeploymentController {
+            cursor: 0,
+            requeue: EarliestRequeue::default(),
+            sets: OwnedPods::new(Kind::Deployment),
+            pods: OwnedPods::new(Kind::ReplicaSet),
+            limiter: progress::RateLimiter::default(),
+        }
+    }
+}
+
+impl DeploymentController {
+    /// Read the change feed: the Deployments to sync (their own changes, their ReplicaSets',
+    /// and for Recreate Deployments the deletion of their pods).
+    fn catch_up(&mut self, ctx: &Ctx) -> BTreeSet<ObjectKey> {
+        let keys: Vec<ObjectKey> = ctx
+            .store
+            .changes_since(self.cursor)
+            .iter()
+            .map(|c| c.key.clone())
+            .collect();
+        self.cursor = ctx.store.revision();
+        let mut dirty = BTreeSet::new();
+        for key in keys {
+            match key.kind {
+                Kind::Deployment => {
+                    dirty.insert(key);
+                }
+                Kind::ReplicaSet => dirty.extend(self.sets.observe(ctx.store, &key)),
+                Kind::Pod => {
+                    let gone = ctx.store.get(&key).is_none();
+                    for rs in self.pods.observe(ctx.store, &key) {
+                        let Some(d) = self.sets.owner(&rs).cloned() else {
+                            continue;
+                        };
+                        let recreate = matches!(
+                            ctx.store.get(&d).map(|s| &s.object),
+                            Some(Object::Deployment(d)) if d.spec.strategy.kind == "Recreate"
+                        );
+                        if gone && recreate {
+                            dirty.insert(d);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        dirty
+    }
+
+    pub fn sync(&mut self, ctx: &mut Ctx) {
+        for key in self.catch_up(ctx) {
+            self.reconcile(ctx, &key);
+        }
+    }
+
+    /// A progress-deadline check is due.
+    pub fn wake(&mut self, ctx: &mut Ctx, key: &ObjectKey) {
+        let due = self.requeue.fired(ctx.now, key);
+        let mut dirty = self.catch_up(ctx);
+        if due {
+            dirty.insert(key.clone());
+        }
+        for k in dirty {
+            self.reconcile(ctx, &k);
+        }
+    }
+
+    /// `syncDeployment`.
+    fn reconcile(&mut self, ctx: &mut Ctx, key: &ObjectKey) {
+        let Some(Object::Deployment(mut d)) = ctx.store.get(key).map(|s| s.object.clone()) else {
+            return;
+        };
+        if d.metadata.deletion_at.is_some() {
+            sync::sync_status_only(ctx, &mut d);
+            return;
+        }
+        // A pause or resume resets the Progressing condition, so a paused Deployment never
+        // times out.
+        sync::check_paused_conditions(ctx, &mut d);
+        if d.spec.paused {
+            sync::sync(ctx, &mut d);
+            return;
+        }
+        // A rollback is not re-entrant: it finishes (and clears the request) before anything
+        // else happens.
+        if rollback::rollback_to(&d).is_some() {
+            rollback::rollback(ctx, &mut d);
+            return;
+        }
+        if sync::is_scaling_event(ctx, &mut d) {
+            sync::sync(ctx, &mut d);
+            return;
+        }
+        let next_check = if util::is_rolling_update(&d) {
+            rolling::rollout(ctx, &mut d)
+        } else {
+            recreate::rollout(ctx, &mut d)
+        };
+        let at = match next_check {
+            None => return,
+            Some(progress::Recheck::At(t)) => t,
+            Some(progress::Recheck::RateLimited) => self.limiter.when(ctx.now.millis()),
+        };
+        self.requeue.at(ctx, ControllerId::Deployment, key, at);
+    }
+}
