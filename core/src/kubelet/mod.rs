@@ -234,11 +234,17 @@ impl Kubelets {
             if !seen.insert(key.clone()) {
                 continue;
             }
-            let stored = ctx.store.get(&key).map(|s| s.object.clone());
             let display = format!("{}/{}", key.namespace, key.name);
             let known = self.by_key.get(&display).cloned();
-            let p = match stored {
-                Some(Object::Pod(p)) => p,
+            // The few fields decided on; the pod itself is copied only when it is admitted.
+            let (uid, node_name, deleting, terminal) = match ctx.store.get(&key).map(|s| &s.object)
+            {
+                Some(Object::Pod(p)) => (
+                    p.metadata.uid.clone(),
+                    p.spec.node_name.clone(),
+                    p.metadata.deletion_at.is_some(),
+                    p.is_terminal(),
+                ),
                 _ => {
                     // Gone from the store: stop it if it still runs, then forget it.
                     if let Some(uid) = known {
@@ -247,26 +253,36 @@ impl Kubelets {
                     continue;
                 }
             };
-            if let Some(uid) = known.filter(|u| *u != p.metadata.uid) {
+            let replaced = known.as_ref().filter(|u| **u != uid);
+            let admits = !deleting && !terminal && !self.workers.contains_key(&uid);
+            // As stored now (before a replaced pod's worker is stopped below).
+            let pod = (replaced.is_some() || admits)
+                .then(|| match ctx.store.get(&key).map(|s| &s.object) {
+                    Some(Object::Pod(p)) => Some(p.clone()),
+                    _ => None,
+                })
+                .flatten();
+            if let Some(old) = replaced {
                 // Replaced by a new pod of the same name.
-                self.forget_or_stop(ctx, &uid, cmds);
+                self.forget_or_stop(ctx, old, cmds);
             }
-            if p.spec.node_name.is_empty() || !self.alive(&p.spec.node_name) {
+            if node_name.is_empty() || !self.alive(&node_name) {
                 continue;
             }
-            let uid = p.metadata.uid.clone();
             match self.workers.get(&uid) {
-                None if p.metadata.deletion_at.is_none() && !p.is_terminal() => {
-                    self.admit_and_start(ctx, &p, cmds)
+                None if !deleting && !terminal => {
+                    if let Some(p) = pod {
+                        self.admit_and_start(ctx, &p, cmds)
+                    }
                 }
-                None if p.metadata.deletion_at.is_some() => {
+                None if deleting => {
                     // Nothing runs for it here: finish the deletion.
                     let _ = ctx.store.delete(&key);
                 }
-                Some(w) if p.metadata.deletion_at.is_some() && w.terminal => {
+                Some(w) if deleting && w.terminal => {
                     let _ = ctx.store.delete(&key);
                 }
-                Some(w) if p.metadata.deletion_at.is_some() && !w.deleting => {
+                Some(w) if deleting && !w.deleting => {
                     self.step(ctx, &uid, cmds, |w, now, out| {
                         w.request_termination(now, false, out)
                     });
