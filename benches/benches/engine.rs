@@ -3,7 +3,7 @@
 //! `cargo bench -p cellsim-benches --bench engine`. Criterion reports elements/s: queue
 //! operations for `queue`, trace events for `simulate`.
 
-use cellsim_benches::{churn_scenario, OneFile};
+use cellsim_benches::{churn_scenario, issue_churn_scenario, OneFile};
 use cellsim_core::engine::EventQueue;
 use cellsim_core::rng::SimRng;
 use cellsim_core::sim::{RunOptions, Sim};
@@ -62,5 +62,33 @@ fn simulate(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, queue, simulate);
+/// Issue 4's workload (Deployments, two rolling updates, a CronJob, a node failure), scaled
+/// down to 500 nodes / 10,000 pods / 15 minutes so that ten samples stay in minutes; the full
+/// 5,000 nodes / 100,000 pods / 1 h (`benches/scenarios/churn-5000n-100kp.yaml`) is measured
+/// with the CLI (docs/benchmarks.md).
+fn issue_churn(c: &mut Criterion) {
+    let mut g = c.benchmark_group("simulate");
+    g.sample_size(10);
+    let (nodes, deployments, replicas, minutes) = (500u32, 20u32, 500u32, 15u32);
+    let text = issue_churn_scenario(nodes, deployments, replicas, minutes);
+    let scenario = cellsim_core::scenario::load("bench.yaml", &OneFile(text)).unwrap();
+    let mut probe = Sim::new(scenario.clone(), &RunOptions::default());
+    probe.run();
+    g.throughput(Throughput::Elements(probe.trace.events()));
+    let pods = deployments * replicas;
+    g.bench_function(format!("issue_churn_{nodes}n_{pods}p_{minutes}m"), |b| {
+        b.iter_batched(
+            || scenario.clone(),
+            |s| {
+                let mut sim = Sim::new(s, &RunOptions::default());
+                sim.run();
+                sim.trace.events()
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    g.finish();
+}
+
+criterion_group!(benches, queue, simulate, issue_churn);
 criterion_main!(benches);

@@ -33,6 +33,10 @@ impl OwnedPods {
                 .filter(|o| o.kind == self.owner_kind.name())
                 .map(|o| ObjectKey::new(self.owner_kind, &pod.namespace, &o.name))
         });
+        if self.owner_of.get(pod) == owner.as_ref() {
+            // Most changes are status updates: the index stays as it is.
+            return owner.into_iter().collect();
+        }
         let mut out = Vec::new();
         if let Some(old) = self.owner_of.remove(pod) {
             if let Some(set) = self.owned.get_mut(&old) {

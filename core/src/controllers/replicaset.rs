@@ -28,8 +28,60 @@ struct PodView {
         std::cmp::Reverse<u64>,
         std::cmp::Reverse<u64>,
     ),
-    /// When it became ready, if it is ready.
+}
+
+/// What the index remembers of one pod: the ReplicaSet its controller reference names (key
+/// and uid), and whether it counts as a replica and since when it is ready.
+struct OwnedPod {
+    owner: ObjectKey,
+    uid: String,
+    active: bool,
     ready_at: Option<u64>,
+}
+
+/// A ReplicaSet's active pods (those of one owner uid), counted as the change feed brings
+/// them, so `status` never walks the set's pods.
+#[derive(Default)]
+struct ReplicaCounts {
+    active: i32,
+    /// Ready active pods by the instant they became ready.
+    ready_at: BTreeMap<u64, i32>,
+    ready: i32,
+}
+
+impl ReplicaCounts {
+    fn add(&mut self, p: &OwnedPod, sign: i32) {
+        if !p.active {
+            return;
+        }
+        self.active += sign;
+        if let Some(t) = p.ready_at {
+            self.ready += sign;
+            let n = self.ready_at.entry(t).or_insert(0);
+            *n += sign;
+            if *n == 0 {
+                self.ready_at.remove(&t);
+            }
+        }
+    }
+
+    /// (ready, available, the next instant a ready pod becomes available): available once
+    /// ready for `min_ready` ms (upstream podutil.IsPodAvailable: `readyAt + minReady <=
+    /// now`).
+    fn availability(&self, min_ready: u64, now: u64) -> (i32, i32, Option<u64>) {
+        // The ready pods not yet available: readyAt > now - minReady.
+        let pending = match now.checked_sub(min_ready) {
+            Some(cut) => self.ready_at.range(cut + 1..),
+            None => self.ready_at.range(0..),
+        };
+        let mut waiting = 0;
+        let mut next = None;
+        for (&t, &n) in pending {
+            waiting += n;
+            next.get_or_insert(t + min_ready);
+        }
+        (self.ready, self.ready - waiting, next)
+    }
 }
 
 #[derive(Default)]
@@ -38,7 +90,9 @@ pub struct ReplicaSetController {
     /// Pods by the ReplicaSet named in their controller reference (an informer-style index,
     /// kept from the change feed, so a reconcile never scans every pod).
     owned: BTreeMap<ObjectKey, BTreeSet<ObjectKey>>,
-    owner_of: BTreeMap<ObjectKey, ObjectKey>,
+    owner_of: BTreeMap<ObjectKey, OwnedPod>,
+    /// Per ReplicaSet key and owner uid: its active pods' counts.
+    counts: BTreeMap<ObjectKey, BTreeMap<String, ReplicaCounts>>,
     requeue: Requeue,
 }
 
@@ -61,27 +115,45 @@ impl ReplicaSetController {
                     dirty.insert(c.key.clone());
                 }
                 Kind::Pod => {
-                    let owner = match ctx.store.get(&c.key).map(|s| &s.object) {
+                    let owned = match ctx.store.get(&c.key).map(|s| &s.object) {
                         Some(Object::Pod(p)) => p
                             .metadata
                             .controller_of()
                             .filter(|o| o.kind == "ReplicaSet")
-                            .map(|o| ObjectKey::new(Kind::ReplicaSet, p.namespace(), &o.name)),
+                            .map(|o| OwnedPod {
+                                owner: ObjectKey::new(Kind::ReplicaSet, p.namespace(), &o.name),
+                                uid: o.uid.clone(),
+                                active: is_active(p),
+                                ready_at: p.status.ready.then_some(p.status.ready_at.unwrap_or(0)),
+                            }),
                         _ => None,
                     };
                     if let Some(old) = self.owner_of.remove(&c.key) {
-                        if let Some(set) = self.owned.get_mut(&old) {
+                        if let Some(set) = self.owned.get_mut(&old.owner) {
                             set.remove(&c.key);
                         }
-                        dirty.insert(old);
+                        if let Some(n) = self
+                            .counts
+                            .get_mut(&old.owner)
+                            .and_then(|by_uid| by_uid.get_mut(&old.uid))
+                        {
+                            n.add(&old, -1);
+                        }
+                        dirty.insert(old.owner);
                     }
-                    if let Some(o) = owner {
+                    if let Some(o) = owned {
                         self.owned
-                            .entry(o.clone())
+                            .entry(o.owner.clone())
                             .or_default()
                             .insert(c.key.clone());
-                        self.owner_of.insert(c.key.clone(), o.clone());
-                        dirty.insert(o);
+                        self.counts
+                            .entry(o.owner.clone())
+                            .or_default()
+                            .entry(o.uid.clone())
+                            .or_default()
+                            .add(&o, 1);
+                        dirty.insert(o.owner.clone());
+                        self.owner_of.insert(c.key.clone(), o);
                     }
                 }
                 _ => {}
@@ -110,6 +182,12 @@ impl ReplicaSetController {
         self.catch_up(ctx);
     }
 
+    /// The counts of the active pods whose controller reference is this ReplicaSet (same uid).
+    fn counts_of(&mut self, ctx: &Ctx, key: &ObjectKey, uid: &str) -> Option<&ReplicaCounts> {
+        self.catch_up(ctx);
+        self.counts.get(key).and_then(|by_uid| by_uid.get(uid))
+    }
+
     /// The active pods whose controller reference is this ReplicaSet (same uid), from the
     /// index, as the few fields the controller decides on.
     fn pods_of(&mut self, ctx: &Ctx, key: &ObjectKey, uid: &str) -> Vec<PodView> {
@@ -136,7 +214,6 @@ impl ReplicaSetController {
                         std::cmp::Reverse(p.status.ready_at.unwrap_or(0)),
                         std::cmp::Reverse(p.metadata.created_at),
                     ),
-                    ready_at: p.status.ready.then_some(p.status.ready_at.unwrap_or(0)),
                 }),
                 _ => None,
             })
@@ -154,11 +231,13 @@ impl ReplicaSetController {
             self.update_status(ctx, key, &uid);
             return;
         }
-        let mut pods = self.pods_of(ctx, key, &uid);
+        let have = self
+            .counts_of(ctx, key, &uid)
+            .map_or(0, |n| n.active.max(0) as usize);
         let want = rs.spec.replicas.unwrap_or(1).max(0) as usize;
         let rs_obj = format!("ReplicaSet/{}/{}", key.namespace, key.name);
-        if pods.len() < want {
-            for _ in pods.len()..want {
+        if have < want {
+            for _ in have..want {
                 let mut pod = Pod {
                     metadata: rs.spec.template.metadata.clone(),
                     spec: rs.spec.template.spec.clone(),
@@ -197,7 +276,8 @@ impl ReplicaSetController {
                     format!("Created pod: {name}"),
                 );
             }
-        } else if pods.len() > want {
+        } else if have > want {
+            let mut pods = self.pods_of(ctx, key, &uid);
             // The ranking above; the name breaks the remaining ties deterministically.
             pods.sort_by(|a, b| a.rank.cmp(&b.rank).then_with(|| a.name.cmp(&b.name)));
             for p in pods.iter().take(pods.len() - want) {
@@ -220,19 +300,9 @@ impl ReplicaSetController {
             _ => return,
         };
         let mut next_available: Option<u64> = None;
-        for p in self.pods_of(ctx, key, uid) {
-            replicas += 1;
-            if let Some(t) = p.ready_at {
-                ready += 1;
-                // Available: ready for at least minReadySeconds (upstream
-                // podutil.IsPodAvailable).
-                if t + min_ready <= ctx.now.millis() {
-                    available += 1;
-                } else {
-                    next_available =
-                        Some(next_available.map_or(t + min_ready, |n| n.min(t + min_ready)));
-                }
-            }
+        if let Some(n) = self.counts_of(ctx, key, uid) {
+            replicas = n.active;
+            (ready, available, next_available) = n.availability(min_ready, ctx.now.millis());
         }
         if let Some(t) = next_available {
             self.requeue

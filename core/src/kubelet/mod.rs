@@ -44,6 +44,9 @@ struct NodeKubelet {
     gc_due: Option<SimTime>,
     /// Pods deleted whose stopped sandbox awaits garbage collection.
     orphans: BTreeSet<String>,
+    /// Uids of this node's pod workers (an index into `Kubelets::workers`, in the same uid
+    /// order, so admission and garbage collection never walk other nodes' workers).
+    workers: BTreeSet<String>,
 }
 
 /// Every node's kubelet (one struct: they share nothing but the code).
@@ -90,8 +93,8 @@ impl Kubelets {
     }
 
     pub fn remove_node(&mut self, name: &str) {
-        self.nodes.remove(name);
         self.drop_workers_of(name);
+        self.nodes.remove(name);
     }
 
     /// The node's kubelet and containers stop (`failNode`).
@@ -105,9 +108,25 @@ impl Kubelets {
     }
 
     fn drop_workers_of(&mut self, node: &str) {
-        self.workers.retain(|_, w| w.node != node);
-        let workers = &self.workers;
-        self.by_key.retain(|_, uid| workers.contains_key(uid));
+        let Some(n) = self.nodes.get_mut(node) else {
+            return;
+        };
+        for uid in std::mem::take(&mut n.workers) {
+            if let Some(w) = self.workers.remove(&uid) {
+                if self.by_key.get(&w.key).is_some_and(|u| *u == w.uid) {
+                    self.by_key.remove(&w.key);
+                }
+            }
+        }
+    }
+
+    /// The node's pod workers, in uid order.
+    fn workers_on<'a>(&'a self, node: &str) -> impl Iterator<Item = &'a PodWorker> + Clone {
+        self.nodes
+            .get(node)
+            .into_iter()
+            .flat_map(|n| n.workers.iter())
+            .filter_map(|uid| self.workers.get(uid))
     }
 
     /// The node comes back: its kubelet starts over with the pods still bound to it.
@@ -149,9 +168,8 @@ impl Kubelets {
             return;
         };
         let others = self
-            .workers
-            .values()
-            .filter(|w| w.node == p.spec.node_name && !w.terminal)
+            .workers_on(&p.spec.node_name)
+            .filter(|w| !w.terminal)
             .map(|w| &w.pod);
         // Borg reclamation: the others' current reservations, from the store (the reclamation
         // tick writes them into pod status); their requests until it has.
@@ -192,6 +210,11 @@ impl Kubelets {
         let w = PodWorker::new(p, ctx.now);
         let uid = w.uid.clone();
         self.by_key.insert(w.key.clone(), uid.clone());
+        self.nodes
+            .entry(w.node.clone())
+            .or_default()
+            .workers
+            .insert(uid.clone());
         self.workers.insert(uid.clone(), w);
         self.step(ctx, &uid, cmds, |_, _, _| {});
     }
@@ -211,11 +234,17 @@ impl Kubelets {
             if !seen.insert(key.clone()) {
                 continue;
             }
-            let stored = ctx.store.get(&key).map(|s| s.object.clone());
             let display = format!("{}/{}", key.namespace, key.name);
             let known = self.by_key.get(&display).cloned();
-            let p = match stored {
-                Some(Object::Pod(p)) => p,
+            // The few fields decided on; the pod itself is copied only when it is admitted.
+            let (uid, node_name, deleting, terminal) = match ctx.store.get(&key).map(|s| &s.object)
+            {
+                Some(Object::Pod(p)) => (
+                    p.metadata.uid.clone(),
+                    p.spec.node_name.clone(),
+                    p.metadata.deletion_at.is_some(),
+                    p.is_terminal(),
+                ),
                 _ => {
                     // Gone from the store: stop it if it still runs, then forget it.
                     if let Some(uid) = known {
@@ -224,26 +253,36 @@ impl Kubelets {
                     continue;
                 }
             };
-            if let Some(uid) = known.filter(|u| *u != p.metadata.uid) {
+            let replaced = known.as_ref().filter(|u| **u != uid);
+            let admits = !deleting && !terminal && !self.workers.contains_key(&uid);
+            // As stored now (before a replaced pod's worker is stopped below).
+            let pod = (replaced.is_some() || admits)
+                .then(|| match ctx.store.get(&key).map(|s| &s.object) {
+                    Some(Object::Pod(p)) => Some(p.clone()),
+                    _ => None,
+                })
+                .flatten();
+            if let Some(old) = replaced {
                 // Replaced by a new pod of the same name.
-                self.forget_or_stop(ctx, &uid, cmds);
+                self.forget_or_stop(ctx, old, cmds);
             }
-            if p.spec.node_name.is_empty() || !self.alive(&p.spec.node_name) {
+            if node_name.is_empty() || !self.alive(&node_name) {
                 continue;
             }
-            let uid = p.metadata.uid.clone();
             match self.workers.get(&uid) {
-                None if p.metadata.deletion_at.is_none() && !p.is_terminal() => {
-                    self.admit_and_start(ctx, &p, cmds)
+                None if !deleting && !terminal => {
+                    if let Some(p) = pod {
+                        self.admit_and_start(ctx, &p, cmds)
+                    }
                 }
-                None if p.metadata.deletion_at.is_some() => {
+                None if deleting => {
                     // Nothing runs for it here: finish the deletion.
                     let _ = ctx.store.delete(&key);
                 }
-                Some(w) if p.metadata.deletion_at.is_some() && w.terminal => {
+                Some(w) if deleting && w.terminal => {
                     let _ = ctx.store.delete(&key);
                 }
-                Some(w) if p.metadata.deletion_at.is_some() && !w.deleting => {
+                Some(w) if deleting && !w.deleting => {
                     self.step(ctx, &uid, cmds, |w, now, out| {
                         w.request_termination(now, false, out)
                     });
@@ -264,6 +303,9 @@ impl Kubelets {
             let w = self.workers.remove(uid).expect("checked");
             if self.by_key.get(&w.key).is_some_and(|u| *u == w.uid) {
                 self.by_key.remove(&w.key);
+            }
+            if let Some(n) = self.nodes.get_mut(&w.node) {
+                n.workers.remove(&w.uid);
             }
             if w.sandbox != worker::Sandbox::None {
                 if let Some(n) = self.nodes.get_mut(&w.node) {
@@ -351,9 +393,11 @@ impl Kubelets {
                 pod_uid: uid,
             });
         }
-        for w in self.workers.values_mut().filter(|w| w.node == node) {
-            for target in w.collect_garbage() {
-                cmds.push(RuntimeCommand::RemoveContainer { target });
+        for uid in &n.workers {
+            if let Some(w) = self.workers.get_mut(uid) {
+                for target in w.collect_garbage() {
+                    cmds.push(RuntimeCommand::RemoveContainer { target });
+                }
             }
         }
         let _ = ctx;

@@ -191,6 +191,25 @@ impl SimRuntime {
             .collect()
     }
 
+    /// A pod's container instances on a node: one contiguous run of `containers`, whose keys
+    /// order by node, then pod uid.
+    fn pod_containers<'a>(
+        &'a self,
+        node: &str,
+        pod_uid: &'a str,
+    ) -> impl Iterator<Item = (&'a ContainerRef, &'a SimContainer)> {
+        let start = ContainerRef {
+            node: node.to_string(),
+            pod_uid: pod_uid.to_string(),
+            container: String::new(),
+            attempt: 0,
+        };
+        let node = start.node.clone();
+        self.containers
+            .range(start..)
+            .take_while(move |(k, _)| k.node == node && k.pod_uid == pod_uid)
+    }
+
     /// Container instances the runtime holds for a pod (running or dead), for tests and
     /// diagnostics.
     pub fn containers_of(&self, pod_uid: &str) -> Vec<ContainerRef> {
@@ -226,9 +245,15 @@ impl SimRuntime {
                 self.containers.remove(target);
                 true
             }
-            RuntimeEvent::SandboxRemoved { pod_uid, .. } => {
+            RuntimeEvent::SandboxRemoved { node, pod_uid } => {
                 self.pods.remove(pod_uid);
-                self.containers.retain(|k, _| &k.pod_uid != pod_uid);
+                let gone: Vec<ContainerRef> = self
+                    .pod_containers(node, pod_uid)
+                    .map(|(k, _)| k.clone())
+                    .collect();
+                for k in gone {
+                    self.containers.remove(&k);
+                }
                 true
             }
             _ => true,
@@ -360,7 +385,7 @@ impl ContainerRuntime for SimRuntime {
                 ));
             }
             RuntimeCommand::StopPodSandbox { node, pod_uid } => {
-                for (k, c) in self.containers.iter().filter(|(k, _)| k.pod_uid == pod_uid) {
+                for (k, c) in self.pod_containers(&node, &pod_uid) {
                     if c.running {
                         out.push((
                             Duration::ZERO,

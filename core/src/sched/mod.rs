@@ -29,7 +29,7 @@ use framework::{Nominating, PodInfo, Snapshot};
 use profile::Profile;
 use queue::SchedulingQueue;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 /// Upstream's default scheduler name.
@@ -126,11 +126,27 @@ impl Scheduler {
     /// Consume the change feed, then schedule every pod in activeQ.
     pub fn sync(&mut self, ctx: &mut Ctx) {
         let mut events: Vec<ClusterEvent> = Vec::new();
+        // Nodes new to the snapshot, added in one batch (`add_nodes`: the node tree is rebuilt
+        // once, not once per node) before any other change is applied.
+        let mut new_nodes: Vec<crate::api::node::Node> = Vec::new();
+        let mut new_names: BTreeSet<String> = BTreeSet::new();
         for c in ctx.store.changes_since(self.cursor).to_vec() {
+            let fresh = c.key.kind == Kind::Node
+                && self.snapshot.get(&c.key.name).is_none()
+                && !new_names.contains(&c.key.name);
+            if !fresh && !new_nodes.is_empty() {
+                self.snapshot.add_nodes(std::mem::take(&mut new_nodes));
+                new_names.clear();
+            }
             match c.key.kind {
                 Kind::Node => {
                     let old = self.snapshot.get(&c.key.name).map(|n| n.node.clone());
                     match (ctx.store.get(&c.key).map(|s| &s.object), old) {
+                        (Some(Object::Node(n)), None) if fresh => {
+                            new_nodes.push(n.clone());
+                            new_names.insert(c.key.name.clone());
+                            events.push(ClusterEvent::NodeAdded(n.clone()));
+                        }
                         (Some(Object::Node(n)), old) => {
                             self.snapshot.set_node(n.clone());
                             events.push(match old {
@@ -272,6 +288,9 @@ impl Scheduler {
                 }
                 _ => {}
             }
+        }
+        if !new_nodes.is_empty() {
+            self.snapshot.add_nodes(new_nodes);
         }
         self.cursor = ctx.store.revision();
         for ev in &events {

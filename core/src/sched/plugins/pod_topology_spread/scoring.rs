@@ -84,9 +84,12 @@ fn init_pre_score_state(
             let value = node
                 .labels()
                 .get(&c.topology_key)
-                .cloned()
-                .unwrap_or_default();
-            s.topology_value_to_pod_counts[i].entry(value).or_insert(0);
+                .map_or("", String::as_str);
+            // Most candidates share a few domains: allocate each value once.
+            let counts = &mut s.topology_value_to_pod_counts[i];
+            if !counts.contains_key(value) {
+                counts.insert(value.to_string(), 0);
+            }
         }
     }
     s.topology_normalizing_weight = constraints
