@@ -21,6 +21,7 @@
 use crate::api::node::Node;
 use crate::api::pod::Pod;
 use crate::api::resources::{CpuMem, Resources, CPU, EPHEMERAL_STORAGE, MEMORY, PODS};
+use crate::sched::framework::podinfo::host_ports;
 use crate::sched::plugins::{node_affinity, node_name, node_ports};
 
 /// Upstream `InsufficientResourcePrefix` and the named reasons built from it.
@@ -174,31 +175,6 @@ pub fn admit_fit<'a>(
         return Err(Rejection::predicate("TaintToleration", ERR_TAINTS));
     }
     Ok(())
-}
-
-/// (hostIP, protocol, hostPort) of every container port with a hostPort, as the scheduler's
-/// `PodInfo` collects them.
-fn host_ports(pod: &Pod) -> Vec<(String, String, i32)> {
-    pod.spec
-        .containers
-        .iter()
-        .chain(&pod.spec.init_containers)
-        .flat_map(|c| &c.ports)
-        .filter_map(|p| {
-            let hp = p.host_port.filter(|hp| *hp > 0)?;
-            let proto = if p.protocol.is_empty() {
-                "TCP"
-            } else {
-                &p.protocol
-            };
-            let ip = if p.host_ip.is_empty() {
-                "0.0.0.0"
-            } else {
-                &p.host_ip
-            };
-            Some((ip.to_string(), proto.to_string(), hp))
-        })
-        .collect()
 }
 
 #[cfg(test)]

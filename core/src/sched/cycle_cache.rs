@@ -128,12 +128,6 @@ impl CycleCache {
         self.score_gen[i] == gen
     }
 
-    /// Node `i`'s raw scores, one per slot (after `has_scores` or `scores_mut`).
-    #[inline]
-    pub fn scores_at(&self, i: usize) -> &[i64] {
-        &self.scores[i * self.slots..(i + 1) * self.slots]
-    }
-
     /// Node `i`'s raw score in `slot` (after `has_scores` or `scores_mut`).
     #[inline]
     pub fn raw_score(&self, i: usize, slot: usize) -> i64 {

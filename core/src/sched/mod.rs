@@ -102,12 +102,7 @@ impl Scheduler {
     }
 
     fn profile_for(&self, pod: &Pod) -> Option<usize> {
-        let name = if pod.spec.scheduler_name.is_empty() {
-            DEFAULT_SCHEDULER
-        } else {
-            &pod.spec.scheduler_name
-        };
-        self.profiles.iter().position(|p| p.scheduler_name == name)
+        profile_index(&self.profiles, pod)
     }
 
     /// Queue a pending pod, unless a PreEnqueue plugin holds it back.
@@ -323,12 +318,7 @@ impl Scheduler {
             let Some(pod) = pod.filter(|_| !rejectors.is_empty()) else {
                 return true;
             };
-            let name = if pod.pod.spec.scheduler_name.is_empty() {
-                DEFAULT_SCHEDULER
-            } else {
-                &pod.pod.spec.scheduler_name
-            };
-            let Some(profile) = profiles.iter().find(|p| p.scheduler_name == name) else {
+            let Some(profile) = profile_index(profiles, &pod.pod).map(|i| &profiles[i]) else {
                 return true;
             };
             rejectors.iter().any(|r| {
@@ -552,6 +542,16 @@ impl Scheduler {
     pub fn set_borg(&mut self, policy: Option<borg::BorgPolicy>) {
         self.snapshot.set_borg(policy);
     }
+}
+
+/// The profile whose `schedulerName` the pod asks for (empty: the default scheduler).
+fn profile_index(profiles: &[Profile], pod: &Pod) -> Option<usize> {
+    let name = if pod.spec.scheduler_name.is_empty() {
+        DEFAULT_SCHEDULER
+    } else {
+        &pod.spec.scheduler_name
+    };
+    profiles.iter().position(|p| p.scheduler_name == name)
 }
 
 /// Upstream `FitError.Error()`: `0/N nodes are available:` then the PreFilter message, then

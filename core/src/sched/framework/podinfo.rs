@@ -129,6 +129,31 @@ pub struct PodInfo {
     spec_key: OnceCell<Rc<str>>,
 }
 
+/// (hostIP, protocol, hostPort) of every container port with a hostPort, defaulted as
+/// upstream's `HostPortInfo` sees them (protocol TCP, IP 0.0.0.0).
+pub fn host_ports(pod: &Pod) -> Vec<(String, String, i32)> {
+    pod.spec
+        .containers
+        .iter()
+        .chain(&pod.spec.init_containers)
+        .flat_map(|c| &c.ports)
+        .filter_map(|p| {
+            let hp = p.host_port.filter(|hp| *hp > 0)?;
+            let proto = if p.protocol.is_empty() {
+                "TCP"
+            } else {
+                &p.protocol
+            };
+            let ip = if p.host_ip.is_empty() {
+                "0.0.0.0"
+            } else {
+                &p.host_ip
+            };
+            Some((ip.to_string(), proto.to_string(), hp))
+        })
+        .collect()
+}
+
 impl PodInfo {
     /// See `spec_key` (the field). serde_json over BTreeMaps and Vecs: deterministic.
     pub fn spec_key(&self) -> &Rc<str> {
@@ -184,29 +209,7 @@ impl PodInfo {
             })
             .unwrap_or_default()
         };
-        let mut host_ports = Vec::new();
-        for c in pod
-            .spec
-            .containers
-            .iter()
-            .chain(pod.spec.init_containers.iter())
-        {
-            for p in &c.ports {
-                if let Some(hp) = p.host_port.filter(|hp| *hp > 0) {
-                    let proto = if p.protocol.is_empty() {
-                        "TCP".to_string()
-                    } else {
-                        p.protocol.clone()
-                    };
-                    let ip = if p.host_ip.is_empty() {
-                        "0.0.0.0".to_string()
-                    } else {
-                        p.host_ip.clone()
-                    };
-                    host_ports.push((ip, proto, hp));
-                }
-            }
-        }
+        let host_ports = host_ports(pod);
         PodInfo {
             reserved: pod.status.reservation.unwrap_or(CpuMem::of(&requests)),
             key: pod.key(),

@@ -42,7 +42,7 @@ impl Plugin for NodePorts {
         let _ = snap;
         match event {
             ClusterEvent::PodDeleted(p) => {
-                let freed = PodInfo::new(p).host_ports;
+                let freed = crate::sched::framework::podinfo::host_ports(p);
                 hint(
                     !p.spec.node_name.is_empty()
                         && pod
