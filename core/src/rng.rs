@@ -17,6 +17,20 @@ impl SimRng {
         SimRng(ChaCha8Rng::seed_from_u64(seed))
     }
 
+    /// A second, independent stream of the same seed (ChaCha's stream number). The traffic
+    /// model draws from its own stream so that adding or changing load never shifts the
+    /// control plane's draws: a scenario with and without traffic makes the same decisions.
+    pub fn stream(seed: u64, stream: u64) -> SimRng {
+        let mut r = ChaCha8Rng::seed_from_u64(seed);
+        r.set_stream(stream);
+        SimRng(r)
+    }
+
+    /// A uniform float in [0, 1) with 53 random bits (exact: an integer times 2^-53).
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    }
+
     pub fn next_u64(&mut self) -> u64 {
         self.0.next_u64()
     }

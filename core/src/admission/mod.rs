@@ -32,6 +32,7 @@ pub fn admit_create(store: &MemoryStore, obj: &mut Object) -> Result<(), String>
             quota::admit(store, p).map_err(|e| forbidden(p, e))?;
         }
         Object::LimitRange(lr) => limit_ranger::default_items(lr),
+        Object::Service(s) => crate::net::alloc::assign(store, s)?,
         _ => {}
     }
     Ok(())

@@ -13,6 +13,7 @@ pub enum Kind {
     LimitRange,
     Service,
     Ingress,
+    EndpointSlice,
     PodDisruptionBudget,
     HorizontalPodAutoscaler,
     Deployment,
@@ -25,7 +26,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 16] = [
+    pub const ALL: [Kind; 17] = [
         Kind::Namespace,
         Kind::Node,
         Kind::PriorityClass,
@@ -33,6 +34,7 @@ impl Kind {
         Kind::LimitRange,
         Kind::Service,
         Kind::Ingress,
+        Kind::EndpointSlice,
         Kind::PodDisruptionBudget,
         Kind::HorizontalPodAutoscaler,
         Kind::Deployment,
@@ -53,6 +55,7 @@ impl Kind {
             Kind::LimitRange => "LimitRange",
             Kind::Service => "Service",
             Kind::Ingress => "Ingress",
+            Kind::EndpointSlice => "EndpointSlice",
             Kind::PodDisruptionBudget => "PodDisruptionBudget",
             Kind::HorizontalPodAutoscaler => "HorizontalPodAutoscaler",
             Kind::Deployment => "Deployment",
@@ -76,6 +79,7 @@ impl Kind {
             | Kind::Pod => "v1",
             Kind::PriorityClass => "scheduling.k8s.io/v1",
             Kind::Ingress => "networking.k8s.io/v1",
+            Kind::EndpointSlice => "discovery.k8s.io/v1",
             Kind::PodDisruptionBudget => "policy/v1",
             Kind::HorizontalPodAutoscaler => "autoscaling/v2",
             Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet | Kind::DaemonSet => "apps/v1",
@@ -109,6 +113,7 @@ impl Kind {
             Kind::LimitRange => &["limits"],
             Kind::Service => &["svc"],
             Kind::Ingress => &["ing", "ingresses"],
+            Kind::EndpointSlice => &[],
             Kind::PodDisruptionBudget => &["pdb"],
             Kind::HorizontalPodAutoscaler => &["hpa"],
             Kind::Deployment => &["deploy"],
@@ -138,7 +143,6 @@ pub const ACCEPTED_UNMODELLED: &[&str] = &[
     "PersistentVolumeClaim",
     "StorageClass",
     "Endpoints",
-    "EndpointSlice",
     "IngressClass",
     "CustomResourceDefinition",
     "MutatingWebhookConfiguration",

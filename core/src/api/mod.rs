@@ -5,6 +5,7 @@
 pub mod apps;
 pub mod autoscaling;
 pub mod batch;
+pub mod discovery;
 pub mod kind;
 pub mod meta;
 pub mod node;

@@ -3,6 +3,7 @@
 use super::apps::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use super::autoscaling::HorizontalPodAutoscaler;
 use super::batch::{CronJob, Job};
+use super::discovery::EndpointSlice;
 use super::kind::{Kind, ACCEPTED_UNMODELLED};
 use super::meta::ObjectMeta;
 use super::node::Node;
@@ -25,6 +26,7 @@ pub enum Object {
     LimitRange(LimitRange),
     Service(Service),
     Ingress(Ingress),
+    EndpointSlice(EndpointSlice),
     PodDisruptionBudget(PodDisruptionBudget),
     HorizontalPodAutoscaler(HorizontalPodAutoscaler),
     Deployment(Deployment),
@@ -46,6 +48,7 @@ macro_rules! each_kind {
             Object::LimitRange($o) => $e,
             Object::Service($o) => $e,
             Object::Ingress($o) => $e,
+            Object::EndpointSlice($o) => $e,
             Object::PodDisruptionBudget($o) => $e,
             Object::HorizontalPodAutoscaler($o) => $e,
             Object::Deployment($o) => $e,
@@ -69,6 +72,7 @@ impl Object {
             Object::LimitRange(_) => Kind::LimitRange,
             Object::Service(_) => Kind::Service,
             Object::Ingress(_) => Kind::Ingress,
+            Object::EndpointSlice(_) => Kind::EndpointSlice,
             Object::PodDisruptionBudget(_) => Kind::PodDisruptionBudget,
             Object::HorizontalPodAutoscaler(_) => Kind::HorizontalPodAutoscaler,
             Object::Deployment(_) => Kind::Deployment,
@@ -214,6 +218,7 @@ fn decode_kind(
         Kind::LimitRange => Object::LimitRange(yaml::from_node(f, doc, &mut local)?),
         Kind::Service => Object::Service(yaml::from_node(f, doc, &mut local)?),
         Kind::Ingress => Object::Ingress(yaml::from_node(f, doc, &mut local)?),
+        Kind::EndpointSlice => Object::EndpointSlice(yaml::from_node(f, doc, &mut local)?),
         Kind::PodDisruptionBudget => {
             Object::PodDisruptionBudget(yaml::from_node(f, doc, &mut local)?)
         }

@@ -22,7 +22,9 @@ pub fn mark_at(doc: &yaml::Node, path: &str) -> Mark {
 /// last node that does.
 pub fn node_at<'a>(doc: &'a yaml::Node, path: &str) -> &'a yaml::Node {
     let mut cur = doc;
-    for part in path.split('.') {
+    // `spec.ports[0].nodePort` (upstream's field paths) walks as `spec.ports.0.nodePort`.
+    let dotted = path.replace('[', ".").replace(']', "");
+    for part in dotted.split('.') {
         let next = match &cur.value {
             yaml::Value::Map(_) => cur.get(part),
             yaml::Value::Seq(items) => part.parse::<usize>().ok().and_then(|i| items.get(i)),
@@ -290,20 +292,9 @@ pub fn validate(file: &str, doc: &yaml::Node, obj: &Object) -> Result<(), LoadEr
             }
             Ok(())
         }
-        Object::Service(s) => {
-            for (i, p) in s.spec.ports.iter().enumerate() {
-                if !(1..=65535).contains(&p.port) {
-                    return Err(cx.err(
-                        &format!("spec.ports.{i}.port"),
-                        format!(
-                            "Invalid value: {}: must be between 1 and 65535, inclusive",
-                            p.port
-                        ),
-                    ));
-                }
-            }
-            Ok(())
-        }
+        Object::Service(s) => service_spec(&cx, &s.spec),
+        Object::Ingress(i) => ingress_spec(&cx, &i.spec),
+        Object::EndpointSlice(e) => one_of(&cx, "addressType", &e.address_type, &["IPv4"]),
         Object::PriorityClass(pc) => {
             // scheduling/v1: HighestUserDefinablePriority = 1e9; larger values are reserved
             // for system classes (names prefixed "system-").
@@ -326,8 +317,134 @@ pub fn validate(file: &str, doc: &yaml::Node, obj: &Object) -> Result<(), LoadEr
             Ok(())
         }
         Object::ResourceQuota(q) => non_negative(&cx, "spec.hard", &q.spec.hard),
-        Object::Namespace(_) | Object::LimitRange(_) | Object::Ingress(_) => Ok(()),
+        Object::Namespace(_) | Object::LimitRange(_) => Ok(()),
     }
+}
+
+/// Service validation (pkg/apis/core/validation `ValidateService`), the checks the model
+/// depends on, with upstream's messages.
+fn service_spec(cx: &Ctx, spec: &crate::api::service::ServiceSpec) -> Result<(), LoadError> {
+    one_of(
+        cx,
+        "spec.type",
+        &spec.kind,
+        &["ClusterIP", "ExternalName", "LoadBalancer", "NodePort"],
+    )?;
+    one_of(
+        cx,
+        "spec.sessionAffinity",
+        &spec.session_affinity,
+        &["ClientIP", "None"],
+    )?;
+    for (at, v) in [
+        ("spec.internalTrafficPolicy", &spec.internal_traffic_policy),
+        ("spec.externalTrafficPolicy", &spec.external_traffic_policy),
+    ] {
+        one_of(cx, at, v.as_deref().unwrap_or(""), &["Cluster", "Local"])?;
+    }
+    let external = matches!(spec.kind.as_str(), "NodePort" | "LoadBalancer");
+    if spec.external_traffic_policy.as_deref() == Some("Local") && !external {
+        return Err(cx.err(
+            "spec.externalTrafficPolicy",
+            "Invalid value: \"Local\": may only be set when `type` is 'NodePort' or 'LoadBalancer'",
+        ));
+    }
+    if let Some(t) = spec
+        .session_affinity_config
+        .as_ref()
+        .and_then(|c| c.client_ip.as_ref())
+        .and_then(|c| c.timeout_seconds)
+    {
+        // core/v1 MaxClientIPServiceAffinitySeconds = 86400.
+        if t <= 0 || t > 86400 {
+            return Err(cx.err(
+                "spec.sessionAffinityConfig.clientIP.timeoutSeconds",
+                format!("Invalid value: {t}: must be greater than 0 and less than 86400"),
+            ));
+        }
+    }
+    if !spec.cluster_ip.is_empty()
+        && spec.cluster_ip != "None"
+        && crate::net::ip::Ipv4::parse(&spec.cluster_ip).is_none()
+    {
+        return Err(cx.err(
+            "spec.clusterIPs[0]",
+            format!(
+                "Invalid value: {:?}: must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)",
+                spec.cluster_ip
+            ),
+        ));
+    }
+    for (i, p) in spec.ports.iter().enumerate() {
+        if !(1..=65535).contains(&p.port) {
+            return Err(cx.err(
+                &format!("spec.ports.{i}.port"),
+                format!(
+                    "Invalid value: {}: must be between 1 and 65535, inclusive",
+                    p.port
+                ),
+            ));
+        }
+        if spec.ports.len() > 1 && p.name.is_empty() {
+            return Err(cx.err(&format!("spec.ports[{i}].name"), "Required value"));
+        }
+        if let Some(np) = p.node_port.filter(|n| *n != 0) {
+            if !external {
+                return Err(cx.err(
+                    &format!("spec.ports[{i}].nodePort"),
+                    format!(
+                        "Forbidden: may not be used when `type` is '{}'",
+                        if spec.kind.is_empty() {
+                            "ClusterIP"
+                        } else {
+                            &spec.kind
+                        }
+                    ),
+                ));
+            }
+            let r = crate::net::alloc::NODE_PORT_RANGE;
+            if !r.contains(&np) {
+                return Err(cx.err(
+                    &format!("spec.ports[{i}].nodePort"),
+                    format!(
+                        "Invalid value: {np}: provided port is not in the valid range. The range of valid ports is {}-{}",
+                        r.start(),
+                        r.end()
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Ingress validation (pkg/apis/networking/validation `validateHTTPIngressPath`): every
+/// path has a pathType, and Exact/Prefix paths are absolute.
+fn ingress_spec(cx: &Ctx, spec: &crate::api::service::IngressSpec) -> Result<(), LoadError> {
+    for (r, rule) in spec.rules.iter().enumerate() {
+        for (i, p) in rule.http.iter().flat_map(|h| &h.paths).enumerate() {
+            let at = format!("spec.rules[{r}].http.paths[{i}]");
+            if p.path_type.is_empty() {
+                return Err(cx.err(
+                    &format!("{at}.pathType"),
+                    "Required value: pathType must be specified",
+                ));
+            }
+            one_of(
+                cx,
+                &format!("{at}.pathType"),
+                &p.path_type,
+                &["Exact", "ImplementationSpecific", "Prefix"],
+            )?;
+            if p.path_type != "ImplementationSpecific" && !p.path.starts_with('/') {
+                return Err(cx.err(
+                    &format!("{at}.path"),
+                    format!("Invalid value: {:?}: must be an absolute path", p.path),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// An enum-like string field (empty: the default).

@@ -12,6 +12,7 @@ pub mod cronjob;
 pub mod daemonset;
 pub mod deployment;
 pub mod disruption;
+pub mod endpointslice;
 pub mod gc;
 pub mod hpa;
 pub mod job;
@@ -124,6 +125,7 @@ pub struct Controllers {
     pub disruption: disruption::DisruptionController,
     pub pod_gc: pod_gc::PodGcController,
     pub hpa: hpa::HorizontalController,
+    pub endpointslice: endpointslice::EndpointSliceController,
 }
 
 impl Controllers {
@@ -140,6 +142,7 @@ impl Controllers {
         self.disruption.sync(ctx);
         self.pod_gc.sync(ctx);
         self.hpa.sync(ctx);
+        self.endpointslice.sync(ctx);
     }
 
     /// A controller's delayed reconcile is due. `usage` reads the pods' observed resource
@@ -181,6 +184,7 @@ impl Controllers {
             self.disruption.cursor,
             self.pod_gc.cursor,
             self.hpa.cursor,
+            self.endpointslice.cursor,
         ]
         .into_iter()
         .min()
