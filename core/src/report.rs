@@ -60,6 +60,12 @@ pub struct Report {
     pub scheduling: SchedulingStats,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decisions: Option<Vec<Decision>>,
+    /// Every Service that received requests (`spec.traffic` and downstream calls).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub services: Vec<crate::net::traffic::stats::ServiceReport>,
+    /// Every traffic source, as its clients saw it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub traffic: Vec<crate::net::traffic::stats::SourceReport>,
 }
 
 impl Report {
@@ -125,6 +131,7 @@ impl Report {
                 }
             })
             .collect();
+        let (services, traffic) = sim.traffic.as_ref().map(|t| t.report()).unwrap_or_default();
         Report {
             scenario: sim.scenario.name.clone(),
             seed: sim.seed,
@@ -140,6 +147,8 @@ impl Report {
                 .scheduler
                 .explain
                 .then(|| sim.scheduler.decisions.clone()),
+            services,
+            traffic,
         }
     }
 
@@ -195,6 +204,10 @@ impl Report {
             self.pods.running, self.pods.pending, self.pods.succeeded, self.pods.failed,
             self.scheduling.attempts, self.scheduling.scheduled, self.scheduling.unschedulable, self.scheduling.preemptions
         );
+        if !self.services.is_empty() {
+            out += "\n";
+            out += &self.services_summary();
+        }
         if !self.pending_pods.is_empty() {
             out += "\n";
             let rows: Vec<[String; 2]> = self
@@ -223,6 +236,79 @@ impl Report {
                 "\n{} of {} expectations passed\n",
                 self.expectations.len() - failed,
                 self.expectations.len()
+            );
+        }
+        out
+    }
+}
+
+impl Report {
+    /// The services table, each Service's failures by reason, and where they happened.
+    fn services_summary(&self) -> String {
+        let pct = |r: f64| format!("{:.3}%", r * 100.0);
+        let rows: Vec<[String; 7]> = self
+            .services
+            .iter()
+            .map(|s| {
+                [
+                    format!("{}/{}", s.namespace, s.name),
+                    s.requests.to_string(),
+                    s.failed.to_string(),
+                    pct(s.success_rate),
+                    format!("{}", s.p50_ms),
+                    format!("{}", s.p99_ms),
+                    s.pods.len().to_string(),
+                ]
+            })
+            .collect();
+        let mut out = table(
+            [
+                "SERVICE", "REQUESTS", "FAILED", "SUCCESS", "P50(ms)", "P99(ms)", "PODS",
+            ],
+            &rows,
+        );
+        for s in self.services.iter().filter(|s| s.failed > 0) {
+            let why: Vec<String> = s.failures.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            let bad: Vec<&crate::net::traffic::stats::SeriesPoint> =
+                s.series.iter().filter(|p| p.failed > 0).collect();
+            let when = match (bad.first(), bad.last()) {
+                (Some(a), Some(b)) => format!(
+                    "; failing windows {}s..{}s ({} of {})",
+                    a.t,
+                    b.t,
+                    bad.len(),
+                    s.series.len()
+                ),
+                _ => String::new(),
+            };
+            out += &format!(
+                "{}: {} failed ({}){when}\n",
+                s.name,
+                s.failed,
+                why.join(", ")
+            );
+        }
+        if !self.traffic.is_empty() {
+            out += "\n";
+            let rows: Vec<[String; 6]> = self
+                .traffic
+                .iter()
+                .map(|t| {
+                    [
+                        t.name.clone(),
+                        t.requests.to_string(),
+                        t.failed.to_string(),
+                        pct(t.success_rate),
+                        format!("{}", t.p50_ms),
+                        format!("{}", t.p99_ms),
+                    ]
+                })
+                .collect();
+            out += &table(
+                [
+                    "TRAFFIC", "REQUESTS", "FAILED", "SUCCESS", "P50(ms)", "P99(ms)",
+                ],
+                &rows,
             );
         }
         out

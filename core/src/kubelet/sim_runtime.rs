@@ -52,6 +52,20 @@ struct SimContainer {
     running: bool,
     /// `startupDelay` with its jitter, drawn at start.
     startup_delay: Duration,
+    /// When SIGTERM was sent (the application stops accepting new connections).
+    stopping_at: Option<SimTime>,
+    /// When the process exited.
+    exited_at: Option<SimTime>,
+}
+
+/// When a container's application accepts requests, for the traffic model: from
+/// `from` (start + `startupDelay`) until `until` (SIGTERM or exit); from `broken_from`
+/// (`unhealthyAfter`) on it answers with errors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ServeWindow {
+    pub from: SimTime,
+    pub until: Option<SimTime>,
+    pub broken_from: Option<SimTime>,
 }
 
 pub struct SimRuntime {
@@ -67,6 +81,9 @@ pub struct SimRuntime {
     now: SimTime,
     /// The run's generator, lent for the duration of a submission (`lend_rng`).
     rng: Option<SimRng>,
+    /// Pods whose containers started, stopped or went away since `take_changed_pods`, kept
+    /// only when `track_changes` is on (the traffic model reads them).
+    changed: Option<std::collections::BTreeSet<String>>,
 }
 
 impl SimRuntime {
@@ -101,7 +118,54 @@ impl SimRuntime {
             instances: 0,
             now: SimTime::ZERO,
             rng: None,
+            changed: None,
         }
+    }
+
+    /// Keep the set of pods whose containers changed, for `take_changed_pods`.
+    pub fn track_changes(&mut self) {
+        self.changed.get_or_insert_with(Default::default);
+    }
+
+    /// Pods whose containers started, stopped or went away since the last call.
+    pub fn take_changed_pods(&mut self) -> Vec<String> {
+        self.changed
+            .as_mut()
+            .map(|c| std::mem::take(c).into_iter().collect())
+            .unwrap_or_default()
+    }
+
+    fn touch(&mut self, pod_uid: &str) {
+        if let Some(c) = &mut self.changed {
+            if !c.contains(pod_uid) {
+                c.insert(pod_uid.to_string());
+            }
+        }
+    }
+
+    /// The behaviour (index into the scenario's `behavior`) of a pod's container.
+    pub fn behavior_index(&self, pod_uid: &str, container: &str) -> Option<usize> {
+        self.behavior_for(pod_uid, container)
+    }
+
+    /// When the latest instance of a pod's container serves requests (`None`: it never
+    /// started, or the runtime no longer holds it).
+    pub fn serve_window(&self, node: &str, pod_uid: &str, container: &str) -> Option<ServeWindow> {
+        let (_, c) = self
+            .pod_containers(node, pod_uid)
+            .filter(|(k, _)| k.container == container)
+            .max_by_key(|(k, _)| k.attempt)?;
+        let started = c.started_at?;
+        let b = c.behavior.map(|i| &self.behaviors[i]);
+        let until = match (c.stopping_at, c.exited_at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        Some(ServeWindow {
+            from: started.after(c.startup_delay),
+            until,
+            broken_from: b.and_then(|b| b.unhealthy_after).map(|d| started.after(d)),
+        })
     }
 
     pub fn set_now(&mut self, now: SimTime) {
@@ -237,15 +301,19 @@ impl SimRuntime {
             RuntimeEvent::ContainerExited { target, .. } => match self.containers.get_mut(target) {
                 Some(c) if c.instance == incarnation && c.running => {
                     c.running = false;
+                    c.exited_at = Some(self.now);
+                    self.touch(&target.pod_uid);
                     true
                 }
                 _ => false,
             },
             RuntimeEvent::ContainerRemoved { target } => {
                 self.containers.remove(target);
+                self.touch(&target.pod_uid);
                 true
             }
             RuntimeEvent::SandboxRemoved { node, pod_uid } => {
+                self.touch(pod_uid);
                 self.pods.remove(pod_uid);
                 let gone: Vec<ContainerRef> = self
                     .pod_containers(node, pod_uid)
@@ -262,6 +330,15 @@ impl SimRuntime {
 
     /// Forget everything on a node (it failed: its processes are gone).
     pub fn wipe_node(&mut self, node: &str) {
+        let gone: Vec<String> = self
+            .containers
+            .keys()
+            .filter(|k| k.node == node)
+            .map(|k| k.pod_uid.clone())
+            .collect();
+        for p in gone {
+            self.touch(&p);
+        }
         self.containers.retain(|k, _| k.node != node);
         self.puller_free.remove(node);
     }
@@ -446,6 +523,8 @@ impl ContainerRuntime for SimRuntime {
                         started_at: None,
                         running: false,
                         startup_delay: Duration::ZERO,
+                        stopping_at: None,
+                        exited_at: None,
                     },
                 );
                 out.push((CREATE_DELAY, RuntimeEvent::ContainerCreated { target }));
@@ -469,6 +548,7 @@ impl ContainerRuntime for SimRuntime {
                 c.startup_delay = Duration(delay.as_millis() + extra.as_millis());
                 c.started_at = Some(self.now.after(START_DELAY));
                 c.running = true;
+                self.touch(&target.pod_uid);
                 out.push((
                     START_DELAY,
                     RuntimeEvent::ContainerStarted {
@@ -491,12 +571,17 @@ impl ContainerRuntime for SimRuntime {
                 target,
                 timeout_seconds,
             } => {
-                let Some(c) = self.containers.get(&target) else {
+                let Some(c) = self.containers.get_mut(&target) else {
                     return;
                 };
                 if !c.running {
                     return;
                 }
+                if c.stopping_at.is_none() {
+                    c.stopping_at = Some(self.now);
+                }
+                self.touch(&target.pod_uid);
+                let c = self.containers.get(&target).expect("just read");
                 let shutdown = c
                     .behavior
                     .and_then(|i| self.behaviors[i].shutdown_delay)

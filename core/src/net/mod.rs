@@ -6,3 +6,4 @@ pub mod alloc;
 pub mod ingress;
 pub mod ip;
 pub mod select;
+pub mod traffic;

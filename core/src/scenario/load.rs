@@ -42,6 +42,10 @@ pub struct Scenario {
     pub borg: Option<crate::sched::borg::BorgPolicy>,
     /// Image sizes and pull bandwidth (`spec.registry`).
     pub registry: Option<super::spec::Registry>,
+    /// Service proxy settings (`spec.network`).
+    pub network: Option<super::spec::NetworkSpec>,
+    /// Client load (`spec.traffic`).
+    pub traffic: Vec<super::spec::TrafficEntry>,
     pub timeline: Vec<TimelineEntry>,
     pub expect: Vec<Expectation>,
     /// Fields and kinds the model ignores, for `--verbose`.
@@ -552,6 +556,15 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Scenario, LoadError> {
             }
         }
     }
+    super::network::check(
+        path,
+        doc,
+        parsed.spec.network.as_ref(),
+        &parsed.spec.traffic,
+        &behavior,
+        &objects,
+        &timeline,
+    )?;
     let mut expect = Vec::new();
     for (i, e) in parsed.spec.expect.iter().enumerate() {
         let c = compile(e).map_err(|(field, why)| {
@@ -595,6 +608,8 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Scenario, LoadError> {
         scheduler,
         borg,
         registry,
+        network: parsed.spec.network,
+        traffic: parsed.spec.traffic,
         timeline,
         expect,
         ignored,

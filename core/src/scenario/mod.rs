@@ -3,6 +3,7 @@
 
 pub mod expect;
 pub mod load;
+pub mod network;
 pub mod spec;
 pub mod timeline;
 

@@ -57,6 +57,93 @@ pub struct ScenarioSpec {
     /// Image sizes and pull bandwidth for the simulated runtime.
     #[serde(default)]
     pub registry: Option<Registry>,
+    /// Service proxies and the traffic model's settings (`net::traffic`).
+    #[serde(default)]
+    pub network: Option<NetworkSpec>,
+    /// Client load entering Services or Ingress hosts (`net::traffic`).
+    #[serde(default)]
+    pub traffic: Vec<TrafficEntry>,
+}
+
+/// `spec.network`: how every node's service proxy is configured and how fast it learns of
+/// endpoint changes.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NetworkSpec {
+    /// kube-proxy `mode`: iptables (default), ipvs or nftables.
+    #[serde(default)]
+    pub proxy_mode: Option<String>,
+    /// kube-proxy `ipvs.scheduler` with `proxyMode: ipvs`: rr (default), lc or sh.
+    #[serde(default)]
+    pub ipvs_scheduler: Option<String>,
+    /// How long after an EndpointSlice changes every proxy (and ingress controller) routes
+    /// by it: watch latency plus the proxy's sync (default 1s: kube-proxy's
+    /// `minSyncPeriod` for iptables).
+    #[serde(default)]
+    pub propagation_delay: Option<Duration>,
+    /// Width of the report's time-series windows (default 10s).
+    #[serde(default)]
+    pub window: Option<Duration>,
+}
+
+/// One source of requests (`spec.traffic[]`): Poisson arrivals at `rps` into a Service (through
+/// its ClusterIP, a NodePort or its load balancer) or into an Ingress host and path.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TrafficEntry {
+    /// Names the entry for `setTraffic` (default: the service, or `host/path`).
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub service: Option<String>,
+    #[serde(default)]
+    pub namespace: Option<String>,
+    #[serde(default)]
+    pub ingress: Option<IngressTarget>,
+    /// clusterIP (default: in-cluster clients on random nodes), nodePort (external clients
+    /// to a random node's port) or loadBalancer (a cloud load balancer spreading over the
+    /// nodes its health checks pass).
+    #[serde(default)]
+    pub via: Option<String>,
+    /// Mean requests per second (a quantity: `200`, `2.5`, `100k`).
+    pub rps: crate::api::Quantity,
+    /// Distinct client addresses the requests come from (default 100).
+    #[serde(default)]
+    pub clients: Option<u32>,
+    /// Per-attempt client timeout (default 10s).
+    #[serde(default)]
+    pub timeout: Option<Duration>,
+    /// Attempts after a failed one (default 0).
+    #[serde(default)]
+    pub retries: u32,
+    /// Request headers (for ingress-nginx's canary-by-header).
+    #[serde(default)]
+    pub headers: std::collections::BTreeMap<String, String>,
+    /// Start sending at this time (default 0).
+    #[serde(default)]
+    pub from: Option<Duration>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct IngressTarget {
+    pub host: String,
+    #[serde(default)]
+    pub path: Option<String>,
+}
+
+/// A downstream call a pod makes for every request it serves (`behavior[].calls[]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Call {
+    pub service: String,
+    #[serde(default)]
+    pub namespace: Option<String>,
+    /// Per-attempt timeout of the call (default 10s).
+    #[serde(default)]
+    pub timeout: Option<Duration>,
+    #[serde(default)]
+    pub retries: u32,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -135,6 +222,15 @@ pub struct Behavior {
     /// (default 0; `sleep` hooks take their own seconds).
     #[serde(default)]
     pub pre_stop_duration: Option<Duration>,
+    /// Requests per second one pod serves; beyond it requests queue (absent: no limit).
+    #[serde(default)]
+    pub capacity_rps: Option<crate::api::Quantity>,
+    /// Time the pod spends on a request before its downstream calls (default 5ms).
+    #[serde(default)]
+    pub latency: Option<Duration>,
+    /// Services called, one after another, for every request served.
+    #[serde(default)]
+    pub calls: Vec<Call>,
 }
 
 /// A step of a usage profile (`behavior[].usageSteps`).

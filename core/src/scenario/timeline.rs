@@ -61,6 +61,11 @@ pub enum Action {
         target: ObjectRef,
         to_revision: i64,
     },
+    /// Change the rate of a `traffic` entry (by its name) from now on.
+    SetTraffic {
+        name: String,
+        rps: crate::api::Quantity,
+    },
 }
 
 impl Action {
@@ -78,6 +83,7 @@ impl Action {
             Action::RemoveNodes(_) => "removeNodes",
             Action::SetImage { .. } => "setImage",
             Action::RolloutUndo { .. } => "rolloutUndo",
+            Action::SetTraffic { .. } => "setTraffic",
         }
     }
 }
@@ -142,6 +148,13 @@ struct SetImageSpec {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct SetTrafficSpec {
+    name: String,
+    rps: crate::api::Quantity,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct RolloutUndoSpec {
     name: String,
     #[serde(default)]
@@ -163,6 +176,7 @@ pub const ACTIONS: &[&str] = &[
     "removeNodes",
     "setImage",
     "rolloutUndo",
+    "setTraffic",
 ];
 
 /// A source of files for `{file: ...}` references.
@@ -310,6 +324,21 @@ pub fn decode_entry(
                 "failNode" => Action::FailNode(n.node),
                 "drain" => Action::Drain(n.node),
                 _ => Action::RecoverNode(n.node),
+            }
+        }
+        "setTraffic" => {
+            let st: SetTrafficSpec = yaml::from_node(file, v, ignored)?;
+            if st.rps.is_negative() {
+                let m = v.get("rps").map_or(v.mark, |n| n.mark);
+                return Err(LoadError::new(
+                    file,
+                    m,
+                    format!("rps must not be negative, got {}", st.rps),
+                ));
+            }
+            Action::SetTraffic {
+                name: st.name,
+                rps: st.rps,
             }
         }
         "removeNodes" => {

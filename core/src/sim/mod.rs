@@ -87,6 +87,8 @@ pub struct Sim {
     finished: bool,
     /// The recorded plan, with `RunOptions::keep_plan`.
     plan: Option<Vec<(SimTime, PlanEntry)>>,
+    /// The traffic model, when the scenario has `traffic` entries.
+    pub traffic: Option<crate::net::traffic::Traffic>,
 }
 
 impl Sim {
@@ -131,8 +133,19 @@ impl Sim {
                 .collect(),
             finished: false,
             plan: opts.keep_plan.then(Vec::new),
+            traffic: (!scenario.traffic.is_empty()).then(|| {
+                crate::net::traffic::Traffic::new(
+                    &scenario.traffic,
+                    scenario.network.as_ref(),
+                    &scenario.behavior,
+                    seed,
+                )
+            }),
             scenario,
         };
+        if sim.traffic.is_some() {
+            sim.runtime.track_changes();
+        }
         sim.scheduler.set_borg(sim.scenario.borg);
         sim.kubelets.set_borg(sim.scenario.borg);
         // `events` checks count from the first trace event on.
@@ -171,7 +184,15 @@ impl Sim {
             }
         });
         sim.settle();
+        sim.observe_traffic();
         sim
+    }
+
+    /// The traffic model reads what changed at this instant (after the cluster settled).
+    fn observe_traffic(&mut self) {
+        if let Some(t) = &mut self.traffic {
+            t.observe(&self.store, &mut self.runtime, self.now);
+        }
     }
 
     /// Run a closure with a context; then submit its runtime commands and queue its wakes.
@@ -236,7 +257,8 @@ impl Sim {
                     .controllers
                     .cursor()
                     .min(self.scheduler.cursor)
-                    .min(self.kubelets.cursor);
+                    .min(self.kubelets.cursor)
+                    .min(self.traffic.as_ref().map_or(u64::MAX, |t| t.cursor()));
                 self.store.compact(low);
                 return;
             }
@@ -253,6 +275,10 @@ impl Sim {
             self.finish();
             return false;
         };
+        // Requests arriving before this instant meet the state as it was until now.
+        if let Some(tr) = &mut self.traffic {
+            tr.advance(t);
+        }
         self.now = t;
         let mut due_checks = Vec::new();
         let mut end = false;
@@ -270,6 +296,7 @@ impl Sim {
             }
             self.settle();
         }
+        self.observe_traffic();
         self.check_always();
         for i in due_checks {
             self.check(i);
@@ -290,6 +317,7 @@ impl Sim {
         self.with_ctx(|sim, ctx, cmds| match w {
             Wake::Scheduler => sim.scheduler.sync(ctx),
             Wake::Runtime(ev) => {
+                sim.runtime.set_now(ctx.now);
                 if sim.runtime.accept(inc, &ev) {
                     if let Some(plan) = &mut sim.plan {
                         plan.push((ctx.now, PlanEntry::Event(ev.clone())));
@@ -428,6 +456,9 @@ impl Sim {
                     // The node lifecycle controller notices when the grace period runs out.
                     sim.kubelets.fail_node(&n);
                     sim.runtime.wipe_node(&n);
+                    if let Some(t) = &mut sim.traffic {
+                        t.set_node_down(&n, true);
+                    }
                     sim.controllers.node_lifecycle.kubelet_stopped(ctx, &n);
                     ctx.event(
                         "NodeFailed",
@@ -448,6 +479,9 @@ impl Sim {
                     );
                     sim.controllers.node_lifecycle.kubelet_started(&n, ctx.now);
                     sim.kubelets.recover_node(ctx, &n, cmds);
+                    if let Some(t) = &mut sim.traffic {
+                        t.set_node_down(&n, false);
+                    }
                 }
                 Action::Drain(n) => {
                     modify_node(ctx, &n, |node| node.spec.unschedulable = true);
@@ -463,6 +497,9 @@ impl Sim {
                     for n in names {
                         sim.kubelets.remove_node(&n);
                         sim.runtime.wipe_node(&n);
+                        if let Some(t) = &mut sim.traffic {
+                            t.set_node_down(&n, true);
+                        }
                         sim.controllers.node_lifecycle.kubelet_removed(&n);
                         let _ = ctx.store.delete(&ObjectKey::new(Kind::Node, "", &n));
                         ctx.event(
@@ -472,6 +509,18 @@ impl Sim {
                             "removeNodes".into(),
                         );
                     }
+                }
+                Action::SetTraffic { name, rps } => {
+                    let found = sim
+                        .traffic
+                        .as_mut()
+                        .is_some_and(|t| t.set_rate(&name, &rps, ctx.now));
+                    let msg = if found {
+                        format!("setTraffic: {name} at {rps} requests/s")
+                    } else {
+                        format!("setTraffic: no traffic entry named {name:?}")
+                    };
+                    ctx.event("TrafficChanged", format!("Traffic/{name}"), None, msg);
                 }
                 Action::AddNodes { pool, count } => {
                     let Some(p) = sim.scenario.pools.iter().find(|p| p.name == pool).cloned()
@@ -536,6 +585,24 @@ impl Sim {
             return;
         }
         self.finished = true;
+        if let Some(t) = &mut self.traffic {
+            t.advance(self.now);
+            // One summary line per Service in the trace, so the trace hash covers the
+            // traffic model's results too.
+            let (services, _) = t.report();
+            for s in services {
+                self.trace.emit(crate::engine::TraceEvent {
+                    t: self.now,
+                    kind: "TrafficSummary".into(),
+                    object: format!("Service/{}/{}", s.namespace, s.name),
+                    node: None,
+                    message: format!(
+                        "{} requests, {} failed, p50 {}ms, p99 {}ms",
+                        s.requests, s.failed, s.p50_ms, s.p99_ms
+                    ),
+                });
+            }
+        }
         let complete = self.now >= SimTime(self.scenario.duration.as_millis());
         for i in 0..self.scenario.expect.len() {
             let e = &self.scenario.expect[i];
