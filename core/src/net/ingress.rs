@@ -157,7 +157,9 @@ fn is_canary(ing: &Ingress) -> bool {
 /// Route a request for `host` and `path` through the Ingresses (in the store's order). `None`:
 /// no rule and no default backend matches (ingress-nginx answers 404).
 pub fn route(ingresses: &[&Ingress], host: &str, path: &str) -> Option<Route> {
-    let pick = |canary: bool| -> Option<(Backend, &Ingress)> {
+    // (the matched rule's path length and exactness, or None for a default backend).
+    type Matched<'a> = (Backend, &'a Ingress, Option<(usize, bool)>);
+    let pick = |canary: bool| -> Option<Matched> {
         let mut best: Option<((usize, bool), Backend, &Ingress)> = None;
         for ing in ingresses.iter().copied().filter(|i| is_canary(i) == canary) {
             if let Some((l, e, b)) = best_match(ing, host, path) {
@@ -166,8 +168,8 @@ pub fn route(ingresses: &[&Ingress], host: &str, path: &str) -> Option<Route> {
                 }
             }
         }
-        if let Some((_, b, i)) = best {
-            return Some((b, i));
+        if let Some((k, b, i)) = best {
+            return Some((b, i, Some(k)));
         }
         // No rule matched: the first default backend.
         ingresses
@@ -179,21 +181,25 @@ pub fn route(ingresses: &[&Ingress], host: &str, path: &str) -> Option<Route> {
                     .default_backend
                     .as_ref()
                     .and_then(|b| backend_of(&i.metadata.namespace, b))
-                    .map(|b| (b, i))
+                    .map(|b| (b, i, None))
             })
     };
-    let (main, _) = pick(false)?;
-    let canary = pick(true).map(|(backend, ing)| {
-        let a = &ing.metadata.annotations;
-        let num = |k: &str| a.get(k).and_then(|v| v.trim().parse::<u64>().ok());
-        Canary {
-            backend,
-            header: a.get(CANARY_BY_HEADER).cloned(),
-            header_value: a.get(CANARY_BY_HEADER_VALUE).cloned(),
-            weight: num(CANARY_WEIGHT).unwrap_or(0),
-            weight_total: num(CANARY_WEIGHT_TOTAL).unwrap_or(100).max(1),
-        }
-    });
+    let (main, _, matched) = pick(false)?;
+    // ingress-nginx merges a canary into the main Ingress's location: it applies only where
+    // it matches the same rule (same path and type) the request matched.
+    let canary = pick(true)
+        .filter(|(_, _, m)| *m == matched)
+        .map(|(backend, ing, _)| {
+            let a = &ing.metadata.annotations;
+            let num = |k: &str| a.get(k).and_then(|v| v.trim().parse::<u64>().ok());
+            Canary {
+                backend,
+                header: a.get(CANARY_BY_HEADER).cloned(),
+                header_value: a.get(CANARY_BY_HEADER_VALUE).cloned(),
+                weight: num(CANARY_WEIGHT).unwrap_or(0),
+                weight_total: num(CANARY_WEIGHT_TOTAL).unwrap_or(100).max(1),
+            }
+        });
     Some(Route { main, canary })
 }
 
@@ -304,6 +310,13 @@ mod tests {
                 (CANARY_WEIGHT, "10"),
                 (CANARY_BY_HEADER, "X-Canary"),
             ],
+        );
+        let api = ing("api", "shop", &[("/api", "Prefix", "api")], &[]);
+        let r = route(&[&can, &main, &api], "shop", "/api/cart").unwrap();
+        assert_eq!(r.main.service, "api");
+        assert_eq!(
+            r.canary, None,
+            "the canary is for / only, not for the /api location"
         );
         let r = route(&[&can, &main], "shop", "/").unwrap();
         assert_eq!(r.main.service, "web");

@@ -2,7 +2,7 @@
 
 use super::spec::{
     Condition, DeploymentsCondition, EventsCondition, ExpectEntry, JobsCondition, PendingCondition,
-    PodsCondition,
+    PodsCondition, ServiceCountCondition, ServiceLatencyCondition, ServiceRateCondition,
 };
 use crate::api::pod::PodPhase;
 use crate::api::selector::Selector;
@@ -33,6 +33,44 @@ pub const CONDITION_STATUSES: [&str; 3] = ["True", "False", "Unknown"];
 pub struct World<'a> {
     pub store: &'a MemoryStore,
     pub trace: &'a TraceWriter,
+    /// The traffic model (service checks read its counters; none: no traffic, every service
+    /// check sees zero requests).
+    pub traffic: Option<&'a crate::net::traffic::Traffic>,
+}
+
+/// What a check observed, for its detail line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Observed {
+    Count(u64),
+    /// A success rate: successes and requests.
+    Rate {
+        ok: u64,
+        total: u64,
+    },
+    /// A latency in microseconds.
+    Micros(u64),
+}
+
+impl std::fmt::Display for Observed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Observed::Count(n) => write!(f, "{n}"),
+            Observed::Rate { ok, total } => write!(
+                f,
+                "{} ({ok} of {total} requests)",
+                crate::net::traffic::stats::rate(*total, total - ok)
+            ),
+            Observed::Micros(us) => write!(f, "{}ms", crate::net::traffic::stats::ms(*us)),
+        }
+    }
+}
+
+/// Which Service a service check reads, and from when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceRef {
+    pub namespace: String,
+    pub name: String,
+    pub since: Duration,
 }
 
 /// `count` / `min` / `max` of a counting check.
@@ -146,6 +184,26 @@ pub enum Check {
         revision: Option<u64>,
         bounds: Bounds,
     },
+    /// Successes / requests in parts per million, against `min_ppm` / `max_ppm`.
+    ServiceSuccessRate {
+        svc: ServiceRef,
+        min_ppm: Option<u64>,
+        max_ppm: Option<u64>,
+    },
+    ServiceRequests {
+        svc: ServiceRef,
+        bounds: Bounds,
+    },
+    ServiceLatency {
+        svc: ServiceRef,
+        percentile: u64,
+        min_ms: Option<u64>,
+        max_ms: Option<u64>,
+    },
+    ServiceClientSwitches {
+        svc: ServiceRef,
+        bounds: Bounds,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -168,7 +226,11 @@ pub fn compile(e: &ExpectEntry) -> Result<Expectation, CompileError> {
         || e.pending.is_some()
         || e.jobs.is_some()
         || e.events.is_some()
-        || e.deployments.is_some();
+        || e.deployments.is_some()
+        || e.service_success_rate.is_some()
+        || e.service_requests.is_some()
+        || e.service_latency.is_some()
+        || e.service_client_switches.is_some();
     let (when, cond, prefix) = match (e.at, &e.always, &e.end) {
         (Some(t), None, None) => (
             When::At(t),
@@ -178,6 +240,10 @@ pub fn compile(e: &ExpectEntry) -> Result<Expectation, CompileError> {
                 jobs: e.jobs.clone(),
                 events: e.events.clone(),
                 deployments: e.deployments.clone(),
+                service_success_rate: e.service_success_rate.clone(),
+                service_requests: e.service_requests.clone(),
+                service_latency: e.service_latency.clone(),
+                service_client_switches: e.service_client_switches.clone(),
             },
             "",
         ),
@@ -185,7 +251,7 @@ pub fn compile(e: &ExpectEntry) -> Result<Expectation, CompileError> {
         (None, None, Some(c)) if !beside => (When::End, c.clone(), "end"),
         _ => {
             return Err(whole(
-                "an expectation needs exactly one of `at: DURATION` (with `pods:`, `pending:`, `jobs:`, `events:` or `deployments:` beside it), `always: {...}` or `end: {...}`",
+                "an expectation needs exactly one of `at: DURATION` (with a check such as `pods:` beside it), `always: {...}` or `end: {...}`",
             ))
         }
     };
@@ -195,27 +261,49 @@ pub fn compile(e: &ExpectEntry) -> Result<Expectation, CompileError> {
             (path.collect::<Vec<_>>().join("."), why)
         }
     };
-    let check = match (
-        cond.pods,
-        cond.pending,
-        cond.jobs,
-        cond.events,
-        cond.deployments,
-    ) {
-        (Some(p), None, None, None, None) => pods_check(p).map_err(located("pods"))?,
-        (None, Some(PendingCondition { max }), None, None, None) => Check::Pending { max },
-        (None, None, Some(j), None, None) => jobs_check(j).map_err(located("jobs"))?,
-        (None, None, None, Some(ev), None) => events_check(ev).map_err(located("events"))?,
-        (None, None, None, None, Some(d)) => {
-            deployments_check(d).map_err(located("deployments"))?
-        }
-        _ => {
-            return Err((
-                prefix.to_string(),
-                "an expectation checks exactly one of `pods`, `pending`, `jobs`, `events` or `deployments`".into(),
-            ))
-        }
-    };
+    let mut checks: Vec<Result<Check, CompileError>> = Vec::new();
+    if let Some(p) = cond.pods {
+        checks.push(pods_check(p).map_err(located("pods")));
+    }
+    if let Some(PendingCondition { max }) = cond.pending {
+        checks.push(Ok(Check::Pending { max }));
+    }
+    if let Some(j) = cond.jobs {
+        checks.push(jobs_check(j).map_err(located("jobs")));
+    }
+    if let Some(ev) = cond.events {
+        checks.push(events_check(ev).map_err(located("events")));
+    }
+    if let Some(d) = cond.deployments {
+        checks.push(deployments_check(d).map_err(located("deployments")));
+    }
+    if let Some(r) = cond.service_success_rate {
+        checks.push(rate_check(r).map_err(located("serviceSuccessRate")));
+    }
+    if let Some(c) = cond.service_requests {
+        checks.push(
+            count_check(c, "a serviceRequests")
+                .map(|(svc, bounds)| Check::ServiceRequests { svc, bounds })
+                .map_err(located("serviceRequests")),
+        );
+    }
+    if let Some(l) = cond.service_latency {
+        checks.push(latency_check(l).map_err(located("serviceLatency")));
+    }
+    if let Some(c) = cond.service_client_switches {
+        checks.push(
+            count_check(c, "a serviceClientSwitches")
+                .map(|(svc, bounds)| Check::ServiceClientSwitches { svc, bounds })
+                .map_err(located("serviceClientSwitches")),
+        );
+    }
+    if checks.len() != 1 {
+        return Err((
+            prefix.to_string(),
+            "an expectation checks exactly one of `pods`, `pending`, `jobs`, `events`, `deployments`, `serviceSuccessRate`, `serviceRequests`, `serviceLatency` or `serviceClientSwitches`".into(),
+        ));
+    }
+    let check = checks.pop().expect("one")?;
     if e.from.is_some() && when != When::Always {
         return Err((
             "from".into(),
@@ -374,8 +462,136 @@ fn events_check(e: EventsCondition) -> Result<Check, (&'static str, String)> {
     })
 }
 
+fn service_ref(
+    service: &str,
+    namespace: Option<String>,
+    since: Option<Duration>,
+) -> Result<ServiceRef, (&'static str, String)> {
+    if service.trim().is_empty() {
+        return Err(("service", "`service` must name a Service".into()));
+    }
+    Ok(ServiceRef {
+        namespace: namespace.unwrap_or_else(|| "default".into()),
+        name: service.to_string(),
+        since: since.unwrap_or(Duration::ZERO),
+    })
+}
+
+/// A fraction in [0, 1] as parts per million (rounded to nearest).
+fn ppm(field: &'static str, v: f64) -> Result<u64, (&'static str, String)> {
+    if !(0.0..=1.0).contains(&v) {
+        return Err((
+            field,
+            format!("{field} must be a fraction between 0 and 1, got {v}"),
+        ));
+    }
+    Ok(libm::round(v * 1_000_000.0) as u64)
+}
+
+fn rate_check(r: ServiceRateCondition) -> Result<Check, (&'static str, String)> {
+    let svc = service_ref(&r.service, r.namespace, r.since)?;
+    if r.min.is_none() && r.max.is_none() {
+        return Err((
+            "",
+            "a serviceSuccessRate expectation needs `min` or `max`".into(),
+        ));
+    }
+    let min_ppm = r.min.map(|v| ppm("min", v)).transpose()?;
+    let max_ppm = r.max.map(|v| ppm("max", v)).transpose()?;
+    if let (Some(lo), Some(hi)) = (min_ppm, max_ppm) {
+        if lo > hi {
+            return Err(("min", "min is greater than max".into()));
+        }
+    }
+    Ok(Check::ServiceSuccessRate {
+        svc,
+        min_ppm,
+        max_ppm,
+    })
+}
+
+fn count_check(
+    c: ServiceCountCondition,
+    what: &str,
+) -> Result<(ServiceRef, Bounds), (&'static str, String)> {
+    let svc = service_ref(&c.service, c.namespace, c.since)?;
+    let bounds = Bounds::check(what, c.count, c.min, c.max)?;
+    Ok((svc, bounds))
+}
+
+fn latency_check(l: ServiceLatencyCondition) -> Result<Check, (&'static str, String)> {
+    let svc = service_ref(&l.service, l.namespace, l.since)?;
+    let percentile = l.percentile.unwrap_or(99);
+    if !(1..=100).contains(&percentile) {
+        return Err((
+            "percentile",
+            format!("percentile must be 1..100, got {percentile}"),
+        ));
+    }
+    if l.min_ms.is_none() && l.max_ms.is_none() {
+        return Err((
+            "",
+            "a serviceLatency expectation needs `minMs` or `maxMs`".into(),
+        ));
+    }
+    Ok(Check::ServiceLatency {
+        svc,
+        percentile,
+        min_ms: l.min_ms,
+        max_ms: l.max_ms,
+    })
+}
+
+fn describe_svc(s: &ServiceRef) -> String {
+    let mut out = if s.namespace == "default" {
+        s.name.clone()
+    } else {
+        format!("{}/{}", s.namespace, s.name)
+    };
+    if s.since > Duration::ZERO {
+        out += &format!(" since {}", s.since);
+    }
+    out
+}
+
 fn describe(c: &Check) -> String {
     match c {
+        Check::ServiceSuccessRate {
+            svc,
+            min_ppm,
+            max_ppm,
+        } => {
+            let f = |p: u64| (p as f64 / 1_000_000.0).to_string();
+            let b = match (min_ppm, max_ppm) {
+                (Some(lo), Some(hi)) => format!(" in [{}, {}]", f(*lo), f(*hi)),
+                (Some(lo), None) => format!(" >= {}", f(*lo)),
+                (None, Some(hi)) => format!(" <= {}", f(*hi)),
+                _ => String::new(),
+            };
+            format!("success rate of {}{b}", describe_svc(svc))
+        }
+        Check::ServiceRequests { svc, bounds } => {
+            format!("requests to {}{}", describe_svc(svc), bounds.describe())
+        }
+        Check::ServiceLatency {
+            svc,
+            percentile,
+            min_ms,
+            max_ms,
+        } => {
+            let b = match (min_ms, max_ms) {
+                (Some(lo), Some(hi)) => format!(" in [{lo}ms, {hi}ms]"),
+                (Some(lo), None) => format!(" >= {lo}ms"),
+                (None, Some(hi)) => format!(" <= {hi}ms"),
+                _ => String::new(),
+            };
+            format!("p{percentile} latency of {}{b}", describe_svc(svc))
+        }
+        Check::ServiceClientSwitches { svc, bounds } => format!(
+            "clients of {} switching pods{}",
+            describe_svc(svc),
+            bounds.describe()
+        ),
         Check::Pending { max } => format!("at most {max} pending (unscheduled) pods"),
         Check::Pods {
             selector_text,
@@ -509,7 +725,59 @@ fn describe(c: &Check) -> String {
 
 /// Evaluate a check against the cluster and the trace so far. Returns (passed, the observed
 /// count).
-pub fn evaluate(check: &Check, w: &World) -> (bool, u64) {
+pub fn evaluate(check: &Check, w: &World) -> (bool, Observed) {
+    let service = |svc: &ServiceRef| {
+        w.traffic
+            .and_then(|t| t.service_counts(&svc.namespace, &svc.name, svc.since))
+            .unwrap_or_default()
+    };
+    match check {
+        Check::ServiceSuccessRate {
+            svc,
+            min_ppm,
+            max_ppm,
+        } => {
+            let c = service(svc);
+            let ok = c.requests - c.failed;
+            // ok/requests >= min  <=>  ok * 1e6 >= min_ppm * requests (exact in integers).
+            let scaled = ok as u128 * 1_000_000;
+            let pass = min_ppm.is_none_or(|m| scaled >= m as u128 * c.requests as u128)
+                && max_ppm.is_none_or(|m| scaled <= m as u128 * c.requests as u128);
+            return (
+                pass,
+                Observed::Rate {
+                    ok,
+                    total: c.requests,
+                },
+            );
+        }
+        Check::ServiceRequests { svc, bounds } => {
+            let n = service(svc).requests;
+            return (bounds.holds(n), Observed::Count(n));
+        }
+        Check::ServiceClientSwitches { svc, bounds } => {
+            let n = service(svc).client_switches;
+            return (bounds.holds(n), Observed::Count(n));
+        }
+        Check::ServiceLatency {
+            svc,
+            percentile,
+            min_ms,
+            max_ms,
+        } => {
+            let us = service(svc).latency.percentile(*percentile);
+            let pass =
+                min_ms.is_none_or(|m| us >= m * 1000) && max_ms.is_none_or(|m| us <= m * 1000);
+            return (pass, Observed::Micros(us));
+        }
+        _ => {}
+    }
+    let (ok, n) = evaluate_count(check, w);
+    (ok, Observed::Count(n))
+}
+
+/// The counting checks over the store and the trace.
+fn evaluate_count(check: &Check, w: &World) -> (bool, u64) {
     let pods = || {
         w.store.objects(Kind::Pod).filter_map(|o| match o {
             Object::Pod(p) => Some(p),
@@ -621,6 +889,12 @@ pub fn evaluate(check: &Check, w: &World) -> (bool, u64) {
         Check::Events { filter, bounds } => {
             let n = w.trace.watched(filter);
             (bounds.holds(n), n)
+        }
+        Check::ServiceSuccessRate { .. }
+        | Check::ServiceRequests { .. }
+        | Check::ServiceLatency { .. }
+        | Check::ServiceClientSwitches { .. } => {
+            unreachable!("service checks are evaluated by `evaluate`")
         }
         Check::Deployments {
             selector,

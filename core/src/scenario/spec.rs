@@ -228,9 +228,21 @@ pub struct Behavior {
     /// Time the pod spends on a request before its downstream calls (default 5ms).
     #[serde(default)]
     pub latency: Option<Duration>,
+    /// From a simulated time on (the scenario clock), requests take this long instead of
+    /// `latency` (a dependency slowing down).
+    #[serde(default)]
+    pub latency_after: Option<LatencyAfter>,
     /// Services called, one after another, for every request served.
     #[serde(default)]
     pub calls: Vec<Call>,
+}
+
+/// `behavior[].latencyAfter`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LatencyAfter {
+    pub at: Duration,
+    pub latency: Duration,
 }
 
 /// A step of a usage profile (`behavior[].usageSteps`).
@@ -351,6 +363,14 @@ pub struct ExpectEntry {
     pub events: Option<EventsCondition>,
     #[serde(default)]
     pub deployments: Option<DeploymentsCondition>,
+    #[serde(default)]
+    pub service_success_rate: Option<ServiceRateCondition>,
+    #[serde(default)]
+    pub service_requests: Option<ServiceCountCondition>,
+    #[serde(default)]
+    pub service_latency: Option<ServiceLatencyCondition>,
+    #[serde(default)]
+    pub service_client_switches: Option<ServiceCountCondition>,
     /// With `always`: checked only from this simulated time on.
     #[serde(default)]
     pub from: Option<Duration>,
@@ -369,6 +389,67 @@ pub struct Condition {
     pub events: Option<EventsCondition>,
     #[serde(default)]
     pub deployments: Option<DeploymentsCondition>,
+    #[serde(default)]
+    pub service_success_rate: Option<ServiceRateCondition>,
+    #[serde(default)]
+    pub service_requests: Option<ServiceCountCondition>,
+    #[serde(default)]
+    pub service_latency: Option<ServiceLatencyCondition>,
+    #[serde(default)]
+    pub service_client_switches: Option<ServiceCountCondition>,
+}
+
+/// The share of a Service's requests that succeeded (from the start, or from `since`),
+/// compared with `min` / `max` (fractions, e.g. 0.999).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ServiceRateCondition {
+    pub service: String,
+    #[serde(default)]
+    pub namespace: Option<String>,
+    #[serde(default)]
+    pub since: Option<Duration>,
+    #[serde(default)]
+    pub min: Option<f64>,
+    #[serde(default)]
+    pub max: Option<f64>,
+}
+
+/// A count about a Service (requests it received; or clients that moved between pods),
+/// compared with `count` / `min` / `max`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ServiceCountCondition {
+    pub service: String,
+    #[serde(default)]
+    pub namespace: Option<String>,
+    /// Only requests from this time on (`serviceRequests`).
+    #[serde(default)]
+    pub since: Option<Duration>,
+    #[serde(default)]
+    pub count: Option<u64>,
+    #[serde(default)]
+    pub min: Option<u64>,
+    #[serde(default)]
+    pub max: Option<u64>,
+}
+
+/// A latency percentile of a Service's successful requests, in milliseconds.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ServiceLatencyCondition {
+    pub service: String,
+    #[serde(default)]
+    pub namespace: Option<String>,
+    #[serde(default)]
+    pub since: Option<Duration>,
+    /// 1..=100 (default 99).
+    #[serde(default)]
+    pub percentile: Option<u64>,
+    #[serde(default)]
+    pub min_ms: Option<u64>,
+    #[serde(default)]
+    pub max_ms: Option<u64>,
 }
 
 /// Count Deployments matching a label selector, optionally in one namespace, with a name

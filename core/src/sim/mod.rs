@@ -82,7 +82,7 @@ pub struct Sim {
     drains: drain::Drains,
     results: Vec<Option<ExpectationResult>>,
     /// Failures of `always` expectations: first failing time and observed value.
-    always_failed: Vec<Option<(SimTime, u64)>>,
+    always_failed: Vec<Option<(SimTime, crate::scenario::expect::Observed)>>,
     next_pool_index: std::collections::BTreeMap<String, u32>,
     finished: bool,
     /// The recorded plan, with `RunOptions::keep_plan`.
@@ -558,6 +558,7 @@ impl Sim {
             let w = World {
                 store: &self.store,
                 trace: &self.trace,
+                traffic: self.traffic.as_ref(),
             };
             let (ok, n) = evaluate(&self.scenario.expect[i].check, &w);
             if !ok {
@@ -571,6 +572,7 @@ impl Sim {
         let w = World {
             store: &self.store,
             trace: &self.trace,
+            traffic: self.traffic.as_ref(),
         };
         let (passed, n) = evaluate(&e.check, &w);
         self.results[i] = Some(ExpectationResult {

@@ -118,6 +118,8 @@ struct PodSlot {
     /// Microseconds of capacity one request takes (0: unlimited).
     interval_us: u64,
     latency_us: u64,
+    /// `latencyAfter`: from this time (µs) the latency is another.
+    latency_after: Option<(u64, u64)>,
     calls: Vec<ResolvedCall>,
     /// When the pod's queue is free again.
     free_at_us: u64,
@@ -147,6 +149,15 @@ struct Source {
     next_us: f64,
     route: Option<(usize, Option<(usize, ingress::Canary)>)>,
     stats: Stats,
+}
+
+/// A Service's counters, for expectations.
+#[derive(Clone, Debug, Default)]
+pub struct ServiceCounts {
+    pub requests: u64,
+    pub failed: u64,
+    pub client_switches: u64,
+    pub latency: histogram::Histogram,
 }
 
 /// Who sends a request: its address (affinity, source hashing), its client number (for
@@ -562,6 +573,10 @@ impl Traffic {
             window: None,
             interval_us,
             latency_us,
+            latency_after: b
+                .as_ref()
+                .and_then(|b| b.latency_after.as_ref())
+                .map(|a| (a.at.as_millis() * 1000, a.latency.as_millis() * 1000)),
             calls,
             free_at_us: 0,
             inflight: Default::default(),
@@ -945,7 +960,11 @@ impl Traffic {
         } else {
             t
         };
-        let mut done = start + p.latency_us;
+        let latency = match p.latency_after {
+            Some((at, l)) if start >= at => l,
+            _ => p.latency_us,
+        };
+        let mut done = start + latency;
         if w.broken_from.is_some_and(|b| b <= ms) {
             return Err((Failure::AppError, (done - t).min(timeout_us)));
         }
@@ -981,6 +1000,21 @@ impl Traffic {
             return Err((Failure::Timeout, timeout_us));
         }
         Ok(total)
+    }
+
+    /// A Service's counters from `since` on (whole windows: `since` rounds down to the
+    /// window it falls in), for expectations. `None`: the Service never received a request.
+    pub fn service_counts(&self, ns: &str, name: &str, since: Duration) -> Option<ServiceCounts> {
+        let i = *self.svc_index.get(&(ns.to_string(), name.to_string()))?;
+        let s = &self.svcs[i];
+        let (requests, failed, latency) =
+            s.stats.since((since.as_millis() / self.window_ms) as usize);
+        Some(ServiceCounts {
+            requests,
+            failed,
+            client_switches: s.client_switches,
+            latency,
+        })
     }
 
     /// At the end of the run: the `services` and `traffic` sections of the report.
