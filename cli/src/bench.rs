@@ -9,6 +9,91 @@ pub enum BenchCommand {
     /// Pods per second through the default profile (nodes 4 CPU / 32Gi / 110 pods; pods
     /// 100m / 500Mi).
     Scheduler(SchedulerArgs),
+    /// Simulated requests per second of wall time through the traffic model: `--pods`
+    /// replicas behind one Service taking `--rps` for `--minutes`, with a rolling update
+    /// half-way.
+    Traffic(TrafficArgs),
+}
+
+#[derive(Args)]
+pub struct TrafficArgs {
+    #[arg(long, default_value_t = 500)]
+    pods: u32,
+    #[arg(long, default_value_t = 100_000)]
+    rps: u64,
+    #[arg(long, default_value_t = 10)]
+    minutes: u32,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TrafficReport {
+    pods: u32,
+    rps: u64,
+    simulated_minutes: u32,
+    requests: u64,
+    failed: u64,
+    seconds: f64,
+    cpu_seconds: Option<f64>,
+    requests_per_second: f64,
+    trace_hash: String,
+}
+
+struct OneFile(String);
+
+impl cellsim_core::scenario::Sources for OneFile {
+    fn read(&self, _path: &str) -> Result<String, String> {
+        Ok(self.0.clone())
+    }
+}
+
+fn traffic(a: TrafficArgs) -> anyhow::Result<u8> {
+    let text = cellsim_core::net::traffic::workload::scenario(a.pods, a.rps, a.minutes);
+    let sc = cellsim_core::scenario::load("bench-traffic.yaml", &OneFile(text))
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let cpu0 = crate::cpu_time::thread_cpu_seconds();
+    let t0 = Instant::now();
+    let mut sim = cellsim_core::sim::Sim::new(sc, &cellsim_core::sim::RunOptions::default());
+    sim.run();
+    let seconds = t0.elapsed().as_secs_f64();
+    let cpu = crate::cpu_time::thread_cpu_seconds()
+        .zip(cpu0)
+        .map(|(b, a)| b - a);
+    let report = sim.report();
+    let (requests, failed) = report
+        .traffic
+        .iter()
+        .fold((0, 0), |(r, f), t| (r + t.requests, f + t.failed));
+    let out = TrafficReport {
+        pods: a.pods,
+        rps: a.rps,
+        simulated_minutes: a.minutes,
+        requests,
+        failed,
+        seconds,
+        cpu_seconds: cpu,
+        requests_per_second: requests as f64 / seconds,
+        trace_hash: report.trace_hash.clone(),
+    };
+    if a.json {
+        crate::out::write(&format!("{}\n", serde_json::to_string_pretty(&out)?))?;
+    } else {
+        crate::out::write(&format!(
+            "traffic: {} pods, {} rps for {} simulated minutes: {} requests ({} failed) in {:.2}s ({:.0} requests/s{}), trace {}\n",
+            out.pods,
+            out.rps,
+            out.simulated_minutes,
+            out.requests,
+            out.failed,
+            out.seconds,
+            out.requests_per_second,
+            out.cpu_seconds.map_or(String::new(), |c| format!(", {c:.2} CPU-s")),
+            &out.trace_hash[..8]
+        ))?;
+    }
+    Ok(0)
 }
 
 #[derive(Args)]
@@ -58,6 +143,7 @@ struct BenchReport {
 
 pub fn run(cmd: BenchCommand) -> anyhow::Result<u8> {
     match cmd {
+        BenchCommand::Traffic(a) => traffic(a),
         BenchCommand::Scheduler(a) => {
             use cellsim_core::sched::bench;
             let (name, init, mut w) = match a.workload.as_str() {

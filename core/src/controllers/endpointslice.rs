@@ -332,7 +332,9 @@ struct Plan {
     create: Vec<(Vec<EndpointPort>, Vec<Endpoint>)>,
 }
 
-fn endpoint_id(e: &Endpoint) -> (Option<String>, Vec<String>) {
+type EndpointId = (Option<String>, Vec<String>);
+
+fn endpoint_id(e: &Endpoint) -> EndpointId {
     (
         e.target_ref.as_ref().map(|t| t.uid.clone()),
         e.addresses.clone(),
@@ -367,16 +369,29 @@ fn pack(
         }
         return plan;
     }
+    // Desired endpoints by identity, per port list (a linear search per endpoint would make
+    // a reconcile quadratic in the Service's size).
+    let mut wanted: BTreeMap<Vec<EndpointPort>, BTreeMap<EndpointId, Endpoint>> = desired
+        .iter_mut()
+        .map(|(ports, eps)| {
+            (
+                ports.clone(),
+                std::mem::take(eps)
+                    .into_iter()
+                    .map(|e| (endpoint_id(&e), e))
+                    .collect(),
+            )
+        })
+        .collect();
     for e in existing {
-        let Some(want) = desired.get_mut(&e.ports) else {
+        let Some(want) = wanted.get_mut(&e.ports) else {
             plan.delete.push(e.metadata.name.clone());
             continue;
         };
         let mut kept = Vec::new();
         for ep in &e.endpoints {
-            let id = endpoint_id(ep);
-            if let Some(i) = want.iter().position(|w| endpoint_id(w) == id) {
-                kept.push(want.remove(i));
+            if let Some(w) = want.remove(&endpoint_id(ep)) {
+                kept.push(w);
             }
         }
         let mut slice = e.clone();
@@ -387,6 +402,14 @@ fn pack(
             plan.update.push(slice);
         }
     }
+    let desired: BTreeMap<Vec<EndpointPort>, Vec<Endpoint>> = wanted
+        .into_iter()
+        .map(|(p, m)| {
+            let mut v: Vec<Endpoint> = m.into_values().collect();
+            v.sort();
+            (p, v)
+        })
+        .collect();
     // New endpoints: into the existing slices of the same ports that have room, in order,
     // then into new slices.
     for (ports, mut rest) in desired {

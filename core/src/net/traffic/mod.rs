@@ -24,6 +24,7 @@
 
 pub mod histogram;
 pub mod stats;
+pub mod workload;
 
 use super::ingress::{self, Decision};
 use super::ip::Ipv4;
