@@ -699,6 +699,10 @@ mod tests {
             unhealthy_after: None,
             shutdown_delay: None,
             pre_stop_duration: None,
+            capacity_rps: None,
+            latency: None,
+            latency_after: None,
+            calls: Vec::new(),
         }
     }
 
