@@ -16,6 +16,8 @@ use cellsim_core::api::kind::{Kind, ACCEPTED_UNMODELLED};
 use cellsim_core::api::node::TAINT_EFFECTS;
 use cellsim_core::api::pod::PodPhase;
 use cellsim_core::api::Quantity;
+use cellsim_core::net::select::ProxyMode;
+use cellsim_core::net::traffic::Via;
 use cellsim_core::scenario::expect::{CONDITION_STATUSES, DEPLOYMENT_CONDITIONS};
 use cellsim_core::scenario::{load, timeline::ACTIONS, Scenario, Sources};
 use cellsim_core::time::Duration;
@@ -99,6 +101,27 @@ const JOBS: &[(&str, &str)] = &[
     ("reason", "CompletionsReached"),
     ("count", "0"),
 ];
+const SERVICE_RATE: &[(&str, &str)] = &[
+    ("service", "s"),
+    ("namespace", "default"),
+    ("since", "10s"),
+    ("min", "0.5"),
+    ("max", "1"),
+];
+const SERVICE_COUNT: &[(&str, &str)] = &[
+    ("service", "s"),
+    ("namespace", "default"),
+    ("since", "10s"),
+    ("count", "0"),
+];
+const SERVICE_LATENCY: &[(&str, &str)] = &[
+    ("service", "s"),
+    ("namespace", "default"),
+    ("since", "10s"),
+    ("percentile", "50"),
+    ("minMs", "0"),
+    ("maxMs", "100"),
+];
 const EVENTS: &[(&str, &str)] = &[
     ("type", "Killing"),
     ("object", "\"Pod/default/web*\""),
@@ -136,7 +159,40 @@ const SITES: &[Site] = &[
             ("expect", "[]"),
             ("borg", "{}"),
             ("registry", "{}"),
+            ("network", "{}"),
+            ("traffic", "[]"),
         ],
+    },
+    Site {
+        path: "spec.network",
+        doc: "$Hspec: {duration: 1m, network: {@}}",
+        base: &[
+            ("proxyMode", "ipvs"),
+            ("ipvsScheduler", "lc"),
+            ("propagationDelay", "2s"),
+            ("window", "5s"),
+        ],
+    },
+    Site {
+        path: "spec.traffic[]",
+        doc: "$Hspec: {duration: 1m, traffic: [{@}]}",
+        base: &[
+            ("name", "t"),
+            ("service", "s"),
+            ("namespace", "default"),
+            ("via", "nodePort"),
+            ("rps", "10"),
+            ("clients", "5"),
+            ("timeout", "1s"),
+            ("retries", "1"),
+            ("headers", "{X-Canary: always}"),
+            ("from", "10s"),
+        ],
+    },
+    Site {
+        path: "spec.traffic[].ingress",
+        doc: "$Hspec: {duration: 1m, traffic: [{rps: 1, ingress: {@}}]}",
+        base: &[("host", "shop.example.com"), ("path", "/cart")],
     },
     Site {
         path: "spec.cluster",
@@ -177,6 +233,25 @@ const SITES: &[Site] = &[
             ("unhealthyAfter", "1m"),
             ("shutdownDelay", "5s"),
             ("preStopDuration", "2s"),
+            ("capacityRps", "100"),
+            ("latency", "10ms"),
+            ("latencyAfter", "{at: 30s, latency: 50ms}"),
+            ("calls", "[]"),
+        ],
+    },
+    Site {
+        path: "spec.behavior[].latencyAfter",
+        doc: "$Hspec: {duration: 1m, behavior: [{selector: {}, latencyAfter: {@}}]}",
+        base: &[("at", "30s"), ("latency", "50ms")],
+    },
+    Site {
+        path: "spec.behavior[].calls[]",
+        doc: "$Hspec: {duration: 1m, objects: [{apiVersion: v1, kind: Service, metadata: {name: s}, spec: {ports: [{port: 80}]}}], behavior: [{selector: {}, calls: [{@}]}]}",
+        base: &[
+            ("service", "s"),
+            ("namespace", "default"),
+            ("timeout", "1s"),
+            ("retries", "2"),
         ],
     },
     Site {
@@ -312,6 +387,11 @@ const SITES: &[Site] = &[
         base: &[("name", "x"), ("namespace", "default"), ("toRevision", "2")],
     },
     Site {
+        path: "spec.timeline[].setTraffic",
+        doc: "$Hspec: {duration: 1m, traffic: [{name: t, service: s, rps: 1}], timeline: [{at: 1s, setTraffic: {@}}]}",
+        base: &[("name", "t"), ("rps", "5")],
+    },
+    Site {
         path: "spec.expect[].deployments",
         doc: "$Hspec: {duration: 1m, expect: [{at: 1s, deployments: {@}}]}",
         base: DEPLOYMENTS,
@@ -400,6 +480,66 @@ const SITES: &[Site] = &[
         path: "spec.expect[].end.pending",
         doc: "$Hspec: {duration: 1m, expect: [{end: {pending: {@}}}]}",
         base: &[("max", "0")],
+    },
+    Site {
+        path: "spec.expect[].serviceSuccessRate",
+        doc: "$Hspec: {duration: 1m, expect: [{at: 1s, serviceSuccessRate: {@}}]}",
+        base: SERVICE_RATE,
+    },
+    Site {
+        path: "spec.expect[].always.serviceSuccessRate",
+        doc: "$Hspec: {duration: 1m, expect: [{always: {serviceSuccessRate: {@}}}]}",
+        base: SERVICE_RATE,
+    },
+    Site {
+        path: "spec.expect[].end.serviceSuccessRate",
+        doc: "$Hspec: {duration: 1m, expect: [{end: {serviceSuccessRate: {@}}}]}",
+        base: SERVICE_RATE,
+    },
+    Site {
+        path: "spec.expect[].serviceRequests",
+        doc: "$Hspec: {duration: 1m, expect: [{at: 1s, serviceRequests: {@}}]}",
+        base: SERVICE_COUNT,
+    },
+    Site {
+        path: "spec.expect[].always.serviceRequests",
+        doc: "$Hspec: {duration: 1m, expect: [{always: {serviceRequests: {@}}}]}",
+        base: SERVICE_COUNT,
+    },
+    Site {
+        path: "spec.expect[].end.serviceRequests",
+        doc: "$Hspec: {duration: 1m, expect: [{end: {serviceRequests: {@}}}]}",
+        base: SERVICE_COUNT,
+    },
+    Site {
+        path: "spec.expect[].serviceLatency",
+        doc: "$Hspec: {duration: 1m, expect: [{at: 1s, serviceLatency: {@}}]}",
+        base: SERVICE_LATENCY,
+    },
+    Site {
+        path: "spec.expect[].always.serviceLatency",
+        doc: "$Hspec: {duration: 1m, expect: [{always: {serviceLatency: {@}}}]}",
+        base: SERVICE_LATENCY,
+    },
+    Site {
+        path: "spec.expect[].end.serviceLatency",
+        doc: "$Hspec: {duration: 1m, expect: [{end: {serviceLatency: {@}}}]}",
+        base: SERVICE_LATENCY,
+    },
+    Site {
+        path: "spec.expect[].serviceClientSwitches",
+        doc: "$Hspec: {duration: 1m, expect: [{at: 1s, serviceClientSwitches: {@}}]}",
+        base: SERVICE_COUNT,
+    },
+    Site {
+        path: "spec.expect[].always.serviceClientSwitches",
+        doc: "$Hspec: {duration: 1m, expect: [{always: {serviceClientSwitches: {@}}}]}",
+        base: SERVICE_COUNT,
+    },
+    Site {
+        path: "spec.expect[].end.serviceClientSwitches",
+        doc: "$Hspec: {duration: 1m, expect: [{end: {serviceClientSwitches: {@}}}]}",
+        base: SERVICE_COUNT,
     },
 ];
 
@@ -711,7 +851,9 @@ fn schema_and_loader_reject_the_same_mistakes() {
         ("two actions in one entry", ok("  timeline: [{at: 1m, cordon: {node: p-0}, uncordon: {node: p-0}}]\n")),
         ("timeline entry without at", ok("  timeline: [{cordon: {node: p-0}}]\n")),
         ("timeline entry without an action", ok("  timeline: [{at: 1m}]\n")),
-        ("unknown timeline action", ok("  timeline: [{at: 1m, setTraffic: {service: web, rps: 1}}]\n")),
+        ("unknown timeline action", ok("  timeline: [{at: 1m, setReplicas: {name: web, replicas: 1}}]\n")),
+        ("setTraffic by service instead of name", ok("  traffic: [{service: web, rps: 1}]\n  timeline: [{at: 1m, setTraffic: {service: web, rps: 2}}]\n")),
+        ("setTraffic with a negative rate", ok("  traffic: [{service: web, rps: 1}]\n  timeline: [{at: 1m, setTraffic: {name: web, rps: -2}}]\n")),
         ("removeNodes without names", ok("  timeline: [{at: 1m, removeNodes: {names: []}}]\n")),
         ("removeNodes naming a node twice", ok("  timeline: [{at: 1m, removeNodes: {names: [p-0, p-0]}}]\n")),
         ("negative replicas", ok("  timeline: [{at: 1m, scale: {kind: Deployment, name: x, replicas: -1}}]\n")),
@@ -730,7 +872,26 @@ fn schema_and_loader_reject_the_same_mistakes() {
         ("from beside at", ok("  expect: [{at: 1m, from: 30s, pending: {max: 0}}]\n")),
         ("unknown deployment condition", ok("  expect: [{at: 1m, deployments: {condition: Complete, count: 1}}]\n")),
         ("deployment status without condition", ok("  expect: [{at: 1m, deployments: {status: \"True\", count: 1}}]\n")),
-        ("design's traffic (not built)", ok("  traffic: [{service: web, rps: 1}]\n")),
+        ("traffic entry without rps", ok("  traffic: [{service: web}]\n")),
+        ("traffic entry with service and ingress", ok("  traffic: [{service: web, ingress: {host: a.example.com}, rps: 1}]\n")),
+        ("traffic entry with neither service nor ingress", ok("  traffic: [{rps: 1}]\n")),
+        ("via on an ingress entry", ok("  traffic: [{ingress: {host: a.example.com}, via: nodePort, rps: 1}]\n")),
+        ("unknown via", ok("  traffic: [{service: web, via: hostPort, rps: 1}]\n")),
+        ("negative rps", ok("  traffic: [{service: web, rps: -1}]\n")),
+        ("negative rps as a string", ok("  traffic: [{service: web, rps: \"-5\"}]\n")),
+        ("no clients", ok("  traffic: [{service: web, rps: 1, clients: 0}]\n")),
+        ("ingress without a host", ok("  traffic: [{ingress: {path: /}, rps: 1}]\n")),
+        ("unknown proxy mode", ok("  network: {proxyMode: userspace}\n")),
+        ("unknown IPVS scheduler", ok("  network: {proxyMode: ipvs, ipvsScheduler: wrr}\n")),
+        ("latencyAfter without a latency", ok("  behavior: [{selector: {}, latencyAfter: {at: 1m}}]\n")),
+        ("call without a service", ok("  behavior: [{selector: {}, calls: [{timeout: 1s}]}]\n")),
+        ("success rate as a percentage", ok("  expect: [{end: {serviceSuccessRate: {service: web, min: 99.9}}}]\n")),
+        ("success rate without a bound", ok("  expect: [{at: 1m, serviceSuccessRate: {service: web}}]\n")),
+        ("serviceRequests with count and max", ok("  expect: [{at: 1m, serviceRequests: {service: web, count: 1, max: 2}}]\n")),
+        ("serviceClientSwitches without a service", ok("  expect: [{always: {serviceClientSwitches: {max: 0}}}]\n")),
+        ("latency percentile 0", ok("  expect: [{end: {serviceLatency: {service: web, percentile: 0, maxMs: 10}}}]\n")),
+        ("latency without a bound", ok("  expect: [{end: {serviceLatency: {service: web, percentile: 50}}}]\n")),
+        ("latency in seconds", ok("  expect: [{end: {serviceLatency: {service: web, max: 1s}}}]\n")),
         ("unknown kind", ok("  objects: [{apiVersion: v1, kind: Pdo, metadata: {name: x}}]\n")),
         ("wrong apiVersion", ok("  objects: [{apiVersion: extensions/v1beta1, kind: Deployment, metadata: {name: x}}]\n")),
         ("wrong scenario apiVersion", ok("").replace("cellsim.dev/v1alpha1", "cellsim.dev/v1")),
@@ -815,6 +976,24 @@ fn patterns_agree_with_the_parsers() {
         assert_eq!(
             re, parser,
             "quantity {s:?}: schema pattern says {re}, Quantity::parse says {parser}"
+        );
+    }
+    // Rates (rps, capacityRps): the quantity pattern without a minus sign.
+    let rate = Regex::new(
+        def(&root, "NonNegativeQuantity")["pattern"]
+            .as_str()
+            .unwrap(),
+    );
+    for s in [
+        "200", "2.5", "100k", "500m", "+1", "1e3", "0", "-1", "-0.5", "-1k", "", "1 k", "abc",
+    ] {
+        let (re, parser) = (
+            rate.is_match(s),
+            Quantity::parse(s).is_ok_and(|q| !q.is_negative()),
+        );
+        assert_eq!(
+            re, parser,
+            "rate {s:?}: schema pattern says {re}, Quantity::parse (not negative) says {parser}"
         );
     }
     // Documented gaps (docs/scenario-format.md): upstream's parser takes a bare suffix ("Gi" is
@@ -902,6 +1081,22 @@ fn kinds_and_enums_agree_with_the_model() {
         DEPLOYMENT_CONDITIONS.to_vec()
     );
     assert_eq!(strings(&d["status"]["enum"]), CONDITION_STATUSES.to_vec());
+    let network = &root["properties"]["spec"]["properties"]["network"]["properties"];
+    for m in strings(&network["proxyMode"]["enum"]) {
+        assert!(ProxyMode::parse(&m, "").is_ok(), "proxyMode {m}");
+    }
+    for sch in strings(&network["ipvsScheduler"]["enum"]) {
+        assert!(
+            ProxyMode::parse("ipvs", &sch).is_ok(),
+            "ipvsScheduler {sch}"
+        );
+    }
+    assert!(ProxyMode::parse("userspace", "").is_err() && ProxyMode::parse("ipvs", "wrr").is_err());
+    let via = strings(&def(&root, "TrafficEntry")["properties"]["via"]["enum"]);
+    for v in &via {
+        assert!(Via::parse(v).is_some(), "via {v}");
+    }
+    assert_eq!(via.len(), 3, "clusterIP, nodePort, loadBalancer");
     let actions: Vec<String> = def(&root, "TimelineEntry")["oneOf"]
         .as_array()
         .unwrap()
