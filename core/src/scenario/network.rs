@@ -172,27 +172,43 @@ fn dependency_graph(
         node.insert(k.clone(), g.add_node(k.clone()));
     }
     for (i, b) in behavior.iter().enumerate() {
+        // The Services whose pods this behaviour describes.
+        let owners: Vec<(String, String)> = services
+            .iter()
+            .filter(|(_, sel)| {
+                sel.as_ref()
+                    .is_some_and(|sel| !sel.is_empty() && b.selector.matches(sel))
+            })
+            .map(|(k, _)| k.clone())
+            .collect();
         for (j, c) in b.calls.iter().enumerate() {
-            let ns = c.namespace.clone().unwrap_or_else(|| "default".into());
-            let to = (ns.clone(), c.service.clone());
-            let Some(&to_ix) = node.get(&to) else {
-                return Err(LoadError::new(
+            // A call without a namespace goes to the calling pod's namespace (as a DNS
+            // lookup of a bare Service name does).
+            let missing = |ns: &str| {
+                LoadError::new(
                     path,
                     mark_at(doc, &format!("spec.behavior.{i}.calls.{j}.service")),
                     format!(
                         "calls Service {:?} in namespace {ns:?}, which is not among the scenario's objects or applied ones",
                         c.service
                     ),
-                ));
+                )
             };
-            for ((sns, sname), sel) in &services {
-                let owns = sel
-                    .as_ref()
-                    .is_some_and(|sel| !sel.is_empty() && b.selector.matches(sel));
-                if owns && *sns == ns {
-                    let from = node[&(sns.clone(), sname.clone())];
-                    g.add_edge(from, to_ix, i);
+            if owners.is_empty() {
+                let found = match &c.namespace {
+                    Some(ns) => services.contains_key(&(ns.clone(), c.service.clone())),
+                    None => services.keys().any(|(_, n)| *n == c.service),
+                };
+                if !found {
+                    return Err(missing(c.namespace.as_deref().unwrap_or("default")));
                 }
+            }
+            for from in &owners {
+                let ns = c.namespace.clone().unwrap_or_else(|| from.0.clone());
+                let Some(&to_ix) = node.get(&(ns.clone(), c.service.clone())) else {
+                    return Err(missing(&ns));
+                };
+                g.add_edge(node[from], to_ix, i);
             }
         }
     }

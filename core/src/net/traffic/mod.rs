@@ -8,7 +8,8 @@
 //! its `startupDelay`, a proxy applying an endpoint change `propagationDelay` after it was
 //! written — has a known time. So requests are not events of the simulation's queue: before
 //! the simulation moves to its next instant, `advance` generates every arrival of the interval
-//! (Poisson arrivals from exponential gaps, drawn from the traffic model's own random stream)
+//! (Poisson arrivals from exponential gaps — a ziggurat sampler, `exp` — drawn from the traffic
+//! model's own random stream)
 //! and routes each one through the state of that interval, splitting the interval where a
 //! proxy view changes. Every request is simulated individually — routing, queueing at the
 //! pod, downstream calls, timeouts and retries — in a tight loop with no allocation, which is
@@ -22,6 +23,7 @@
 //! requests wait in its queue, first come first served, and may time out), an application
 //! error, or a failing downstream call.
 
+pub mod exp;
 pub mod histogram;
 pub mod stats;
 pub mod workload;
@@ -185,6 +187,7 @@ pub struct Traffic {
     window_ms: u64,
     behaviors: Vec<Behavior>,
     rng: SimRng,
+    exp: exp::Exp,
     cursor: u64,
     svcs: Vec<Svc>,
     svc_index: BTreeMap<(String, String), usize>,
@@ -231,6 +234,7 @@ impl Traffic {
                 .max(1),
             behaviors: behaviors.to_vec(),
             rng: SimRng::stream(seed, TRAFFIC_STREAM),
+            exp: exp::Exp::new(),
             cursor: 0,
             svcs: Vec::new(),
             svc_index: BTreeMap::new(),
@@ -292,8 +296,7 @@ impl Traffic {
         if rate_milli == 0 {
             return f64::INFINITY;
         }
-        let u = self.rng.unit();
-        -libm::log(1.0 - u) * 1e9 / rate_milli as f64
+        self.exp.sample(&mut self.rng) * 1e9 / rate_milli as f64
     }
 
     fn svc(&mut self, ns: &str, name: &str) -> usize {
