@@ -236,6 +236,7 @@ fn look_path(name: &str, env: &[String]) -> String {
 /// Become the container's process: rlimits, user, capabilities, no_new_privs, cwd, exec.
 /// Returns only on failure.
 fn exec_process(p: &ProcessSpec) -> String {
+    reset_signals();
     if let Some(adj) = p.oom_score_adj {
         let _ = std::fs::write("/proc/self/oom_score_adj", adj.to_string());
     }
@@ -291,6 +292,23 @@ fn exec_process(p: &ProcessSpec) -> String {
         libc::execve(prog.as_ptr(), argv_p.as_ptr(), envp_p.as_ptr());
     }
     errno(&format!("exec {arg0:?}"))
+}
+
+/// Default dispositions and an empty mask for the container's process: the shim ignores
+/// SIGTERM and friends, and an ignored signal would stay ignored across exec (a shell could
+/// not even trap it).
+fn reset_signals() {
+    // SAFETY: resetting dispositions and the signal mask of this process.
+    unsafe {
+        for s in 1..32 {
+            if s != libc::SIGKILL && s != libc::SIGSTOP {
+                libc::signal(s, libc::SIG_DFL);
+            }
+        }
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigprocmask(libc::SIG_SETMASK, &set, std::ptr::null_mut());
+    }
 }
 
 fn wait_status_code(status: libc::c_int) -> (i32, Option<i32>) {
