@@ -33,6 +33,7 @@ pub mod rlimits;
 pub mod runtime;
 pub mod sandbox;
 pub mod spec;
+pub mod static_pods;
 pub mod sys;
 
 pub use error::{Error, Result};
