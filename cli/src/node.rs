@@ -315,6 +315,13 @@ fn cleanup(a: CleanupArgs) -> anyhow::Result<u8> {
         for (pid, cmd) in &found.processes {
             crate::out::outln!("killed process {pid} ({cmd})")?;
         }
+        if !found.zombies.is_empty() {
+            crate::out::outln!(
+                "{} exited process(es) wait for their parent to reap them: {:?} (pid, parent)",
+                found.zombies.len(),
+                found.zombies
+            )?;
+        }
         for m in &found.mounts {
             crate::out::outln!("unmounted {}", m.display())?;
         }

@@ -11,6 +11,10 @@ pub struct Leftovers {
     pub processes: Vec<(i32, String)>,
     pub cgroups: Vec<PathBuf>,
     pub mounts: Vec<PathBuf>,
+    /// Exited processes whose parent has not reaped them (a pause process or shim orphaned
+    /// by an agent that died is re-parented to pid 1, which must reap it). They hold no
+    /// resources but a pid, and only their parent can remove them.
+    pub zombies: Vec<(i32, i32)>,
 }
 
 impl Leftovers {
@@ -67,7 +71,21 @@ pub fn find(h: &Hierarchy, is_ours: &dyn Fn(&str) -> bool, state_dir: &Path) -> 
             .unwrap_or_default();
         let names_state = !state.is_empty() && cmd.contains(&state);
         if in_ours || names_state {
-            l.processes.push((pid, cmd.trim().to_string()));
+            if crate::sys::proc_state(pid) == Some('Z') {
+                let ppid = std::fs::read_to_string(e.path().join("stat"))
+                    .ok()
+                    .and_then(|s| {
+                        s[s.rfind(')')? + 2..]
+                            .split_whitespace()
+                            .nth(1)?
+                            .parse()
+                            .ok()
+                    })
+                    .unwrap_or(0);
+                l.zombies.push((pid, ppid));
+            } else {
+                l.processes.push((pid, cmd.trim().to_string()));
+            }
         }
     }
     let mi = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();

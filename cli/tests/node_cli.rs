@@ -1,0 +1,189 @@
+//! `cellsim node` and `cellsim image` through the real binary: bad pod manifests exit 2 with
+//! one located error line and create nothing; a real pod streams its logs and exits with its
+//! container's code; the agent (a separate process) is killed and restarted and re-adopts
+//! its running pod; `node cleanup` leaves nothing of cellsim's. Needs root (CI runs as root).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn cellsim() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_cellsim"))
+}
+
+fn require_root() {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        panic!("\n\n*** cellsim node tests need root (CI runs them as root).\n\n");
+    }
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let d = PathBuf::from(format!("/tmp/cellsim-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn malformed_pod_manifests_exit_2_with_a_location() {
+    let d = scratch("bad");
+    for (name, text, want) in [
+        (
+            "syntax.yaml",
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: x}\nspec:\n  containers:\n  - name: a\n    image: [oops\n",
+            ":8:1: invalid YAML",
+        ),
+        (
+            "type.yaml",
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: x}\nspec:\n  containers: 7\n",
+            ":5:15:",
+        ),
+        (
+            "notpod.yaml",
+            "apiVersion: v1\nkind: Service\nmetadata: {name: x}\nspec: {}\n",
+            ":1:1: expected exactly one Pod",
+        ),
+    ] {
+        let p = d.join(name);
+        std::fs::write(&p, text).unwrap();
+        let out = cellsim()
+            .args(["node", "run-pod"])
+            .arg(&p)
+            .args(["--root"])
+            .arg(d.join("root"))
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {err}");
+        assert_eq!(err.lines().count(), 1, "{name}: one line: {err}");
+        assert!(
+            err.starts_with(&format!("error: {}", p.display())) && err.contains(want),
+            "{name}: {err}"
+        );
+        assert!(!err.contains("panicked"));
+        assert!(!d.join("root/run-pod").exists(), "nothing was created");
+    }
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+#[test]
+fn run_pod_streams_logs_and_exits_with_the_container_code() {
+    require_root();
+    let d = scratch("run");
+    let p = d.join("pod.yaml");
+    std::fs::write(
+        &p,
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: hello}\nspec:\n  restartPolicy: Never\n  containers:\n  - name: app\n    image: cellsim/busybox:latest\n    command: [sh, -c, 'echo hello from $(hostname); echo oops >&2; exit 3']\n",
+    )
+    .unwrap();
+    let out = cellsim()
+        .args(["node", "run-pod", "--quiet"])
+        .arg(&p)
+        .arg("--root")
+        .arg(d.join("root"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "hello from hello\n");
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "oops\n");
+    // The run's state is gone; only the image store stays.
+    assert_eq!(
+        std::fs::read_dir(d.join("root/run-pod")).unwrap().count(),
+        0
+    );
+    let missing = d.join("missing.yaml");
+    std::fs::write(
+        &missing,
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: m}\nspec:\n  containers:\n  - {name: app, image: 'no/such:image'}\n",
+    )
+    .unwrap();
+    let out = cellsim()
+        .args(["node", "run-pod"])
+        .arg(&missing)
+        .arg("--root")
+        .arg(d.join("root"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("\"no/such:image\" is not in the local image store"));
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+fn wait_for(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<String>) -> String {
+    let t0 = Instant::now();
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(t0.elapsed() < timeout, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The pid of the (single) container the agent runs, from its state files.
+fn container_pid(root: &Path) -> Option<String> {
+    let pods = std::fs::read_dir(root.join("agent/pods")).ok()?;
+    for p in pods.flatten() {
+        for c in std::fs::read_dir(p.path().join("containers")).ok()?.flatten() {
+            let s = std::fs::read_to_string(c.path().join("state.json")).ok()?;
+            let v: serde_json::Value = serde_json::from_str(&s).ok()?;
+            if v["state"] == "running" {
+                return Some(v["pid"].to_string());
+            }
+        }
+    }
+    None
+}
+
+#[test]
+fn the_agent_readopts_its_pods_after_a_crash_and_cleanup_leaves_nothing() {
+    require_root();
+    let d = scratch("agent");
+    let root = d.join("root");
+    let manifests = d.join("manifests");
+    std::fs::create_dir_all(&manifests).unwrap();
+    std::fs::write(
+        manifests.join("ticker.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: ticker}\nspec:\n  terminationGracePeriodSeconds: 2\n  containers:\n  - name: app\n    image: cellsim/busybox:latest\n    command: [sh, -c, 'while :; do sleep 0.2; done']\n",
+    )
+    .unwrap();
+    let start = || {
+        cellsim()
+            .args(["node", "agent", "--manifests"])
+            .arg(&manifests)
+            .arg("--root")
+            .arg(&root)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let mut a = start();
+    let pid = wait_for("the container", Duration::from_secs(20), || container_pid(&root));
+    // Crash: SIGKILL, no chance to clean up.
+    a.kill().unwrap();
+    a.wait().unwrap();
+    assert!(Path::new(&format!("/proc/{pid}")).exists(), "the pod outlives the agent");
+    let mut b = start();
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(container_pid(&root), Some(pid.clone()), "re-adopted, not restarted");
+    // Removing the manifest stops the pod.
+    std::fs::remove_file(manifests.join("ticker.yaml")).unwrap();
+    wait_for("the pod to stop", Duration::from_secs(20), || {
+        (!Path::new(&format!("/proc/{pid}")).exists()).then(String::new)
+    });
+    unsafe {
+        libc::kill(b.id() as i32, libc::SIGTERM);
+    }
+    b.wait().unwrap();
+    let out = cellsim()
+        .args(["node", "cleanup", "--root"])
+        .arg(&root)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("killed process"), "{text}");
+    std::fs::remove_dir_all(&d).unwrap();
+}
