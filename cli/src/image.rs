@@ -59,7 +59,13 @@ pub fn run(c: ImageCommand) -> anyhow::Result<u8> {
             if let Err(e) = store.ensure_busybox() {
                 eprintln!("note: built-in {}: {e}", cellsim_node::images::BUSYBOX);
             }
-            crate::out::outln!("{:<40} {:<12} {:>8} {:>12}", "IMAGE", "TAG", "LAYERS", "SIZE")?;
+            crate::out::outln!(
+                "{:<40} {:<12} {:>8} {:>12}",
+                "IMAGE",
+                "TAG",
+                "LAYERS",
+                "SIZE"
+            )?;
             for r in store.list()? {
                 crate::out::outln!(
                     "{:<40} {:<12} {:>8} {:>12}",
@@ -77,7 +83,9 @@ pub fn run(c: ImageCommand) -> anyhow::Result<u8> {
         ImageCommand::Gc(a) => {
             let removed = ImageStore::new(&a.store).garbage_collect(&Default::default())?;
             if removed.is_empty() {
-                crate::out::outln!("nothing to collect (below the 85% threshold, or nothing unused)")?;
+                crate::out::outln!(
+                    "nothing to collect (below the 85% threshold, or nothing unused)"
+                )?;
             }
             for r in removed {
                 crate::out::outln!("deleted {r}")?;

@@ -178,7 +178,9 @@ fn run_pod(a: RunPodArgs) -> anyhow::Result<u8> {
         print_events(&agent, &mut printed, a.quiet);
         stream_logs(&agent, &uid, &mut followers, multi);
         let signals = SIGNALS.load(Ordering::SeqCst);
-        let timed_out = a.timeout.is_some_and(|s| t0.elapsed() >= Duration::from_secs(s));
+        let timed_out = a
+            .timeout
+            .is_some_and(|s| t0.elapsed() >= Duration::from_secs(s));
         if (signals >= 1 || timed_out) && !deleting {
             deleting = true;
             agent.delete_pod(&uid);
@@ -271,7 +273,10 @@ fn agent(a: AgentArgs) -> anyhow::Result<u8> {
     let mut agent = Agent::new(rt, rx, 1);
     let adopted = agent.rt.adopted_pods();
     if !adopted.is_empty() {
-        eprintln!("cellsim agent: re-adopting {} running pod(s)", adopted.len());
+        eprintln!(
+            "cellsim agent: re-adopting {} running pod(s)",
+            adopted.len()
+        );
     }
     for (pod, extras) in adopted {
         agent.add_pod(pod, extras);
@@ -307,11 +312,8 @@ fn cleanup(a: CleanupArgs) -> anyhow::Result<u8> {
     let mut total = 0;
     for sub in ["run-pod", "agent"] {
         let dir = a.root.join(sub);
-        let found = cellsim_node::cleanup::clean(
-            &hier,
-            &cellsim_node::cleanup::is_cellsim_cgroup,
-            &dir,
-        );
+        let found =
+            cellsim_node::cleanup::clean(&hier, &cellsim_node::cleanup::is_cellsim_cgroup, &dir);
         for (pid, cmd) in &found.processes {
             crate::out::outln!("killed process {pid} ({cmd})")?;
         }
@@ -329,7 +331,11 @@ fn cleanup(a: CleanupArgs) -> anyhow::Result<u8> {
             crate::out::outln!("removed cgroup {}", c.display())?;
         }
         total += found.processes.len() + found.mounts.len() + found.cgroups.len();
-        let pods = if sub == "agent" { dir.join("pods") } else { dir.clone() };
+        let pods = if sub == "agent" {
+            dir.join("pods")
+        } else {
+            dir.clone()
+        };
         if pods.exists() && remove_children(&pods)? > 0 {
             crate::out::outln!("removed state under {}", pods.display())?;
             total += 1;

@@ -106,7 +106,8 @@ fn run_pod_streams_logs_and_exits_with_the_container_code() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("\"no/such:image\" is not in the local image store"));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("\"no/such:image\" is not in the local image store"));
     std::fs::remove_dir_all(&d).unwrap();
 }
 
@@ -125,7 +126,10 @@ fn wait_for(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<String>
 fn container_pid(root: &Path) -> Option<String> {
     let pods = std::fs::read_dir(root.join("agent/pods")).ok()?;
     for p in pods.flatten() {
-        for c in std::fs::read_dir(p.path().join("containers")).ok()?.flatten() {
+        for c in std::fs::read_dir(p.path().join("containers"))
+            .ok()?
+            .flatten()
+        {
             let s = std::fs::read_to_string(c.path().join("state.json")).ok()?;
             let v: serde_json::Value = serde_json::from_str(&s).ok()?;
             if v["state"] == "running" {
@@ -160,14 +164,23 @@ fn the_agent_readopts_its_pods_after_a_crash_and_cleanup_leaves_nothing() {
             .unwrap()
     };
     let mut a = start();
-    let pid = wait_for("the container", Duration::from_secs(20), || container_pid(&root));
+    let pid = wait_for("the container", Duration::from_secs(20), || {
+        container_pid(&root)
+    });
     // Crash: SIGKILL, no chance to clean up.
     a.kill().unwrap();
     a.wait().unwrap();
-    assert!(Path::new(&format!("/proc/{pid}")).exists(), "the pod outlives the agent");
+    assert!(
+        Path::new(&format!("/proc/{pid}")).exists(),
+        "the pod outlives the agent"
+    );
     let mut b = start();
     std::thread::sleep(Duration::from_millis(1500));
-    assert_eq!(container_pid(&root), Some(pid.clone()), "re-adopted, not restarted");
+    assert_eq!(
+        container_pid(&root),
+        Some(pid.clone()),
+        "re-adopted, not restarted"
+    );
     // Removing the manifest stops the pod.
     std::fs::remove_file(manifests.join("ticker.yaml")).unwrap();
     wait_for("the pod to stop", Duration::from_secs(20), || {

@@ -182,9 +182,20 @@ pub fn qos(pod: &Pod) -> Qos {
         if req.milli_cpu > 0 || req.memory > 0 || lim.milli_cpu > 0 || lim.memory > 0 {
             any = true;
         }
-        let cpu_req = if req.milli_cpu > 0 { req.milli_cpu } else { lim.milli_cpu };
-        let mem_req = if req.memory > 0 { req.memory } else { lim.memory };
-        if lim.milli_cpu == 0 || lim.memory == 0 || cpu_req != lim.milli_cpu || mem_req != lim.memory
+        let cpu_req = if req.milli_cpu > 0 {
+            req.milli_cpu
+        } else {
+            lim.milli_cpu
+        };
+        let mem_req = if req.memory > 0 {
+            req.memory
+        } else {
+            lim.memory
+        };
+        if lim.milli_cpu == 0
+            || lim.memory == 0
+            || cpu_req != lim.milli_cpu
+            || mem_req != lim.memory
         {
             guaranteed = false;
         }
@@ -226,7 +237,11 @@ pub fn oom_score_adj(q: Qos, memory_request: i64, memory_capacity: i64) -> i32 {
 pub fn container_limits(c: &Container) -> Limits {
     let req = Resources::from_list(&c.resources.requests);
     let lim = Resources::from_list(&c.resources.limits);
-    let cpu_req = if req.milli_cpu > 0 { req.milli_cpu } else { lim.milli_cpu };
+    let cpu_req = if req.milli_cpu > 0 {
+        req.milli_cpu
+    } else {
+        lim.milli_cpu
+    };
     Limits {
         cpu_shares: Some(convert::milli_cpu_to_shares(cpu_req)),
         cpu_quota_us: (lim.milli_cpu > 0)
@@ -249,7 +264,11 @@ pub fn pod_limits(pod: &Pod, pids: Option<i64>) -> Limits {
     for c in &pod.spec.containers {
         let req = Resources::from_list(&c.resources.requests);
         let lim = Resources::from_list(&c.resources.limits);
-        cpu_req += if req.milli_cpu > 0 { req.milli_cpu } else { lim.milli_cpu };
+        cpu_req += if req.milli_cpu > 0 {
+            req.milli_cpu
+        } else {
+            lim.milli_cpu
+        };
         if lim.milli_cpu > 0 {
             cpu_lim += lim.milli_cpu;
         } else {

@@ -220,11 +220,7 @@ impl ImageStore {
 
     /// Store one layer (directory or tarball) and return its id.
     pub fn add_layer(&self, source: &Path) -> Result<String> {
-        let id = format!(
-            "{:x}-{}",
-            crate::sys::now_unix_nanos(),
-            std::process::id()
-        );
+        let id = format!("{:x}-{}", crate::sys::now_unix_nanos(), std::process::id());
         let dest = self.layer_dir(&id);
         let tmp = self.root.join("layers").join(format!(".{id}.tmp"));
         std::fs::create_dir_all(&tmp).map_err(io("mkdir", &tmp))?;
@@ -264,7 +260,10 @@ impl ImageStore {
         let tmp = self.root.join(format!(".busybox-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&tmp);
         let mk = |p: &Path| std::fs::create_dir_all(p).map_err(io("mkdir", p));
-        for d in ["bin", "sbin", "usr/bin", "usr/sbin", "etc", "root", "tmp", "proc", "sys", "dev", "var", "home"] {
+        for d in [
+            "bin", "sbin", "usr/bin", "usr/sbin", "etc", "root", "tmp", "proc", "sys", "dev",
+            "var", "home",
+        ] {
             mk(&tmp.join(d))?;
         }
         set_mode(&tmp.join("tmp"), 0o1777)?;
@@ -298,7 +297,8 @@ impl ImageStore {
     fn get_existing(&self, reference: &str) -> Result<ImageRecord> {
         let (name, tag) = parse_ref(reference)?;
         let p = self.record_path(&name, &tag);
-        let text = std::fs::read_to_string(&p).map_err(|_| Error::ImageNotFound(reference.into()))?;
+        let text =
+            std::fs::read_to_string(&p).map_err(|_| Error::ImageNotFound(reference.into()))?;
         serde_json::from_str(&text).map_err(json(p.display().to_string()))
     }
 
@@ -308,11 +308,7 @@ impl ImageStore {
         let k = key(&img.name, &img.tag);
         let _ = std::fs::remove_file(self.images_dir().join(format!("{k}.json")));
         let _ = std::fs::remove_file(self.images_dir().join(format!("{k}.used")));
-        let still: BTreeSet<String> = self
-            .list()?
-            .into_iter()
-            .flat_map(|r| r.layers)
-            .collect();
+        let still: BTreeSet<String> = self.list()?.into_iter().flat_map(|r| r.layers).collect();
         for l in img.layers {
             if !still.contains(&l) {
                 let d = self.layer_dir(&l);
@@ -381,7 +377,11 @@ pub fn plan_gc(capacity: u64, available: u64, images: &[GcImage]) -> Vec<String>
         .iter()
         .filter(|i| !i.in_use && i.age_secs >= GC_MIN_AGE_SECS)
         .collect();
-    cands.sort_by(|a, b| b.age_secs.cmp(&a.age_secs).then(a.reference.cmp(&b.reference)));
+    cands.sort_by(|a, b| {
+        b.age_secs
+            .cmp(&a.age_secs)
+            .then(a.reference.cmp(&b.reference))
+    });
     let mut freed = 0;
     let mut out = Vec::new();
     for c in cands {
@@ -637,7 +637,12 @@ mod tests {
         let c = crate::sys::cpath(&l.join("b"));
         let n = crate::sys::cstr("trusted.overlay.opaque");
         let got = unsafe {
-            libc::getxattr(c.as_ptr(), n.as_ptr(), v.as_mut_ptr() as *mut libc::c_void, 4)
+            libc::getxattr(
+                c.as_ptr(),
+                n.as_ptr(),
+                v.as_mut_ptr() as *mut libc::c_void,
+                4,
+            )
         };
         assert_eq!(got, 1);
         assert_eq!(v[0], b'y');

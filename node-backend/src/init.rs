@@ -173,7 +173,9 @@ fn pause_loop() -> ! {
                 continue;
             }
             match sig {
-                libc::SIGCHLD => while libc::waitpid(-1, std::ptr::null_mut(), libc::WNOHANG) > 0 {},
+                libc::SIGCHLD => {
+                    while libc::waitpid(-1, std::ptr::null_mut(), libc::WNOHANG) > 0 {}
+                }
                 _ => libc::_exit(0),
             }
         }
@@ -363,7 +365,10 @@ fn shim(spec: &ContainerSpec) -> Result<(), String> {
     let ipc = open_ns(spec.sandbox_pid, "ipc")?;
     let uts = open_ns(spec.sandbox_pid, "uts")?;
     let pidns = if spec.share_pid {
-        Some(open_ns(spec.sandbox_pid, "pid_for_children").or_else(|_| open_ns(spec.sandbox_pid, "pid"))?)
+        Some(
+            open_ns(spec.sandbox_pid, "pid_for_children")
+                .or_else(|_| open_ns(spec.sandbox_pid, "pid"))?,
+        )
     } else {
         None
     };
@@ -490,7 +495,11 @@ fn pump(pid: i32, out_r: OwnedFd, err_r: OwnedFd, w: &mut Writer) -> libc::c_int
             let fd: RawFd = p.fd;
             // SAFETY: read into our buffer from an open fd.
             let r = unsafe { libc::read(fd, buf.as_mut_ptr() as *mut libc::c_void, buf.len()) };
-            let stream = if i == 0 { Stream::Stdout } else { Stream::Stderr };
+            let stream = if i == 0 {
+                Stream::Stdout
+            } else {
+                Stream::Stderr
+            };
             if r > 0 {
                 let _ = w.feed(stream, &buf[..r as usize], crate::sys::now_unix_nanos());
             } else {
@@ -516,8 +525,7 @@ fn container_child(spec: &ContainerSpec, out: RawFd, err: RawFd) -> String {
         // SAFETY: dup2 onto 0, 1, 2 from fds we hold.
         unsafe {
             let n = libc::open(null.as_ptr(), libc::O_RDONLY);
-            if n < 0 || libc::dup2(n, 0) < 0 || libc::dup2(out, 1) < 0 || libc::dup2(err, 2) < 0
-            {
+            if n < 0 || libc::dup2(n, 0) < 0 || libc::dup2(out, 1) < 0 || libc::dup2(err, 2) < 0 {
                 return Err(errno("stdio"));
             }
             libc::close(n);

@@ -182,11 +182,7 @@ impl Writer {
     }
 
     fn rotate(&mut self, now: i128) -> std::io::Result<()> {
-        let mut target = PathBuf::from(format!(
-            "{}.{}",
-            self.path.display(),
-            rotation_suffix(now)
-        ));
+        let mut target = PathBuf::from(format!("{}.{}", self.path.display(), rotation_suffix(now)));
         let mut n = 1;
         while target.exists() {
             target = PathBuf::from(format!(
@@ -331,7 +327,10 @@ mod tests {
             rfc3339_nano(1_767_225_600_500_000_000),
             "2026-01-01T00:00:00.5Z"
         );
-        assert_eq!(rotation_suffix(1_767_225_600_500_000_000), "20260101-000000");
+        assert_eq!(
+            rotation_suffix(1_767_225_600_500_000_000),
+            "20260101-000000"
+        );
     }
 
     fn tmpdir(name: &str) -> PathBuf {
@@ -360,7 +359,10 @@ mod tests {
         assert_eq!(lines[1], "2016-10-06T00:07:09.669794202Z stderr F oops");
         assert_eq!(lines[2], "2016-10-06T00:07:09.669794202Z stdout F world");
         assert!(lines[3].starts_with("2016-10-06T00:07:09.669794202Z stdout P xxxx"));
-        assert_eq!(lines[4], format!("2016-10-06T00:07:09.669794202Z stdout F {}", "x".repeat(10)));
+        assert_eq!(
+            lines[4],
+            format!("2016-10-06T00:07:09.669794202Z stdout F {}", "x".repeat(10))
+        );
         assert_eq!(lines[5], "2016-10-06T00:07:09.669794202Z stdout F end");
         let mut f = Follower::new(p.clone());
         let got = f.poll();

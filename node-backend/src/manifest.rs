@@ -36,15 +36,16 @@ pub fn load_pod(path: &str, node: &str, uid: &str) -> Result<(Pod, PodExtras), L
         return Err(LoadError::new(
             path,
             at_start,
-            format!(
-                "expected exactly one Pod (kind: Pod), found {}",
-                pods.len()
-            ),
+            format!("expected exactly one Pod (kind: Pod), found {}", pods.len()),
         ));
     }
     let mut pod = pods.remove(0);
     if pod.spec.containers.is_empty() {
-        return Err(LoadError::new(path, at_start, "spec.containers: Required value"));
+        return Err(LoadError::new(
+            path,
+            at_start,
+            "spec.containers: Required value",
+        ));
     }
     let text = Fs.read(path).unwrap_or_default();
     let docs = cellsim_core::yaml::parse_documents(path, &text)?;
@@ -67,7 +68,8 @@ mod tests {
     use super::*;
 
     fn write(name: &str, text: &str) -> String {
-        let p = std::env::temp_dir().join(format!("cellsim-manifest-{}-{name}", std::process::id()));
+        let p =
+            std::env::temp_dir().join(format!("cellsim-manifest-{}-{name}", std::process::id()));
         std::fs::write(&p, text).unwrap();
         p.to_string_lossy().into_owned()
     }
@@ -82,7 +84,10 @@ mod tests {
         assert_eq!(pod.metadata.namespace, "default");
         assert_eq!(pod.metadata.uid, "u1");
         assert_eq!(pod.spec.node_name, "n1");
-        assert!(pod.spec.containers[0].resources.requests.contains_key("memory"));
+        assert!(pod.spec.containers[0]
+            .resources
+            .requests
+            .contains_key("memory"));
         let sec = &extras.security["app"];
         assert_eq!(sec.run_as_user, Some(1000));
         assert_eq!(sec.cap_drop, vec!["KILL".to_string()]);
@@ -97,7 +102,10 @@ mod tests {
         );
         let e = load_pod(&p, "n1", "u1").unwrap_err().to_string();
         assert!(e.starts_with(&format!("{p}:")), "{e}");
-        let p2 = write("two.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n");
+        let p2 = write(
+            "two.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n",
+        );
         let e = load_pod(&p2, "n1", "u1").unwrap_err().to_string();
         assert!(e.contains(":1:1: expected exactly one Pod"), "{e}");
         std::fs::remove_file(p).unwrap();

@@ -74,7 +74,10 @@ pub fn bind(src: &Path, dst: &Path, readonly: bool, recursive: bool) -> R {
             "",
             dst,
             "",
-            libc::MS_BIND | libc::MS_REMOUNT | libc::MS_RDONLY | if recursive { libc::MS_REC } else { 0 },
+            libc::MS_BIND
+                | libc::MS_REMOUNT
+                | libc::MS_RDONLY
+                | if recursive { libc::MS_REC } else { 0 },
             "",
         )?;
     }
@@ -163,13 +166,7 @@ fn setup_dev(root: &Path) -> R {
 pub fn prepare(spec: &ContainerSpec) -> R {
     let root = &spec.rootfs;
     // Nothing we mount propagates back to the host (runc: rootfsPropagation rprivate).
-    mount(
-        "",
-        Path::new("/"),
-        "",
-        libc::MS_REC | libc::MS_PRIVATE,
-        "",
-    )?;
+    mount("", Path::new("/"), "", libc::MS_REC | libc::MS_PRIVATE, "")?;
     let lower: Vec<String> = spec
         .lower
         .iter()

@@ -43,10 +43,19 @@ pub fn run(
             Ok(p) => p,
             Err(e) => return (false, e),
         };
-        let host = h["host"].as_str().filter(|s| !s.is_empty()).unwrap_or(&t.pod_ip);
+        let host = h["host"]
+            .as_str()
+            .filter(|s| !s.is_empty())
+            .unwrap_or(&t.pod_ip);
         let path = h["path"].as_str().filter(|s| !s.is_empty()).unwrap_or("/");
-        if h["scheme"].as_str().is_some_and(|s| s.eq_ignore_ascii_case("HTTPS")) {
-            return (false, "HTTPS probes are not supported by the cellsim node backend".into());
+        if h["scheme"]
+            .as_str()
+            .is_some_and(|s| s.eq_ignore_ascii_case("HTTPS"))
+        {
+            return (
+                false,
+                "HTTPS probes are not supported by the cellsim node backend".into(),
+            );
         }
         let host = host.to_string();
         let path = path.to_string();
@@ -65,7 +74,10 @@ pub fn run(
         return in_netns(t.sandbox_pid, move || tcp(&host, port, timeout));
     }
     if handler.get("grpc").is_some() {
-        return (false, "gRPC probes are not supported by the cellsim node backend".into());
+        return (
+            false,
+            "gRPC probes are not supported by the cellsim node backend".into(),
+        );
     }
     (false, "probe has no handler".into())
 }
@@ -103,7 +115,10 @@ fn in_netns(
         unsafe {
             let fd = libc::open(p.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC);
             if fd < 0 {
-                return (false, format!("pod network namespace: {}", std::io::Error::last_os_error()));
+                return (
+                    false,
+                    format!("pod network namespace: {}", std::io::Error::last_os_error()),
+                );
             }
             let r = libc::setns(fd, libc::CLONE_NEWNET);
             libc::close(fd);
@@ -155,7 +170,10 @@ pub fn http_get(host: &str, port: u16, path: &str, timeout: Duration) -> (bool, 
         Err(e) => {
             return (
                 false,
-                format!("Get \"http://{a}{path}\": dial tcp {a}: connect: {}", go_error(&e)),
+                format!(
+                    "Get \"http://{a}{path}\": dial tcp {a}: connect: {}",
+                    go_error(&e)
+                ),
             )
         }
     };
@@ -195,7 +213,10 @@ pub fn http_get(host: &str, port: u16, path: &str, timeout: Duration) -> (bool, 
     match code {
         Some(c) if (200..400).contains(&c) => (true, String::new()),
         Some(c) => (false, format!("HTTP probe failed with statuscode: {c}")),
-        None => (false, format!("Get \"http://{a}{path}\": malformed HTTP response")),
+        None => (
+            false,
+            format!("Get \"http://{a}{path}\": malformed HTTP response"),
+        ),
     }
 }
 
@@ -217,11 +238,14 @@ fn exec(
         },
         timeout_ms: timeout.as_millis() as u64,
     };
-    let p = work_dir.join(format!(
-        "exec-{:x}-{:?}.json",
-        crate::sys::now_unix_nanos(),
-        std::thread::current().id()
-    ).replace(['(', ')'], ""));
+    let p = work_dir.join(
+        format!(
+            "exec-{:x}-{:?}.json",
+            crate::sys::now_unix_nanos(),
+            std::thread::current().id()
+        )
+        .replace(['(', ')'], ""),
+    );
     if let Err(e) = std::fs::write(&p, serde_json::to_vec(&spec).unwrap_or_default()) {
         return (false, format!("write exec spec: {e}"));
     }
@@ -237,10 +261,7 @@ fn exec(
             let mut text = String::from_utf8_lossy(&o.stdout).into_owned();
             text.push_str(&String::from_utf8_lossy(&o.stderr));
             if text.contains(crate::init::EXEC_TIMEOUT_MARKER) {
-                return (
-                    false,
-                    format!("command {args:?} timed out"),
-                );
+                return (false, format!("command {args:?} timed out"));
             }
             (o.status.code() == Some(0), text)
         }

@@ -14,9 +14,7 @@ use crate::images::ImageStore;
 use crate::spec::{Bind, ContainerSpec, ExitStatus, SandboxSpec, MASKED_PATHS, READONLY_PATHS};
 use crate::sys;
 use cellsim_core::api::pod::{Container, Pod};
-use cellsim_core::kubelet::plan::{
-    ContainerRef, ContainerRuntime, RuntimeCommand, RuntimeEvent,
-};
+use cellsim_core::kubelet::plan::{ContainerRef, ContainerRuntime, RuntimeCommand, RuntimeEvent};
 use cellsim_core::time::Duration;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -323,7 +321,12 @@ impl LinuxRuntime {
                     .filter(|c| c.state == CState::Running)
                     .map(|c| (c.id.clone(), c.shim_pid, c.shim_start))
                     .collect();
-                self.sh.state.lock().expect("lock").pods.insert(uid.clone(), pod);
+                self.sh
+                    .state
+                    .lock()
+                    .expect("lock")
+                    .pods
+                    .insert(uid.clone(), pod);
                 for (id, pid, start) in watch {
                     let sh = self.sh.clone();
                     let tx = self.tx.clone();
@@ -367,7 +370,9 @@ impl LinuxRuntime {
                     pod_uid,
                     ip: POD_IP.into(),
                 })),
-                Err(e) => self.sh.error(format!("RunPodSandbox {namespace}/{name}: {e}")),
+                Err(e) => self
+                    .sh
+                    .error(format!("RunPodSandbox {namespace}/{name}: {e}")),
             },
             RuntimeCommand::StopPodSandbox { node, pod_uid } => {
                 let sh = self.sh.clone();
@@ -428,7 +433,11 @@ impl LinuxRuntime {
             } => {
                 let sh = self.sh.clone();
                 std::thread::spawn(move || {
-                    stop_container(&sh, &target, std::time::Duration::from_secs(timeout_seconds))
+                    stop_container(
+                        &sh,
+                        &target,
+                        std::time::Duration::from_secs(timeout_seconds),
+                    )
                 });
             }
             RuntimeCommand::RemoveContainer { target } => {
@@ -550,7 +559,12 @@ impl LinuxRuntime {
             ctrs: BTreeMap::new(),
         };
         self.sh.save_pod(&p);
-        self.sh.state.lock().expect("lock").pods.insert(uid.to_string(), p);
+        self.sh
+            .state
+            .lock()
+            .expect("lock")
+            .pods
+            .insert(uid.to_string(), p);
         Ok(())
     }
 
@@ -596,7 +610,12 @@ impl LinuxRuntime {
             oom_killed: false,
             adopted: false,
         };
-        let pod_view = (pod.pod.clone(), pod.extras.clone(), pod.pause_pid, pod.name.clone());
+        let pod_view = (
+            pod.pod.clone(),
+            pod.extras.clone(),
+            pod.pause_pid,
+            pod.name.clone(),
+        );
         drop(st);
         match self.build_spec(target, &id, &c.container, image, pod_view) {
             Ok(s) => c.spec = Some(s),
@@ -677,10 +696,15 @@ impl LinuxRuntime {
         let found = {
             let st = self.sh.state.lock().expect("lock");
             st.pods.get(&target.pod_uid).and_then(|p| {
-                p.ctrs
-                    .values()
-                    .find(|c| c.target == *target)
-                    .map(|c| (c.id.clone(), c.state.clone(), c.spec.clone(), c.create_error.clone(), c.container.clone()))
+                p.ctrs.values().find(|c| c.target == *target).map(|c| {
+                    (
+                        c.id.clone(),
+                        c.state.clone(),
+                        c.spec.clone(),
+                        c.create_error.clone(),
+                        c.container.clone(),
+                    )
+                })
             })
         };
         let Some((id, state, spec, create_error, container)) = found else {
@@ -688,7 +712,12 @@ impl LinuxRuntime {
         };
         if state == CState::Running {
             // Adopted: it runs already.
-            out.push((Duration::ZERO, RuntimeEvent::ContainerStarted { target: target.clone() }));
+            out.push((
+                Duration::ZERO,
+                RuntimeEvent::ContainerStarted {
+                    target: target.clone(),
+                },
+            ));
             return;
         }
         let result = match (spec, create_error) {
@@ -696,7 +725,12 @@ impl LinuxRuntime {
             (_, Some(e)) => Err(Error::Setup(e)),
             (None, None) => Err(Error::Setup("no spec".into())),
         };
-        out.push((Duration::ZERO, RuntimeEvent::ContainerStarted { target: target.clone() }));
+        out.push((
+            Duration::ZERO,
+            RuntimeEvent::ContainerStarted {
+                target: target.clone(),
+            },
+        ));
         match result {
             Ok(child) => {
                 let sh = self.sh.clone();
@@ -753,17 +787,20 @@ impl LinuxRuntime {
         cg.apply(&container::container_limits(c))?;
         let dir = self.sh.ctr_dir(&target.pod_uid, id);
         let spec_path = dir.join("spec.json");
-        std::fs::write(&spec_path, serde_json::to_vec(spec).map_err(json("container spec"))?)
-            .map_err(io("write", &spec_path))?;
+        std::fs::write(
+            &spec_path,
+            serde_json::to_vec(spec).map_err(json("container spec"))?,
+        )
+        .map_err(io("write", &spec_path))?;
         let _ = std::fs::remove_file(&spec.exit_file);
-        let (child, pid) = match crate::sandbox::run_helper(&self.sh.cfg.init, "container", &spec_path)
-        {
-            Ok(x) => x,
-            Err(e) => {
-                let _ = cg.remove();
-                return Err(e);
-            }
-        };
+        let (child, pid) =
+            match crate::sandbox::run_helper(&self.sh.cfg.init, "container", &spec_path) {
+                Ok(x) => x,
+                Err(e) => {
+                    let _ = cg.remove();
+                    return Err(e);
+                }
+            };
         let shim_pid = child.id() as i32;
         let mut st = self.sh.state.lock().expect("lock");
         if let Some(ctr) = st
@@ -966,7 +1003,8 @@ fn stop_sandbox(sh: &Shared, tx: &Sender<RuntimeEvent>, uid: &str) {
                 crate::process::reap(pid);
                 std::thread::sleep(std::time::Duration::from_millis(2));
             }
-            sh.leaf(uid, "pause").kill_all(std::time::Duration::from_secs(5));
+            sh.leaf(uid, "pause")
+                .kill_all(std::time::Duration::from_secs(5));
         }
         crate::process::reap(pid);
         let mut st = sh.state.lock().expect("lock");

@@ -33,7 +33,11 @@ pub fn write_etc(dir: &Path, hostname: &str, ip: &str) -> Result<()> {
 }
 
 /// Run the helper and read its one-line answer: `ok <pid>` or `error <why>`.
-pub fn run_helper(init: &[String], mode: &str, spec_path: &Path) -> Result<(std::process::Child, i32)> {
+pub fn run_helper(
+    init: &[String],
+    mode: &str,
+    spec_path: &Path,
+) -> Result<(std::process::Child, i32)> {
     let mut cmd = Command::new(&init[0]);
     cmd.args(&init[1..])
         .arg(mode)

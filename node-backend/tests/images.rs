@@ -38,7 +38,12 @@ fn whiteouts_hide_lower_layers() {
     std::fs::write(src.join("mid/b/old2"), "old").unwrap();
     tar_layer(
         &src.join("top.tar"),
-        &[("a/.wh.gone", ""), ("b/.wh..wh..opq", ""), ("b/new", "new"), ("app/msg", "hi")],
+        &[
+            ("a/.wh.gone", ""),
+            ("b/.wh..wh..opq", ""),
+            ("b/new", "new"),
+            ("app/msg", "hi"),
+        ],
     );
     std::fs::write(
         src.join("cellsim-image.json"),
@@ -50,7 +55,12 @@ fn whiteouts_hide_lower_layers() {
         ),
     )
     .unwrap();
-    let rec = h.agent().rt.images().import("test/layers:v1", &src).unwrap();
+    let rec = h
+        .agent()
+        .rt
+        .images()
+        .import("test/layers:v1", &src)
+        .unwrap();
     assert_eq!(rec.layers.len(), 3);
     let uid = h.run(
         "apiVersion: v1\nkind: Pod\nmetadata: {name: layered}\nspec:\n  restartPolicy: Never\n  containers:\n  - {name: app, image: 'test/layers:v1'}\n",

@@ -61,7 +61,13 @@ spec:
     assert!(has("CapEff: 00000000a80425fb"), "{logs:?}");
     assert!(has("NoNewPrivs: 1"), "{logs:?}");
     assert!(has("ifaces=lo"), "only loopback in the pod netns: {logs:?}");
-    assert!(logs.iter().any(|l| l.starts_with("devs=") && l.contains("null") && l.contains("urandom") && !l.contains("sda")), "{logs:?}");
+    assert!(
+        logs.iter().any(|l| l.starts_with("devs=")
+            && l.contains("null")
+            && l.contains("urandom")
+            && !l.contains("sda")),
+        "{logs:?}"
+    );
     // The host's mount table has no trace of the container's mounts.
     let mi = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
     assert!(!mi.contains(h.state.to_str().unwrap()));

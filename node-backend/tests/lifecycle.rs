@@ -42,7 +42,9 @@ spec:
     assert!(h.agent().events.iter().any(|e| e.reason == "BackOff"));
     let st = h.agent().pod_status(&uid).unwrap().clone();
     assert!(st.container_statuses[0].restart_count >= 4, "{st:?}");
-    let last = h.agent().worker(&uid).unwrap().ctrs[0].previous_exit.clone();
+    let last = h.agent().worker(&uid).unwrap().ctrs[0]
+        .previous_exit
+        .clone();
     assert_eq!(last.map(|e| e.code), Some(3));
     h.finish();
 }
@@ -58,7 +60,9 @@ fn restart_policies_never_and_on_failure() {
     );
     let (a, b) = (never.clone(), ok.clone());
     h.until(Duration::from_secs(20), move |ag| {
-        [&a, &b].iter().all(|u| ag.worker(u).is_some_and(|w| w.terminal))
+        [&a, &b]
+            .iter()
+            .all(|u| ag.worker(u).is_some_and(|w| w.terminal))
     });
     let phase = |h: &mut Harness, u: &str| format!("{:?}", h.agent().pod_status(u).unwrap().phase);
     assert_eq!(phase(&mut h, &never), "Failed");
@@ -66,7 +70,11 @@ fn restart_policies_never_and_on_failure() {
     assert_eq!(h.exit(&never, "app"), Some((7, "Error".into())));
     assert_eq!(h.exit(&ok, "app"), Some((0, "Completed".into())));
     assert_eq!(
-        h.agent().events.iter().filter(|e| e.reason == "Started").count(),
+        h.agent()
+            .events
+            .iter()
+            .filter(|e| e.reason == "Started")
+            .count(),
         2,
         "no restarts"
     );
@@ -153,11 +161,18 @@ spec:
     for c in children.split_whitespace() {
         let stat = std::fs::read_to_string(format!("/proc/{c}/stat")).unwrap_or_default();
         let state = stat.rsplit(')').next().unwrap_or("").trim().chars().next();
-        assert_ne!(state, Some('Z'), "zombie child {c} of the pause process: {stat}");
+        assert_ne!(
+            state,
+            Some('Z'),
+            "zombie child {c} of the pause process: {stat}"
+        );
     }
     let t = h.target(&uid, "app").unwrap();
     let logs = h.logs(&t);
-    assert!(logs.iter().any(|l| l == "pid1=(cellsim-init)"), "the pause process is pid 1: {logs:?}");
+    assert!(
+        logs.iter().any(|l| l == "pid1=(cellsim-init)"),
+        "the pause process is pid 1: {logs:?}"
+    );
     h.finish();
 }
 
@@ -212,13 +227,27 @@ spec:
             && (parts[2] == "F" || parts[2] == "P")
     };
     assert!(lines.iter().all(|l| shape(l)), "{:?}", &lines[..3]);
-    assert!(!lines[0].ends_with(" filler line 0"), "the oldest file was rotated away");
-    assert!(lines.iter().any(|l| l.ends_with(" stdout F filler line 1999")));
+    assert!(
+        !lines[0].ends_with(" filler line 0"),
+        "the oldest file was rotated away"
+    );
+    assert!(lines
+        .iter()
+        .any(|l| l.ends_with(" stdout F filler line 1999")));
     assert!(lines.iter().any(|l| l.ends_with(" stdout F out-line")));
     assert!(lines.iter().any(|l| l.ends_with(" stderr F err-line")));
-    let p = lines.iter().position(|l| l.contains(" stdout P xxxx")).expect("a long line is split");
-    assert_eq!(lines[p].len() - lines[p].find(" P ").unwrap() - 3, 16 * 1024);
+    let p = lines
+        .iter()
+        .position(|l| l.contains(" stdout P xxxx"))
+        .expect("a long line is split");
+    assert_eq!(
+        lines[p].len() - lines[p].find(" P ").unwrap() - 3,
+        16 * 1024
+    );
     assert!(lines[p + 1].ends_with(&format!(" stdout F {}", "x".repeat(20_000 - 16 * 1024))));
-    assert!(lines.last().unwrap().ends_with(" stdout F no-newline"), "an open line ends as F");
+    assert!(
+        lines.last().unwrap().ends_with(" stdout F no-newline"),
+        "an open line ends as F"
+    );
     h.finish();
 }

@@ -65,14 +65,28 @@ spec:
     match cg.mode {
         cellsim_node::cgroups::Mode::V2 => {
             let d = cg.unified.clone().unwrap();
-            assert_eq!(std::fs::read_to_string(d.join("cpu.max")).unwrap().trim(), "10000 100000");
-            assert_eq!(std::fs::read_to_string(d.join("cpu.weight")).unwrap().trim(), "2");
-            assert_eq!(std::fs::read_to_string(d.join("memory.max")).unwrap().trim(), "67108864");
+            assert_eq!(
+                std::fs::read_to_string(d.join("cpu.max")).unwrap().trim(),
+                "10000 100000"
+            );
+            assert_eq!(
+                std::fs::read_to_string(d.join("cpu.weight"))
+                    .unwrap()
+                    .trim(),
+                "2"
+            );
+            assert_eq!(
+                std::fs::read_to_string(d.join("memory.max"))
+                    .unwrap()
+                    .trim(),
+                "67108864"
+            );
         }
         _ => {
             let cpu = cg.controller_dir("cpu").unwrap().to_path_buf();
             let mem = cg.controller_dir("memory").unwrap().to_path_buf();
-            let read = |p: std::path::PathBuf| std::fs::read_to_string(p).unwrap().trim().to_string();
+            let read =
+                |p: std::path::PathBuf| std::fs::read_to_string(p).unwrap().trim().to_string();
             assert_eq!(read(cpu.join("cpu.cfs_quota_us")), "10000");
             assert_eq!(read(cpu.join("cpu.cfs_period_us")), "100000");
             assert_eq!(read(cpu.join("cpu.shares")), "51");

@@ -62,13 +62,23 @@ spec:
     });
     let u = uid.clone();
     h.until(Duration::from_secs(20), move |a| {
-        a.worker(&u).is_some_and(|w| w.ctrs[0].running().is_some_and(|(att, _)| att >= 1))
+        a.worker(&u)
+            .is_some_and(|w| w.ctrs[0].running().is_some_and(|(att, _)| att >= 1))
     });
     let ev = &h.agent().events;
-    let unhealthy = |s: &str| ev.iter().any(|e| e.reason == "Unhealthy" && e.message.contains(s));
+    let unhealthy = |s: &str| {
+        ev.iter()
+            .any(|e| e.reason == "Unhealthy" && e.message.contains(s))
+    };
     assert!(unhealthy("Liveness probe failed"), "{ev:?}");
-    assert!(unhealthy("Readiness probe failed: HTTP probe failed with statuscode: 404"), "{ev:?}");
-    assert!(unhealthy("dial tcp 127.0.0.1:9999: connect: connection refused"), "{ev:?}");
+    assert!(
+        unhealthy("Readiness probe failed: HTTP probe failed with statuscode: 404"),
+        "{ev:?}"
+    );
+    assert!(
+        unhealthy("dial tcp 127.0.0.1:9999: connect: connection refused"),
+        "{ev:?}"
+    );
     let w = h.agent().worker(&uid).unwrap();
     assert!(!w.ctrs[1].ready(), "404 keeps the second container unready");
     h.finish();

@@ -44,10 +44,22 @@ fn a_restarted_agent_readopts_running_pods() {
     restart_agent(&mut h, OnStart::Adopt);
     h.wait_running(&uid, "app");
     let t2 = h.target(&uid, "app").unwrap();
-    assert_eq!(h.agent().rt.container_pid(&t2), Some(pid), "the same process");
-    assert_eq!(h.agent().rt.sandbox_pid(&uid), Some(pause), "the same sandbox");
     assert_eq!(
-        h.agent().events.iter().filter(|e| e.reason == "Started").count(),
+        h.agent().rt.container_pid(&t2),
+        Some(pid),
+        "the same process"
+    );
+    assert_eq!(
+        h.agent().rt.sandbox_pid(&uid),
+        Some(pause),
+        "the same sandbox"
+    );
+    assert_eq!(
+        h.agent()
+            .events
+            .iter()
+            .filter(|e| e.reason == "Started")
+            .count(),
         1,
         "nothing new was started"
     );
@@ -76,10 +88,12 @@ fn a_restarted_agent_can_clean_up_instead() {
     let pid = h.agent().rt.container_pid(&t).unwrap();
     restart_agent(&mut h, OnStart::Cleanup);
     assert!(h.agent().rt.adopted_pods().is_empty());
-    assert!(!std::path::Path::new(&format!("/proc/{pid}")).exists() || {
-        let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-        s.rsplit(')').next().unwrap_or("").trim().starts_with('Z')
-    });
+    assert!(
+        !std::path::Path::new(&format!("/proc/{pid}")).exists() || {
+            let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            s.rsplit(')').next().unwrap_or("").trim().starts_with('Z')
+        }
+    );
     assert!(!h.agent().rt.pod_cgroup(&uid).exists());
     h.finish();
 }

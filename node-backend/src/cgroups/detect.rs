@@ -46,8 +46,20 @@ pub fn classify(root_magic: i64, unified_magic: Option<i64>) -> Mode {
 /// The v1 controllers the kernel knows (super options that are not controllers, like
 /// `xattr` or `name=systemd`, are skipped).
 const V1_CONTROLLERS: &[&str] = &[
-    "blkio", "cpu", "cpuacct", "cpuset", "devices", "freezer", "hugetlb", "memory", "misc",
-    "net_cls", "net_prio", "perf_event", "pids", "rdma",
+    "blkio",
+    "cpu",
+    "cpuacct",
+    "cpuset",
+    "devices",
+    "freezer",
+    "hugetlb",
+    "memory",
+    "misc",
+    "net_cls",
+    "net_prio",
+    "perf_event",
+    "pids",
+    "rdma",
 ];
 
 /// v1 controller mount points and cgroup2 mount points from /proc/self/mountinfo text.

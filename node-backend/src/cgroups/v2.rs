@@ -175,8 +175,11 @@ mod tests {
         )
         .unwrap();
         std::fs::write(root.join("c/cpu.stat"), "usage_usec 1500\nnr_throttled 7\n").unwrap();
-        std::fs::write(root.join("c/memory.events"), "low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n")
-            .unwrap();
+        std::fs::write(
+            root.join("c/memory.events"),
+            "low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n",
+        )
+        .unwrap();
         let u = super::usage(&root.join("c"));
         assert_eq!(u.cpu_ns, 1_500_000);
         assert_eq!(u.memory_working_set, 700_000);

@@ -98,7 +98,10 @@ impl Harness {
                     .iter()
                     .map(|e| format!("{:>6}ms {} {}: {}", e.at.0, e.pod, e.reason, e.message))
                     .collect();
-                panic!("timed out after {timeout:?}; events:\n{}", events.join("\n"));
+                panic!(
+                    "timed out after {timeout:?}; events:\n{}",
+                    events.join("\n")
+                );
             }
             a.poll(Duration::from_millis(20));
         }
