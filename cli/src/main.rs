@@ -5,6 +5,7 @@ mod cpu_time;
 mod fs_sources;
 mod image;
 mod node;
+mod node_bench;
 mod out;
 mod run;
 mod validate;

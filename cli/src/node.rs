@@ -29,6 +29,17 @@ pub enum NodeCommand {
     Agent(AgentArgs),
     /// Remove every cgroup, process, mount and state cellsim left on this host.
     Cleanup(CleanupArgs),
+    /// Pod start latency: sandbox + one container running /bin/true, to exit and cleanup,
+    /// side by side with `runc run` of the same rootfs (docs/benchmarks.md).
+    Bench(BenchArgs),
+}
+
+#[derive(Args)]
+pub struct BenchArgs {
+    #[arg(long, default_value_t = 50)]
+    runs: usize,
+    #[arg(long, default_value = DEFAULT_ROOT)]
+    root: PathBuf,
 }
 
 #[derive(Args)]
@@ -121,6 +132,7 @@ pub fn run(c: NodeCommand) -> anyhow::Result<u8> {
         NodeCommand::RunPod(a) => run_pod(a),
         NodeCommand::Agent(a) => agent(a),
         NodeCommand::Cleanup(a) => cleanup(a),
+        NodeCommand::Bench(a) => crate::node_bench::run(a.runs, &a.root, init_command()?),
     }
 }
 

@@ -137,3 +137,33 @@ spec:
     assert!((20..=23).contains(&alive), "{logs:?}");
     h.finish();
 }
+
+#[test]
+fn the_cgroup2_tree_holds_the_container_and_cgroup_kill_ends_it() {
+    // On v2 this is the only hierarchy; on hybrid hosts the controller-less cgroup2 tree at
+    // /sys/fs/cgroup/unified (as runc uses it) — the real v2 operations: mkdir,
+    // cgroup.procs, cgroup.kill.
+    let mut h = Harness::new("v2");
+    let uid = h.run(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: v2}\nspec:\n  restartPolicy: Never\n  containers:\n  - {name: app, image: cellsim/busybox, command: [sleep, '1000']}\n",
+    );
+    h.wait_running(&uid, "app");
+    let t = h.target(&uid, "app").unwrap();
+    let cg = h.agent().rt.container_cgroup(&t).unwrap();
+    let Some(unified) = cg.unified.clone() else {
+        eprintln!("pure cgroup v1 host: no cgroup2 tree to test");
+        h.finish();
+        return;
+    };
+    let pid = h.agent().rt.container_pid(&t).unwrap();
+    let procs = std::fs::read_to_string(unified.join("cgroup.procs")).unwrap();
+    assert!(procs.lines().any(|l| l == pid.to_string()), "{procs}");
+    let own = std::fs::read_to_string(format!("/proc/{pid}/cgroup")).unwrap();
+    let rel = format!("0::/{}", cg.rel.display());
+    assert!(own.lines().any(|l| l == rel), "{own}");
+    assert!(unified.join("cgroup.kill").exists());
+    cg.kill_all(Duration::from_secs(5));
+    let (code, _) = h.wait_exit(&uid, "app", Duration::from_secs(10));
+    assert_eq!(code, 137, "SIGKILLed through cgroup.kill");
+    h.finish();
+}
