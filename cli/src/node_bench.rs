@@ -23,7 +23,8 @@ fn row(name: &str, v: &mut [f64]) -> anyhow::Result<()> {
         pct(v, 0.5),
         pct(v, 0.99),
         mean
-    )
+    )?;
+    Ok(())
 }
 
 pub fn run(runs: usize, root: &Path, init: Vec<String>) -> anyhow::Result<u8> {
@@ -123,7 +124,8 @@ fn runc_runs(runc: &str, dir: &Path, rootfs: &Path, runs: usize) -> anyhow::Resu
     spec["process"]["args"] = serde_json::json!(["/bin/true"]);
     spec["process"]["terminal"] = serde_json::json!(false);
     spec["root"] = serde_json::json!({"path": rootfs, "readonly": true});
-    spec["linux"]["resources"]["cpu"] = serde_json::json!({"quota": 50000, "period": 100000, "shares": 512});
+    spec["linux"]["resources"]["cpu"] =
+        serde_json::json!({"quota": 50000, "period": 100000, "shares": 512});
     spec["linux"]["resources"]["memory"] = serde_json::json!({"limit": 67108864});
     std::fs::write(&path, serde_json::to_vec_pretty(&spec)?)?;
     let mut v = Vec::new();

@@ -243,6 +243,18 @@ impl ImageStore {
         if let Ok(r) = self.get_existing(BUSYBOX) {
             return Ok(r);
         }
+        // Concurrent first uses (two run-pods, parallel tests) make it once.
+        std::fs::create_dir_all(&self.root).map_err(io("mkdir", &self.root))?;
+        let lock_path = self.root.join(".busybox.lock");
+        let lock = std::fs::File::create(&lock_path).map_err(io("create", &lock_path))?;
+        use std::os::fd::AsRawFd;
+        // SAFETY: flock on a file we hold open; released when `lock` is dropped.
+        unsafe {
+            libc::flock(lock.as_raw_fd(), libc::LOCK_EX);
+        }
+        if let Ok(r) = self.get_existing(BUSYBOX) {
+            return Ok(r);
+        }
         let host = ["/bin/busybox", "/usr/bin/busybox"]
             .into_iter()
             .map(Path::new)

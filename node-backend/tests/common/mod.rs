@@ -29,8 +29,8 @@ pub struct Harness {
 }
 
 pub fn images_root() -> PathBuf {
-    // Shared by the tests of one process; the built-in busybox is made once per root.
-    PathBuf::from(format!("/tmp/cellsim-test-images-{}", std::process::id()))
+    // Shared by every test (the built-in busybox is made once, under a lock).
+    PathBuf::from("/tmp/cellsim-test-images")
 }
 
 pub fn config(state: &std::path::Path, cgroup_parent: &str) -> Config {
