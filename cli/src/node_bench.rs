@@ -45,8 +45,24 @@ pub fn run(runs: usize, root: &Path, init: Vec<String>) -> anyhow::Result<u8> {
     let mut agent = Agent::new(rt, rx, 1);
     let img = agent.rt.images().get(cellsim_node::images::BUSYBOX)?;
     let rootfs = agent.rt.images().layer_dir(&img.layers[0]);
-    let (mut total, mut to_start, mut to_exit) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut total, mut to_start, mut to_exit, mut to_sandbox) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let runc = ["/usr/sbin/runc", "/usr/bin/runc"]
+        .into_iter()
+        .find(|p| Path::new(p).exists());
+    let bundle = match runc {
+        Some(r) => Some(runc_bundle(r, &dir, &rootfs)?),
+        None => None,
+    };
+    let mut runc_ms = Vec::new();
+    // cellsim and runc alternate, so both see the same machine load.
     for i in 0..runs + 2 {
+        if let (Some(r), Some(b)) = (runc, &bundle) {
+            let ms = runc_once(r, b, i)?;
+            if i >= 2 {
+                runc_ms.push(ms);
+            }
+        }
         let uid = format!("bench-{i}");
         let (pod, extras) =
             cellsim_node::manifest::load_pod(&manifest.to_string_lossy(), "bench", &uid)
@@ -55,9 +71,13 @@ pub fn run(runs: usize, root: &Path, init: Vec<String>) -> anyhow::Result<u8> {
         agent.add_pod(pod, extras);
         let mut started = None;
         let mut exited = None;
+        let mut sandbox = None;
         loop {
             agent.poll(Duration::from_millis(5));
             let w = agent.worker(&uid).expect("worker");
+            if sandbox.is_none() && !w.ip.is_empty() {
+                sandbox = Some(t0.elapsed());
+            }
             if started.is_none() && w.ctrs[0].running().is_some() {
                 started = Some(t0.elapsed());
             }
@@ -85,6 +105,7 @@ pub fn run(runs: usize, root: &Path, init: Vec<String>) -> anyhow::Result<u8> {
         if i >= 2 {
             // Two warm-up runs.
             total.push(t0.elapsed().as_secs_f64() * 1000.0);
+            to_sandbox.push(sandbox.unwrap_or_default().as_secs_f64() * 1000.0);
             to_start.push(started.unwrap_or_default().as_secs_f64() * 1000.0);
             to_exit.push(exited.unwrap_or_default().as_secs_f64() * 1000.0);
         }
@@ -94,16 +115,13 @@ pub fn run(runs: usize, root: &Path, init: Vec<String>) -> anyhow::Result<u8> {
         agent.rt.hierarchy().mode
     )?;
     crate::out::outln!("{:<44} {:>8} {:>8} {:>8}", "ms", "p50", "p99", "mean")?;
+    row("cellsim: admission → sandbox ready", &mut to_sandbox)?;
     row("cellsim: admission → container running", &mut to_start)?;
     row("cellsim: admission → exit observed", &mut to_exit)?;
     row("cellsim: admission → exit + sandbox removed", &mut total)?;
     drop(agent);
-    if let Some(runc) = ["/usr/sbin/runc", "/usr/bin/runc"]
-        .iter()
-        .find(|p| Path::new(p).exists())
-    {
-        let mut v = runc_runs(runc, &dir, &rootfs, runs)?;
-        row("runc run (bundle, same rootfs and limits)", &mut v)?;
+    if runc.is_some() {
+        row("runc run (bundle, same rootfs and limits)", &mut runc_ms)?;
     } else {
         crate::out::outln!("runc not installed: no comparison")?;
     }
@@ -111,7 +129,7 @@ pub fn run(runs: usize, root: &Path, init: Vec<String>) -> anyhow::Result<u8> {
     Ok(0)
 }
 
-fn runc_runs(runc: &str, dir: &Path, rootfs: &Path, runs: usize) -> anyhow::Result<Vec<f64>> {
+fn runc_bundle(runc: &str, dir: &Path, rootfs: &Path) -> anyhow::Result<std::path::PathBuf> {
     let bundle = dir.join("bundle");
     std::fs::create_dir_all(&bundle)?;
     let st = std::process::Command::new(runc)
@@ -128,25 +146,24 @@ fn runc_runs(runc: &str, dir: &Path, rootfs: &Path, runs: usize) -> anyhow::Resu
         serde_json::json!({"quota": 50000, "period": 100000, "shares": 512});
     spec["linux"]["resources"]["memory"] = serde_json::json!({"limit": 67108864});
     std::fs::write(&path, serde_json::to_vec_pretty(&spec)?)?;
-    let mut v = Vec::new();
-    for i in 0..runs + 2 {
-        let id = format!("cellsim-bench-{}-{i}", std::process::id());
-        let t0 = Instant::now();
-        let out = std::process::Command::new(runc)
-            .args(["run", "--bundle"])
-            .arg(&bundle)
-            .arg(&id)
-            .stdin(std::process::Stdio::null())
-            .output()?;
-        let ms = t0.elapsed().as_secs_f64() * 1000.0;
-        anyhow::ensure!(
-            out.status.success(),
-            "runc run: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        if i >= 2 {
-            v.push(ms);
-        }
-    }
-    Ok(v)
+    Ok(bundle)
+}
+
+/// One `runc run` of the bundle: create, start, wait, delete.
+fn runc_once(runc: &str, bundle: &Path, i: usize) -> anyhow::Result<f64> {
+    let id = format!("cellsim-bench-{}-{i}", std::process::id());
+    let t0 = Instant::now();
+    let out = std::process::Command::new(runc)
+        .args(["run", "--bundle"])
+        .arg(bundle)
+        .arg(&id)
+        .stdin(std::process::Stdio::null())
+        .output()?;
+    let ms = t0.elapsed().as_secs_f64() * 1000.0;
+    anyhow::ensure!(
+        out.status.success(),
+        "runc run: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok(ms)
 }

@@ -139,6 +139,14 @@ fn run_sandbox(path: &str) -> i32 {
         report(&format!("error {e}"));
         return 1;
     }
+    // Block the pause process's signals before it exists: pid 1 of a PID namespace drops
+    // signals it has no handler for, so a SIGTERM sent before `pause_loop` had blocked them
+    // would be lost (a sandbox stopped right after it started).
+    let set = pause_signals();
+    // SAFETY: blocking signals in this single-threaded process; inherited by the fork.
+    unsafe {
+        libc::sigprocmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+    }
     // SAFETY: single-threaded process; the child only makes syscalls and exits.
     let pid = unsafe { libc::fork() };
     if pid < 0 {
@@ -158,15 +166,22 @@ fn run_sandbox(path: &str) -> i32 {
 
 /// The pause process: pid 1 of the pod. Reaps every child that exits; exits 0 on SIGTERM or
 /// SIGINT (kubernetes build/pause/linux/pause.c).
-fn pause_loop() -> ! {
-    // SAFETY: signal-set manipulation on a set we own; waitpid with WNOHANG.
+fn pause_signals() -> libc::sigset_t {
+    // SAFETY: signal-set manipulation on a set we own.
     unsafe {
         let mut set: libc::sigset_t = std::mem::zeroed();
         libc::sigemptyset(&mut set);
         for s in [libc::SIGCHLD, libc::SIGTERM, libc::SIGINT] {
             libc::sigaddset(&mut set, s);
         }
-        libc::sigprocmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+        set
+    }
+}
+
+fn pause_loop() -> ! {
+    let set = pause_signals();
+    // SAFETY: sigwait on our set (already blocked since before the fork); waitpid WNOHANG.
+    unsafe {
         loop {
             let mut sig: libc::c_int = 0;
             if libc::sigwait(&set, &mut sig) != 0 {
@@ -478,8 +493,15 @@ fn pump(pid: i32, out_r: OwnedFd, err_r: OwnedFd, w: &mut Writer) -> libc::c_int
             }
         }
         if pfds.is_empty() {
-            // Pipes closed but the process lives on (it closed its stdout and stderr).
-            std::thread::sleep(std::time::Duration::from_millis(20));
+            // Both pipes are closed: nothing is left to copy, so wait for the exit itself
+            // (at once when the process is exiting, or for as long as it runs on without
+            // stdout and stderr).
+            let mut st = 0;
+            // SAFETY: blocking reap of our child.
+            if status.is_none() && unsafe { libc::waitpid(pid, &mut st, 0) } == pid {
+                status = Some(st);
+                exited_at = Some(std::time::Instant::now());
+            }
             continue;
         }
         // SAFETY: poll over our array.

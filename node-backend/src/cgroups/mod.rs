@@ -39,8 +39,9 @@ pub struct Usage {
     pub memory_usage: u64,
 }
 
-/// v1 controllers a pod or container cgroup is made in.
-pub const V1_USED: &[&str] = &["cpu", "cpuacct", "memory", "pids", "freezer"];
+/// v1 controllers a pod or container cgroup is made in (each one costs a cgroup migration
+/// per process started, so only those limits and stats use; no freezer: stops kill).
+pub const V1_USED: &[&str] = &["cpu", "cpuacct", "memory", "pids"];
 
 /// One cgroup, present in every hierarchy it lives in.
 #[derive(Clone, Debug, PartialEq, Eq)]
