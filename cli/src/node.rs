@@ -58,6 +58,9 @@ pub struct RunPodArgs {
     /// Do not print the kubelet's events on stderr.
     #[arg(long, short)]
     quiet: bool,
+    /// The cgroup (in every hierarchy) the pod cgroups go under.
+    #[arg(long, default_value = "cellsim")]
+    cgroup_parent: String,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -82,12 +85,21 @@ pub struct AgentArgs {
     /// Node name (default: the host name).
     #[arg(long)]
     node: Option<String>,
+    #[arg(long, default_value = "cellsim")]
+    cgroup_parent: String,
 }
 
 #[derive(Args)]
 pub struct CleanupArgs {
     #[arg(long, default_value = DEFAULT_ROOT)]
     root: PathBuf,
+    /// The cgroup parent whose pods to remove.
+    #[arg(long, default_value = "cellsim")]
+    cgroup_parent: String,
+    /// Also the test suite's and the benchmark's cgroups (`cellsim-test-*`,
+    /// `cellsim-bench`): only when no test or benchmark is running.
+    #[arg(long)]
+    all: bool,
 }
 
 static SIGNALS: AtomicUsize = AtomicUsize::new(0);
@@ -168,6 +180,7 @@ fn run_pod(a: RunPodArgs) -> anyhow::Result<u8> {
     let mut cfg = Config::new(&node, &a.root.join("run-pod").join(&uid), init_command()?);
     cfg.image_root = a.root.join("images");
     cfg.pod_pids_limit = a.pod_max_pids;
+    cfg.cgroup_parent = a.cgroup_parent.clone();
     let store = cellsim_node::images::ImageStore::new(&cfg.image_root);
     for c in pod.spec.init_containers.iter().chain(&pod.spec.containers) {
         if let Err(e) = store.get(&c.image) {
@@ -277,6 +290,7 @@ fn agent(a: AgentArgs) -> anyhow::Result<u8> {
     let mut cfg = Config::new(&node, &a.root.join("agent"), init_command()?);
     cfg.image_root = a.root.join("images");
     cfg.pod_pids_limit = a.pod_max_pids;
+    cfg.cgroup_parent = a.cgroup_parent.clone();
     let on_start = match a.on_restart {
         OnRestart::Adopt => OnStart::Adopt,
         OnRestart::Cleanup => OnStart::Cleanup,
@@ -322,10 +336,13 @@ fn cleanup(a: CleanupArgs) -> anyhow::Result<u8> {
     require_root()?;
     let hier = cellsim_node::cgroups::detect::detect()?;
     let mut total = 0;
+    let parent = a.cgroup_parent.clone();
+    let all = a.all;
+    let is_ours =
+        move |n: &str| n == parent || (all && cellsim_node::cleanup::is_cellsim_cgroup(n));
     for sub in ["run-pod", "agent"] {
         let dir = a.root.join(sub);
-        let found =
-            cellsim_node::cleanup::clean(&hier, &cellsim_node::cleanup::is_cellsim_cgroup, &dir);
+        let found = cellsim_node::cleanup::clean(&hier, &is_ours, &dir);
         for (pid, cmd) in &found.processes {
             crate::out::outln!("killed process {pid} ({cmd})")?;
         }

@@ -82,6 +82,8 @@ fn run_pod_streams_logs_and_exits_with_the_container_code() {
         .arg(&p)
         .arg("--root")
         .arg(d.join("root"))
+        .arg("--cgroup-parent")
+        .arg(format!("cellsim-test-cli-{}-run", std::process::id()))
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(3));
@@ -152,12 +154,15 @@ fn the_agent_readopts_its_pods_after_a_crash_and_cleanup_leaves_nothing() {
         "apiVersion: v1\nkind: Pod\nmetadata: {name: ticker}\nspec:\n  terminationGracePeriodSeconds: 2\n  containers:\n  - name: app\n    image: cellsim/busybox:latest\n    command: [sh, -c, 'while :; do sleep 0.2; done']\n",
     )
     .unwrap();
+    let parent = format!("cellsim-test-cli-{}-agent", std::process::id());
     let start = || {
         cellsim()
             .args(["node", "agent", "--manifests"])
             .arg(&manifests)
             .arg("--root")
             .arg(&root)
+            .arg("--cgroup-parent")
+            .arg(&parent)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -193,10 +198,17 @@ fn the_agent_readopts_its_pods_after_a_crash_and_cleanup_leaves_nothing() {
     let out = cellsim()
         .args(["node", "cleanup", "--root"])
         .arg(&root)
+        .arg("--cgroup-parent")
+        .arg(&parent)
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(!text.contains("killed process"), "{text}");
+    assert!(!text.contains("unmounted"), "{text}");
+    // The parent cgroup itself is all that was left (empty), and now it is gone too.
+    let hier = cellsim_node::cgroups::detect::detect().unwrap();
+    let left = cellsim_node::cleanup::find(&hier, &|n: &str| n == parent, &root);
+    assert!(left.is_empty() && left.cgroups.is_empty(), "{left:?}");
     std::fs::remove_dir_all(&d).unwrap();
 }

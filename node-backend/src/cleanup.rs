@@ -141,7 +141,8 @@ fn procs_below(d: &Path) -> usize {
     n
 }
 
-/// The project's cgroup names: `cellsim` and the test suite's `cellsim-test-<pid>`.
+/// The project's cgroup names: `cellsim`, the test suite's `cellsim-test-*` and the
+/// benchmark's `cellsim-bench`.
 pub fn is_cellsim_cgroup(name: &str) -> bool {
-    name == "cellsim" || name.starts_with("cellsim-test-")
+    name == "cellsim" || name == "cellsim-bench" || name.starts_with("cellsim-test-")
 }

@@ -195,7 +195,7 @@ impl Harness {
             .map(|e| e.path())
             .collect();
         let clean = cellsim_node::cleanup::clean(&hier, &is_ours, &self.state);
-        let _ = std::fs::remove_dir_all(&self.state);
+        remove_dir(&self.state);
         assert!(
             left.processes.is_empty()
                 && left.mounts.is_empty()
@@ -220,7 +220,17 @@ impl Drop for Harness {
             drop(agent);
             let parent = self.cgroup_parent.clone();
             cellsim_node::cleanup::clean(&hier, &move |n: &str| n == parent, &self.state);
-            let _ = std::fs::remove_dir_all(&self.state);
+            remove_dir(&self.state);
         }
+    }
+}
+
+/// Remove a test's state directory (the runtime's trash may still be emptying on a thread).
+fn remove_dir(d: &std::path::Path) {
+    for _ in 0..50 {
+        if std::fs::remove_dir_all(d).is_ok() || !d.exists() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
