@@ -45,8 +45,7 @@ pub fn run(runs: usize, root: &Path, init: Vec<String>) -> anyhow::Result<u8> {
     let mut agent = Agent::new(rt, rx, 1);
     let img = agent.rt.images().get(cellsim_node::images::BUSYBOX)?;
     let rootfs = agent.rt.images().layer_dir(&img.layers[0]);
-    let (mut total, mut to_start, mut to_exit, mut to_sandbox) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut total, mut to_start, mut to_exit) = (Vec::new(), Vec::new(), Vec::new());
     let runc = ["/usr/sbin/runc", "/usr/bin/runc"]
         .into_iter()
         .find(|p| Path::new(p).exists());
@@ -71,13 +70,9 @@ pub fn run(runs: usize, root: &Path, init: Vec<String>) -> anyhow::Result<u8> {
         agent.add_pod(pod, extras);
         let mut started = None;
         let mut exited = None;
-        let mut sandbox = None;
         loop {
             agent.poll(Duration::from_millis(5));
             let w = agent.worker(&uid).expect("worker");
-            if sandbox.is_none() && !w.ip.is_empty() {
-                sandbox = Some(t0.elapsed());
-            }
             if started.is_none() && w.ctrs[0].running().is_some() {
                 started = Some(t0.elapsed());
             }
@@ -105,7 +100,6 @@ pub fn run(runs: usize, root: &Path, init: Vec<String>) -> anyhow::Result<u8> {
         if i >= 2 {
             // Two warm-up runs.
             total.push(t0.elapsed().as_secs_f64() * 1000.0);
-            to_sandbox.push(sandbox.unwrap_or_default().as_secs_f64() * 1000.0);
             to_start.push(started.unwrap_or_default().as_secs_f64() * 1000.0);
             to_exit.push(exited.unwrap_or_default().as_secs_f64() * 1000.0);
         }
@@ -115,7 +109,6 @@ pub fn run(runs: usize, root: &Path, init: Vec<String>) -> anyhow::Result<u8> {
         agent.rt.hierarchy().mode
     )?;
     crate::out::outln!("{:<44} {:>8} {:>8} {:>8}", "ms", "p50", "p99", "mean")?;
-    row("cellsim: admission → sandbox ready", &mut to_sandbox)?;
     row("cellsim: admission → container running", &mut to_start)?;
     row("cellsim: admission → exit observed", &mut to_exit)?;
     row("cellsim: admission → exit + sandbox removed", &mut total)?;
