@@ -593,6 +593,9 @@ fn exec_in(spec: &ExecSpec) -> Result<i32, String> {
     .into_iter()
     .map(|(n, k)| open_ns(pid, n).map(|fd| (fd, k, n)))
     .collect::<Result<_, _>>()?;
+    // Join the container's cgroup while the host's cgroupfs is still visible (the
+    // container's mount namespace has none); the forked command inherits it.
+    join_cgroups(&spec.cgroup_procs)?;
     for (fd, kind, name) in &fds {
         setns(fd, *kind, name)?;
     }
@@ -602,10 +605,7 @@ fn exec_in(spec: &ExecSpec) -> Result<i32, String> {
         return Err(errno("fork"));
     }
     if child == 0 {
-        let why = match join_cgroups(&spec.cgroup_procs) {
-            Ok(()) => exec_process(&spec.process),
-            Err(e) => e,
-        };
+        let why = exec_process(&spec.process);
         eprintln!("cellsim-exec: {why}");
         // SAFETY: leave without the parent's atexit handlers.
         unsafe { libc::_exit(126) }

@@ -514,19 +514,24 @@ impl LinuxRuntime {
                 let sh = self.sh.clone();
                 let tx = self.tx.clone();
                 std::thread::spawn(move || {
-                    let success = match t {
-                        Some(t) => {
-                            crate::probes::run(
-                                &sh.cfg.init,
-                                &sh.pod_dir(&target.pod_uid),
-                                &handler,
-                                &t,
-                                std::time::Duration::from_millis(timeout_ms.max(1)),
-                            )
-                            .0
-                        }
-                        None => false,
+                    let (success, output) = match t {
+                        Some(t) => crate::probes::run(
+                            &sh.cfg.init,
+                            &sh.pod_dir(&target.pod_uid),
+                            &handler,
+                            &t,
+                            std::time::Duration::from_millis(timeout_ms.max(1)),
+                        ),
+                        None => (false, "container is not running".into()),
                     };
+                    if !success {
+                        // The plan's HookCompleted has no message: keep the handler's output.
+                        sh.error(format!(
+                            "{hook:?} hook of {} failed: {}",
+                            target.container,
+                            output.trim()
+                        ));
+                    }
                     let _ = tx.send(RuntimeEvent::HookCompleted {
                         target,
                         hook,

@@ -73,3 +73,49 @@ spec:
     assert!(!mi.contains(h.state.to_str().unwrap()));
     h.finish();
 }
+
+#[test]
+fn security_context_sets_user_group_capabilities_and_a_read_only_root() {
+    let mut h = Harness::new("secctx");
+    let uid = h.run(
+        r#"
+apiVersion: v1
+kind: Pod
+metadata: {name: sec}
+spec:
+  restartPolicy: Never
+  securityContext: {runAsUser: 1000, runAsGroup: 2000, supplementalGroups: [3000]}
+  containers:
+  - name: user
+    image: cellsim/busybox:latest
+    command: [sh, -c]
+    args:
+    - |
+      echo "id=$(id -u):$(id -g) groups=$(id -G)"
+      grep -E '^(CapEff|CapBnd)' /proc/self/status | tr -s '\t' ' '
+      (touch /x 2>/dev/null && echo rootfs=rw) || echo rootfs=ro
+    securityContext:
+      readOnlyRootFilesystem: true
+      capabilities: {drop: [ALL], add: [NET_BIND_SERVICE]}
+"#,
+    );
+    let (code, _) = h.wait_exit(&uid, "user", Duration::from_secs(20));
+    let t = h.target(&uid, "user").unwrap();
+    let logs = h.logs(&t);
+    assert_eq!(code, 0, "{logs:?}");
+    assert!(
+        logs.iter().any(|l| l == "id=1000:2000 groups=2000 3000"),
+        "{logs:?}"
+    );
+    // Non-root: no effective capabilities; the bounding set is what securityContext left.
+    assert!(
+        logs.iter().any(|l| l == "CapEff: 0000000000000000"),
+        "{logs:?}"
+    );
+    assert!(
+        logs.iter().any(|l| l == "CapBnd: 0000000000000400"),
+        "{logs:?}"
+    );
+    assert!(logs.iter().any(|l| l == "rootfs=ro"), "{logs:?}");
+    h.finish();
+}

@@ -251,3 +251,44 @@ spec:
     );
     h.finish();
 }
+
+#[test]
+fn the_prestop_hook_runs_in_the_container_before_sigterm() {
+    let mut h = Harness::new("prestop");
+    let uid = h.run(
+        r#"
+apiVersion: v1
+kind: Pod
+metadata: {name: hooked}
+spec:
+  terminationGracePeriodSeconds: 10
+  containers:
+  - name: app
+    image: cellsim/busybox:latest
+    command: [sh, -c, "trap 'echo got-term; exit 0' TERM; trap 'echo prestop-signalled' USR1; echo up; while :; do sleep 0.1; done"]
+    lifecycle:
+      preStop:
+        # Runs inside the container's PID namespace: pid 1 is the container's shell.
+        exec: {command: [sh, -c, "kill -USR1 1; sleep 0.5"]}
+"#,
+    );
+    h.wait_running(&uid, "app");
+    std::thread::sleep(Duration::from_millis(300));
+    h.agent().delete_pod(&uid);
+    let (code, _) = h.wait_exit(&uid, "app", Duration::from_secs(15));
+    let t = h.target(&uid, "app").unwrap();
+    let logs = h.logs(&t);
+    assert_eq!(code, 0, "{logs:?}");
+    let ev: Vec<String> = h
+        .agent()
+        .events
+        .iter()
+        .map(|e| format!("{} {}", e.reason, e.message))
+        .collect();
+    assert_eq!(
+        logs,
+        vec!["up", "prestop-signalled", "got-term"],
+        "hook first, then SIGTERM: {ev:?}"
+    );
+    h.finish();
+}

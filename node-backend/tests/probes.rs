@@ -66,6 +66,23 @@ spec:
             .is_some_and(|w| w.ctrs[0].running().is_some_and(|(att, _)| att >= 1))
     });
     let ev = &h.agent().events;
+    // The exec probe passed until the file appeared (2 s after the start), then failed.
+    let started = ev.iter().find(|e| e.reason == "Started").unwrap().at.0;
+    let first_fail = ev
+        .iter()
+        .find(|e| {
+            e.reason == "Unhealthy"
+                && e.message.contains("Liveness probe failed")
+                && !e.message.contains("dial tcp") // the second container's
+        })
+        .unwrap()
+        .at
+        .0;
+    assert!(
+        first_fail - started >= 1500,
+        "exec liveness passed at first: {ev:?}"
+    );
+    assert!(!ev.iter().any(|e| e.reason == "RuntimeError"), "{ev:?}");
     let unhealthy = |s: &str| {
         ev.iter()
             .any(|e| e.reason == "Unhealthy" && e.message.contains(s))
