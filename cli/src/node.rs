@@ -198,8 +198,13 @@ fn run_pod(a: RunPodArgs) -> anyhow::Result<u8> {
     let mut followers: BTreeMap<ContainerRef, cellsim_node::logs::Follower> = BTreeMap::new();
     let mut printed = 0;
     let mut deleting = false;
+    let mut peak_memory = 0u64;
+    let mut cpu_ns = 0u64;
     loop {
         agent.poll(Duration::from_millis(50));
+        let u = agent.rt.pod_usage(&uid);
+        peak_memory = peak_memory.max(u.memory_working_set);
+        cpu_ns = cpu_ns.max(u.cpu_ns);
         print_events(&agent, &mut printed, a.quiet);
         stream_logs(&agent, &uid, &mut followers, multi);
         let signals = SIGNALS.load(Ordering::SeqCst);
@@ -229,6 +234,13 @@ fn run_pod(a: RunPodArgs) -> anyhow::Result<u8> {
         agent.poll(Duration::from_millis(20));
     }
     print_events(&agent, &mut printed, a.quiet);
+    if !a.quiet {
+        eprintln!(
+            "cellsim: pod used {:.1} ms of CPU, memory working set up to {} KiB (sampled)",
+            cpu_ns as f64 / 1e6,
+            peak_memory / 1024
+        );
+    }
     drop(agent);
     let _ = std::fs::remove_dir_all(&state_dir);
     Ok(code.clamp(0, 255) as u8)

@@ -212,3 +212,54 @@ fn the_agent_readopts_its_pods_after_a_crash_and_cleanup_leaves_nothing() {
     assert!(left.is_empty() && left.cgroups.is_empty(), "{left:?}");
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+#[test]
+fn image_import_and_ls() {
+    require_root();
+    let d = scratch("image");
+    let rootfs = d.join("rootfs");
+    std::fs::create_dir_all(rootfs.join("etc")).unwrap();
+    std::fs::write(rootfs.join("etc/motd"), "hi\n").unwrap();
+    let store = d.join("store");
+    let out = cellsim()
+        .args(["image", "import", "test/rootfs:v1"])
+        .arg(&rootfs)
+        .arg("--store")
+        .arg(&store)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout)
+        .starts_with("imported test/rootfs:v1 (1 layer(s), 3 bytes)"));
+    let out = cellsim()
+        .args(["image", "ls", "--store"])
+        .arg(&store)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("cellsim/busybox ") && l.contains("latest")),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("test/rootfs ") && l.contains("v1")),
+        "{text}"
+    );
+    let out = cellsim()
+        .args(["image", "import", "bad ref"])
+        .arg(&rootfs)
+        .arg("--store")
+        .arg(&store)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("invalid image reference"));
+    std::fs::remove_dir_all(&d).unwrap();
+}
