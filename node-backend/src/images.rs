@@ -629,6 +629,10 @@ mod tests {
     #[test]
     fn directory_layers_convert_whiteouts_to_overlay_form() {
         use std::os::unix::fs::FileTypeExt;
+        assert!(
+            crate::sys::is_root(),
+            "\n*** this test needs root (mknod, trusted.* xattrs); CI runs as root ***\n"
+        );
         let base = std::env::temp_dir().join(format!("cellsim-img-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&base);
         let src = base.join("src");
