@@ -218,6 +218,7 @@ fn run_pod(a: RunPodArgs) -> anyhow::Result<u8> {
         if signals >= 2 {
             eprintln!("cellsim: killing the pod");
             agent.rt.shutdown_all();
+            agent.rt.remove_parent_if_empty();
             let _ = std::fs::remove_dir_all(&state_dir);
             return Ok(130);
         }
@@ -241,6 +242,7 @@ fn run_pod(a: RunPodArgs) -> anyhow::Result<u8> {
             peak_memory / 1024
         );
     }
+    agent.rt.remove_parent_if_empty();
     drop(agent);
     let _ = std::fs::remove_dir_all(&state_dir);
     Ok(code.clamp(0, 255) as u8)

@@ -112,6 +112,7 @@ pub fn run(runs: usize, root: &Path, init: Vec<String>) -> anyhow::Result<u8> {
     row("cellsim: admission → container running", &mut to_start)?;
     row("cellsim: admission → exit observed", &mut to_exit)?;
     row("cellsim: admission → exit + sandbox removed", &mut total)?;
+    agent.rt.remove_parent_if_empty();
     drop(agent);
     if runc.is_some() {
         row("runc run (bundle, same rootfs and limits)", &mut runc_ms)?;

@@ -89,11 +89,15 @@ fn run_pod_streams_logs_and_exits_with_the_container_code() {
     assert_eq!(out.status.code(), Some(3));
     assert_eq!(String::from_utf8_lossy(&out.stdout), "hello from hello\n");
     assert_eq!(String::from_utf8_lossy(&out.stderr), "oops\n");
-    // The run's state is gone; only the image store stays.
+    // The run's state and cgroups are gone; only the image store stays.
     assert_eq!(
         std::fs::read_dir(d.join("root/run-pod")).unwrap().count(),
         0
     );
+    let parent = format!("cellsim-test-cli-{}-run", std::process::id());
+    let hier = cellsim_node::cgroups::detect::detect().unwrap();
+    let left = cellsim_node::cleanup::find(&hier, &|n: &str| n == parent, &d.join("root"));
+    assert!(left.is_empty() && left.cgroups.is_empty(), "{left:?}");
     let missing = d.join("missing.yaml");
     std::fs::write(
         &missing,
@@ -155,7 +159,7 @@ fn the_agent_readopts_its_pods_after_a_crash_and_cleanup_leaves_nothing() {
     )
     .unwrap();
     let parent = format!("cellsim-test-cli-{}-agent", std::process::id());
-    let start = || {
+    let start = |log: &str| {
         cellsim()
             .args(["node", "agent", "--manifests"])
             .arg(&manifests)
@@ -164,11 +168,18 @@ fn the_agent_readopts_its_pods_after_a_crash_and_cleanup_leaves_nothing() {
             .arg("--cgroup-parent")
             .arg(&parent)
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(d.join(log)).unwrap())
             .spawn()
             .unwrap()
     };
-    let mut a = start();
+    let logs = || {
+        ["agent-a.log", "agent-b.log"]
+            .iter()
+            .map(|l| std::fs::read_to_string(d.join(l)).unwrap_or_default())
+            .collect::<Vec<_>>()
+            .join("\n---\n")
+    };
+    let mut a = start("agent-a.log");
     let pid = wait_for("the container", Duration::from_secs(20), || {
         container_pid(&root)
     });
@@ -177,14 +188,16 @@ fn the_agent_readopts_its_pods_after_a_crash_and_cleanup_leaves_nothing() {
     a.wait().unwrap();
     assert!(
         Path::new(&format!("/proc/{pid}")).exists(),
-        "the pod outlives the agent"
+        "the pod outlives the agent:\n{}",
+        logs()
     );
-    let mut b = start();
+    let mut b = start("agent-b.log");
     std::thread::sleep(Duration::from_millis(1500));
     assert_eq!(
         container_pid(&root),
         Some(pid.clone()),
-        "re-adopted, not restarted"
+        "re-adopted, not restarted:\n{}",
+        logs()
     );
     // Removing the manifest stops the pod.
     std::fs::remove_file(manifests.join("ticker.yaml")).unwrap();
@@ -204,7 +217,7 @@ fn the_agent_readopts_its_pods_after_a_crash_and_cleanup_leaves_nothing() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(!text.contains("killed process"), "{text}");
+    assert!(!text.contains("killed process"), "{text}\n{}", logs());
     assert!(!text.contains("unmounted"), "{text}");
     // The parent cgroup itself is all that was left (empty), and now it is gone too.
     let hier = cellsim_node::cgroups::detect::detect().unwrap();

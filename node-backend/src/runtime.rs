@@ -376,6 +376,15 @@ impl LinuxRuntime {
         Ok(())
     }
 
+    /// Remove the cgroup parent directories if no pod is left in them (another runtime's
+    /// pods under the same parent keep them).
+    pub fn remove_parent_if_empty(&self) {
+        let parent = self.sh.hier.cgroup(&self.sh.cfg.cgroup_parent);
+        for d in parent.v1.iter().chain(parent.unified.iter()) {
+            let _ = std::fs::remove_dir(d);
+        }
+    }
+
     /// Stop and remove everything this runtime knows (pods, containers, cgroups, state).
     pub fn shutdown_all(&self) {
         let pods: Vec<PodRt> = {
