@@ -340,9 +340,22 @@ fn agent(a: AgentArgs) -> anyhow::Result<u8> {
         agent.poll(Duration::from_millis(100));
         print_events(&agent, &mut printed, false);
     }
-    // Like the kubelet, the agent leaves its pods running when it stops; the next agent
-    // re-adopts them (or `--on-restart cleanup` removes them).
-    eprintln!("cellsim agent: stopping (pods keep running)");
+    // Pods being deleted are finished first (their teardown runs on the runtime's threads,
+    // which end with the process); running pods are left running, like the kubelet does:
+    // the next agent re-adopts them (or `--on-restart cleanup` removes them).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let in_flight = |agent: &Agent| {
+        agent
+            .uids()
+            .iter()
+            .any(|u| agent.worker(u).is_some_and(|w| w.deleting) && !agent.removed(u))
+    };
+    while in_flight(&agent) && Instant::now() < deadline {
+        agent.remove_finished();
+        agent.poll(Duration::from_millis(50));
+        print_events(&agent, &mut printed, false);
+    }
+    eprintln!("cellsim agent: stopping (running pods keep running)");
     Ok(0)
 }
 
