@@ -276,3 +276,41 @@ fn image_import_and_ls() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("invalid image reference"));
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+#[test]
+fn ctrl_c_deletes_the_pod_gracefully() {
+    require_root();
+    let d = scratch("sigint");
+    let p = d.join("pod.yaml");
+    std::fs::write(
+        &p,
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: long}\nspec:\n  terminationGracePeriodSeconds: 5\n  containers:\n  - name: app\n    image: cellsim/busybox:latest\n    command: [sh, -c, \"trap 'echo bye; exit 143' TERM; echo up; while :; do sleep 0.1; done\"]\n",
+    )
+    .unwrap();
+    let parent = format!("cellsim-test-cli-{}-sigint", std::process::id());
+    let child = cellsim()
+        .args(["node", "run-pod", "--quiet"])
+        .arg(&p)
+        .arg("--root")
+        .arg(d.join("root"))
+        .arg("--cgroup-parent")
+        .arg(&parent)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1000));
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(143),
+        "SIGTERM honoured, its exit code"
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "up\nbye\n");
+    let hier = cellsim_node::cgroups::detect::detect().unwrap();
+    let left = cellsim_node::cleanup::find(&hier, &|n: &str| n == parent, &d.join("root"));
+    assert!(left.is_empty() && left.cgroups.is_empty(), "{left:?}");
+    std::fs::remove_dir_all(&d).unwrap();
+}
