@@ -309,12 +309,13 @@ pub fn process(
     pod: &Pod,
     c: &Container,
     img: &ImageConfig,
+    layers: &[std::path::PathBuf],
     sec: &Security,
     memory_capacity: i64,
 ) -> ProcessSpec {
     let env = environment(c, img, &pod.metadata.name);
     let args = command_line(c, img, &env);
-    let (img_uid, img_gid) = parse_user(&img.user);
+    let (img_uid, img_gid) = resolve_user(&img.user, layers);
     let uid = sec.run_as_user.unwrap_or(img_uid);
     let gid = sec.run_as_group.unwrap_or(img_gid);
     let capabilities = if sec.privileged {
@@ -352,11 +353,51 @@ pub fn process(
     }
 }
 
-/// A numeric image `User` (`uid` or `uid:gid`); names are not resolved (0 then).
-fn parse_user(u: &str) -> (u32, u32) {
-    let (a, b) = u.split_once(':').unwrap_or((u, ""));
-    let uid = a.parse().unwrap_or(0);
-    (uid, b.parse().unwrap_or(0))
+/// The image's `User` (`user[:group]`, names or numbers) as runc resolves it
+/// (libcontainer/user `GetExecUserPath`): names through the image's /etc/passwd and
+/// /etc/group (the topmost layer that has the file), a user's group from its passwd entry
+/// when no group is given; unknown names and an empty user are root.
+pub fn resolve_user(u: &str, layers: &[std::path::PathBuf]) -> (u32, u32) {
+    let read = |f: &str| {
+        layers
+            .iter()
+            .map(|l| l.join("etc").join(f))
+            .find(|p| p.exists())
+            .and_then(|p| std::fs::read_to_string(p).ok())
+            .unwrap_or_default()
+    };
+    let (user, group) = u.split_once(':').unwrap_or((u, ""));
+    let (uid, passwd_gid) = if user.is_empty() {
+        (0, 0)
+    } else if let Ok(n) = user.parse::<u32>() {
+        let gid = read("passwd")
+            .lines()
+            .map(|l| l.split(':').collect::<Vec<_>>())
+            .find(|f| f.len() > 3 && f[2] == user)
+            .and_then(|f| f[3].parse().ok())
+            .unwrap_or(0);
+        (n, gid)
+    } else {
+        read("passwd")
+            .lines()
+            .map(|l| l.split(':').collect::<Vec<_>>())
+            .find(|f| f.len() > 3 && f[0] == user)
+            .map(|f| (f[2].parse().unwrap_or(0), f[3].parse().unwrap_or(0)))
+            .unwrap_or((0, 0))
+    };
+    let gid = if group.is_empty() {
+        passwd_gid
+    } else if let Ok(n) = group.parse::<u32>() {
+        n
+    } else {
+        read("group")
+            .lines()
+            .map(|l| l.split(':').collect::<Vec<_>>())
+            .find(|f| f.len() > 2 && f[0] == group)
+            .and_then(|f| f[2].parse().ok())
+            .unwrap_or(0)
+    };
+    (uid, gid)
 }
 
 /// MemTotal of /proc/meminfo in bytes.
@@ -413,6 +454,29 @@ mod tests {
                 ("Y".into(), "2-web-0".into())
             ]
         );
+    }
+
+    #[test]
+    fn image_users_resolve_through_the_image_passwd_and_group() {
+        let d = std::env::temp_dir().join(format!("cellsim-user-{}", std::process::id()));
+        let (top, base) = (d.join("top"), d.join("base"));
+        std::fs::create_dir_all(top.join("etc")).unwrap();
+        std::fs::create_dir_all(base.join("etc")).unwrap();
+        std::fs::write(base.join("etc/passwd"), "root:x:0:0::/:/bin/sh\n").unwrap();
+        std::fs::write(
+            top.join("etc/passwd"),
+            "root:x:0:0::/:/bin/sh\nweb:x:101:102::/:/bin/false\n",
+        )
+        .unwrap();
+        std::fs::write(top.join("etc/group"), "root:x:0:\nadm:x:4:\n").unwrap();
+        let layers = vec![top.clone(), base.clone()];
+        assert_eq!(resolve_user("", &layers), (0, 0));
+        assert_eq!(resolve_user("web", &layers), (101, 102));
+        assert_eq!(resolve_user("web:adm", &layers), (101, 4));
+        assert_eq!(resolve_user("101", &layers), (101, 102));
+        assert_eq!(resolve_user("1000:7", &layers), (1000, 7));
+        assert_eq!(resolve_user("nobody", &[base]), (0, 0));
+        std::fs::remove_dir_all(&d).unwrap();
     }
 
     #[test]

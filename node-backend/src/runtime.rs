@@ -699,7 +699,9 @@ impl LinuxRuntime {
             p
         });
         let sec = extras.security.get(&c.name).cloned().unwrap_or_default();
-        let process = container::process(&pod, c, &img.config, &sec, self.sh.memory_capacity);
+        let lower = self.sh.images.lowerdirs(&img);
+        let process =
+            container::process(&pod, c, &img.config, &lower, &sec, self.sh.memory_capacity);
         let etc = self.sh.pod_dir(&target.pod_uid).join("etc");
         let privileged = sec.privileged;
         Ok(ContainerSpec {
@@ -707,7 +709,7 @@ impl LinuxRuntime {
             sandbox_pid: pause_pid,
             share_pid: pod.spec.share_process_namespace == Some(true),
             cgroup_procs: self.sh.leaf(&target.pod_uid, id).procs_files(),
-            lower: self.sh.images.lowerdirs(&img),
+            lower,
             upper: dir.join("upper"),
             work: dir.join("work"),
             rootfs: dir.join("rootfs"),
