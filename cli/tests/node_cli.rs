@@ -18,11 +18,32 @@ fn require_root() {
     }
 }
 
-fn scratch(name: &str) -> PathBuf {
-    let d = PathBuf::from(format!("/tmp/cellsim-cli-{}-{name}", std::process::id()));
+/// A scratch directory named like the suite's other state (`cellsim-test-cli-<pid>-<name>`,
+/// which `node-backend/tests/suite.rs` checks for leftovers), removed when the test ends,
+/// also when it fails.
+struct Scratch(PathBuf);
+
+impl std::ops::Deref for Scratch {
+    type Target = PathBuf;
+    fn deref(&self) -> &PathBuf {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn scratch(name: &str) -> Scratch {
+    let d = PathBuf::from(format!(
+        "/tmp/cellsim-test-cli-{}-{name}-dir",
+        std::process::id()
+    ));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
-    d
+    Scratch(d)
 }
 
 #[test]
@@ -64,7 +85,6 @@ fn malformed_pod_manifests_exit_2_with_a_location() {
         assert!(!err.contains("panicked"));
         assert!(!d.join("root/run-pod").exists(), "nothing was created");
     }
-    std::fs::remove_dir_all(&d).unwrap();
 }
 
 #[test]
@@ -114,7 +134,16 @@ fn run_pod_streams_logs_and_exits_with_the_container_code() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr)
         .contains("\"no/such:image\" is not in the local image store"));
-    std::fs::remove_dir_all(&d).unwrap();
+}
+
+/// An agent process, killed if the test fails while it runs.
+struct Agent(std::process::Child);
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 fn wait_for(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<String>) -> String {
@@ -179,19 +208,19 @@ fn the_agent_readopts_its_pods_after_a_crash_and_cleanup_leaves_nothing() {
             .collect::<Vec<_>>()
             .join("\n---\n")
     };
-    let mut a = start("agent-a.log");
+    let mut a = Agent(start("agent-a.log"));
     let pid = wait_for("the container", Duration::from_secs(20), || {
         container_pid(&root)
     });
     // Crash: SIGKILL, no chance to clean up.
-    a.kill().unwrap();
-    a.wait().unwrap();
+    a.0.kill().unwrap();
+    a.0.wait().unwrap();
     assert!(
         Path::new(&format!("/proc/{pid}")).exists(),
         "the pod outlives the agent:\n{}",
         logs()
     );
-    let mut b = start("agent-b.log");
+    let mut b = Agent(start("agent-b.log"));
     std::thread::sleep(Duration::from_millis(1500));
     assert_eq!(
         container_pid(&root),
@@ -205,9 +234,9 @@ fn the_agent_readopts_its_pods_after_a_crash_and_cleanup_leaves_nothing() {
         (!Path::new(&format!("/proc/{pid}")).exists()).then(String::new)
     });
     unsafe {
-        libc::kill(b.id() as i32, libc::SIGTERM);
+        libc::kill(b.0.id() as i32, libc::SIGTERM);
     }
-    b.wait().unwrap();
+    b.0.wait().unwrap();
     let out = cellsim()
         .args(["node", "cleanup", "--root"])
         .arg(&root)
@@ -223,7 +252,6 @@ fn the_agent_readopts_its_pods_after_a_crash_and_cleanup_leaves_nothing() {
     let hier = cellsim_node::cgroups::detect::detect().unwrap();
     let left = cellsim_node::cleanup::find(&hier, &|n: &str| n == parent, &root);
     assert!(left.is_empty() && left.cgroups.is_empty(), "{left:?}");
-    std::fs::remove_dir_all(&d).unwrap();
 }
 
 #[test]
@@ -274,7 +302,6 @@ fn image_import_and_ls() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("invalid image reference"));
-    std::fs::remove_dir_all(&d).unwrap();
 }
 
 #[test]
@@ -312,5 +339,4 @@ fn ctrl_c_deletes_the_pod_gracefully() {
     let hier = cellsim_node::cgroups::detect::detect().unwrap();
     let left = cellsim_node::cleanup::find(&hier, &|n: &str| n == parent, &d.join("root"));
     assert!(left.is_empty() && left.cgroups.is_empty(), "{left:?}");
-    std::fs::remove_dir_all(&d).unwrap();
 }
