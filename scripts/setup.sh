@@ -3,7 +3,9 @@
 #
 #   1. Debian packages: a second Rust compiler able to build std for wasm32 (rustc-web,
 #      cargo-web, rust-web-src), the wasm linker (lld: wasm-ld-14), a headless browser for the
-#      playground tests (chromium, chromium-driver) and busybox-static (the built-in image).
+#      playground tests (chromium, chromium-driver), busybox-static (the node backend's
+#      built-in image), runc and crun (the node backend's latency comparison,
+#      docs/benchmarks.md).
 #      apt is skipped entirely when all of them are installed already.
 #   2. rustfmt and clippy for the rustup toolchain, when missing.
 #   3. wasm-bindgen-cli at exactly the wasm-bindgen version in Cargo.lock, when the installed
@@ -19,7 +21,7 @@ say() { printf 'setup: %s\n' "$*"; }
 die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
 
 # --- 1. Debian packages -------------------------------------------------------------------
-APT_PACKAGES=(rustc-web cargo-web rust-web-src lld chromium chromium-driver busybox-static)
+APT_PACKAGES=(rustc-web cargo-web rust-web-src lld chromium chromium-driver busybox-static runc crun)
 command -v node >/dev/null 2>&1 || APT_PACKAGES+=(nodejs)
 
 missing=()
@@ -45,6 +47,7 @@ else
 fi
 [[ -x /usr/bin/rustc && -x /usr/bin/cargo ]] || die "/usr/bin/rustc or /usr/bin/cargo missing after apt (rustc-web, cargo-web)"
 command -v wasm-ld-14 >/dev/null 2>&1 || die "wasm-ld-14 missing after apt (lld)"
+[[ -x /bin/busybox ]] || die "/bin/busybox missing after apt (busybox-static): the node backend's built-in image needs it"
 
 # --- 2. rustup components -----------------------------------------------------------------
 command -v rustup >/dev/null 2>&1 || die "rustup not found in ~/.cargo/bin"

@@ -3,6 +3,9 @@
 mod bench;
 mod cpu_time;
 mod fs_sources;
+mod image;
+mod node;
+mod node_bench;
 mod out;
 mod run;
 mod validate;
@@ -30,9 +33,20 @@ enum Command {
     /// Benchmarks.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// Run pods as real Linux containers on this host (root).
+    #[command(subcommand)]
+    Node(node::NodeCommand),
+    /// The node backend's local image store.
+    #[command(subcommand)]
+    Image(image::ImageCommand),
 }
 
 fn main() -> ExitCode {
+    // The node backend's container helper (runc's `init`): a re-exec of this binary.
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("__init") {
+        cellsim_node::init::main(&args[2..]);
+    }
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -45,6 +59,8 @@ fn main() -> ExitCode {
         Command::Run(a) => run::run(a),
         Command::Validate(a) => validate::validate(a),
         Command::Bench(c) => bench::run(c),
+        Command::Node(c) => node::run(c),
+        Command::Image(c) => image::run(c),
     };
     match result {
         Ok(code) => ExitCode::from(code),
