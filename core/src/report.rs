@@ -49,6 +49,9 @@ pub struct PendingPod {
 #[serde(rename_all = "camelCase")]
 pub struct Report {
     pub scenario: String,
+    /// The scenario's `metadata.description`: what it shows and why.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub description: String,
     pub seed: u64,
     pub simulated_seconds: u64,
     pub trace_hash: String,
@@ -134,6 +137,7 @@ impl Report {
         let (services, traffic) = sim.traffic.as_ref().map(|t| t.report()).unwrap_or_default();
         Report {
             scenario: sim.scenario.name.clone(),
+            description: sim.scenario.description.trim().to_string(),
             seed: sim.seed,
             simulated_seconds: sim.now.millis() / 1000,
             trace_hash: sim.trace.hash_hex(),
@@ -163,6 +167,10 @@ impl Report {
             "scenario {}  seed {}  simulated {}s  events {}\ntrace sha256 {}\n\n",
             self.scenario, self.seed, self.simulated_seconds, self.events, self.trace_hash
         );
+        if !self.description.is_empty() {
+            out += &wrap(&self.description, 96);
+            out += "\n";
+        }
         let rows: Vec<[String; 5]> = self
             .nodes
             .iter()
@@ -313,6 +321,28 @@ impl Report {
         }
         out
     }
+}
+
+/// Words wrapped at `width` columns, one line each.
+fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut line = String::new();
+    for w in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + w.chars().count() > width {
+            out += &line;
+            out += "\n";
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line += w;
+    }
+    if !line.is_empty() {
+        out += &line;
+        out += "\n";
+    }
+    out
 }
 
 /// Left-aligned columns separated by three spaces, as kubectl prints.
