@@ -222,43 +222,7 @@ impl Agent {
         if !self.workers.contains_key(&uid) {
             return;
         }
-        self.step(&uid, move |w, now, out| match ev {
-            RuntimeEvent::SandboxReady { ip, .. } => w.on_sandbox_ready(ip),
-            RuntimeEvent::SandboxStopped { .. } => w.on_sandbox_stopped(),
-            RuntimeEvent::SandboxRemoved { .. } => {}
-            RuntimeEvent::ImagePulled {
-                image,
-                pull_ms,
-                total_ms,
-                size_bytes,
-                ..
-            } => {
-                let msg = cellsim_core::kubelet::images::pulled_message(
-                    &image,
-                    Duration(pull_ms),
-                    Duration(total_ms),
-                    size_bytes,
-                );
-                w.on_image_pulled(&image, msg, out);
-            }
-            RuntimeEvent::ContainerCreated { target } => w.on_created(&target, out),
-            RuntimeEvent::ContainerStarted { target } => w.on_started(&target, now, out),
-            RuntimeEvent::ContainerExited {
-                target,
-                exit_code,
-                oom_killed,
-            } => w.on_exited(&target, exit_code, oom_killed, now),
-            RuntimeEvent::ContainerRemoved { target } => w.on_removed(&target),
-            RuntimeEvent::ProbeResult {
-                target,
-                probe_type,
-                success,
-                output,
-            } => w.on_probe(&target, probe_type, success, &output, now, out),
-            RuntimeEvent::HookCompleted {
-                target, success, ..
-            } => w.on_hook(&target, success, now, out),
-        });
+        self.step(&uid, move |w, now, out| w.on_runtime_event(ev, now, out));
     }
 
     /// Run `f` on a worker, let it sync, carry out what it asks (as `Kubelets::step`).

@@ -28,7 +28,7 @@ use crate::api::resources::CpuMem;
 use crate::api::{Kind, Object};
 use crate::sim::ctx::{Ctx, Wake};
 use crate::store::{ObjectKey, ObjectStore};
-use crate::time::{Duration, SimTime};
+use crate::time::SimTime;
 use plan::{RuntimeCommand, RuntimeEvent};
 use std::collections::{BTreeMap, BTreeSet};
 use worker::{Out, PodWorker};
@@ -334,42 +334,8 @@ impl Kubelets {
         if !self.workers.contains_key(&uid) {
             return;
         }
-        self.step(ctx, &uid, cmds, move |w, now, out| match ev {
-            RuntimeEvent::SandboxReady { ip, .. } => w.on_sandbox_ready(ip),
-            RuntimeEvent::SandboxStopped { .. } => w.on_sandbox_stopped(),
-            RuntimeEvent::SandboxRemoved { .. } => {}
-            RuntimeEvent::ImagePulled {
-                image,
-                pull_ms,
-                total_ms,
-                size_bytes,
-                ..
-            } => {
-                let msg = images::pulled_message(
-                    &image,
-                    Duration(pull_ms),
-                    Duration(total_ms),
-                    size_bytes,
-                );
-                w.on_image_pulled(&image, msg, out);
-            }
-            RuntimeEvent::ContainerCreated { target } => w.on_created(&target, out),
-            RuntimeEvent::ContainerStarted { target } => w.on_started(&target, now, out),
-            RuntimeEvent::ContainerExited {
-                target,
-                exit_code,
-                oom_killed,
-            } => w.on_exited(&target, exit_code, oom_killed, now),
-            RuntimeEvent::ContainerRemoved { target } => w.on_removed(&target),
-            RuntimeEvent::ProbeResult {
-                target,
-                probe_type,
-                success,
-                output,
-            } => w.on_probe(&target, probe_type, success, &output, now, out),
-            RuntimeEvent::HookCompleted {
-                target, success, ..
-            } => w.on_hook(&target, success, now, out),
+        self.step(ctx, &uid, cmds, move |w, now, out| {
+            w.on_runtime_event(ev, now, out)
         });
     }
 

@@ -12,7 +12,7 @@
 
 use super::backoff::Backoff;
 use super::images;
-use super::plan::{ContainerRef, HookType, ProbeType, RuntimeCommand};
+use super::plan::{ContainerRef, HookType, ProbeType, RuntimeCommand, RuntimeEvent};
 use super::prober::{ProbeWorker, Seen};
 use super::termination::{self, Kill, KillReason, PreStop, Stage};
 use crate::api::pod::{
@@ -801,6 +801,48 @@ impl PodWorker {
         if probe_type == ProbeType::Startup && changed == Some(true) {
             // Started: liveness and readiness may run now.
             self.arm_probes(i, now, true, out);
+        }
+    }
+
+    /// Dispatch a runtime event about this pod to its handler. The simulated kubelets and the
+    /// real node agent both feed their runtime's events through here.
+    pub fn on_runtime_event(&mut self, ev: RuntimeEvent, now: SimTime, out: &mut Out) {
+        match ev {
+            RuntimeEvent::SandboxReady { ip, .. } => self.on_sandbox_ready(ip),
+            RuntimeEvent::SandboxStopped { .. } => self.on_sandbox_stopped(),
+            RuntimeEvent::SandboxRemoved { .. } => {}
+            RuntimeEvent::ImagePulled {
+                image,
+                pull_ms,
+                total_ms,
+                size_bytes,
+                ..
+            } => {
+                let msg = images::pulled_message(
+                    &image,
+                    Duration(pull_ms),
+                    Duration(total_ms),
+                    size_bytes,
+                );
+                self.on_image_pulled(&image, msg, out);
+            }
+            RuntimeEvent::ContainerCreated { target } => self.on_created(&target, out),
+            RuntimeEvent::ContainerStarted { target } => self.on_started(&target, now, out),
+            RuntimeEvent::ContainerExited {
+                target,
+                exit_code,
+                oom_killed,
+            } => self.on_exited(&target, exit_code, oom_killed, now),
+            RuntimeEvent::ContainerRemoved { target } => self.on_removed(&target),
+            RuntimeEvent::ProbeResult {
+                target,
+                probe_type,
+                success,
+                output,
+            } => self.on_probe(&target, probe_type, success, &output, now, out),
+            RuntimeEvent::HookCompleted {
+                target, success, ..
+            } => self.on_hook(&target, success, now, out),
         }
     }
 

@@ -1028,7 +1028,7 @@ impl Traffic {
             .iter()
             .filter(|s| s.stats.requests > 0)
             .map(|s| {
-                let (_, _, h) = s.stats.since(0);
+                let (success_rate, p50_ms, p99_ms) = stats::summary(&s.stats);
                 // Per-pod load and the dependency graph's edges, over every pod that was
                 // ever behind the Service.
                 let mut pods = BTreeMap::new();
@@ -1046,9 +1046,9 @@ impl Traffic {
                     namespace: s.namespace.clone(),
                     requests: s.stats.requests,
                     failed: s.stats.failed,
-                    success_rate: stats::rate(s.stats.requests, s.stats.failed),
-                    p50_ms: stats::ms(h.percentile(50)),
-                    p99_ms: stats::ms(h.percentile(99)),
+                    success_rate,
+                    p50_ms,
+                    p99_ms,
                     retries: s.stats.retries,
                     failures: stats::failures(&s.stats),
                     pods,
@@ -1062,14 +1062,14 @@ impl Traffic {
             .sources
             .iter()
             .map(|s| {
-                let (_, _, h) = s.stats.since(0);
+                let (success_rate, p50_ms, p99_ms) = stats::summary(&s.stats);
                 SourceReport {
                     name: s.name.clone(),
                     requests: s.stats.requests,
                     failed: s.stats.failed,
-                    success_rate: stats::rate(s.stats.requests, s.stats.failed),
-                    p50_ms: stats::ms(h.percentile(50)),
-                    p99_ms: stats::ms(h.percentile(99)),
+                    success_rate,
+                    p50_ms,
+                    p99_ms,
                 }
             })
             .collect();

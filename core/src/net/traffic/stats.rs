@@ -112,6 +112,16 @@ pub fn rate(requests: u64, failed: u64) -> f64 {
     ppm / 1_000_000.0
 }
 
+/// Success rate, p50 and p99 (ms) over the whole run.
+pub fn summary(stats: &Stats) -> (f64, f64, f64) {
+    let (_, _, h) = stats.since(0);
+    (
+        rate(stats.requests, stats.failed),
+        ms(h.percentile(50)),
+        ms(h.percentile(99)),
+    )
+}
+
 /// One Service in the report (`services[]`).
 #[derive(Clone, Debug, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
