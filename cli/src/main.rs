@@ -1,10 +1,14 @@
 //! `cellsim`: the one binary. Exit codes: 0 success, 1 an expectation failed, 2 bad input.
 
 mod bench;
+mod compact;
+mod compare;
 mod cpu_time;
 mod fs_sources;
 mod out;
+mod plan;
 mod run;
+mod table;
 mod validate;
 
 use clap::{Parser, Subcommand};
@@ -27,6 +31,12 @@ enum Command {
     Run(run::RunArgs),
     /// Parse and check scenarios or Kubernetes manifests.
     Validate(validate::ValidateArgs),
+    /// The fewest nodes of one pool for which every pod schedules and every expectation holds.
+    Plan(plan::PlanArgs),
+    /// Borg cell compaction: the fewest of the cluster's machines that still fit, over seeds.
+    Compact(compact::CompactArgs),
+    /// The same scenario under several scheduler configurations, side by side.
+    Compare(compare::CompareArgs),
     /// Benchmarks.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -45,6 +55,9 @@ fn main() -> ExitCode {
         Command::Run(a) => run::run(a),
         Command::Validate(a) => validate::validate(a),
         Command::Bench(c) => bench::run(c),
+        Command::Plan(a) => plan::run(a),
+        Command::Compact(a) => compact::run(a),
+        Command::Compare(a) => compare::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -11,6 +11,7 @@ pub mod engine;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod kubelet;
+pub mod plan;
 pub mod report;
 pub mod rng;
 pub mod scenario;
