@@ -8,7 +8,8 @@ pub struct CompactArgs {
     /// The scenario file.
     scenario: String,
     /// Trials (seeds spec.seed, spec.seed+1, ...); the Borg paper used 11.
-    #[arg(long, default_value_t = cellsim_core::plan::compaction::DEFAULT_SEEDS)]
+    #[arg(long, default_value_t = cellsim_core::plan::compaction::DEFAULT_SEEDS,
+          value_parser = clap::value_parser!(u32).range(1..))]
     seeds: u32,
     /// Print JSON instead of a table.
     #[arg(long)]
@@ -22,7 +23,7 @@ pub fn run(a: CompactArgs) -> anyhow::Result<u8> {
     };
     let r = match cellsim_core::plan::compact(&scenario, &CompactOptions { seeds: a.seeds }) {
         Ok(r) => r,
-        Err(e) => return Ok(crate::plan::report_error(&a.scenario, &e)),
+        Err(e) => return Ok(crate::plan::report_error(&a.scenario, &scenario, &e)),
     };
     if a.json {
         crate::out::outln!("{}", serde_json::to_string_pretty(&r)?)?;

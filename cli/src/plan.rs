@@ -48,10 +48,20 @@ pub fn locate(path: &str, field: &str) -> String {
 
 /// Report a planning error: bad input (an unknown pool, a pool without zones) is located in
 /// the scenario and exits 2; "does not fit at any size" exits 1.
-pub fn report_error(path: &str, e: &PlanError) -> u8 {
+pub fn report_error(path: &str, scenario: &Scenario, e: &PlanError) -> u8 {
     match e {
-        PlanError::UnknownPool { .. } | PlanError::TooFewZones { .. } => {
+        PlanError::UnknownPool { .. } => {
             eprintln!("error: {}: {e}", locate(path, "spec.cluster.nodePools"));
+            2
+        }
+        PlanError::TooFewZones { pool, .. } => {
+            let i = scenario
+                .pools
+                .iter()
+                .position(|p| &p.name == pool)
+                .unwrap_or(0);
+            let at = locate(path, &format!("spec.cluster.nodePools.{i}.name"));
+            eprintln!("error: {at}: {e}");
             2
         }
         PlanError::NoSeeds => {
@@ -82,7 +92,7 @@ pub fn run(a: PlanArgs) -> anyhow::Result<u8> {
     };
     let r = match cellsim_core::plan::plan(&scenario, &opts) {
         Ok(r) => r,
-        Err(e) => return Ok(report_error(&a.scenario, &e)),
+        Err(e) => return Ok(report_error(&a.scenario, &scenario, &e)),
     };
     if a.json {
         crate::out::outln!("{}", serde_json::to_string_pretty(&r)?)?;
