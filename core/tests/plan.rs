@@ -218,8 +218,9 @@ fn a_workload_that_fits_nowhere_is_an_error_not_an_answer() {
         &deployment("web", 1, "3", "1Gi", ""),
         "",
     );
-    // The bound (3 cpu over 2-cpu nodes) starts at 2, doubling tries 4: the same pod pending
-    // with the same message, so growing the pool does not help.
+    // The bound (3 cpu over 2-cpu nodes) is 2; the pending pod's 3 cpu look like 2 more
+    // nodes, so galloping tries 4: at twice 2, the same pod is pending with the same message,
+    // so growing the pool does not help.
     match plan(&s, &opts("w", Headroom::None)) {
         Err(PlanError::NeverFits {
             pool,

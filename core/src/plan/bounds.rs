@@ -124,3 +124,11 @@ pub fn lower_bound(s: &Scenario, pool: usize) -> u32 {
     }
     lb.clamp(0, i64::from(crate::scenario::load::MAX_NODES)) as u32
 }
+
+/// Whether `capacity` covers `demand` in cpu, memory, pods and every extended resource.
+pub fn covers(capacity: &Resources, demand: &Resources) -> bool {
+    capacity.milli_cpu >= demand.milli_cpu
+        && capacity.memory >= demand.memory
+        && capacity.allowed_pods >= demand.allowed_pods
+        && demand.scalar.iter().all(|(k, v)| capacity.scalar(k) >= *v)
+}

@@ -13,8 +13,8 @@
 
 use super::cluster::without_nodes;
 use super::probe::{probe, Utilization};
-use super::search::smallest;
-use super::{basis_points, metrics::utilization, PlanError};
+use super::search::{smallest, Verdict};
+use super::{basis_points, bounds, metrics::utilization, PlanError};
 use crate::rng::SimRng;
 use crate::scenario::Scenario;
 use serde::Serialize;
@@ -101,11 +101,26 @@ pub fn compact(s: &Scenario, opts: &CompactOptions) -> Result<Compaction, PlanEr
                 .map(|&i| s.nodes[i].metadata.name.clone())
                 .collect()
         };
+        // Lower bound: the machines kept (the last ones of the order) must offer the steady
+        // demand (`bounds::steady_demand`) in every resource.
+        let demand = bounds::steady_demand(s);
+        let mut capacity = crate::api::resources::Resources::default();
+        let mut lo = total;
+        for m in 0..total {
+            if bounds::covers(&capacity, &demand) {
+                lo = m;
+                break;
+            }
+            let last = order[(total - 1 - m) as usize];
+            capacity.add(&crate::api::resources::Resources::from_list(
+                s.nodes[last].allocatable(),
+            ));
+        }
         let mut runs = 0;
         let mut best: Option<(u32, Utilization)> = None;
         let mut first_failure = String::new();
         // Search the machines *kept*: the fewest that fit, removing machines in `order`.
-        let kept = smallest(0, total, total, |m| {
+        let kept = smallest(lo, total, total, |m| {
             runs += 1;
             let (p, c) = probe(without_nodes(s, &gone(total - m)), Some(seed), m);
             if p.fits {
@@ -115,7 +130,11 @@ pub fn compact(s: &Scenario, opts: &CompactOptions) -> Result<Compaction, PlanEr
             } else if m == total {
                 first_failure = p.reason;
             }
-            Some(p.fits)
+            if p.fits {
+                Verdict::Fits
+            } else {
+                Verdict::Short(0)
+            }
         });
         simulations += runs;
         let machines = kept.map_err(|_| PlanError::FullClusterDoesNotFit {

@@ -30,8 +30,9 @@ pub struct ClusterUse {
     pub nodes: Vec<NodeUse>,
     /// Requests of every non-terminal pod (bound or not), in store order.
     pub pod_requests: Vec<Resources>,
-    /// Non-terminal pods no node was found for.
+    /// Non-terminal pods no node was found for, and their summed requests.
     pub pending: u64,
+    pub pending_requests: Resources,
 }
 
 impl ClusterUse {
@@ -46,6 +47,8 @@ impl ClusterUse {
             let r = p.requests();
             if p.spec.node_name.is_empty() {
                 out.pending += 1;
+                out.pending_requests.add(&r);
+                out.pending_requests.allowed_pods += 1;
             } else {
                 let e = by_node.entry(p.spec.node_name.clone()).or_default();
                 e.0.add(&r);
@@ -326,6 +329,7 @@ mod tests {
             ],
             pod_requests: vec![pod; 9],
             pending: 0,
+            pending_requests: Resources::default(),
         };
         let p = packing(&c);
         assert_eq!(p.typical_pod.milli_cpu, 1000);

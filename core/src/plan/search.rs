@@ -1,8 +1,8 @@
 //! `plan`: the fewest nodes of one pool for which the scenario fits (every pod bound at the
 //! end, every expectation held), optionally with headroom for failures.
 //!
-//! The search: a lower bound from resource sums (`bounds`), an upper bound by doubling from
-//! the scenario's own count, bisection between them, then the neighbourhood below the answer
+//! The search: a lower bound from resource sums (`bounds`), an upper bound by galloping up
+//! from it (steps 1, 2, 4, ...), bisection between the last failure and the first fit, then the neighbourhood below the answer
 //! (`NEIGHBOURHOOD` sizes) re-checked, because fitting is not monotone in the node count when
 //! affinity, spread constraints or zone round-robin are involved (one more node can move a
 //! zone's share). Every size is simulated at most once.
@@ -75,48 +75,70 @@ struct Outcome {
     fits: bool,
     reason: String,
     runs: u32,
+    /// Pool nodes the pending pods' requests would fill (an estimate of what is missing).
+    short: u32,
     utilization: Option<Utilization>,
 }
 
+/// What one size gave.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Fits,
+    /// Does not fit; at least this many more nodes look needed (0: no estimate).
+    Short(u32),
+    /// Does not fit, and growing further is hopeless.
+    Hopeless,
+}
+
 /// Generic smallest-fitting-size search over `eval`: `lo` is a proven lower bound, `start`
-/// the first size to try, `max` the largest size allowed. `eval` says whether a size fits, or
-/// `None` when growing further is hopeless. Returns the answer, or `Err(largest size tried)`
-/// when nothing up to `max` fits (or growing stopped helping).
+/// a size likely to fit (the scenario's own), `max` the largest size allowed. Returns the
+/// answer, or `Err(largest size tried)` when nothing up to `max` fits (or growing stopped
+/// helping).
 pub fn smallest(
     lo: u32,
     start: u32,
     max: u32,
-    mut eval: impl FnMut(u32) -> Option<bool>,
+    mut eval: impl FnMut(u32) -> Verdict,
 ) -> Result<u32, u32> {
-    let mut known: BTreeMap<u32, bool> = BTreeMap::new();
-    let hopeless = std::cell::Cell::new(false);
-    let mut test = |n: u32, known: &mut BTreeMap<u32, bool>| -> bool {
-        *known.entry(n).or_insert_with(|| {
-            eval(n).unwrap_or_else(|| {
-                hopeless.set(true);
-                false
-            })
-        })
+    let mut known: BTreeMap<u32, Verdict> = BTreeMap::new();
+    let mut test = |n: u32, known: &mut BTreeMap<u32, Verdict>| -> Verdict {
+        *known.entry(n).or_insert_with(|| eval(n))
     };
-    // Upper bound: double until it fits.
-    let mut hi = start.max(lo).min(max);
-    while !test(hi, &mut known) {
-        if hi >= max || hopeless.get() {
+    // Upper bound: gallop up from the lower bound, each step the larger of the run's own
+    // estimate of the nodes missing and a doubling step (1, 2, 4, ...); the scenario's own
+    // size is tried instead of a step that would jump past it. A tight bound answers in one
+    // simulation; a loose one costs a logarithm of the gap.
+    let mut hi = lo.min(max);
+    let mut step: u32 = 1;
+    loop {
+        let short = match test(hi, &mut known) {
+            Verdict::Fits => break,
+            Verdict::Hopeless => return Err(hi),
+            Verdict::Short(k) => k,
+        };
+        if hi >= max {
             return Err(hi);
         }
-        hi = hi.saturating_mul(2).max(hi + 1).min(max);
+        let mut next = hi.saturating_add(step.max(short)).min(max);
+        if start > hi && start < next {
+            next = start;
+        }
+        hi = next;
+        step = step.saturating_mul(2);
     }
-    // Bisection: `f` is the largest size known (or, at `lo - 1`, proven) not to fit.
+    // Bisection between the largest size known (or, at `lo - 1`, proven) not to fit and `hi`.
+    // (The failed runs' estimates overshoot here — pods pending from fragmentation fit once a
+    // few nodes are added — so they only size the galloping steps.)
     let mut f: i64 = known
         .range(..hi)
-        .filter(|(_, fits)| !**fits)
+        .filter(|(_, v)| **v != Verdict::Fits)
         .map(|(n, _)| i64::from(*n))
         .max()
         .unwrap_or(-1)
         .max(i64::from(lo) - 1);
     while i64::from(hi) - f > 1 {
         let mid = (f + (i64::from(hi) - f) / 2) as u32;
-        if test(mid, &mut known) {
+        if test(mid, &mut known) == Verdict::Fits {
             hi = mid;
         } else {
             f = i64::from(mid);
@@ -130,7 +152,7 @@ pub fn smallest(
             if n < lo {
                 break;
             }
-            if test(n, &mut known) {
+            if test(n, &mut known) == Verdict::Fits {
                 hi = n;
                 continue 'again;
             }
@@ -158,12 +180,12 @@ pub fn plan(s: &Scenario, opts: &PlanOptions) -> Result<PlanResult, PlanError> {
         crate::scenario::load::MAX_NODES.saturating_sub(s.nodes.len() as u32 - s.pools[pool].count);
     let mut outcomes: BTreeMap<u32, Outcome> = BTreeMap::new();
     let mut tried = Vec::new();
-    // While growing: the last failure's size and verdict. When doubling the pool changes
+    // While growing: the failures so far (size, verdict). When doubling the pool changes
     // nothing in the verdict (the same pods pending, the same expectations failing with the
     // same observations), more nodes of this pool do not help — a pod too big for its nodes,
-    // a selector for another pool — and the search stops there instead of doubling up to the
+    // a selector for another pool — and the search stops there instead of growing up to the
     // loader's node limit.
-    let mut growing: Option<(u32, String)> = None;
+    let mut failures: Vec<(u32, String)> = Vec::new();
     let mut any_fit = false;
     let result = smallest(lo, s.pools[pool].count, max, |n| {
         let o = at_size(s, pool, n, opts);
@@ -177,17 +199,20 @@ pub fn plan(s: &Scenario, opts: &PlanOptions) -> Result<PlanResult, PlanError> {
         any_fit |= fits;
         let stuck = !fits
             && !any_fit
-            && growing
-                .as_ref()
-                .is_some_and(|(m, reason)| n > *m && *reason == o.reason);
-        if !fits && !any_fit {
-            growing = Some((n, o.reason.clone()));
+            && failures
+                .iter()
+                .any(|(m, reason)| *m >= 1 && n >= 2 * *m && *reason == o.reason);
+        if !fits {
+            failures.push((n, o.reason.clone()));
         }
+        let short = o.short;
         outcomes.insert(n, o);
         if stuck {
-            None
+            Verdict::Hopeless
+        } else if fits {
+            Verdict::Fits
         } else {
-            Some(fits)
+            Verdict::Short(short)
         }
     });
     let simulations = outcomes.values().map(|o| o.runs).sum();
@@ -224,6 +249,7 @@ fn at_size(s: &Scenario, pool: usize, n: u32, opts: &PlanOptions) -> Outcome {
         fits: p.fits,
         reason: p.reason,
         runs: 1,
+        short: nodes_for(&c.pending_requests, &s.pools[pool]),
         utilization: Some(pool_utilization(&c, &s.pools[pool].name)),
     };
     if !out.fits {
@@ -239,6 +265,27 @@ fn at_size(s: &Scenario, pool: usize, n: u32, opts: &PlanOptions) -> Outcome {
         }
     }
     out
+}
+
+/// How many nodes of `pool` the requests `r` fill (the largest over the resources it offers).
+fn nodes_for(r: &crate::api::resources::Resources, pool: &crate::scenario::spec::NodePool) -> u32 {
+    let mut node = crate::scenario::load::pool_node(pool, 0);
+    crate::scenario::load::default_max_pods(&mut node);
+    let each = crate::api::resources::Resources::from_list(node.allocatable());
+    let need = |want: i64, have: i64| {
+        if want <= 0 || have <= 0 {
+            0
+        } else {
+            (want + have - 1) / have
+        }
+    };
+    let mut n = need(r.milli_cpu, each.milli_cpu)
+        .max(need(r.memory, each.memory))
+        .max(need(r.allowed_pods, each.allowed_pods));
+    for (k, v) in &r.scalar {
+        n = n.max(need(*v, each.scalar(k)));
+    }
+    n.clamp(0, i64::from(u32::MAX)) as u32
 }
 
 /// The machines lost in each failure case the headroom asks for, with a description.
@@ -296,6 +343,32 @@ pub fn failure_cases(
 mod tests {
     use super::*;
 
+    fn v(fits: bool) -> Verdict {
+        if fits {
+            Verdict::Fits
+        } else {
+            Verdict::Short(0)
+        }
+    }
+
+    #[test]
+    fn the_estimate_of_missing_nodes_speeds_up_galloping() {
+        // 100 missing at the bound: one jump instead of seven doublings, then bisection.
+        let mut tried = Vec::new();
+        let got = smallest(10, 0, 1000, |n| {
+            tried.push(n);
+            if n >= 110 {
+                Verdict::Fits
+            } else {
+                Verdict::Short(110 - n)
+            }
+        });
+        assert_eq!(
+            (got, tried),
+            (Ok(110), vec![10, 110, 60, 85, 97, 103, 106, 108, 109])
+        );
+    }
+
     #[test]
     fn bisection_finds_the_threshold_of_a_monotone_predicate() {
         for threshold in [0u32, 1, 5, 17, 100, 999] {
@@ -303,7 +376,11 @@ mod tests {
                 let mut calls = 0;
                 let got = smallest(0, start, 10_000, |n| {
                     calls += 1;
-                    Some(n >= threshold)
+                    if n >= threshold {
+                        Verdict::Fits
+                    } else {
+                        Verdict::Short(0)
+                    }
                 });
                 assert_eq!(got, Ok(threshold), "threshold {threshold} start {start}");
                 assert!(calls <= 30, "{calls} evaluations");
@@ -313,22 +390,47 @@ mod tests {
 
     #[test]
     fn the_neighbourhood_catches_a_smaller_size_that_fits() {
-        // Fits at 7, not at 8 or 9, and from 10 on: bisection lands on 10, the neighbourhood
-        // walks down over 9 and 8 to 7.
-        let fits = |n: u32| Some(n == 7 || n >= 10);
-        assert_eq!(smallest(0, 16, 100, fits), Ok(7));
+        // Fits at 12, not at 13, and from 14 on. Galloping tries 0, 1, 3, 7, 15; bisection
+        // 11, 13, 14; the neighbourhood below 14 finds 12 (and 11, 10 do not fit).
+        let mut tried = Vec::new();
+        let got = smallest(0, 100, 100, |n| {
+            tried.push(n);
+            v(n == 12 || n >= 14)
+        });
+        assert_eq!(got, Ok(12));
+        assert_eq!(tried, [0, 1, 3, 7, 15, 11, 13, 14, 12, 10]);
+    }
+
+    #[test]
+    fn galloping_tries_the_scenario_size_before_jumping_past_it() {
+        let mut tried = Vec::new();
+        let got = smallest(10, 12, 100, |n| {
+            tried.push(n);
+            v(n >= 12)
+        });
+        assert_eq!((got, tried), (Ok(12), vec![10, 11, 12]));
+        let mut tried = Vec::new();
+        let _ = smallest(10, 13, 100, |n| {
+            tried.push(n);
+            v(n >= 12)
+        });
+        assert_eq!(tried, [10, 11, 13, 12]);
     }
 
     #[test]
     fn nothing_fits_up_to_the_maximum() {
-        assert_eq!(smallest(0, 4, 40, |_| Some(false)), Err(40));
-        // Hopeless at 16: no further doubling.
+        assert_eq!(smallest(0, 4, 40, |_| Verdict::Short(0)), Err(40));
+        // Hopeless at 28: no further growing (4 is the start, tried instead of 7).
         let mut tried = Vec::new();
         let got = smallest(0, 4, 1000, |n| {
             tried.push(n);
-            (n < 16).then_some(false)
+            if n < 20 {
+                Verdict::Short(0)
+            } else {
+                Verdict::Hopeless
+            }
         });
-        assert_eq!((got, tried), (Err(16), vec![4, 8, 16]));
+        assert_eq!((got, tried), (Err(28), vec![0, 1, 3, 4, 12, 28]));
     }
 
     #[test]
@@ -336,7 +438,7 @@ mod tests {
         // Sizes under the bound are never simulated.
         let got = smallest(5, 5, 100, |n| {
             assert!(n >= 5, "simulated {n} below the bound");
-            Some(true)
+            Verdict::Fits
         });
         assert_eq!(got, Ok(5));
     }
