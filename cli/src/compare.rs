@@ -65,7 +65,6 @@ pub fn run(a: CompareArgs) -> anyhow::Result<u8> {
         crate::out::outln!("{}", serde_json::to_string_pretty(&r)?)?;
         return Ok(0);
     }
-    let pct = crate::plan::pct;
     type Row = (&'static str, fn(&Packing) -> String);
     let rows: [Row; 12] = [
         ("nodes used", |p| format!("{}/{}", p.nodes_used, p.nodes)),
@@ -93,9 +92,19 @@ pub fn run(a: CompareArgs) -> anyhow::Result<u8> {
             crate::plan::pct(p.cpu_balance_spread)
         }),
     ];
-    let _ = pct;
     let mut out = format!("scenario {}  seed {}\n\n", r.scenario, r.seed);
-    let width = rows.iter().map(|(n, _)| n.len()).max().unwrap_or(0).max(6);
+    // Rows: the fixed metrics, then each extended resource any node offers.
+    let mut names = vec!["METRIC".to_string(), "fits".to_string()];
+    names.extend(rows.iter().map(|(n, _)| n.to_string()));
+    let extended: std::collections::BTreeSet<&String> = r
+        .schedulers
+        .iter()
+        .flat_map(|c| c.packing.allocation.extended.keys())
+        .collect();
+    for k in &extended {
+        names.push(format!("{k} allocation"));
+        names.push(format!("{k} fragmentation"));
+    }
     let mut cols: Vec<Vec<String>> = Vec::new();
     for c in &r.schedulers {
         let mut col = vec![
@@ -103,25 +112,24 @@ pub fn run(a: CompareArgs) -> anyhow::Result<u8> {
             if c.fits { "yes" } else { "no" }.into(),
         ];
         col.extend(rows.iter().map(|(_, f)| f(&c.packing)));
-        for (k, v) in &c.packing.fragmentation.extended {
-            col.push(format!("{k} fragmentation {v}"));
+        for k in &extended {
+            let get = |u: &cellsim_core::plan::metrics::Utilization| {
+                u.extended
+                    .get(*k)
+                    .map_or("-".to_string(), |p| p.to_string())
+            };
+            col.push(get(&c.packing.allocation));
+            col.push(get(&c.packing.fragmentation));
         }
         cols.push(col);
     }
-    let mut names = vec!["METRIC".to_string(), "fits".to_string()];
-    names.extend(rows.iter().map(|(n, _)| n.to_string()));
+    let width = names.iter().map(String::len).max().unwrap_or(0);
     let widths: Vec<usize> = cols
         .iter()
         .map(|c| c.iter().map(|s| s.chars().count()).max().unwrap_or(0))
         .collect();
-    let lines = cols
-        .iter()
-        .map(Vec::len)
-        .max()
-        .unwrap_or(0)
-        .max(names.len());
-    for i in 0..lines {
-        let mut line = format!("{:<width$}", names.get(i).map_or("", String::as_str));
+    for (i, name) in names.iter().enumerate() {
+        let mut line = format!("{name:<width$}");
         for (c, w) in cols.iter().zip(&widths) {
             line += &format!("   {:<w$}", c.get(i).map_or("", String::as_str));
         }

@@ -5,6 +5,7 @@ mod compact;
 mod compare;
 mod cpu_time;
 mod fs_sources;
+mod import;
 mod out;
 mod plan;
 mod run;
@@ -37,6 +38,9 @@ enum Command {
     Compact(compact::CompactArgs),
     /// The same scenario under several scheduler configurations, side by side.
     Compare(compare::CompareArgs),
+    /// Turn an external trace into a scenario.
+    #[command(subcommand)]
+    Import(import::ImportCommand),
     /// Benchmarks.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -58,6 +62,7 @@ fn main() -> ExitCode {
         Command::Plan(a) => plan::run(a),
         Command::Compact(a) => compact::run(a),
         Command::Compare(a) => compare::run(a),
+        Command::Import(c) => import::run(c),
     };
     match result {
         Ok(code) => ExitCode::from(code),

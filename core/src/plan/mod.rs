@@ -14,6 +14,7 @@
 //! Pure and sans-IO like the rest of core (the playground calls these in the page): the
 //! scenario comes in loaded, answers go out as data. Decisions use integers only.
 
+pub mod alibaba;
 pub mod bounds;
 pub mod cluster;
 pub mod compaction;
