@@ -5,6 +5,7 @@
 
 pub mod admission;
 pub mod api;
+pub mod autoscaler;
 pub mod binary64;
 pub mod controllers;
 pub mod engine;

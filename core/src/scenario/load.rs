@@ -42,6 +42,8 @@ pub struct Scenario {
     pub borg: Option<crate::sched::borg::BorgPolicy>,
     /// Image sizes and pull bandwidth (`spec.registry`).
     pub registry: Option<super::spec::Registry>,
+    /// The cluster autoscaler (`spec.autoscaler`).
+    pub autoscaler: Option<crate::autoscaler::AutoscalerSpec>,
     pub timeline: Vec<TimelineEntry>,
     pub expect: Vec<Expectation>,
     /// Fields and kinds the model ignores, for `--verbose`.
@@ -278,6 +280,28 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Scenario, LoadError> {
                 return Err(LoadError::new(path, at(&format!("taints.{t}.effect")), format!("unsupported taint effect {:?}: expected NoSchedule, PreferNoSchedule or NoExecute", taint.effect)));
             }
         }
+        if let Some(a) = &pool.autoscaling {
+            if a.min > a.max || pool.count < a.min || pool.count > a.max {
+                return Err(LoadError::new(
+                    path,
+                    at("autoscaling"),
+                    format!(
+                        "autoscaling: need min <= count <= max, found min {}, count {}, max {}",
+                        a.min, pool.count, a.max
+                    ),
+                ));
+            }
+            if a.max > MAX_NODES {
+                return Err(LoadError::new(
+                    path,
+                    at("autoscaling.max"),
+                    format!(
+                        "autoscaling.max {} is absurd (more than {MAX_NODES} nodes)",
+                        a.max
+                    ),
+                ));
+            }
+        }
         for index in 0..pool.count {
             nodes.push(pool_node(pool, index));
             node_origins.push((path.to_string(), at("name")));
@@ -478,6 +502,16 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Scenario, LoadError> {
             )
         })?;
     }
+    if let Some(a) = &parsed.spec.autoscaler {
+        a.validate().map_err(|(field, why)| {
+            LoadError::new(
+                path,
+                mark_of(&format!("spec.autoscaler.{field}")),
+                format!("spec.autoscaler.{field}: {why}"),
+            )
+        })?;
+    }
+    let autoscaler = parsed.spec.autoscaler;
     let borg = parsed.spec.borg;
     let behavior = parsed.spec.behavior;
     for (i, b) in behavior.iter().enumerate() {
@@ -595,6 +629,7 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Scenario, LoadError> {
         scheduler,
         borg,
         registry,
+        autoscaler,
         timeline,
         expect,
         ignored,

@@ -57,6 +57,9 @@ pub struct ScenarioSpec {
     /// Image sizes and pull bandwidth for the simulated runtime.
     #[serde(default)]
     pub registry: Option<Registry>,
+    /// The cluster autoscaler (pools with `autoscaling` grow and shrink); absent: none.
+    #[serde(default)]
+    pub autoscaler: Option<crate::autoscaler::AutoscalerSpec>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -83,6 +86,9 @@ pub struct NodePool {
     pub zones: Vec<String>,
     #[serde(default)]
     pub taints: Vec<Taint>,
+    /// The cluster autoscaler may resize this pool between `min` and `max` nodes.
+    #[serde(default)]
+    pub autoscaling: Option<crate::autoscaler::PoolAutoscaling>,
 }
 
 /// Simulation-only container behaviour, matched to pods by label selector (first match wins).
