@@ -104,7 +104,7 @@ fn plan_prints_a_table() {
         text.starts_with("pool web: 3 nodes (the scenario has 8; lower bound 2; headroom: none)\n"),
         "{text}"
     );
-    assert!(text.contains("\n2       no     1 pods pending\n"), "{text}");
+    assert!(text.contains("\n2       no     1 pod pending\n"), "{text}");
 }
 
 #[test]

@@ -95,7 +95,7 @@ fn bin_packing_needs_more_than_the_sum_when_pods_do_not_divide_a_node() {
     assert_eq!((r.nodes, r.lower_bound), (3, 2));
     let two = r.tried.iter().find(|t| t.nodes == 2).expect("2 tried");
     assert!(!two.fits);
-    assert_eq!(two.reason, "1 pods pending");
+    assert_eq!(two.reason, "1 pod pending");
 }
 
 #[test]
@@ -229,14 +229,14 @@ fn a_workload_that_fits_nowhere_is_an_error_not_an_answer() {
         }) => {
             assert_eq!(
                 (pool.as_str(), nodes, reason.as_str()),
-                ("w", 4, "1 pods pending")
+                ("w", 4, "1 pod pending")
             )
         }
         other => panic!("{other:?}"),
     }
     match compact(&s, &CompactOptions { seeds: 1 }) {
         Err(PlanError::FullClusterDoesNotFit { nodes: 1, reason }) => {
-            assert_eq!(reason, "1 pods pending")
+            assert_eq!(reason, "1 pod pending")
         }
         other => panic!("{other:?}"),
     }

@@ -42,7 +42,11 @@ pub fn probe(s: Scenario, seed: Option<u64>, nodes: u32) -> (Probe, ClusterUse) 
     let failed: Vec<_> = expectations.iter().filter(|e| !e.passed).collect();
     let mut reason = Vec::new();
     if c.pending > 0 {
-        reason.push(format!("{} pods pending", c.pending));
+        reason.push(if c.pending == 1 {
+            "1 pod pending".to_string()
+        } else {
+            format!("{} pods pending", c.pending)
+        });
     }
     if let Some(e) = failed.first() {
         reason.push(format!(
