@@ -354,3 +354,36 @@ profiles:
         .iter()
         .all(|c| c.fits && c.packing.pending_pods == 0));
 }
+
+#[test]
+fn a_node_with_only_daemonset_pods_is_not_used() {
+    // Three nodes, a DaemonSet pod on each, one Deployment pod: one node used.
+    let ds = r#"  - apiVersion: apps/v1
+    kind: DaemonSet
+    metadata: {name: agent}
+    spec:
+      selector: {matchLabels: {app: agent}}
+      template:
+        metadata: {labels: {app: agent}}
+        spec:
+          containers:
+          - {name: a, image: "agent:1", resources: {requests: {cpu: 100m, memory: 64Mi}}}
+"#;
+    let s = scenario(
+        r#"    - {name: w, count: 3, allocatable: {cpu: "4", memory: 16Gi}}"#,
+        &format!("{ds}{}", deployment("web", 1, "1", "1Gi", "")),
+        "",
+    );
+    let r = compare(
+        &s,
+        &[(
+            "default".into(),
+            cellsim_core::sched::config::default_config(),
+        )],
+        None,
+    );
+    let p = &r.schedulers[0].packing;
+    assert_eq!((p.nodes_used, p.nodes), (1, 3));
+    // 1100m on the used node of 4 cpu; 1300m of 12 cpu in all.
+    assert_eq!((p.allocation_of_used.cpu, p.allocation.cpu), (2750, 1083));
+}

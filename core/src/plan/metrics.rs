@@ -19,6 +19,8 @@ pub struct NodeUse {
     pub allocatable: Resources,
     pub requested: Resources,
     pub pods: u64,
+    /// Pods not managed by a DaemonSet (a node that holds only DaemonSet pods is not "used").
+    pub workload_pods: u64,
     /// Cordoned (`spec.unschedulable`) or not Ready: no new pod would land there.
     pub unusable: bool,
 }
@@ -37,7 +39,7 @@ pub struct ClusterUse {
 
 impl ClusterUse {
     pub fn of(store: &MemoryStore) -> ClusterUse {
-        let mut by_node: BTreeMap<String, (Resources, u64)> = BTreeMap::new();
+        let mut by_node: BTreeMap<String, (Resources, u64, u64)> = BTreeMap::new();
         let mut out = ClusterUse::default();
         for o in store.objects(Kind::Pod) {
             let Object::Pod(p) = o else { continue };
@@ -53,12 +55,20 @@ impl ClusterUse {
                 let e = by_node.entry(p.spec.node_name.clone()).or_default();
                 e.0.add(&r);
                 e.1 += 1;
+                let daemon = p
+                    .metadata
+                    .controller_of()
+                    .is_some_and(|o| o.kind == "DaemonSet");
+                if !daemon {
+                    e.2 += 1;
+                }
             }
             out.pod_requests.push(r);
         }
         for o in store.objects(Kind::Node) {
             let Object::Node(n) = o else { continue };
-            let (requested, pods) = by_node.remove(&n.metadata.name).unwrap_or_default();
+            let (requested, pods, workload_pods) =
+                by_node.remove(&n.metadata.name).unwrap_or_default();
             out.nodes.push(NodeUse {
                 name: n.metadata.name.clone(),
                 pool: n.metadata.labels.get("cellsim.dev/pool").cloned(),
@@ -66,6 +76,7 @@ impl ClusterUse {
                 allocatable: Resources::from_list(n.allocatable()),
                 requested,
                 pods,
+                workload_pods,
                 unusable: n.spec.unschedulable || !n.is_ready(),
             });
         }
@@ -168,12 +179,12 @@ pub fn fits_in(n: &NodeUse, want: &Resources) -> bool {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Packing {
-    /// Nodes with at least one running or bound pod.
+    /// Nodes with at least one pod that is not a DaemonSet's.
     pub nodes_used: u64,
     pub nodes: u64,
     /// Requested over allocatable, over every node.
     pub allocation: Utilization,
-    /// Requested over allocatable, over the used nodes only.
+    /// Requested over allocatable, over the used nodes only (DaemonSet pods included).
     pub allocation_of_used: Utilization,
     pub pending_pods: u64,
     /// The typical pod the stranded numbers are measured against (cpu millicores, memory
@@ -271,10 +282,10 @@ pub fn packing(c: &ClusterUse) -> Packing {
         _ => 0,
     };
     Packing {
-        nodes_used: c.nodes.iter().filter(|n| n.pods > 0).count() as u64,
+        nodes_used: c.nodes.iter().filter(|n| n.workload_pods > 0).count() as u64,
         nodes: c.nodes.len() as u64,
         allocation: utilization(c.nodes.iter()),
-        allocation_of_used: utilization(c.nodes.iter().filter(|n| n.pods > 0)),
+        allocation_of_used: utilization(c.nodes.iter().filter(|n| n.workload_pods > 0)),
         pending_pods: c.pending,
         typical_pod: TypicalPod {
             milli_cpu: typical.milli_cpu,
@@ -310,6 +321,7 @@ mod tests {
                 ..Default::default()
             },
             pods,
+            workload_pods: pods,
             unusable: false,
         }
     }
