@@ -261,3 +261,20 @@ fn import_bad_input_is_located() {
         "cannot read",
     );
 }
+
+/// Below the scenario's own size the verdict can stay the same and still change: the
+/// StatefulSet example fails identically at 1 and 2 nodes (its second pod is not there by 20s)
+/// and fits at its own 3. Giving up at 2 (twice 1, same verdict) would be wrong.
+#[test]
+fn plan_does_not_give_up_below_the_scenarios_own_size() {
+    let r = json(&[
+        "plan",
+        "../scenarios/statefulset-rollout.yaml",
+        "--pool",
+        "pool",
+        "--json",
+    ]);
+    assert_eq!(r["nodes"], 3);
+    let tried = r["tried"].as_array().unwrap();
+    assert_eq!(tried[0]["reason"], tried[1]["reason"]);
+}

@@ -197,8 +197,12 @@ pub fn plan(s: &Scenario, opts: &PlanOptions) -> Result<PlanResult, PlanError> {
         });
         let fits = o.fits;
         any_fit |= fits;
+        // Only past the scenario's own size (always tried on the way up): below it, a verdict
+        // can stay the same for a while and still change (anti-affinity needing one more node
+        // for the next pod to be placed by the time an expectation looks).
         let stuck = !fits
             && !any_fit
+            && n > s.pools[pool].count
             && failures
                 .iter()
                 .any(|(m, reason)| *m >= 1 && n >= 2 * *m && *reason == o.reason);
