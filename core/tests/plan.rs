@@ -387,3 +387,47 @@ fn a_node_with_only_daemonset_pods_is_not_used() {
     // 1100m on the used node of 4 cpu; 1300m of 12 cpu in all.
     assert_eq!((p.allocation_of_used.cpu, p.allocation.cpu), (2750, 1083));
 }
+
+#[test]
+fn the_bound_leaves_out_what_may_shrink() {
+    // `web` (4 × 1 cpu) counts; `batch` is scaled by the timeline and `api` re-applied, so
+    // their replicas may not all be there at once; the HPA's target may be scaled down.
+    let hpa = r#"  - apiVersion: autoscaling/v2
+    kind: HorizontalPodAutoscaler
+    metadata: {name: auto}
+    spec:
+      scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: auto}
+      minReplicas: 1
+      maxReplicas: 10
+"#;
+    let objects = [
+        deployment("web", 4, "1", "1Gi", ""),
+        deployment("batch", 8, "1", "1Gi", ""),
+        deployment("api", 8, "1", "1Gi", ""),
+        deployment("auto", 8, "1", "1Gi", ""),
+        hpa.to_string(),
+    ]
+    .concat();
+    let timeline = r#"  timeline:
+  - {at: 1m, scale: {kind: Deployment, name: batch, replicas: 1}}
+  - at: 1m
+    apply:
+    - apiVersion: apps/v1
+      kind: Deployment
+      metadata: {name: api}
+      spec:
+        replicas: 1
+        selector: {matchLabels: {app: api}}
+        template:
+          metadata: {labels: {app: api}}
+          spec:
+            containers: [{name: c, image: "nginx:1.25"}]"#;
+    let s = scenario(
+        r#"    - {name: w, count: 1, allocatable: {cpu: "2", memory: 8Gi}}"#,
+        &objects,
+        timeline,
+    );
+    let d = cellsim_core::plan::bounds::steady_demand(&s);
+    assert_eq!((d.milli_cpu, d.allowed_pods), (4000, 4));
+    assert_eq!(cellsim_core::plan::bounds::lower_bound(&s, 0), 2);
+}

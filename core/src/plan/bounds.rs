@@ -1,8 +1,8 @@
 //! A lower bound on a pool's size from resource sums.
 //!
 //! The long-running pods the scenario creates at t=0 (bare pods that restart, and the
-//! replicas of Deployments, ReplicaSets and StatefulSets that no timeline action scales or
-//! deletes) must all be bound at once. Whatever the other nodes can hold, the rest must fit in
+//! replicas of Deployments, ReplicaSets and StatefulSets that no timeline action scales,
+//! deletes or re-applies and no HorizontalPodAutoscaler targets) must all be bound at once. Whatever the other nodes can hold, the rest must fit in
 //! the pool: for every resource, `ceil((demand - capacity elsewhere) / per-node allocatable)`.
 //! Jobs, DaemonSets, pods that finish and objects applied later are left out, so the bound
 //! can only be lower than the answer, never higher; the search still checks below it
@@ -18,17 +18,40 @@ use std::collections::BTreeSet;
 /// The summed requests (with `allowed_pods` = the number of pods) of the pods that must be
 /// bound together from t=0.
 pub fn steady_demand(s: &Scenario) -> Resources {
-    // Objects a timeline action may shrink or remove.
-    let touched: BTreeSet<(Kind, String, String)> = s
-        .timeline
-        .iter()
-        .filter_map(|e| match &e.action {
+    let ns = |n: &str| {
+        if n.is_empty() {
+            "default".to_string()
+        } else {
+            n.to_string()
+        }
+    };
+    // Objects something may shrink or remove: a timeline action (scale, delete, or apply of
+    // the same object), or a HorizontalPodAutoscaler.
+    let mut touched: BTreeSet<(Kind, String, String)> = BTreeSet::new();
+    for e in &s.timeline {
+        match &e.action {
             Action::Scale { target, .. } | Action::Delete { target, .. } => {
-                Some((target.kind, target.namespace.clone(), target.name.clone()))
+                touched.insert((target.kind, ns(&target.namespace), target.name.clone()));
             }
-            _ => None,
-        })
-        .collect();
+            Action::Apply(objs) => {
+                for o in objs {
+                    touched.insert((o.kind(), ns(&o.meta().namespace), o.meta().name.clone()));
+                }
+            }
+            _ => {}
+        }
+    }
+    for o in &s.objects {
+        if let Object::HorizontalPodAutoscaler(h) = o {
+            let r = &h.spec.scale_target_ref;
+            if let Some(kind) = [Kind::Deployment, Kind::ReplicaSet, Kind::StatefulSet]
+                .into_iter()
+                .find(|k| k.name() == r.kind)
+            {
+                touched.insert((kind, ns(&h.metadata.namespace), r.name.clone()));
+            }
+        }
+    }
     let mut total = Resources::default();
     let mut add = |spec: &PodSpec, replicas: i64| {
         if replicas <= 0 {
@@ -53,12 +76,7 @@ pub fn steady_demand(s: &Scenario) -> Resources {
     };
     for o in &s.objects {
         let m = o.meta();
-        let ns = if m.namespace.is_empty() {
-            "default".to_string()
-        } else {
-            m.namespace.clone()
-        };
-        if touched.contains(&(o.kind(), ns, m.name.clone())) {
+        if touched.contains(&(o.kind(), ns(&m.namespace), m.name.clone())) {
             continue;
         }
         match o {
