@@ -1,13 +1,18 @@
 //! `cellsim`: the one binary. Exit codes: 0 success, 1 an expectation failed, 2 bad input.
 
 mod bench;
+mod compact;
+mod compare;
 mod cpu_time;
 mod fs_sources;
 mod image;
+mod import;
 mod node;
 mod node_bench;
 mod out;
+mod plan;
 mod run;
+mod table;
 mod validate;
 
 use clap::{Parser, Subcommand};
@@ -30,6 +35,15 @@ enum Command {
     Run(run::RunArgs),
     /// Parse and check scenarios or Kubernetes manifests.
     Validate(validate::ValidateArgs),
+    /// The fewest nodes of one pool for which every pod schedules and every expectation holds.
+    Plan(plan::PlanArgs),
+    /// Borg cell compaction: the fewest of the cluster's machines that still fit, over seeds.
+    Compact(compact::CompactArgs),
+    /// The same scenario under several scheduler configurations, side by side.
+    Compare(compare::CompareArgs),
+    /// Turn an external trace into a scenario.
+    #[command(subcommand)]
+    Import(import::ImportCommand),
     /// Benchmarks.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -61,6 +75,10 @@ fn main() -> ExitCode {
         Command::Bench(c) => bench::run(c),
         Command::Node(c) => node::run(c),
         Command::Image(c) => image::run(c),
+        Command::Plan(a) => plan::run(a),
+        Command::Compact(a) => compact::run(a),
+        Command::Compare(a) => compare::run(a),
+        Command::Import(c) => import::run(c),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -5,6 +5,7 @@
 
 pub mod admission;
 pub mod api;
+pub mod autoscaler;
 pub mod binary64;
 pub mod controllers;
 pub mod engine;
@@ -12,6 +13,7 @@ pub mod engine;
 pub mod fuzzing;
 pub mod kubelet;
 pub mod net;
+pub mod plan;
 pub mod report;
 pub mod rng;
 pub mod scenario;

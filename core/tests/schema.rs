@@ -161,6 +161,7 @@ const SITES: &[Site] = &[
             ("registry", "{}"),
             ("network", "{}"),
             ("traffic", "[]"),
+            ("autoscaler", "{}"),
         ],
     },
     Site {
@@ -195,6 +196,24 @@ const SITES: &[Site] = &[
         base: &[("host", "shop.example.com"), ("path", "/cart")],
     },
     Site {
+        path: "spec.autoscaler",
+        doc: "$Hspec: {duration: 1m, autoscaler: {@}}",
+        base: &[
+            ("expander", "least-waste"),
+            ("scanInterval", "10s"),
+            ("scaleDownEnabled", "false"),
+            ("scaleDownUtilizationThreshold", "\"0.5\""),
+            ("scaleDownUnneededTime", "10m"),
+            ("scaleDownDelayAfterAdd", "10m"),
+            ("provisioningDelay", "1m"),
+        ],
+    },
+    Site {
+        path: "spec.cluster.nodePools[].autoscaling",
+        doc: "$Hspec: {duration: 1m, cluster: {nodePools: [{name: p, count: 1, allocatable: {cpu: 1}, autoscaling: {@}}]}}",
+        base: &[("min", "0"), ("max", "3"), ("priority", "1")],
+    },
+    Site {
         path: "spec.cluster",
         doc: "$Hspec: {duration: 1m, cluster: {@}}",
         base: &[("nodePools", "[]"), ("nodes", "[]")],
@@ -209,6 +228,7 @@ const SITES: &[Site] = &[
             ("labels", "{a: b}"),
             ("zones", "[z]"),
             ("taints", "[{key: k, effect: NoSchedule}]"),
+            ("autoscaling", "{min: 1, max: 2}"),
         ],
     },
     Site {

@@ -46,6 +46,8 @@ pub struct Scenario {
     pub network: Option<super::spec::NetworkSpec>,
     /// Client load (`spec.traffic`).
     pub traffic: Vec<super::spec::TrafficEntry>,
+    /// The cluster autoscaler (`spec.autoscaler`).
+    pub autoscaler: Option<crate::autoscaler::AutoscalerSpec>,
     pub timeline: Vec<TimelineEntry>,
     pub expect: Vec<Expectation>,
     /// Fields and kinds the model ignores, for `--verbose`.
@@ -282,6 +284,28 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Scenario, LoadError> {
                 return Err(LoadError::new(path, at(&format!("taints.{t}.effect")), format!("unsupported taint effect {:?}: expected NoSchedule, PreferNoSchedule or NoExecute", taint.effect)));
             }
         }
+        if let Some(a) = &pool.autoscaling {
+            if a.min > a.max || pool.count < a.min || pool.count > a.max {
+                return Err(LoadError::new(
+                    path,
+                    at("autoscaling"),
+                    format!(
+                        "autoscaling: need min <= count <= max, found min {}, count {}, max {}",
+                        a.min, pool.count, a.max
+                    ),
+                ));
+            }
+            if a.max > MAX_NODES {
+                return Err(LoadError::new(
+                    path,
+                    at("autoscaling.max"),
+                    format!(
+                        "autoscaling.max {} is absurd (more than {MAX_NODES} nodes)",
+                        a.max
+                    ),
+                ));
+            }
+        }
         for index in 0..pool.count {
             nodes.push(pool_node(pool, index));
             node_origins.push((path.to_string(), at("name")));
@@ -482,6 +506,16 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Scenario, LoadError> {
             )
         })?;
     }
+    if let Some(a) = &parsed.spec.autoscaler {
+        a.validate().map_err(|(field, why)| {
+            LoadError::new(
+                path,
+                mark_of(&format!("spec.autoscaler.{field}")),
+                format!("spec.autoscaler.{field}: {why}"),
+            )
+        })?;
+    }
+    let autoscaler = parsed.spec.autoscaler;
     let borg = parsed.spec.borg;
     let behavior = parsed.spec.behavior;
     for (i, b) in behavior.iter().enumerate() {
@@ -610,6 +644,7 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Scenario, LoadError> {
         registry,
         network: parsed.spec.network,
         traffic: parsed.spec.traffic,
+        autoscaler,
         timeline,
         expect,
         ignored,

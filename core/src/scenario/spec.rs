@@ -63,6 +63,9 @@ pub struct ScenarioSpec {
     /// Client load entering Services or Ingress hosts (`net::traffic`).
     #[serde(default)]
     pub traffic: Vec<TrafficEntry>,
+    /// The cluster autoscaler (pools with `autoscaling` grow and shrink); absent: none.
+    #[serde(default)]
+    pub autoscaler: Option<crate::autoscaler::AutoscalerSpec>,
 }
 
 /// `spec.network`: how every node's service proxy is configured and how fast it learns of
@@ -170,6 +173,9 @@ pub struct NodePool {
     pub zones: Vec<String>,
     #[serde(default)]
     pub taints: Vec<Taint>,
+    /// The cluster autoscaler may resize this pool between `min` and `max` nodes.
+    #[serde(default)]
+    pub autoscaling: Option<crate::autoscaler::PoolAutoscaling>,
 }
 
 /// Simulation-only container behaviour, matched to pods by label selector (first match wins).

@@ -39,6 +39,8 @@ enum Event {
     Wake(Wake, u64),
     /// A pass of Borg resource reclamation (`spec.borg.reclamation`), every period.
     Reclaim,
+    /// A loop of the cluster autoscaler (`spec.autoscaler`), every scan interval.
+    Autoscale,
     End,
 }
 
@@ -89,6 +91,8 @@ pub struct Sim {
     plan: Option<Vec<(SimTime, PlanEntry)>>,
     /// The traffic model, when the scenario has `traffic` entries.
     pub traffic: Option<crate::net::traffic::Traffic>,
+    /// The cluster autoscaler, with `spec.autoscaler`.
+    autoscaler: Option<crate::autoscaler::Autoscaler>,
 }
 
 impl Sim {
@@ -141,6 +145,10 @@ impl Sim {
                     seed,
                 )
             }),
+            autoscaler: scenario
+                .autoscaler
+                .as_ref()
+                .map(|a| crate::autoscaler::Autoscaler::new(a, &scenario.pools)),
             scenario,
         };
         if sim.traffic.is_some() {
@@ -167,6 +175,12 @@ impl Sim {
             let first = SimTime::ZERO.after(r.period);
             if first <= end {
                 sim.queue.push(first, Event::Reclaim);
+            }
+        }
+        if let Some(a) = &sim.autoscaler {
+            let first = SimTime::ZERO.after(a.config.scan_interval);
+            if first <= end {
+                sim.queue.push(first, Event::Autoscale);
             }
         }
         sim.queue.push(end, Event::End);
@@ -291,6 +305,7 @@ impl Sim {
                     Event::Expect(i) => due_checks.push(i),
                     Event::Wake(w, inc) => self.wake(w, inc),
                     Event::Reclaim => self.reclaim(),
+                    Event::Autoscale => self.autoscale(),
                     Event::End => end = true,
                 }
             }
@@ -360,6 +375,40 @@ impl Sim {
         if next <= self.end {
             self.queue.push(next, Event::Reclaim);
         }
+    }
+
+    /// One loop of the cluster autoscaler; its node additions and removals become timeline
+    /// actions (`addNodes` after the provisioning delay, `removeNodes` now); then the next loop.
+    fn autoscale(&mut self) {
+        use crate::autoscaler::Order;
+        let Some(mut a) = self.autoscaler.take() else {
+            return;
+        };
+        let orders = self.with_ctx(|_, ctx, _| a.tick(ctx));
+        for o in orders {
+            let (at, action) = match o {
+                Order::AddNodes { pool, count, at } => (at, Action::AddNodes { pool, count }),
+                Order::RemoveNode(n) => (self.now, Action::RemoveNodes(vec![n])),
+            };
+            let i = self.scenario.timeline.len();
+            let nowhere = crate::yaml::Mark { line: 0, column: 0 };
+            self.scenario
+                .timeline
+                .push(crate::scenario::timeline::TimelineEntry {
+                    at: Duration(at.millis()),
+                    action,
+                    mark: nowhere,
+                    target: nowhere,
+                });
+            if at <= self.end {
+                self.queue.push(at, Event::Timeline(i));
+            }
+        }
+        let next = self.now.after(a.config.scan_interval);
+        if next <= self.end {
+            self.queue.push(next, Event::Autoscale);
+        }
+        self.autoscaler = Some(a);
     }
 
     fn apply(&mut self, i: usize) {
