@@ -66,7 +66,7 @@ pub fn run(a: CompareArgs) -> anyhow::Result<u8> {
         return Ok(0);
     }
     type Row = (&'static str, fn(&Packing) -> String);
-    let rows: [Row; 12] = [
+    let rows: [Row; 13] = [
         ("nodes used", |p| format!("{}/{}", p.nodes_used, p.nodes)),
         ("pending pods", |p| p.pending_pods.to_string()),
         ("cpu allocation", |p| crate::plan::pct(p.allocation.cpu)),
@@ -90,6 +90,11 @@ pub fn run(a: CompareArgs) -> anyhow::Result<u8> {
         ("zone skew (pods)", |p| p.zone_skew.to_string()),
         ("cpu balance spread", |p| {
             crate::plan::pct(p.cpu_balance_spread)
+        }),
+        ("service success rate", |p| {
+            p.service_success_ppm.map_or("-".to_string(), |ppm| {
+                format!("{}.{:04}%", ppm / 10_000, ppm % 10_000)
+            })
         }),
     ];
     let mut out = format!("scenario {}  seed {}\n\n", r.scenario, r.seed);

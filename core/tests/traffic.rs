@@ -375,3 +375,38 @@ fn endpoint_slices_carry_conditions_and_named_ports() {
         assert!(s.endpoints.iter().all(|e| e.conditions.ready == Some(true)));
     }
 }
+
+#[test]
+fn compare_reports_service_success_by_scheduler() {
+    // node-failure-traffic under the default profile (spreads the six pods) and under a
+    // MostAllocated best-fit profile (packs them onto one node): when pool-0 dies, the packed
+    // placement loses far more requests. `compare` puts the success rate beside the packing
+    // numbers.
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    let text =
+        std::fs::read_to_string(format!("{root}/scenarios/node-failure-traffic.yaml")).unwrap();
+    let sc = load("t.yaml", &Text(text)).unwrap();
+    let cfg_text =
+        std::fs::read_to_string(format!("{root}/docs/schedulers/best-fit.yaml")).unwrap();
+    let docs = cellsim_core::yaml::parse_documents("best-fit.yaml", &cfg_text).unwrap();
+    let best_fit = cellsim_core::sched::config::decode("best-fit.yaml", &docs[0]).unwrap();
+    let r = cellsim_core::plan::compare(
+        &sc,
+        &[
+            ("default".into(), sc.scheduler.clone()),
+            ("best-fit".into(), best_fit),
+        ],
+        None,
+    );
+    let ppm: Vec<u64> = r
+        .schedulers
+        .iter()
+        .map(|c| {
+            c.packing
+                .service_success_ppm
+                .expect("the scenario has traffic")
+        })
+        .collect();
+    assert!(ppm[0] > 900_000, "spread: {ppm:?}");
+    assert!(ppm[1] < ppm[0] - 300_000, "packed loses more: {ppm:?}");
+}

@@ -35,6 +35,10 @@ pub struct ClusterUse {
     /// Non-terminal pods no node was found for, and their summed requests.
     pub pending: u64,
     pub pending_requests: Resources,
+    /// Requests the scenario's traffic sources sent, and how many failed (0 and 0 without
+    /// `spec.traffic`).
+    pub requests: u64,
+    pub failed_requests: u64,
 }
 
 impl ClusterUse {
@@ -204,6 +208,10 @@ pub struct Packing {
     /// node's requested/allocatable cpu (0 = perfectly balanced).
     #[serde(serialize_with = "super::percent")]
     pub cpu_balance_spread: u32,
+    /// Share of the traffic sources' requests that succeeded, in parts per million (absent
+    /// without `spec.traffic`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_success_ppm: Option<u64>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -282,6 +290,9 @@ pub fn packing(c: &ClusterUse) -> Packing {
         _ => 0,
     };
     Packing {
+        service_success_ppm: (c.requests > 0).then(|| {
+            ((c.requests - c.failed_requests) as u128 * 1_000_000 / c.requests as u128) as u64
+        }),
         nodes_used: c.nodes.iter().filter(|n| n.workload_pods > 0).count() as u64,
         nodes: c.nodes.len() as u64,
         allocation: utilization(c.nodes.iter()),

@@ -32,8 +32,13 @@ pub fn simulate(
     };
     let mut sim = Sim::new(s, &opts);
     sim.run();
-    let expectations = sim.report().expectations;
-    (ClusterUse::of(&sim.store), expectations)
+    let report = sim.report();
+    let mut c = ClusterUse::of(&sim.store);
+    for t in &report.traffic {
+        c.requests += t.requests;
+        c.failed_requests += t.failed;
+    }
+    (c, report.expectations)
 }
 
 /// Run `s` and judge it; `nodes` is what the caller counts (pool size or machines).
