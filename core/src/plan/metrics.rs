@@ -353,6 +353,8 @@ mod tests {
             pod_requests: vec![pod; 9],
             pending: 0,
             pending_requests: Resources::default(),
+            requests: 0,
+            failed_requests: 0,
         };
         let p = packing(&c);
         assert_eq!(p.typical_pod.milli_cpu, 1000);
