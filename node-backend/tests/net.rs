@@ -5,37 +5,13 @@
 mod common;
 
 use cellsim_node::net::link;
-use cellsim_node::net::netns::{self, NetNs, NETNS_DIR};
+use cellsim_node::net::netns::NetNs;
 use cellsim_node::net::node::{ClusterNet, NetConfig};
 use std::io::{Read, Write};
 use std::net::{SocketAddrV4, TcpListener, TcpStream};
-use std::path::Path;
 
 fn prefix(name: &str) -> String {
     format!("cellsim-test-{}-{name}", std::process::id())
-}
-
-/// Nothing named `prefix` is left: no namespace file, no mount, no process in the namespaces
-/// (by inode), and the root namespace has no link we could have made.
-pub fn assert_clean(prefix: &str, inodes: &[u64]) {
-    let p = prefix.to_string();
-    let files = netns::list(Path::new(NETNS_DIR), &move |n: &str| n.starts_with(&p));
-    assert!(files.is_empty(), "namespace files left: {files:?}");
-    let mi = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
-    let mounts: Vec<&str> = mi.lines().filter(|l| l.contains(prefix)).collect();
-    assert!(mounts.is_empty(), "mounts left: {mounts:?}");
-    let procs = netns::processes_in(inodes);
-    assert!(
-        procs.is_empty(),
-        "processes left in the namespaces: {procs:?}"
-    );
-    for l in std::fs::read_dir("/sys/class/net").unwrap().flatten() {
-        let n = l.file_name().to_string_lossy().into_owned();
-        assert!(
-            !(n == "cbr0" || n == "sw0" || n.starts_with("veth") && n.len() == 12),
-            "link {n} in the host's root namespace"
-        );
-    }
 }
 
 #[test]
@@ -112,7 +88,7 @@ fn pods_on_two_nodes_talk_over_tcp_and_teardown_is_clean() {
     pa.delete().unwrap();
     pb.delete().unwrap();
     assert!(cluster.teardown().is_empty());
-    assert_clean(&prefix, &inodes);
+    common::assert_net_clean(&prefix, &inodes);
 }
 
 #[test]
@@ -130,7 +106,7 @@ fn cleanup_removes_namespaces_of_a_crashed_run() {
     let p = prefix.clone();
     let found = cellsim_node::cleanup::clean_netns(&move |n: &str| n.starts_with(&p));
     assert_eq!(found.len(), 2, "switch and node namespace: {found:?}");
-    assert_clean(&prefix, &inodes);
+    common::assert_net_clean(&prefix, &inodes);
     let p = prefix.clone();
     assert!(cellsim_node::cleanup::clean_netns(&move |n: &str| n.starts_with(&p)).is_empty());
 }
