@@ -31,6 +31,7 @@ pub mod mounts;
 pub mod net;
 pub mod probes;
 pub mod process;
+pub mod proxy;
 pub mod rlimits;
 pub mod runtime;
 pub mod sandbox;

@@ -20,7 +20,9 @@ pub struct ServiceSpec {
     /// Absent selector: endpoints are managed by hand (not by the endpoints controller).
     pub selector: Option<Labels>,
     pub ports: Vec<ServicePort>,
-    /// `None` makes a headless service.
+    /// `None` makes a headless service. (The API's field is `clusterIP`, which camelCase
+    /// renaming would spell `clusterIp`.)
+    #[serde(rename = "clusterIP")]
     pub cluster_ip: String,
     pub session_affinity: String,
     pub session_affinity_config: Option<SessionAffinityConfig>,
