@@ -2,10 +2,11 @@
 //! Service proxied from node a; 30 requests through the ClusterIP reach every pod in iptables
 //! (random) mode, stick to one pod with ClientIP affinity, skip a pod whose endpoint turns not
 //! ready, and cycle in endpoint order in IPVS round-robin mode. Everything is removed at the
-//! end.
+//! end. Service state reaches the proxy as `agent_api` control messages.
 
 mod common;
 
+use cellsim_core::agent_api::{self, ControlMessage};
 use cellsim_core::api::discovery::EndpointSlice;
 use cellsim_core::api::service::Service;
 use cellsim_core::net::select::{IpvsScheduler, ProxyMode};
@@ -132,9 +133,16 @@ fn requests_through_the_cluster_ip_follow_the_shared_selection() {
 
     // iptables mode (uniform random): 30 requests reach all three pods.
     let mut proxy = Proxy::new(na.ns.clone(), "a", ProxyMode::Iptables, 7).unwrap();
-    proxy
-        .sync(&service(false), std::slice::from_ref(&all_ready))
-        .unwrap();
+    // The first state arrives as the control plane will send it: one line of the agent API.
+    let line = agent_api::encode(
+        0,
+        &ControlMessage::SyncService {
+            service: Box::new(service(false)),
+            slices: vec![all_ready.clone()],
+        },
+    );
+    let msg: ControlMessage = agent_api::Receiver::default().accept(&line).unwrap();
+    assert!(proxy.apply(&msg).unwrap());
     assert_eq!(proxy.ports(), ["default/web:http"]);
     let c = counts(&get(&na.ns, vip, 30));
     assert_eq!(
@@ -178,7 +186,11 @@ fn requests_through_the_cluster_ip_follow_the_shared_selection() {
     let got = get(&na.ns, vip, 6);
     assert_eq!(got, ["web-0", "web-1", "web-2", "web-0", "web-1", "web-2"]);
     // A service that goes away closes its listener.
-    rr.remove("default", "web");
+    let gone = ControlMessage::RemoveService {
+        namespace: "default".into(),
+        name: "web".into(),
+    };
+    assert!(rr.apply(&gone).unwrap());
     assert!(rr.ports().is_empty());
     let refused = na
         .ns

@@ -25,6 +25,7 @@ pub mod port;
 
 use crate::error::{Error, Result};
 use crate::net::{link, NetNs};
+use cellsim_core::agent_api::ControlMessage;
 use cellsim_core::api::discovery::EndpointSlice;
 use cellsim_core::api::service::Service;
 use cellsim_core::net::select::ProxyMode;
@@ -99,6 +100,22 @@ impl Proxy {
             self.sync_port(v)?;
         }
         Ok(())
+    }
+
+    /// Carry out a control-plane message meant for the proxy (`syncService`,
+    /// `removeService`, `cellsim_core::agent_api`); `false` for any other message.
+    pub fn apply(&mut self, msg: &ControlMessage) -> Result<bool> {
+        match msg {
+            ControlMessage::SyncService { service, slices } => {
+                self.sync(service, slices)?;
+                Ok(true)
+            }
+            ControlMessage::RemoveService { namespace, name } => {
+                self.remove(namespace, name);
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
     }
 
     /// Close every port of the Service `namespace/name`.
