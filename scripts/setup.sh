@@ -21,7 +21,8 @@ say() { printf 'setup: %s\n' "$*"; }
 die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
 
 # --- 1. Debian packages -------------------------------------------------------------------
-APT_PACKAGES=(rustc-web cargo-web rust-web-src lld chromium chromium-driver busybox-static runc crun)
+# iproute2: `ip`, which the node backend's pod networking runs inside its namespaces.
+APT_PACKAGES=(rustc-web cargo-web rust-web-src lld chromium chromium-driver busybox-static runc crun iproute2)
 command -v node >/dev/null 2>&1 || APT_PACKAGES+=(nodejs)
 
 missing=()

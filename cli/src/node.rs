@@ -97,7 +97,9 @@ pub struct CleanupArgs {
     #[arg(long, default_value = "cellsim")]
     cgroup_parent: String,
     /// Also the test suite's and the benchmark's cgroups (`cellsim-test-*`,
-    /// `cellsim-bench`): only when no test or benchmark is running.
+    /// `cellsim-bench`) and the test suite's network namespaces: only when no test or
+    /// benchmark is running. (Network namespaces of runs, `/run/cellsim/netns/cellsim-*`,
+    /// are always removed.)
     #[arg(long)]
     all: bool,
 }
@@ -397,6 +399,13 @@ fn cleanup(a: CleanupArgs) -> anyhow::Result<u8> {
             total += 1;
         }
     }
+    let removed = cellsim_node::cleanup::clean_netns(&move |n: &str| {
+        cellsim_node::cleanup::is_cellsim_netns(n, all)
+    });
+    for ns in &removed {
+        crate::out::outln!("removed network namespace {}", ns.display())?;
+    }
+    total += removed.len();
     crate::out::outln!(
         "{}",
         if total == 0 {

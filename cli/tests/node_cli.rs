@@ -340,3 +340,54 @@ fn ctrl_c_deletes_the_pod_gracefully() {
     let left = cellsim_node::cleanup::find(&hier, &|n: &str| n == parent, &d.join("root"));
     assert!(left.is_empty() && left.cgroups.is_empty(), "{left:?}");
 }
+
+/// `node cleanup` removes the network namespaces a crashed run left under
+/// `/run/cellsim/netns` (`cellsim-*`), killing a process still inside one first.
+#[test]
+fn cleanup_removes_leftover_network_namespaces() {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::process::CommandExt;
+    require_root();
+    let d = scratch("netns");
+    // Named like a run's namespace (the test suite's `cellsim-test-*` ones are left alone
+    // without --all), with this test's pid so it cannot collide.
+    let ns = cellsim_node::net::NetNs::create(&format!("cellsim-clitest-{}", std::process::id()))
+        .unwrap();
+    let fd = ns.open().unwrap();
+    let raw = fd.as_raw_fd();
+    let mut cmd = Command::new("sleep");
+    cmd.arg("60");
+    // SAFETY: setns is async-signal-safe; `fd` outlives the spawn.
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::setns(raw, libc::CLONE_NEWNET) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut sleeper = cmd.spawn().unwrap();
+    drop(fd);
+    let out = cellsim()
+        .args(["node", "cleanup", "--root"])
+        .arg(d.join("root"))
+        .arg("--cgroup-parent")
+        .arg(format!("cellsim-test-cli-{}-netns", std::process::id()))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let status = sleeper.wait().unwrap();
+    let left = ns.path.exists();
+    let _ = ns.delete();
+    assert!(
+        !left,
+        "namespace file left: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(
+        status.signal(),
+        Some(libc::SIGKILL),
+        "the process inside was killed"
+    );
+}

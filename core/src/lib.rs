@@ -4,6 +4,7 @@
 //! `ARCHITECTURE.md` for the code map and the invariants every module keeps.
 
 pub mod admission;
+pub mod agent_api;
 pub mod api;
 pub mod autoscaler;
 pub mod binary64;

@@ -146,3 +146,32 @@ fn procs_below(d: &Path) -> usize {
 pub fn is_cellsim_cgroup(name: &str) -> bool {
     name == "cellsim" || name == "cellsim-bench" || name.starts_with("cellsim-test-")
 }
+
+/// Remove the named network namespaces under `net::netns::NETNS_DIR` whose name satisfies
+/// `is_ours` (killing first any process still inside one); returns the files removed. Every
+/// link, address and route in a namespace goes with it.
+pub fn clean_netns(is_ours: &dyn Fn(&str) -> bool) -> Vec<PathBuf> {
+    let dir = Path::new(crate::net::netns::NETNS_DIR);
+    let found = crate::net::netns::list(dir, is_ours);
+    let inodes: Vec<u64> = found.iter().filter_map(|(_, i)| *i).collect();
+    let me = std::process::id() as i32;
+    for (pid, _) in crate::net::netns::processes_in(&inodes) {
+        if pid != me {
+            crate::sys::kill(pid, libc::SIGKILL);
+            crate::process::reap(pid);
+        }
+    }
+    let mut removed = Vec::new();
+    for (p, _) in found {
+        if crate::net::netns::remove_file(&p).is_ok() {
+            removed.push(p);
+        }
+    }
+    removed
+}
+
+/// The project's network namespace names: `cellsim-*` of runs; with `all`, also the test
+/// suite's `cellsim-test-*`.
+pub fn is_cellsim_netns(name: &str, all: bool) -> bool {
+    name.starts_with("cellsim-") && (all || !name.starts_with("cellsim-test-"))
+}

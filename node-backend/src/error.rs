@@ -18,6 +18,8 @@ pub enum Error {
     Invalid(String),
     #[error("container setup failed: {0}")]
     Setup(String),
+    #[error("network: {0}")]
+    Net(String),
     #[error("this needs root (effective uid 0): {0}")]
     NotRoot(String),
     #[error("json {what}: {source}")]

@@ -12,7 +12,8 @@
 //! `container` (the runtime's side of each), `logs` (CRI log format and rotation), `probes`,
 //! `images` (the local image store, whiteouts, GC), `runtime` (`LinuxRuntime`, the
 //! `ContainerRuntime` implementation), `agent` (the core's pod workers driven in real time),
-//! `manifest` (pod manifests with located errors), `cleanup`.
+//! `manifest` (pod manifests with located errors), `cleanup`, `net` (pod networking: node
+//! namespaces, switch, bridges, veths, pod CIDRs), `proxy` (the userspace service proxy).
 //!
 //! Linux only; most operations need root.
 
@@ -27,8 +28,10 @@ pub mod init;
 pub mod logs;
 pub mod manifest;
 pub mod mounts;
+pub mod net;
 pub mod probes;
 pub mod process;
+pub mod proxy;
 pub mod rlimits;
 pub mod runtime;
 pub mod sandbox;

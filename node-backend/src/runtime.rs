@@ -22,7 +22,8 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 
-/// The only address a pod has: its network namespace holds loopback and nothing else.
+/// The only address a pod has without a node network (`Config::network`): its network
+/// namespace holds loopback and nothing else.
 pub const POD_IP: &str = "127.0.0.1";
 
 #[derive(Clone, Debug)]
@@ -40,6 +41,10 @@ pub struct Config {
     pub pod_pids_limit: Option<i64>,
     pub log_max_bytes: u64,
     pub log_max_files: usize,
+    /// The node's network (`net::NodeNet`): each sandbox gets a veth into the node's pod
+    /// bridge and an address from the node's pod CIDR, reported in `SandboxReady`. `None`:
+    /// loopback only, pod IP `127.0.0.1` (`cellsim node run-pod`).
+    pub network: Option<std::sync::Arc<crate::net::NodeNet>>,
 }
 
 impl Config {
@@ -53,6 +58,7 @@ impl Config {
             pod_pids_limit: None,
             log_max_bytes: crate::logs::MAX_SIZE,
             log_max_files: crate::logs::MAX_FILES,
+            network: None,
         }
     }
 }
@@ -106,6 +112,9 @@ struct PodRt {
     pause_pid: i32,
     pause_start: u64,
     stopped: bool,
+    /// The pod's address (its node network's, or `POD_IP`).
+    #[serde(default)]
+    ip: Option<String>,
     #[serde(skip)]
     ctrs: BTreeMap<String, CtrRt>,
 }
@@ -347,6 +356,11 @@ impl LinuxRuntime {
             }
             let uid = pod.uid.clone();
             if alive && on_start == OnStart::Adopt {
+                if let (Some(net), Some(ip)) = (&self.sh.cfg.network, &pod.ip) {
+                    if let Ok(ip) = ip.parse() {
+                        let _ = net.reserve(&uid, ip);
+                    }
+                }
                 let watch: Vec<(String, i32, u64)> = pod
                     .ctrs
                     .values()
@@ -406,11 +420,7 @@ impl LinuxRuntime {
                 name,
                 ..
             } => match self.run_sandbox(&pod_uid, &namespace, &name) {
-                Ok(()) => out.push(now(RuntimeEvent::SandboxReady {
-                    node,
-                    pod_uid,
-                    ip: POD_IP.into(),
-                })),
+                Ok(ip) => out.push(now(RuntimeEvent::SandboxReady { node, pod_uid, ip })),
                 Err(e) => self
                     .sh
                     .error(format!("RunPodSandbox {namespace}/{name}: {e}")),
@@ -551,12 +561,14 @@ impl LinuxRuntime {
         }
     }
 
-    fn run_sandbox(&self, uid: &str, namespace: &str, name: &str) -> Result<()> {
+    /// Start the pod's sandbox; returns the pod's IP.
+    fn run_sandbox(&self, uid: &str, namespace: &str, name: &str) -> Result<String> {
         let (pod, extras) = {
             let st = self.sh.state.lock().expect("lock");
             if let Some(p) = st.pods.get(uid) {
                 if !p.stopped && sys::alive(p.pause_pid, p.pause_start) {
-                    return Ok(()); // adopted: already there
+                    // Adopted: already there.
+                    return Ok(p.ip.clone().unwrap_or_else(|| POD_IP.into()));
                 }
             }
             match st.registered.get(uid) {
@@ -571,7 +583,6 @@ impl LinuxRuntime {
             .map(|p| p.spec.hostname.clone())
             .filter(|h| !h.is_empty())
             .unwrap_or_else(|| name.to_string());
-        crate::sandbox::write_etc(&dir.join("etc"), &hostname, POD_IP)?;
         let pod_cg = self.sh.pod_cgroup(uid);
         pod_cg.create()?;
         if let Some(p) = &pod {
@@ -588,11 +599,24 @@ impl LinuxRuntime {
             &self.sh.cfg.init,
             &dir,
             &SandboxSpec {
-                hostname,
+                hostname: hostname.clone(),
                 cgroup_procs: pause_cg.procs_files(),
             },
         )?;
         let start = wait_start_time(pid);
+        // The pod network (CNI ADD), then the hosts file naming the pod's address.
+        let ip = match self.attach_network(uid, pid) {
+            Ok(ip) => ip,
+            Err(e) => {
+                sys::kill(pid, libc::SIGKILL);
+                crate::process::reap(pid);
+                pause_cg.kill_all(std::time::Duration::from_secs(5));
+                let _ = pause_cg.remove();
+                let _ = pod_cg.remove();
+                return Err(e);
+            }
+        };
+        crate::sandbox::write_etc(&dir.join("etc"), &hostname, &ip)?;
         let p = PodRt {
             uid: uid.to_string(),
             name: name.to_string(),
@@ -602,6 +626,7 @@ impl LinuxRuntime {
             pause_pid: pid,
             pause_start: start,
             stopped: false,
+            ip: Some(ip.clone()),
             ctrs: BTreeMap::new(),
         };
         self.sh.save_pod(&p);
@@ -611,7 +636,17 @@ impl LinuxRuntime {
             .expect("lock")
             .pods
             .insert(uid.to_string(), p);
-        Ok(())
+        Ok(ip)
+    }
+
+    /// Connect the sandbox (pause process `pid`) to the node network, if there is one.
+    fn attach_network(&self, uid: &str, pid: i32) -> Result<String> {
+        match &self.sh.cfg.network {
+            None => Ok(POD_IP.into()),
+            Some(net) => net
+                .attach_pod(uid, &crate::net::NetNs::of_pid(pid))
+                .map(|ip| ip.to_string()),
+        }
     }
 
     fn create(&self, target: &ContainerRef, image: &str, spec: serde_json::Value) {
@@ -910,7 +945,7 @@ impl LinuxRuntime {
             container: c.container.clone(),
             process: c.spec.as_ref()?.process.clone(),
             cgroup_procs: self.sh.leaf(&target.pod_uid, &c.id).procs_files(),
-            pod_ip: POD_IP.into(),
+            pod_ip: p.ip.clone().unwrap_or_else(|| POD_IP.into()),
         })
     }
 }
@@ -1055,6 +1090,10 @@ fn stop_sandbox(sh: &Shared, tx: &Sender<RuntimeEvent>, uid: &str) {
                 .kill_all(std::time::Duration::from_secs(5));
         }
         crate::process::reap(pid);
+        // CNI DEL at StopPodSandbox, as containerd does it.
+        if let Some(net) = &sh.cfg.network {
+            net.detach_pod(uid);
+        }
         let mut st = sh.state.lock().expect("lock");
         if let Some(p) = st.pods.get_mut(uid) {
             p.stopped = true;
@@ -1086,6 +1125,9 @@ fn teardown(sh: &Shared, p: &PodRt) {
         crate::process::reap(c.shim_pid);
     }
     crate::process::reap(p.pause_pid);
+    if let Some(net) = &sh.cfg.network {
+        net.detach_pod(&p.uid);
+    }
     for d in pod_cg.v1.iter().chain(pod_cg.unified.iter()) {
         let _ = cgroups::remove_dir_retry(d);
     }

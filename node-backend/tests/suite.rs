@@ -1,7 +1,7 @@
 //! Suite-level leak check: nothing made by a test process that has finished may remain —
 //! no cgroup (`cellsim-test-<pid>-*`, `cellsim-test-cli-<pid>-*` in any hierarchy), no
 //! process or mount referring to its state directory (`/tmp/cellsim-test-<pid>-*`), no state
-//! directory. (Network, IPC and UTS namespaces live only as long as a process holds them, so
+//! directory, no network namespace file (`/run/cellsim/netns/cellsim-test-<pid>-*`). (Pod network, IPC and UTS namespaces live only as long as a process holds them, so
 //! no process means no namespace.) Each test also checks its own leftovers when it ends; this
 //! catches tests that were killed before they could. After an interrupted run,
 //! `cellsim node cleanup --all` removes what is reported here.
@@ -40,6 +40,16 @@ fn nothing_of_finished_test_processes_is_left() {
         let n = e.file_name().to_string_lossy().into_owned();
         if owner(&n).is_some_and(finished) {
             leaks.push(format!("state directory {}", e.path().display()));
+        }
+    }
+    for e in std::fs::read_dir(cellsim_node::net::netns::NETNS_DIR)
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let n = e.file_name().to_string_lossy().into_owned();
+        if owner(&n).is_some_and(finished) {
+            leaks.push(format!("network namespace {}", e.path().display()));
         }
     }
     let mi = std::fs::read_to_string("/proc/self/mountinfo").unwrap();

@@ -110,3 +110,31 @@ pub struct ServiceBackendPort {
     pub name: String,
     pub number: i32,
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::api::object::{decode, Decoded, Object};
+
+    /// A manifest's `clusterIP` (the API's spelling) reaches the model: a fixed address, or
+    /// `None` for a headless Service, and it is not reported as an ignored field.
+    #[test]
+    fn cluster_ip_is_read_under_its_api_name() {
+        for (value, want) in [("10.96.0.10", "10.96.0.10"), ("None", "None")] {
+            let text = format!(
+                "apiVersion: v1\nkind: Service\nmetadata: {{name: web}}\n\
+                 spec: {{clusterIP: {value}, ports: [{{port: 80}}]}}\n"
+            );
+            let docs = crate::yaml::parse_documents("svc.yaml", &text).unwrap();
+            let mut ignored = Vec::new();
+            let got = decode("svc.yaml", &docs[0], &mut ignored).unwrap();
+            let Decoded::Object(_, obj) = &got[0] else {
+                panic!("not decoded: {got:?}");
+            };
+            let Object::Service(svc) = obj.as_ref() else {
+                panic!("not a Service");
+            };
+            assert_eq!(svc.spec.cluster_ip, want);
+            assert!(ignored.is_empty(), "ignored: {ignored:?}");
+        }
+    }
+}

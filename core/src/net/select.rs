@@ -64,6 +64,20 @@ impl ProxyMode {
     }
 }
 
+/// A Service's ClientIP affinity timeout in milliseconds (`sessionAffinity: ClientIP`, the
+/// timeout from `sessionAffinityConfig.clientIP.timeoutSeconds`, default 10800); `None` for
+/// `sessionAffinity: None`. Read alike by the traffic model and the real service proxy.
+pub fn affinity_ms(spec: &crate::api::service::ServiceSpec) -> Option<u64> {
+    (spec.session_affinity == "ClientIP").then(|| {
+        spec.session_affinity_config
+            .as_ref()
+            .and_then(|c| c.client_ip.as_ref())
+            .and_then(|c| c.timeout_seconds)
+            .map_or(DEFAULT_AFFINITY_SECONDS, |t| t.max(0) as u64)
+            * 1000
+    })
+}
+
 /// The random source a pick may draw from (the simulation's seeded stream, or the real
 /// proxy's generator).
 pub trait Draw {

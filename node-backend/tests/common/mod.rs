@@ -234,3 +234,38 @@ fn remove_dir(d: &std::path::Path) {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// Nothing of the network named `prefix` is left: no namespace file, no mount, no process in
+/// the namespaces (by inode), and the root namespace has no link we could have made.
+pub fn assert_net_clean(prefix: &str, inodes: &[u64]) {
+    use cellsim_node::net::netns;
+    let p = prefix.to_string();
+    let files = netns::list(std::path::Path::new(netns::NETNS_DIR), &move |n: &str| {
+        n.starts_with(&p)
+    });
+    assert!(files.is_empty(), "namespace files left: {files:?}");
+    let mi = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
+    let mounts: Vec<&str> = mi.lines().filter(|l| l.contains(prefix)).collect();
+    assert!(mounts.is_empty(), "mounts left: {mounts:?}");
+    let procs = netns::processes_in(inodes);
+    assert!(
+        procs.is_empty(),
+        "processes left in the namespaces: {procs:?}"
+    );
+    // The test process's /sys is the host's root network namespace.
+    for l in std::fs::read_dir("/sys/class/net").unwrap().flatten() {
+        let n = l.file_name().to_string_lossy().into_owned();
+        assert!(
+            !(n == "cbr0"
+                || n == "sw0"
+                || n == "cellsim-svc"
+                || n.starts_with("veth") && n.len() == 12),
+            "link {n} in the host's root namespace"
+        );
+    }
+}
+
+/// The prefix of a test's network namespaces (the suite's leak check reads the pid).
+pub fn net_prefix(name: &str) -> String {
+    format!("cellsim-test-{}-{name}", std::process::id())
+}

@@ -439,15 +439,7 @@ impl Traffic {
                 s.exists = true;
                 s.internal_local = svc.spec.internal_traffic_policy.as_deref() == Some("Local");
                 s.external_local = svc.spec.external_traffic_policy.as_deref() == Some("Local");
-                let affinity = (svc.spec.session_affinity == "ClientIP").then(|| {
-                    svc.spec
-                        .session_affinity_config
-                        .as_ref()
-                        .and_then(|c| c.client_ip.as_ref())
-                        .and_then(|c| c.timeout_seconds)
-                        .map_or(super::select::DEFAULT_AFFINITY_SECONDS, |t| t.max(0) as u64)
-                        * 1000
-                });
+                let affinity = super::select::affinity_ms(&svc.spec);
                 if s.proxy.affinity_ms != affinity {
                     s.proxy = Balancer::new(self.mode, affinity);
                 }

@@ -1,0 +1,220 @@
+//! The cluster's network on one host: the switch namespace and one namespace per node, with
+//! each node's pod bridge, pod CIDR, pod address allocator and inter-node routes.
+
+use super::cidr::{Ipam, Ipv4Net};
+use super::netns::NetNs;
+use super::{addr, bridge, link, veth};
+use crate::error::{Error, Result};
+use std::net::Ipv4Addr;
+use std::sync::{Arc, Mutex};
+
+/// The switch namespace's bridge.
+pub const SWITCH_BRIDGE: &str = "sw0";
+/// A node's uplink to the switch (inside the node namespace).
+pub const NODE_UPLINK: &str = "eth0";
+/// A node's pod bridge (kubenet's name).
+pub const POD_BRIDGE: &str = "cbr0";
+/// A pod's interface (inside the sandbox's namespace), as every CNI plugin names it.
+pub const POD_IFACE: &str = "eth0";
+
+#[derive(Clone, Debug)]
+pub struct NetConfig {
+    /// Every namespace's name starts with `<prefix>-` (`cellsim` for runs; tests use
+    /// `cellsim-test-<pid>-<name>`, which the suite's leak check knows).
+    pub prefix: String,
+    /// The cluster CIDR, cut into one /`node_mask` per node.
+    pub cluster_cidr: Ipv4Net,
+    pub node_mask: u8,
+    /// The switch's subnet: node i is its address `i + 2`.
+    pub switch_cidr: Ipv4Net,
+}
+
+impl NetConfig {
+    pub fn new(prefix: &str) -> NetConfig {
+        NetConfig {
+            prefix: prefix.to_string(),
+            cluster_cidr: Ipv4Net::parse("10.244.0.0/16").expect("static"),
+            node_mask: 24,
+            switch_cidr: Ipv4Net::parse("10.250.0.0/24").expect("static"),
+        }
+    }
+}
+
+/// One node's network.
+#[derive(Debug)]
+pub struct NodeNet {
+    pub name: String,
+    pub index: u32,
+    pub ns: NetNs,
+    /// The node's address on the switch (its InternalIP).
+    pub node_ip: Ipv4Addr,
+    pub pod_cidr: Ipv4Net,
+    ipam: Mutex<Ipam>,
+}
+
+impl NodeNet {
+    pub fn gateway(&self) -> Ipv4Addr {
+        self.ipam.lock().expect("lock").gateway()
+    }
+
+    /// Give the pod `key` (its uid) an address and connect the namespace `pod_ns` (its
+    /// sandbox's) to the pod bridge: a veth pair, the pod's end named `eth0` with the address
+    /// and a default route via the gateway (CNI bridge plugin ADD).
+    pub fn attach_pod(&self, key: &str, pod_ns: &NetNs) -> Result<Ipv4Addr> {
+        let (ip, gw, prefix) = {
+            let mut ipam = self.ipam.lock().expect("lock");
+            (ipam.allocate(key)?, ipam.gateway(), ipam.range.prefix)
+        };
+        let host = veth::host_name(key);
+        let mut lines = vec![veth::create(&host, POD_IFACE, &pod_ns.path)];
+        lines.extend(bridge::attach(&host, POD_BRIDGE));
+        let done = link::batch(&self.ns, &lines).and_then(|()| {
+            link::batch(
+                pod_ns,
+                &[
+                    addr::add(POD_IFACE, ip, prefix),
+                    link::up(POD_IFACE),
+                    addr::default_via(gw),
+                ],
+            )
+        });
+        if let Err(e) = done {
+            self.detach_pod(key);
+            return Err(e);
+        }
+        Ok(ip)
+    }
+
+    /// Record an address found in use by a re-adopted pod.
+    pub fn reserve(&self, key: &str, ip: Ipv4Addr) -> Result<()> {
+        self.ipam.lock().expect("lock").reserve(ip, key)
+    }
+
+    /// Remove the pod's veth (if its namespace still exists; the kernel removes the pair with
+    /// the namespace otherwise) and release its address (CNI DEL: idempotent).
+    pub fn detach_pod(&self, key: &str) {
+        let host = veth::host_name(key);
+        if link::names(&self.ns).is_ok_and(|n| n.contains(&host)) {
+            let _ = link::ip(&self.ns, &link::del(&host));
+        }
+        self.ipam.lock().expect("lock").release(key);
+    }
+
+    pub fn pods_attached(&self) -> usize {
+        self.ipam.lock().expect("lock").in_use()
+    }
+}
+
+/// The switch and every node's network. `teardown` (also on drop) deletes every namespace,
+/// which removes every link and route in them.
+#[derive(Debug)]
+pub struct ClusterNet {
+    pub cfg: NetConfig,
+    pub switch: NetNs,
+    pub nodes: Vec<Arc<NodeNet>>,
+    down: bool,
+}
+
+impl ClusterNet {
+    /// Build the switch and the nodes `names` (node i gets the i-th pod CIDR and switch
+    /// address i + 2). On failure whatever was made is removed.
+    pub fn create(cfg: NetConfig, names: &[String]) -> Result<ClusterNet> {
+        let switch = NetNs::create(&format!("{}-switch", cfg.prefix))?;
+        let mut net = ClusterNet {
+            cfg,
+            switch,
+            nodes: Vec::new(),
+            down: false,
+        };
+        match net.build(names) {
+            Ok(()) => Ok(net),
+            Err(e) => {
+                net.teardown();
+                Err(e)
+            }
+        }
+    }
+
+    fn build(&mut self, names: &[String]) -> Result<()> {
+        let cfg = self.cfg.clone();
+        link::batch(&self.switch, &bridge::create(SWITCH_BRIDGE, None))?;
+        for (i, name) in names.iter().enumerate() {
+            let index = i as u32;
+            let node_ip = cfg
+                .switch_cidr
+                .nth(i as u64 + 2)
+                .filter(|_| (i as u64 + 3) < cfg.switch_cidr.size())
+                .ok_or_else(|| {
+                    Error::Net(format!("{} has no address for node {i}", cfg.switch_cidr))
+                })?;
+            let pod_cidr = cfg.cluster_cidr.subnet(cfg.node_mask, i as u64)?;
+            let ns = NetNs::create(&format!("{}-node-{name}", cfg.prefix))?;
+            let node = NodeNet {
+                name: name.clone(),
+                index,
+                ns,
+                node_ip,
+                pod_cidr,
+                ipam: Mutex::new(Ipam::new(pod_cidr)),
+            };
+            self.nodes.push(Arc::new(node));
+            let node = self.nodes.last().expect("pushed");
+            let port = format!("n{i}");
+            let mut sw = vec![veth::create(&port, NODE_UPLINK, &node.ns.path)];
+            sw.extend(bridge::attach(&port, SWITCH_BRIDGE));
+            link::batch(&self.switch, &sw)?;
+            let mut lines = vec![
+                addr::add(NODE_UPLINK, node_ip, cfg.switch_cidr.prefix),
+                link::up(NODE_UPLINK),
+            ];
+            lines.extend(bridge::create(POD_BRIDGE, Some((node.gateway(), pod_cidr))));
+            link::batch(&node.ns, &lines)?;
+            addr::sysctl(&node.ns, "ipv4/ip_forward", "1")?;
+        }
+        for n in &self.nodes {
+            let routes: Vec<String> = self
+                .nodes
+                .iter()
+                .filter(|m| m.index != n.index)
+                .map(|m| addr::route_via(m.pod_cidr, m.node_ip))
+                .collect();
+            link::batch(&n.ns, &routes)?;
+        }
+        Ok(())
+    }
+
+    pub fn node(&self, name: &str) -> Option<&Arc<NodeNet>> {
+        self.nodes.iter().find(|n| n.name == name)
+    }
+
+    /// Every namespace of the cluster (switch first).
+    pub fn namespaces(&self) -> Vec<NetNs> {
+        std::iter::once(self.switch.clone())
+            .chain(self.nodes.iter().map(|n| n.ns.clone()))
+            .collect()
+    }
+
+    /// Delete every namespace (idempotent). Pods' namespaces belong to their sandboxes.
+    pub fn teardown(&mut self) -> Vec<Error> {
+        let mut errs = Vec::new();
+        if self.down {
+            return errs;
+        }
+        self.down = true;
+        for n in &self.nodes {
+            if let Err(e) = n.ns.delete() {
+                errs.push(e);
+            }
+        }
+        if let Err(e) = self.switch.delete() {
+            errs.push(e);
+        }
+        errs
+    }
+}
+
+impl Drop for ClusterNet {
+    fn drop(&mut self) {
+        self.teardown();
+    }
+}
