@@ -2,7 +2,7 @@
 # Idempotent machine set-up for cellsim (Debian bookworm, root, rustup toolchain in ~/.cargo/bin).
 #
 #   1. Debian packages: a second Rust compiler able to build std for wasm32 (rustc-web,
-#      cargo-web, rust-web-src), the wasm linker (lld: wasm-ld-14), a headless browser for the
+#      cargo-web, rust-web-src), the wasm linker (lld: wasm-ld-14), wasm-opt (binaryen), a headless browser for the
 #      playground tests (chromium, chromium-driver) and busybox-static (the built-in image).
 #      apt is skipped entirely when all of them are installed already.
 #   2. rustfmt and clippy for the rustup toolchain, when missing.
@@ -19,7 +19,7 @@ say() { printf 'setup: %s\n' "$*"; }
 die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
 
 # --- 1. Debian packages -------------------------------------------------------------------
-APT_PACKAGES=(rustc-web cargo-web rust-web-src lld chromium chromium-driver busybox-static)
+APT_PACKAGES=(rustc-web cargo-web rust-web-src lld binaryen chromium chromium-driver busybox-static)
 command -v node >/dev/null 2>&1 || APT_PACKAGES+=(nodejs)
 
 missing=()

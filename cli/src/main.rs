@@ -5,6 +5,7 @@ mod cpu_time;
 mod fs_sources;
 mod out;
 mod run;
+mod serve;
 mod validate;
 
 use clap::{Parser, Subcommand};
@@ -30,6 +31,8 @@ enum Command {
     /// Benchmarks.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// Serve the playground (the simulator in the browser) on a loopback address.
+    Serve(serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -45,6 +48,7 @@ fn main() -> ExitCode {
         Command::Run(a) => run::run(a),
         Command::Validate(a) => validate::validate(a),
         Command::Bench(c) => bench::run(c),
+        Command::Serve(a) => serve::serve(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -105,14 +105,15 @@ pub struct Model {
     pub stats: FrameStats,
     pub notice: Option<String>,
     pub share_url: Option<String>,
+    /// Bumped by every message (see `PartialEq`).
+    rev: u64,
 }
 
+/// Panels take the state handle as their props, and Yew compares handles by the state's
+/// `PartialEq`: every reduction makes a new revision, so a changed state always re-renders.
 impl PartialEq for Model {
     fn eq(&self, other: &Self) -> bool {
-        self.version == other.version
-            && self.mode == other.mode
-            && self.editor_text == other.editor_text
-            && self.stats == other.stats
+        self.rev == other.rev
     }
 }
 
@@ -181,6 +182,7 @@ impl Model {
             stats: FrameStats::default(),
             notice: None,
             share_url: None,
+            rev: 0,
         }
     }
 
@@ -452,6 +454,7 @@ impl Reducible for Model {
     fn reduce(self: Rc<Self>, action: Msg) -> Rc<Self> {
         let mut m = (*self).clone();
         m.update(action);
+        m.rev += 1;
         Rc::new(m)
     }
 }
@@ -643,6 +646,16 @@ mod tests {
         m.update(Msg::SetJump("soon".into()));
         m.update(Msg::Jump);
         assert!(m.notice.as_deref().unwrap().starts_with("jump:"));
+    }
+
+    #[test]
+    fn every_message_makes_a_state_that_panels_see_as_changed() {
+        let a = Rc::new(Model::from_query("?scenario=quickstart"));
+        let b = a.clone().reduce(Msg::SelectPod(Some("default/x".into())));
+        assert!(*a != *b, "panels compare states with PartialEq");
+        let c = b.clone().reduce(Msg::Notice(None));
+        assert!(*b != *c);
+        assert_eq!(c.selected_pod.as_deref(), Some("default/x"));
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! the full JSON report (`cellsim run --json`'s contract) with the expectations.
 
 use super::Panel;
+use cellsim_core::api::pod::PodPhase;
+use cellsim_core::api::{Kind, Object};
 use yew::prelude::*;
 
 #[function_component(Summary)]
@@ -11,17 +13,28 @@ pub fn summary(p: &Panel) -> Html {
     };
     let s = session.borrow();
     let sim = s.sim();
-    let t = sim.cluster_totals();
+    // Pods by phase, as the JSON report's `pods` counts them.
+    let (mut pending, mut running, mut succeeded, mut failed) = (0u64, 0u64, 0u64, 0u64);
+    for o in sim.store.objects(Kind::Pod) {
+        if let Object::Pod(p) = o {
+            match p.status.phase {
+                PodPhase::Pending | PodPhase::Unknown => pending += 1,
+                PodPhase::Running => running += 1,
+                PodPhase::Succeeded => succeeded += 1,
+                PodPhase::Failed => failed += 1,
+            }
+        }
+    }
     let st = &sim.scheduler.stats;
     let item = |id: &str, label: &str, v: u64| {
         html! { <span class="num"><b id={id.to_string()}>{v}</b>{format!(" {label}")}</span> }
     };
     html! {
         <div class="summary" id="summary">
-            {item("sum-running", "running", t.running)}
-            {item("sum-pending", "pending", t.pending + t.creating)}
-            {item("sum-succeeded", "succeeded", t.succeeded)}
-            {item("sum-failed", "failed", t.failed)}
+            {item("sum-running", "running", running)}
+            {item("sum-pending", "pending", pending)}
+            {item("sum-succeeded", "succeeded", succeeded)}
+            {item("sum-failed", "failed", failed)}
             {item("sum-events", "events", sim.trace.events())}
             {item("sum-attempts", "attempts", st.attempts)}
             {item("sum-scheduled", "scheduled", st.scheduled)}
