@@ -76,7 +76,7 @@ web="$DIST/web/cellsim_web_bg.wasm"
 raw=$(stat -c %s "$web")
 if [[ "$profile" != debug ]] && command -v wasm-opt >/dev/null 2>&1; then
     echo "build-wasm: wasm-opt -Oz ($(wasm-opt --version | head -n1))"
-    wasm-opt -Oz --enable-bulk-memory --enable-mutable-globals --enable-nontrapping-float-to-int \
+    wasm-opt -Oz --strip-debug --strip-producers --enable-bulk-memory --enable-mutable-globals --enable-nontrapping-float-to-int \
         --enable-sign-ext --enable-reference-types --enable-multivalue \
         -o "$web.opt" "$web"
     mv "$web.opt" "$web"
