@@ -15,7 +15,7 @@
 #                        `--debug`: the dev profile, faster to build, much slower to run)
 #   (c) wasm-bindgen  -> target/wasm-dist/node/ (--target nodejs: scripts/wasm-determinism.mjs)
 #                        target/wasm-dist/web/  (--target web, then wasm-opt -Oz when binaryen's
-#                        wasm-opt is installed, plus sim-web/static/: the playground, served by
+#                        wasm-opt is installed and can read the module, plus sim-web/static/: the playground, served by
 #                        `cellsim serve` (embedded at its build) or by any static web server)
 set -euo pipefail
 
@@ -69,17 +69,22 @@ for target in web nodejs; do
     rm -rf "$out"
     mkdir -p "$out"
     echo "build-wasm: wasm-bindgen --target $target -> ${out#"$ROOT"/}"
-    wasm-bindgen --target "$target" --out-dir "$out" "$wasm"
+    wasm-bindgen --target "$target" --remove-name-section --remove-producers-section \
+        --out-dir "$out" "$wasm"
 done
 
 web="$DIST/web/cellsim_web_bg.wasm"
 raw=$(stat -c %s "$web")
 if [[ "$profile" != debug ]] && command -v wasm-opt >/dev/null 2>&1; then
     echo "build-wasm: wasm-opt -Oz ($(wasm-opt --version | head -n1))"
-    wasm-opt -Oz --strip-debug --strip-producers --enable-bulk-memory --enable-mutable-globals --enable-nontrapping-float-to-int \
-        --enable-sign-ext --enable-reference-types --enable-multivalue \
-        -o "$web.opt" "$web"
-    mv "$web.opt" "$web"
+    # Debian's binaryen 108 cannot parse every instruction newer compilers emit (e.g.
+    # table.fill with reference types): then the module stays as wasm-bindgen wrote it.
+    if wasm-opt -Oz --strip-debug --strip-producers -all -o "$web.opt" "$web" 2>"$DIST/wasm-opt.log"; then
+        mv "$web.opt" "$web"
+    else
+        rm -f "$web.opt"
+        echo "build-wasm: note: wasm-opt could not optimise the module ($(head -n1 "$DIST/wasm-opt.log")); kept as is"
+    fi
 fi
 cp "$ROOT"/sim-web/static/* "$DIST/web/"
 
