@@ -74,6 +74,21 @@ pub fn line_chart(p: &ChartProps) -> Html {
     }
 }
 
+/// Samples are taken when something happened, and values hold until the next one: draw
+/// steps (each new value starts where the previous one ends), not slopes.
+pub fn steps(points: impl IntoIterator<Item = (u64, f64)>) -> Vec<(u64, f64)> {
+    let mut out: Vec<(u64, f64)> = Vec::new();
+    for (t, v) in points {
+        if let Some(&(_, prev)) = out.last() {
+            if prev != v {
+                out.push((t, prev));
+            }
+        }
+        out.push((t, v));
+    }
+    out
+}
+
 fn series(
     samples: &[Sample],
     name: &'static str,
@@ -83,7 +98,7 @@ fn series(
     Series {
         name,
         color,
-        points: samples.iter().map(|s| (s.t_ms, f(s))).collect(),
+        points: steps(samples.iter().map(|s| (s.t_ms, f(s)))),
     }
 }
 
@@ -128,7 +143,7 @@ pub fn charts_panel(p: &Panel) -> Html {
             }
             {for services.iter().map(|name| {
                 let pick = |f: fn(&crate::session::ServicePoint) -> f64| -> Vec<(u64, f64)> {
-                    samples.iter().filter_map(|x| x.services.get(*name).map(|p| (x.t_ms, f(p)))).collect()
+                    steps(samples.iter().filter_map(|x| x.services.get(*name).map(|p| (x.t_ms, f(p)))))
                 };
                 html! {
                     <div class="service">
@@ -148,6 +163,22 @@ pub fn charts_panel(p: &Panel) -> Html {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_hold_until_the_next_sample() {
+        assert_eq!(
+            steps([(0, 1.0), (10, 1.0), (20, 3.0), (30, 2.0)]),
+            [
+                (0, 1.0),
+                (10, 1.0),
+                (20, 1.0),
+                (20, 3.0),
+                (30, 3.0),
+                (30, 2.0)
+            ]
+        );
+        assert!(steps([]).is_empty());
+    }
 
     #[test]
     fn polylines_scale_time_and_value_into_the_plot() {
