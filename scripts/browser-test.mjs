@@ -17,7 +17,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync, readFileSync, mkdirSyn
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { deflateSync } from 'node:zlib';
+import { deflateRawSync } from 'node:zlib';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const BIN = process.env.CELLSIM_BIN ?? path.join(ROOT, 'target/release/cellsim');
@@ -314,13 +314,17 @@ async function screenshots(d, base, dir) {
 /** A big scenario in the page: wall time to the end and frame times at max speed. */
 async function bench(d, base, file) {
   const text = readFileSync(file, 'utf8');
-  const s = deflateSync(Buffer.from(text), { level: 9 }).toString('base64url');
+  const s = deflateRawSync(Buffer.from(text), { level: 9 }).toString('base64url');
   await d.go(`${base}?name=${path.basename(file)}&s=${s}`);
-  await d.until(`return document.getElementById('play');`, 'the page', 600000);
+  const ready = await d.until(`const n=document.getElementById('notice'); return n ? 'notice: '+n.textContent : document.getElementById('play') && 'ok';`, 'the page', 600000);
+  if (ready !== 'ok') throw new Error(ready);
   const t0 = Date.now();
   await d.setValue('#speed', '5');
   await d.click('#play');
-  const hash = await d.finished(3600000);
+  const progress = setInterval(async () => {
+    try { console.log('progress', await d.text('#sim-time'), await d.text('#run-state'), JSON.stringify(await d.exec(`return {...document.getElementById('frame-stats').dataset};`))); } catch (e) { console.log('progress?', e.message); }
+  }, 10000);
+  const hash = await d.finished(3600000).finally(() => clearInterval(progress));
   const wall = (Date.now() - t0) / 1000;
   const stats = await d.exec(`const e=document.getElementById('frame-stats'); return {...e.dataset};`);
   // Frames while paused and rendering only: expand a group and step a few times.
