@@ -33,6 +33,11 @@ use yew::prelude::*;
 /// Milliseconds of stepping per animation frame: the rest of the frame is for rendering.
 pub const STEP_BUDGET_MS: f64 = 24.0;
 
+/// Above this many pods the cluster view (and the summary) is rebuilt at most once per
+/// `LARGE_VIEW_EVERY_MS` while the run plays: building it walks every pod.
+pub const LARGE_PODS: usize = 3000;
+pub const LARGE_VIEW_EVERY_MS: f64 = 1000.0;
+
 /// Speeds: simulated seconds per wall second, `None` = as fast as possible.
 pub const SPEEDS: [(&str, Option<f64>); 6] = [
     ("real time", Some(1.0)),
@@ -271,9 +276,10 @@ impl Model {
         let Some(s) = &self.session else { return };
         let s = s.borrow();
         let now = wall_ms();
-        // Large clusters: the view is rebuilt at most 10 times a second while running.
-        let every = if s.sim().store.objects(cellsim_core::api::Kind::Pod).count() > 3000 {
-            100.0
+        let pods =
+            self.view.nodes.iter().map(|n| n.pods.len()).sum::<usize>() + self.view.pending.len();
+        let every = if pods > LARGE_PODS {
+            LARGE_VIEW_EVERY_MS
         } else {
             0.0
         };
