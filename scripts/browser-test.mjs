@@ -280,6 +280,23 @@ async function testAll(d, base) {
     await d.click('#edit-toggle');
     assertEq(await d.exec(`return document.getElementById('editor').value;`), whatifYaml, 'scenario text from the link');
   });
+  await check('opening a file from disk loads and runs it (= the CLI on that file)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cellsim-open-'));
+    const file = path.join(dir, 'my-failure.yaml');
+    writeFileSync(file, readFileSync(path.join(ROOT, 'scenarios/node-failure.yaml'), 'utf8').replace('seed: 9', 'seed: 123'));
+    const cli = cliReport(file);
+    await d.go(`${base}?scenario=quickstart`);
+    await d.until(`return document.getElementById('file');`, 'the page');
+    const el = await d.cmd('POST', `${d.s}/element`, { using: 'css selector', value: '#file' });
+    await d.cmd('POST', `${d.s}/element/${Object.values(el)[0]}/value`, { text: file });
+    await d.until(`const p=document.querySelector('.scenario .path'); return p && p.textContent==='scenarios/my-failure.yaml';`, 'the file to load');
+    await d.setValue('#speed', '5');
+    await d.click('#play');
+    const hash = await d.finished(60000);
+    rmSync(dir, { recursive: true, force: true });
+    assertEq(hash, cli.traceHash, 'trace hash of the opened file');
+    if (!(await d.text('#sim-time')).includes('seed 123') && !(await d.text('.status')).includes('seed 123')) throw new Error('seed 123 not shown');
+  });
   await check('charts draw the run', async () => {
     await d.go(`${base}?scenario=quickstart&autorun=1`);
     await d.finished(60000);
