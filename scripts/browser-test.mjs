@@ -297,6 +297,25 @@ async function testAll(d, base) {
     assertEq(hash, cli.traceHash, 'trace hash of the opened file');
     if (!(await d.text('#sim-time')).includes('seed 123') && !(await d.text('.status')).includes('seed 123')) throw new Error('seed 123 not shown');
   });
+  await check('a scoring strategy and weights replay from 0s (= the CLI on the exported YAML)', async () => {
+    await d.go(`${base}?scenario=online-boutique`);
+    await d.until(`return document.getElementById('wi-strategy');`, 'the page');
+    await d.setValue('#wi-strategy', 'MostAllocated');
+    await d.setValue('#wi-fit-weight', '5');
+    await d.click('#wi-scoring');
+    await d.setValue('#speed', '5');
+    await d.click('#play');
+    const hash = await d.finished(60000);
+    await d.click('#edit-toggle');
+    const yaml = await d.exec(`return document.getElementById('editor').value;`);
+    if (!yaml.includes('type: MostAllocated') || !yaml.includes('{name: NodeResourcesFit, weight: 5}')) throw new Error('no scheduler profile in the YAML');
+    // Its `file: manifests/...` resolve next to the scenario: write it beside the original.
+    const file = path.join(ROOT, 'scenarios', `.scoring-check-${process.pid}.yaml`);
+    writeFileSync(file, yaml);
+    let cli;
+    try { cli = cliReport(file); } finally { rmSync(file, { force: true }); }
+    assertEq(hash, cli.traceHash, 'trace hash with MostAllocated');
+  });
   await check('charts draw the run', async () => {
     await d.go(`${base}?scenario=quickstart&autorun=1`);
     await d.finished(60000);

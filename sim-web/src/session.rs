@@ -276,6 +276,21 @@ impl Session {
         Ok(at)
     }
 
+    /// Score with another NodeResourcesFit strategy and weights (`timeline_edit::set_scoring`):
+    /// the configuration holds from t=0, so the run starts over.
+    pub fn set_scoring(
+        &mut self,
+        strategy: &str,
+        fit: u32,
+        balanced: u32,
+    ) -> Result<(), SessionError> {
+        let text = crate::timeline_edit::set_scoring(&self.text, strategy, fit, balanced)?;
+        let mut next = Session::load(&self.path, &text, self.seed, Some(self.explain))?;
+        next.whatifs = std::mem::take(&mut self.whatifs);
+        *self = next;
+        Ok(())
+    }
+
     /// The JSON report of the run so far (`cellsim run --json`'s contract; complete once the
     /// run finished).
     pub fn report_json(&self) -> String {
@@ -491,6 +506,43 @@ mod tests {
             pod_events.iter().any(|e| e.kind == "NodeFailed"),
             "{pod_events:?}"
         );
+    }
+
+    #[test]
+    fn another_scoring_strategy_replays_the_run_with_other_placements() {
+        // MostAllocated packs pods onto fewer nodes than the default LeastAllocated spreads
+        // them over, in a scenario with room to choose.
+        let used = |s: &Session| {
+            s.sim()
+                .cluster_view()
+                .nodes
+                .iter()
+                .filter(|n| n.active_pods() > 0)
+                .count()
+        };
+        let mut changed = Vec::new();
+        for name in [
+            "quickstart",
+            "online-boutique",
+            "sock-shop",
+            "guestbook-capacity",
+        ] {
+            let mut least = Session::builtin(name, None).unwrap();
+            least.run_to_end();
+            let mut most = Session::builtin(name, None).unwrap();
+            most.set_scoring("MostAllocated", 5, 1).unwrap();
+            assert!(most.text().contains("type: MostAllocated"));
+            most.run_to_end();
+            if least.trace_hash() != most.trace_hash() {
+                assert!(used(&most) <= used(&least), "{name}");
+                changed.push(name);
+            }
+            assert!(matches!(
+                most.set_scoring("LeastAllocated", 1, 1),
+                Err(SessionError::Edit(_))
+            ));
+        }
+        assert!(!changed.is_empty(), "no placement changed");
     }
 
     #[test]

@@ -115,6 +115,65 @@ pub enum EditError {
     EmptySpec,
     #[error("line {0}: spec.timeline is a non-empty flow list; write it as a block list to add actions here")]
     FlowTimeline(usize),
+    #[error(
+        "line {0}: the scenario has its own spec.scheduler; change its scoring in the YAML editor"
+    )]
+    HasScheduler(usize),
+}
+
+/// NodeResourcesFit's scoring strategies offered as a what-if.
+pub const STRATEGIES: [&str; 2] = ["LeastAllocated", "MostAllocated"];
+
+/// Give a scenario without `spec.scheduler` one default profile whose NodeResourcesFit scores
+/// with `strategy` (cpu and memory, weight 1 each) and whose NodeResourcesFit and
+/// NodeResourcesBalancedAllocation score weights are `fit_weight` and `balanced_weight`
+/// (1–100). The configuration holds for the whole run (it is not a timeline action: the
+/// scenario format has none for the scheduler), so the run starts over.
+pub fn set_scoring(
+    text: &str,
+    strategy: &str,
+    fit_weight: u32,
+    balanced_weight: u32,
+) -> Result<String, EditError> {
+    let lines: Vec<&str> = text.lines().collect();
+    let spec = lines
+        .iter()
+        .position(|l| indent(l) == 0 && strip_comment(l) == "spec:")
+        .ok_or(EditError::NoSpec)?;
+    let spec_end = (spec + 1..lines.len())
+        .find(|&i| is_content(lines[i]) && indent(lines[i]) == 0)
+        .unwrap_or(lines.len());
+    let child = (spec + 1..spec_end)
+        .find(|&i| is_content(lines[i]))
+        .map(|i| indent(lines[i]))
+        .ok_or(EditError::EmptySpec)?;
+    if let Some(k) = (spec + 1..spec_end)
+        .find(|&i| indent(lines[i]) == child && lines[i].trim_start().starts_with("scheduler:"))
+    {
+        return Err(EditError::HasScheduler(k + 1));
+    }
+    let p = " ".repeat(child);
+    let block = format!(
+        "{p}scheduler:
+{p}  profiles:
+{p}  - schedulerName: default-scheduler
+{p}    plugins:
+{p}      score:
+{p}        enabled:
+{p}        - {{name: NodeResourcesFit, weight: {fit_weight}}}
+{p}        - {{name: NodeResourcesBalancedAllocation, weight: {balanced_weight}}}
+{p}    pluginConfig:
+{p}    - name: NodeResourcesFit
+{p}      args:
+{p}        scoringStrategy:
+{p}          type: {strategy}
+{p}          resources: [{{name: cpu, weight: 1}}, {{name: memory, weight: 1}}]"
+    );
+    let mut out: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    out.insert(spec + 1, block);
+    let mut s = out.join("\n");
+    s.push('\n');
+    Ok(s)
 }
 
 fn indent(line: &str) -> usize {
@@ -289,6 +348,22 @@ spec:
             );
             assert_eq!(out.contains("expect: []"), !next.is_empty());
         }
+    }
+
+    #[test]
+    fn a_scoring_strategy_and_weights_become_the_scenarios_scheduler_profile() {
+        let most = set_scoring(BASE, "MostAllocated", 3, 2).unwrap();
+        let least = set_scoring(BASE, "LeastAllocated", 1, 1).unwrap();
+        load(&most);
+        load(&least);
+        assert!(most.contains("type: MostAllocated") && most.contains("weight: 3}"));
+        // Core validates it: a weight out of range is an error at its line.
+        let bad = set_scoring(BASE, "MostAllocated", 101, 1).unwrap();
+        assert!(cellsim_core::scenario::load("s.yaml", &Text(&bad)).is_err());
+        assert_eq!(
+            set_scoring(&most, "LeastAllocated", 1, 1),
+            Err(EditError::HasScheduler(5))
+        );
     }
 
     #[test]

@@ -126,7 +126,10 @@ pub enum Msg {
     SelectScenario(String),
     EditText(String),
     ApplyText,
-    LoadFile { name: String, text: String },
+    LoadFile {
+        name: String,
+        text: String,
+    },
     SetSeed(String),
     Play,
     Pause,
@@ -139,6 +142,12 @@ pub enum Msg {
     SelectPod(Option<String>),
     SetFilter(String),
     WhatIf(WhatIf),
+    /// NodeResourcesFit's strategy and the two resource score weights, from t=0.
+    SetScoring {
+        strategy: String,
+        fit: u32,
+        balanced: u32,
+    },
     ToggleGroup(String, String),
     SetTab(Tab),
     SetExplain(bool),
@@ -427,6 +436,27 @@ impl Model {
                         self.changed(true);
                         self.mode = Mode::Seeking(at);
                         self.share_url = None;
+                    }
+                    Err(e) => self.notice = Some(e.to_string()),
+                }
+            }
+            Msg::SetScoring {
+                strategy,
+                fit,
+                balanced,
+            } => {
+                let Some(s) = self.session.clone() else {
+                    return;
+                };
+                let r = s.borrow_mut().set_scoring(&strategy, fit, balanced);
+                match r {
+                    Ok(()) => {
+                        self.editor_text = s.borrow().text().to_string();
+                        self.notice = None;
+                        self.mode = Mode::Paused;
+                        self.clock = 0.0;
+                        self.share_url = None;
+                        self.changed(true);
                     }
                     Err(e) => self.notice = Some(e.to_string()),
                 }

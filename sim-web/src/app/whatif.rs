@@ -26,6 +26,9 @@ pub fn whatif_panel(p: &Panel) -> Html {
     let image = use_state(String::new);
     let pool = use_state(String::new);
     let count = use_state(|| "1".to_string());
+    let strategy = use_state(|| crate::timeline_edit::STRATEGIES[1].to_string());
+    let fit_w = use_state(|| "1".to_string());
+    let bal_w = use_state(|| "1".to_string());
     let Some(session) = state.session.clone() else {
         return html! {};
     };
@@ -154,6 +157,36 @@ pub fn whatif_panel(p: &Panel) -> Html {
             ))),
         }
     };
+    let on_strategy = {
+        let strategy = strategy.clone();
+        move |e: Event| strategy.set(select_value(&e))
+    };
+    let on_fit = {
+        let fit_w = fit_w.clone();
+        move |e: InputEvent| fit_w.set(input_value(&e))
+    };
+    let on_bal = {
+        let bal_w = bal_w.clone();
+        move |e: InputEvent| bal_w.set(input_value(&e))
+    };
+    let rescore = {
+        let d = d.clone();
+        let st = (*strategy).clone();
+        let w = (
+            fit_w.trim().parse::<u32>().ok(),
+            bal_w.trim().parse::<u32>().ok(),
+        );
+        move |_| match w {
+            (Some(fit), Some(balanced)) => d.dispatch(Msg::SetScoring {
+                strategy: st.clone(),
+                fit,
+                balanced,
+            }),
+            _ => d.dispatch(Msg::Notice(Some(
+                "scoring: weights are whole numbers 1–100".into(),
+            ))),
+        }
+    };
     html! {
         <section class="panel whatif" id="whatif">
             <h2>{"What if…"}</h2>
@@ -203,6 +236,14 @@ pub fn whatif_panel(p: &Panel) -> Html {
                     <button id="wi-add-nodes" disabled={busy} onclick={add}>{"add nodes"}</button>
                 </div>
             }
+            <div class="row" title="NodeResourcesFit's scoring strategy and the score weights of NodeResourcesFit and NodeResourcesBalancedAllocation; a scheduler configuration holds for the whole run, so it starts over">
+                <select id="wi-strategy" onchange={on_strategy}>
+                    {for crate::timeline_edit::STRATEGIES.iter().map(|x| html!{ <option value={*x} selected={*x == *strategy}>{*x}</option> })}
+                </select>
+                <input id="wi-fit-weight" class="tiny" type="number" min="1" max="100" value={(*fit_w).clone()} oninput={on_fit} title="NodeResourcesFit weight" />
+                <input id="wi-balanced-weight" class="tiny" type="number" min="1" max="100" value={(*bal_w).clone()} oninput={on_bal} title="NodeResourcesBalancedAllocation weight" />
+                <button id="wi-scoring" disabled={busy} onclick={rescore}>{"rescore from 0s"}</button>
+            </div>
             if !s.whatifs().is_empty() {
                 <ol class="whatifs" id="whatif-list">
                     {for s.whatifs().iter().map(|(t, w)| html!{ <li>{format!("{t}: {}", w.describe())}</li> })}
