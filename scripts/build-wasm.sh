@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Build cellsim for WebAssembly and bind it for the browser and for Node.js.
+# Build cellsim for WebAssembly: the playground for the browser and the bindings for Node.js.
 #
-#   scripts/build-wasm.sh [--release]
+#   scripts/build-wasm.sh [--debug]
 #
 # rustup here has no wasm32 standard library, so this uses Debian's second compiler
 # (rustc-web/cargo-web, installed by scripts/setup.sh) and builds std from source
@@ -11,21 +11,26 @@
 #
 #   (a) cellsim-core  -> wasm32-unknown-unknown: proves the core stays wasm-clean
 #   (b) cellsim-web   -> target/wasm/wasm32-unknown-unknown/<profile>/cellsim_web.wasm
-#   (c) wasm-bindgen  -> target/wasm-dist/web/  (--target web)
-#                        target/wasm-dist/node/ (--target nodejs)
+#                        (profile `web` from Cargo.toml: opt-level s, LTO, no debug info;
+#                        `--debug`: the dev profile, faster to build, much slower to run)
+#   (c) wasm-bindgen  -> target/wasm-dist/node/ (--target nodejs: scripts/wasm-determinism.mjs)
+#                        target/wasm-dist/web/  (--target web, then wasm-opt -Oz when binaryen's
+#                        wasm-opt is installed and can read the module, plus sim-web/static/: the playground, served by
+#                        `cellsim serve` (embedded at its build) or by any static web server)
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$(pwd)
 export PATH="$HOME/.cargo/bin:$PATH"
 
-profile=debug
-cargo_profile=()
+profile=web
 case "${1:-}" in
     "") ;;
-    --release) profile=release; cargo_profile=(--release) ;;
-    *) echo "usage: scripts/build-wasm.sh [--release]" >&2; exit 2 ;;
+    --debug) profile=debug ;;
+    *) echo "usage: scripts/build-wasm.sh [--debug]" >&2; exit 2 ;;
 esac
+cargo_profile=(--profile "$profile")
+[[ "$profile" == debug ]] && cargo_profile=()
 
 die() { printf 'build-wasm: error: %s\n' "$*" >&2; exit 1; }
 
@@ -64,8 +69,26 @@ for target in web nodejs; do
     rm -rf "$out"
     mkdir -p "$out"
     echo "build-wasm: wasm-bindgen --target $target -> ${out#"$ROOT"/}"
-    wasm-bindgen --target "$target" --out-dir "$out" "$wasm"
+    wasm-bindgen --target "$target" --remove-name-section --remove-producers-section \
+        --out-dir "$out" "$wasm"
 done
 
-size=$(stat -c %s "$DIST/web/cellsim_web_bg.wasm")
-echo "build-wasm: ok: cellsim_web_bg.wasm ${size} bytes ($profile)"
+web="$DIST/web/cellsim_web_bg.wasm"
+raw=$(stat -c %s "$web")
+if [[ "$profile" != debug ]] && command -v wasm-opt >/dev/null 2>&1; then
+    echo "build-wasm: wasm-opt -Oz ($(wasm-opt --version | head -n1))"
+    # Debian's binaryen 108 cannot parse every instruction newer compilers emit (e.g.
+    # table.fill with reference types): then the module stays as wasm-bindgen wrote it.
+    if wasm-opt -Oz --strip-debug --strip-producers -all -o "$web.opt" "$web" 2>"$DIST/wasm-opt.log"; then
+        mv "$web.opt" "$web"
+    else
+        rm -f "$web.opt"
+        echo "build-wasm: note: wasm-opt could not optimise the module ($(head -n1 "$DIST/wasm-opt.log")); kept as is"
+    fi
+fi
+cp "$ROOT"/sim-web/static/* "$DIST/web/"
+
+size=$(stat -c %s "$web")
+gz=$(gzip -9 -c "$web" | wc -c)
+echo "build-wasm: ok: web/cellsim_web_bg.wasm ${size} bytes, ${gz} gzipped (${raw} before wasm-opt; $profile)"
+echo "build-wasm: the playground is in ${DIST#"$ROOT"/}/web (index.html); \`cellsim serve\` embeds it when built after this"

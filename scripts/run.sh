@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
-# The main job: set the machine up (the same scripts/setup.sh the tests use) and run the
-# quickstart scenario with the native simulator. Extra arguments go to `cellsim run`
-# (e.g. scripts/run.sh --json, scripts/run.sh --seed 3).
+# The main job: set the machine up (the same scripts/setup.sh the tests use), build the
+# playground (the simulator compiled to WebAssembly, scripts/build-wasm.sh), build the CLI
+# with the playground embedded, and serve it:
+#
+#   bash scripts/run.sh                        -> http://127.0.0.1:8080/
+#   bash scripts/run.sh --addr 127.0.0.1:9000  (extra arguments go to `cellsim serve`)
+#
+# Open the printed URL; `?scenario=NAME&seed=N&autorun=1` runs a built-in scenario at once.
+# For the command-line simulator instead: cargo run --release -p cellsim -- run scenarios/quickstart.yaml
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -9,12 +15,11 @@ ROOT=$(pwd)
 export PATH="$HOME/.cargo/bin:$PATH"
 export CARGO_TARGET_DIR="$ROOT/target"
 
-SCENARIO=scenarios/quickstart.yaml
-
 bash scripts/setup.sh
-if [[ ! -f "$SCENARIO" ]]; then
-    echo "run: error: $SCENARIO not found (the quickstart scenario is missing from this checkout)" >&2
-    exit 2
-fi
-echo "run: cargo run --release -p cellsim -- run $SCENARIO $*"
-exec cargo run --release -p cellsim -- run "$SCENARIO" "$@"
+bash scripts/build-wasm.sh
+echo "run: cargo build --release -p cellsim (embeds target/wasm-dist/web)"
+cargo build --release -p cellsim
+args=("$@")
+((${#args[@]} > 0)) || args=(--addr 127.0.0.1:8080)
+echo "run: target/release/cellsim serve ${args[*]}"
+exec target/release/cellsim serve "${args[@]}"

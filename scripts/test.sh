@@ -11,6 +11,9 @@
 #               and conformance/cases.json, one passed/failed check per file
 #   build-wasm  scripts/build-wasm.sh            (core + web for wasm32, bound for web and node)
 #   wasm-det    every built-in scenario gives the same traceHash in wasm (node) as natively
+#   browser     the playground in headless Chromium (scripts/browser-test.mjs): every built-in
+#               scenario autoruns in the page with the CLI's report; editor errors, pod
+#               decisions, what-if by clicking, share link, charts
 #
 # Fails fast: the first failing step stops the run. Every run ends with a table of the steps
 # and their times and, when the tests ran, a final `tests: N passed, N failed` line.
@@ -158,6 +161,20 @@ conformance() {
     return "$rc"
 }
 
+# The playground in a real browser, served by the release CLI rebuilt with the page embedded.
+browser_tests() {
+    local log="$LOGS/browser.log" rc p f
+    cargo build --release -p cellsim || return 1
+    node scripts/browser-test.mjs test 2>&1 | tee "$log"
+    rc=${PIPESTATUS[0]}
+    p=$(grep -oE '^browser: [0-9]+ passed' "$log" | grep -oE '[0-9]+' || echo 0)
+    f=$(grep -oE '^browser: [0-9]+ passed, [0-9]+ failed' "$log" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+' || echo 1)
+    PASSED=$((PASSED + p))
+    FAILED=$((FAILED + f))
+    COUNTED=1
+    return "$rc"
+}
+
 step setup "scripts/setup.sh" bash scripts/setup.sh
 step fmt "cargo fmt --all -- --check" cargo fmt --all -- --check
 step clippy "cargo clippy --workspace --all-targets -- -D warnings" \
@@ -171,6 +188,7 @@ step doctests "cargo test --workspace --doc" run_doctests
 step conformance "upstream scheduler test tables (run_cases.py)" conformance
 step build-wasm "scripts/build-wasm.sh" bash scripts/build-wasm.sh
 step wasm-det "wasm vs native: traceHash of every built-in scenario" wasm_determinism
+step browser "the playground in headless Chromium (scripts/browser-test.mjs)" browser_tests
 
 summary
 echo "tests: ${PASSED} passed, ${FAILED} failed"

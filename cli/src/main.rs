@@ -13,6 +13,7 @@ mod out;
 mod plan;
 mod run;
 mod table;
+mod serve;
 mod validate;
 
 use clap::{Parser, Subcommand};
@@ -53,6 +54,8 @@ enum Command {
     /// The node backend's local image store.
     #[command(subcommand)]
     Image(image::ImageCommand),
+    /// Serve the playground (the simulator in the browser) on a loopback address.
+    Serve(serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -79,6 +82,7 @@ fn main() -> ExitCode {
         Command::Compact(a) => compact::run(a),
         Command::Compare(a) => compare::run(a),
         Command::Import(c) => import::run(c),
+        Command::Serve(a) => serve::serve(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

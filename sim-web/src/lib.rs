@@ -1,10 +1,20 @@
-//! cellsim-web: the cellsim core compiled to WebAssembly and exposed to JavaScript.
+//! cellsim-web: the playground. The cellsim core compiled to WebAssembly and driven from a Yew
+//! app in the page, plus the plain entry points the Node.js determinism check uses.
 //!
-//! `scripts/build-wasm.sh` builds this crate for `wasm32-unknown-unknown` and binds it with
-//! wasm-bindgen for the browser (`target/wasm-dist/web/`) and for Node.js
-//! (`target/wasm-dist/node/`). The built-in scenarios are embedded (from `cellsim-scenarios`),
-//! so a run needs no server. `scripts/wasm-determinism.mjs` checks that every built-in scenario
-//! gives the same `traceHash` here as `cellsim run --json` natively.
+//! `scripts/build-web.sh` builds the app for the browser (`target/wasm-dist/web/`, the static
+//! files `cellsim serve` embeds and any web server can serve); `scripts/build-wasm.sh` builds
+//! the same crate bound for Node.js (`target/wasm-dist/node/`), where
+//! `scripts/wasm-determinism.mjs` checks that every built-in scenario gives the same
+//! `traceHash` as `cellsim run --json` natively.
+//!
+//! The modules below `app` are plain Rust over `cellsim-core` and are tested natively:
+//! `session` (stepping a run, samples, the trace, what-if replay), `timeline_edit` (what-if
+//! actions as timeline entries in the scenario text), `share` (links).
+
+pub mod app;
+pub mod session;
+pub mod share;
+pub mod timeline_edit;
 
 use wasm_bindgen::prelude::*;
 
@@ -32,6 +42,13 @@ pub fn scenario_names() -> Vec<String> {
 #[wasm_bindgen]
 pub fn run_builtin(name: &str, seed: Option<u64>) -> Result<String, JsError> {
     cellsim_scenarios::run_builtin_json(name, seed).map_err(|e| JsError::new(&e))
+}
+
+/// Mount the playground on the page's `<body>` (called by `index.html` after the module
+/// loaded; not on load, so the Node.js bindings never touch a DOM).
+#[wasm_bindgen]
+pub fn start_playground() {
+    app::mount();
 }
 
 #[cfg(test)]

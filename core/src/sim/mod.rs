@@ -10,6 +10,7 @@ pub mod drain;
 pub mod eviction;
 pub mod metrics;
 pub mod objects;
+pub mod view;
 
 use crate::api::node::NodeCondition;
 use crate::api::{Kind, Object};

@@ -1,0 +1,707 @@
+//! The Yew app: function components over one `use_reducer` state (`Model`, changed only by
+//! `Msg`s). The run itself lives in a `Session` behind `Rc<RefCell<..>>` inside the model;
+//! the page advances it from `requestAnimationFrame`, a time-sliced batch of instants per
+//! frame, so a long run never freezes the page.
+//!
+//! Components, by what the user sees: `scenario` (gallery, YAML editor, file, seed),
+//! `controls` (play, pause, step, speed, jump, reset, status line with the trace hash),
+//! `cluster` (nodes by pool and zone, pods, pending pods), `pod` (a pod's scheduling decisions
+//! and events), `charts` (SVG series), `events` (the trace with a filter), `whatif`, `export`
+//! (downloads, share link) and `report` (the JSON report and its summary numbers).
+
+mod charts;
+mod cluster;
+mod controls;
+mod dom;
+mod events;
+mod export;
+mod pod;
+mod report;
+mod scenario;
+mod whatif;
+
+use crate::session::{Session, SessionError};
+use crate::share::{decode_text, parse_query};
+use crate::timeline_edit::WhatIf;
+use cellsim_core::sim::view::ClusterView;
+use cellsim_core::time::{Duration, SimTime};
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+use std::rc::Rc;
+use yew::prelude::*;
+
+/// Milliseconds of stepping per animation frame: the rest of the frame is for rendering.
+pub const STEP_BUDGET_MS: f64 = 24.0;
+
+/// Above this many pods the cluster view (and the summary) is rebuilt at most once per
+/// `LARGE_VIEW_EVERY_MS` while the run plays: building it walks every pod.
+pub const LARGE_PODS: usize = 3000;
+pub const LARGE_VIEW_EVERY_MS: f64 = 1000.0;
+
+/// Speeds: simulated seconds per wall second, `None` = as fast as possible.
+pub const SPEEDS: [(&str, Option<f64>); 6] = [
+    ("real time", Some(1.0)),
+    ("10×", Some(10.0)),
+    ("60×", Some(60.0)),
+    ("600×", Some(600.0)),
+    ("3600×", Some(3600.0)),
+    ("max", None),
+];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Paused,
+    Playing,
+    /// Running as fast as possible up to a time, then pausing (jump, and the replay after a
+    /// what-if).
+    Seeking(SimTime),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tab {
+    Cluster,
+    Charts,
+    Events,
+    Report,
+}
+
+/// A load error to show in the editor.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EditorError {
+    pub line: u32,
+    pub column: u32,
+    pub message: String,
+}
+
+/// Frame timing, measured between animation frames while the simulation advances.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FrameStats {
+    pub frames: u64,
+    pub last_ms: f64,
+    pub max_ms: f64,
+    pub total_ms: f64,
+    /// Wall time from the first frame of a run to its end.
+    pub run_wall_ms: Option<f64>,
+    pub run_started: Option<f64>,
+}
+
+#[derive(Clone)]
+pub struct Model {
+    pub session: Option<Rc<RefCell<Session>>>,
+    pub editor_path: String,
+    pub editor_text: String,
+    pub editor_error: Option<EditorError>,
+    pub seed_input: String,
+    pub mode: Mode,
+    pub speed: usize,
+    /// The virtual clock in real-time speeds (ms), ahead of the last event.
+    pub clock: f64,
+    pub jump_input: String,
+    pub selected_pod: Option<String>,
+    pub event_filter: String,
+    pub tab: Tab,
+    pub expanded: BTreeSet<(String, String)>,
+    /// Bumped whenever the run changed: components re-derive their data from the session.
+    pub version: u64,
+    pub view: Rc<ClusterView>,
+    view_at: f64,
+    pub report_json: Option<Rc<String>>,
+    pub last_frame: Option<f64>,
+    pub stats: FrameStats,
+    pub notice: Option<String>,
+    pub share_url: Option<String>,
+    /// Bumped by every message (see `PartialEq`).
+    rev: u64,
+}
+
+/// Panels take the state handle as their props, and Yew compares handles by the state's
+/// `PartialEq`: every reduction makes a new revision, so a changed state always re-renders.
+impl PartialEq for Model {
+    fn eq(&self, other: &Self) -> bool {
+        self.rev == other.rev
+    }
+}
+
+pub enum Msg {
+    SelectScenario(String),
+    EditText(String),
+    ApplyText,
+    LoadFile {
+        name: String,
+        text: String,
+    },
+    SetSeed(String),
+    Play,
+    Pause,
+    StepEvent,
+    SetSpeed(usize),
+    SetJump(String),
+    Jump,
+    Reset,
+    Frame(f64),
+    SelectPod(Option<String>),
+    SetFilter(String),
+    WhatIf(WhatIf),
+    /// NodeResourcesFit's strategy and the two resource score weights, from t=0.
+    SetScoring {
+        strategy: String,
+        fit: u32,
+        balanced: u32,
+    },
+    ToggleGroup(String, String),
+    SetTab(Tab),
+    SetExplain(bool),
+    Share,
+    Notice(Option<String>),
+}
+
+/// Wall-clock milliseconds (the page's `performance.now()`; only the shell reads clocks).
+pub fn wall_ms() -> f64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        web_sys::window()
+            .and_then(|w| w.performance())
+            .map_or_else(js_sys::Date::now, |p| p.now())
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        use std::time::{SystemTime, UNIX_EPOCH};
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+    }
+}
+
+impl Model {
+    fn empty() -> Model {
+        Model {
+            session: None,
+            editor_path: "scenarios/untitled.yaml".into(),
+            editor_text: String::new(),
+            editor_error: None,
+            seed_input: String::new(),
+            mode: Mode::Paused,
+            speed: 2,
+            clock: 0.0,
+            jump_input: String::new(),
+            selected_pod: None,
+            event_filter: String::new(),
+            tab: Tab::Cluster,
+            expanded: BTreeSet::new(),
+            version: 0,
+            view: Rc::new(ClusterView::default()),
+            view_at: 0.0,
+            report_json: None,
+            last_frame: None,
+            stats: FrameStats::default(),
+            notice: None,
+            share_url: None,
+            rev: 0,
+        }
+    }
+
+    /// The initial state from the page's query string (`?scenario=`, `?s=`, `seed`,
+    /// `autorun`).
+    pub fn from_query(search: &str) -> Model {
+        let q = parse_query(search);
+        let mut m = Model::empty();
+        if let Some(seed) = q.seed {
+            m.seed_input = seed.to_string();
+        }
+        if let Some(s) = &q.text {
+            match decode_text(s) {
+                Ok(text) => {
+                    let path = format!(
+                        "scenarios/{}",
+                        q.name
+                            .as_deref()
+                            .map(|n| n.rsplit('/').next().unwrap_or(n))
+                            .unwrap_or("shared.yaml")
+                    );
+                    m.load_text(path, text);
+                }
+                Err(e) => m.notice = Some(e.to_string()),
+            }
+        } else {
+            let name = q.scenario.clone().unwrap_or_else(|| "quickstart".into());
+            m.select_builtin(&name);
+        }
+        if q.autorun && m.session.is_some() {
+            m.speed = SPEEDS.len() - 1;
+            m.mode = Mode::Playing;
+        }
+        m
+    }
+
+    fn seed(&self) -> Option<u64> {
+        self.seed_input.trim().parse().ok()
+    }
+
+    fn select_builtin(&mut self, name: &str) {
+        match crate::session::builtin_text(name) {
+            Some((path, text)) => self.load_text(path.to_string(), text.to_string()),
+            None => self.notice = Some(SessionError::NoBuiltin(name.into()).to_string()),
+        }
+    }
+
+    /// Load a text into the editor and, when it loads, into a new session.
+    fn load_text(&mut self, path: String, text: String) {
+        self.editor_path = path;
+        self.editor_text = text;
+        self.apply_text();
+    }
+
+    fn apply_text(&mut self) {
+        match Session::load(&self.editor_path, &self.editor_text, self.seed(), None) {
+            Ok(s) => {
+                self.editor_error = None;
+                self.install(s);
+            }
+            Err(SessionError::Load(e)) => {
+                self.editor_error = Some(EditorError {
+                    line: e.line,
+                    column: e.column,
+                    message: e.message,
+                })
+            }
+            Err(e) => self.notice = Some(e.to_string()),
+        }
+    }
+
+    fn install(&mut self, s: Session) {
+        self.session = Some(Rc::new(RefCell::new(s)));
+        self.mode = Mode::Paused;
+        self.clock = 0.0;
+        self.selected_pod = None;
+        self.stats = FrameStats::default();
+        self.last_frame = None;
+        self.share_url = None;
+        self.changed(true);
+    }
+
+    /// The run changed: new version, and the cluster view and report re-derived.
+    fn changed(&mut self, force_view: bool) {
+        self.version += 1;
+        let Some(s) = &self.session else { return };
+        let s = s.borrow();
+        let now = wall_ms();
+        let pods =
+            self.view.nodes.iter().map(|n| n.pods.len()).sum::<usize>() + self.view.pending.len();
+        let every = if pods > LARGE_PODS {
+            LARGE_VIEW_EVERY_MS
+        } else {
+            0.0
+        };
+        if force_view || self.mode == Mode::Paused || now - self.view_at >= every {
+            self.view = Rc::new(s.sim().cluster_view());
+            self.view_at = now;
+        }
+        self.report_json =
+            (self.mode == Mode::Paused || s.finished()).then(|| Rc::new(s.report_json()));
+    }
+
+    /// Whether the page needs animation frames.
+    pub fn animating(&self) -> bool {
+        self.session.is_some() && self.mode != Mode::Paused
+    }
+
+    fn frame(&mut self, ts: f64) {
+        let Some(session) = self.session.clone() else {
+            self.mode = Mode::Paused;
+            return;
+        };
+        let t0 = wall_ms();
+        let dt = self.last_frame.map_or(16.0, |l| (ts - l).clamp(0.0, 250.0));
+        if let Some(l) = self.last_frame {
+            let ms = ts - l;
+            self.stats.frames += 1;
+            self.stats.last_ms = ms;
+            self.stats.max_ms = self.stats.max_ms.max(ms);
+            self.stats.total_ms += ms;
+        }
+        self.last_frame = Some(ts);
+        self.stats.run_started.get_or_insert(t0);
+        let mut s = session.borrow_mut();
+        let target = match self.mode {
+            Mode::Paused => return,
+            Mode::Seeking(t) => t,
+            Mode::Playing => match SPEEDS[self.speed].1 {
+                None => s.end(),
+                Some(factor) => {
+                    self.clock = self.clock.max(s.now().millis() as f64) + dt * factor;
+                    SimTime((self.clock as u64).min(s.end().millis()))
+                }
+            },
+        };
+        let reached = s.run_until(target, &mut || wall_ms() - t0 < STEP_BUDGET_MS);
+        if s.finished() {
+            self.mode = Mode::Paused;
+            self.clock = s.now().millis() as f64;
+            if let Some(start) = self.stats.run_started {
+                self.stats.run_wall_ms.get_or_insert(wall_ms() - start);
+            }
+        } else if let (Mode::Seeking(t), true) = (self.mode, reached) {
+            self.mode = Mode::Paused;
+            self.clock = t.millis() as f64;
+        }
+        drop(s);
+        if self.mode == Mode::Paused {
+            self.last_frame = None;
+        }
+        self.changed(false);
+    }
+
+    fn with_session(&mut self, f: impl FnOnce(&mut Session)) {
+        if let Some(s) = self.session.clone() {
+            f(&mut s.borrow_mut());
+            self.changed(true);
+        }
+    }
+
+    fn update(&mut self, msg: Msg) {
+        match msg {
+            Msg::SelectScenario(name) => self.select_builtin(&name),
+            Msg::EditText(t) => self.editor_text = t,
+            Msg::ApplyText => self.apply_text(),
+            Msg::LoadFile { name, text } => {
+                let name = name.rsplit(['/', '\\']).next().unwrap_or(&name).to_string();
+                self.load_text(format!("scenarios/{name}"), text)
+            }
+            Msg::SetSeed(s) => {
+                self.seed_input = s;
+                if self.editor_error.is_none() && self.session.is_some() {
+                    self.apply_text();
+                }
+            }
+            Msg::Play => {
+                if self
+                    .session
+                    .as_ref()
+                    .is_some_and(|s| !s.borrow().finished())
+                {
+                    self.mode = Mode::Playing;
+                    self.stats.run_started = None;
+                    self.stats.run_wall_ms = None;
+                }
+            }
+            Msg::Pause => {
+                self.mode = Mode::Paused;
+                self.last_frame = None;
+                self.changed(true);
+            }
+            Msg::StepEvent => {
+                self.mode = Mode::Paused;
+                self.with_session(|s| {
+                    s.step();
+                });
+                if let Some(s) = &self.session {
+                    self.clock = s.borrow().now().millis() as f64;
+                }
+            }
+            Msg::SetSpeed(i) => self.speed = i.min(SPEEDS.len() - 1),
+            Msg::SetJump(s) => self.jump_input = s,
+            Msg::Jump => match Duration::parse(self.jump_input.trim()) {
+                Ok(d) => {
+                    let t = SimTime(d.as_millis());
+                    if let Some(s) = self.session.clone() {
+                        let mut s = s.borrow_mut();
+                        let t = SimTime(t.millis().min(s.end().millis()));
+                        if t < s.now() {
+                            s.reset();
+                        }
+                        self.mode = Mode::Seeking(t);
+                        self.notice = None;
+                    }
+                }
+                Err(e) => self.notice = Some(format!("jump: {e}")),
+            },
+            Msg::Reset => {
+                self.mode = Mode::Paused;
+                self.clock = 0.0;
+                self.stats = FrameStats::default();
+                self.with_session(Session::reset);
+            }
+            Msg::Frame(ts) => self.frame(ts),
+            Msg::SelectPod(p) => self.selected_pod = p,
+            Msg::SetFilter(f) => self.event_filter = f,
+            Msg::WhatIf(w) => {
+                let Some(s) = self.session.clone() else {
+                    return;
+                };
+                let r = s.borrow_mut().apply_whatif(w);
+                match r {
+                    Ok(at) => {
+                        self.editor_text = s.borrow().text().to_string();
+                        self.notice = None;
+                        self.changed(true);
+                        self.mode = Mode::Seeking(at);
+                        self.share_url = None;
+                    }
+                    Err(e) => self.notice = Some(e.to_string()),
+                }
+            }
+            Msg::SetScoring {
+                strategy,
+                fit,
+                balanced,
+            } => {
+                let Some(s) = self.session.clone() else {
+                    return;
+                };
+                let r = s.borrow_mut().set_scoring(&strategy, fit, balanced);
+                match r {
+                    Ok(()) => {
+                        self.editor_text = s.borrow().text().to_string();
+                        self.notice = None;
+                        self.mode = Mode::Paused;
+                        self.clock = 0.0;
+                        self.share_url = None;
+                        self.changed(true);
+                    }
+                    Err(e) => self.notice = Some(e.to_string()),
+                }
+            }
+            Msg::ToggleGroup(pool, zone) => {
+                let k = (pool, zone);
+                if !self.expanded.remove(&k) {
+                    self.expanded.insert(k);
+                }
+            }
+            Msg::SetTab(t) => self.tab = t,
+            Msg::SetExplain(on) => {
+                self.mode = Mode::Paused;
+                self.with_session(|s| s.set_explain(on));
+            }
+            Msg::Share => {
+                if let Some(s) = &self.session {
+                    let s = s.borrow();
+                    let q = crate::share::share_query(s.path(), s.text(), s.effective_seed());
+                    self.share_url = Some(dom::set_query(&q));
+                }
+            }
+            Msg::Notice(n) => self.notice = n,
+        }
+    }
+}
+
+impl Reducible for Model {
+    type Action = Msg;
+
+    fn reduce(self: Rc<Self>, action: Msg) -> Rc<Self> {
+        let mut m = (*self).clone();
+        m.update(action);
+        m.rev += 1;
+        Rc::new(m)
+    }
+}
+
+/// Props of every panel: the app's state handle (equal while the state is the same value).
+#[derive(Properties, PartialEq, Clone)]
+pub struct Panel {
+    pub state: UseReducerHandle<Model>,
+}
+
+#[function_component(App)]
+pub fn app() -> Html {
+    let state = use_reducer(|| Model::from_query(&dom::location_search()));
+    {
+        let dispatcher = state.dispatcher();
+        use_effect_with(
+            (state.stats.frames, state.animating(), state.version),
+            move |deps| {
+                if deps.1 {
+                    dom::next_frame(move |ts| dispatcher.dispatch(Msg::Frame(ts)));
+                }
+            },
+        );
+    }
+    let tab = |t: Tab, label: &str, id: &str| {
+        let d = state.dispatcher();
+        html! {
+            <button id={id.to_string()} class={classes!("tab", (state.tab == t).then_some("active"))}
+                onclick={move |_| d.dispatch(Msg::SetTab(t))}>{label.to_string()}</button>
+        }
+    };
+    let notice = state.notice.clone().map(|n| {
+        let d = state.dispatcher();
+        html! { <div class="notice" id="notice">{n}<button onclick={move |_| d.dispatch(Msg::Notice(None))}>{"×"}</button></div> }
+    });
+    html! {
+        <div class="app">
+            <header>
+                <h1>{"cellsim"}<span class="sub">{" playground"}</span></h1>
+                <controls::Controls state={state.clone()} />
+            </header>
+            {notice.unwrap_or_default()}
+            <div class="layout">
+                <aside class="left">
+                    <scenario::ScenarioPanel state={state.clone()} />
+                    <whatif::WhatIfPanel state={state.clone()} />
+                    <export::ExportPanel state={state.clone()} />
+                </aside>
+                <main>
+                    <nav class="tabs">
+                        {tab(Tab::Cluster, "Cluster", "tab-cluster")}
+                        {tab(Tab::Charts, "Charts", "tab-charts")}
+                        {tab(Tab::Events, "Events", "tab-events")}
+                        {tab(Tab::Report, "Report", "tab-report")}
+                    </nav>
+                    {match state.tab {
+                        Tab::Cluster => html!{ <cluster::ClusterPanel state={state.clone()} /> },
+                        Tab::Charts => html!{ <charts::ChartsPanel state={state.clone()} /> },
+                        Tab::Events => html!{ <events::EventsPanel state={state.clone()} /> },
+                        Tab::Report => html!{ <report::ReportPanel state={state.clone()} /> },
+                    }}
+                    <report::Summary state={state.clone()} />
+                </main>
+                <pod::PodPanel state={state.clone()} />
+            </div>
+        </div>
+    }
+}
+
+/// Mount the app on `<body>`.
+pub fn mount() {
+    yew::Renderer::<App>::new().render();
+}
+
+/// A stable hue (0..360) for a workload name (FNV-1a).
+pub fn hue(s: &str) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in s.bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    h % 360
+}
+
+/// `1500` milli-cpu → `1.5`, memory bytes → `512Mi`/`1.5Gi`, for labels.
+pub fn cpu_label(milli: i64) -> String {
+    if milli % 1000 == 0 {
+        format!("{}", milli / 1000)
+    } else {
+        format!("{:.1}", milli as f64 / 1000.0)
+    }
+}
+
+pub fn mem_label(bytes: i64) -> String {
+    const GI: f64 = 1024.0 * 1024.0 * 1024.0;
+    const MI: f64 = 1024.0 * 1024.0;
+    let b = bytes as f64;
+    if b >= GI {
+        format!("{:.1}Gi", b / GI)
+    } else {
+        format!("{:.0}Mi", b / MI)
+    }
+}
+
+/// Percentage `part / whole`, 0 when `whole` is 0 (display only).
+pub fn pct(part: i64, whole: i64) -> f64 {
+    if whole <= 0 {
+        0.0
+    } else {
+        part as f64 * 100.0 / whole as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_query_selects_and_autoruns_a_built_in_scenario() {
+        let m = Model::from_query("?scenario=node-failure&seed=5&autorun=1");
+        let s = m.session.as_ref().unwrap().borrow();
+        assert_eq!(s.path(), "scenarios/node-failure.yaml");
+        assert_eq!(s.effective_seed(), 5);
+        assert_eq!(m.mode, Mode::Playing);
+        assert_eq!(SPEEDS[m.speed].1, None);
+        let m = Model::from_query("?scenario=nope");
+        assert!(m.session.is_none());
+        assert!(m.notice.unwrap().contains("nope"));
+    }
+
+    #[test]
+    fn frames_advance_the_run_to_the_end_and_stop() {
+        let mut m = Model::from_query("?scenario=quickstart&autorun=1");
+        let mut ts = 0.0;
+        while m.animating() {
+            ts += 16.0;
+            m.update(Msg::Frame(ts));
+        }
+        let s = m.session.as_ref().unwrap().borrow();
+        assert!(s.finished());
+        let cli = cellsim_scenarios::run_builtin_json("quickstart", None).unwrap();
+        let cli: serde_json::Value = serde_json::from_str(&cli).unwrap();
+        assert_eq!(s.trace_hash(), cli["traceHash"].as_str().unwrap());
+        let report: serde_json::Value =
+            serde_json::from_str(m.report_json.as_deref().unwrap()).unwrap();
+        assert_eq!(report["traceHash"], cli["traceHash"]);
+        assert!(m.stats.run_wall_ms.is_some());
+    }
+
+    #[test]
+    fn messages_edit_jump_step_and_what_if() {
+        let mut m = Model::from_query("?scenario=quickstart");
+        assert_eq!(m.mode, Mode::Paused);
+        // A broken edit shows its line and column and keeps the old session.
+        let good = m.editor_text.clone();
+        m.update(Msg::EditText(
+            good.replace("duration: 10m", "duration: ten"),
+        ));
+        m.update(Msg::ApplyText);
+        let e = m.editor_error.clone().unwrap();
+        assert_eq!((e.line, e.column), (10, 13), "{e:?}");
+        assert!(m.session.is_some());
+        m.update(Msg::EditText(good));
+        m.update(Msg::ApplyText);
+        assert!(m.editor_error.is_none());
+        m.update(Msg::StepEvent);
+        assert!(m.version > 0);
+        m.update(Msg::SetJump("2m30s".into()));
+        m.update(Msg::Jump);
+        assert_eq!(m.mode, Mode::Seeking(SimTime(150_000)));
+        while m.animating() {
+            m.update(Msg::Frame(0.0));
+        }
+        let now = m.session.as_ref().unwrap().borrow().now();
+        assert!(now <= SimTime(150_000) && now > SimTime(140_000), "{now}");
+        assert_eq!(m.view.nodes.len(), 3);
+        let node = m.view.nodes[0].name.clone();
+        m.update(Msg::WhatIf(WhatIf::Cordon(node.clone())));
+        assert!(m
+            .editor_text
+            .contains(&format!("cordon: {{node: \"{node}\"}}")));
+        while m.animating() {
+            m.update(Msg::Frame(0.0));
+        }
+        assert_eq!(m.session.as_ref().unwrap().borrow().now(), now);
+        assert!(m.view.nodes[0].unschedulable);
+        m.update(Msg::Reset);
+        assert_eq!(m.session.as_ref().unwrap().borrow().now(), SimTime::ZERO);
+        m.update(Msg::SetJump("soon".into()));
+        m.update(Msg::Jump);
+        assert!(m.notice.as_deref().unwrap().starts_with("jump:"));
+    }
+
+    #[test]
+    fn every_message_makes_a_state_that_panels_see_as_changed() {
+        let a = Rc::new(Model::from_query("?scenario=quickstart"));
+        let b = a.clone().reduce(Msg::SelectPod(Some("default/x".into())));
+        assert!(*a != *b, "panels compare states with PartialEq");
+        let c = b.clone().reduce(Msg::Notice(None));
+        assert!(*b != *c);
+        assert_eq!(c.selected_pod.as_deref(), Some("default/x"));
+    }
+
+    #[test]
+    fn labels() {
+        assert_eq!(cpu_label(1500), "1.5");
+        assert_eq!(cpu_label(4000), "4");
+        assert_eq!(mem_label(512 << 20), "512Mi");
+        assert_eq!(mem_label(3 << 29), "1.5Gi");
+        assert_eq!(pct(1, 0), 0.0);
+        assert!(hue("Deployment/web") < 360);
+        assert_ne!(hue("Deployment/web"), hue("Deployment/api"));
+    }
+}

@@ -1,0 +1,585 @@
+//! A playground session: one scenario text, its seed, and the core `Sim` running it one
+//! instant at a time, plus what the page draws from it (samples for the charts, the trace for
+//! the event log, the cluster view).
+//!
+//! Everything here is plain Rust over `cellsim-core` (no browser APIs), so it is tested
+//! natively; the page only decides *how many* steps to take per frame. A session always runs
+//! exactly what `cellsim run <its text> --seed <its seed>` runs: what-if actions are written
+//! into the text's timeline and the run is replayed from t=0, never patched into the running
+//! state, so the page's trace is byte-identical to the CLI's for the exported scenario.
+
+use crate::timeline_edit::{append_timeline_entry, EditError, WhatIf};
+use cellsim_core::api::{Kind, Object};
+use cellsim_core::scenario::Sources;
+use cellsim_core::sim::view::ClusterTotals;
+use cellsim_core::sim::{RunOptions, Sim};
+use cellsim_core::time::SimTime;
+use cellsim_core::yaml::LoadError;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// Record scheduling decisions (for the pod panel) by default only up to this many nodes:
+/// each decision keeps every scored node's per-plugin scores, which at 1000 nodes and 30,000
+/// pods would be hundreds of megabytes. The page has a switch to turn it on for any size.
+pub const EXPLAIN_DEFAULT_MAX_NODES: usize = 200;
+
+/// How many chart samples a run takes at most (one per `duration / SAMPLES`, at least 1 s).
+pub const SAMPLES: u64 = 400;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SessionError {
+    #[error("{0}")]
+    Load(#[from] LoadError),
+    #[error("no built-in scenario named {0:?}")]
+    NoBuiltin(String),
+    #[error("what-if: {0}")]
+    Edit(#[from] EditError),
+}
+
+/// Core's `Sources` for a scenario held as text: the text under its own path, and the
+/// embedded library for every file it references (`file: manifests/...`).
+pub struct TextSources<'a> {
+    pub path: &'a str,
+    pub text: &'a str,
+}
+
+impl Sources for TextSources<'_> {
+    fn read(&self, path: &str) -> Result<String, String> {
+        if path == self.path {
+            Ok(self.text.to_string())
+        } else {
+            cellsim_scenarios::Embedded.read(path)
+        }
+    }
+}
+
+/// Per-service series for the charts: request rate, success rate and latency. Empty until
+/// core's report has a `services` section (service routing, issue 5); the charts draw one
+/// panel per entry when there are any.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ServicePoint {
+    /// Requests per second, in thousandths.
+    pub milli_rps: u64,
+    /// Successful requests, in thousandths of all.
+    pub success_permille: u64,
+    pub latency_ms: u64,
+}
+
+/// One chart sample: the cluster's totals at a simulated instant.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Sample {
+    pub t_ms: u64,
+    pub totals: ClusterTotals,
+    pub services: BTreeMap<String, ServicePoint>,
+}
+
+/// One parsed trace line.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+pub struct TraceLine {
+    pub t: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub object: String,
+    #[serde(default)]
+    pub node: Option<String>,
+    pub message: String,
+}
+
+/// A scalable or image-settable workload, for the what-if menus.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Workload {
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+    pub replicas: Option<i32>,
+    pub containers: Vec<String>,
+}
+
+pub struct Session {
+    path: String,
+    text: String,
+    seed: Option<u64>,
+    explain: bool,
+    sim: Sim,
+    samples: Vec<Sample>,
+    sample_every: u64,
+    next_sample: u64,
+    whatifs: Vec<(SimTime, WhatIf)>,
+}
+
+impl Session {
+    /// Load a scenario text (`path` names it, and is where its relative `file:`s resolve).
+    /// `explain: None` records decisions when the cluster has at most
+    /// `EXPLAIN_DEFAULT_MAX_NODES` nodes at t=0.
+    pub fn load(
+        path: &str,
+        text: &str,
+        seed: Option<u64>,
+        explain: Option<bool>,
+    ) -> Result<Session, SessionError> {
+        let scenario = cellsim_core::scenario::load(path, &TextSources { path, text })?;
+        let explain = explain.unwrap_or(scenario.nodes.len() <= EXPLAIN_DEFAULT_MAX_NODES);
+        let sample_every = (scenario.duration.as_millis() / SAMPLES).max(1_000);
+        let sim = Sim::new(scenario, &Self::options(seed, explain));
+        let mut s = Session {
+            path: path.to_string(),
+            text: text.to_string(),
+            seed,
+            explain,
+            sim,
+            samples: Vec::new(),
+            sample_every,
+            next_sample: 0,
+            whatifs: Vec::new(),
+        };
+        s.sample();
+        Ok(s)
+    }
+
+    /// A built-in scenario by `metadata.name` (or file stem).
+    pub fn builtin(name: &str, seed: Option<u64>) -> Result<Session, SessionError> {
+        let (path, text) =
+            builtin_text(name).ok_or_else(|| SessionError::NoBuiltin(name.into()))?;
+        Session::load(path, text, seed, None)
+    }
+
+    fn options(seed: Option<u64>, explain: bool) -> RunOptions {
+        RunOptions {
+            seed,
+            keep_trace: true,
+            explain,
+            until: None,
+            keep_plan: false,
+        }
+    }
+
+    /// Start over from t=0 with the same text and seed.
+    pub fn reset(&mut self) {
+        let scenario = cellsim_core::scenario::load(
+            &self.path,
+            &TextSources {
+                path: &self.path,
+                text: &self.text,
+            },
+        )
+        .expect("the session's text loaded before");
+        self.sim = Sim::new(scenario, &Self::options(self.seed, self.explain));
+        self.samples.clear();
+        self.next_sample = 0;
+        self.sample();
+    }
+
+    /// Turn decision recording on or off; the run starts over (decisions are recorded as the
+    /// scheduler makes them).
+    pub fn set_explain(&mut self, on: bool) {
+        self.explain = on;
+        self.reset();
+    }
+
+    pub fn sim(&self) -> &Sim {
+        &self.sim
+    }
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+    pub fn seed(&self) -> Option<u64> {
+        self.seed
+    }
+    /// The seed the run uses (the override, or the scenario's own).
+    pub fn effective_seed(&self) -> u64 {
+        self.sim.seed
+    }
+    pub fn explain(&self) -> bool {
+        self.explain
+    }
+    pub fn samples(&self) -> &[Sample] {
+        &self.samples
+    }
+    pub fn now(&self) -> SimTime {
+        self.sim.now
+    }
+    pub fn end(&self) -> SimTime {
+        self.sim.end_time()
+    }
+    pub fn finished(&self) -> bool {
+        self.sim.is_finished()
+    }
+    /// The what-if actions added in this session, with their times.
+    pub fn whatifs(&self) -> &[(SimTime, WhatIf)] {
+        &self.whatifs
+    }
+
+    fn sample(&mut self) {
+        let now = self.sim.now.millis();
+        if now < self.next_sample && !self.sim.is_finished() {
+            return;
+        }
+        let sample = Sample {
+            t_ms: now,
+            totals: self.sim.cluster_totals(),
+            services: BTreeMap::new(),
+        };
+        match self.samples.last_mut() {
+            Some(last) if last.t_ms == now => *last = sample,
+            _ => self.samples.push(sample),
+        }
+        self.next_sample = (now / self.sample_every + 1) * self.sample_every;
+    }
+
+    /// Process the next instant (every event due then). False when the run is over.
+    pub fn step(&mut self) -> bool {
+        let more = self.sim.step();
+        self.sample();
+        more
+    }
+
+    /// Step through every instant up to and including `t` while `keep_going()` says so.
+    /// Returns true when nothing at or before `t` is left (or the run ended), false when
+    /// `keep_going` stopped it first.
+    pub fn run_until(&mut self, t: SimTime, keep_going: &mut dyn FnMut() -> bool) -> bool {
+        loop {
+            if self.sim.is_finished() {
+                return true;
+            }
+            match self.sim.next_time() {
+                Some(next) if next <= t => {}
+                Some(_) => return true,
+                None => {
+                    self.step();
+                    return true;
+                }
+            }
+            if !keep_going() {
+                return false;
+            }
+            self.step();
+        }
+    }
+
+    /// Run to the end (tests, and the page's `autorun` when the budget is unlimited).
+    pub fn run_to_end(&mut self) {
+        while self.step() {}
+    }
+
+    /// Add a what-if action at the current time: the text gets a timeline entry, the run
+    /// starts over, and the caller replays it up to the returned time (where it was).
+    pub fn apply_whatif(&mut self, w: WhatIf) -> Result<SimTime, SessionError> {
+        let at = self.sim.now;
+        let text = append_timeline_entry(&self.text, at, &w)?;
+        let mut next = Session::load(&self.path, &text, self.seed, Some(self.explain))?;
+        next.whatifs = std::mem::take(&mut self.whatifs);
+        next.whatifs.push((at, w));
+        *self = next;
+        Ok(at)
+    }
+
+    /// Score with another NodeResourcesFit strategy and weights (`timeline_edit::set_scoring`):
+    /// the configuration holds from t=0, so the run starts over.
+    pub fn set_scoring(
+        &mut self,
+        strategy: &str,
+        fit: u32,
+        balanced: u32,
+    ) -> Result<(), SessionError> {
+        let text = crate::timeline_edit::set_scoring(&self.text, strategy, fit, balanced)?;
+        let mut next = Session::load(&self.path, &text, self.seed, Some(self.explain))?;
+        next.whatifs = std::mem::take(&mut self.whatifs);
+        *self = next;
+        Ok(())
+    }
+
+    /// The JSON report of the run so far (`cellsim run --json`'s contract; complete once the
+    /// run finished).
+    pub fn report_json(&self) -> String {
+        serde_json::to_string_pretty(&self.sim.report()).expect("reports serialize")
+    }
+
+    pub fn trace_hash(&self) -> String {
+        self.sim.trace.hash_hex()
+    }
+
+    /// The trace so far (JSON lines, exactly what `cellsim run --trace` writes).
+    pub fn trace_bytes(&self) -> &[u8] {
+        self.sim.trace.bytes()
+    }
+
+    /// The last `limit` trace events whose line contains every word of `filter`
+    /// (case-insensitive), oldest first.
+    pub fn events(&self, filter: &str, limit: usize) -> Vec<TraceLine> {
+        let words: Vec<String> = filter.split_whitespace().map(str::to_lowercase).collect();
+        self.last_lines(limit, |line| {
+            let l = line.to_lowercase();
+            words.iter().all(|w| l.contains(w.as_str()))
+        })
+    }
+
+    /// Every trace event of one object (e.g. `Pod/default/web-abc`), oldest first (at most
+    /// `limit`, the latest).
+    pub fn object_events(&self, object: &str, limit: usize) -> Vec<TraceLine> {
+        let needle = format!(
+            "\"object\":{}",
+            serde_json::to_string(object).unwrap_or_default()
+        );
+        self.last_lines(limit, |line| line.contains(&needle))
+    }
+
+    fn last_lines(&self, limit: usize, mut keep: impl FnMut(&str) -> bool) -> Vec<TraceLine> {
+        let text = String::from_utf8_lossy(self.trace_bytes());
+        let mut out: Vec<TraceLine> = text
+            .lines()
+            .rev()
+            .filter(|l| keep(l))
+            .take(limit)
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect();
+        out.reverse();
+        out
+    }
+
+    /// Deployments, StatefulSets, ReplicaSets without a controller, and DaemonSets (set image
+    /// only), for the what-if menus.
+    pub fn workloads(&self) -> Vec<Workload> {
+        let mut out = Vec::new();
+        for kind in [
+            Kind::Deployment,
+            Kind::StatefulSet,
+            Kind::ReplicaSet,
+            Kind::DaemonSet,
+        ] {
+            for o in self.sim.store.objects(kind) {
+                let (replicas, template) = match o {
+                    Object::Deployment(d) => (d.spec.replicas, &d.spec.template),
+                    Object::StatefulSet(s) => (s.spec.replicas, &s.spec.template),
+                    Object::ReplicaSet(r) if r.metadata.controller_of().is_none() => {
+                        (r.spec.replicas, &r.spec.template)
+                    }
+                    Object::DaemonSet(d) => (None, &d.spec.template),
+                    _ => continue,
+                };
+                let m = o.meta();
+                out.push(Workload {
+                    kind: format!("{kind:?}"),
+                    namespace: if m.namespace.is_empty() {
+                        "default".into()
+                    } else {
+                        m.namespace.clone()
+                    },
+                    name: m.name.clone(),
+                    replicas: if kind == Kind::DaemonSet {
+                        None
+                    } else {
+                        Some(replicas.unwrap_or(1))
+                    },
+                    containers: template
+                        .spec
+                        .init_containers
+                        .iter()
+                        .chain(&template.spec.containers)
+                        .map(|c| c.name.clone())
+                        .collect(),
+                });
+            }
+        }
+        out
+    }
+
+    /// The scenario's node pools (what `addNodes` can grow).
+    pub fn pools(&self) -> Vec<String> {
+        self.sim
+            .scenario
+            .pools
+            .iter()
+            .map(|p| p.name.clone())
+            .collect()
+    }
+}
+
+/// A built-in scenario's path and text, by `metadata.name` or file stem.
+pub fn builtin_text(name: &str) -> Option<(&'static str, &'static str)> {
+    let path = cellsim_scenarios::find(name)?;
+    cellsim_scenarios::files()
+        .iter()
+        .find(|(p, _)| *p == path)
+        .copied()
+}
+
+/// The built-in scenarios: (file stem, `metadata.name`, description), in path order.
+pub fn gallery() -> Vec<(String, String, String)> {
+    cellsim_scenarios::scenario_paths()
+        .into_iter()
+        .filter_map(|p| {
+            let s = cellsim_core::scenario::load(p, &cellsim_scenarios::Embedded).ok()?;
+            let stem = p.trim_start_matches("scenarios/").trim_end_matches(".yaml");
+            Some((stem.to_string(), s.name, s.description.trim().to_string()))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stepping_a_built_in_scenario_gives_the_same_report_as_running_it_in_one_go() {
+        for name in ["quickstart", "node-failure", "crashloop"] {
+            let cli = cellsim_scenarios::run_builtin_json(name, Some(3)).unwrap();
+            let cli: serde_json::Value = serde_json::from_str(&cli).unwrap();
+            let mut s = Session::builtin(name, Some(3)).unwrap();
+            // Time-sliced as the page does it: a few instants at a time, up to moving targets.
+            let end = s.end();
+            let mut t = 0;
+            while !s.finished() {
+                t += 7_000;
+                let mut budget = 5;
+                s.run_until(SimTime(t.min(end.millis())), &mut || {
+                    budget -= 1;
+                    budget > 0
+                });
+                if t >= end.millis() {
+                    s.run_until(end, &mut || true);
+                }
+            }
+            let page: serde_json::Value = serde_json::from_str(&s.report_json()).unwrap();
+            assert_eq!(page["traceHash"], cli["traceHash"], "{name}");
+            assert_eq!(page["pods"], cli["pods"], "{name}");
+            assert_eq!(page["events"], cli["events"], "{name}");
+            assert_eq!(page["scheduling"], cli["scheduling"], "{name}");
+            assert_eq!(s.effective_seed(), 3);
+            // The kept trace is what the hash covers.
+            use sha2::Digest;
+            let digest = sha2::Sha256::digest(s.trace_bytes());
+            let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+            assert_eq!(hex, s.trace_hash(), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_what_if_is_replayed_from_the_start_and_equals_the_cli_on_the_exported_text() {
+        let mut s = Session::builtin("quickstart", None).unwrap();
+        s.run_until(SimTime(60_000), &mut || true);
+        let node = s.sim().cluster_view().nodes[1].name.clone();
+        let at = s.apply_whatif(WhatIf::FailNode(node.clone())).unwrap();
+        assert_eq!(at, SimTime(60_000));
+        assert_eq!(s.now(), SimTime::ZERO, "the run starts over");
+        assert!(s
+            .text()
+            .contains(&format!("- at: 1m0s\n    failNode: {{node: \"{node}\"}}")));
+        s.run_until(at, &mut || true);
+        assert_eq!(s.now(), at);
+        assert_eq!(s.events("NodeFailed", 10).len(), 1);
+        let w = s.workloads().into_iter().find(|w| w.name == "web").unwrap();
+        assert_eq!(w.containers, ["nginx"]);
+        s.apply_whatif(WhatIf::Scale {
+            kind: w.kind,
+            namespace: w.namespace,
+            name: w.name,
+            replicas: 2,
+        })
+        .unwrap();
+        assert_eq!(s.whatifs().len(), 2);
+        s.run_to_end();
+        // The exported text replayed as the CLI does (a fresh load of the same text).
+        let cli = cellsim_core::run_scenario(
+            s.path(),
+            &TextSources {
+                path: s.path(),
+                text: s.text(),
+            },
+            &RunOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(cli.trace.hash_hex(), s.trace_hash());
+        assert_ne!(
+            s.trace_hash(),
+            Session::builtin("quickstart", None)
+                .map(|mut q| {
+                    q.run_to_end();
+                    q.trace_hash()
+                })
+                .unwrap()
+        );
+        let pod_events = s.object_events(&format!("Node/{node}"), 50);
+        assert!(
+            pod_events.iter().any(|e| e.kind == "NodeFailed"),
+            "{pod_events:?}"
+        );
+    }
+
+    #[test]
+    fn another_scoring_strategy_replays_the_run_with_other_placements() {
+        // MostAllocated packs pods onto fewer nodes than the default LeastAllocated spreads
+        // them over, in a scenario with room to choose.
+        let used = |s: &Session| {
+            s.sim()
+                .cluster_view()
+                .nodes
+                .iter()
+                .filter(|n| n.active_pods() > 0)
+                .count()
+        };
+        let mut changed = Vec::new();
+        for name in [
+            "quickstart",
+            "online-boutique",
+            "sock-shop",
+            "guestbook-capacity",
+        ] {
+            let mut least = Session::builtin(name, None).unwrap();
+            least.run_to_end();
+            let mut most = Session::builtin(name, None).unwrap();
+            most.set_scoring("MostAllocated", 5, 1).unwrap();
+            assert!(most.text().contains("type: MostAllocated"));
+            most.run_to_end();
+            if least.trace_hash() != most.trace_hash() {
+                assert!(used(&most) <= used(&least), "{name}");
+                changed.push(name);
+            }
+            assert!(matches!(
+                most.set_scoring("LeastAllocated", 1, 1),
+                Err(SessionError::Edit(_))
+            ));
+        }
+        assert!(!changed.is_empty(), "no placement changed");
+    }
+
+    #[test]
+    fn bad_text_reports_its_line_and_column() {
+        let err = Session::load("scenarios/x.yaml", "apiVersion: cellsim.dev/v1alpha1\nkind: Scenario\nmetadata: {name: x}\nspec:\n  duration: 5 minutes\n", None, None)
+            .err()
+            .unwrap();
+        match err {
+            SessionError::Load(e) => {
+                assert_eq!(
+                    (e.file.as_str(), e.line, e.column),
+                    ("scenarios/x.yaml", 5, 13)
+                );
+            }
+            e => panic!("{e}"),
+        }
+        assert!(matches!(
+            Session::builtin("nope", None),
+            Err(SessionError::NoBuiltin(_))
+        ));
+    }
+
+    #[test]
+    fn samples_cover_the_run_and_the_gallery_lists_every_scenario() {
+        let mut s = Session::builtin("quickstart", None).unwrap();
+        s.run_to_end();
+        let samples = s.samples();
+        assert!(samples.len() > 100, "{}", samples.len());
+        assert_eq!(samples[0].t_ms, 0);
+        assert_eq!(samples.last().unwrap().t_ms, s.end().millis());
+        assert!(samples.windows(2).all(|w| w[0].t_ms < w[1].t_ms));
+        assert_eq!(samples.last().unwrap().totals.running, 3);
+        assert!(samples.iter().any(|x| x.totals.running == 8));
+        let g = gallery();
+        assert_eq!(g.len(), cellsim_scenarios::scenario_paths().len());
+        assert!(g
+            .iter()
+            .any(|(stem, name, d)| stem == "quickstart" && name == "quickstart" && !d.is_empty()));
+    }
+}
