@@ -12,8 +12,8 @@ mod node_bench;
 mod out;
 mod plan;
 mod run;
-mod table;
 mod serve;
+mod table;
 mod validate;
 
 use clap::{Parser, Subcommand};

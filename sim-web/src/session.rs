@@ -53,9 +53,8 @@ impl Sources for TextSources<'_> {
     }
 }
 
-/// Per-service series for the charts: request rate, success rate and latency. Empty until
-/// core's report has a `services` section (service routing, issue 5); the charts draw one
-/// panel per entry when there are any.
+/// Per-service series for the charts: request rate, success rate and p50 latency of the
+/// traffic model's latest window (`Traffic::live`); empty for scenarios without traffic.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ServicePoint {
     /// Requests per second, in thousandths.
@@ -217,10 +216,30 @@ impl Session {
         if now < self.next_sample && !self.sim.is_finished() {
             return;
         }
+        let services = self
+            .sim
+            .traffic
+            .as_ref()
+            .map(|t| {
+                t.live(self.sim.now)
+                    .into_iter()
+                    .map(|p| {
+                        (
+                            p.service,
+                            ServicePoint {
+                                milli_rps: p.milli_rps,
+                                success_permille: p.success_permille,
+                                latency_ms: p.p50_us / 1000,
+                            },
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         let sample = Sample {
             t_ms: now,
             totals: self.sim.cluster_totals(),
-            services: BTreeMap::new(),
+            services,
         };
         match self.samples.last_mut() {
             Some(last) if last.t_ms == now => *last = sample,
@@ -581,5 +600,35 @@ mod tests {
         assert!(g
             .iter()
             .any(|(stem, name, d)| stem == "quickstart" && name == "quickstart" && !d.is_empty()));
+    }
+
+    #[test]
+    fn service_series_show_the_rollout_losing_requests() {
+        // rolling-update-traffic: "naive" loses requests in the window of the rollout at 2m;
+        // "safe" never does; both take about 200 requests/s.
+        let mut s = Session::builtin("rolling-update-traffic", None).unwrap();
+        s.run_to_end();
+        let points = |svc: &str| -> Vec<(u64, ServicePoint)> {
+            s.samples()
+                .iter()
+                .filter_map(|x| x.services.get(svc).map(|p| (x.t_ms, p.clone())))
+                .collect()
+        };
+        let naive = points("naive");
+        let safe = points("safe");
+        assert!(!naive.is_empty() && !safe.is_empty());
+        assert!(
+            safe.iter().all(|(_, p)| p.success_permille == 1000),
+            "{safe:?}"
+        );
+        assert!(
+            naive
+                .iter()
+                .any(|(t, p)| (120_000..=130_000).contains(t) && p.success_permille < 990),
+            "{naive:?}"
+        );
+        let late = &naive.last().unwrap().1;
+        assert!((150_000..=250_000).contains(&late.milli_rps), "{late:?}");
+        assert!((15..=25).contains(&late.latency_ms), "{late:?}");
     }
 }

@@ -1,6 +1,7 @@
 //! Charts over simulated time, drawn as SVG from the session's samples: allocation (requested
 //! over allocatable cpu and memory), pods by state, ready nodes; and one panel per service
-//! (request rate, success rate, latency) once core reports services.
+//! (request rate, success rate, p50 latency of the traffic model's latest window) for
+//! scenarios with `spec.traffic`.
 
 use super::{pct, Panel};
 use crate::session::Sample;
@@ -139,7 +140,7 @@ pub fn charts_panel(p: &Panel) -> Html {
             <LineChart id="chart-nodes" title="Nodes" series={nodes} t_end={t_end} />
             <h3>{"Services"}</h3>
             if services.is_empty() {
-                <div class="msg" id="services-none">{"No per-service series: this run's report has no services (request rate, success rate and latency per service arrive with service routing)."}</div>
+                <div class="msg" id="services-none">{"No per-service series: this scenario sends no traffic (add spec.traffic to see request rate, success rate and latency per service)."}</div>
             }
             {for services.iter().map(|name| {
                 let pick = |f: fn(&crate::session::ServicePoint) -> f64| -> Vec<(u64, f64)> {

@@ -154,6 +154,15 @@ struct Source {
     stats: Stats,
 }
 
+/// One Service's latest window, for live charts (`Traffic::live`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LivePoint {
+    pub service: String,
+    pub milli_rps: u64,
+    pub success_permille: u64,
+    pub p50_us: u64,
+}
+
 /// A Service's counters, for expectations.
 #[derive(Clone, Debug, Default)]
 pub struct ServiceCounts {
@@ -1011,6 +1020,29 @@ impl Traffic {
             client_switches: s.client_switches,
             latency,
         })
+    }
+
+    /// Each Service's latest window up to `now` (the one `now` falls in, so far): its rate in
+    /// requests per 1000 s, successes in thousandths and p50 latency in µs — the live series
+    /// of the playground's charts. Services that never had a request are left out.
+    pub fn live(&self, now: SimTime) -> Vec<LivePoint> {
+        let now_ms = now.millis().max(1);
+        let w = ((now_ms - 1) / self.window_ms) as usize;
+        let elapsed = (now_ms - w as u64 * self.window_ms).max(1);
+        self.svcs
+            .iter()
+            .filter(|s| s.stats.requests > 0)
+            .map(|s| {
+                let win = s.stats.windows.get(w);
+                let (r, f) = win.map_or((0, 0), |x| (x.requests, x.failed));
+                LivePoint {
+                    service: s.name.clone(),
+                    milli_rps: r * 1_000_000 / elapsed,
+                    success_permille: if r == 0 { 1000 } else { (r - f) * 1000 / r },
+                    p50_us: win.map_or(0, |x| x.latency.percentile(50)),
+                }
+            })
+            .collect()
     }
 
     /// At the end of the run: the `services` and `traffic` sections of the report.
