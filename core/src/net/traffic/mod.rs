@@ -1038,7 +1038,7 @@ impl Traffic {
                 LivePoint {
                     service: s.name.clone(),
                     milli_rps: r * 1_000_000 / elapsed,
-                    success_permille: if r == 0 { 1000 } else { (r - f) * 1000 / r },
+                    success_permille: ((r - f) * 1000).checked_div(r).unwrap_or(1000),
                     p50_us: win.map_or(0, |x| x.latency.percentile(50)),
                 }
             })
