@@ -410,3 +410,40 @@ fn compare_reports_service_success_by_scheduler() {
     assert!(ppm[0] > 900_000, "spread: {ppm:?}");
     assert!(ppm[1] < ppm[0] - 300_000, "packed loses more: {ppm:?}");
 }
+
+#[test]
+fn headless_services_have_no_terminating_fallback_and_cluster_ips_no_node_ports() {
+    // Scale to 0 at 2m with a 20s preStop: through a ClusterIP the terminating pods keep
+    // serving (the proxies' fallback); a headless Service's clients resolve ready addresses
+    // only, so they find none once the endpoints are terminating.
+    let run_with = |svc_extra: &str| {
+        let r = run(&scenario(
+            2,
+            3,
+            "            lifecycle: {preStop: {sleep: {seconds: 20}}}\n",
+            svc_extra,
+            "  traffic:
+  - {service: web, rps: 100, from: 1m}
+  timeline:
+  - {at: 2m, scale: {kind: Deployment, name: web, replicas: 0}}
+",
+        ));
+        let s = svc(&r, "web").clone();
+        let failed_before =
+            |t: u64| -> u64 { s.series.iter().filter(|p| p.t < t).map(|p| p.failed).sum() };
+        failed_before(140)
+    };
+    assert_eq!(run_with(""), 0);
+    assert!(run_with("      clusterIP: None\n") > 1000);
+    // A ClusterIP Service has no node port: every request through one is refused.
+    let r = run(&scenario(
+        2,
+        2,
+        "",
+        "",
+        "  traffic:\n  - {service: web, via: nodePort, rps: 20, from: 1m}\n",
+    ));
+    let s = svc(&r, "web");
+    assert_eq!(s.failed, s.requests);
+    assert!(s.requests > 0);
+}

@@ -88,6 +88,11 @@ struct Svc {
     exists: bool,
     internal_local: bool,
     external_local: bool,
+    /// `clusterIP: None`: clients resolve the pods' addresses by DNS, which lists only ready
+    /// endpoints (no kube-proxy, so no serving-terminating fallback).
+    headless: bool,
+    /// NodePort or LoadBalancer: node ports are open.
+    node_ports: bool,
     view: Vec<ViewEp>,
     /// Indices into `view` of the endpoints a proxy uses cluster-wide, and as candidates.
     usable: Vec<usize>,
@@ -319,6 +324,8 @@ impl Traffic {
             exists: false,
             internal_local: false,
             external_local: false,
+            headless: false,
+            node_ports: false,
             view: Vec::new(),
             usable: Vec::new(),
             candidates: Vec::new(),
@@ -448,6 +455,8 @@ impl Traffic {
                 s.exists = true;
                 s.internal_local = svc.spec.internal_traffic_policy.as_deref() == Some("Local");
                 s.external_local = svc.spec.external_traffic_policy.as_deref() == Some("Local");
+                s.headless = svc.spec.cluster_ip == "None";
+                s.node_ports = matches!(svc.spec.kind.as_str(), "NodePort" | "LoadBalancer");
                 let affinity = super::select::affinity_ms(&svc.spec);
                 if s.proxy.affinity_ms != affinity {
                     s.proxy = Balancer::new(self.mode, affinity);
@@ -636,7 +645,13 @@ impl Traffic {
                 local: false,
             })
             .collect();
-        s.usable = usable(&states, false);
+        s.usable = if s.headless {
+            // DNS publishes the ready addresses only (publishNotReadyAddresses makes every
+            // endpoint ready in the slice already).
+            (0..states.len()).filter(|&i| states[i].ready).collect()
+        } else {
+            usable(&states, false)
+        };
         s.candidates = s
             .usable
             .iter()
@@ -856,6 +871,10 @@ impl Traffic {
     ) -> Result<u64, (Failure, u64)> {
         if !self.svcs[svc].exists {
             // No such Service: the name does not resolve.
+            return Err((Failure::NoEndpoints, 0));
+        }
+        if matches!(via, Via::NodePort | Via::LoadBalancer) && !self.svcs[svc].node_ports {
+            // A ClusterIP Service has no node port: the connection is refused.
             return Err((Failure::NoEndpoints, 0));
         }
         let (node, local_only) = self.entry_node(svc, client, via).map_err(|f| {
