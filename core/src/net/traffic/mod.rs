@@ -745,7 +745,8 @@ impl Traffic {
             t,
             Client {
                 addr: client,
-                id: Some(client_id),
+                // Unique across sources (each source has its own /16 of addresses).
+                id: Some(client - CLIENT_BASE),
                 node: None,
             },
             via,
