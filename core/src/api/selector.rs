@@ -1757,17 +1757,19 @@ fn validate_node_selector_term(term: &NodeSelectorTerm, path: &str, errs: &mut V
 /// `nodeaffinity.GetRequiredNodeAffinity(pod).Match(node)`: the pod's `spec.nodeSelector` map
 /// (exact `key=value` matches, `SelectorFromSet`, unvalidated; ignored when empty) AND, when
 /// present, `affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution`.
+/// `labels.SelectorFromSet(set).Matches(labels)`: every key of the set has that value (an
+/// empty set selects everything). Service selectors and `nodeSelector` are such sets.
+pub fn set_selects(set: &Labels, labels: &Labels) -> bool {
+    set.iter().all(|(k, v)| labels.get(k) == Some(v))
+}
+
 pub fn required_node_affinity_matches(
     node_selector: &Labels,
     required: Option<&NodeSelector>,
     node_name: &str,
     node_labels: &Labels,
 ) -> bool {
-    if !node_selector.is_empty()
-        && !node_selector
-            .iter()
-            .all(|(k, v)| node_labels.get(k) == Some(v))
-    {
+    if !set_selects(node_selector, node_labels) {
         return false;
     }
     required.is_none_or(|ns| ns.matches(node_name, node_labels))

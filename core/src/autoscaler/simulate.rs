@@ -56,12 +56,7 @@ impl SimNode {
             return false;
         }
         let labels = &self.node.metadata.labels;
-        if !pod
-            .spec
-            .node_selector
-            .iter()
-            .all(|(k, v)| labels.get(k) == Some(v))
-        {
+        if !crate::api::selector::set_selects(&pod.spec.node_selector, labels) {
             return false;
         }
         let required = pod

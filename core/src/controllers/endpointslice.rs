@@ -248,7 +248,7 @@ impl EndpointSliceController {
 
 fn selects(sel: &crate::api::selector::Labels, o: &Object) -> bool {
     let Object::Pod(p) = o else { return false };
-    sel.iter().all(|(k, v)| p.metadata.labels.get(k) == Some(v))
+    crate::api::selector::set_selects(sel, &p.metadata.labels)
 }
 
 /// `ShouldPodBeInEndpoints(pod, includeTerminating=true)`.

@@ -183,9 +183,7 @@ impl SimRuntime {
 
     fn behavior_for(&self, pod_uid: &str, container: &str) -> Option<usize> {
         let labels = &self.pods.get(pod_uid)?.labels;
-        self.behaviors.iter().position(|b| {
-            b.container.as_deref().is_none_or(|c| c == container) && b.selector.matches(labels)
-        })
+        crate::scenario::spec::behavior_index(&self.behaviors, labels, container)
     }
 
     /// A uniform draw in `0..=jitter` from the lent generator.

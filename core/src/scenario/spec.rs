@@ -259,6 +259,15 @@ pub struct UsageStep {
     pub usage: ResourceList,
 }
 
+/// The behaviour of a container: the first entry whose selector matches the pod's labels and
+/// whose `container` is absent or names it. The simulated runtime and the traffic model both
+/// look behaviours up through here.
+pub fn behavior_index(behaviors: &[Behavior], labels: &Labels, container: &str) -> Option<usize> {
+    behaviors.iter().position(|b| {
+        b.container.as_deref().is_none_or(|c| c == container) && b.selector.matches(labels)
+    })
+}
+
 impl Behavior {
     /// The actual usage at `now` of a container that started at `started`: the usage
     /// profile's steps in time order — `usage` from the start, each `usageSteps` entry from

@@ -168,6 +168,18 @@ pub struct LivePoint {
     pub p50_us: u64,
 }
 
+/// The proxies' view as `select::usable` reads it; `local` marks the endpoints on `node`.
+fn endpoint_states(view: &[ViewEp], node: Option<u32>) -> Vec<EndpointState> {
+    view.iter()
+        .map(|e| EndpointState {
+            ready: e.ready,
+            serving: e.serving,
+            terminating: e.terminating,
+            local: node == Some(e.node),
+        })
+        .collect()
+}
+
 /// A Service's counters, for expectations.
 #[derive(Clone, Debug, Default)]
 pub struct ServiceCounts {
@@ -197,6 +209,8 @@ struct Outcome {
 
 pub struct Traffic {
     mode: ProxyMode,
+    /// IPVS `lc`: picks read (and serving keeps) each pod's requests in flight.
+    least_connection: bool,
     delay: Duration,
     window_ms: u64,
     behaviors: Vec<Behavior>,
@@ -238,6 +252,8 @@ impl Traffic {
             .unwrap_or_default();
         let mut t = Traffic {
             mode,
+            least_connection: mode
+                == ProxyMode::Ipvs(super::select::IpvsScheduler::LeastConnection),
             delay: net
                 .and_then(|n| n.propagation_delay)
                 .unwrap_or(DEFAULT_PROPAGATION),
@@ -541,10 +557,7 @@ impl Traffic {
             .map(|c| c.name.clone())
             .unwrap_or_default();
         let b = pod.as_ref().and_then(|p| {
-            self.behaviors.iter().position(|b| {
-                b.container.as_deref().is_none_or(|c| c == container)
-                    && b.selector.matches(&p.metadata.labels)
-            })
+            crate::scenario::spec::behavior_index(&self.behaviors, &p.metadata.labels, &container)
         });
         let b = b.map(|i| self.behaviors[i].clone());
         let interval_us = b
@@ -636,15 +649,7 @@ impl Traffic {
     /// Make a waiting view the proxies' view.
     fn apply_view(&mut self, i: usize, view: Vec<ViewEp>) {
         let s = &mut self.svcs[i];
-        let states: Vec<EndpointState> = view
-            .iter()
-            .map(|e| EndpointState {
-                ready: e.ready,
-                serving: e.serving,
-                terminating: e.terminating,
-                local: false,
-            })
-            .collect();
+        let states = endpoint_states(&view, None);
         s.usable = if s.headless {
             // DNS publishes the ready addresses only (publishNotReadyAddresses makes every
             // endpoint ready in the slice already).
@@ -890,21 +895,11 @@ impl Traffic {
         }
         let now_ms = t / 1000;
         let slot = {
-            let lc = self.mode == ProxyMode::Ipvs(super::select::IpvsScheduler::LeastConnection);
+            let lc = self.least_connection;
             let s = &mut self.svcs[svc];
             let pick = if local_only {
                 let n = node.expect("local policies have a node");
-                let states: Vec<EndpointState> = s
-                    .view
-                    .iter()
-                    .map(|e| EndpointState {
-                        ready: e.ready,
-                        serving: e.serving,
-                        terminating: e.terminating,
-                        local: e.node == n,
-                    })
-                    .collect();
-                let idx = usable(&states, true);
+                let idx = usable(&endpoint_states(&s.view, Some(n)), true);
                 if idx.is_empty() {
                     // kube-proxy drops traffic for a Local policy without local endpoints.
                     return Err((Failure::Timeout, timeout_us));
@@ -965,7 +960,7 @@ impl Traffic {
         timeout_us: u64,
         depth: u32,
     ) -> Result<u64, (Failure, u64)> {
-        let lc = self.mode == ProxyMode::Ipvs(super::select::IpvsScheduler::LeastConnection);
+        let lc = self.least_connection;
         let p = &mut self.pods[slot];
         p.requests += 1;
         if self.down[p.node as usize] {

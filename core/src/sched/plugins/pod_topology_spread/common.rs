@@ -183,7 +183,7 @@ pub fn default_selector(pod: &PodInfo, snap: &Snapshot) -> Selector {
     for ((ns, _), sel) in &snap.services {
         // GetPodServices: services with nil selectors match nothing (not recorded), the
         // others by `SelectorFromSet(..).Matches(pod labels)`.
-        if ns == &pod.namespace && sel.iter().all(|(k, v)| pod.labels.get(k) == Some(v)) {
+        if ns == &pod.namespace && crate::api::selector::set_selects(sel, &pod.labels) {
             set.extend(sel.iter().map(|(k, v)| (k.clone(), v.clone())));
         }
     }
