@@ -488,14 +488,22 @@ impl Pod {
     /// options: the sum of app containers, maxed with each init container (restartable init
     /// containers — sidecars — add to the running sum), plus `overhead`.
     pub fn requests(&self) -> Resources {
+        self.requests_by(Resources::from_list)
+    }
+
+    /// Upstream `resourcehelper.PodRequests` with each container's requests read by `per`
+    /// (the scheduler's non-zero requests fill in defaults there): containers summed,
+    /// restartable init containers (sidecars) added, the largest of the regular init
+    /// containers (each with the sidecars started before it) as a floor, plus the overhead.
+    pub fn requests_by(&self, per: impl Fn(&ResourceList) -> Resources) -> Resources {
         let mut sum = Resources::default();
         for c in &self.spec.containers {
-            sum.add(&Resources::from_list(&c.resources.requests));
+            sum.add(&per(&c.resources.requests));
         }
         let mut sidecars = Resources::default();
         let mut init_max = Resources::default();
         for c in &self.spec.init_containers {
-            let r = Resources::from_list(&c.resources.requests);
+            let r = per(&c.resources.requests);
             if c.restart_policy.as_deref() == Some("Always") {
                 sidecars.add(&r);
                 let mut with = sidecars.clone();

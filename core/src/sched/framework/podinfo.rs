@@ -4,7 +4,6 @@
 use crate::api::pod::{Pod, PodAffinityTerm};
 use crate::api::resources::{CpuMem, Resources, CPU, MEMORY};
 use crate::api::selector::{LabelSelector, Labels, Selector};
-use crate::api::Quantity;
 use std::cell::OnceCell;
 use std::collections::BTreeSet;
 use std::rc::Rc;
@@ -166,25 +165,18 @@ impl PodInfo {
 
     pub fn new(pod: &Pod) -> PodInfo {
         let requests = pod.requests();
-        let mut filled = pod.clone();
-        for c in filled
-            .spec
-            .containers
-            .iter_mut()
-            .chain(filled.spec.init_containers.iter_mut())
-        {
-            let r = &mut c.resources.requests;
-            if !r.contains_key(CPU) {
-                r.insert(CPU.into(), Quantity::from_milli(DEFAULT_MILLI_CPU_REQUEST));
+        // Upstream GetNonzeroRequests: a container without a CPU or memory request counts
+        // the defaults (scoring only).
+        let nz = pod.requests_by(|list| {
+            let mut r = Resources::from_list(list);
+            if !list.contains_key(CPU) {
+                r.milli_cpu = DEFAULT_MILLI_CPU_REQUEST;
             }
-            if !r.contains_key(MEMORY) {
-                r.insert(
-                    MEMORY.into(),
-                    Quantity::from_value(DEFAULT_MEMORY_REQUEST, true),
-                );
+            if !list.contains_key(MEMORY) {
+                r.memory = DEFAULT_MEMORY_REQUEST;
             }
-        }
-        let nz = filled.requests();
+            r
+        });
         let aff = pod.spec.affinity.as_ref();
         let pa = aff.and_then(|a| a.pod_affinity.as_ref());
         let paa = aff.and_then(|a| a.pod_anti_affinity.as_ref());

@@ -13,6 +13,7 @@ mod domain_counts;
 mod filtering;
 mod hints;
 mod match_counts;
+mod node_domains;
 mod scoring;
 #[cfg(test)]
 mod tests;
@@ -78,6 +79,8 @@ pub struct PodTopologySpread {
     counts: std::cell::RefCell<match_counts::MatchCounts>,
     /// Per-domain totals over all nodes, kept incrementally (see `domain_counts`).
     domains: std::cell::RefCell<domain_counts::DomainCounts>,
+    /// Every node's topology values as ids (see `node_domains`).
+    node_domains: std::cell::RefCell<node_domains::NodeDomains>,
 }
 
 /// `field.ErrorList.ToAggregate().Error()`: one error as is, several as `[a, b]`.
@@ -172,6 +175,7 @@ impl PodTopologySpread {
             },
             counts: Default::default(),
             domains: Default::default(),
+            node_domains: Default::default(),
         })
     }
 }

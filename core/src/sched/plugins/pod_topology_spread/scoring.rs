@@ -3,13 +3,15 @@
 
 use super::common::{
     admits_every_node, build_default_constraints, count_pods_match_selector, filter_constraints,
-    node_labels_match, required_keys, Constraint, LABEL_HOSTNAME, SCHEDULE_ANYWAY,
+    required_keys, Constraint, LABEL_HOSTNAME, SCHEDULE_ANYWAY,
 };
+use super::node_domains::{DomainTable, MISSING};
 use super::PodTopologySpread;
 use crate::sched::framework::{
     CycleState, NodeInfo, NodeScore, PodInfo, Snapshot, Status, MAX_NODE_SCORE,
 };
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
+use std::rc::Rc;
 
 /// Upstream `preScoreStateKey`.
 pub const PRE_SCORE_STATE_KEY: &str = "PreScorePodTopologySpread";
@@ -24,9 +26,12 @@ pub struct PreScoreState {
     pub ignored_nodes: BTreeSet<String>,
     /// The same nodes as snapshot indexes (what `NodeScore` carries).
     pub ignored_idx: BTreeSet<usize>,
-    /// Per constraint: matching pods per topology value, only for values of candidate nodes
-    /// (hostname constraints are counted per node at Score).
-    pub topology_value_to_pod_counts: Vec<BTreeMap<String, i64>>,
+    /// Per constraint: every node's value of its topology key as an id (`node_domains`).
+    pub domains: Vec<Rc<DomainTable>>,
+    /// Per constraint, per domain slot (`DomainTable::slot`): matching pods, only for values
+    /// of candidate nodes (`NOT_A_CANDIDATE` elsewhere); upstream's
+    /// `TopologyValueToPodCounts`. Hostname constraints are counted per node at Score.
+    pub topology_value_to_pod_counts: Vec<Vec<i64>>,
     /// Per constraint: `ln(domains + 2)`.
     pub topology_normalizing_weight: Vec<f64>,
     /// Per hostname constraint, per snapshot node index: the node's matching pods, filled for
@@ -34,6 +39,9 @@ pub struct PreScoreState {
     /// counts itself).
     pub host_counts: Vec<Vec<i64>>,
 }
+
+/// A domain slot no candidate node has (upstream: not a key of the map).
+const NOT_A_CANDIDATE: i64 = -1;
 
 /// Upstream `topologyNormalizingWeight`: `math.Log(size + 2)` (libm for bit-exactness).
 pub fn topology_normalizing_weight(size: usize) -> f64 {
@@ -67,12 +75,23 @@ fn init_pre_score_state(
     if constraints.is_empty() {
         return Ok(s);
     }
-    s.topology_value_to_pod_counts = vec![BTreeMap::new(); constraints.len()];
+    {
+        let mut nd = pl.node_domains.borrow_mut();
+        s.domains = constraints
+            .iter()
+            .map(|c| nd.get(snap, &c.topology_key))
+            .collect();
+    }
+    s.topology_value_to_pod_counts = s
+        .domains
+        .iter()
+        .map(|d| vec![NOT_A_CANDIDATE; d.slots()])
+        .collect();
+    let mut sizes = vec![0usize; constraints.len()];
     for &idx in feasible {
-        let node = &snap.nodes[idx];
-        if require_all_topologies && !node_labels_match(node.labels(), &constraints) {
+        if require_all_topologies && s.domains.iter().any(|d| d.ids[idx] == MISSING) {
             // Nodes which don't have all required topologyKeys are ignored when scoring.
-            s.ignored_nodes.insert(node.name.clone());
+            s.ignored_nodes.insert(snap.nodes[idx].name.clone());
             s.ignored_idx.insert(idx);
             continue;
         }
@@ -81,14 +100,10 @@ fn init_pre_score_state(
             if c.topology_key == LABEL_HOSTNAME {
                 continue;
             }
-            let value = node
-                .labels()
-                .get(&c.topology_key)
-                .map_or("", String::as_str);
-            // Most candidates share a few domains: allocate each value once.
-            let counts = &mut s.topology_value_to_pod_counts[i];
-            if !counts.contains_key(value) {
-                counts.insert(value.to_string(), 0);
+            let slot = &mut s.topology_value_to_pod_counts[i][s.domains[i].slot(idx)];
+            if *slot == NOT_A_CANDIDATE {
+                *slot = 0;
+                sizes[i] += 1;
             }
         }
     }
@@ -99,7 +114,7 @@ fn init_pre_score_state(
             let size = if c.topology_key == LABEL_HOSTNAME {
                 feasible.len() - s.ignored_nodes.len()
             } else {
-                s.topology_value_to_pod_counts[i].len()
+                sizes[i]
             };
             topology_normalizing_weight(size)
         })
@@ -156,13 +171,24 @@ pub fn pre_score(
                 &c.topology_key,
                 &required,
             );
-            for (value, count) in s.topology_value_to_pod_counts[i].iter_mut() {
-                *count = totals.get(value).map_or(0, |t| t.1);
+            let d = &s.domains[i];
+            for (id, name) in d.names.iter().enumerate() {
+                let count = &mut s.topology_value_to_pod_counts[i][id];
+                if *count != NOT_A_CANDIDATE {
+                    *count = totals.get(name).map_or(0, |t| t.1);
+                }
+            }
+            // Nodes without the key count under the empty value.
+            if d.id_of("").is_none() {
+                let count = &mut s.topology_value_to_pod_counts[i][d.names.len()];
+                if *count != NOT_A_CANDIDATE {
+                    *count = totals.get("").map_or(0, |t| t.1);
+                }
             }
         }
     } else {
         for (idx, node) in snap.nodes.iter().enumerate() {
-            if require_all && !node_labels_match(node.labels(), &s.constraints) {
+            if require_all && s.domains.iter().any(|d| d.ids[idx] == MISSING) {
                 continue;
             }
             for (i, c) in s.constraints.iter().enumerate() {
@@ -170,13 +196,9 @@ pub fn pre_score(
                 if c.topology_key == LABEL_HOSTNAME {
                     continue;
                 }
-                let value = node
-                    .labels()
-                    .get(&c.topology_key)
-                    .map(String::as_str)
-                    .unwrap_or("");
                 // Only topology values of candidate nodes.
-                if !s.topology_value_to_pod_counts[i].contains_key(value) {
+                let slot = s.domains[i].slot(idx);
+                if s.topology_value_to_pod_counts[i][slot] == NOT_A_CANDIDATE {
                     continue;
                 }
                 if !c.match_node_inclusion_policies(pod, node) {
@@ -184,9 +206,7 @@ pub fn pre_score(
                 }
                 // countPodsMatchSelector, from the per-node cache.
                 let n = cache.count(entries[i], snap, idx);
-                if let Some(count) = s.topology_value_to_pod_counts[i].get_mut(value) {
-                    *count += n;
-                }
+                s.topology_value_to_pod_counts[i][slot] += n;
             }
         }
     }
@@ -226,8 +246,18 @@ pub fn score(state: &CycleState, pod: &PodInfo, node: &NodeInfo) -> Result<i64, 
     }
     let mut score = 0.0f64;
     for (i, c) in s.constraints.iter().enumerate() {
-        let Some(tp_val) = node.labels().get(&c.topology_key) else {
-            continue;
+        // The node's domain slot, or skip the constraint when the node lacks its key.
+        let d = &s.domains[i];
+        let slot = if node.index < d.ids.len() {
+            if d.ids[node.index] == MISSING {
+                continue;
+            }
+            Some(d.slot(node.index))
+        } else {
+            let Some(tp_val) = node.labels().get(&c.topology_key) else {
+                continue;
+            };
+            d.id_of(tp_val).map(|id| id as usize)
         };
         let cnt = if c.topology_key == LABEL_HOSTNAME {
             match s.host_counts.get(i).and_then(|v| v.get(node.index)) {
@@ -235,10 +265,8 @@ pub fn score(state: &CycleState, pod: &PodInfo, node: &NodeInfo) -> Result<i64, 
                 _ => count_pods_match_selector(&node.pods, &c.selector, &pod.namespace),
             }
         } else {
-            s.topology_value_to_pod_counts[i]
-                .get(tp_val)
-                .copied()
-                .unwrap_or(0)
+            slot.and_then(|slot| s.topology_value_to_pod_counts[i].get(slot))
+                .map_or(0, |&n| n.max(0))
         };
         score += score_for_count(cnt, c.max_skew, s.topology_normalizing_weight[i]);
     }
