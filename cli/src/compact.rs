@@ -21,7 +21,11 @@ pub fn run(a: CompactArgs) -> anyhow::Result<u8> {
         Ok(s) => s,
         Err(code) => return Ok(code),
     };
-    let r = match cellsim_core::plan::compact(&scenario, &CompactOptions { seeds: a.seeds }) {
+    let r = match cellsim_core::plan::compact_on(
+        &scenario,
+        &CompactOptions { seeds: a.seeds },
+        &crate::threads::Threads::from_env(),
+    ) {
         Ok(r) => r,
         Err(e) => return Ok(crate::plan::report_error(&a.scenario, &scenario, &e)),
     };

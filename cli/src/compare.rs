@@ -60,7 +60,12 @@ pub fn run(a: CompareArgs) -> anyhow::Result<u8> {
             }
         }
     }
-    let r = cellsim_core::plan::compare(&scenario, &configs, a.seed);
+    let r = cellsim_core::plan::compare_on(
+        &scenario,
+        &configs,
+        a.seed,
+        &crate::threads::Threads::from_env(),
+    );
     if a.json {
         crate::out::outln!("{}", serde_json::to_string_pretty(&r)?)?;
         return Ok(0);

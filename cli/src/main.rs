@@ -14,6 +14,7 @@ mod plan;
 mod run;
 mod serve;
 mod table;
+mod threads;
 mod validate;
 
 use clap::{Parser, Subcommand};

@@ -90,10 +90,11 @@ pub fn run(a: PlanArgs) -> anyhow::Result<u8> {
         headroom,
         seed: a.seed,
     };
-    let r = match cellsim_core::plan::plan(&scenario, &opts) {
-        Ok(r) => r,
-        Err(e) => return Ok(report_error(&a.scenario, &scenario, &e)),
-    };
+    let r =
+        match cellsim_core::plan::plan_on(&scenario, &opts, &crate::threads::Threads::from_env()) {
+            Ok(r) => r,
+            Err(e) => return Ok(report_error(&a.scenario, &scenario, &e)),
+        };
     if a.json {
         crate::out::outln!("{}", serde_json::to_string_pretty(&r)?)?;
         return Ok(0);

@@ -12,6 +12,7 @@
 //! neighbourhood re-checked, as `search::smallest` does for `plan`.
 
 use super::cluster::without_nodes;
+use super::executor::{map, Executor, InTurn};
 use super::probe::{probe, Utilization};
 use super::search::{smallest, Verdict};
 use super::{basis_points, bounds, metrics::utilization, PlanError};
@@ -86,72 +87,25 @@ pub fn shuffled(n: usize, seed: u64) -> Vec<usize> {
 
 /// Compact the cell of `s` over `opts.seeds` trials, seeds `spec.seed`, `spec.seed + 1`, ...
 pub fn compact(s: &Scenario, opts: &CompactOptions) -> Result<Compaction, PlanError> {
+    compact_on(s, opts, &InTurn)
+}
+
+/// `compact` with the trials (one per seed, independent) run on `ex`.
+pub fn compact_on(
+    s: &Scenario,
+    opts: &CompactOptions,
+    ex: &dyn Executor,
+) -> Result<Compaction, PlanError> {
     if opts.seeds == 0 {
         return Err(PlanError::NoSeeds);
     }
     let total = s.nodes.len() as u32;
-    let mut trials = Vec::new();
-    let mut simulations = 0;
-    for i in 0..opts.seeds {
-        let seed = s.seed.wrapping_add(u64::from(i));
-        let order = shuffled(s.nodes.len(), seed);
-        let gone = |k: u32| -> BTreeSet<String> {
-            order[..k as usize]
-                .iter()
-                .map(|&i| s.nodes[i].metadata.name.clone())
-                .collect()
-        };
-        // Lower bound: the machines kept (the last ones of the order) must offer the steady
-        // demand (`bounds::steady_demand`) in every resource.
-        let demand = bounds::steady_demand(s);
-        let mut capacity = crate::api::resources::Resources::default();
-        let mut lo = total;
-        for m in 0..total {
-            if bounds::covers(&capacity, &demand) {
-                lo = m;
-                break;
-            }
-            let last = order[(total - 1 - m) as usize];
-            capacity.add(&crate::api::resources::Resources::from_list(
-                s.nodes[last].allocatable(),
-            ));
-        }
-        let mut runs = 0;
-        let mut best: Option<(u32, Utilization)> = None;
-        let mut first_failure = String::new();
-        // Search the machines *kept*: the fewest that fit, removing machines in `order`.
-        let kept = smallest(lo, total, total, |m| {
-            runs += 1;
-            let (p, c) = probe(without_nodes(s, &gone(total - m)), Some(seed), m);
-            if p.fits {
-                if best.as_ref().is_none_or(|(b, _)| m < *b) {
-                    best = Some((m, utilization(c.nodes.iter())));
-                }
-            } else if m == total {
-                first_failure = p.reason;
-            }
-            if p.fits {
-                Verdict::Fits
-            } else {
-                Verdict::Short(0)
-            }
-        });
-        simulations += runs;
-        let machines = kept.map_err(|_| PlanError::FullClusterDoesNotFit {
-            nodes: total,
-            reason: first_failure.clone(),
-        })?;
-        let utilization = best
-            .filter(|(b, _)| *b == machines)
-            .map(|(_, u)| u)
-            .unwrap_or_default();
-        trials.push(Trial {
-            seed,
-            machines,
-            utilization,
-            simulations: runs,
-        });
-    }
+    let trials = map(ex, opts.seeds as usize, |i| {
+        trial(s, s.seed.wrapping_add(i as u64))
+    })
+    .into_iter()
+    .collect::<Result<Vec<Trial>, PlanError>>()?;
+    let simulations = trials.iter().map(|t| t.simulations).sum();
     let sizes: Vec<u32> = trials.iter().map(|t| t.machines).collect();
     let p90 = percentile(&sizes, 90);
     Ok(Compaction {
@@ -162,6 +116,74 @@ pub fn compact(s: &Scenario, opts: &CompactOptions) -> Result<Compaction, PlanEr
         p90_of_original: basis_points(i64::from(p90), i64::from(total)),
         simulations,
         trials,
+    })
+}
+
+/// One trial: remove machines in the seed's random order, re-packing from scratch each time,
+/// and find the fewest kept that still fit.
+fn trial(s: &Scenario, seed: u64) -> Result<Trial, PlanError> {
+    let total = s.nodes.len() as u32;
+    let order = shuffled(s.nodes.len(), seed);
+    let gone = |k: u32| -> BTreeSet<String> {
+        order[..k as usize]
+            .iter()
+            .map(|&i| s.nodes[i].metadata.name.clone())
+            .collect()
+    };
+    // Lower bound: the machines kept (the last ones of the order) must offer the steady
+    // demand (`bounds::steady_demand`) in every resource.
+    let demand = bounds::steady_demand(s);
+    let mut capacity = crate::api::resources::Resources::default();
+    let mut lo = total;
+    for m in 0..total {
+        if bounds::covers(&capacity, &demand) {
+            lo = m;
+            break;
+        }
+        let last = order[(total - 1 - m) as usize];
+        capacity.add(&crate::api::resources::Resources::from_list(
+            s.nodes[last].allocatable(),
+        ));
+    }
+    let mut runs = 0;
+    let mut best: Option<(u32, Utilization)> = None;
+    let mut first_failure = String::new();
+    // Search the machines *kept*: the fewest that fit, removing machines in `order`, one
+    // simulation at a time (the trials are what runs in parallel).
+    let kept = smallest(lo, total, total, 1, |sizes| {
+        sizes
+            .iter()
+            .map(|&m| {
+                runs += 1;
+                let (p, c) = probe(without_nodes(s, &gone(total - m)), Some(seed), m);
+                if p.fits {
+                    if best.as_ref().is_none_or(|(b, _)| m < *b) {
+                        best = Some((m, utilization(c.nodes.iter())));
+                    }
+                } else if m == total {
+                    first_failure = p.reason;
+                }
+                if p.fits {
+                    Verdict::Fits
+                } else {
+                    Verdict::Short(0)
+                }
+            })
+            .collect()
+    });
+    let machines = kept.map_err(|_| PlanError::FullClusterDoesNotFit {
+        nodes: total,
+        reason: first_failure.clone(),
+    })?;
+    let utilization = best
+        .filter(|(b, _)| *b == machines)
+        .map(|(_, u)| u)
+        .unwrap_or_default();
+    Ok(Trial {
+        seed,
+        machines,
+        utilization,
+        simulations: runs,
     })
 }
 

@@ -1,6 +1,7 @@
 //! `compare`: one scenario under several scheduler configurations, with the packing numbers
 //! of each run's end state side by side.
 
+use super::executor::{map, Executor, InTurn};
 use super::metrics::{packing, Packing};
 use super::probe::probe;
 use crate::scenario::Scenario;
@@ -37,9 +38,19 @@ pub fn compare(
     configs: &[(String, SchedulerConfig)],
     seed: Option<u64>,
 ) -> Comparison {
-    let schedulers = configs
-        .iter()
-        .map(|(name, cfg)| {
+    compare_on(s, configs, seed, &InTurn)
+}
+
+/// `compare` with the runs (one per configuration, independent) on `ex`.
+pub fn compare_on(
+    s: &Scenario,
+    configs: &[(String, SchedulerConfig)],
+    seed: Option<u64>,
+    ex: &dyn Executor,
+) -> Comparison {
+    let schedulers = map(ex, configs.len(), |i| {
+        let (name, cfg) = &configs[i];
+        {
             let mut run = s.clone();
             run.scheduler = cfg.clone();
             let nodes = run.nodes.len() as u32;
@@ -51,8 +62,8 @@ pub fn compare(
                 failed_expectations: p.failed_expectations,
                 packing: packing(&c),
             }
-        })
-        .collect();
+        }
+    });
     Comparison {
         scenario: s.name.clone(),
         seed: seed.unwrap_or(s.seed),

@@ -8,6 +8,8 @@
 //! - `bounds`: a lower bound on a pool's size from resource sums.
 //! - `search`: `plan`, the fewest nodes of a pool (bound, bisection, then the neighbourhood).
 //! - `compaction`: Borg's cell compaction over seeds (`compact`).
+//! - `executor`: where a batch of independent simulations runs (in turn in core and the page,
+//!   on threads in the CLI); answers never depend on it.
 //! - `metrics` and `compare`: packing metrics of a finished run, and one scenario under
 //!   several scheduler configurations.
 //!
@@ -19,14 +21,16 @@ pub mod bounds;
 pub mod cluster;
 pub mod compaction;
 pub mod compare;
+pub mod executor;
 pub mod metrics;
 pub mod probe;
 pub mod search;
 
-pub use compaction::{compact, CompactOptions, Compaction};
-pub use compare::{compare, Comparison};
+pub use compaction::{compact, compact_on, CompactOptions, Compaction};
+pub use compare::{compare, compare_on, Comparison};
+pub use executor::{Executor, InTurn};
 pub use probe::{probe, Probe, Utilization};
-pub use search::{plan, Headroom, PlanOptions, PlanResult};
+pub use search::{plan, plan_on, Headroom, PlanOptions, PlanResult};
 
 /// Why a planning question has no answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
