@@ -9,8 +9,8 @@
 //! agent `register` → control plane `welcome` (or `refused`) → the control plane sends
 //! `runPod` / `deletePod` for pods bound to the node and `syncService` / `removeService` for
 //! the node's service proxy; the agent sends `podStatus` whenever a pod's API status changes,
-//! `heartbeat` every 10 s (the kubelet's `nodeLeaseDurationSeconds` 40 / 4 renew interval)
-//! and `usage` for the resource metrics pipeline.
+//! `heartbeat` every 10 s (the kubelet's `nodeLeaseDurationSeconds` 40 / 4 renew interval),
+//! `usage` for the resource metrics pipeline and `podDeleted` when a deleted pod has stopped.
 
 use crate::api::discovery::EndpointSlice;
 use crate::api::pod::{Pod, PodStatus};
@@ -54,6 +54,10 @@ pub enum AgentMessage {
     /// Measured usage per pod (cAdvisor / the resource metrics endpoint).
     #[serde(rename_all = "camelCase")]
     Usage { node: String, pods: Vec<PodUsage> },
+    /// A deleted pod's containers have all stopped: the API object can go (the kubelet's
+    /// status manager deleting with grace period 0 once `canBeDeleted`).
+    #[serde(rename_all = "camelCase")]
+    PodDeleted { node: String, pod_uid: String },
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -212,6 +216,10 @@ mod tests {
                     cpu_nanos: 5,
                     working_set_bytes: 4096,
                 }],
+            },
+            AgentMessage::PodDeleted {
+                node: "pool-a-0".into(),
+                pod_uid: "u1".into(),
             },
         ]
     }

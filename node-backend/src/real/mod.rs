@@ -1,0 +1,576 @@
+//! `cellsim run --real` (issue 9, docs/real-cluster.md): the core's control plane (store,
+//! controllers, scheduler, timeline, expectations: `cellsim_core::sim::Sim` with its kubelets
+//! detached, `sim::external`) driven by a real-time clock, and every scenario node a network
+//! namespace (`net::ClusterNet`, node i → 10.244.i.0/24) with its own agent, `LinuxRuntime`
+//! and service proxy on a thread of its own (`host`), talking to the control plane only in
+//! `cellsim_core::agent_api` lines over std channels.
+//!
+//! Modules: `host` (a node's thread: the agent side of the session), `track` (placements,
+//! start latencies, rollout durations read from the store, the same for the simulated run),
+//! `traffic` (the scenario's `traffic` as real HTTP requests from a client namespace),
+//! `compare` (the simulated run of the same scenario and seed, side by side).
+//!
+//! Time: the control plane's clock is real milliseconds since the start times `time_scale`;
+//! the agents run on the same scale (`Agent::new`), so a scenario's minutes can pass in
+//! seconds while pods, probes and grace periods keep their proportions.
+
+pub mod compare;
+pub mod host;
+pub mod track;
+pub mod traffic;
+
+use crate::agent::Agent;
+use crate::error::{Error, Result};
+use crate::net::node::{ClusterNet, NetConfig};
+use crate::proxy::Proxy;
+use crate::runtime::{Config, LinuxRuntime, OnStart};
+use cellsim_core::agent_api::{AgentMessage, ControlMessage, RealImage};
+use cellsim_core::api::{Kind, Object};
+use cellsim_core::net::select::ProxyMode;
+use cellsim_core::net::traffic::stats::ServiceReport;
+use cellsim_core::net::traffic::Via;
+use cellsim_core::scenario::timeline::Action;
+use cellsim_core::scenario::Scenario;
+use cellsim_core::sim::{RunOptions, Sim};
+use cellsim_core::store::ObjectStore;
+use cellsim_core::time::SimTime;
+use host::NodeHost;
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::{Ipv4Addr, SocketAddrV4};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How a real run is set up.
+#[derive(Clone, Debug)]
+pub struct RealOptions {
+    /// Namespace prefix (`cellsim-run`; tests `cellsim-test-<pid>-<name>`).
+    pub prefix: String,
+    /// Per-node state under `<state_dir>/<node>`; removed at the end.
+    pub state_dir: PathBuf,
+    pub image_root: PathBuf,
+    /// The container helper's argv prefix (`Config::init`).
+    pub init: Vec<String>,
+    /// Node i's pods go under the cgroup `<cgroup_prefix>-<node>`.
+    pub cgroup_prefix: String,
+    /// Simulated milliseconds per real millisecond (1: real time).
+    pub time_scale: u64,
+    /// Cap on each traffic entry's requests per real second.
+    pub max_rps: f64,
+    /// The seed (else the scenario's).
+    pub seed: Option<u64>,
+    /// Set (by a signal handler) to stop the run early; teardown still runs.
+    pub stop: Arc<AtomicBool>,
+}
+
+impl RealOptions {
+    pub fn new(prefix: &str, state_dir: PathBuf, init: Vec<String>) -> RealOptions {
+        RealOptions {
+            prefix: prefix.to_string(),
+            image_root: state_dir.join("images"),
+            state_dir,
+            init,
+            cgroup_prefix: prefix.to_string(),
+            time_scale: 1,
+            max_rps: 20.0,
+            seed: None,
+            stop: Arc::new(AtomicBool::new(false)),
+        }
+    }
+}
+
+/// What a real run gave.
+pub struct RealRun {
+    /// The control plane's report (expectations, pods, ...), its `services` the measured ones.
+    pub report: cellsim_core::report::Report,
+    pub tracker: track::Tracker,
+    /// Measured per Service.
+    pub services: Vec<ServiceReport>,
+    /// Stopped by `stop` before the scenario's end.
+    pub interrupted: bool,
+    /// What went wrong on the way (agents, proxies, teardown), for the summary.
+    pub errors: Vec<String>,
+    /// Notes (unsupported timeline actions, ...).
+    pub notes: Vec<String>,
+}
+
+/// Everything the run made; `Drop` takes it all down (also on a panic or an early return).
+struct Cluster {
+    net: Option<ClusterNet>,
+    hosts: BTreeMap<String, NodeHost>,
+    sources: Vec<traffic::Source>,
+    traffic_stop: Arc<AtomicBool>,
+    state_dirs: Vec<PathBuf>,
+    errors: Vec<String>,
+    measured: BTreeMap<(String, String), traffic::Measured>,
+}
+
+impl Cluster {
+    fn teardown(&mut self) {
+        self.traffic_stop.store(true, Ordering::SeqCst);
+        for s in std::mem::take(&mut self.sources) {
+            let key = (s.namespace.clone(), s.service.clone());
+            let m = s.join();
+            let e = self.measured.entry(key).or_default();
+            e.requests += m.requests;
+            e.failed += m.failed;
+            e.retries += m.retries;
+            e.latencies_us.extend(m.latencies_us);
+            for (k, v) in m.failures {
+                *e.failures.entry(k).or_insert(0) += v;
+            }
+            for (k, v) in m.pods {
+                *e.pods.entry(k).or_insert(0) += v;
+            }
+        }
+        // Set every stop flag first so the nodes shut down in parallel.
+        for h in self.hosts.values() {
+            h.stop.store(true, Ordering::SeqCst);
+        }
+        for h in self.hosts.values_mut() {
+            let errs = h.stop_and_join();
+            self.errors.extend(errs);
+        }
+        if let Some(mut net) = self.net.take() {
+            for e in net.teardown() {
+                self.errors.push(format!("network teardown: {e}"));
+            }
+        }
+        for d in std::mem::take(&mut self.state_dirs) {
+            let _ = std::fs::remove_dir_all(&d);
+        }
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        self.teardown();
+    }
+}
+
+/// What the control plane tracks of a pod it handed to an agent.
+struct Handed {
+    namespace: String,
+    name: String,
+    node: String,
+    delete_sent: bool,
+}
+
+/// Run the scenario for real. Everything made is removed before this returns, whatever
+/// happens.
+pub fn run(scenario: Scenario, opts: &RealOptions) -> Result<RealRun> {
+    let images: BTreeMap<String, RealImage> = scenario
+        .real
+        .as_ref()
+        .map(|r| r.agent_images())
+        .unwrap_or_default();
+    let mode = proxy_mode(&scenario)?;
+    let run_opts = RunOptions {
+        seed: opts.seed,
+        ..RunOptions::default()
+    };
+    let seed = opts.seed.unwrap_or(scenario.seed);
+    let nodes = scenario.nodes.clone();
+    let names: Vec<String> = nodes.iter().map(|n| n.metadata.name.clone()).collect();
+    let mut notes = Vec::new();
+    for e in &scenario.timeline {
+        match &e.action {
+            Action::RecoverNode(_) | Action::AddNodes { .. } | Action::RemoveNodes(_) => {
+                notes.push(format!(
+                    "timeline {} at {}: not carried out on real nodes (only failNode is)",
+                    e.action.name(),
+                    e.at
+                ))
+            }
+            _ => {}
+        }
+    }
+    for t in &scenario.traffic {
+        if t.ingress.is_some() {
+            notes.push("traffic through an Ingress is not sent on real nodes".into());
+        }
+    }
+    let mut cluster = Cluster {
+        net: None,
+        hosts: BTreeMap::new(),
+        sources: Vec::new(),
+        traffic_stop: Arc::new(AtomicBool::new(false)),
+        state_dirs: Vec::new(),
+        errors: Vec::new(),
+        measured: BTreeMap::new(),
+    };
+    cluster.net = Some(ClusterNet::create(NetConfig::new(&opts.prefix), &names)?);
+    let net = cluster.net.as_mut().expect("set above");
+    let client_via = net.nodes.first().map(|n| n.node_ip);
+    let client = match client_via {
+        Some(via) if !scenario.traffic.is_empty() => Some(net.add_client(via)?),
+        _ => None,
+    };
+    // Runtimes and proxies first, the agents (whose clocks start at creation) last, together.
+    let mut parts = Vec::new();
+    for (i, n) in nodes.iter().enumerate() {
+        let nn = net.nodes[i].clone();
+        let state = opts.state_dir.join(&n.metadata.name);
+        cluster.state_dirs.push(state.clone());
+        let mut cfg = Config::new(&n.metadata.name, &state, opts.init.clone());
+        cfg.image_root = opts.image_root.clone();
+        cfg.cgroup_parent = format!("{}-{}", opts.cgroup_prefix, n.metadata.name);
+        cfg.network = Some(nn.clone());
+        let (rt, rx) = LinuxRuntime::new(cfg, OnStart::Cleanup)?;
+        let mut proxy = Proxy::new(nn.ns.clone(), &n.metadata.name, mode, seed ^ i as u64)?;
+        proxy.set_node_ip(nn.node_ip);
+        let alloc: BTreeMap<String, String> = n
+            .status
+            .allocatable
+            .iter()
+            .map(|(k, v)| (k.clone(), v.to_string()))
+            .collect();
+        parts.push((n.metadata.name.clone(), nn, rt, rx, proxy, alloc));
+    }
+    let mut sim = Sim::new(scenario, &run_opts);
+    sim.detach_kubelets();
+    let epoch = Instant::now();
+    for (name, nn, rt, rx, proxy, alloc) in parts {
+        let agent = Agent::new(rt, rx, opts.time_scale);
+        let h = host::spawn(
+            &name,
+            nn.node_ip.to_string(),
+            nn.pod_cidr.to_string(),
+            alloc,
+            agent,
+            proxy,
+        );
+        cluster.hosts.insert(name, h);
+    }
+    let node_ips: BTreeMap<String, (u32, Ipv4Addr)> = cluster
+        .net
+        .as_ref()
+        .expect("set")
+        .nodes
+        .iter()
+        .map(|n| (n.name.clone(), (n.index, n.node_ip)))
+        .collect();
+    let mut client_via = client_via;
+
+    let scale = opts.time_scale.max(1);
+    let mut tracker = track::Tracker::new(&sim);
+    tracker.observe(&sim);
+    let mut handed: BTreeMap<String, Handed> = BTreeMap::new();
+    let mut services_sent: BTreeMap<String, String> = BTreeMap::new();
+    let mut timeline_done: BTreeSet<usize> = BTreeSet::new();
+    let mut traffic_started: BTreeSet<usize> = BTreeSet::new();
+    let mut last_rev = u64::MAX;
+    let mut interrupted = false;
+    loop {
+        if opts.stop.load(Ordering::SeqCst) {
+            interrupted = true;
+            break;
+        }
+        let now = SimTime(epoch.elapsed().as_millis() as u64 * scale);
+        let more = sim.advance_external(now);
+        // failNode: the node's agent stops (its containers with it) and its link goes down.
+        for i in 0..sim.scenario.timeline.len() {
+            let e = &sim.scenario.timeline[i];
+            if e.at.as_millis() > sim.now.0 || !timeline_done.insert(i) {
+                continue;
+            }
+            if let Action::FailNode(n) = &e.action {
+                if let Some(h) = cluster.hosts.get_mut(n) {
+                    h.alive = false;
+                    h.stop.store(true, Ordering::SeqCst);
+                }
+                if let Some((idx, ip)) = node_ips.get(n) {
+                    if let Some(net) = &cluster.net {
+                        if let Err(e) = net.set_port(*idx, false) {
+                            cluster.errors.push(format!("failNode {n}: {e}"));
+                        }
+                        if client_via == Some(*ip) {
+                            let other = node_ips
+                                .iter()
+                                .find(|(m, _)| cluster.hosts.get(*m).is_some_and(|h| h.alive))
+                                .map(|(_, (_, ip))| *ip);
+                            if let Some(o) = other {
+                                let _ = net.route_services_via(o);
+                                client_via = Some(o);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // What the agents said.
+        let mut got = Vec::new();
+        for h in cluster.hosts.values_mut() {
+            while let Ok(line) = h.from_agent.try_recv() {
+                match h.rx.accept::<AgentMessage>(&line) {
+                    Ok(m) => got.push((h.name.clone(), m)),
+                    Err(e) => cluster.errors.push(format!("node {}: {e}", h.name)),
+                }
+            }
+        }
+        let idle = got.is_empty();
+        for (node, m) in got {
+            match m {
+                AgentMessage::Register { node: n, .. } => {
+                    let h = cluster.hosts.get_mut(&node).expect("known host");
+                    if n == node {
+                        h.send(&ControlMessage::Welcome { node: n });
+                    } else {
+                        h.send(&ControlMessage::Refused {
+                            reason: format!("this channel belongs to node {node}, not {n}"),
+                        });
+                    }
+                }
+                AgentMessage::PodStatus {
+                    pod_uid, status, ..
+                } => {
+                    if let Some(p) = handed.get(&pod_uid) {
+                        sim.external_pod_status(now, &p.namespace, &p.name, &pod_uid, *status);
+                    }
+                }
+                AgentMessage::PodDeleted { pod_uid, .. } => {
+                    if let Some(p) = handed.get(&pod_uid) {
+                        sim.external_pod_deleted(now, &p.namespace, &p.name, &pod_uid);
+                    }
+                }
+                AgentMessage::Heartbeat { .. } | AgentMessage::Usage { .. } => {}
+            }
+        }
+        if sim.store.revision() != last_rev {
+            reconcile(
+                &mut sim,
+                &mut cluster.hosts,
+                &mut handed,
+                &mut services_sent,
+                &images,
+                now,
+            );
+            last_rev = sim.store.revision();
+            tracker.observe(&sim);
+        }
+        if let Some(client) = &client {
+            for (i, t) in sim.scenario.traffic.iter().enumerate() {
+                if traffic_started.contains(&i)
+                    || t.from.map_or(0, |f| f.as_millis()) > sim.now.0
+                    || t.ingress.is_some()
+                {
+                    continue;
+                }
+                let Some(service) = &t.service else { continue };
+                let ns = t.namespace.clone().unwrap_or_else(|| "default".into());
+                let via = t.via.as_deref().and_then(Via::parse).unwrap_or(Via::ClusterIp);
+                let target_ip = client_via.unwrap_or(Ipv4Addr::UNSPECIFIED);
+                let Some(addr) = resolve(&sim, &ns, service, via, target_ip) else {
+                    continue;
+                };
+                traffic_started.insert(i);
+                let rps = (t.rps.milli_value() as f64 / 1000.0).min(opts.max_rps);
+                let target = traffic::Target {
+                    addr,
+                    rps,
+                    clients: t.clients.unwrap_or(1),
+                    timeout: Duration::from_millis(
+                        t.timeout.map_or(5_000, |d| (d.as_millis() / scale).max(50)),
+                    ),
+                    retries: t.retries,
+                };
+                cluster.sources.push(traffic::Source::start(
+                    client,
+                    &ns,
+                    service,
+                    target,
+                    cluster.traffic_stop.clone(),
+                ));
+            }
+        }
+        if !more || sim.is_finished() {
+            break;
+        }
+        if idle {
+            let next = sim.next_time().map_or(u64::MAX, |t| t.0);
+            let now_ms = epoch.elapsed().as_millis() as u64 * scale;
+            let wait_ms = next.saturating_sub(now_ms) / scale;
+            std::thread::sleep(Duration::from_millis(wait_ms.clamp(1, 5)));
+        }
+    }
+    cluster.teardown();
+    let services: Vec<ServiceReport> = cluster
+        .measured
+        .iter()
+        .map(|((ns, name), m)| m.report(ns, name))
+        .collect();
+    let mut report = sim.report();
+    report.services = services.clone();
+    Ok(RealRun {
+        report,
+        tracker,
+        services,
+        interrupted,
+        errors: std::mem::take(&mut cluster.errors),
+        notes,
+    })
+}
+
+fn proxy_mode(s: &Scenario) -> Result<ProxyMode> {
+    let (mode, sched) = s.network.as_ref().map_or(("", ""), |n| {
+        (
+            n.proxy_mode.as_deref().unwrap_or(""),
+            n.ipvs_scheduler.as_deref().unwrap_or(""),
+        )
+    });
+    ProxyMode::parse(mode, sched).map_err(Error::Invalid)
+}
+
+/// The address a traffic entry sends to: the Service's ClusterIP and first TCP port, or the
+/// node address `node_ip` and the port's nodePort.
+fn resolve(sim: &Sim, ns: &str, name: &str, via: Via, node_ip: Ipv4Addr) -> Option<SocketAddrV4> {
+    let key = cellsim_core::store::ObjectKey::new(Kind::Service, ns, name);
+    let Some(Object::Service(s)) = sim.store.get(&key).map(|o| &o.object) else {
+        return None;
+    };
+    let p = s
+        .spec
+        .ports
+        .iter()
+        .find(|p| p.protocol.is_empty() || p.protocol == "TCP")?;
+    match via {
+        Via::NodePort | Via::LoadBalancer => {
+            let np = u16::try_from(p.node_port?).ok()?;
+            Some(SocketAddrV4::new(node_ip, np))
+        }
+        _ => {
+            let ip: Ipv4Addr = s.spec.cluster_ip.parse().ok()?;
+            Some(SocketAddrV4::new(ip, u16::try_from(p.port).ok()?))
+        }
+    }
+}
+
+/// Bring the agents in line with the store: `runPod` for pods newly bound to a live node,
+/// `deletePod` for handed pods being deleted (or gone), pods deleted before any agent had them
+/// finished at once; `syncService` to every live node for each Service whose object or
+/// EndpointSlices changed, `removeService` for Services gone.
+fn reconcile(
+    sim: &mut Sim,
+    hosts: &mut BTreeMap<String, NodeHost>,
+    handed: &mut BTreeMap<String, Handed>,
+    services_sent: &mut BTreeMap<String, String>,
+    images: &BTreeMap<String, RealImage>,
+    now: SimTime,
+) {
+    let mut finish_now = Vec::new();
+    let mut present = BTreeSet::new();
+    for o in sim.store.objects(Kind::Pod) {
+        let Object::Pod(p) = o else { continue };
+        let uid = p.metadata.uid.clone();
+        present.insert(uid.clone());
+        if p.spec.node_name.is_empty() {
+            continue;
+        }
+        let Some(h) = hosts.get_mut(&p.spec.node_name) else {
+            continue;
+        };
+        if !h.alive {
+            continue;
+        }
+        let deleting = p.metadata.deletion_at.is_some();
+        match handed.get_mut(&uid) {
+            None if deleting => finish_now.push((
+                p.metadata.namespace.clone(),
+                p.metadata.name.clone(),
+                uid.clone(),
+            )),
+            None if !p.is_terminal() => {
+                h.send(&ControlMessage::RunPod {
+                    pod: Box::new(p.clone()),
+                    manifest: None,
+                    images: images.clone(),
+                });
+                handed.insert(
+                    uid,
+                    Handed {
+                        namespace: p.metadata.namespace.clone(),
+                        name: p.metadata.name.clone(),
+                        node: p.spec.node_name.clone(),
+                        delete_sent: false,
+                    },
+                );
+            }
+            Some(hp) if deleting && !hp.delete_sent => {
+                hp.delete_sent = true;
+                h.send(&ControlMessage::DeletePod {
+                    pod_uid: uid.clone(),
+                    grace_period_seconds: p
+                        .spec
+                        .termination_grace_period_seconds
+                        .unwrap_or(30)
+                        .max(0) as u64,
+                });
+            }
+            _ => {}
+        }
+    }
+    for (uid, hp) in handed.iter_mut() {
+        if !present.contains(uid) && !hp.delete_sent {
+            hp.delete_sent = true;
+            if let Some(h) = hosts.get_mut(&hp.node).filter(|h| h.alive) {
+                h.send(&ControlMessage::DeletePod {
+                    pod_uid: uid.clone(),
+                    grace_period_seconds: 0,
+                });
+            }
+        }
+    }
+    for (ns, name, uid) in finish_now {
+        sim.external_pod_deleted(now, &ns, &name, &uid);
+    }
+    // Services and their EndpointSlices.
+    let mut slices: BTreeMap<(String, String), Vec<cellsim_core::api::discovery::EndpointSlice>> =
+        BTreeMap::new();
+    for o in sim.store.objects(Kind::EndpointSlice) {
+        if let Object::EndpointSlice(s) = o {
+            if let Some(svc) = s.service_name() {
+                slices
+                    .entry((s.metadata.namespace.clone(), svc.to_string()))
+                    .or_default()
+                    .push(s.clone());
+            }
+        }
+    }
+    let mut seen = BTreeSet::new();
+    for o in sim.store.objects(Kind::Service) {
+        let Object::Service(s) = o else { continue };
+        let key = format!("{}/{}", s.metadata.namespace, s.metadata.name);
+        seen.insert(key.clone());
+        let sl = slices
+            .remove(&(s.metadata.namespace.clone(), s.metadata.name.clone()))
+            .unwrap_or_default();
+        let msg = ControlMessage::SyncService {
+            service: Box::new(s.clone()),
+            slices: sl,
+        };
+        let state = serde_json::to_string(&msg).unwrap_or_default();
+        if services_sent.get(&key) == Some(&state) {
+            continue;
+        }
+        services_sent.insert(key, state);
+        for h in hosts.values_mut().filter(|h| h.alive) {
+            h.send(&msg);
+        }
+    }
+    let gone: Vec<String> = services_sent
+        .keys()
+        .filter(|k| !seen.contains(*k))
+        .cloned()
+        .collect();
+    for k in gone {
+        services_sent.remove(&k);
+        let (ns, name) = k.split_once('/').expect("namespace/name");
+        for h in hosts.values_mut().filter(|h| h.alive) {
+            h.send(&ControlMessage::RemoveService {
+                namespace: ns.into(),
+                name: name.into(),
+            });
+        }
+    }
+}
