@@ -139,6 +139,10 @@ impl Cluster {
         }
         for d in std::mem::take(&mut self.state_dirs) {
             let _ = std::fs::remove_dir_all(&d);
+            // The run's directory too when nothing else is in it.
+            if let Some(parent) = d.parent() {
+                let _ = std::fs::remove_dir(parent);
+            }
         }
     }
 }
@@ -402,6 +406,7 @@ pub fn run(scenario: Scenario, opts: &RealOptions) -> Result<RealRun> {
         .collect();
     let mut report = sim.report();
     report.services = services.clone();
+    real_service_checks(&sim.scenario, &cluster.measured, &mut report);
     Ok(RealRun {
         report,
         tracker,
@@ -410,6 +415,87 @@ pub fn run(scenario: Scenario, opts: &RealOptions) -> Result<RealRun> {
         errors: std::mem::take(&mut cluster.errors),
         notes,
     })
+}
+
+/// Service expectations are about the requests: on a real run, the measured ones (over the
+/// whole run: `since` is not applied). Request counts and client switches depend on the
+/// capped rate and are not evaluated.
+fn real_service_checks(
+    scenario: &Scenario,
+    measured: &BTreeMap<(String, String), traffic::Measured>,
+    report: &mut cellsim_core::report::Report,
+) {
+    use cellsim_core::scenario::expect::Check;
+    for (e, r) in scenario.expect.iter().zip(report.expectations.iter_mut()) {
+        let (svc, verdict) = match &e.check {
+            Check::ServiceSuccessRate {
+                svc,
+                min_ppm,
+                max_ppm,
+            } => {
+                let m = measured
+                    .get(&(svc.namespace.clone(), svc.name.clone()))
+                    .cloned()
+                    .unwrap_or_default();
+                let ok = m.requests - m.failed;
+                let ppm = (ok * 1_000_000).checked_div(m.requests).unwrap_or(0);
+                let passed = m.requests > 0
+                    && min_ppm.is_none_or(|v| ppm >= v)
+                    && max_ppm.is_none_or(|v| ppm <= v);
+                (
+                    svc,
+                    Some((
+                        passed,
+                        format!(
+                            "measured {:.4} ({ok} of {} real requests)",
+                            ppm as f64 / 1e6,
+                            m.requests
+                        ),
+                    )),
+                )
+            }
+            Check::ServiceLatency {
+                svc,
+                percentile,
+                min_ms,
+                max_ms,
+            } => {
+                let mut l = measured
+                    .get(&(svc.namespace.clone(), svc.name.clone()))
+                    .map(|m| m.latencies_us.clone())
+                    .unwrap_or_default();
+                l.sort_unstable();
+                let v = track::percentile(&l, *percentile).map(|us| us / 1000);
+                let passed = v.is_some_and(|v| {
+                    min_ms.is_none_or(|m| v >= m) && max_ms.is_none_or(|m| v <= m)
+                });
+                (
+                    svc,
+                    Some((
+                        passed,
+                        format!("measured p{percentile} {v:?}ms over real requests"),
+                    )),
+                )
+            }
+            Check::ServiceRequests { svc, .. } | Check::ServiceClientSwitches { svc, .. } => (
+                svc,
+                None,
+            ),
+            _ => continue,
+        };
+        let _ = svc;
+        match verdict {
+            Some((passed, detail)) => {
+                r.passed = passed;
+                r.detail = detail;
+            }
+            None => {
+                r.passed = true;
+                r.detail = "not evaluated on a real run (request counts follow the capped rate)"
+                    .into();
+            }
+        }
+    }
 }
 
 fn proxy_mode(s: &Scenario) -> Result<ProxyMode> {
