@@ -17,6 +17,7 @@ pub struct RealArgs {
     pub time_scale: u64,
     pub max_rps: f64,
     pub root: PathBuf,
+    pub prefix: String,
 }
 
 static STOP: AtomicBool = AtomicBool::new(false);
@@ -36,9 +37,12 @@ pub fn run(scenario: Scenario, a: RealArgs) -> anyhow::Result<u8> {
         libc::signal(libc::SIGTERM, on_signal as *const () as libc::sighandler_t);
     }
     let exe = std::env::current_exe()?;
+    if !a.prefix.starts_with("cellsim-") {
+        bail!("--prefix must start with cellsim- (so cellsim node cleanup knows it)");
+    }
     let mut opts = RealOptions::new(
-        "cellsim-run",
-        a.root.join("run"),
+        &a.prefix,
+        a.root.join(&a.prefix),
         vec![exe.to_string_lossy().into_owned(), "__init".into()],
     );
     opts.image_root = a.root.join("images");
@@ -59,8 +63,9 @@ pub fn run(scenario: Scenario, a: RealArgs) -> anyhow::Result<u8> {
         }
     });
     eprintln!(
-        "cellsim run --real: {} node(s) as network namespaces cellsim-run-node-*, time scale {}; Ctrl-C stops and cleans up",
+        "cellsim run --real: {} node(s) as network namespaces {}-node-*, time scale {}; Ctrl-C stops and cleans up",
         scenario.nodes.len(),
+        opts.prefix,
         opts.time_scale
     );
     let sim_scenario = scenario.clone();

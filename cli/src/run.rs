@@ -41,6 +41,10 @@ pub struct RunArgs {
     /// With --real: the node backend's state directory (images under `images/`).
     #[arg(long, default_value = crate::node::DEFAULT_ROOT, requires = "real")]
     root: std::path::PathBuf,
+    /// With --real: the prefix of the run's namespaces and cgroups (tests use their own; it
+    /// must start with `cellsim-` for `cellsim node cleanup`).
+    #[arg(long, hide = true, default_value = "cellsim-run", requires = "real")]
+    prefix: String,
 }
 
 pub fn run(a: RunArgs) -> anyhow::Result<u8> {
@@ -72,6 +76,7 @@ pub fn run(a: RunArgs) -> anyhow::Result<u8> {
                 time_scale: a.time_scale,
                 max_rps: a.max_rps,
                 root: a.root,
+                prefix: a.prefix,
             },
         );
     }

@@ -660,3 +660,56 @@ fn reconcile(
         }
     }
 }
+
+/// What a real run with namespace/cgroup prefix `prefix` and state directory `state_dir` may
+/// have left on the host: namespace files, mounts, cgroup directories, processes in its
+/// cgroups or network namespaces, the state directory. Empty when the host is clean (the
+/// tests' check after every run, also after SIGINT).
+pub fn leftovers(prefix: &str, state_dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let p = prefix.to_string();
+    for (f, _) in crate::net::netns::list(
+        std::path::Path::new(crate::net::netns::NETNS_DIR),
+        &move |n: &str| n.starts_with(&p),
+    ) {
+        out.push(format!("namespace file {}", f.display()));
+    }
+    let state = state_dir.to_string_lossy().into_owned();
+    let mi = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+    for l in mi.lines() {
+        if l.contains(prefix) || l.contains(&state) {
+            out.push(format!("mount {l}"));
+        }
+    }
+    // cgroup v2 (or v1 controllers one level down).
+    let root = std::path::Path::new("/sys/fs/cgroup");
+    let mut dirs = vec![root.to_path_buf()];
+    for e in std::fs::read_dir(root).into_iter().flatten().flatten() {
+        if e.path().is_dir() {
+            dirs.push(e.path());
+        }
+    }
+    for d in dirs {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            if e.file_name().to_string_lossy().starts_with(prefix) {
+                out.push(format!("cgroup {}", e.path().display()));
+            }
+        }
+    }
+    let me = std::process::id().to_string();
+    for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if !name.bytes().all(|b| b.is_ascii_digit()) || name == me {
+            continue;
+        }
+        let cg = std::fs::read_to_string(e.path().join("cgroup")).unwrap_or_default();
+        if cg.contains(prefix) {
+            let cmd = std::fs::read_to_string(e.path().join("cmdline")).unwrap_or_default();
+            out.push(format!("process {name} {}", cmd.replace('\0', " ")));
+        }
+    }
+    if state_dir.exists() {
+        out.push(format!("state directory {}", state_dir.display()));
+    }
+    out
+}
