@@ -102,7 +102,9 @@ impl<'de> Deserialize<'de> for RealImageName {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
         if s.is_empty() {
-            return Err(serde::de::Error::custom("an image reference must not be empty"));
+            return Err(serde::de::Error::custom(
+                "an image reference must not be empty",
+            ));
         }
         if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(serde::de::Error::custom(format!(
@@ -131,9 +133,7 @@ impl<'de> Deserialize<'de> for RealCommand {
 
 impl RealSpec {
     /// The agent API's form of the mapping (`runPod.images`).
-    pub fn agent_images(
-        &self,
-    ) -> std::collections::BTreeMap<String, crate::agent_api::RealImage> {
+    pub fn agent_images(&self) -> std::collections::BTreeMap<String, crate::agent_api::RealImage> {
         self.images
             .iter()
             .map(|(k, v)| {

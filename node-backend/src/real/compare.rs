@@ -79,7 +79,10 @@ pub fn side_by_side(sim: &Simulated, real: &RealRun) -> SideBySide {
         .map(|((o, n), c)| format!("{o} → {n} ×{c}"))
         .collect();
     let mut rows = Vec::new();
-    let (ls, lr) = (sim.tracker.start_latencies(), real.tracker.start_latencies());
+    let (ls, lr) = (
+        sim.tracker.start_latencies(),
+        real.tracker.start_latencies(),
+    );
     rows.push(Row {
         what: "pods started (Ready)".into(),
         sim: ls.len().to_string(),
@@ -161,8 +164,20 @@ impl SideBySide {
         for d in &self.placement_diffs {
             out.push_str(&format!("  differs: {d}\n"));
         }
-        let w = self.rows.iter().map(|r| r.what.len()).max().unwrap_or(0).max(4);
-        let ws = self.rows.iter().map(|r| r.sim.len()).max().unwrap_or(0).max(3);
+        let w = self
+            .rows
+            .iter()
+            .map(|r| r.what.len())
+            .max()
+            .unwrap_or(0)
+            .max(4);
+        let ws = self
+            .rows
+            .iter()
+            .map(|r| r.sim.len())
+            .max()
+            .unwrap_or(0)
+            .max(3);
         out.push_str(&format!("\n{:<w$}  {:<ws$}  REAL\n", "", "SIM"));
         for r in &self.rows {
             out.push_str(&format!("{:<w$}  {:<ws$}  {}\n", r.what, r.sim, r.real));

@@ -166,8 +166,10 @@ impl NodeThread {
         match m {
             ControlMessage::Welcome { .. } => {}
             ControlMessage::Refused { reason } => {
-                self.errors
-                    .push(format!("node {}: registration refused: {reason}", self.name));
+                self.errors.push(format!(
+                    "node {}: registration refused: {reason}",
+                    self.name
+                ));
             }
             ControlMessage::RunPod {
                 pod,

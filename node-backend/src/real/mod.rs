@@ -180,13 +180,12 @@ pub fn run(scenario: Scenario, opts: &RealOptions) -> Result<RealRun> {
     let mut notes = Vec::new();
     for e in &scenario.timeline {
         match &e.action {
-            Action::RecoverNode(_) | Action::AddNodes { .. } | Action::RemoveNodes(_) => {
-                notes.push(format!(
+            Action::RecoverNode(_) | Action::AddNodes { .. } | Action::RemoveNodes(_) => notes
+                .push(format!(
                     "timeline {} at {}: not carried out on real nodes (only failNode is)",
                     e.action.name(),
                     e.at
-                ))
-            }
+                )),
             _ => {}
         }
     }
@@ -363,7 +362,11 @@ pub fn run(scenario: Scenario, opts: &RealOptions) -> Result<RealRun> {
                 }
                 let Some(service) = &t.service else { continue };
                 let ns = t.namespace.clone().unwrap_or_else(|| "default".into());
-                let via = t.via.as_deref().and_then(Via::parse).unwrap_or(Via::ClusterIp);
+                let via = t
+                    .via
+                    .as_deref()
+                    .and_then(Via::parse)
+                    .unwrap_or(Via::ClusterIp);
                 let target_ip = client_via.unwrap_or(Ipv4Addr::UNSPECIFIED);
                 let Some(addr) = resolve(&sim, &ns, service, via, target_ip) else {
                     continue;
@@ -477,10 +480,9 @@ fn real_service_checks(
                     )),
                 )
             }
-            Check::ServiceRequests { svc, .. } | Check::ServiceClientSwitches { svc, .. } => (
-                svc,
-                None,
-            ),
+            Check::ServiceRequests { svc, .. } | Check::ServiceClientSwitches { svc, .. } => {
+                (svc, None)
+            }
             _ => continue,
         };
         let _ = svc;
@@ -491,8 +493,8 @@ fn real_service_checks(
             }
             None => {
                 r.passed = true;
-                r.detail = "not evaluated on a real run (request counts follow the capped rate)"
-                    .into();
+                r.detail =
+                    "not evaluated on a real run (request counts follow the capped rate)".into();
             }
         }
     }

@@ -30,7 +30,8 @@ impl Measured {
         let mut l = self.latencies_us.clone();
         l.sort_unstable();
         let pct = |p: u64| {
-            super::track::percentile(&l, p).map_or(0.0, |us| (us as f64 / 1000.0 * 10.0).round() / 10.0)
+            super::track::percentile(&l, p)
+                .map_or(0.0, |us| (us as f64 / 1000.0 * 10.0).round() / 10.0)
         };
         ServiceReport {
             name: name.to_string(),
@@ -170,9 +171,13 @@ fn get(addr: SocketAddrV4, timeout: Duration) -> Result<String, String> {
         }
         .to_string()
     })?;
-    let left = deadline.saturating_duration_since(Instant::now()).max(Duration::from_millis(1));
-    c.set_read_timeout(Some(left)).map_err(|_| "connect".to_string())?;
-    c.set_write_timeout(Some(left)).map_err(|_| "connect".to_string())?;
+    let left = deadline
+        .saturating_duration_since(Instant::now())
+        .max(Duration::from_millis(1));
+    c.set_read_timeout(Some(left))
+        .map_err(|_| "connect".to_string())?;
+    c.set_write_timeout(Some(left))
+        .map_err(|_| "connect".to_string())?;
     c.write_all(format!("GET / HTTP/1.0\r\nHost: {addr}\r\n\r\n").as_bytes())
         .map_err(|_| "reset".to_string())?;
     let mut buf = Vec::new();
