@@ -90,6 +90,12 @@ pub fn run(scenario: Scenario, a: RealArgs) -> anyhow::Result<u8> {
             s.push_str("Interrupted: the run stopped early; everything it made was removed.\n\n");
         }
         s.push_str(&side.summary());
+        for t in &r.report.traffic {
+            s.push_str(&format!(
+                "traffic {}: {} real requests, {} failed, p50 {}ms, p99 {}ms\n",
+                t.name, t.requests, t.failed, t.p50_ms, t.p99_ms
+            ));
+        }
         s.push_str("\nExpectations (real run):\n");
         for e in &r.report.expectations {
             s.push_str(&format!(

@@ -77,6 +77,18 @@ fn rolling_update_serves_every_request_through_cluster_ip_and_node_port() {
     assert_eq!(web.failed, 0, "{web:?}");
     // Answered by pods of both revisions (bodies are the pods' hostnames).
     assert!(web.pods.len() >= 3, "{:?}", web.pods);
+    // Both entries sent: through the ClusterIP and through a node's address at the nodePort.
+    let entries: Vec<(&str, u64, u64)> = r
+        .report
+        .traffic
+        .iter()
+        .map(|t| (t.name.as_str(), t.requests, t.failed))
+        .collect();
+    assert_eq!(entries.len(), 2, "{entries:?}");
+    assert!(
+        entries.iter().all(|(_, n, failed)| *n >= 5 && *failed == 0),
+        "{entries:?}"
+    );
 }
 
 #[test]

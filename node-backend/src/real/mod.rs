@@ -104,6 +104,8 @@ struct Cluster {
     state_dirs: Vec<PathBuf>,
     errors: Vec<String>,
     measured: BTreeMap<(String, String), traffic::Measured>,
+    /// Per traffic entry.
+    by_entry: BTreeMap<String, traffic::Measured>,
 }
 
 impl Cluster {
@@ -111,18 +113,10 @@ impl Cluster {
         self.traffic_stop.store(true, Ordering::SeqCst);
         for s in std::mem::take(&mut self.sources) {
             let key = (s.namespace.clone(), s.service.clone());
+            let entry = s.entry.clone();
             let m = s.join();
-            let e = self.measured.entry(key).or_default();
-            e.requests += m.requests;
-            e.failed += m.failed;
-            e.retries += m.retries;
-            e.latencies_us.extend(m.latencies_us);
-            for (k, v) in m.failures {
-                *e.failures.entry(k).or_insert(0) += v;
-            }
-            for (k, v) in m.pods {
-                *e.pods.entry(k).or_insert(0) += v;
-            }
+            self.measured.entry(key).or_default().merge(&m);
+            self.by_entry.entry(entry).or_default().merge(&m);
         }
         // Set every stop flag first so the nodes shut down in parallel.
         for h in self.hosts.values() {
@@ -202,6 +196,7 @@ pub fn run(scenario: Scenario, opts: &RealOptions) -> Result<RealRun> {
         state_dirs: Vec::new(),
         errors: Vec::new(),
         measured: BTreeMap::new(),
+        by_entry: BTreeMap::new(),
     };
     cluster.net = Some(ClusterNet::create(NetConfig::new(&opts.prefix), &names)?);
     let net = cluster.net.as_mut().expect("set above");
@@ -382,8 +377,10 @@ pub fn run(scenario: Scenario, opts: &RealOptions) -> Result<RealRun> {
                     ),
                     retries: t.retries,
                 };
+                let entry = t.name.clone().unwrap_or_else(|| service.clone());
                 cluster.sources.push(traffic::Source::start(
                     client,
+                    &entry,
                     &ns,
                     service,
                     target,
@@ -409,6 +406,11 @@ pub fn run(scenario: Scenario, opts: &RealOptions) -> Result<RealRun> {
         .collect();
     let mut report = sim.report();
     report.services = services.clone();
+    report.traffic = cluster
+        .by_entry
+        .iter()
+        .map(|(name, m)| m.source_report(name))
+        .collect();
     real_service_checks(&sim.scenario, &cluster.measured, &mut report);
     Ok(RealRun {
         report,

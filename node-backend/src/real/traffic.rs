@@ -6,7 +6,7 @@
 //! stand-in images serve their hostname). Measured into the core's `ServiceReport` shape.
 
 use crate::net::NetNs;
-use cellsim_core::net::traffic::stats::ServiceReport;
+use cellsim_core::net::traffic::stats::{ServiceReport, SourceReport};
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::{SocketAddrV4, TcpStream};
@@ -55,8 +55,39 @@ impl Measured {
     }
 }
 
+impl Measured {
+    /// The entry's line of the report's `traffic` section.
+    pub fn source_report(&self, name: &str) -> SourceReport {
+        let s = self.report("", name);
+        SourceReport {
+            name: name.to_string(),
+            requests: s.requests,
+            failed: s.failed,
+            success_rate: s.success_rate,
+            p50_ms: s.p50_ms,
+            p99_ms: s.p99_ms,
+        }
+    }
+
+    /// Add another measurement (two entries into one Service).
+    pub fn merge(&mut self, m: &Measured) {
+        self.requests += m.requests;
+        self.failed += m.failed;
+        self.retries += m.retries;
+        self.latencies_us.extend(&m.latencies_us);
+        for (k, v) in &m.failures {
+            *self.failures.entry(k.clone()).or_insert(0) += v;
+        }
+        for (k, v) in &m.pods {
+            *self.pods.entry(k.clone()).or_insert(0) += v;
+        }
+    }
+}
+
 /// One running traffic entry.
 pub struct Source {
+    /// The entry's name (`traffic[].name`, else its Service's).
+    pub entry: String,
     pub namespace: String,
     pub service: String,
     pub measured: Arc<Mutex<Measured>>,
@@ -78,6 +109,7 @@ impl Source {
     /// Start `t.clients` client threads (at most 8) inside `client`, until `stop`.
     pub fn start(
         client: &NetNs,
+        entry: &str,
         namespace: &str,
         service: &str,
         t: Target,
@@ -132,6 +164,7 @@ impl Source {
             }));
         }
         Source {
+            entry: entry.to_string(),
             namespace: namespace.to_string(),
             service: service.to_string(),
             measured,
