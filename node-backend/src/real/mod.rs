@@ -717,3 +717,46 @@ pub fn leftovers(prefix: &str, state_dir: &std::path::Path) -> Vec<String> {
     }
     out
 }
+
+/// The default prefix of a run's namespaces, cgroups (`<prefix>-<node>`) and state directory
+/// (`<root>/<prefix>`); every prefix starting with it is a run's.
+pub const RUN_PREFIX: &str = "cellsim-run";
+
+/// After a crashed `run --real` (`cellsim node cleanup`): kill the processes in the runs'
+/// cgroups (`cellsim-run*`) or naming their state directories under `root`, unmount what is
+/// mounted there, remove those cgroups and directories. The runs' network namespaces are
+/// `cleanup::clean_netns`'s. Returns what was found.
+pub fn clean_crashed(
+    h: &crate::cgroups::detect::Hierarchy,
+    root: &std::path::Path,
+) -> crate::cleanup::Leftovers {
+    let is_ours = |n: &str| n.starts_with(RUN_PREFIX);
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(RUN_PREFIX))
+        .map(|e| e.path())
+        .collect();
+    dirs.sort();
+    let mut all = crate::cleanup::Leftovers::default();
+    if dirs.is_empty() {
+        // The cgroups alone (the state directory went, or never was).
+        dirs.push(PathBuf::new());
+    }
+    for d in dirs {
+        let found = crate::cleanup::clean(h, &is_ours, &d);
+        all.processes.extend(found.processes);
+        all.mounts.extend(found.mounts);
+        all.zombies.extend(found.zombies);
+        for c in found.cgroups {
+            if !all.cgroups.contains(&c) {
+                all.cgroups.push(c);
+            }
+        }
+        if !d.as_os_str().is_empty() {
+            let _ = std::fs::remove_dir_all(&d);
+        }
+    }
+    all
+}
