@@ -77,6 +77,9 @@ fn rolling_update_serves_every_request_through_cluster_ip_and_node_port() {
     assert_eq!(web.failed, 0, "{web:?}");
     // Answered by pods of both revisions (bodies are the pods' hostnames).
     assert!(web.pods.len() >= 3, "{:?}", web.pods);
+    // Each pod answered while it was an endpoint: the new pod on a node reuses the address of
+    // the old one it replaced, which must be reachable at once (the address-derived MAC).
+    assert!(web.pods.values().all(|n| *n >= 3), "{:?}", web.pods);
     // Both entries sent: through the ClusterIP and through a node's address at the nodePort.
     let entries: Vec<(&str, u64, u64)> = r
         .report

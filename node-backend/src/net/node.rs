@@ -74,6 +74,11 @@ impl NodeNet {
             link::batch(
                 pod_ns,
                 &[
+                    // A MAC derived from the address (CNI's `hwaddr.GenerateHardwareAddr4` with
+                    // `PrivateMACPrefix` 0a:58, as the bridge plugin and kubenet set it): a
+                    // pod that gets a released address answers to the MAC its neighbours
+                    // still cache for it, so a reused address is reachable at once.
+                    format!("link set {POD_IFACE} address {}", pod_mac(ip)),
                     addr::add(POD_IFACE, ip, prefix),
                     link::up(POD_IFACE),
                     addr::default_via(gw),
@@ -105,6 +110,12 @@ impl NodeNet {
     pub fn pods_attached(&self) -> usize {
         self.ipam.lock().expect("lock").in_use()
     }
+}
+
+/// `0a:58:` + the address's four bytes.
+pub fn pod_mac(ip: Ipv4Addr) -> String {
+    let o = ip.octets();
+    format!("0a:58:{:02x}:{:02x}:{:02x}:{:02x}", o[0], o[1], o[2], o[3])
 }
 
 /// The switch and every node's network. `teardown` (also on drop) deletes every namespace,

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// What the control plane keeps of a node's thread.
 pub struct NodeHost {
@@ -128,7 +128,6 @@ impl NodeThread {
     }
 
     fn run(&mut self, stop: &AtomicBool) {
-        let start = Instant::now();
         let mut beats = 0u64;
         while !stop.load(Ordering::SeqCst) {
             while let Ok(line) = self.rx.try_recv() {
@@ -147,7 +146,6 @@ impl NodeThread {
                     at_ms,
                 });
             }
-            let _ = start;
         }
         // The machine stops: every container and sandbox, then the proxy.
         self.agent.rt.shutdown_all();

@@ -349,8 +349,9 @@ pub fn run(scenario: Scenario, opts: &RealOptions) -> Result<RealRun> {
         }
         if let Some(client) = &client {
             for (i, t) in sim.scenario.traffic.iter().enumerate() {
+                // On the real clock: the control plane's `now` only moves with its events.
                 if traffic_started.contains(&i)
-                    || t.from.map_or(0, |f| f.as_millis()) > sim.now.0
+                    || t.from.map_or(0, |f| f.as_millis()) > now.0
                     || t.ingress.is_some()
                 {
                     continue;
