@@ -288,3 +288,18 @@ impl Drop for ClusterNet {
         self.teardown();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn pod_macs_are_cni_hwaddr_of_the_address() {
+        // containernetworking/plugins pkg/utils/hwaddr's test vectors.
+        for (ip, mac) in [
+            ("10.0.0.2", "0a:58:0a:00:00:02"),
+            ("10.250.0.244", "0a:58:0a:fa:00:f4"),
+            ("172.17.0.2", "0a:58:ac:11:00:02"),
+        ] {
+            assert_eq!(super::pod_mac(ip.parse().unwrap()), mac);
+        }
+    }
+}
