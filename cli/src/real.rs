@@ -18,6 +18,8 @@ pub struct RealArgs {
     pub max_rps: f64,
     pub root: PathBuf,
     pub prefix: String,
+    /// Write the run's trace here.
+    pub trace: Option<String>,
 }
 
 static STOP: AtomicBool = AtomicBool::new(false);
@@ -49,6 +51,7 @@ pub fn run(scenario: Scenario, a: RealArgs) -> anyhow::Result<u8> {
     opts.time_scale = a.time_scale.max(1);
     opts.max_rps = a.max_rps;
     opts.seed = a.seed;
+    opts.keep_trace = a.trace.is_some();
     // The signal handler's flag, polled by the run's loop.
     let stop = Arc::new(AtomicBool::new(false));
     opts.stop = stop.clone();
@@ -73,6 +76,10 @@ pub fn run(scenario: Scenario, a: RealArgs) -> anyhow::Result<u8> {
     watcher_done.store(true, Ordering::SeqCst);
     let _ = watcher.join();
     let r = result?;
+    if let Some(path) = &a.trace {
+        std::fs::write(path, &r.trace)
+            .map_err(|e| anyhow::anyhow!("writing the trace to {path}: {e}"))?;
+    }
     let simulated = compare::simulate(sim_scenario, a.seed);
     let side = compare::side_by_side(&simulated, &r);
     if a.json {

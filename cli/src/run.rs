@@ -77,6 +77,7 @@ pub fn run(a: RunArgs) -> anyhow::Result<u8> {
                 max_rps: a.max_rps,
                 root: a.root,
                 prefix: a.prefix,
+                trace: a.trace,
             },
         );
     }

@@ -77,6 +77,7 @@ pub fn spawn(
         deleting: BTreeSet::new(),
         deleted: BTreeSet::new(),
         errors: Vec::new(),
+        events_sent: 0,
     };
     let s = stop.clone();
     let thread = std::thread::Builder::new()
@@ -118,6 +119,8 @@ struct NodeThread {
     deleting: BTreeSet<String>,
     deleted: BTreeSet<String>,
     errors: Vec<String>,
+    /// How many of the agent's events were sent.
+    events_sent: usize,
 }
 
 impl NodeThread {
@@ -197,8 +200,23 @@ impl NodeThread {
         }
     }
 
-    /// Statuses that changed; deleted pods whose containers all stopped.
+    /// New kubelet events, statuses that changed, deleted pods whose containers all stopped.
     fn report(&mut self) {
+        let new: Vec<_> = self.agent.events[self.events_sent..]
+            .iter()
+            .filter(|e| !e.pod.is_empty())
+            .cloned()
+            .collect();
+        self.events_sent = self.agent.events.len();
+        for e in new {
+            self.send(&AgentMessage::PodEvent {
+                node: self.name.clone(),
+                pod: e.pod,
+                reason: e.reason,
+                message: e.message,
+                at_ms: e.at.0,
+            });
+        }
         for uid in self.agent.uids() {
             if self.deleted.contains(&uid) {
                 continue;

@@ -60,6 +60,8 @@ pub struct RealOptions {
     pub max_rps: f64,
     /// The seed (else the scenario's).
     pub seed: Option<u64>,
+    /// Keep the trace (control plane events and the agents' kubelet events) in `RealRun`.
+    pub keep_trace: bool,
     /// Set (by a signal handler) to stop the run early; teardown still runs.
     pub stop: Arc<AtomicBool>,
 }
@@ -75,6 +77,7 @@ impl RealOptions {
             time_scale: 1,
             max_rps: 20.0,
             seed: None,
+            keep_trace: false,
             stop: Arc::new(AtomicBool::new(false)),
         }
     }
@@ -93,6 +96,8 @@ pub struct RealRun {
     pub errors: Vec<String>,
     /// Notes (unsupported timeline actions, ...).
     pub notes: Vec<String>,
+    /// The trace (JSON lines) with `RealOptions::keep_trace`.
+    pub trace: Vec<u8>,
 }
 
 /// Everything the run made; `Drop` takes it all down (also on a panic or an early return).
@@ -166,6 +171,7 @@ pub fn run(scenario: Scenario, opts: &RealOptions) -> Result<RealRun> {
     let mode = proxy_mode(&scenario)?;
     let run_opts = RunOptions {
         seed: opts.seed,
+        keep_trace: opts.keep_trace,
         ..RunOptions::default()
     };
     let seed = opts.seed.unwrap_or(scenario.seed);
@@ -332,6 +338,23 @@ pub fn run(scenario: Scenario, opts: &RealOptions) -> Result<RealRun> {
                         sim.external_pod_deleted(now, &p.namespace, &p.name, &pod_uid);
                     }
                 }
+                AgentMessage::PodEvent {
+                    node,
+                    pod,
+                    reason,
+                    message,
+                    ..
+                } => {
+                    // Into the run's trace as the simulated kubelet's events go (at the
+                    // control plane's clock, which keeps the trace in time order).
+                    sim.trace.emit(cellsim_core::engine::TraceEvent {
+                        t: now,
+                        kind: reason,
+                        object: format!("Pod/{pod}"),
+                        node: Some(node),
+                        message,
+                    });
+                }
                 AgentMessage::Heartbeat { .. } | AgentMessage::Usage { .. } => {}
             }
         }
@@ -420,6 +443,7 @@ pub fn run(scenario: Scenario, opts: &RealOptions) -> Result<RealRun> {
         interrupted,
         errors: std::mem::take(&mut cluster.errors),
         notes,
+        trace: sim.trace.bytes().to_vec(),
     })
 }
 
