@@ -34,6 +34,7 @@ fn parity(name: &str, time_scale: u64) -> (compare::SideBySide, real::RealRun) {
     );
     opts.image_root = common::images_root();
     opts.time_scale = time_scale;
+    opts.keep_trace = true;
     let s = scenario(name);
     let r = real::run(s.clone(), &opts).expect("real run");
     let left = real::leftovers(&prefix, &state);
@@ -59,6 +60,9 @@ fn spread_and_scale_place_pods_as_the_simulation() {
     let (side, r) = parity("real-spread", 2);
     // Three nodes × two replicas, plus the pinned pod.
     assert_eq!(r.tracker.start_latencies().len(), 7);
+    // The agents' kubelet events reach the trace: one Started per container.
+    let trace = String::from_utf8_lossy(&r.trace);
+    assert_eq!(trace.matches(r#""type":"Started""#).count(), 7, "{trace}");
     assert_eq!(side.placements.len(), 4);
 }
 
