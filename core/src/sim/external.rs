@@ -47,6 +47,10 @@ impl Sim {
     /// Move the clock to `t` (no queued event is due before it: call `advance_external` first),
     /// run `f` against the store, settle the control plane.
     fn external_write(&mut self, t: SimTime, f: impl FnOnce(&mut super::ctx::Ctx)) {
+        self.external_write_with(t, |_, ctx| f(ctx));
+    }
+
+    fn external_write_with(&mut self, t: SimTime, f: impl FnOnce(&mut Sim, &mut super::ctx::Ctx)) {
         if self.finished {
             return;
         }
@@ -55,7 +59,7 @@ impl Sim {
             tr.advance(t);
         }
         self.now = t;
-        self.with_ctx(|_, ctx, _| f(ctx));
+        self.with_ctx(|sim, ctx, _| f(sim, ctx));
         self.settle();
         self.detach_kubelets();
         self.observe_traffic();
@@ -93,6 +97,22 @@ impl Sim {
         });
     }
 
+    /// A node's external agent stopped renewing its lease (it died, or its heartbeats stopped
+    /// coming): the node lifecycle controller takes it from its last renewal, as after
+    /// `failNode`.
+    pub fn external_node_lost(&mut self, t: SimTime, node: &str) {
+        let node = node.to_string();
+        self.external_write_with(t, |sim, ctx| {
+            sim.controllers.node_lifecycle.kubelet_stopped(ctx, &node);
+            ctx.event(
+                "NodeAgentLost",
+                format!("Node/{node}"),
+                Some(&node),
+                "the node's agent stopped renewing its lease".into(),
+            );
+        });
+    }
+
     /// An external agent finished a deleted pod: the object goes (grace period 0).
     pub fn external_pod_deleted(&mut self, t: SimTime, namespace: &str, name: &str, uid: &str) {
         let key = ObjectKey::new(Kind::Pod, namespace, name);
@@ -103,5 +123,108 @@ impl Sim {
                 let _ = ctx.store.delete(&key);
             }
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::api::pod::{PodPhase, PodStatus};
+    use crate::api::{Kind, Object};
+    use crate::scenario::{load, Sources};
+    use crate::sim::{RunOptions, Sim};
+    use crate::store::ObjectStore;
+    use crate::time::SimTime;
+
+    struct Text(&'static str);
+    impl Sources for Text {
+        fn read(&self, _: &str) -> Result<String, String> {
+            Ok(self.0.to_string())
+        }
+    }
+
+    const SCENARIO: &str = "apiVersion: cellsim.dev/v1alpha1
+kind: Scenario
+metadata: {name: t}
+spec:
+  duration: 2m
+  cluster:
+    nodePools: [{name: n, count: 1, allocatable: {cpu: '1', pods: '10'}}]
+  objects:
+  - apiVersion: v1
+    kind: Pod
+    metadata: {name: p}
+    spec:
+      containers: [{name: c, image: busybox}]
+";
+
+    fn pod(sim: &Sim) -> crate::api::pod::Pod {
+        match sim
+            .store
+            .get(&crate::store::ObjectKey::new(Kind::Pod, "default", "p"))
+            .map(|s| &s.object)
+        {
+            Some(Object::Pod(p)) => p.clone(),
+            _ => panic!("no pod"),
+        }
+    }
+
+    #[test]
+    fn detached_kubelets_leave_pods_to_the_external_agent() {
+        let mut sim = Sim::new(
+            load("t.yaml", &Text(SCENARIO)).unwrap(),
+            &RunOptions::default(),
+        );
+        sim.detach_kubelets();
+        assert!(sim.advance_external(SimTime(30_000)));
+        // Bound, but nothing ran it: no simulated kubelet moved it to Running.
+        let p = pod(&sim);
+        assert_eq!(p.spec.node_name, "n-0");
+        assert_ne!(p.status.phase, PodPhase::Running);
+        // The agent's status is the pod's status.
+        let status = PodStatus {
+            phase: PodPhase::Running,
+            ready: true,
+            ready_at: Some(30_500),
+            pod_ip: "10.244.0.2".into(),
+            ..PodStatus::default()
+        };
+        sim.external_pod_status(SimTime(30_500), "default", "p", &p.metadata.uid, status);
+        let q = pod(&sim);
+        assert_eq!(q.status.phase, PodPhase::Running);
+        assert_eq!(q.status.pod_ip, "10.244.0.2");
+        // A status for another uid (a replaced pod) is ignored.
+        sim.external_pod_status(
+            SimTime(31_000),
+            "default",
+            "p",
+            "other",
+            PodStatus::default(),
+        );
+        assert_eq!(pod(&sim).status.phase, PodPhase::Running);
+    }
+
+    #[test]
+    fn a_lost_agent_makes_the_node_not_ready_after_the_grace_period() {
+        let mut sim = Sim::new(
+            load("t.yaml", &Text(SCENARIO)).unwrap(),
+            &RunOptions::default(),
+        );
+        sim.detach_kubelets();
+        sim.external_node_lost(SimTime(1_000), "n-0");
+        assert!(sim.advance_external(SimTime(90_000)));
+        let ready = match sim
+            .store
+            .get(&crate::store::ObjectKey::new(Kind::Node, "", "n-0"))
+            .map(|s| &s.object)
+        {
+            Some(Object::Node(n)) => n
+                .status
+                .conditions
+                .iter()
+                .find(|c| c.kind == "Ready")
+                .map(|c| c.status.clone()),
+            _ => None,
+        };
+        assert_eq!(ready.as_deref(), Some("Unknown"));
     }
 }

@@ -28,6 +28,8 @@ pub struct NodeHost {
     pub seq: u64,
     pub rx: agent_api::Receiver,
     pub alive: bool,
+    /// When the control plane last heard from the agent (its clock).
+    pub last_heard: cellsim_core::time::SimTime,
 }
 
 impl NodeHost {
@@ -102,6 +104,7 @@ pub fn spawn(
         seq: 0,
         rx: agent_api::Receiver::default(),
         alive: true,
+        last_heard: cellsim_core::time::SimTime::ZERO,
     }
 }
 

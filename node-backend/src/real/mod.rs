@@ -42,6 +42,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// The kubelet's `nodeLeaseDurationSeconds`: an agent silent this long lost its node.
+pub const LEASE_DURATION_MS: u64 = 40_000;
+
 /// How a real run is set up.
 #[derive(Clone, Debug)]
 pub struct RealOptions {
@@ -303,15 +306,31 @@ pub fn run(scenario: Scenario, opts: &RealOptions) -> Result<RealRun> {
                 }
             }
         }
-        // What the agents said.
+        // What the agents said; an agent whose thread ended, or that said nothing for a
+        // lease duration (nodeLeaseDurationSeconds 40), lost its node.
         let mut got = Vec::new();
+        let mut lost = Vec::new();
         for h in cluster.hosts.values_mut() {
+            if h.alive
+                && (h.thread.as_ref().is_some_and(|t| t.is_finished())
+                    || now.0.saturating_sub(h.last_heard.0) > LEASE_DURATION_MS)
+            {
+                h.alive = false;
+                lost.push(h.name.clone());
+            }
             while let Ok(line) = h.from_agent.try_recv() {
+                h.last_heard = now;
                 match h.rx.accept::<AgentMessage>(&line) {
                     Ok(m) => got.push((h.name.clone(), m)),
                     Err(e) => cluster.errors.push(format!("node {}: {e}", h.name)),
                 }
             }
+        }
+        for n in lost {
+            cluster
+                .errors
+                .push(format!("node {n}: its agent stopped renewing its lease"));
+            sim.external_node_lost(now, &n);
         }
         let idle = got.is_empty();
         for (node, m) in got {
