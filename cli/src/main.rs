@@ -11,6 +11,7 @@ mod node;
 mod node_bench;
 mod out;
 mod plan;
+mod real;
 mod run;
 mod serve;
 mod table;

@@ -399,6 +399,18 @@ fn cleanup(a: CleanupArgs) -> anyhow::Result<u8> {
             total += 1;
         }
     }
+    // What crashed `cellsim run --real` runs left (cgroups `cellsim-run-*`, `<root>/cellsim-run*`).
+    let found = cellsim_node::real::clean_crashed(&hier, &a.root);
+    for (pid, cmd) in &found.processes {
+        crate::out::outln!("killed process {pid} ({cmd})")?;
+    }
+    for m in &found.mounts {
+        crate::out::outln!("unmounted {}", m.display())?;
+    }
+    for c in &found.cgroups {
+        crate::out::outln!("removed cgroup {}", c.display())?;
+    }
+    total += found.processes.len() + found.mounts.len() + found.cgroups.len();
     let removed = cellsim_node::cleanup::clean_netns(&move |n: &str| {
         cellsim_node::cleanup::is_cellsim_netns(n, all)
     });

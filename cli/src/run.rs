@@ -28,6 +28,23 @@ pub struct RunArgs {
     /// List the fields and kinds the model ignores.
     #[arg(long, short)]
     verbose: bool,
+    /// Run for real (root): every node a network namespace with its own agent and real
+    /// containers, real Service traffic; then the simulation side by side.
+    #[arg(long)]
+    real: bool,
+    /// With --real: simulated milliseconds per real millisecond (10: a minute in 6 s).
+    #[arg(long, value_name = "N", default_value_t = 1, requires = "real")]
+    time_scale: u64,
+    /// With --real: cap on each traffic entry's requests per second.
+    #[arg(long, value_name = "RPS", default_value_t = 20.0, requires = "real")]
+    max_rps: f64,
+    /// With --real: the node backend's state directory (images under `images/`).
+    #[arg(long, default_value = crate::node::DEFAULT_ROOT, requires = "real")]
+    root: std::path::PathBuf,
+    /// With --real: the prefix of the run's namespaces and cgroups (tests use their own; it
+    /// must start with `cellsim-` for `cellsim node cleanup`).
+    #[arg(long, hide = true, default_value = "cellsim-run", requires = "real")]
+    prefix: String,
 }
 
 pub fn run(a: RunArgs) -> anyhow::Result<u8> {
@@ -49,6 +66,20 @@ pub fn run(a: RunArgs) -> anyhow::Result<u8> {
                 mark.line, mark.column
             );
         }
+    }
+    if a.real {
+        return crate::real::run(
+            scenario,
+            crate::real::RealArgs {
+                seed: a.seed,
+                json: a.json,
+                time_scale: a.time_scale,
+                max_rps: a.max_rps,
+                root: a.root,
+                prefix: a.prefix,
+                trace: a.trace,
+            },
+        );
     }
     let opts = RunOptions {
         seed: a.seed,

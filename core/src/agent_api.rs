@@ -9,8 +9,9 @@
 //! agent `register` → control plane `welcome` (or `refused`) → the control plane sends
 //! `runPod` / `deletePod` for pods bound to the node and `syncService` / `removeService` for
 //! the node's service proxy; the agent sends `podStatus` whenever a pod's API status changes,
-//! `heartbeat` every 10 s (the kubelet's `nodeLeaseDurationSeconds` 40 / 4 renew interval)
-//! and `usage` for the resource metrics pipeline.
+//! `heartbeat` every 10 s (the kubelet's `nodeLeaseDurationSeconds` 40 / 4 renew interval),
+//! `usage` for the resource metrics pipeline, `podDeleted` when a deleted pod has stopped and
+//! `podEvent` for the kubelet's events.
 
 use crate::api::discovery::EndpointSlice;
 use crate::api::pod::{Pod, PodStatus};
@@ -54,6 +55,20 @@ pub enum AgentMessage {
     /// Measured usage per pod (cAdvisor / the resource metrics endpoint).
     #[serde(rename_all = "camelCase")]
     Usage { node: String, pods: Vec<PodUsage> },
+    /// A deleted pod's containers have all stopped: the API object can go (the kubelet's
+    /// status manager deleting with grace period 0 once `canBeDeleted`).
+    #[serde(rename_all = "camelCase")]
+    PodDeleted { node: String, pod_uid: String },
+    /// A kubelet event on a pod (the kubelet's event recorder: Pulled, Started, Killing,
+    /// Unhealthy, BackOff, ...); `pod` is `namespace/name`, `atMs` the agent's clock.
+    #[serde(rename_all = "camelCase")]
+    PodEvent {
+        node: String,
+        pod: String,
+        reason: String,
+        message: String,
+        at_ms: u64,
+    },
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -212,6 +227,17 @@ mod tests {
                     cpu_nanos: 5,
                     working_set_bytes: 4096,
                 }],
+            },
+            AgentMessage::PodDeleted {
+                node: "pool-a-0".into(),
+                pod_uid: "u1".into(),
+            },
+            AgentMessage::PodEvent {
+                node: "pool-a-0".into(),
+                pod: "default/web-0".into(),
+                reason: "Started".into(),
+                message: "Started container web".into(),
+                at_ms: 1200,
             },
         ]
     }

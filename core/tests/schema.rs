@@ -162,7 +162,13 @@ const SITES: &[Site] = &[
             ("network", "{}"),
             ("traffic", "[]"),
             ("autoscaler", "{}"),
+            ("real", "{}"),
         ],
+    },
+    Site {
+        path: "spec.real",
+        doc: "$Hspec: {duration: 1m, real: {@}}",
+        base: &[("images", "{\"nginx:1.25\": {image: \"cellsim/busybox:latest\", command: [httpd, -f]}}")],
     },
     Site {
         path: "spec.network",

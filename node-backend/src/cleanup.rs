@@ -141,10 +141,13 @@ fn procs_below(d: &Path) -> usize {
     n
 }
 
-/// The project's cgroup names: `cellsim`, the test suite's `cellsim-test-*` and the
-/// benchmark's `cellsim-bench`.
+/// The project's cgroup names: `cellsim`, the test suite's `cellsim-test-*`, the
+/// benchmark's `cellsim-bench` and the nodes of `cellsim run --real` (`cellsim-run-<node>`).
 pub fn is_cellsim_cgroup(name: &str) -> bool {
-    name == "cellsim" || name == "cellsim-bench" || name.starts_with("cellsim-test-")
+    name == "cellsim"
+        || name == "cellsim-bench"
+        || name.starts_with("cellsim-test-")
+        || name.starts_with("cellsim-run-")
 }
 
 /// Remove the named network namespaces under `net::netns::NETNS_DIR` whose name satisfies

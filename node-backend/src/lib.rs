@@ -13,7 +13,8 @@
 //! `images` (the local image store, whiteouts, GC), `runtime` (`LinuxRuntime`, the
 //! `ContainerRuntime` implementation), `agent` (the core's pod workers driven in real time),
 //! `manifest` (pod manifests with located errors), `cleanup`, `net` (pod networking: node
-//! namespaces, switch, bridges, veths, pod CIDRs), `proxy` (the userspace service proxy).
+//! namespaces, switch, bridges, veths, pod CIDRs), `proxy` (the userspace service proxy), `real`
+//! (`cellsim run --real`: the control plane with real nodes).
 //!
 //! Linux only; most operations need root.
 
@@ -32,6 +33,7 @@ pub mod net;
 pub mod probes;
 pub mod process;
 pub mod proxy;
+pub mod real;
 pub mod rlimits;
 pub mod runtime;
 pub mod sandbox;

@@ -48,6 +48,8 @@ pub struct Scenario {
     pub traffic: Vec<super::spec::TrafficEntry>,
     /// The cluster autoscaler (`spec.autoscaler`).
     pub autoscaler: Option<crate::autoscaler::AutoscalerSpec>,
+    /// `spec.real` (only `cellsim run --real` reads it).
+    pub real: Option<super::spec::RealSpec>,
     pub timeline: Vec<TimelineEntry>,
     pub expect: Vec<Expectation>,
     /// Fields and kinds the model ignores, for `--verbose`.
@@ -645,6 +647,7 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Scenario, LoadError> {
         network: parsed.spec.network,
         traffic: parsed.spec.traffic,
         autoscaler,
+        real: parsed.spec.real,
         timeline,
         expect,
         ignored,

@@ -66,6 +66,87 @@ pub struct ScenarioSpec {
     /// The cluster autoscaler (pools with `autoscaling` grow and shrink); absent: none.
     #[serde(default)]
     pub autoscaler: Option<crate::autoscaler::AutoscalerSpec>,
+    /// What `cellsim run --real` needs besides the plan (local images); the simulation ignores
+    /// it.
+    #[serde(default)]
+    pub real: Option<RealSpec>,
+}
+
+/// `spec.real`: settings of `cellsim run --real` (issue 9, docs/real-cluster.md).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RealSpec {
+    /// A manifest's image (as pods name it) -> the local image and optional command that
+    /// stand in for it on a real node.
+    #[serde(default)]
+    pub images: std::collections::BTreeMap<RealImageName, RealImageSpec>,
+}
+
+/// `spec.real.images.<image>`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RealImageSpec {
+    /// A local image (`cellsim image ls`), e.g. `cellsim/busybox:latest`.
+    pub image: RealImageName,
+    /// Replaces the container's command (and its args) when set; must not be empty.
+    #[serde(default)]
+    pub command: Option<RealCommand>,
+}
+
+/// An image reference: not empty, no whitespace or control characters (checked at load, so
+/// the error carries the line and column of the offending value).
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RealImageName(pub String);
+
+impl<'de> Deserialize<'de> for RealImageName {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        if s.is_empty() {
+            return Err(serde::de::Error::custom(
+                "an image reference must not be empty",
+            ));
+        }
+        if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(serde::de::Error::custom(format!(
+                "invalid image reference {s:?}: no whitespace allowed"
+            )));
+        }
+        Ok(RealImageName(s))
+    }
+}
+
+/// A container command: at least one word, the first not empty.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RealCommand(pub Vec<String>);
+
+impl<'de> Deserialize<'de> for RealCommand {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = Vec::<String>::deserialize(d)?;
+        if v.first().is_none_or(|c| c.is_empty()) {
+            return Err(serde::de::Error::custom(
+                "command must have at least one word and the first must not be empty",
+            ));
+        }
+        Ok(RealCommand(v))
+    }
+}
+
+impl RealSpec {
+    /// The agent API's form of the mapping (`runPod.images`).
+    pub fn agent_images(&self) -> std::collections::BTreeMap<String, crate::agent_api::RealImage> {
+        self.images
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.0.clone(),
+                    crate::agent_api::RealImage {
+                        image: v.image.0.clone(),
+                        command: v.command.clone().map(|c| c.0).unwrap_or_default(),
+                    },
+                )
+            })
+            .collect()
+    }
 }
 
 /// `spec.network`: how every node's service proxy is configured and how fast it learns of

@@ -8,6 +8,7 @@
 pub mod ctx;
 pub mod drain;
 pub mod eviction;
+pub mod external;
 pub mod metrics;
 pub mod objects;
 pub mod view;

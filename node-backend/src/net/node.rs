@@ -12,6 +12,8 @@ use std::sync::{Arc, Mutex};
 pub const SWITCH_BRIDGE: &str = "sw0";
 /// A node's uplink to the switch (inside the node namespace).
 pub const NODE_UPLINK: &str = "eth0";
+/// The Service CIDR (the API server's `--service-cluster-ip-range` default of kubeadm).
+pub const SERVICE_CIDR: &str = "10.96.0.0/12";
 /// A node's pod bridge (kubenet's name).
 pub const POD_BRIDGE: &str = "cbr0";
 /// A pod's interface (inside the sandbox's namespace), as every CNI plugin names it.
@@ -72,6 +74,11 @@ impl NodeNet {
             link::batch(
                 pod_ns,
                 &[
+                    // A MAC derived from the address (CNI's `hwaddr.GenerateHardwareAddr4` with
+                    // `PrivateMACPrefix` 0a:58, as the bridge plugin and kubenet set it): a
+                    // pod that gets a released address answers to the MAC its neighbours
+                    // still cache for it, so a reused address is reachable at once.
+                    format!("link set {POD_IFACE} address {}", pod_mac(ip)),
                     addr::add(POD_IFACE, ip, prefix),
                     link::up(POD_IFACE),
                     addr::default_via(gw),
@@ -105,6 +112,12 @@ impl NodeNet {
     }
 }
 
+/// `0a:58:` + the address's four bytes.
+pub fn pod_mac(ip: Ipv4Addr) -> String {
+    let o = ip.octets();
+    format!("0a:58:{:02x}:{:02x}:{:02x}:{:02x}", o[0], o[1], o[2], o[3])
+}
+
 /// The switch and every node's network. `teardown` (also on drop) deletes every namespace,
 /// which removes every link and route in them.
 #[derive(Debug)]
@@ -112,8 +125,13 @@ pub struct ClusterNet {
     pub cfg: NetConfig,
     pub switch: NetNs,
     pub nodes: Vec<Arc<NodeNet>>,
+    /// The traffic client's namespace on the switch (`add_client`).
+    pub client: Option<NetNs>,
     down: bool,
 }
+
+/// The client's address on the switch (the last one of 10.250.0.0/24 below the broadcast).
+pub const CLIENT_INDEX: u64 = 254;
 
 impl ClusterNet {
     /// Build the switch and the nodes `names` (node i gets the i-th pod CIDR and switch
@@ -124,6 +142,7 @@ impl ClusterNet {
             cfg,
             switch,
             nodes: Vec::new(),
+            client: None,
             down: false,
         };
         match net.build(names) {
@@ -187,11 +206,57 @@ impl ClusterNet {
         self.nodes.iter().find(|n| n.name == name)
     }
 
-    /// Every namespace of the cluster (switch first).
+    /// Every namespace of the cluster (switch first, the client last).
     pub fn namespaces(&self) -> Vec<NetNs> {
         std::iter::once(self.switch.clone())
             .chain(self.nodes.iter().map(|n| n.ns.clone()))
+            .chain(self.client.clone())
             .collect()
+    }
+
+    /// A client outside the nodes (`<prefix>-client`, `eth0` with the switch address
+    /// `CLIENT_INDEX`, port `nc` on the switch), with the Service CIDR (`10.96.0.0/12`)
+    /// routed via `via` (a node address), as a load balancer or a router in front of the
+    /// nodes would send ClusterIP traffic to a node's proxy. Idempotent.
+    pub fn add_client(&mut self, via: Ipv4Addr) -> Result<NetNs> {
+        if let Some(c) = &self.client {
+            return Ok(c.clone());
+        }
+        let ns = NetNs::create(&format!("{}-client", self.cfg.prefix))?;
+        self.client = Some(ns.clone());
+        let ip = self
+            .cfg
+            .switch_cidr
+            .nth(CLIENT_INDEX)
+            .ok_or_else(|| Error::Net("the switch subnet has no client address".into()))?;
+        let mut sw = vec![veth::create("nc", NODE_UPLINK, &ns.path)];
+        sw.extend(bridge::attach("nc", SWITCH_BRIDGE));
+        link::batch(&self.switch, &sw)?;
+        link::batch(
+            &ns,
+            &[
+                addr::add(NODE_UPLINK, ip, self.cfg.switch_cidr.prefix),
+                link::up(NODE_UPLINK),
+                link::up("lo"),
+            ],
+        )?;
+        self.route_services_via(via)?;
+        Ok(ns)
+    }
+
+    /// Point the client's route to the Service CIDR at another node (its first choice
+    /// failed).
+    pub fn route_services_via(&self, via: Ipv4Addr) -> Result<()> {
+        let Some(c) = &self.client else {
+            return Ok(());
+        };
+        link::ip(c, &format!("route replace {SERVICE_CIDR} via {via}"))
+    }
+
+    /// Set node `index`'s switch port down or up (`failNode` cuts the machine's link).
+    pub fn set_port(&self, index: u32, up: bool) -> Result<()> {
+        let state = if up { "up" } else { "down" };
+        link::ip(&self.switch, &format!("link set n{index} {state}"))
     }
 
     /// Delete every namespace (idempotent). Pods' namespaces belong to their sandboxes.
@@ -206,6 +271,11 @@ impl ClusterNet {
                 errs.push(e);
             }
         }
+        if let Some(c) = &self.client {
+            if let Err(e) = c.delete() {
+                errs.push(e);
+            }
+        }
         if let Err(e) = self.switch.delete() {
             errs.push(e);
         }
@@ -216,5 +286,20 @@ impl ClusterNet {
 impl Drop for ClusterNet {
     fn drop(&mut self) {
         self.teardown();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn pod_macs_are_cni_hwaddr_of_the_address() {
+        // containernetworking/plugins pkg/utils/hwaddr's test vectors.
+        for (ip, mac) in [
+            ("10.0.0.2", "0a:58:0a:00:00:02"),
+            ("10.250.0.244", "0a:58:0a:fa:00:f4"),
+            ("172.17.0.2", "0a:58:ac:11:00:02"),
+        ] {
+            assert_eq!(super::pod_mac(ip.parse().unwrap()), mac);
+        }
     }
 }

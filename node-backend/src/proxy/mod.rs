@@ -56,6 +56,9 @@ pub struct Proxy {
     ports: BTreeMap<String, PortProxy>,
     /// ClusterIP -> number of ports listening on it.
     addrs: BTreeMap<Ipv4Addr, usize>,
+    /// The node's own address: with it, every service port with a `nodePort` also listens
+    /// on `nodeIP:nodePort` (`set_node_ip`).
+    node_ip: Option<Ipv4Addr>,
 }
 
 impl Proxy {
@@ -78,14 +81,43 @@ impl Proxy {
             }),
             ports: BTreeMap::new(),
             addrs: BTreeMap::new(),
+            node_ip: None,
         })
+    }
+
+    /// Listen on the node's address at every service port's `nodePort` too (kube-proxy's
+    /// NodePort: `--nodeport-addresses` = the node's InternalIP). Takes effect at the next
+    /// `sync` of each Service.
+    pub fn set_node_ip(&mut self, ip: Ipv4Addr) {
+        self.node_ip = Some(ip);
     }
 
     /// Bring the Service's ports in line with `service` and its `slices` (level-triggered:
     /// call on every change of either). A Service without a ClusterIP (headless, `None`) has
     /// no listener; ports that went away are closed.
     pub fn sync(&mut self, service: &Service, slices: &[EndpointSlice]) -> Result<()> {
-        let views = endpoints::views(service, slices, &self.node)?;
+        let mut views = endpoints::views(service, slices, &self.node)?;
+        if let Some(node_ip) = self.node_ip {
+            // The same endpoints behind `nodeIP:nodePort` (views keep the TCP ports' order).
+            let tcp = service
+                .spec
+                .ports
+                .iter()
+                .filter(|p| p.protocol.is_empty() || p.protocol == "TCP");
+            let extra: Vec<PortView> = tcp
+                .zip(views.iter())
+                .filter_map(|(p, v)| {
+                    let np = u16::try_from(p.node_port?).ok().filter(|n| *n > 0)?;
+                    Some(PortView {
+                        key: format!("{}@nodePort", v.key),
+                        cluster_ip: node_ip,
+                        port: np,
+                        ..v.clone()
+                    })
+                })
+                .collect();
+            views.extend(extra);
+        }
         let prefix = endpoints::service_key(service);
         let gone: Vec<String> = self
             .ports
@@ -142,7 +174,7 @@ impl Proxy {
             self.close(&k);
         }
         let ip = v.cluster_ip;
-        if !self.addrs.contains_key(&ip) {
+        if Some(ip) != self.node_ip && !self.addrs.contains_key(&ip) {
             link::ip(&self.ns, &crate::net::addr::add(SERVICE_DEVICE, ip, 32))?;
         }
         *self.addrs.entry(ip).or_insert(0) += 1;
@@ -167,6 +199,10 @@ impl Proxy {
     }
 
     fn release_addr(&mut self, ip: Ipv4Addr) {
+        if Some(ip) == self.node_ip {
+            // The node's own address (a NodePort listener) stays on eth0.
+            return;
+        }
         let n = self.addrs.get(&ip).copied().unwrap_or(0);
         if n <= 1 {
             self.addrs.remove(&ip);
