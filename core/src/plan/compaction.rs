@@ -13,12 +13,12 @@
 
 use super::cluster::without_nodes;
 use super::probe::{probe, Utilization};
-use super::search::{smallest, Verdict};
+use super::search::{smallest_step, Search, Verdict};
 use super::{basis_points, bounds, metrics::utilization, PlanError};
 use crate::rng::SimRng;
 use crate::scenario::Scenario;
 use serde::Serialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The Borg paper's number of trials per experiment.
 pub const DEFAULT_SEEDS: u32 = 11;
@@ -86,21 +86,158 @@ pub fn shuffled(n: usize, seed: u64) -> Vec<usize> {
 
 /// Compact the cell of `s` over `opts.seeds` trials, seeds `spec.seed`, `spec.seed + 1`, ...
 pub fn compact(s: &Scenario, opts: &CompactOptions) -> Result<Compaction, PlanError> {
-    if opts.seeds == 0 {
-        return Err(PlanError::NoSeeds);
+    let mut search = CompactSearch::new(s.clone(), opts)?;
+    loop {
+        if let CompactStep::Done(r) = search.step() {
+            return r;
+        }
     }
-    let total = s.nodes.len() as u32;
-    let mut trials = Vec::new();
-    let mut simulations = 0;
-    for i in 0..opts.seeds {
+}
+
+/// What one `CompactSearch::step` did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CompactStep {
+    /// One simulation of a trial: its seed, the machines kept, and whether the workload fitted.
+    Probed {
+        seed: u64,
+        machines: u32,
+        fits: bool,
+        reason: String,
+    },
+    /// A trial settled (a step without a simulation, after its last one).
+    Trial(Trial),
+    /// The compaction is over (returned again by every later call).
+    Done(Result<Compaction, PlanError>),
+}
+
+/// The trial being searched.
+struct Current {
+    seed: u64,
+    order: Vec<usize>,
+    lo: u32,
+    /// Verdicts by machines kept: fits, why not, utilization when it fits.
+    runs: BTreeMap<u32, (bool, String, Option<Utilization>)>,
+}
+
+/// `compact`, one simulation per `step`: the same trials, sizes and answer (`compact` itself
+/// drives one to the end), for front ends that must stay responsive.
+pub struct CompactSearch {
+    s: Scenario,
+    seeds: u32,
+    trials: Vec<Trial>,
+    simulations: u32,
+    current: Option<Current>,
+    done: Option<Result<Compaction, PlanError>>,
+}
+
+impl CompactSearch {
+    pub fn new(s: Scenario, opts: &CompactOptions) -> Result<CompactSearch, PlanError> {
+        if opts.seeds == 0 {
+            return Err(PlanError::NoSeeds);
+        }
+        Ok(CompactSearch {
+            s,
+            seeds: opts.seeds,
+            trials: Vec::new(),
+            simulations: 0,
+            current: None,
+            done: None,
+        })
+    }
+
+    /// The trials settled so far.
+    pub fn trials(&self) -> &[Trial] {
+        &self.trials
+    }
+
+    /// Machines in the scenario as written.
+    pub fn machines(&self) -> u32 {
+        self.s.nodes.len() as u32
+    }
+
+    /// Run one simulation (or, once the compaction is over, none) and say what it gave.
+    pub fn step(&mut self) -> CompactStep {
+        if let Some(r) = &self.done {
+            return CompactStep::Done(r.clone());
+        }
+        let total = self.machines();
+        let mut cur = match self.current.take() {
+            Some(c) => c,
+            None if self.trials.len() as u32 == self.seeds => {
+                let r = Ok(self.summary());
+                self.done = Some(r.clone());
+                return CompactStep::Done(r);
+            }
+            None => self.start_trial(self.trials.len() as u32),
+        };
+        let verdicts = smallest_step(cur.lo, total, total, |m| {
+            cur.runs.get(&m).map(|(fits, _, _)| {
+                if *fits {
+                    Verdict::Fits
+                } else {
+                    Verdict::Short(0)
+                }
+            })
+        });
+        match verdicts {
+            Search::Need(m) => {
+                let s = &self.s;
+                let gone: BTreeSet<String> = cur.order[..(total - m) as usize]
+                    .iter()
+                    .map(|&i| s.nodes[i].metadata.name.clone())
+                    .collect();
+                let (p, c) = probe(without_nodes(s, &gone), Some(cur.seed), m);
+                let u = p.fits.then(|| utilization(c.nodes.iter()));
+                cur.runs.insert(m, (p.fits, p.reason.clone(), u));
+                let seed = cur.seed;
+                self.current = Some(cur);
+                CompactStep::Probed {
+                    seed,
+                    machines: m,
+                    fits: p.fits,
+                    reason: p.reason,
+                }
+            }
+            Search::Done(Ok(machines)) => {
+                // The answer is the smallest size that fitted, so its utilization is known.
+                let runs = cur.runs.len() as u32;
+                self.simulations += runs;
+                let utilization = cur
+                    .runs
+                    .get_mut(&machines)
+                    .and_then(|(_, _, u)| u.take())
+                    .unwrap_or_default();
+                let t = Trial {
+                    seed: cur.seed,
+                    machines,
+                    utilization,
+                    simulations: runs,
+                };
+                self.trials.push(t.clone());
+                CompactStep::Trial(t)
+            }
+            Search::Done(Err(_)) => {
+                let reason = cur
+                    .runs
+                    .get(&total)
+                    .map(|(_, why, _)| why.clone())
+                    .unwrap_or_default();
+                let r = Err(PlanError::FullClusterDoesNotFit {
+                    nodes: total,
+                    reason,
+                });
+                self.done = Some(r.clone());
+                CompactStep::Done(r)
+            }
+        }
+    }
+
+    /// Trial `i`: its seed, its removal order and its lower bound.
+    fn start_trial(&self, i: u32) -> Current {
+        let s = &self.s;
+        let total = self.machines();
         let seed = s.seed.wrapping_add(u64::from(i));
         let order = shuffled(s.nodes.len(), seed);
-        let gone = |k: u32| -> BTreeSet<String> {
-            order[..k as usize]
-                .iter()
-                .map(|&i| s.nodes[i].metadata.name.clone())
-                .collect()
-        };
         // Lower bound: the machines kept (the last ones of the order) must offer the steady
         // demand (`bounds::steady_demand`) in every resource.
         let demand = bounds::steady_demand(s);
@@ -116,53 +253,28 @@ pub fn compact(s: &Scenario, opts: &CompactOptions) -> Result<Compaction, PlanEr
                 s.nodes[last].allocatable(),
             ));
         }
-        let mut runs = 0;
-        let mut best: Option<(u32, Utilization)> = None;
-        let mut first_failure = String::new();
-        // Search the machines *kept*: the fewest that fit, removing machines in `order`.
-        let kept = smallest(lo, total, total, |m| {
-            runs += 1;
-            let (p, c) = probe(without_nodes(s, &gone(total - m)), Some(seed), m);
-            if p.fits {
-                if best.as_ref().is_none_or(|(b, _)| m < *b) {
-                    best = Some((m, utilization(c.nodes.iter())));
-                }
-            } else if m == total {
-                first_failure = p.reason;
-            }
-            if p.fits {
-                Verdict::Fits
-            } else {
-                Verdict::Short(0)
-            }
-        });
-        simulations += runs;
-        let machines = kept.map_err(|_| PlanError::FullClusterDoesNotFit {
-            nodes: total,
-            reason: first_failure.clone(),
-        })?;
-        let utilization = best
-            .filter(|(b, _)| *b == machines)
-            .map(|(_, u)| u)
-            .unwrap_or_default();
-        trials.push(Trial {
+        Current {
             seed,
-            machines,
-            utilization,
-            simulations: runs,
-        });
+            order,
+            lo,
+            runs: BTreeMap::new(),
+        }
     }
-    let sizes: Vec<u32> = trials.iter().map(|t| t.machines).collect();
-    let p90 = percentile(&sizes, 90);
-    Ok(Compaction {
-        machines: total,
-        p90,
-        min: *sizes.iter().min().expect("at least one trial"),
-        max: *sizes.iter().max().expect("at least one trial"),
-        p90_of_original: basis_points(i64::from(p90), i64::from(total)),
-        simulations,
-        trials,
-    })
+
+    fn summary(&self) -> Compaction {
+        let total = self.machines();
+        let sizes: Vec<u32> = self.trials.iter().map(|t| t.machines).collect();
+        let p90 = percentile(&sizes, 90);
+        Compaction {
+            machines: total,
+            p90,
+            min: *sizes.iter().min().expect("at least one trial"),
+            max: *sizes.iter().max().expect("at least one trial"),
+            p90_of_original: basis_points(i64::from(p90), i64::from(total)),
+            simulations: self.simulations,
+            trials: self.trials.clone(),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -37,25 +37,28 @@ pub fn compare(
     configs: &[(String, SchedulerConfig)],
     seed: Option<u64>,
 ) -> Comparison {
-    let schedulers = configs
-        .iter()
-        .map(|(name, cfg)| {
-            let mut run = s.clone();
-            run.scheduler = cfg.clone();
-            let nodes = run.nodes.len() as u32;
-            let (p, c) = probe(run, seed, nodes);
-            Column {
-                scheduler: name.clone(),
-                fits: p.fits,
-                reason: p.reason,
-                failed_expectations: p.failed_expectations,
-                packing: packing(&c),
-            }
-        })
-        .collect();
     Comparison {
         scenario: s.name.clone(),
         seed: seed.unwrap_or(s.seed),
-        schedulers,
+        schedulers: configs
+            .iter()
+            .map(|(name, cfg)| column(s, name, cfg, seed))
+            .collect(),
+    }
+}
+
+/// One configuration's column of `compare`: `s` run once with scheduler `cfg` (front ends
+/// that must stay responsive run one column at a time).
+pub fn column(s: &Scenario, name: &str, cfg: &SchedulerConfig, seed: Option<u64>) -> Column {
+    let mut run = s.clone();
+    run.scheduler = cfg.clone();
+    let nodes = run.nodes.len() as u32;
+    let (p, c) = probe(run, seed, nodes);
+    Column {
+        scheduler: name.to_string(),
+        fits: p.fits,
+        reason: p.reason,
+        failed_expectations: p.failed_expectations,
+        packing: packing(&c),
     }
 }

@@ -8,6 +8,8 @@
 //! - `bounds`: a lower bound on a pool's size from resource sums.
 //! - `search`: `plan`, the fewest nodes of a pool (bound, bisection, then the neighbourhood).
 //! - `compaction`: Borg's cell compaction over seeds (`compact`).
+//! - `PlanSearch`, `CompactSearch` and `compare::column`: the same answers one simulation per
+//!   call, for front ends that must stay responsive (the playground).
 //! - `metrics` and `compare`: packing metrics of a finished run, and one scenario under
 //!   several scheduler configurations.
 //!
@@ -23,10 +25,10 @@ pub mod metrics;
 pub mod probe;
 pub mod search;
 
-pub use compaction::{compact, CompactOptions, Compaction};
+pub use compaction::{compact, CompactOptions, CompactSearch, CompactStep, Compaction};
 pub use compare::{compare, Comparison};
 pub use probe::{probe, Probe, Utilization};
-pub use search::{plan, Headroom, PlanOptions, PlanResult};
+pub use search::{plan, Headroom, PlanOptions, PlanResult, PlanSearch, PlanStep};
 
 /// Why a planning question has no answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

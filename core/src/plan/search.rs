@@ -100,9 +100,54 @@ pub fn smallest(
     max: u32,
     mut eval: impl FnMut(u32) -> Verdict,
 ) -> Result<u32, u32> {
+    match smallest_step(lo, start, max, |n| Some(eval(n))) {
+        Search::Done(r) => r,
+        Search::Need(n) => unreachable!("every size has a verdict, {n} too"),
+    }
+}
+
+/// Where a resumable run of `smallest` stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Search {
+    /// The search needs the verdict at this size before it can go on.
+    Need(u32),
+    /// The search is over: `smallest`'s answer.
+    Done(Result<u32, u32>),
+}
+
+/// `smallest`, resumable: `eval` answers `None` for a size it has no verdict for yet, and the
+/// search stops there with `Search::Need(size)`. Calling it again with that verdict known
+/// replays the same decisions (the search is a pure function of the verdicts) and goes one
+/// size further, so a caller can run one simulation per call (the playground does, between
+/// animation frames). Sizes are asked for in the order `smallest` simulates them, each once
+/// per call.
+pub fn smallest_step(
+    lo: u32,
+    start: u32,
+    max: u32,
+    mut eval: impl FnMut(u32) -> Option<Verdict>,
+) -> Search {
+    match search(lo, start, max, &mut eval) {
+        Ok(r) => Search::Done(r),
+        Err(n) => Search::Need(n),
+    }
+}
+
+/// The search itself; the outer `Err(n)`: no verdict at size `n` yet.
+fn search(
+    lo: u32,
+    start: u32,
+    max: u32,
+    eval: &mut dyn FnMut(u32) -> Option<Verdict>,
+) -> Result<Result<u32, u32>, u32> {
     let mut known: BTreeMap<u32, Verdict> = BTreeMap::new();
-    let mut test = |n: u32, known: &mut BTreeMap<u32, Verdict>| -> Verdict {
-        *known.entry(n).or_insert_with(|| eval(n))
+    let mut test = |n: u32, known: &mut BTreeMap<u32, Verdict>| -> Result<Verdict, u32> {
+        if let Some(v) = known.get(&n) {
+            return Ok(*v);
+        }
+        let v = eval(n).ok_or(n)?;
+        known.insert(n, v);
+        Ok(v)
     };
     // Upper bound: gallop up from the lower bound, each step the larger of the run's own
     // estimate of the nodes missing and a doubling step (1, 2, 4, ...); the scenario's own
@@ -111,13 +156,13 @@ pub fn smallest(
     let mut hi = lo.min(max);
     let mut step: u32 = 1;
     loop {
-        let short = match test(hi, &mut known) {
+        let short = match test(hi, &mut known)? {
             Verdict::Fits => break,
-            Verdict::Hopeless => return Err(hi),
+            Verdict::Hopeless => return Ok(Err(hi)),
             Verdict::Short(k) => k,
         };
         if hi >= max {
-            return Err(hi);
+            return Ok(Err(hi));
         }
         let mut next = hi.saturating_add(step.max(short)).min(max);
         if start > hi && start < next {
@@ -138,7 +183,7 @@ pub fn smallest(
         .max(i64::from(lo) - 1);
     while i64::from(hi) - f > 1 {
         let mid = (f + (i64::from(hi) - f) / 2) as u32;
-        if test(mid, &mut known) == Verdict::Fits {
+        if test(mid, &mut known)? == Verdict::Fits {
             hi = mid;
         } else {
             f = i64::from(mid);
@@ -152,123 +197,248 @@ pub fn smallest(
             if n < lo {
                 break;
             }
-            if test(n, &mut known) == Verdict::Fits {
+            if test(n, &mut known)? == Verdict::Fits {
                 hi = n;
                 continue 'again;
             }
         }
-        return Ok(hi);
+        return Ok(Ok(hi));
     }
 }
 
 /// The fewest nodes of `opts.pool` for which `s` fits (with the headroom asked for).
 pub fn plan(s: &Scenario, opts: &PlanOptions) -> Result<PlanResult, PlanError> {
-    let pool = pool_index(s, &opts.pool)?;
-    let name = s.pools[pool].name.clone();
-    if opts.headroom == Headroom::Zone && s.pools[pool].zones.len() < 2 {
-        return Err(PlanError::TooFewZones {
-            pool: name,
-            zones: s.pools[pool].zones.len(),
-        });
+    let mut search = PlanSearch::new(s.clone(), opts.clone())?;
+    loop {
+        if let PlanStep::Done(r) = search.step() {
+            return r;
+        }
     }
-    let bound = bounds::lower_bound(s, pool);
-    let lo = match opts.headroom {
-        Headroom::Nodes { nodes } => bound.saturating_add(nodes),
-        _ => bound,
-    };
-    let max =
-        crate::scenario::load::MAX_NODES.saturating_sub(s.nodes.len() as u32 - s.pools[pool].count);
-    let mut outcomes: BTreeMap<u32, Outcome> = BTreeMap::new();
-    let mut tried = Vec::new();
-    // While growing: the failures so far (size, verdict). When doubling the pool changes
-    // nothing in the verdict (the same pods pending, the same expectations failing with the
-    // same observations), more nodes of this pool do not help — a pod too big for its nodes,
-    // a selector for another pool — and the search stops there instead of growing up to the
-    // loader's node limit.
-    let mut failures: Vec<(u32, String)> = Vec::new();
-    let mut any_fit = false;
-    let result = smallest(lo, s.pools[pool].count, max, |n| {
-        let o = at_size(s, pool, n, opts);
-        tried.push(Tried {
+}
+
+/// What one `PlanSearch::step` did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PlanStep {
+    /// One simulation of a size not settled yet (headroom only: its first run, or a failure
+    /// case, fitted and more failure cases follow): the size, and what was lost in that run
+    /// (empty for the first run). The size's `Tried` follows when it is settled.
+    Simulated { nodes: u32, lost: String },
+    /// A size settled (its first simulation, and every failure case the headroom asks for).
+    Tried(Tried),
+    /// The search is over (returned again by every later call).
+    Done(Result<PlanResult, PlanError>),
+}
+
+/// A size whose first run fitted, with failure cases still to simulate.
+struct Pending {
+    nodes: u32,
+    sized: Scenario,
+    outcome: Outcome,
+    cases: Vec<(String, BTreeSet<String>)>,
+    next: usize,
+}
+
+/// `plan`, one simulation per `step`: the same sizes in the same order, the same answer
+/// (`plan` itself drives one to the end). For front ends that must stay responsive (the
+/// playground runs one step between animation frames and shows each size as it settles).
+pub struct PlanSearch {
+    s: Scenario,
+    opts: PlanOptions,
+    pool: usize,
+    lo: u32,
+    max: u32,
+    outcomes: BTreeMap<u32, Outcome>,
+    tried: Vec<Tried>,
+    pending: Option<Pending>,
+    done: Option<Result<PlanResult, PlanError>>,
+}
+
+impl PlanSearch {
+    /// Check the options against the scenario (unknown pool, too few zones for zone headroom).
+    pub fn new(s: Scenario, opts: PlanOptions) -> Result<PlanSearch, PlanError> {
+        let pool = pool_index(&s, &opts.pool)?;
+        if opts.headroom == Headroom::Zone && s.pools[pool].zones.len() < 2 {
+            return Err(PlanError::TooFewZones {
+                pool: s.pools[pool].name.clone(),
+                zones: s.pools[pool].zones.len(),
+            });
+        }
+        let bound = bounds::lower_bound(&s, pool);
+        let lo = match opts.headroom {
+            Headroom::Nodes { nodes } => bound.saturating_add(nodes),
+            _ => bound,
+        };
+        let max = crate::scenario::load::MAX_NODES
+            .saturating_sub(s.nodes.len() as u32 - s.pools[pool].count);
+        Ok(PlanSearch {
+            s,
+            opts,
+            pool,
+            lo,
+            max,
+            outcomes: BTreeMap::new(),
+            tried: Vec::new(),
+            pending: None,
+            done: None,
+        })
+    }
+
+    /// The lower bound the search starts from (with node headroom added).
+    pub fn lower_bound(&self) -> u32 {
+        self.lo
+    }
+
+    /// Every size settled so far, in the order tried.
+    pub fn tried(&self) -> &[Tried] {
+        &self.tried
+    }
+
+    /// Run one simulation (or, once the search is over, none) and say what it gave.
+    pub fn step(&mut self) -> PlanStep {
+        if let Some(r) = &self.done {
+            return PlanStep::Done(r.clone());
+        }
+        if let Some(mut p) = self.pending.take() {
+            let (what, gone) = &p.cases[p.next];
+            let (probe, _) = probe(without_nodes(&p.sized, gone), self.opts.seed, p.nodes);
+            p.outcome.runs += 1;
+            p.next += 1;
+            let lost = what.clone();
+            if !probe.fits {
+                p.outcome.fits = false;
+                p.outcome.reason = format!("after losing {what}: {}", probe.reason);
+            }
+            if !probe.fits || p.next == p.cases.len() {
+                return PlanStep::Tried(self.settle(p.nodes, p.outcome));
+            }
+            let nodes = p.nodes;
+            self.pending = Some(p);
+            return PlanStep::Simulated { nodes, lost };
+        }
+        match smallest_step(
+            self.lo,
+            self.s.pools[self.pool].count,
+            self.max,
+            self.replay(),
+        ) {
+            Search::Need(n) => {
+                let sized = with_pool_count(&self.s, self.pool, n);
+                let pool = &self.s.pools[self.pool];
+                let (p, c) = probe(sized.clone(), self.opts.seed, n);
+                let outcome = Outcome {
+                    fits: p.fits,
+                    reason: p.reason,
+                    runs: 1,
+                    short: nodes_for(&c.pending_requests, pool),
+                    utilization: Some(pool_utilization(&c, &pool.name)),
+                };
+                let cases = if outcome.fits {
+                    failure_cases(&sized, self.pool, self.opts.headroom)
+                } else {
+                    Vec::new()
+                };
+                if cases.is_empty() {
+                    return PlanStep::Tried(self.settle(n, outcome));
+                }
+                self.pending = Some(Pending {
+                    nodes: n,
+                    sized,
+                    outcome,
+                    cases,
+                    next: 0,
+                });
+                PlanStep::Simulated {
+                    nodes: n,
+                    lost: String::new(),
+                }
+            }
+            Search::Done(result) => {
+                let r = self.finish(result);
+                self.done = Some(r.clone());
+                PlanStep::Done(r)
+            }
+        }
+    }
+
+    /// Record a settled size.
+    fn settle(&mut self, n: u32, o: Outcome) -> Tried {
+        let t = Tried {
             nodes: n,
             fits: o.fits,
             reason: o.reason.clone(),
             simulations: o.runs,
-        });
-        let fits = o.fits;
-        any_fit |= fits;
-        // Only past the scenario's own size (always tried on the way up): below it, a verdict
-        // can stay the same for a while and still change (anti-affinity needing one more node
-        // for the next pod to be placed by the time an expectation looks).
-        let stuck = !fits
-            && !any_fit
-            && n > s.pools[pool].count
-            && failures
-                .iter()
-                .any(|(m, reason)| *m >= 1 && n >= 2 * *m && *reason == o.reason);
-        if !fits {
-            failures.push((n, o.reason.clone()));
-        }
-        let short = o.short;
-        outcomes.insert(n, o);
-        if stuck {
-            Verdict::Hopeless
-        } else if fits {
-            Verdict::Fits
-        } else {
-            Verdict::Short(short)
-        }
-    });
-    let simulations = outcomes.values().map(|o| o.runs).sum();
-    match result {
-        Ok(n) => Ok(PlanResult {
-            pool: name,
-            nodes: n,
-            scenario_nodes: s.pools[pool].count,
-            lower_bound: lo,
-            headroom: opts.headroom,
-            utilization: outcomes
-                .get_mut(&n)
-                .and_then(|o| o.utilization.take())
-                .unwrap_or_default(),
-            simulations,
-            tried,
-        }),
-        Err(n) => Err(PlanError::NeverFits {
-            pool: name,
-            nodes: n,
-            reason: outcomes
-                .get(&n)
-                .map(|o| o.reason.clone())
-                .unwrap_or_default(),
-        }),
+        };
+        self.tried.push(t.clone());
+        self.outcomes.insert(n, o);
+        t
     }
-}
 
-/// Simulate pool size `n` (and, with headroom, each failure case; the first failure ends it).
-fn at_size(s: &Scenario, pool: usize, n: u32, opts: &PlanOptions) -> Outcome {
-    let sized = with_pool_count(s, pool, n);
-    let (p, c) = probe(sized.clone(), opts.seed, n);
-    let mut out = Outcome {
-        fits: p.fits,
-        reason: p.reason,
-        runs: 1,
-        short: nodes_for(&c.pending_requests, &s.pools[pool]),
-        utilization: Some(pool_utilization(&c, &s.pools[pool].name)),
-    };
-    if !out.fits {
-        return out;
-    }
-    for (what, gone) in failure_cases(&sized, pool, opts.headroom) {
-        let (p, _) = probe(without_nodes(&sized, &gone), opts.seed, n);
-        out.runs += 1;
-        if !p.fits {
-            out.fits = false;
-            out.reason = format!("after losing {what}: {}", p.reason);
-            return out;
+    /// The verdicts of the sizes settled so far, as the search asks for them: replayed in the
+    /// order they were first simulated, so the "growing does not help" rule sees the same
+    /// failures as an uninterrupted search.
+    fn replay(&self) -> impl FnMut(u32) -> Option<Verdict> + '_ {
+        let count = self.s.pools[self.pool].count;
+        // While growing: the failures so far (size, verdict). When doubling the pool changes
+        // nothing in the verdict (the same pods pending, the same expectations failing with
+        // the same observations), more nodes of this pool do not help — a pod too big for its
+        // nodes, a selector for another pool — and the search stops there instead of growing
+        // up to the loader's node limit.
+        let mut failures: Vec<(u32, &str)> = Vec::new();
+        let mut any_fit = false;
+        move |n| {
+            let o = self.outcomes.get(&n)?;
+            any_fit |= o.fits;
+            // Only past the scenario's own size (always tried on the way up): below it, a
+            // verdict can stay the same for a while and still change (anti-affinity needing
+            // one more node for the next pod to be placed by the time an expectation looks).
+            let stuck = !o.fits
+                && !any_fit
+                && n > count
+                && failures
+                    .iter()
+                    .any(|(m, reason)| *m >= 1 && n >= 2 * *m && *reason == o.reason);
+            if !o.fits {
+                failures.push((n, &o.reason));
+            }
+            Some(if stuck {
+                Verdict::Hopeless
+            } else if o.fits {
+                Verdict::Fits
+            } else {
+                Verdict::Short(o.short)
+            })
         }
     }
-    out
+
+    fn finish(&mut self, result: Result<u32, u32>) -> Result<PlanResult, PlanError> {
+        let pool = &self.s.pools[self.pool];
+        let simulations = self.outcomes.values().map(|o| o.runs).sum();
+        match result {
+            Ok(n) => Ok(PlanResult {
+                pool: pool.name.clone(),
+                nodes: n,
+                scenario_nodes: pool.count,
+                lower_bound: self.lo,
+                headroom: self.opts.headroom,
+                utilization: self
+                    .outcomes
+                    .get_mut(&n)
+                    .and_then(|o| o.utilization.take())
+                    .unwrap_or_default(),
+                simulations,
+                tried: self.tried.clone(),
+            }),
+            Err(n) => Err(PlanError::NeverFits {
+                pool: pool.name.clone(),
+                nodes: n,
+                reason: self
+                    .outcomes
+                    .get(&n)
+                    .map(|o| o.reason.clone())
+                    .unwrap_or_default(),
+            }),
+        }
+    }
 }
 
 /// How many nodes of `pool` the requests `r` fill (the largest over the resources it offers).
@@ -435,6 +605,49 @@ mod tests {
             }
         });
         assert_eq!((got, tried), (Err(28), vec![0, 1, 3, 4, 12, 28]));
+    }
+
+    #[test]
+    fn the_resumable_search_asks_for_the_same_sizes_in_the_same_order() {
+        // A verdict per size (fits at 12 and from 14 on, hopeless from 900), as
+        // `the_neighbourhood_catches_a_smaller_size_that_fits` and `nothing_fits_up_to_the_maximum`.
+        let cases: [(u32, u32, u32, fn(u32) -> Verdict); 3] = [
+            (0, 100, 100, |n| v(n == 12 || n >= 14)),
+            (10, 0, 1000, |n| {
+                if n >= 110 {
+                    Verdict::Fits
+                } else {
+                    Verdict::Short(110 - n)
+                }
+            }),
+            (0, 4, 1000, |n| {
+                if n < 20 {
+                    Verdict::Short(0)
+                } else {
+                    Verdict::Hopeless
+                }
+            }),
+        ];
+        for (lo, start, max, f) in cases {
+            let mut order = Vec::new();
+            let whole = smallest(lo, start, max, |n| {
+                order.push(n);
+                f(n)
+            });
+            let mut known: BTreeMap<u32, Verdict> = BTreeMap::new();
+            let mut asked = Vec::new();
+            let stepped = loop {
+                match smallest_step(lo, start, max, |n| known.get(&n).copied()) {
+                    Search::Need(n) => {
+                        assert!(!known.contains_key(&n), "{n} asked twice");
+                        asked.push(n);
+                        known.insert(n, f(n));
+                    }
+                    Search::Done(r) => break r,
+                }
+            };
+            assert_eq!((stepped, asked), (whole, order));
+        }
     }
 
     #[test]
