@@ -611,7 +611,8 @@ mod tests {
     fn the_resumable_search_asks_for_the_same_sizes_in_the_same_order() {
         // A verdict per size (fits at 12 and from 14 on, hopeless from 900), as
         // `the_neighbourhood_catches_a_smaller_size_that_fits` and `nothing_fits_up_to_the_maximum`.
-        let cases: [(u32, u32, u32, fn(u32) -> Verdict); 3] = [
+        type Case = (u32, u32, u32, fn(u32) -> Verdict);
+        let cases: [Case; 3] = [
             (0, 100, 100, |n| v(n == 12 || n >= 14)),
             (10, 0, 1000, |n| {
                 if n >= 110 {
