@@ -1,12 +1,12 @@
 //! Run controls and the status line: play, pause, step to the next event, speed, jump to a
 //! time, reset; the simulated time, the state of the run and the trace hash.
 
-use super::{Mode, Msg, Panel, SPEEDS};
+use super::{Live, Mode, Msg, SPEEDS};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 #[function_component(Controls)]
-pub fn controls(p: &Panel) -> Html {
+pub fn controls(p: &Live) -> Html {
     let state = &p.state;
     let Some(session) = state.session.clone() else {
         return html! { <div class="controls">{"no scenario loaded"}</div> };
