@@ -406,8 +406,8 @@ mod tests {
             assert_eq!(p.answer, Some(Answer::Plan(want.clone())));
             let want = want.unwrap();
             assert_eq!(p.simulations, want.simulations);
-            // One step per simulation, plus the one that finds the search over.
-            assert_eq!(steps, want.simulations as usize + 1);
+            // One simulation per step that reports progress (the last step finds it over).
+            assert_eq!(steps, want.simulations as usize);
             let settled: Vec<(u32, bool)> = p
                 .probes
                 .iter()
@@ -499,6 +499,10 @@ mod tests {
         )
         .err()
         .unwrap();
-        assert!(e.to_string().starts_with("a.yaml:1:"), "{e}");
+        let e = e.to_string();
+        assert!(
+            e.starts_with("a.yaml:2:1: invalid YAML") && e.contains("line 1 column 7"),
+            "{e}"
+        );
     }
 }
