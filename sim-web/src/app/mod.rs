@@ -86,6 +86,10 @@ pub struct FrameStats {
     /// Wall time from the first frame of a run to its end.
     pub run_wall_ms: Option<f64>,
     pub run_started: Option<f64>,
+    /// Of the run's wall time: milliseconds inside `Session::run_until` (the core stepping)
+    /// and building the cluster view; the rest is rendering and the browser's frame pacing.
+    pub step_ms: f64,
+    pub view_ms: f64,
 }
 
 #[derive(Clone)]
@@ -314,6 +318,9 @@ impl Model {
         if force_view || self.mode == Mode::Paused || now - self.view_at >= every {
             self.view = Rc::new(s.sim().cluster_view());
             self.view_at = now;
+            if self.stats.run_started.is_some() && self.stats.run_wall_ms.is_none() {
+                self.stats.view_ms += wall_ms() - now;
+            }
             self.ui_rev += 1;
         }
         self.report_json =
@@ -368,6 +375,7 @@ impl Model {
             },
         };
         let reached = s.run_until(target, &mut || wall_ms() - t0 < STEP_BUDGET_MS);
+        self.stats.step_ms += wall_ms() - t0;
         if s.finished() {
             self.mode = Mode::Paused;
             self.clock = s.now().millis() as f64;
@@ -427,6 +435,8 @@ impl Model {
                     self.mode = Mode::Playing;
                     self.stats.run_started = None;
                     self.stats.run_wall_ms = None;
+                    self.stats.step_ms = 0.0;
+                    self.stats.view_ms = 0.0;
                 }
             }
             Msg::Pause => {
