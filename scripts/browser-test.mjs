@@ -4,7 +4,8 @@
 //
 //   node scripts/browser-test.mjs test         every built-in scenario autoruns in the page with
 //                                              the CLI's report (trace hash and every number);
-//                                              editor errors, pod decisions, what-if, share link
+//                                              editor errors, pod decisions, what-if, share link,
+//                                              plan / compare / compact by clicking (= the CLI)
 //   node scripts/browser-test.mjs screenshots DIR   PNGs of the playground for the docs
 //   node scripts/browser-test.mjs bench FILE   a large scenario (YAML FILE) in the page: frame
 //                                              times and wall time to its end
@@ -152,6 +153,20 @@ function cliReport(file, seed, explain = true) {
     out = e.stdout; // exit 1: an expectation failed; the report is still printed
   }
   return JSON.parse(out);
+}
+
+/** `cellsim ARGS --json`, parsed. */
+function cliJson(args) {
+  return JSON.parse(execFileSync(BIN, [...args, '--json'], { encoding: 'utf8', maxBuffer: 1 << 28 }));
+}
+
+/** Open a scenario file in the page through a share link and show the Plan tab. */
+async function openPlanning(d, base, file) {
+  const s = deflateRawSync(Buffer.from(readFileSync(file, 'utf8')), { level: 9 }).toString('base64url');
+  await d.go(`${base}?name=${path.basename(file)}&s=${s}`);
+  await d.until(`return document.getElementById('tab-plan');`, 'the page');
+  await d.click('#tab-plan');
+  await d.until(`return document.getElementById('plan-run');`, 'the planning panel');
 }
 
 let passed = 0;
@@ -316,6 +331,52 @@ async function testAll(d, base) {
     try { cli = cliReport(file); } finally { rmSync(file, { force: true }); }
     assertEq(hash, cli.traceHash, 'trace hash with MostAllocated');
   });
+  // Capacity planning by clicking, on cli/tests/plan/binpack.yaml (five 1500m pods on 4-cpu
+  // nodes: a node holds two, so 3 nodes; 4 with one node of headroom). The expected numbers
+  // come from the CLI on the same file, not from here.
+  const binpack = path.join(ROOT, 'cli/tests/plan/binpack.yaml');
+  await check('plan by clicking = cellsim plan --json (binpack: fewest nodes, then 1 node of headroom)', async () => {
+    await openPlanning(d, base, binpack);
+    for (const [headroom, extra] of [['none', []], ['nodes', ['--headroom-nodes', '1']]]) {
+      const cli = cliJson(['plan', binpack, '--pool', 'web', ...extra]);
+      await d.setValue('#plan-kind', 'plan');
+      await d.setValue('#plan-pool', 'web');
+      await d.setValue('#plan-headroom', headroom);
+      if (headroom === 'nodes') await d.setValue('#plan-headroom-k', '1');
+      await d.click('#plan-run');
+      const nodes = await d.until(`const e=document.getElementById('plan-nodes'); return e && e.textContent;`, 'the plan answer');
+      assertEq(Number(nodes), cli.nodes, `fewest nodes (headroom ${headroom})`);
+      // Every simulation was listed as it completed; the settled sizes are the CLI's `tried`.
+      const sizes = await d.exec(`return [...document.querySelectorAll('#plan-probes tr.settled')].map(r=>[Number(r.children[1].textContent), r.children[2].textContent==='yes']).reverse();`);
+      assertEq(sizes, cli.tried.map((t) => [t.nodes, t.fits]), 'sizes tried, in order');
+      const status = await d.text('#plan-status');
+      if (!status.includes(`${cli.simulations} simulations`)) throw new Error(`status: ${status}`);
+    }
+  });
+  await check('compare by clicking shows both configurations side by side (= cellsim compare --json)', async () => {
+    await openPlanning(d, base, binpack);
+    await d.setValue('#plan-kind', 'compare');
+    await d.until(`return document.getElementById('compare-b');`, 'the configuration editors');
+    await d.click('#plan-run');
+    await d.until(`return document.getElementById('compare-table');`, 'the comparison');
+    const cols = await d.exec(`return [...document.querySelectorAll('#compare-table th.compare-col')].map(e=>e.textContent);`);
+    assertEq(cols, ['random.yaml', 'best-fit.yaml'], 'columns');
+    const cli = cliJson(['compare', binpack, '--scheduler', path.join(ROOT, 'docs/schedulers/random.yaml'),
+      '--scheduler', path.join(ROOT, 'docs/schedulers/best-fit.yaml')]);
+    const used = await d.exec(`const r=[...document.querySelectorAll('#compare-table tr')].find(r=>r.children[0].textContent==='nodes used'); return [...r.children].slice(1).map(c=>c.textContent);`);
+    assertEq(used, cli.schedulers.map((c) => `${c.nodesUsed}/${c.nodes}`), 'nodes used per configuration');
+  });
+  await check('compact by clicking shows the p90 over seeds (= cellsim compact --seeds 3 --json)', async () => {
+    await openPlanning(d, base, binpack);
+    await d.setValue('#plan-kind', 'compact');
+    await d.setValue('#plan-seeds', '3');
+    await d.click('#plan-run');
+    const p90 = await d.until(`const e=document.getElementById('compact-p90'); return e && e.textContent;`, 'the compaction');
+    const cli = cliJson(['compact', binpack, '--seeds', '3']);
+    assertEq(Number(p90), cli.p90, 'p90 machines');
+    const head = await d.text('#plan-answer .headline');
+    if (!head.includes(`(min ${cli.min}, max ${cli.max}) of ${cli.machines} machines`)) throw new Error(head);
+  });
   await check('charts draw the run', async () => {
     await d.go(`${base}?scenario=quickstart&autorun=1`);
     await d.finished(60000);
@@ -344,6 +405,13 @@ async function screenshots(d, base, dir) {
   await d.setValue('#event-filter', 'Node');
   await sleep(300);
   await d.screenshot(path.join(dir, 'events.png'));
+  await openPlanning(d, base, path.join(ROOT, 'cli/tests/plan/binpack.yaml'));
+  await d.setValue('#plan-kind', 'plan');
+  await d.setValue('#plan-headroom', 'zone');
+  await d.click('#plan-run');
+  await d.until(`return document.getElementById('plan-nodes');`, 'the plan answer');
+  await sleep(300);
+  await d.screenshot(path.join(dir, 'planning.png'));
   console.log(`screenshots: ${readdirSync(dir).filter((f) => f.endsWith('.png')).join(', ')} in ${dir}`);
 }
 
@@ -367,6 +435,10 @@ async function bench(d, base, file) {
   const cli = cliReport(file, undefined, false);
   console.log(JSON.stringify({ scenario: path.basename(file), wallSeconds: wall, pageRunMs: Number(stats.runMs),
     frames: Number(stats.frames), avgFrameMs: Number(stats.avgMs), maxFrameMs: Number(stats.maxMs),
+    // Of pageRunMs: the core stepping, the cluster view's rebuilds, and the rest (rendering,
+    // the browser's frame pacing).
+    stepMs: Number(stats.stepMs), viewMs: Number(stats.viewMs),
+    otherMs: Number(stats.runMs) - Number(stats.stepMs) - Number(stats.viewMs),
     traceHash: hash, cliTraceHash: cli.traceHash, identical: hash === cli.traceHash }, null, 1));
   if (hash !== cli.traceHash) failed += 1; else passed += 1;
 }

@@ -11,7 +11,8 @@
 #
 #   (a) cellsim-core  -> wasm32-unknown-unknown: proves the core stays wasm-clean
 #   (b) cellsim-web   -> target/wasm/wasm32-unknown-unknown/<profile>/cellsim_web.wasm
-#                        (profile `web` from Cargo.toml: opt-level s, LTO, no debug info;
+#                        (profile `web` from Cargo.toml: opt-level s, LTO, one codegen unit,
+#                        no debug info, no reference types (WASM_RUSTFLAGS below);
 #                        `--debug`: the dev profile, faster to build, much slower to run)
 #   (c) wasm-bindgen  -> target/wasm-dist/node/ (--target nodejs: scripts/wasm-determinism.mjs)
 #                        target/wasm-dist/web/  (--target web, then wasm-opt -Oz when binaryen's
@@ -42,6 +43,17 @@ DIST="$ROOT/target/wasm-dist"
 command -v wasm-ld-14 >/dev/null 2>&1 || die "wasm-ld-14 not found (Debian lld); run scripts/setup.sh"
 command -v wasm-bindgen >/dev/null 2>&1 || die "wasm-bindgen not found; run scripts/setup.sh"
 
+# Without reference types: rustc (1.82 and later) enables them for wasm32 by default, and
+# wasm-bindgen then moves JS values into an externref table, initialised with `table.fill`,
+# which Debian's binaryen 108 cannot parse ("invalid code after misc prefix: 17"), so wasm-opt
+# could not run at all. Only how JS values are handed over changes; the simulation does not.
+WASM_RUSTFLAGS="-C target-feature=-reference-types,-multivalue"
+# The features binaryen may use: what rustc still emits (bulk memory, sign extension,
+# saturating float-to-int, mutable globals). Not `-all`: binaryen 108 would then write a
+# pre-standard GC type encoding that wasm-bindgen and browsers reject.
+WASM_OPT_FEATURES=(--enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int
+    --enable-mutable-globals)
+
 # The Debian cargo, with the Debian rustc named explicitly, so neither rustup's proxies nor a
 # rust-toolchain file nor variables set by an outer rustup cargo can swap the compiler.
 wasm_cargo() {
@@ -51,6 +63,7 @@ wasm_cargo() {
         RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc \
         RUSTC_BOOTSTRAP=1 \
         CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=wasm-ld-14 \
+        CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$WASM_RUSTFLAGS" \
         CARGO_TARGET_DIR="$WASM_TARGET_DIR" \
         /usr/bin/cargo "$@"
 }
@@ -77,10 +90,16 @@ web="$DIST/web/cellsim_web_bg.wasm"
 raw=$(stat -c %s "$web")
 if [[ "$profile" != debug ]] && command -v wasm-opt >/dev/null 2>&1; then
     echo "build-wasm: wasm-opt -Oz ($(wasm-opt --version | head -n1))"
-    # Debian's binaryen 108 cannot parse every instruction newer compilers emit (e.g.
-    # table.fill with reference types): then the module stays as wasm-bindgen wrote it.
-    if wasm-opt -Oz --strip-debug --strip-producers -all -o "$web.opt" "$web" 2>"$DIST/wasm-opt.log"; then
-        mv "$web.opt" "$web"
+    # Kept only when smaller gzipped (what is served); if wasm-opt fails (a newer compiler
+    # emitting what binaryen 108 cannot read), the module stays as wasm-bindgen wrote it.
+    if wasm-opt -Oz --strip-debug --strip-producers "${WASM_OPT_FEATURES[@]}" \
+        -o "$web.opt" "$web" 2>"$DIST/wasm-opt.log"; then
+        if (($(gzip -9 -c "$web.opt" | wc -c) < $(gzip -9 -c "$web" | wc -c))); then
+            mv "$web.opt" "$web"
+        else
+            rm -f "$web.opt"
+            echo "build-wasm: note: wasm-opt did not make the module smaller gzipped; kept as is"
+        fi
     else
         rm -f "$web.opt"
         echo "build-wasm: note: wasm-opt could not optimise the module ($(head -n1 "$DIST/wasm-opt.log")); kept as is"

@@ -9,9 +9,11 @@
 //!
 //! The modules below `app` are plain Rust over `cellsim-core` and are tested natively:
 //! `session` (stepping a run, samples, the trace, what-if replay), `timeline_edit` (what-if
-//! actions as timeline entries in the scenario text), `share` (links).
+//! actions as timeline entries in the scenario text), `share` (links), `planner` (`plan`,
+//! `compact` and `compare` one simulation per step).
 
 pub mod app;
+pub mod planner;
 pub mod session;
 pub mod share;
 pub mod timeline_edit;

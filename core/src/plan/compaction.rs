@@ -12,14 +12,14 @@
 //! neighbourhood re-checked, as `search::smallest` does for `plan`.
 
 use super::cluster::without_nodes;
-use super::executor::{map, Executor, InTurn};
+use super::executor::{map, Executor};
 use super::probe::{probe, Utilization};
-use super::search::{smallest, Verdict};
+use super::search::{smallest_step, Search, Verdict};
 use super::{basis_points, bounds, metrics::utilization, PlanError};
 use crate::rng::SimRng;
 use crate::scenario::Scenario;
 use serde::Serialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The Borg paper's number of trials per experiment.
 pub const DEFAULT_SEEDS: u32 = 11;
@@ -87,104 +87,232 @@ pub fn shuffled(n: usize, seed: u64) -> Vec<usize> {
 
 /// Compact the cell of `s` over `opts.seeds` trials, seeds `spec.seed`, `spec.seed + 1`, ...
 pub fn compact(s: &Scenario, opts: &CompactOptions) -> Result<Compaction, PlanError> {
-    compact_on(s, opts, &InTurn)
+    let mut search = CompactSearch::new(s.clone(), opts)?;
+    loop {
+        if let CompactStep::Done(r) = search.step() {
+            return r;
+        }
+    }
 }
 
-/// `compact` with the trials (one per seed, independent) run on `ex`.
+/// `compact` with the trials (one per seed, independent) run on `ex`: the same trials and
+/// answer.
 pub fn compact_on(
     s: &Scenario,
     opts: &CompactOptions,
     ex: &dyn Executor,
 ) -> Result<Compaction, PlanError> {
-    if opts.seeds == 0 {
-        return Err(PlanError::NoSeeds);
-    }
-    let total = s.nodes.len() as u32;
+    let all = CompactSearch::new(s.clone(), opts)?;
     let trials = map(ex, opts.seeds as usize, |i| {
-        trial(s, s.seed.wrapping_add(i as u64))
+        let mut one = CompactSearch {
+            first: i as u32,
+            seeds: 1,
+            ..CompactSearch::new(s.clone(), opts)?
+        };
+        loop {
+            match one.step() {
+                CompactStep::Trial(t) => return Ok(t),
+                CompactStep::Done(Err(e)) => return Err(e),
+                _ => {}
+            }
+        }
     })
     .into_iter()
     .collect::<Result<Vec<Trial>, PlanError>>()?;
-    let simulations = trials.iter().map(|t| t.simulations).sum();
-    let sizes: Vec<u32> = trials.iter().map(|t| t.machines).collect();
-    let p90 = percentile(&sizes, 90);
-    Ok(Compaction {
-        machines: total,
-        p90,
-        min: *sizes.iter().min().expect("at least one trial"),
-        max: *sizes.iter().max().expect("at least one trial"),
-        p90_of_original: basis_points(i64::from(p90), i64::from(total)),
-        simulations,
+    Ok(CompactSearch {
+        simulations: trials.iter().map(|t| t.simulations).sum(),
         trials,
-    })
+        ..all
+    }
+    .summary())
 }
 
-/// One trial: remove machines in the seed's random order, re-packing from scratch each time,
-/// and find the fewest kept that still fit.
-fn trial(s: &Scenario, seed: u64) -> Result<Trial, PlanError> {
-    let total = s.nodes.len() as u32;
-    let order = shuffled(s.nodes.len(), seed);
-    let gone = |k: u32| -> BTreeSet<String> {
-        order[..k as usize]
-            .iter()
-            .map(|&i| s.nodes[i].metadata.name.clone())
-            .collect()
-    };
-    // Lower bound: the machines kept (the last ones of the order) must offer the steady
-    // demand (`bounds::steady_demand`) in every resource.
-    let demand = bounds::steady_demand(s);
-    let mut capacity = crate::api::resources::Resources::default();
-    let mut lo = total;
-    for m in 0..total {
-        if bounds::covers(&capacity, &demand) {
-            lo = m;
-            break;
+/// What one `CompactSearch::step` did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CompactStep {
+    /// One simulation of a trial: its seed, the machines kept, and whether the workload fitted.
+    Probed {
+        seed: u64,
+        machines: u32,
+        fits: bool,
+        reason: String,
+    },
+    /// A trial settled (a step without a simulation, after its last one).
+    Trial(Trial),
+    /// The compaction is over (returned again by every later call).
+    Done(Result<Compaction, PlanError>),
+}
+
+/// The trial being searched.
+struct Current {
+    seed: u64,
+    order: Vec<usize>,
+    lo: u32,
+    /// Verdicts by machines kept: fits, why not, utilization when it fits.
+    runs: BTreeMap<u32, (bool, String, Option<Utilization>)>,
+}
+
+/// `compact`, one simulation per `step`: the same trials, sizes and answer (`compact` itself
+/// drives one to the end), for front ends that must stay responsive.
+pub struct CompactSearch {
+    s: Scenario,
+    /// The first trial's index (seed `spec.seed + first`); 0 but in `compact_on`'s workers.
+    first: u32,
+    seeds: u32,
+    trials: Vec<Trial>,
+    simulations: u32,
+    current: Option<Current>,
+    done: Option<Result<Compaction, PlanError>>,
+}
+
+impl CompactSearch {
+    pub fn new(s: Scenario, opts: &CompactOptions) -> Result<CompactSearch, PlanError> {
+        if opts.seeds == 0 {
+            return Err(PlanError::NoSeeds);
         }
-        let last = order[(total - 1 - m) as usize];
-        capacity.add(&crate::api::resources::Resources::from_list(
-            s.nodes[last].allocatable(),
-        ));
+        Ok(CompactSearch {
+            s,
+            first: 0,
+            seeds: opts.seeds,
+            trials: Vec::new(),
+            simulations: 0,
+            current: None,
+            done: None,
+        })
     }
-    let mut runs = 0;
-    let mut best: Option<(u32, Utilization)> = None;
-    let mut first_failure = String::new();
-    // Search the machines *kept*: the fewest that fit, removing machines in `order`, one
-    // simulation at a time (the trials are what runs in parallel).
-    let kept = smallest(lo, total, total, 1, |sizes| {
-        sizes
-            .iter()
-            .map(|&m| {
-                runs += 1;
-                let (p, c) = probe(without_nodes(s, &gone(total - m)), Some(seed), m);
-                if p.fits {
-                    if best.as_ref().is_none_or(|(b, _)| m < *b) {
-                        best = Some((m, utilization(c.nodes.iter())));
-                    }
-                } else if m == total {
-                    first_failure = p.reason;
-                }
-                if p.fits {
+
+    /// The trials settled so far.
+    pub fn trials(&self) -> &[Trial] {
+        &self.trials
+    }
+
+    /// Machines in the scenario as written.
+    pub fn machines(&self) -> u32 {
+        self.s.nodes.len() as u32
+    }
+
+    /// Run one simulation (or, once the compaction is over, none) and say what it gave.
+    pub fn step(&mut self) -> CompactStep {
+        if let Some(r) = &self.done {
+            return CompactStep::Done(r.clone());
+        }
+        let total = self.machines();
+        let mut cur = match self.current.take() {
+            Some(c) => c,
+            None if self.trials.len() as u32 == self.seeds => {
+                let r = Ok(self.summary());
+                self.done = Some(r.clone());
+                return CompactStep::Done(r);
+            }
+            None => self.start_trial(self.first + self.trials.len() as u32),
+        };
+        // One size at a time inside a trial (the trials are what runs in parallel).
+        let verdicts = smallest_step(cur.lo, total, total, 1, |m| {
+            cur.runs.get(&m).map(|(fits, _, _)| {
+                if *fits {
                     Verdict::Fits
                 } else {
                     Verdict::Short(0)
                 }
             })
-            .collect()
-    });
-    let machines = kept.map_err(|_| PlanError::FullClusterDoesNotFit {
-        nodes: total,
-        reason: first_failure.clone(),
-    })?;
-    let utilization = best
-        .filter(|(b, _)| *b == machines)
-        .map(|(_, u)| u)
-        .unwrap_or_default();
-    Ok(Trial {
-        seed,
-        machines,
-        utilization,
-        simulations: runs,
-    })
+        });
+        match verdicts {
+            Search::Need(sizes) => {
+                let m = sizes[0];
+                let s = &self.s;
+                let gone: BTreeSet<String> = cur.order[..(total - m) as usize]
+                    .iter()
+                    .map(|&i| s.nodes[i].metadata.name.clone())
+                    .collect();
+                let (p, c) = probe(without_nodes(s, &gone), Some(cur.seed), m);
+                let u = p.fits.then(|| utilization(c.nodes.iter()));
+                cur.runs.insert(m, (p.fits, p.reason.clone(), u));
+                let seed = cur.seed;
+                self.current = Some(cur);
+                CompactStep::Probed {
+                    seed,
+                    machines: m,
+                    fits: p.fits,
+                    reason: p.reason,
+                }
+            }
+            Search::Done(Ok(machines)) => {
+                // The answer is the smallest size that fitted, so its utilization is known.
+                let runs = cur.runs.len() as u32;
+                self.simulations += runs;
+                let utilization = cur
+                    .runs
+                    .get_mut(&machines)
+                    .and_then(|(_, _, u)| u.take())
+                    .unwrap_or_default();
+                let t = Trial {
+                    seed: cur.seed,
+                    machines,
+                    utilization,
+                    simulations: runs,
+                };
+                self.trials.push(t.clone());
+                CompactStep::Trial(t)
+            }
+            Search::Done(Err(_)) => {
+                let reason = cur
+                    .runs
+                    .get(&total)
+                    .map(|(_, why, _)| why.clone())
+                    .unwrap_or_default();
+                let r = Err(PlanError::FullClusterDoesNotFit {
+                    nodes: total,
+                    reason,
+                });
+                self.done = Some(r.clone());
+                CompactStep::Done(r)
+            }
+        }
+    }
+
+    /// Trial `i`: its seed, its removal order and its lower bound.
+    fn start_trial(&self, i: u32) -> Current {
+        let s = &self.s;
+        let total = self.machines();
+        let seed = s.seed.wrapping_add(u64::from(i));
+        let order = shuffled(s.nodes.len(), seed);
+        // Lower bound: the machines kept (the last ones of the order) must offer the steady
+        // demand (`bounds::steady_demand`) in every resource.
+        let demand = bounds::steady_demand(s);
+        let mut capacity = crate::api::resources::Resources::default();
+        let mut lo = total;
+        for m in 0..total {
+            if bounds::covers(&capacity, &demand) {
+                lo = m;
+                break;
+            }
+            let last = order[(total - 1 - m) as usize];
+            capacity.add(&crate::api::resources::Resources::from_list(
+                s.nodes[last].allocatable(),
+            ));
+        }
+        Current {
+            seed,
+            order,
+            lo,
+            runs: BTreeMap::new(),
+        }
+    }
+
+    fn summary(&self) -> Compaction {
+        let total = self.machines();
+        let sizes: Vec<u32> = self.trials.iter().map(|t| t.machines).collect();
+        let p90 = percentile(&sizes, 90);
+        Compaction {
+            machines: total,
+            p90,
+            min: *sizes.iter().min().expect("at least one trial"),
+            max: *sizes.iter().max().expect("at least one trial"),
+            p90_of_original: basis_points(i64::from(p90), i64::from(total)),
+            simulations: self.simulations,
+            trials: self.trials.clone(),
+        }
+    }
 }
 
 #[cfg(test)]

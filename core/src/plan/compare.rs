@@ -48,25 +48,27 @@ pub fn compare_on(
     seed: Option<u64>,
     ex: &dyn Executor,
 ) -> Comparison {
-    let schedulers = map(ex, configs.len(), |i| {
-        let (name, cfg) = &configs[i];
-        {
-            let mut run = s.clone();
-            run.scheduler = cfg.clone();
-            let nodes = run.nodes.len() as u32;
-            let (p, c) = probe(run, seed, nodes);
-            Column {
-                scheduler: name.clone(),
-                fits: p.fits,
-                reason: p.reason,
-                failed_expectations: p.failed_expectations,
-                packing: packing(&c),
-            }
-        }
-    });
     Comparison {
         scenario: s.name.clone(),
         seed: seed.unwrap_or(s.seed),
-        schedulers,
+        schedulers: map(ex, configs.len(), |i| {
+            column(s, &configs[i].0, &configs[i].1, seed)
+        }),
+    }
+}
+
+/// One configuration's column of `compare`: `s` run once with scheduler `cfg` (front ends
+/// that must stay responsive run one column at a time).
+pub fn column(s: &Scenario, name: &str, cfg: &SchedulerConfig, seed: Option<u64>) -> Column {
+    let mut run = s.clone();
+    run.scheduler = cfg.clone();
+    let nodes = run.nodes.len() as u32;
+    let (p, c) = probe(run, seed, nodes);
+    Column {
+        scheduler: name.to_string(),
+        fits: p.fits,
+        reason: p.reason,
+        failed_expectations: p.failed_expectations,
+        packing: packing(&c),
     }
 }

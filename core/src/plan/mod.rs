@@ -10,6 +10,8 @@
 //! - `compaction`: Borg's cell compaction over seeds (`compact`).
 //! - `executor`: where a batch of independent simulations runs (in turn in core and the page,
 //!   on threads in the CLI); answers never depend on it.
+//! - `PlanSearch`, `CompactSearch` and `compare::column`: the same answers one simulation per
+//!   call, for front ends that must stay responsive (the playground).
 //! - `metrics` and `compare`: packing metrics of a finished run, and one scenario under
 //!   several scheduler configurations.
 //!
@@ -26,11 +28,11 @@ pub mod metrics;
 pub mod probe;
 pub mod search;
 
-pub use compaction::{compact, compact_on, CompactOptions, Compaction};
+pub use compaction::{compact, compact_on, CompactOptions, CompactSearch, CompactStep, Compaction};
 pub use compare::{compare, compare_on, Comparison};
 pub use executor::{Executor, InTurn};
 pub use probe::{probe, Probe, Utilization};
-pub use search::{plan, plan_on, Headroom, PlanOptions, PlanResult};
+pub use search::{plan, plan_on, Headroom, PlanOptions, PlanResult, PlanSearch, PlanStep};
 
 /// Why a planning question has no answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

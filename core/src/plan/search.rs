@@ -94,12 +94,8 @@ pub enum Verdict {
 /// Generic smallest-fitting-size search over `eval`, which judges a batch of sizes (in
 /// ascending order) at once: `lo` is a proven lower bound, `start` a size likely to fit (the
 /// scenario's own), `max` the largest size allowed, `batch` how many sizes one round may
-/// judge. With `batch` 1 every size is chosen knowing every verdict before it; with more,
-/// each round adds sizes that are likely to be needed next (further galloping steps,
-/// the bisection split in `batch + 1` parts, the neighbourhood of a likely answer), so a
-/// caller that judges a batch in parallel needs fewer rounds. The sizes chosen depend only on
-/// the verdicts and `batch`, never on how the batch is run. Returns the answer, or
-/// `Err(largest size tried)` when nothing up to `max` fits (or growing stopped helping).
+/// judge. Returns the answer, or `Err(largest size tried)` when nothing up to `max` fits (or
+/// growing stopped helping). See `search` for the sizes chosen.
 pub fn smallest(
     lo: u32,
     start: u32,
@@ -107,18 +103,80 @@ pub fn smallest(
     batch: usize,
     mut eval: impl FnMut(&[u32]) -> Vec<Verdict>,
 ) -> Result<u32, u32> {
+    let mut known: BTreeMap<u32, Verdict> = BTreeMap::new();
+    loop {
+        match smallest_step(lo, start, max, batch, |n| known.get(&n).copied()) {
+            Search::Done(r) => return r,
+            Search::Need(sizes) => {
+                let verdicts = eval(&sizes);
+                known.extend(sizes.into_iter().zip(verdicts));
+            }
+        }
+    }
+}
+
+/// Where a resumable run of `smallest` stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Search {
+    /// The search needs the verdicts at these sizes (ascending; one round's sizes not judged
+    /// yet) before it can go on.
+    Need(Vec<u32>),
+    /// The search is over: `smallest`'s answer.
+    Done(Result<u32, u32>),
+}
+
+/// `smallest`, resumable: `eval` answers `None` for a size it has no verdict for yet, and the
+/// search stops there with `Search::Need(sizes)`. Calling it again with verdicts known
+/// replays the same decisions (the search is a pure function of the verdicts) and goes
+/// further, so a caller can run one simulation per call (the playground does, between
+/// animation frames) or a whole round at once (the CLI, on threads). Sizes are asked for in
+/// the order `smallest` simulates them (ascending within a round), each once per call.
+pub fn smallest_step(
+    lo: u32,
+    start: u32,
+    max: u32,
+    batch: usize,
+    mut eval: impl FnMut(u32) -> Option<Verdict>,
+) -> Search {
+    match search(lo, start, max, batch, &mut eval) {
+        Ok(r) => Search::Done(r),
+        Err(sizes) => Search::Need(sizes),
+    }
+}
+
+/// The search itself; the outer `Err(sizes)`: no verdicts at these sizes yet.
+///
+/// With `batch` 1 every size is chosen knowing every verdict before it; with more, each
+/// round adds sizes that are likely to be needed next (further galloping steps, the
+/// bisection split in `batch + 1` parts, the neighbourhood of a likely answer), so a caller
+/// that judges a round in parallel needs fewer rounds. The sizes chosen depend only on the
+/// verdicts and `batch`, never on how a round is run.
+fn search(
+    lo: u32,
+    start: u32,
+    max: u32,
+    batch: usize,
+    eval: &mut dyn FnMut(u32) -> Option<Verdict>,
+) -> Result<Result<u32, u32>, Vec<u32>> {
     let batch = batch.max(1);
     let mut known: BTreeMap<u32, Verdict> = BTreeMap::new();
-    let mut test = |mut sizes: Vec<u32>, known: &mut BTreeMap<u32, Verdict>| {
-        sizes.retain(|n| !known.contains_key(n));
-        sizes.sort_unstable();
-        sizes.dedup();
-        if sizes.is_empty() {
-            return;
-        }
-        let verdicts = eval(&sizes);
-        known.extend(sizes.into_iter().zip(verdicts));
-    };
+    // Judge one round: its sizes not known yet, ascending, until one has no verdict (then
+    // that one and the rest are what is needed).
+    let mut test =
+        |mut sizes: Vec<u32>, known: &mut BTreeMap<u32, Verdict>| -> Result<(), Vec<u32>> {
+            sizes.retain(|n| !known.contains_key(n));
+            sizes.sort_unstable();
+            sizes.dedup();
+            for (i, &n) in sizes.iter().enumerate() {
+                match eval(n) {
+                    Some(v) => {
+                        known.insert(n, v);
+                    }
+                    None => return Err(sizes[i..].to_vec()),
+                }
+            }
+            Ok(())
+        };
     fn smallest_fit(known: &BTreeMap<u32, Verdict>) -> Option<u32> {
         known
             .iter()
@@ -132,16 +190,16 @@ pub fn smallest(
     let mut round = vec![lo.min(max)];
     let mut step: u32 = 1;
     let mut hi = loop {
-        test(round, &mut known);
+        test(round, &mut known)?;
         if let Some(n) = smallest_fit(&known) {
             break n;
         }
         if let Some((&n, _)) = known.iter().find(|(_, v)| **v == Verdict::Hopeless) {
-            return Err(n);
+            return Ok(Err(n));
         }
         let (&n, &v) = known.iter().next_back().expect("a size was tried");
         if n >= max {
-            return Err(n);
+            return Ok(Err(n));
         }
         let short = match v {
             Verdict::Short(k) => k,
@@ -197,7 +255,7 @@ pub fn smallest(
                 None => break,
             }
         }
-        test(round, &mut known);
+        test(round, &mut known)?;
         hi = smallest_fit(&known).expect("hi fits");
         f = largest_failure_below(hi, &known);
     }
@@ -216,14 +274,14 @@ pub fn smallest(
                     .filter(|m| !known.contains_key(m))
                     .take(batch)
                     .collect();
-                test(unknown, &mut known);
+                test(unknown, &mut known)?;
             }
             if known[&n] == Verdict::Fits {
                 hi = n;
                 continue 'again;
             }
         }
-        return Ok(hi);
+        return Ok(Ok(hi));
     }
 }
 
@@ -237,99 +295,280 @@ pub fn plan(s: &Scenario, opts: &PlanOptions) -> Result<PlanResult, PlanError> {
     plan_on(s, opts, &InTurn)
 }
 
-/// `plan` with each round's simulations run on `ex`.
+/// `plan` with each round's sizes simulated on `ex` (the same sizes, order and answer as
+/// `PlanSearch::step` one simulation at a time).
 pub fn plan_on(
     s: &Scenario,
     opts: &PlanOptions,
     ex: &dyn Executor,
 ) -> Result<PlanResult, PlanError> {
-    let pool = pool_index(s, &opts.pool)?;
-    let name = s.pools[pool].name.clone();
-    if opts.headroom == Headroom::Zone && s.pools[pool].zones.len() < 2 {
-        return Err(PlanError::TooFewZones {
-            pool: name,
-            zones: s.pools[pool].zones.len(),
-        });
-    }
-    let bound = bounds::lower_bound(s, pool);
-    let lo = match opts.headroom {
-        Headroom::Nodes { nodes } => bound.saturating_add(nodes),
-        _ => bound,
-    };
-    let max =
-        crate::scenario::load::MAX_NODES.saturating_sub(s.nodes.len() as u32 - s.pools[pool].count);
-    let mut outcomes: BTreeMap<u32, Outcome> = BTreeMap::new();
-    let mut tried = Vec::new();
-    // While growing: the failures so far (size, verdict). When doubling the pool changes
-    // nothing in the verdict (the same pods pending, the same expectations failing with the
-    // same observations), more nodes of this pool do not help — a pod too big for its nodes,
-    // a selector for another pool — and the search stops there instead of growing up to the
-    // loader's node limit.
-    let mut failures: Vec<(u32, String)> = Vec::new();
-    let mut any_fit = false;
-    let result = smallest(lo, s.pools[pool].count, max, BATCH, |sizes| {
-        let judged = map(ex, sizes.len(), |i| at_size(s, pool, sizes[i], opts));
-        let mut verdicts = Vec::with_capacity(sizes.len());
-        for (&n, o) in sizes.iter().zip(judged) {
-            tried.push(Tried {
-                nodes: n,
-                fits: o.fits,
-                reason: o.reason.clone(),
-                simulations: o.runs,
-            });
-            let fits = o.fits;
-            any_fit |= fits;
-            // Only past the scenario's own size (always tried on the way up): below it, a
-            // verdict can stay the same for a while and still change (anti-affinity needing
-            // one more node for the next pod to be placed by the time an expectation looks).
-            let stuck = !fits
-                && !any_fit
-                && n > s.pools[pool].count
-                && failures
-                    .iter()
-                    .any(|(m, reason)| *m >= 1 && n >= 2 * *m && *reason == o.reason);
-            if !fits {
-                failures.push((n, o.reason.clone()));
-            }
-            let short = o.short;
-            outcomes.insert(n, o);
-            verdicts.push(if stuck {
-                Verdict::Hopeless
-            } else if fits {
-                Verdict::Fits
-            } else {
-                Verdict::Short(short)
-            });
+    let mut search = PlanSearch::new(s.clone(), opts.clone())?;
+    loop {
+        if let Some(r) = search.round(ex) {
+            return r;
         }
-        verdicts
-    });
-    let simulations = outcomes.values().map(|o| o.runs).sum();
-    match result {
-        Ok(n) => Ok(PlanResult {
-            pool: name,
-            nodes: n,
-            scenario_nodes: s.pools[pool].count,
-            lower_bound: lo,
-            headroom: opts.headroom,
-            utilization: outcomes
-                .get_mut(&n)
-                .and_then(|o| o.utilization.take())
-                .unwrap_or_default(),
-            simulations,
-            tried,
-        }),
-        Err(n) => Err(PlanError::NeverFits {
-            pool: name,
-            nodes: n,
-            reason: outcomes
-                .get(&n)
-                .map(|o| o.reason.clone())
-                .unwrap_or_default(),
-        }),
     }
 }
 
-/// Simulate pool size `n` (and, with headroom, each failure case; the first failure ends it).
+/// What one `PlanSearch::step` did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PlanStep {
+    /// One simulation of a size not settled yet (headroom only: its first run, or a failure
+    /// case, fitted and more failure cases follow): the size, and what was lost in that run
+    /// (empty for the first run). The size's `Tried` follows when it is settled.
+    Simulated { nodes: u32, lost: String },
+    /// A size settled (its first simulation, and every failure case the headroom asks for).
+    Tried(Tried),
+    /// The search is over (returned again by every later call).
+    Done(Result<PlanResult, PlanError>),
+}
+
+/// A size whose first run fitted, with failure cases still to simulate.
+struct Pending {
+    nodes: u32,
+    sized: Scenario,
+    outcome: Outcome,
+    cases: Vec<(String, BTreeSet<String>)>,
+    next: usize,
+}
+
+/// `plan`, one simulation per `step`: the same sizes in the same order, the same answer
+/// (`plan` itself drives one to the end). For front ends that must stay responsive (the
+/// playground runs one step between animation frames and shows each size as it settles).
+pub struct PlanSearch {
+    s: Scenario,
+    opts: PlanOptions,
+    pool: usize,
+    lo: u32,
+    max: u32,
+    outcomes: BTreeMap<u32, Outcome>,
+    tried: Vec<Tried>,
+    pending: Option<Pending>,
+    done: Option<Result<PlanResult, PlanError>>,
+}
+
+impl PlanSearch {
+    /// Check the options against the scenario (unknown pool, too few zones for zone headroom).
+    pub fn new(s: Scenario, opts: PlanOptions) -> Result<PlanSearch, PlanError> {
+        let pool = pool_index(&s, &opts.pool)?;
+        if opts.headroom == Headroom::Zone && s.pools[pool].zones.len() < 2 {
+            return Err(PlanError::TooFewZones {
+                pool: s.pools[pool].name.clone(),
+                zones: s.pools[pool].zones.len(),
+            });
+        }
+        let bound = bounds::lower_bound(&s, pool);
+        let lo = match opts.headroom {
+            Headroom::Nodes { nodes } => bound.saturating_add(nodes),
+            _ => bound,
+        };
+        let max = crate::scenario::load::MAX_NODES
+            .saturating_sub(s.nodes.len() as u32 - s.pools[pool].count);
+        Ok(PlanSearch {
+            s,
+            opts,
+            pool,
+            lo,
+            max,
+            outcomes: BTreeMap::new(),
+            tried: Vec::new(),
+            pending: None,
+            done: None,
+        })
+    }
+
+    /// The lower bound the search starts from (with node headroom added).
+    pub fn lower_bound(&self) -> u32 {
+        self.lo
+    }
+
+    /// Every size settled so far, in the order tried.
+    pub fn tried(&self) -> &[Tried] {
+        &self.tried
+    }
+
+    /// Run one simulation (or, once the search is over, none) and say what it gave.
+    pub fn step(&mut self) -> PlanStep {
+        if let Some(r) = &self.done {
+            return PlanStep::Done(r.clone());
+        }
+        if let Some(mut p) = self.pending.take() {
+            let (what, gone) = &p.cases[p.next];
+            let (probe, _) = probe(without_nodes(&p.sized, gone), self.opts.seed, p.nodes);
+            p.outcome.runs += 1;
+            p.next += 1;
+            let lost = what.clone();
+            if !probe.fits {
+                p.outcome.fits = false;
+                p.outcome.reason = format!("after losing {what}: {}", probe.reason);
+            }
+            if !probe.fits || p.next == p.cases.len() {
+                return PlanStep::Tried(self.settle(p.nodes, p.outcome));
+            }
+            let nodes = p.nodes;
+            self.pending = Some(p);
+            return PlanStep::Simulated { nodes, lost };
+        }
+        match self.next_sizes() {
+            Search::Need(sizes) => {
+                let n = sizes[0];
+                let sized = with_pool_count(&self.s, self.pool, n);
+                let pool = &self.s.pools[self.pool];
+                let (p, c) = probe(sized.clone(), self.opts.seed, n);
+                let outcome = Outcome {
+                    fits: p.fits,
+                    reason: p.reason,
+                    runs: 1,
+                    short: missing_nodes(&c, pool, n),
+                    utilization: Some(pool_utilization(&c, &pool.name)),
+                };
+                let cases = if outcome.fits {
+                    failure_cases(&sized, self.pool, self.opts.headroom)
+                } else {
+                    Vec::new()
+                };
+                if cases.is_empty() {
+                    return PlanStep::Tried(self.settle(n, outcome));
+                }
+                self.pending = Some(Pending {
+                    nodes: n,
+                    sized,
+                    outcome,
+                    cases,
+                    next: 0,
+                });
+                PlanStep::Simulated {
+                    nodes: n,
+                    lost: String::new(),
+                }
+            }
+            Search::Done(result) => {
+                let r = self.finish(result);
+                self.done = Some(r.clone());
+                PlanStep::Done(r)
+            }
+        }
+    }
+
+    /// The search replayed over the sizes settled so far: what it needs next, or its answer.
+    fn next_sizes(&self) -> Search {
+        smallest_step(
+            self.lo,
+            self.s.pools[self.pool].count,
+            self.max,
+            BATCH,
+            self.replay(),
+        )
+    }
+
+    /// Settle every size of the next round at once, simulated on `ex` (each with all its
+    /// failure cases), in ascending order as `step` would; `Some` with the answer once the
+    /// search is over. Not to be mixed with a `step` that left a size half-simulated.
+    pub fn round(&mut self, ex: &dyn Executor) -> Option<Result<PlanResult, PlanError>> {
+        if let Some(r) = &self.done {
+            return Some(r.clone());
+        }
+        debug_assert!(self.pending.is_none(), "round after a partial step");
+        match self.next_sizes() {
+            Search::Need(sizes) => {
+                let (s, pool, opts) = (&self.s, self.pool, &self.opts);
+                let judged = map(ex, sizes.len(), |i| at_size(s, pool, sizes[i], opts));
+                for (n, o) in sizes.into_iter().zip(judged) {
+                    self.settle(n, o);
+                }
+                None
+            }
+            Search::Done(result) => {
+                let r = self.finish(result);
+                self.done = Some(r.clone());
+                Some(r)
+            }
+        }
+    }
+
+    /// Record a settled size.
+    fn settle(&mut self, n: u32, o: Outcome) -> Tried {
+        let t = Tried {
+            nodes: n,
+            fits: o.fits,
+            reason: o.reason.clone(),
+            simulations: o.runs,
+        };
+        self.tried.push(t.clone());
+        self.outcomes.insert(n, o);
+        t
+    }
+
+    /// The verdicts of the sizes settled so far, as the search asks for them: replayed in the
+    /// order they were first simulated, so the "growing does not help" rule sees the same
+    /// failures as an uninterrupted search.
+    fn replay(&self) -> impl FnMut(u32) -> Option<Verdict> + '_ {
+        let count = self.s.pools[self.pool].count;
+        // While growing: the failures so far (size, verdict). When doubling the pool changes
+        // nothing in the verdict (the same pods pending, the same expectations failing with
+        // the same observations), more nodes of this pool do not help — a pod too big for its
+        // nodes, a selector for another pool — and the search stops there instead of growing
+        // up to the loader's node limit.
+        let mut failures: Vec<(u32, &str)> = Vec::new();
+        let mut any_fit = false;
+        move |n| {
+            let o = self.outcomes.get(&n)?;
+            any_fit |= o.fits;
+            // Only past the scenario's own size (always tried on the way up): below it, a
+            // verdict can stay the same for a while and still change (anti-affinity needing
+            // one more node for the next pod to be placed by the time an expectation looks).
+            let stuck = !o.fits
+                && !any_fit
+                && n > count
+                && failures
+                    .iter()
+                    .any(|(m, reason)| *m >= 1 && n >= 2 * *m && *reason == o.reason);
+            if !o.fits {
+                failures.push((n, &o.reason));
+            }
+            Some(if stuck {
+                Verdict::Hopeless
+            } else if o.fits {
+                Verdict::Fits
+            } else {
+                Verdict::Short(o.short)
+            })
+        }
+    }
+
+    fn finish(&mut self, result: Result<u32, u32>) -> Result<PlanResult, PlanError> {
+        let pool = &self.s.pools[self.pool];
+        let simulations = self.outcomes.values().map(|o| o.runs).sum();
+        match result {
+            Ok(n) => Ok(PlanResult {
+                pool: pool.name.clone(),
+                nodes: n,
+                scenario_nodes: pool.count,
+                lower_bound: self.lo,
+                headroom: self.opts.headroom,
+                utilization: self
+                    .outcomes
+                    .get_mut(&n)
+                    .and_then(|o| o.utilization.take())
+                    .unwrap_or_default(),
+                simulations,
+                tried: self.tried.clone(),
+            }),
+            Err(n) => Err(PlanError::NeverFits {
+                pool: pool.name.clone(),
+                nodes: n,
+                reason: self
+                    .outcomes
+                    .get(&n)
+                    .map(|o| o.reason.clone())
+                    .unwrap_or_default(),
+            }),
+        }
+    }
+}
+
+/// Simulate pool size `n` and, when it fits, each failure case the headroom asks for (the
+/// first failure ends it).
 fn at_size(s: &Scenario, pool: usize, n: u32, opts: &PlanOptions) -> Outcome {
     let sized = with_pool_count(s, pool, n);
     let (p, c) = probe(sized.clone(), opts.seed, n);
@@ -358,8 +597,8 @@ fn at_size(s: &Scenario, pool: usize, n: u32, opts: &PlanOptions) -> Outcome {
 /// An estimate of the nodes the pool lacks after a run at `n` nodes left pods pending: the
 /// pool packed its nodes as densely as it will, so the whole demand needs
 /// `n × (placed + pending) / placed` of them in the scarcest resource (fragmentation
-/// included, unlike `nodes_for`, which packs the pending pods perfectly and undershoots).
-/// Falls back to `nodes_for` when nothing of a pending resource was placed on the pool.
+/// included, unlike `nodes_for`, which packs the pending pods perfectly). Falls back to
+/// `nodes_for` when nothing of a pending resource was placed on the pool.
 fn missing_nodes(
     c: &super::metrics::ClusterUse,
     pool: &crate::scenario::spec::NodePool,
@@ -697,5 +936,59 @@ mod tests {
         // Fits at 12, not at 13, and from 14 on (as one at a time above).
         let got = smallest(0, 100, 100, 2, each(|n| v(n == 12 || n >= 14)));
         assert_eq!(got, Ok(12));
+    }
+
+    #[test]
+    fn the_resumable_search_asks_for_the_same_sizes_in_the_same_order() {
+        // A verdict per size (fits at 12 and from 14 on, hopeless from 900), as
+        // `the_neighbourhood_catches_a_smaller_size_that_fits` and `nothing_fits_up_to_the_maximum`;
+        // stepped one size at a time (as the playground does) in rounds of 1 and of 2.
+        type Case = (u32, u32, u32, fn(u32) -> Verdict);
+        let cases: [Case; 3] = [
+            (0, 100, 100, |n| v(n == 12 || n >= 14)),
+            (10, 0, 1000, |n| {
+                if n >= 110 {
+                    Verdict::Fits
+                } else {
+                    Verdict::Short(110 - n)
+                }
+            }),
+            (0, 4, 1000, |n| {
+                if n < 20 {
+                    Verdict::Short(0)
+                } else {
+                    Verdict::Hopeless
+                }
+            }),
+        ];
+        for batch in [1, 2] {
+            for (lo, start, max, f) in cases {
+                let mut order = Vec::new();
+                let whole = smallest(
+                    lo,
+                    start,
+                    max,
+                    batch,
+                    each(|n| {
+                        order.push(n);
+                        f(n)
+                    }),
+                );
+                let mut known: BTreeMap<u32, Verdict> = BTreeMap::new();
+                let mut asked = Vec::new();
+                let stepped = loop {
+                    match smallest_step(lo, start, max, batch, |n| known.get(&n).copied()) {
+                        Search::Need(sizes) => {
+                            let n = sizes[0];
+                            assert!(!known.contains_key(&n), "{n} asked twice");
+                            asked.push(n);
+                            known.insert(n, f(n));
+                        }
+                        Search::Done(r) => break r,
+                    }
+                };
+                assert_eq!((stepped, asked), (whole, order), "batch {batch}");
+            }
+        }
     }
 }

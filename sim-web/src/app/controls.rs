@@ -1,12 +1,12 @@
 //! Run controls and the status line: play, pause, step to the next event, speed, jump to a
 //! time, reset; the simulated time, the state of the run and the trace hash.
 
-use super::{Mode, Msg, Panel, SPEEDS};
+use super::{Live, Mode, Msg, SPEEDS};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 #[function_component(Controls)]
-pub fn controls(p: &Panel) -> Html {
+pub fn controls(p: &Live) -> Html {
     let state = &p.state;
     let Some(session) = state.session.clone() else {
         return html! { <div class="controls">{"no scenario loaded"}</div> };
@@ -88,7 +88,8 @@ pub fn controls(p: &Panel) -> Html {
                 {format!(" · {} events · seed {}", s.sim().trace.events(), s.effective_seed())}
                 <span id="frame-stats" data-frames={stats.frames.to_string()}
                     data-avg-ms={format!("{avg:.1}")} data-max-ms={format!("{:.1}", stats.max_ms)}
-                    data-run-ms={stats.run_wall_ms.map(|m| format!("{m:.0}")).unwrap_or_default()}>
+                    data-run-ms={stats.run_wall_ms.map(|m| format!("{m:.0}")).unwrap_or_default()}
+                    data-step-ms={format!("{:.0}", stats.step_ms)} data-view-ms={format!("{:.0}", stats.view_ms)}>
                     {match stats.run_wall_ms {
                         Some(ms) => format!(" · ran in {:.2} s, frame avg {avg:.1} ms max {:.1} ms", ms / 1000.0, stats.max_ms),
                         None if stats.frames > 0 => format!(" · frame {:.1} ms", stats.last_ms),

@@ -15,11 +15,13 @@ mod controls;
 mod dom;
 mod events;
 mod export;
+mod planning;
 mod pod;
 mod report;
 mod scenario;
 mod whatif;
 
+use crate::planner::{Job, Planner};
 use crate::session::{Session, SessionError};
 use crate::share::{decode_text, parse_query};
 use crate::timeline_edit::WhatIf;
@@ -63,6 +65,7 @@ pub enum Tab {
     Charts,
     Events,
     Report,
+    Plan,
 }
 
 /// A load error to show in the editor.
@@ -83,6 +86,10 @@ pub struct FrameStats {
     /// Wall time from the first frame of a run to its end.
     pub run_wall_ms: Option<f64>,
     pub run_started: Option<f64>,
+    /// Of the run's wall time: milliseconds inside `Session::run_until` (the core stepping)
+    /// and building the cluster view; the rest is rendering and the browser's frame pacing.
+    pub step_ms: f64,
+    pub view_ms: f64,
 }
 
 #[derive(Clone)]
@@ -110,8 +117,18 @@ pub struct Model {
     pub stats: FrameStats,
     pub notice: Option<String>,
     pub share_url: Option<String>,
+    /// The capacity planning question running (or answered) in the Plan tab.
+    pub planner: Option<Rc<RefCell<Planner>>>,
+    pub plan_error: Option<String>,
     /// Bumped by every message (see `PartialEq`).
     rev: u64,
+    /// Bumped by every message but an animation frame, and by the frames that rebuilt the
+    /// cluster view or advanced the planner: what the panels (`Panel`) compare, so a big
+    /// cluster's panels re-render when the view does (at most once per `LARGE_VIEW_EVERY_MS`
+    /// while it plays), not at every frame.
+    pub ui_rev: u64,
+    /// Animation frames handled (each asks for the next while the page animates).
+    pub ticks: u64,
 }
 
 /// Panels take the state handle as their props, and Yew compares handles by the state's
@@ -151,6 +168,8 @@ pub enum Msg {
     ToggleGroup(String, String),
     SetTab(Tab),
     SetExplain(bool),
+    StartPlan(Job),
+    StopPlan,
     Share,
     Notice(Option<String>),
 }
@@ -196,7 +215,11 @@ impl Model {
             stats: FrameStats::default(),
             notice: None,
             share_url: None,
+            planner: None,
+            plan_error: None,
             rev: 0,
+            ui_rev: 0,
+            ticks: 0,
         }
     }
 
@@ -295,6 +318,10 @@ impl Model {
         if force_view || self.mode == Mode::Paused || now - self.view_at >= every {
             self.view = Rc::new(s.sim().cluster_view());
             self.view_at = now;
+            if self.stats.run_started.is_some() && self.stats.run_wall_ms.is_none() {
+                self.stats.view_ms += wall_ms() - now;
+            }
+            self.ui_rev += 1;
         }
         self.report_json =
             (self.mode == Mode::Paused || s.finished()).then(|| Rc::new(s.report_json()));
@@ -302,10 +329,24 @@ impl Model {
 
     /// Whether the page needs animation frames.
     pub fn animating(&self) -> bool {
-        self.session.is_some() && self.mode != Mode::Paused
+        (self.session.is_some() && self.mode != Mode::Paused) || self.planning()
+    }
+
+    /// Whether a planning question is being searched.
+    pub fn planning(&self) -> bool {
+        self.planner
+            .as_ref()
+            .is_some_and(|p| !p.borrow().finished())
     }
 
     fn frame(&mut self, ts: f64) {
+        self.ticks += 1;
+        if self.planning() {
+            self.plan_frame();
+        }
+        if self.session.is_some() && self.mode == Mode::Paused {
+            return;
+        }
         let Some(session) = self.session.clone() else {
             self.mode = Mode::Paused;
             return;
@@ -334,6 +375,7 @@ impl Model {
             },
         };
         let reached = s.run_until(target, &mut || wall_ms() - t0 < STEP_BUDGET_MS);
+        self.stats.step_ms += wall_ms() - t0;
         if s.finished() {
             self.mode = Mode::Paused;
             self.clock = s.now().millis() as f64;
@@ -349,6 +391,17 @@ impl Model {
             self.last_frame = None;
         }
         self.changed(false);
+    }
+
+    /// Simulations of the planning question for one frame's step budget (at least one).
+    fn plan_frame(&mut self) {
+        let Some(p) = self.planner.clone() else {
+            return;
+        };
+        let t0 = wall_ms();
+        let mut p = p.borrow_mut();
+        while p.step() && wall_ms() - t0 < STEP_BUDGET_MS {}
+        self.ui_rev += 1;
     }
 
     fn with_session(&mut self, f: impl FnOnce(&mut Session)) {
@@ -382,6 +435,8 @@ impl Model {
                     self.mode = Mode::Playing;
                     self.stats.run_started = None;
                     self.stats.run_wall_ms = None;
+                    self.stats.step_ms = 0.0;
+                    self.stats.view_ms = 0.0;
                 }
             }
             Msg::Pause => {
@@ -480,6 +535,23 @@ impl Model {
                 }
             }
             Msg::Notice(n) => self.notice = n,
+            Msg::StartPlan(job) => {
+                let Some(s) = self.session.clone() else {
+                    return;
+                };
+                let s = s.borrow();
+                match Planner::start(s.path(), s.text(), job) {
+                    Ok(p) => {
+                        self.planner = Some(Rc::new(RefCell::new(p)));
+                        self.plan_error = None;
+                    }
+                    Err(e) => {
+                        self.planner = None;
+                        self.plan_error = Some(e.to_string());
+                    }
+                }
+            }
+            Msg::StopPlan => self.planner = None,
         }
     }
 }
@@ -489,15 +561,32 @@ impl Reducible for Model {
 
     fn reduce(self: Rc<Self>, action: Msg) -> Rc<Self> {
         let mut m = (*self).clone();
+        if !matches!(action, Msg::Frame(_)) {
+            m.ui_rev += 1;
+        }
         m.update(action);
         m.rev += 1;
         Rc::new(m)
     }
 }
 
-/// Props of every panel: the app's state handle (equal while the state is the same value).
-#[derive(Properties, PartialEq, Clone)]
+/// Props of the panels: the app's state handle, equal while `Model::ui_rev` is (every message
+/// but a frame changes it; a frame only when it rebuilt the view or advanced the planner).
+#[derive(Properties, Clone)]
 pub struct Panel {
+    pub state: UseReducerHandle<Model>,
+}
+
+impl PartialEq for Panel {
+    fn eq(&self, other: &Self) -> bool {
+        self.state.ui_rev == other.state.ui_rev
+    }
+}
+
+/// Props of the panels that follow every frame (the run controls and the clock): equal while
+/// the state is the same value.
+#[derive(Properties, PartialEq, Clone)]
+pub struct Live {
     pub state: UseReducerHandle<Model>,
 }
 
@@ -507,7 +596,7 @@ pub fn app() -> Html {
     {
         let dispatcher = state.dispatcher();
         use_effect_with(
-            (state.stats.frames, state.animating(), state.version),
+            (state.ticks, state.animating(), state.version),
             move |deps| {
                 if deps.1 {
                     dom::next_frame(move |ts| dispatcher.dispatch(Msg::Frame(ts)));
@@ -545,12 +634,14 @@ pub fn app() -> Html {
                         {tab(Tab::Charts, "Charts", "tab-charts")}
                         {tab(Tab::Events, "Events", "tab-events")}
                         {tab(Tab::Report, "Report", "tab-report")}
+                        {tab(Tab::Plan, "Plan", "tab-plan")}
                     </nav>
                     {match state.tab {
                         Tab::Cluster => html!{ <cluster::ClusterPanel state={state.clone()} /> },
                         Tab::Charts => html!{ <charts::ChartsPanel state={state.clone()} /> },
                         Tab::Events => html!{ <events::EventsPanel state={state.clone()} /> },
                         Tab::Report => html!{ <report::ReportPanel state={state.clone()} /> },
+                        Tab::Plan => html!{ <planning::PlanningPanel state={state.clone()} /> },
                     }}
                     <report::Summary state={state.clone()} />
                 </main>
