@@ -100,6 +100,18 @@ struct CtrRt {
     adopted: bool,
 }
 
+/// What the runtime holds of one container instance (`LinuxRuntime::container_records`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContainerRecord {
+    pub id: String,
+    pub name: String,
+    pub attempt: u32,
+    pub image: String,
+    pub running: bool,
+    pub exit_code: Option<i32>,
+    pub oom_killed: bool,
+}
+
 /// One pod sandbox (persisted as `pod.json`).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -323,6 +335,59 @@ impl LinuxRuntime {
     /// CPU and memory usage of a pod (its cgroup).
     pub fn pod_usage(&self, uid: &str) -> cgroups::Usage {
         self.sh.pod_cgroup(uid).usage()
+    }
+
+    /// The pod's state directory (`<state>/pods/<uid>`: pod.json, containers, logs, and what
+    /// the agent keeps of its pod worker, `kubelet.json`).
+    pub fn pod_dir(&self, uid: &str) -> PathBuf {
+        self.sh.pod_dir(uid)
+    }
+
+    /// Every container instance the runtime knows of a pod (running, exited, adopted), for
+    /// the agent to continue restart counts after a restart and to see images in use.
+    pub fn container_records(&self, uid: &str) -> Vec<ContainerRecord> {
+        let st = self.sh.state.lock().expect("lock");
+        let Some(p) = st.pods.get(uid) else {
+            return Vec::new();
+        };
+        p.ctrs
+            .values()
+            .map(|c| ContainerRecord {
+                id: c.id.clone(),
+                name: c.target.container.clone(),
+                attempt: c.target.attempt,
+                image: c.image.clone(),
+                running: c.state == CState::Running,
+                exit_code: c.exit.as_ref().map(|e| e.exit_code),
+                oom_killed: c.oom_killed,
+            })
+            .collect()
+    }
+
+    /// The image references of every container instance the runtime holds (running or
+    /// exited: the kubelet's image GC counts both as in use, `detectImages`).
+    pub fn images_in_use(&self) -> std::collections::BTreeSet<String> {
+        let st = self.sh.state.lock().expect("lock");
+        st.pods
+            .values()
+            .flat_map(|p| p.ctrs.values().map(|c| c.image.clone()))
+            .map(|i| cellsim_core::kubelet::images::with_default_tag(&i))
+            .collect()
+    }
+
+    /// Usage of a running container instance (its leaf cgroup); `None` once it exited (the
+    /// leaf is removed at exit).
+    pub fn container_usage(&self, target: &ContainerRef) -> Option<cgroups::Usage> {
+        let cg = {
+            let st = self.sh.state.lock().expect("lock");
+            let p = st.pods.get(&target.pod_uid)?;
+            let c = p
+                .ctrs
+                .values()
+                .find(|c| c.target == *target && c.state == CState::Running)?;
+            self.sh.leaf(&target.pod_uid, &c.id)
+        };
+        cg.exists().then(|| cg.usage())
     }
 
     fn recover(&self, on_start: OnStart) -> Result<()> {
