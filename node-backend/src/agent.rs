@@ -566,6 +566,42 @@ impl Agent {
         }
     }
 
+    /// What `cellsim node agent` writes to `status.json`: per pod its phase, each
+    /// container's restart count, readiness and state, and the last measured usage; the
+    /// agent API's `usage` message; the image GC's removals.
+    pub fn status_json(&self, node: &str) -> serde_json::Value {
+        let pods: Vec<serde_json::Value> = self
+            .workers
+            .values()
+            .filter(|w| !self.removed.contains(&w.uid))
+            .map(|w| {
+                let st = self.status.get(&w.uid).cloned().unwrap_or_default();
+                serde_json::json!({
+                    "uid": w.uid,
+                    "pod": w.key,
+                    "phase": st.phase,
+                    "containers": st.container_statuses.iter().chain(st.init_container_statuses.iter()).map(|c| serde_json::json!({
+                        "name": c.name,
+                        "restartCount": c.restart_count,
+                        "ready": c.ready,
+                        "state": c.state,
+                    })).collect::<Vec<_>>(),
+                    "usage": self.usage.get(&w.uid),
+                })
+            })
+            .collect();
+        serde_json::json!({
+            "node": node,
+            "atMs": self.now().0,
+            "pods": pods,
+            "usageMessage": self.usage_message(node),
+            "imageGc": {
+                "removed": self.image_gc.removed,
+                "lastError": self.image_gc.last_error,
+            },
+        })
+    }
+
     /// Remove the sandboxes of pods that finished (what GC does for a deleted pod).
     pub fn remove_finished(&mut self) {
         let done: Vec<(String, String)> = self
