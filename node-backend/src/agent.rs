@@ -323,7 +323,13 @@ impl Agent {
                 })
                 .collect(),
         };
-        if self.saved.get(uid) == Some(&state) {
+        // Nothing to keep before the first restart (a missing file reads as zeros): no
+        // write on the pod start path.
+        let zero = state
+            .containers
+            .values()
+            .all(|c| *c == SavedContainer::default());
+        if self.saved.get(uid) == Some(&state) || (zero && !self.saved.contains_key(uid)) {
             return;
         }
         let dir = self.rt.pod_dir(uid);
@@ -644,6 +650,10 @@ impl Agent {
     }
 
     fn handle(&mut self, ev: RuntimeEvent) {
+        crate::runtime::trace(
+            &format!("event {}", format!("{ev:?}").split([' ', '{']).next().unwrap_or("")),
+            Instant::now(),
+        );
         if let RuntimeEvent::ImagePulled { image, .. } = &ev {
             self.images.insert(with_default_tag(image));
         }

@@ -40,6 +40,28 @@ fn read_spec<T: serde::de::DeserializeOwned>(path: &str) -> Result<T, String> {
     serde_json::from_str(&text).map_err(|e| format!("parse {path}: {e}"))
 }
 
+/// `CELLSIM_NODE_TRACE=1`: the helper's phase times (µs since its start) on stderr.
+fn trace(what: &str) {
+    static T0: std::sync::OnceLock<Option<std::time::Instant>> = std::sync::OnceLock::new();
+    if let Some(t0) = T0.get_or_init(|| {
+        std::env::var_os("CELLSIM_NODE_TRACE").map(|_| std::time::Instant::now())
+    }) {
+        let line = format!(
+            "trace [{}]  helper {}: {what} {} µs\n",
+            crate::sys::now_unix_nanos() / 1000 % 1_000_000_000,
+            std::process::id(),
+            t0.elapsed().as_micros()
+        );
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open("/tmp/cellsim-node-trace.log")
+        {
+            let _ = f.write_all(line.as_bytes());
+        }
+    }
+}
+
 fn errno(what: &str) -> String {
     format!("{what}: {}", std::io::Error::last_os_error())
 }
@@ -114,6 +136,7 @@ pub fn loopback_up() -> Result<(), String> {
 }
 
 fn run_sandbox(path: &str) -> i32 {
+    trace("sandbox start");
     let spec: SandboxSpec = match read_spec(path) {
         Ok(s) => s,
         Err(e) => {
@@ -132,6 +155,7 @@ fn run_sandbox(path: &str) -> i32 {
                 return Err(errno("unshare net/ipc/uts/pid"));
             }
         }
+        trace("unshared");
         nix::unistd::sethostname(&spec.hostname).map_err(|e| format!("sethostname: {e}"))?;
         loopback_up()
     };
@@ -158,8 +182,10 @@ fn run_sandbox(path: &str) -> i32 {
         if join_cgroups(&spec.cgroup_procs).is_err() {
             std::process::exit(1);
         }
+        trace("pause joined cgroups");
         pause_loop();
     }
+    trace("forked pause");
     report(&format!("ok {pid}"));
     0
 }
@@ -344,6 +370,7 @@ fn wait_status_code(status: libc::c_int) -> (i32, Option<i32>) {
 // ------------------------------------------------------------------------------------------
 
 fn run_container(path: &str) -> i32 {
+    trace("container start");
     let spec: ContainerSpec = match read_spec(path) {
         Ok(s) => s,
         Err(e) => {
@@ -399,6 +426,7 @@ fn shim(spec: &ContainerSpec) -> Result<(), String> {
             }
         }
     }
+    trace("joined namespaces");
     let mut writer = Writer::open(&spec.log_path, spec.log_max_bytes, spec.log_max_files)
         .map_err(|e| format!("open log {}: {e}", spec.log_path.display()))?;
     let (out_r, out_w) = pipe()?;
@@ -435,9 +463,11 @@ fn shim(spec: &ContainerSpec) -> Result<(), String> {
         }
         return Err(why);
     }
+    trace("container execed");
     report(&format!("ok {pid}"));
     detach_stdio();
     let status = pump(pid, out_r, err_r, &mut writer);
+    trace("reaped");
     let (exit_code, signal) = wait_status_code(status);
     let st = ExitStatus {
         exit_code,
@@ -445,11 +475,13 @@ fn shim(spec: &ContainerSpec) -> Result<(), String> {
         finished_at: crate::sys::now_unix_nanos(),
         error: None,
     };
-    crate::sys::write_atomic(
+    let r = crate::sys::write_atomic(
         &spec.exit_file,
         serde_json::to_string(&st).unwrap_or_default().as_bytes(),
     )
-    .map_err(|e| e.to_string())
+    .map_err(|e| e.to_string());
+    trace("exit written");
+    r
 }
 
 /// Copy the container's output into the log until it exits and its pipes close; returns
@@ -527,6 +559,7 @@ fn pump(pid: i32, out_r: OwnedFd, err_r: OwnedFd, w: &mut Writer) -> libc::c_int
             } else {
                 let _ = w.close_stream(stream, crate::sys::now_unix_nanos());
                 open[i] = None;
+                trace("pipe closed");
             }
         }
     }
@@ -539,10 +572,14 @@ fn container_child(spec: &ContainerSpec, out: RawFd, err: RawFd) -> String {
         if unsafe { libc::unshare(libc::CLONE_NEWNS) } != 0 {
             return Err(errno("unshare mount namespace"));
         }
+        trace("child unshared mnt");
         join_cgroups(&spec.cgroup_procs)?;
+        trace("child joined cgroups");
         crate::mounts::prepare(spec)?;
+        trace("child prepared mounts");
         crate::mounts::pivot(&spec.rootfs)?;
         crate::mounts::finish(spec)?;
+        trace("child pivoted and finished");
         let null = cstr("/dev/null");
         // SAFETY: dup2 onto 0, 1, 2 from fds we hold.
         unsafe {

@@ -476,6 +476,10 @@ impl LinuxRuntime {
     }
 
     fn handle(&mut self, cmd: RuntimeCommand, out: &mut Vec<(Duration, RuntimeEvent)>) {
+        trace(
+            &format!("cmd {}", format!("{cmd:?}").split([' ', '{']).next().unwrap_or("")),
+            std::time::Instant::now(),
+        );
         let now = |ev| (Duration::ZERO, ev);
         match cmd {
             RuntimeCommand::RunPodSandbox {
@@ -502,11 +506,14 @@ impl LinuxRuntime {
                 let sh = self.sh.clone();
                 let tx = self.tx.clone();
                 std::thread::spawn(move || {
+                    let t0 = std::time::Instant::now();
                     stop_sandbox(&sh, &tx, &pod_uid);
+                    trace("stop sandbox", t0);
                     let pod = sh.state.lock().expect("lock").pods.remove(&pod_uid);
                     if let Some(p) = pod {
                         teardown(&sh, &p);
                     }
+                    trace("teardown", t0);
                     let _ = tx.send(RuntimeEvent::SandboxRemoved { node, pod_uid });
                 });
             }
@@ -648,6 +655,7 @@ impl LinuxRuntime {
             .map(|p| p.spec.hostname.clone())
             .filter(|h| !h.is_empty())
             .unwrap_or_else(|| name.to_string());
+        let t0 = std::time::Instant::now();
         let pod_cg = self.sh.pod_cgroup(uid);
         pod_cg.create()?;
         if let Some(p) = &pod {
@@ -660,6 +668,7 @@ impl LinuxRuntime {
         }
         let pause_cg = self.sh.leaf(uid, "pause");
         pause_cg.create()?;
+        trace("sandbox cgroups", t0);
         let pid = crate::sandbox::start(
             &self.sh.cfg.init,
             &dir,
@@ -668,6 +677,7 @@ impl LinuxRuntime {
                 cgroup_procs: pause_cg.procs_files(),
             },
         )?;
+        trace("sandbox helper", t0);
         let start = wait_start_time(pid);
         // The pod network (CNI ADD), then the hosts file naming the pod's address.
         let ip = match self.attach_network(uid, pid) {
@@ -701,6 +711,7 @@ impl LinuxRuntime {
             .expect("lock")
             .pods
             .insert(uid.to_string(), p);
+        trace("sandbox done", t0);
         Ok(ip)
     }
 
@@ -930,9 +941,11 @@ impl LinuxRuntime {
         spec: &ContainerSpec,
         c: &Container,
     ) -> Result<std::process::Child> {
+        let t0 = std::time::Instant::now();
         let cg = self.sh.leaf(&target.pod_uid, id);
         cg.create()?;
         cg.apply(&container::container_limits(c))?;
+        trace("container cgroup", t0);
         let dir = self.sh.ctr_dir(&target.pod_uid, id);
         let spec_path = dir.join("spec.json");
         std::fs::write(
@@ -949,6 +962,7 @@ impl LinuxRuntime {
                     return Err(e);
                 }
             };
+        trace("container helper", t0);
         let shim_pid = child.id() as i32;
         let mut st = self.sh.state.lock().expect("lock");
         if let Some(ctr) = st
@@ -1021,6 +1035,18 @@ impl ContainerRuntime for LinuxRuntime {
     }
 }
 
+/// `CELLSIM_NODE_TRACE=1`: phase timings of the start path on stderr (profiling).
+pub(crate) fn trace(what: &str, t0: std::time::Instant) {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    if *ON.get_or_init(|| std::env::var_os("CELLSIM_NODE_TRACE").is_some()) {
+        eprintln!(
+            "trace [{}] {what}: {:.2} ms",
+            sys::now_unix_nanos() / 1000 % 1_000_000_000,
+            t0.elapsed().as_secs_f64() * 1000.0
+        );
+    }
+}
+
 /// A just-forked process's start time (it may take a moment to appear in /proc).
 fn wait_start_time(pid: i32) -> u64 {
     for _ in 0..100 {
@@ -1034,6 +1060,7 @@ fn wait_start_time(pid: i32) -> u64 {
 
 /// Read the exit status the shim left and the cgroup's OOM count; remove the leaf cgroup.
 fn finish_exit(sh: &Shared, uid: &str, c: &mut CtrRt) {
+    let t0 = std::time::Instant::now();
     let cg = sh.leaf(uid, &c.id);
     let oom = cg.oom_kills() > 0;
     cg.kill_all(std::time::Duration::from_secs(5));
@@ -1050,6 +1077,7 @@ fn finish_exit(sh: &Shared, uid: &str, c: &mut CtrRt) {
     c.state = CState::Exited;
     c.oom_killed = oom;
     c.exit = Some(status);
+    trace("finish exit", t0);
 }
 
 /// A container's shim is gone: record and report the exit.
@@ -1146,11 +1174,8 @@ fn stop_sandbox(sh: &Shared, tx: &Sender<RuntimeEvent>, uid: &str) {
     if !stopped {
         if sys::alive(pid, start) {
             sys::kill(pid, libc::SIGTERM);
-            let t0 = std::time::Instant::now();
-            while sys::alive(pid, start) && t0.elapsed().as_secs() < 2 {
-                crate::process::reap(pid);
-                std::thread::sleep(std::time::Duration::from_millis(2));
-            }
+            // Block on the pause process's pidfd (it exits at once on SIGTERM).
+            crate::process::wait_gone_for(pid, start, std::time::Duration::from_secs(2));
             sh.leaf(uid, "pause")
                 .kill_all(std::time::Duration::from_secs(5));
         }
