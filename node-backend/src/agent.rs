@@ -650,10 +650,13 @@ impl Agent {
     }
 
     fn handle(&mut self, ev: RuntimeEvent) {
-        crate::runtime::trace(
-            &format!("event {}", format!("{ev:?}").split([' ', '{']).next().unwrap_or("")),
-            Instant::now(),
-        );
+        if crate::runtime::tracing() {
+            let kind = format!("{ev:?}");
+            crate::runtime::trace_line(&format!(
+                "event {}",
+                kind.split([' ', '{']).next().unwrap_or("")
+            ));
+        }
         if let RuntimeEvent::ImagePulled { image, .. } = &ev {
             self.images.insert(with_default_tag(image));
         }

@@ -11,6 +11,12 @@
 //!   copy the container's stdout and stderr into the CRI log and to record its exit status.
 //! - `exec`: enter a running container's namespaces and cgroup and run a command there
 //!   (exec probes, hooks); exits with the command's status.
+//! - `zygote`: a pre-started helper (one per runtime) that reads `MODE SPEC` lines on stdin
+//!   and forks a fresh child per line that runs `sandbox` or `container` as if it had just
+//!   been executed, forwarding its answer as `ok <pid> <helper pid>`: the start path then
+//!   pays a fork of this small single-threaded process instead of an execve of the whole
+//!   binary (dynamic loading, relocations, runtime start-up) per sandbox and per container
+//!   — what a pre-forked `runc init` would save. Exits at EOF (its runtime is gone).
 
 use crate::logs::{Stream, Writer};
 use crate::spec::{ContainerSpec, ExecSpec, ExitStatus, ProcessSpec, SandboxSpec};
@@ -27,6 +33,7 @@ pub fn main(args: &[String]) -> ! {
         (Some("sandbox"), Some(spec)) => run_sandbox(spec),
         (Some("container"), Some(spec)) => run_container(spec),
         (Some("exec"), Some(spec)) => run_exec(spec),
+        (Some("zygote"), _) => run_zygote(),
         _ => {
             eprintln!("usage: cellsim-init sandbox|container|exec SPEC.json");
             2
@@ -35,30 +42,95 @@ pub fn main(args: &[String]) -> ! {
     std::process::exit(code)
 }
 
+/// The zygote's loop (see the module documentation).
+fn run_zygote() -> i32 {
+    use std::io::BufRead;
+    // Children are reaped by the kernel: their exits are told through exit.json and pidfds.
+    // SAFETY: setting a disposition.
+    unsafe {
+        libc::signal(libc::SIGCHLD, libc::SIG_IGN);
+    }
+    let stdin = std::io::stdin();
+    let mut line = String::new();
+    loop {
+        line.clear();
+        match stdin.lock().read_line(&mut line) {
+            Ok(0) | Err(_) => return 0,
+            Ok(_) => {}
+        }
+        let (mode, spec) = line.trim_end().split_once(' ').unwrap_or(("", ""));
+        let (r, w) = match pipe() {
+            Ok(p) => p,
+            Err(e) => {
+                report(&format!("error {e}"));
+                continue;
+            }
+        };
+        // SAFETY: single-threaded; the child continues as a freshly started helper.
+        let pid = unsafe { libc::fork() };
+        if pid == 0 {
+            drop(r);
+            let null = cstr("/dev/null");
+            // SAFETY: the child's own dispositions and fds: default SIGCHLD (the shim waits
+            // for its container), stdin from /dev/null (not the request pipe), stdout the
+            // answer pipe.
+            unsafe {
+                libc::signal(libc::SIGCHLD, libc::SIG_DFL);
+                let n = libc::open(null.as_ptr(), libc::O_RDONLY);
+                if n >= 0 {
+                    libc::dup2(n, 0);
+                    libc::close(n);
+                }
+                libc::dup2(w.as_raw_fd(), 1);
+            }
+            drop(w);
+            let code = match mode {
+                "sandbox" => run_sandbox(spec),
+                "container" => run_container(spec),
+                _ => {
+                    report(&format!("error unknown mode {mode:?}"));
+                    2
+                }
+            };
+            std::process::exit(code);
+        }
+        drop(w);
+        if pid < 0 {
+            report(&format!("error {}", errno("fork")));
+            continue;
+        }
+        let mut answer = String::new();
+        let _ = std::io::BufReader::new(std::fs::File::from(r)).read_line(&mut answer);
+        let answer = answer.trim();
+        match answer.strip_prefix("ok ") {
+            Some(p) => report(&format!("ok {p} {pid}")),
+            None if answer.is_empty() => report("error the helper exited without an answer"),
+            None => report(answer),
+        }
+    }
+}
+
 fn read_spec<T: serde::de::DeserializeOwned>(path: &str) -> Result<T, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("read {path}: {e}"))?;
     serde_json::from_str(&text).map_err(|e| format!("parse {path}: {e}"))
 }
 
-/// `CELLSIM_NODE_TRACE=1`: the helper's phase times (µs since its start) on stderr.
+/// `CELLSIM_NODE_TRACE=FILE`: the helper's phase times (µs since its start), appended to
+/// FILE (stderr is /dev/null once the shim detaches).
 fn trace(what: &str) {
     static T0: std::sync::OnceLock<Option<std::time::Instant>> = std::sync::OnceLock::new();
-    if let Some(t0) = T0.get_or_init(|| {
-        std::env::var_os("CELLSIM_NODE_TRACE").map(|_| std::time::Instant::now())
-    }) {
-        let line = format!(
-            "trace [{}]  helper {}: {what} {} µs\n",
-            crate::sys::now_unix_nanos() / 1000 % 1_000_000_000,
+    if T0
+        .get_or_init(|| std::env::var_os("CELLSIM_NODE_TRACE").map(|_| std::time::Instant::now()))
+        .is_some()
+    {
+        crate::runtime::trace_line(&format!(
+            " helper {}: {what} {} µs",
             std::process::id(),
-            t0.elapsed().as_micros()
-        );
-        if let Ok(mut f) = std::fs::OpenOptions::new()
-            .append(true)
-            .create(true)
-            .open("/tmp/cellsim-node-trace.log")
-        {
-            let _ = f.write_all(line.as_bytes());
-        }
+            T0.get()
+                .copied()
+                .flatten()
+                .map_or(0, |t| t.elapsed().as_micros())
+        ));
     }
 }
 

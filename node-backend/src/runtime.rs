@@ -112,6 +112,28 @@ pub struct ContainerRecord {
     pub oom_killed: bool,
 }
 
+/// How a shim's end is awaited: its `Child` when we executed it, else (forked by the
+/// zygote) its pidfd.
+struct Waiter {
+    child: Option<std::process::Child>,
+    pid: i32,
+    start: u64,
+}
+
+impl Waiter {
+    fn wait(mut self) {
+        match &mut self.child {
+            Some(c) => {
+                let _ = c.wait();
+            }
+            None if self.start == 0 => {
+                // Gone before its start time could be read: nothing to wait for.
+            }
+            None => crate::process::wait_gone(self.pid, self.start),
+        }
+    }
+}
+
 /// One pod sandbox (persisted as `pod.json`).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -146,6 +168,73 @@ struct Shared {
     images: ImageStore,
     state: Mutex<State>,
     memory_capacity: i64,
+    /// The pre-started helper (`init` `zygote` mode), started on first use.
+    zygote: Mutex<Option<Zygote>>,
+}
+
+/// The runtime's zygote: `MODE SPEC` lines in, `ok <pid> <helper pid>` answers out.
+struct Zygote {
+    child: std::process::Child,
+    stdin: Option<std::process::ChildStdin>,
+    stdout: std::io::BufReader<std::process::ChildStdout>,
+}
+
+impl Zygote {
+    fn start(init: &[String]) -> Result<Zygote> {
+        let mut child = std::process::Command::new(&init[0])
+            .args(&init[1..])
+            .arg("zygote")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .spawn()
+            .map_err(io("start helper", PathBuf::from(&init[0])))?;
+        let stdin = child.stdin.take();
+        let stdout = std::io::BufReader::new(child.stdout.take().expect("piped"));
+        Ok(Zygote {
+            child,
+            stdin,
+            stdout,
+        })
+    }
+
+    /// One request; `None` when the zygote is gone (the caller falls back to an execve).
+    fn run(&mut self, mode: &str, spec: &Path) -> Option<Result<(i32, i32)>> {
+        use std::io::{BufRead, Write};
+        let stdin = self.stdin.as_mut()?;
+        writeln!(stdin, "{mode} {}", spec.display()).ok()?;
+        stdin.flush().ok()?;
+        let mut line = String::new();
+        if self.stdout.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        let line = line.trim();
+        if let Some(rest) = line.strip_prefix("ok ") {
+            let mut it = rest.split_whitespace().map(|x| x.parse::<i32>());
+            if let (Some(Ok(pid)), Some(Ok(helper))) = (it.next(), it.next()) {
+                return Some(Ok((helper, pid)));
+            }
+        }
+        Some(Err(Error::Setup(
+            line.strip_prefix("error ").unwrap_or(line).to_string(),
+        )))
+    }
+}
+
+impl Drop for Zygote {
+    fn drop(&mut self) {
+        // EOF ends it.
+        self.stdin.take();
+        let _ = self.child.wait();
+    }
+}
+
+/// A started helper: its pid, the pid it answered (pause or container process) and, when
+/// it was executed by us rather than forked by the zygote, its `Child`.
+struct Launched {
+    helper: i32,
+    pid: i32,
+    child: Option<std::process::Child>,
 }
 
 pub struct LinuxRuntime {
@@ -154,6 +243,35 @@ pub struct LinuxRuntime {
 }
 
 impl Shared {
+    /// Start the helper in `mode` on `spec`: forked by the zygote, or executed when the
+    /// zygote cannot be used.
+    fn launch(&self, mode: &str, spec: &Path) -> Result<Launched> {
+        {
+            let mut z = self.zygote.lock().expect("lock");
+            if z.is_none() {
+                *z = Zygote::start(&self.cfg.init).ok();
+            }
+            if let Some(zy) = z.as_mut() {
+                match zy.run(mode, spec) {
+                    Some(r) => {
+                        return r.map(|(helper, pid)| Launched {
+                            helper,
+                            pid,
+                            child: None,
+                        })
+                    }
+                    None => *z = None,
+                }
+            }
+        }
+        let (child, pid) = crate::sandbox::run_helper(&self.cfg.init, mode, spec)?;
+        Ok(Launched {
+            helper: child.id() as i32,
+            pid,
+            child: Some(child),
+        })
+    }
+
     fn pod_dir(&self, uid: &str) -> PathBuf {
         self.cfg.state_dir.join("pods").join(uid)
     }
@@ -247,6 +365,7 @@ impl LinuxRuntime {
             hier,
             state: Mutex::new(State::default()),
             memory_capacity: container::memory_capacity(),
+            zygote: Mutex::new(None),
         });
         let rt = LinuxRuntime { sh, tx };
         let trash = rt.sh.cfg.state_dir.join("trash");
@@ -476,10 +595,13 @@ impl LinuxRuntime {
     }
 
     fn handle(&mut self, cmd: RuntimeCommand, out: &mut Vec<(Duration, RuntimeEvent)>) {
-        trace(
-            &format!("cmd {}", format!("{cmd:?}").split([' ', '{']).next().unwrap_or("")),
-            std::time::Instant::now(),
-        );
+        if tracing() {
+            let kind = format!("{cmd:?}");
+            trace_line(&format!(
+                "cmd {}",
+                kind.split([' ', '{']).next().unwrap_or("")
+            ));
+        }
         let now = |ev| (Duration::ZERO, ev);
         match cmd {
             RuntimeCommand::RunPodSandbox {
@@ -669,14 +791,19 @@ impl LinuxRuntime {
         let pause_cg = self.sh.leaf(uid, "pause");
         pause_cg.create()?;
         trace("sandbox cgroups", t0);
-        let pid = crate::sandbox::start(
-            &self.sh.cfg.init,
-            &dir,
-            &SandboxSpec {
-                hostname: hostname.clone(),
-                cgroup_procs: pause_cg.procs_files(),
-            },
-        )?;
+        let spec_path = dir.join("sandbox-spec.json");
+        let text = serde_json::to_vec(&SandboxSpec {
+            hostname: hostname.clone(),
+            cgroup_procs: pause_cg.procs_files(),
+        })
+        .map_err(json("sandbox spec"))?;
+        std::fs::write(&spec_path, text).map_err(io("write", &spec_path))?;
+        let launched = self.sh.launch("sandbox", &spec_path)?;
+        if let Some(mut c) = launched.child {
+            // The launcher exits once the pause process runs (re-parented to us).
+            let _ = c.wait();
+        }
+        let pid = launched.pid;
         trace("sandbox helper", t0);
         let start = wait_start_time(pid);
         // The pod network (CNI ADD), then the hosts file naming the pod's address.
@@ -896,8 +1023,7 @@ impl LinuxRuntime {
                 let tx = self.tx.clone();
                 let uid = target.pod_uid.clone();
                 std::thread::spawn(move || {
-                    let mut child = child;
-                    let _ = child.wait();
+                    child.wait();
                     on_exit(&sh, &tx, &uid, &id);
                 });
             }
@@ -940,7 +1066,7 @@ impl LinuxRuntime {
         id: &str,
         spec: &ContainerSpec,
         c: &Container,
-    ) -> Result<std::process::Child> {
+    ) -> Result<Waiter> {
         let t0 = std::time::Instant::now();
         let cg = self.sh.leaf(&target.pod_uid, id);
         cg.create()?;
@@ -954,16 +1080,17 @@ impl LinuxRuntime {
         )
         .map_err(io("write", &spec_path))?;
         let _ = std::fs::remove_file(&spec.exit_file);
-        let (child, pid) =
-            match crate::sandbox::run_helper(&self.sh.cfg.init, "container", &spec_path) {
-                Ok(x) => x,
-                Err(e) => {
-                    let _ = cg.remove();
-                    return Err(e);
-                }
-            };
+        let launched = match self.sh.launch("container", &spec_path) {
+            Ok(x) => x,
+            Err(e) => {
+                let _ = cg.remove();
+                return Err(e);
+            }
+        };
+        let pid = launched.pid;
         trace("container helper", t0);
-        let shim_pid = child.id() as i32;
+        let shim_pid = launched.helper;
+        let shim_start = sys::start_time(shim_pid).unwrap_or(0);
         let mut st = self.sh.state.lock().expect("lock");
         if let Some(ctr) = st
             .pods
@@ -973,13 +1100,17 @@ impl LinuxRuntime {
             ctr.pid = pid;
             ctr.pid_start = sys::start_time(pid).unwrap_or(0);
             ctr.shim_pid = shim_pid;
-            ctr.shim_start = sys::start_time(shim_pid).unwrap_or(0);
+            ctr.shim_start = shim_start;
             ctr.state = CState::Running;
             let ctr = ctr.clone();
             drop(st);
             self.sh.save_ctr(&target.pod_uid, &ctr);
         }
-        Ok(child)
+        Ok(Waiter {
+            child: launched.child,
+            pid: shim_pid,
+            start: shim_start,
+        })
     }
 
     fn remove_container(&self, target: &ContainerRef) {
@@ -1035,14 +1166,44 @@ impl ContainerRuntime for LinuxRuntime {
     }
 }
 
-/// `CELLSIM_NODE_TRACE=1`: phase timings of the start path on stderr (profiling).
+/// `CELLSIM_NODE_TRACE=FILE`: phase timings of the start path appended to FILE, each line
+/// stamped with the wall clock's µs (profiling; the helper writes its own phases there too).
 pub(crate) fn trace(what: &str, t0: std::time::Instant) {
-    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    if *ON.get_or_init(|| std::env::var_os("CELLSIM_NODE_TRACE").is_some()) {
-        eprintln!(
-            "trace [{}] {what}: {:.2} ms",
-            sys::now_unix_nanos() / 1000 % 1_000_000_000,
-            t0.elapsed().as_secs_f64() * 1000.0
+    if !tracing() {
+        return;
+    }
+    trace_line(&format!(
+        "{what}: {:.2} ms",
+        t0.elapsed().as_secs_f64() * 1000.0
+    ));
+}
+
+static TRACE_FILE: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+
+/// Whether `CELLSIM_NODE_TRACE` is set (read once).
+pub(crate) fn tracing() -> bool {
+    TRACE_FILE
+        .get_or_init(|| std::env::var_os("CELLSIM_NODE_TRACE").map(PathBuf::from))
+        .is_some()
+}
+
+pub(crate) fn trace_line(line: &str) {
+    use std::io::Write;
+    if !tracing() {
+        return;
+    }
+    let Some(path) = TRACE_FILE.get().and_then(|p| p.as_ref()) else {
+        return;
+    };
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+    {
+        let _ = writeln!(
+            f,
+            "[{}] {line}",
+            sys::now_unix_nanos() / 1000 % 1_000_000_000
         );
     }
 }
