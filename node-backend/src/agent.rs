@@ -257,7 +257,11 @@ impl Agent {
         };
         for i in 0..w.ctrs.len() {
             let name = w.ctrs[i].spec.name.clone();
-            let mine: Vec<_> = records.iter().filter(|r| r.name == name).collect();
+            // Instances that ran (a created but never started one is as if not there).
+            let mine: Vec<_> = records
+                .iter()
+                .filter(|r| r.name == name && (r.running || r.exit_code.is_some()))
+                .collect();
             let Some(latest) = mine.iter().max_by_key(|r| (r.running, r.attempt)) else {
                 continue;
             };

@@ -42,7 +42,12 @@ pub fn main(args: &[String]) -> ! {
     std::process::exit(code)
 }
 
-/// The zygote's loop (see the module documentation).
+/// Set in a child the zygote forked: its `ok` answer carries its own pid too.
+static FORKED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// The zygote's loop (see the module documentation). A child answers on the zygote's own
+/// stdout (the runtime's pipe) directly, so an answer costs no extra wake-up of the zygote;
+/// the runtime serializes requests and reads one line per request.
 fn run_zygote() -> i32 {
     use std::io::BufRead;
     // Children are reaped by the kernel: their exits are told through exit.json and pidfds.
@@ -59,21 +64,13 @@ fn run_zygote() -> i32 {
             Ok(_) => {}
         }
         let (mode, spec) = line.trim_end().split_once(' ').unwrap_or(("", ""));
-        let (r, w) = match pipe() {
-            Ok(p) => p,
-            Err(e) => {
-                report(&format!("error {e}"));
-                continue;
-            }
-        };
         // SAFETY: single-threaded; the child continues as a freshly started helper.
         let pid = unsafe { libc::fork() };
         if pid == 0 {
-            drop(r);
+            FORKED.store(true, std::sync::atomic::Ordering::Relaxed);
             let null = cstr("/dev/null");
             // SAFETY: the child's own dispositions and fds: default SIGCHLD (the shim waits
-            // for its container), stdin from /dev/null (not the request pipe), stdout the
-            // answer pipe.
+            // for its container), stdin from /dev/null (not the request pipe).
             unsafe {
                 libc::signal(libc::SIGCHLD, libc::SIG_DFL);
                 let n = libc::open(null.as_ptr(), libc::O_RDONLY);
@@ -81,31 +78,23 @@ fn run_zygote() -> i32 {
                     libc::dup2(n, 0);
                     libc::close(n);
                 }
-                libc::dup2(w.as_raw_fd(), 1);
             }
-            drop(w);
-            let code = match mode {
+            let code = std::panic::catch_unwind(|| match mode {
                 "sandbox" => run_sandbox(spec),
                 "container" => run_container(spec),
                 _ => {
                     report(&format!("error unknown mode {mode:?}"));
                     2
                 }
-            };
+            })
+            .unwrap_or_else(|_| {
+                report("error the helper panicked");
+                101
+            });
             std::process::exit(code);
         }
-        drop(w);
         if pid < 0 {
             report(&format!("error {}", errno("fork")));
-            continue;
-        }
-        let mut answer = String::new();
-        let _ = std::io::BufReader::new(std::fs::File::from(r)).read_line(&mut answer);
-        let answer = answer.trim();
-        match answer.strip_prefix("ok ") {
-            Some(p) => report(&format!("ok {p} {pid}")),
-            None if answer.is_empty() => report("error the helper exited without an answer"),
-            None => report(answer),
         }
     }
 }
@@ -140,7 +129,11 @@ fn errno(what: &str) -> String {
 
 fn report(line: &str) {
     let mut out = std::io::stdout();
-    let _ = writeln!(out, "{line}");
+    if line.starts_with("ok ") && FORKED.load(std::sync::atomic::Ordering::Relaxed) {
+        let _ = writeln!(out, "{line} {}", std::process::id());
+    } else {
+        let _ = writeln!(out, "{line}");
+    }
     let _ = out.flush();
 }
 

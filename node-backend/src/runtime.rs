@@ -172,6 +172,10 @@ struct Shared {
     zygote: Mutex<Option<Zygote>>,
 }
 
+/// How long an answer from a helper the zygote forked may take (its setup: namespaces,
+/// cgroups, mounts, the exec) before the zygote is given up.
+const ZYGOTE_ANSWER_MS: i32 = 30_000;
+
 /// The runtime's zygote: `MODE SPEC` lines in, `ok <pid> <helper pid>` answers out.
 struct Zygote {
     child: std::process::Child,
@@ -204,6 +208,20 @@ impl Zygote {
         let stdin = self.stdin.as_mut()?;
         writeln!(stdin, "{mode} {}", spec.display()).ok()?;
         stdin.flush().ok()?;
+        // The forked child answers; if it died before answering, give up on the zygote
+        // (the runtime falls back to executing the helper) instead of waiting forever.
+        if self.stdout.buffer().is_empty() {
+            use std::os::fd::AsRawFd;
+            let mut p = libc::pollfd {
+                fd: self.stdout.get_ref().as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            };
+            // SAFETY: poll over one pollfd of ours.
+            if unsafe { libc::poll(&mut p, 1, ZYGOTE_ANSWER_MS) } <= 0 {
+                return None;
+            }
+        }
         let mut line = String::new();
         if self.stdout.read_line(&mut line).ok()? == 0 {
             return None;
