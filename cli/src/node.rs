@@ -87,6 +87,13 @@ pub struct AgentArgs {
     node: Option<String>,
     #[arg(long, default_value = "cellsim")]
     cgroup_parent: String,
+    /// How often cgroup usage is sampled (cAdvisor's housekeeping interval as the kubelet
+    /// sets it: 10 s). The measured usage is in `<root>/agent/status.json`.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    usage_period: u64,
+    /// How often image GC runs (kubelet `ImageGCPeriod`: 5 minutes).
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    image_gc_period: u64,
 }
 
 #[derive(Args)]
@@ -313,6 +320,13 @@ fn agent(a: AgentArgs) -> anyhow::Result<u8> {
     };
     let (rt, rx) = LinuxRuntime::new(cfg, on_start)?;
     let mut agent = Agent::new(rt, rx, 1);
+    agent.usage_period = cellsim_core::time::Duration::from_secs(a.usage_period.max(1));
+    agent.set_image_gc(cellsim_node::agent::ImageGc {
+        period: cellsim_core::time::Duration::from_secs(a.image_gc_period.max(1)),
+        ..Default::default()
+    });
+    let status_path = a.root.join("agent").join("status.json");
+    let mut next_status = Instant::now();
     let adopted = agent.rt.adopted_pods();
     if !adopted.is_empty() {
         eprintln!(
@@ -341,6 +355,13 @@ fn agent(a: AgentArgs) -> anyhow::Result<u8> {
         }
         agent.poll(Duration::from_millis(100));
         print_events(&agent, &mut printed, false);
+        if Instant::now() >= next_status {
+            // Pods, restart counts and measured usage for people and scripts.
+            if let Ok(text) = serde_json::to_vec_pretty(&agent.status_json(&node)) {
+                let _ = cellsim_node::sys::write_atomic(&status_path, &text);
+            }
+            next_status = Instant::now() + Duration::from_secs(1);
+        }
     }
     // Pods being deleted are finished first (their teardown runs on the runtime's threads,
     // which end with the process); running pods are left running, like the kubelet does:

@@ -29,6 +29,26 @@ pub const GC_HIGH_PERCENT: u64 = 85;
 pub const GC_LOW_PERCENT: u64 = 80;
 pub const GC_MIN_AGE_SECS: u64 = 120;
 
+/// The kubelet's image GC policy: `imageGCHighThresholdPercent` (85),
+/// `imageGCLowThresholdPercent` (80) and `imageMinimumGCAge` (2m), the KubeletConfiguration
+/// defaults (pkg/kubelet/apis/config/v1beta1/defaults.go).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GcPolicy {
+    pub high_percent: u64,
+    pub low_percent: u64,
+    pub min_age_secs: u64,
+}
+
+impl Default for GcPolicy {
+    fn default() -> GcPolicy {
+        GcPolicy {
+            high_percent: GC_HIGH_PERCENT,
+            low_percent: GC_LOW_PERCENT,
+            min_age_secs: GC_MIN_AGE_SECS,
+        }
+    }
+}
+
 /// The OCI image config fields a container uses.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
@@ -332,7 +352,18 @@ impl ImageStore {
 
     /// Run image GC against the filesystem the store is on; returns what was deleted.
     pub fn garbage_collect(&self, in_use: &BTreeSet<String>) -> Result<Vec<String>> {
-        let (capacity, available) = fs_usage(&self.root)?;
+        self.garbage_collect_with(in_use, &GcPolicy::default(), &fs_usage)
+    }
+
+    /// One image GC pass under `policy`, with the disk's (capacity, available) bytes from
+    /// `disk` (the store's filesystem in production: `fs_usage`; a fake in tests).
+    pub fn garbage_collect_with(
+        &self,
+        in_use: &BTreeSet<String>,
+        policy: &GcPolicy,
+        disk: &dyn Fn(&Path) -> Result<(u64, u64)>,
+    ) -> Result<Vec<String>> {
+        let (capacity, available) = disk(&self.root)?;
         let now = std::time::SystemTime::now();
         let images: Vec<GcImage> = self
             .list()?
@@ -347,7 +378,7 @@ impl ImageStore {
                 reference: r.reference(),
             })
             .collect();
-        let victims = plan_gc(capacity, available, &images);
+        let victims = plan_gc_with(policy, capacity, available, &images);
         for v in &victims {
             self.remove(v)?;
         }
@@ -377,17 +408,27 @@ pub struct GcImage {
 /// threshold; else free `capacity * (100 - low) / 100 - available` bytes from unused images
 /// older than the minimum age, least recently used first.
 pub fn plan_gc(capacity: u64, available: u64, images: &[GcImage]) -> Vec<String> {
+    plan_gc_with(&GcPolicy::default(), capacity, available, images)
+}
+
+/// `plan_gc` under another policy (the kubelet's flags; tests use a zero minimum age).
+pub fn plan_gc_with(
+    policy: &GcPolicy,
+    capacity: u64,
+    available: u64,
+    images: &[GcImage],
+) -> Vec<String> {
     if capacity == 0 {
         return Vec::new();
     }
     let used_pct = (capacity - available.min(capacity)) * 100 / capacity;
-    if used_pct < GC_HIGH_PERCENT {
+    if used_pct < policy.high_percent {
         return Vec::new();
     }
-    let to_free = (capacity * (100 - GC_LOW_PERCENT) / 100).saturating_sub(available);
+    let to_free = (capacity * (100 - policy.low_percent.min(100)) / 100).saturating_sub(available);
     let mut cands: Vec<&GcImage> = images
         .iter()
-        .filter(|i| !i.in_use && i.age_secs >= GC_MIN_AGE_SECS)
+        .filter(|i| !i.in_use && i.age_secs >= policy.min_age_secs)
         .collect();
     cands.sort_by(|a, b| {
         b.age_secs

@@ -11,6 +11,12 @@
 //!   copy the container's stdout and stderr into the CRI log and to record its exit status.
 //! - `exec`: enter a running container's namespaces and cgroup and run a command there
 //!   (exec probes, hooks); exits with the command's status.
+//! - `zygote`: a pre-started helper (one per runtime) that reads `MODE SPEC` lines on stdin
+//!   and forks a fresh child per line that runs `sandbox` or `container` as if it had just
+//!   been executed, forwarding its answer as `ok <pid> <helper pid>`: the start path then
+//!   pays a fork of this small single-threaded process instead of an execve of the whole
+//!   binary (dynamic loading, relocations, runtime start-up) per sandbox and per container
+//!   — what a pre-forked `runc init` would save. Exits at EOF (its runtime is gone).
 
 use crate::logs::{Stream, Writer};
 use crate::spec::{ContainerSpec, ExecSpec, ExitStatus, ProcessSpec, SandboxSpec};
@@ -27,6 +33,7 @@ pub fn main(args: &[String]) -> ! {
         (Some("sandbox"), Some(spec)) => run_sandbox(spec),
         (Some("container"), Some(spec)) => run_container(spec),
         (Some("exec"), Some(spec)) => run_exec(spec),
+        (Some("zygote"), _) => run_zygote(),
         _ => {
             eprintln!("usage: cellsim-init sandbox|container|exec SPEC.json");
             2
@@ -35,9 +42,85 @@ pub fn main(args: &[String]) -> ! {
     std::process::exit(code)
 }
 
+/// Set in a child the zygote forked: its `ok` answer carries its own pid too.
+static FORKED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// The zygote's loop (see the module documentation). A child answers on the zygote's own
+/// stdout (the runtime's pipe) directly, so an answer costs no extra wake-up of the zygote;
+/// the runtime serializes requests and reads one line per request.
+fn run_zygote() -> i32 {
+    use std::io::BufRead;
+    // Children are reaped by the kernel: their exits are told through exit.json and pidfds.
+    // SAFETY: setting a disposition.
+    unsafe {
+        libc::signal(libc::SIGCHLD, libc::SIG_IGN);
+    }
+    let stdin = std::io::stdin();
+    let mut line = String::new();
+    loop {
+        line.clear();
+        match stdin.lock().read_line(&mut line) {
+            Ok(0) | Err(_) => return 0,
+            Ok(_) => {}
+        }
+        let (mode, spec) = line.trim_end().split_once(' ').unwrap_or(("", ""));
+        // SAFETY: single-threaded; the child continues as a freshly started helper.
+        let pid = unsafe { libc::fork() };
+        if pid == 0 {
+            FORKED.store(true, std::sync::atomic::Ordering::Relaxed);
+            let null = cstr("/dev/null");
+            // SAFETY: the child's own dispositions and fds: default SIGCHLD (the shim waits
+            // for its container), stdin from /dev/null (not the request pipe).
+            unsafe {
+                libc::signal(libc::SIGCHLD, libc::SIG_DFL);
+                let n = libc::open(null.as_ptr(), libc::O_RDONLY);
+                if n >= 0 {
+                    libc::dup2(n, 0);
+                    libc::close(n);
+                }
+            }
+            let code = std::panic::catch_unwind(|| match mode {
+                "sandbox" => run_sandbox(spec),
+                "container" => run_container(spec),
+                _ => {
+                    report(&format!("error unknown mode {mode:?}"));
+                    2
+                }
+            })
+            .unwrap_or_else(|_| {
+                report("error the helper panicked");
+                101
+            });
+            std::process::exit(code);
+        }
+        if pid < 0 {
+            report(&format!("error {}", errno("fork")));
+        }
+    }
+}
+
 fn read_spec<T: serde::de::DeserializeOwned>(path: &str) -> Result<T, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("read {path}: {e}"))?;
     serde_json::from_str(&text).map_err(|e| format!("parse {path}: {e}"))
+}
+
+/// `CELLSIM_NODE_TRACE=FILE`: the helper's phase times (µs since its start), appended to
+/// FILE (stderr is /dev/null once the shim detaches).
+fn trace(what: &str) {
+    static T0: std::sync::OnceLock<Option<std::time::Instant>> = std::sync::OnceLock::new();
+    if T0
+        .get_or_init(|| std::env::var_os("CELLSIM_NODE_TRACE").map(|_| std::time::Instant::now()))
+        .is_some()
+    {
+        crate::runtime::trace_line(&format!(
+            " helper {}: {what} {} µs",
+            std::process::id(),
+            T0.get()
+                .copied()
+                .flatten()
+                .map_or(0, |t| t.elapsed().as_micros())
+        ));
+    }
 }
 
 fn errno(what: &str) -> String {
@@ -46,7 +129,11 @@ fn errno(what: &str) -> String {
 
 fn report(line: &str) {
     let mut out = std::io::stdout();
-    let _ = writeln!(out, "{line}");
+    if line.starts_with("ok ") && FORKED.load(std::sync::atomic::Ordering::Relaxed) {
+        let _ = writeln!(out, "{line} {}", std::process::id());
+    } else {
+        let _ = writeln!(out, "{line}");
+    }
     let _ = out.flush();
 }
 
@@ -114,6 +201,7 @@ pub fn loopback_up() -> Result<(), String> {
 }
 
 fn run_sandbox(path: &str) -> i32 {
+    trace("sandbox start");
     let spec: SandboxSpec = match read_spec(path) {
         Ok(s) => s,
         Err(e) => {
@@ -132,6 +220,7 @@ fn run_sandbox(path: &str) -> i32 {
                 return Err(errno("unshare net/ipc/uts/pid"));
             }
         }
+        trace("unshared");
         nix::unistd::sethostname(&spec.hostname).map_err(|e| format!("sethostname: {e}"))?;
         loopback_up()
     };
@@ -158,8 +247,10 @@ fn run_sandbox(path: &str) -> i32 {
         if join_cgroups(&spec.cgroup_procs).is_err() {
             std::process::exit(1);
         }
+        trace("pause joined cgroups");
         pause_loop();
     }
+    trace("forked pause");
     report(&format!("ok {pid}"));
     0
 }
@@ -344,6 +435,7 @@ fn wait_status_code(status: libc::c_int) -> (i32, Option<i32>) {
 // ------------------------------------------------------------------------------------------
 
 fn run_container(path: &str) -> i32 {
+    trace("container start");
     let spec: ContainerSpec = match read_spec(path) {
         Ok(s) => s,
         Err(e) => {
@@ -399,6 +491,7 @@ fn shim(spec: &ContainerSpec) -> Result<(), String> {
             }
         }
     }
+    trace("joined namespaces");
     let mut writer = Writer::open(&spec.log_path, spec.log_max_bytes, spec.log_max_files)
         .map_err(|e| format!("open log {}: {e}", spec.log_path.display()))?;
     let (out_r, out_w) = pipe()?;
@@ -435,9 +528,11 @@ fn shim(spec: &ContainerSpec) -> Result<(), String> {
         }
         return Err(why);
     }
+    trace("container execed");
     report(&format!("ok {pid}"));
     detach_stdio();
     let status = pump(pid, out_r, err_r, &mut writer);
+    trace("reaped");
     let (exit_code, signal) = wait_status_code(status);
     let st = ExitStatus {
         exit_code,
@@ -445,11 +540,13 @@ fn shim(spec: &ContainerSpec) -> Result<(), String> {
         finished_at: crate::sys::now_unix_nanos(),
         error: None,
     };
-    crate::sys::write_atomic(
+    let r = crate::sys::write_atomic(
         &spec.exit_file,
         serde_json::to_string(&st).unwrap_or_default().as_bytes(),
     )
-    .map_err(|e| e.to_string())
+    .map_err(|e| e.to_string());
+    trace("exit written");
+    r
 }
 
 /// Copy the container's output into the log until it exits and its pipes close; returns
@@ -527,6 +624,7 @@ fn pump(pid: i32, out_r: OwnedFd, err_r: OwnedFd, w: &mut Writer) -> libc::c_int
             } else {
                 let _ = w.close_stream(stream, crate::sys::now_unix_nanos());
                 open[i] = None;
+                trace("pipe closed");
             }
         }
     }
@@ -539,10 +637,14 @@ fn container_child(spec: &ContainerSpec, out: RawFd, err: RawFd) -> String {
         if unsafe { libc::unshare(libc::CLONE_NEWNS) } != 0 {
             return Err(errno("unshare mount namespace"));
         }
+        trace("child unshared mnt");
         join_cgroups(&spec.cgroup_procs)?;
+        trace("child joined cgroups");
         crate::mounts::prepare(spec)?;
+        trace("child prepared mounts");
         crate::mounts::pivot(&spec.rootfs)?;
         crate::mounts::finish(spec)?;
+        trace("child pivoted and finished");
         let null = cstr("/dev/null");
         // SAFETY: dup2 onto 0, 1, 2 from fds we hold.
         unsafe {

@@ -37,6 +37,36 @@ pub fn wait_gone(pid: i32, start: u64) {
     }
 }
 
+/// Wait at most `timeout` for `pid` (started at `start`) to exit, blocking on a pidfd (no
+/// polling loop); returns whether it is gone (or a zombie).
+pub fn wait_gone_for(pid: i32, start: u64, timeout: Duration) -> bool {
+    // SAFETY: pidfd_open takes integers and returns a new fd.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) } as libc::c_int;
+    if fd < 0 {
+        let t0 = std::time::Instant::now();
+        while crate::sys::alive(pid, start) && t0.elapsed() < timeout {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        return !crate::sys::alive(pid, start);
+    }
+    if crate::sys::start_time(pid) == Some(start) {
+        let mut p = libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: poll over one pollfd we own.
+        unsafe {
+            libc::poll(&mut p, 1, timeout.as_millis().min(i32::MAX as u128) as i32);
+        }
+    }
+    // SAFETY: closing our fd.
+    unsafe {
+        libc::close(fd);
+    }
+    !crate::sys::alive(pid, start)
+}
+
 /// Reap `pid` if it is our (zombie) child; harmless otherwise.
 pub fn reap(pid: i32) {
     let mut st = 0;

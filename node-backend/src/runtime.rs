@@ -100,6 +100,40 @@ struct CtrRt {
     adopted: bool,
 }
 
+/// What the runtime holds of one container instance (`LinuxRuntime::container_records`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContainerRecord {
+    pub id: String,
+    pub name: String,
+    pub attempt: u32,
+    pub image: String,
+    pub running: bool,
+    pub exit_code: Option<i32>,
+    pub oom_killed: bool,
+}
+
+/// How a shim's end is awaited: its `Child` when we executed it, else (forked by the
+/// zygote) its pidfd.
+struct Waiter {
+    child: Option<std::process::Child>,
+    pid: i32,
+    start: u64,
+}
+
+impl Waiter {
+    fn wait(mut self) {
+        match &mut self.child {
+            Some(c) => {
+                let _ = c.wait();
+            }
+            None if self.start == 0 => {
+                // Gone before its start time could be read: nothing to wait for.
+            }
+            None => crate::process::wait_gone(self.pid, self.start),
+        }
+    }
+}
+
 /// One pod sandbox (persisted as `pod.json`).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -134,6 +168,91 @@ struct Shared {
     images: ImageStore,
     state: Mutex<State>,
     memory_capacity: i64,
+    /// The pre-started helper (`init` `zygote` mode), started on first use.
+    zygote: Mutex<Option<Zygote>>,
+}
+
+/// How long an answer from a helper the zygote forked may take (its setup: namespaces,
+/// cgroups, mounts, the exec) before the zygote is given up.
+const ZYGOTE_ANSWER_MS: i32 = 30_000;
+
+/// The runtime's zygote: `MODE SPEC` lines in, `ok <pid> <helper pid>` answers out.
+struct Zygote {
+    child: std::process::Child,
+    stdin: Option<std::process::ChildStdin>,
+    stdout: std::io::BufReader<std::process::ChildStdout>,
+}
+
+impl Zygote {
+    fn start(init: &[String]) -> Result<Zygote> {
+        let mut child = std::process::Command::new(&init[0])
+            .args(&init[1..])
+            .arg("zygote")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .spawn()
+            .map_err(io("start helper", PathBuf::from(&init[0])))?;
+        let stdin = child.stdin.take();
+        let stdout = std::io::BufReader::new(child.stdout.take().expect("piped"));
+        Ok(Zygote {
+            child,
+            stdin,
+            stdout,
+        })
+    }
+
+    /// One request; `None` when the zygote is gone (the caller falls back to an execve).
+    fn run(&mut self, mode: &str, spec: &Path) -> Option<Result<(i32, i32)>> {
+        use std::io::{BufRead, Write};
+        let stdin = self.stdin.as_mut()?;
+        writeln!(stdin, "{mode} {}", spec.display()).ok()?;
+        stdin.flush().ok()?;
+        // The forked child answers; if it died before answering, give up on the zygote
+        // (the runtime falls back to executing the helper) instead of waiting forever.
+        if self.stdout.buffer().is_empty() {
+            use std::os::fd::AsRawFd;
+            let mut p = libc::pollfd {
+                fd: self.stdout.get_ref().as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            };
+            // SAFETY: poll over one pollfd of ours.
+            if unsafe { libc::poll(&mut p, 1, ZYGOTE_ANSWER_MS) } <= 0 {
+                return None;
+            }
+        }
+        let mut line = String::new();
+        if self.stdout.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        let line = line.trim();
+        if let Some(rest) = line.strip_prefix("ok ") {
+            let mut it = rest.split_whitespace().map(|x| x.parse::<i32>());
+            if let (Some(Ok(pid)), Some(Ok(helper))) = (it.next(), it.next()) {
+                return Some(Ok((helper, pid)));
+            }
+        }
+        Some(Err(Error::Setup(
+            line.strip_prefix("error ").unwrap_or(line).to_string(),
+        )))
+    }
+}
+
+impl Drop for Zygote {
+    fn drop(&mut self) {
+        // EOF ends it.
+        self.stdin.take();
+        let _ = self.child.wait();
+    }
+}
+
+/// A started helper: its pid, the pid it answered (pause or container process) and, when
+/// it was executed by us rather than forked by the zygote, its `Child`.
+struct Launched {
+    helper: i32,
+    pid: i32,
+    child: Option<std::process::Child>,
 }
 
 pub struct LinuxRuntime {
@@ -142,6 +261,35 @@ pub struct LinuxRuntime {
 }
 
 impl Shared {
+    /// Start the helper in `mode` on `spec`: forked by the zygote, or executed when the
+    /// zygote cannot be used.
+    fn launch(&self, mode: &str, spec: &Path) -> Result<Launched> {
+        {
+            let mut z = self.zygote.lock().expect("lock");
+            if z.is_none() {
+                *z = Zygote::start(&self.cfg.init).ok();
+            }
+            if let Some(zy) = z.as_mut() {
+                match zy.run(mode, spec) {
+                    Some(r) => {
+                        return r.map(|(helper, pid)| Launched {
+                            helper,
+                            pid,
+                            child: None,
+                        })
+                    }
+                    None => *z = None,
+                }
+            }
+        }
+        let (child, pid) = crate::sandbox::run_helper(&self.cfg.init, mode, spec)?;
+        Ok(Launched {
+            helper: child.id() as i32,
+            pid,
+            child: Some(child),
+        })
+    }
+
     fn pod_dir(&self, uid: &str) -> PathBuf {
         self.cfg.state_dir.join("pods").join(uid)
     }
@@ -235,6 +383,7 @@ impl LinuxRuntime {
             hier,
             state: Mutex::new(State::default()),
             memory_capacity: container::memory_capacity(),
+            zygote: Mutex::new(None),
         });
         let rt = LinuxRuntime { sh, tx };
         let trash = rt.sh.cfg.state_dir.join("trash");
@@ -325,6 +474,59 @@ impl LinuxRuntime {
         self.sh.pod_cgroup(uid).usage()
     }
 
+    /// The pod's state directory (`<state>/pods/<uid>`: pod.json, containers, logs, and what
+    /// the agent keeps of its pod worker, `kubelet.json`).
+    pub fn pod_dir(&self, uid: &str) -> PathBuf {
+        self.sh.pod_dir(uid)
+    }
+
+    /// Every container instance the runtime knows of a pod (running, exited, adopted), for
+    /// the agent to continue restart counts after a restart and to see images in use.
+    pub fn container_records(&self, uid: &str) -> Vec<ContainerRecord> {
+        let st = self.sh.state.lock().expect("lock");
+        let Some(p) = st.pods.get(uid) else {
+            return Vec::new();
+        };
+        p.ctrs
+            .values()
+            .map(|c| ContainerRecord {
+                id: c.id.clone(),
+                name: c.target.container.clone(),
+                attempt: c.target.attempt,
+                image: c.image.clone(),
+                running: c.state == CState::Running,
+                exit_code: c.exit.as_ref().map(|e| e.exit_code),
+                oom_killed: c.oom_killed,
+            })
+            .collect()
+    }
+
+    /// The image references of every container instance the runtime holds (running or
+    /// exited: the kubelet's image GC counts both as in use, `detectImages`).
+    pub fn images_in_use(&self) -> std::collections::BTreeSet<String> {
+        let st = self.sh.state.lock().expect("lock");
+        st.pods
+            .values()
+            .flat_map(|p| p.ctrs.values().map(|c| c.image.clone()))
+            .map(|i| cellsim_core::kubelet::images::with_default_tag(&i))
+            .collect()
+    }
+
+    /// Usage of a running container instance (its leaf cgroup); `None` once it exited (the
+    /// leaf is removed at exit).
+    pub fn container_usage(&self, target: &ContainerRef) -> Option<cgroups::Usage> {
+        let cg = {
+            let st = self.sh.state.lock().expect("lock");
+            let p = st.pods.get(&target.pod_uid)?;
+            let c = p
+                .ctrs
+                .values()
+                .find(|c| c.target == *target && c.state == CState::Running)?;
+            self.sh.leaf(&target.pod_uid, &c.id)
+        };
+        cg.exists().then(|| cg.usage())
+    }
+
     fn recover(&self, on_start: OnStart) -> Result<()> {
         let root = self.sh.cfg.state_dir.join("pods");
         let entries = std::fs::read_dir(&root).map_err(io("read", &root))?;
@@ -411,6 +613,13 @@ impl LinuxRuntime {
     }
 
     fn handle(&mut self, cmd: RuntimeCommand, out: &mut Vec<(Duration, RuntimeEvent)>) {
+        if tracing() {
+            let kind = format!("{cmd:?}");
+            trace_line(&format!(
+                "cmd {}",
+                kind.split([' ', '{']).next().unwrap_or("")
+            ));
+        }
         let now = |ev| (Duration::ZERO, ev);
         match cmd {
             RuntimeCommand::RunPodSandbox {
@@ -437,11 +646,14 @@ impl LinuxRuntime {
                 let sh = self.sh.clone();
                 let tx = self.tx.clone();
                 std::thread::spawn(move || {
+                    let t0 = std::time::Instant::now();
                     stop_sandbox(&sh, &tx, &pod_uid);
+                    trace("stop sandbox", t0);
                     let pod = sh.state.lock().expect("lock").pods.remove(&pod_uid);
                     if let Some(p) = pod {
                         teardown(&sh, &p);
                     }
+                    trace("teardown", t0);
                     let _ = tx.send(RuntimeEvent::SandboxRemoved { node, pod_uid });
                 });
             }
@@ -583,6 +795,7 @@ impl LinuxRuntime {
             .map(|p| p.spec.hostname.clone())
             .filter(|h| !h.is_empty())
             .unwrap_or_else(|| name.to_string());
+        let t0 = std::time::Instant::now();
         let pod_cg = self.sh.pod_cgroup(uid);
         pod_cg.create()?;
         if let Some(p) = &pod {
@@ -595,14 +808,21 @@ impl LinuxRuntime {
         }
         let pause_cg = self.sh.leaf(uid, "pause");
         pause_cg.create()?;
-        let pid = crate::sandbox::start(
-            &self.sh.cfg.init,
-            &dir,
-            &SandboxSpec {
-                hostname: hostname.clone(),
-                cgroup_procs: pause_cg.procs_files(),
-            },
-        )?;
+        trace("sandbox cgroups", t0);
+        let spec_path = dir.join("sandbox-spec.json");
+        let text = serde_json::to_vec(&SandboxSpec {
+            hostname: hostname.clone(),
+            cgroup_procs: pause_cg.procs_files(),
+        })
+        .map_err(json("sandbox spec"))?;
+        std::fs::write(&spec_path, text).map_err(io("write", &spec_path))?;
+        let launched = self.sh.launch("sandbox", &spec_path)?;
+        if let Some(mut c) = launched.child {
+            // The launcher exits once the pause process runs (re-parented to us).
+            let _ = c.wait();
+        }
+        let pid = launched.pid;
+        trace("sandbox helper", t0);
         let start = wait_start_time(pid);
         // The pod network (CNI ADD), then the hosts file naming the pod's address.
         let ip = match self.attach_network(uid, pid) {
@@ -636,6 +856,7 @@ impl LinuxRuntime {
             .expect("lock")
             .pods
             .insert(uid.to_string(), p);
+        trace("sandbox done", t0);
         Ok(ip)
     }
 
@@ -820,8 +1041,7 @@ impl LinuxRuntime {
                 let tx = self.tx.clone();
                 let uid = target.pod_uid.clone();
                 std::thread::spawn(move || {
-                    let mut child = child;
-                    let _ = child.wait();
+                    child.wait();
                     on_exit(&sh, &tx, &uid, &id);
                 });
             }
@@ -864,10 +1084,12 @@ impl LinuxRuntime {
         id: &str,
         spec: &ContainerSpec,
         c: &Container,
-    ) -> Result<std::process::Child> {
+    ) -> Result<Waiter> {
+        let t0 = std::time::Instant::now();
         let cg = self.sh.leaf(&target.pod_uid, id);
         cg.create()?;
         cg.apply(&container::container_limits(c))?;
+        trace("container cgroup", t0);
         let dir = self.sh.ctr_dir(&target.pod_uid, id);
         let spec_path = dir.join("spec.json");
         std::fs::write(
@@ -876,15 +1098,17 @@ impl LinuxRuntime {
         )
         .map_err(io("write", &spec_path))?;
         let _ = std::fs::remove_file(&spec.exit_file);
-        let (child, pid) =
-            match crate::sandbox::run_helper(&self.sh.cfg.init, "container", &spec_path) {
-                Ok(x) => x,
-                Err(e) => {
-                    let _ = cg.remove();
-                    return Err(e);
-                }
-            };
-        let shim_pid = child.id() as i32;
+        let launched = match self.sh.launch("container", &spec_path) {
+            Ok(x) => x,
+            Err(e) => {
+                let _ = cg.remove();
+                return Err(e);
+            }
+        };
+        let pid = launched.pid;
+        trace("container helper", t0);
+        let shim_pid = launched.helper;
+        let shim_start = sys::start_time(shim_pid).unwrap_or(0);
         let mut st = self.sh.state.lock().expect("lock");
         if let Some(ctr) = st
             .pods
@@ -894,13 +1118,17 @@ impl LinuxRuntime {
             ctr.pid = pid;
             ctr.pid_start = sys::start_time(pid).unwrap_or(0);
             ctr.shim_pid = shim_pid;
-            ctr.shim_start = sys::start_time(shim_pid).unwrap_or(0);
+            ctr.shim_start = shim_start;
             ctr.state = CState::Running;
             let ctr = ctr.clone();
             drop(st);
             self.sh.save_ctr(&target.pod_uid, &ctr);
         }
-        Ok(child)
+        Ok(Waiter {
+            child: launched.child,
+            pid: shim_pid,
+            start: shim_start,
+        })
     }
 
     fn remove_container(&self, target: &ContainerRef) {
@@ -956,6 +1184,48 @@ impl ContainerRuntime for LinuxRuntime {
     }
 }
 
+/// `CELLSIM_NODE_TRACE=FILE`: phase timings of the start path appended to FILE, each line
+/// stamped with the wall clock's µs (profiling; the helper writes its own phases there too).
+pub(crate) fn trace(what: &str, t0: std::time::Instant) {
+    if !tracing() {
+        return;
+    }
+    trace_line(&format!(
+        "{what}: {:.2} ms",
+        t0.elapsed().as_secs_f64() * 1000.0
+    ));
+}
+
+static TRACE_FILE: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+
+/// Whether `CELLSIM_NODE_TRACE` is set (read once).
+pub(crate) fn tracing() -> bool {
+    TRACE_FILE
+        .get_or_init(|| std::env::var_os("CELLSIM_NODE_TRACE").map(PathBuf::from))
+        .is_some()
+}
+
+pub(crate) fn trace_line(line: &str) {
+    use std::io::Write;
+    if !tracing() {
+        return;
+    }
+    let Some(path) = TRACE_FILE.get().and_then(|p| p.as_ref()) else {
+        return;
+    };
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+    {
+        let _ = writeln!(
+            f,
+            "[{}] {line}",
+            sys::now_unix_nanos() / 1000 % 1_000_000_000
+        );
+    }
+}
+
 /// A just-forked process's start time (it may take a moment to appear in /proc).
 fn wait_start_time(pid: i32) -> u64 {
     for _ in 0..100 {
@@ -969,6 +1239,7 @@ fn wait_start_time(pid: i32) -> u64 {
 
 /// Read the exit status the shim left and the cgroup's OOM count; remove the leaf cgroup.
 fn finish_exit(sh: &Shared, uid: &str, c: &mut CtrRt) {
+    let t0 = std::time::Instant::now();
     let cg = sh.leaf(uid, &c.id);
     let oom = cg.oom_kills() > 0;
     cg.kill_all(std::time::Duration::from_secs(5));
@@ -985,6 +1256,7 @@ fn finish_exit(sh: &Shared, uid: &str, c: &mut CtrRt) {
     c.state = CState::Exited;
     c.oom_killed = oom;
     c.exit = Some(status);
+    trace("finish exit", t0);
 }
 
 /// A container's shim is gone: record and report the exit.
@@ -1081,11 +1353,8 @@ fn stop_sandbox(sh: &Shared, tx: &Sender<RuntimeEvent>, uid: &str) {
     if !stopped {
         if sys::alive(pid, start) {
             sys::kill(pid, libc::SIGTERM);
-            let t0 = std::time::Instant::now();
-            while sys::alive(pid, start) && t0.elapsed().as_secs() < 2 {
-                crate::process::reap(pid);
-                std::thread::sleep(std::time::Duration::from_millis(2));
-            }
+            // Block on the pause process's pidfd (it exits at once on SIGTERM).
+            crate::process::wait_gone_for(pid, start, std::time::Duration::from_secs(2));
             sh.leaf(uid, "pause")
                 .kill_all(std::time::Duration::from_secs(5));
         }

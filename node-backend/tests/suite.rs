@@ -1,5 +1,6 @@
 //! Suite-level leak check: nothing made by a test process that has finished may remain —
 //! no cgroup (`cellsim-test-<pid>-*`, `cellsim-test-cli-<pid>-*` in any hierarchy), no
+//! runtime zygote orphaned to pid 1, no
 //! process or mount referring to its state directory (`/tmp/cellsim-test-<pid>-*`), no state
 //! directory, no network namespace file (`/run/cellsim/netns/cellsim-test-<pid>-*`). (Pod network, IPC and UTS namespaces live only as long as a process holds them, so
 //! no process means no namespace.) Each test also checks its own leftovers when it ends; this
@@ -74,7 +75,21 @@ fn nothing_of_finished_test_processes_is_left() {
             .split(['/', ' '])
             .chain(cg.lines().flat_map(|l| l.split('/')))
             .collect();
-        if names.iter().any(|n| owner(n).is_some_and(finished)) {
+        // A runtime's zygote (`cellsim-init zygote`) ends when its runtime's process does
+        // (EOF on its stdin): one orphaned to pid 1 outlived its runtime.
+        let orphan_zygote = cmd.contains("cellsim-init zygote")
+            && std::fs::read_to_string(e.path().join("stat"))
+                .ok()
+                .and_then(|s| {
+                    s.rsplit(')')
+                        .next()?
+                        .split_whitespace()
+                        .nth(1)?
+                        .parse::<i32>()
+                        .ok()
+                })
+                == Some(1);
+        if orphan_zygote || names.iter().any(|n| owner(n).is_some_and(finished)) {
             let state = cellsim_node::sys::proc_state(pid).unwrap_or('?');
             if state != 'Z' {
                 leaks.push(format!("process {pid} ({state}): {cmd}"));
