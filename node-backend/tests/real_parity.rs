@@ -107,3 +107,36 @@ fn node_failure_moves_the_lost_pod_to_the_spare_node() {
         side.placements
     );
 }
+
+#[test]
+fn recovered_added_and_removed_nodes_run_their_pods_and_leave_nothing() {
+    // failNode, recoverNode (a new agent on the recovered node), addNodes (a namespace and
+    // agent made mid-run), removeNodes (taken down mid-run); `parity` checks the host is
+    // clean afterwards and every expectation held (one Ready pod on front-0 after the
+    // recovery, one on extra-0 while it exists, three at the end).
+    let (side, r) = parity("real-node-recovery", 10);
+    for p in [
+        "→ spare-0 ×1",
+        "→ front-0 ×2",
+        "→ front-1 ×1",
+        "→ extra-0 ×1",
+    ] {
+        assert!(
+            side.placements.iter().any(|x| x.ends_with(p)),
+            "{p}: {:?}",
+            side.placements
+        );
+    }
+    // The recovered and the added node's agents ran containers: their Started events.
+    let trace = String::from_utf8_lossy(&r.trace);
+    let started_on = |node: &str| {
+        trace
+            .lines()
+            .filter(|l| l.contains(r#""type":"Started""#))
+            .filter(|l| l.contains(&format!(r#""node":"{node}""#)))
+            .count()
+    };
+    assert_eq!(started_on("front-0"), 2, "{trace}");
+    assert_eq!(started_on("extra-0"), 1, "{trace}");
+    assert_eq!(r.tracker.start_latencies().len(), 5);
+}
