@@ -140,3 +140,37 @@ fn recovered_added_and_removed_nodes_run_their_pods_and_leave_nothing() {
     assert_eq!(started_on("extra-0"), 1, "{trace}");
     assert_eq!(r.tracker.start_latencies().len(), 5);
 }
+
+#[test]
+fn ingress_traffic_is_routed_by_host_path_and_canary_to_the_services() {
+    // Through the ingress router in the client namespace: / and /products/42 to web or (by
+    // weight 25%, or X-Canary: always) web-canary, /api/v1/cart to api.
+    let (_, r) = parity("real-ingress", 2);
+    let svc = |name: &str| {
+        r.services
+            .iter()
+            .find(|s| s.name == name)
+            .unwrap_or_else(|| panic!("no {name} in {:?}", r.services))
+    };
+    for name in ["web", "web-canary", "api"] {
+        let s = svc(name);
+        assert!(s.requests >= 10, "{name}: {s:?}");
+        assert_eq!(s.failed, 0, "{name}: {s:?}");
+    }
+    // Both web pods and only the api pod answered their Services.
+    assert_eq!(svc("web").pods.len(), 2);
+    assert!(svc("api").pods.keys().all(|p| p.starts_with("api-")));
+    assert!(svc("web-canary")
+        .pods
+        .keys()
+        .all(|p| p.starts_with("web-canary-")));
+    // Every tester (X-Canary: always) went to the canary, so it got more than the testers.
+    let testers = r
+        .report
+        .traffic
+        .iter()
+        .find(|t| t.name == "testers")
+        .unwrap();
+    assert!(testers.requests > 0 && testers.failed == 0);
+    assert!(svc("web-canary").requests > testers.requests);
+}

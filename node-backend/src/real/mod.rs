@@ -16,6 +16,7 @@
 
 pub mod compare;
 pub mod host;
+pub mod ingress;
 pub mod track;
 pub mod traffic;
 
@@ -108,6 +109,8 @@ struct Cluster {
     net: Option<ClusterNet>,
     hosts: BTreeMap<String, NodeHost>,
     sources: Vec<traffic::Source>,
+    /// The ingress controller (with a traffic entry through an Ingress).
+    ingress: Option<ingress::IngressRouter>,
     traffic_stop: Arc<AtomicBool>,
     state_dirs: Vec<PathBuf>,
     errors: Vec<String>,
@@ -120,11 +123,15 @@ impl Cluster {
     fn teardown(&mut self) {
         self.traffic_stop.store(true, Ordering::SeqCst);
         for s in std::mem::take(&mut self.sources) {
-            let key = (s.namespace.clone(), s.service.clone());
             let entry = s.entry.clone();
-            let m = s.join();
-            self.measured.entry(key).or_default().merge(&m);
+            let (m, per) = s.join();
+            for (key, m) in per {
+                self.measured.entry(key).or_default().merge(&m);
+            }
             self.by_entry.entry(entry).or_default().merge(&m);
+        }
+        if let Some(mut r) = self.ingress.take() {
+            r.shutdown();
         }
         // Set every stop flag first so the nodes shut down in parallel.
         for h in self.hosts.values() {
@@ -180,16 +187,12 @@ pub fn run(scenario: Scenario, opts: &RealOptions) -> Result<RealRun> {
     let seed = opts.seed.unwrap_or(scenario.seed);
     let nodes = scenario.nodes.clone();
     let names: Vec<String> = nodes.iter().map(|n| n.metadata.name.clone()).collect();
-    let mut notes = Vec::new();
-    for t in &scenario.traffic {
-        if t.ingress.is_some() {
-            notes.push("traffic through an Ingress is not sent on real nodes".into());
-        }
-    }
+    let notes = Vec::new();
     let mut cluster = Cluster {
         net: None,
         hosts: BTreeMap::new(),
         sources: Vec::new(),
+        ingress: None,
         traffic_stop: Arc::new(AtomicBool::new(false)),
         state_dirs: Vec::new(),
         errors: Vec::new(),
@@ -203,6 +206,21 @@ pub fn run(scenario: Scenario, opts: &RealOptions) -> Result<RealRun> {
         Some(via) if !scenario.traffic.is_empty() => Some(net.add_client(via)?),
         _ => None,
     };
+    // The ingress controller, in front of the Services in the client's namespace.
+    if let Some(c) = &client {
+        if scenario.traffic.iter().any(|t| t.ingress.is_some()) {
+            let ip = net
+                .cfg
+                .switch_cidr
+                .nth(crate::net::node::CLIENT_INDEX)
+                .ok_or_else(|| Error::Net("the switch subnet has no client address".into()))?;
+            cluster.ingress = Some(ingress::IngressRouter::start(
+                c,
+                SocketAddrV4::new(ip, 80),
+                seed,
+            )?);
+        }
+    }
     // Runtimes and proxies first, the agents (whose clocks start at creation) last, together.
     let mut parts = Vec::new();
     for (i, n) in nodes.iter().enumerate() {
@@ -417,26 +435,58 @@ pub fn run(scenario: Scenario, opts: &RealOptions) -> Result<RealRun> {
             );
             last_rev = sim.store.revision();
             tracker.observe(&sim);
+            if let Some(r) = &cluster.ingress {
+                let ings = sim
+                    .store
+                    .objects(Kind::Ingress)
+                    .filter_map(|o| match o {
+                        Object::Ingress(i) => Some(i.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                let svcs = sim
+                    .store
+                    .objects(Kind::Service)
+                    .filter_map(|o| match o {
+                        Object::Service(s) => Some(s.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                r.update(ings, svcs);
+            }
         }
         if let Some(client) = &client {
             for (i, t) in sim.scenario.traffic.iter().enumerate() {
                 // On the real clock: the control plane's `now` only moves with its events.
-                if traffic_started.contains(&i)
-                    || t.from.map_or(0, |f| f.as_millis()) > now.0
-                    || t.ingress.is_some()
-                {
+                if traffic_started.contains(&i) || t.from.map_or(0, |f| f.as_millis()) > now.0 {
                     continue;
                 }
-                let Some(service) = &t.service else { continue };
                 let ns = t.namespace.clone().unwrap_or_else(|| "default".into());
-                let via = t
-                    .via
-                    .as_deref()
-                    .and_then(Via::parse)
-                    .unwrap_or(Via::ClusterIp);
-                let target_ip = client_via.unwrap_or(Ipv4Addr::UNSPECIFIED);
-                let Some(addr) = resolve(&sim, &ns, service, via, target_ip) else {
-                    continue;
+                let (addr, host, path, service) = match (&t.service, &t.ingress, &cluster.ingress) {
+                    (Some(service), _, _) => {
+                        let via = t
+                            .via
+                            .as_deref()
+                            .and_then(Via::parse)
+                            .unwrap_or(Via::ClusterIp);
+                        let target_ip = client_via.unwrap_or(Ipv4Addr::UNSPECIFIED);
+                        let Some(addr) = resolve(&sim, &ns, service, via, target_ip) else {
+                            continue;
+                        };
+                        (
+                            addr,
+                            None,
+                            "/".to_string(),
+                            Some((ns.clone(), service.clone())),
+                        )
+                    }
+                    (None, Some(ing), Some(router)) => (
+                        router.addr,
+                        Some(ing.host.clone()),
+                        ing.path.clone().unwrap_or_else(|| "/".into()),
+                        None,
+                    ),
+                    _ => continue,
                 };
                 traffic_started.insert(i);
                 let rps = (t.rps.milli_value() as f64 / 1000.0).min(opts.max_rps);
@@ -448,13 +498,15 @@ pub fn run(scenario: Scenario, opts: &RealOptions) -> Result<RealRun> {
                         t.timeout.map_or(5_000, |d| (d.as_millis() / scale).max(50)),
                     ),
                     retries: t.retries,
+                    path,
+                    host,
+                    headers: t.headers.clone(),
+                    service,
                 };
-                let entry = t.name.clone().unwrap_or_else(|| service.clone());
+                let entry = cellsim_core::scenario::network::entry_name(t);
                 cluster.sources.push(traffic::Source::start(
                     client,
                     &entry,
-                    &ns,
-                    service,
                     target,
                     cluster.traffic_stop.clone(),
                 ));
