@@ -262,7 +262,11 @@ impl ClusterNet {
         for m in &self.nodes {
             let _ = link::ip(&m.ns, &format!("route del {}", node.pod_cidr));
         }
-        node.ns.delete()
+        // The switch port first: a deleted namespace's links go only when the kernel gets
+        // round to destroying it (asynchronously), and the port would linger until then.
+        let port = link::ip(&self.switch, &format!("link del n{}", node.index));
+        node.ns.delete()?;
+        port
     }
 
     pub fn node(&self, name: &str) -> Option<&Arc<NodeNet>> {
