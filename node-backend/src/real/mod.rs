@@ -292,6 +292,8 @@ pub fn run(scenario: Scenario, opts: &RealOptions) -> Result<RealRun> {
                         }
                     }
                 }
+                // A node whose agent still runs keeps it (and its pods).
+                Action::RecoverNode(n) if cluster.hosts.get(&n).is_some_and(|h| h.alive) => {}
                 Action::RecoverNode(n) => {
                     match recover_node(&mut cluster, opts, &n, mode, seed, epoch, now) {
                         Ok(()) => {
