@@ -201,6 +201,22 @@ impl Agent {
         self.image_gc = gc;
     }
 
+    /// An agent whose clock counts from `epoch` instead of its creation: a restarted agent
+    /// (`recoverNode` in `run --real`) keeps the control plane's clock, so the times in its
+    /// pod statuses stay comparable. Otherwise as `new`.
+    pub fn with_epoch(
+        rt: LinuxRuntime,
+        rx: Receiver<RuntimeEvent>,
+        time_scale: u64,
+        epoch: Instant,
+    ) -> Agent {
+        let mut a = Agent::new(rt, rx, time_scale);
+        a.epoch = epoch;
+        a.next_gc = SimTime(a.now().0 + GC_PERIOD.as_millis());
+        a.next_image_gc = SimTime(a.now().0 + IMAGE_GC_PERIOD.as_millis());
+        a
+    }
+
     pub fn now(&self) -> SimTime {
         SimTime(self.epoch.elapsed().as_millis() as u64 * self.time_scale)
     }

@@ -110,3 +110,76 @@ fn cleanup_removes_namespaces_of_a_crashed_run() {
     let p = prefix.clone();
     assert!(cellsim_node::cleanup::clean_netns(&move |n: &str| n.starts_with(&p)).is_empty());
 }
+
+#[test]
+fn nodes_join_and_leave_at_run_time_with_routes_both_ways() {
+    common::require_root();
+    let prefix = prefix("netadd");
+    let mut cluster =
+        ClusterNet::create(NetConfig::new(&prefix), &["a".to_string()]).expect("cluster network");
+    let mut inodes: Vec<u64> = cluster
+        .namespaces()
+        .iter()
+        .filter_map(|n| n.inode())
+        .collect();
+    let routes = |ns: &NetNs| {
+        ns.run(|| {
+            let o = std::process::Command::new("ip")
+                .args(["-4", "route", "show"])
+                .output()
+                .unwrap();
+            String::from_utf8_lossy(&o.stdout).into_owned()
+        })
+        .unwrap()
+    };
+    // A joining node: the next index, its CIDR, routes from and to it.
+    let nb = cluster.add_node("b").expect("add b");
+    inodes.extend(nb.ns.inode());
+    assert_eq!(
+        (nb.index, nb.pod_cidr.to_string(), nb.node_ip.to_string()),
+        (1, "10.244.1.0/24".into(), "10.250.0.3".into())
+    );
+    let na = cluster.nodes[0].clone();
+    assert!(routes(&na.ns).contains("10.244.1.0/24 via 10.250.0.3"));
+    assert!(routes(&nb.ns).contains("10.244.0.0/24 via 10.250.0.2"));
+    // Pods on the old and the new node talk.
+    let pa = NetNs::create(&format!("{prefix}-pod-a")).unwrap();
+    let pb = NetNs::create(&format!("{prefix}-pod-b")).unwrap();
+    inodes.extend([pa.inode().unwrap(), pb.inode().unwrap()]);
+    let ip_a = na.attach_pod("pod-a", &pa).unwrap();
+    let ip_b = nb.attach_pod("pod-b", &pb).unwrap();
+    let listener = pb
+        .run(move || TcpListener::bind(SocketAddrV4::new(ip_b, 8080)))
+        .unwrap()
+        .unwrap();
+    let server = std::thread::spawn(move || {
+        let (mut s, peer) = listener.accept().unwrap();
+        s.write_all(peer.ip().to_string().as_bytes()).unwrap();
+    });
+    let seen = pa
+        .run(move || -> std::io::Result<String> {
+            let mut c = TcpStream::connect(SocketAddrV4::new(ip_b, 8080))?;
+            let mut out = String::new();
+            c.read_to_string(&mut out)?;
+            Ok(out)
+        })
+        .unwrap()
+        .unwrap();
+    server.join().unwrap();
+    assert_eq!(seen, ip_a.to_string());
+    nb.detach_pod("pod-b");
+    // Leaving: its namespace, switch port and the others' routes to it go.
+    cluster.remove_node("b").expect("remove b");
+    assert!(!nb.ns.path.exists());
+    assert_eq!(link::names(&cluster.switch).unwrap(), ["lo", "n0", "sw0"]);
+    assert!(!routes(&na.ns).contains("10.244.1.0/24"));
+    // Indices are not reused.
+    let nc = cluster.add_node("c").expect("add c");
+    inodes.extend(nc.ns.inode());
+    assert_eq!(nc.pod_cidr.to_string(), "10.244.2.0/24");
+    na.detach_pod("pod-a");
+    pa.delete().unwrap();
+    pb.delete().unwrap();
+    assert!(cluster.teardown().is_empty());
+    common::assert_net_clean(&prefix, &inodes);
+}

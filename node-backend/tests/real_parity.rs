@@ -107,3 +107,70 @@ fn node_failure_moves_the_lost_pod_to_the_spare_node() {
         side.placements
     );
 }
+
+#[test]
+fn recovered_added_and_removed_nodes_run_their_pods_and_leave_nothing() {
+    // failNode, recoverNode (a new agent on the recovered node), addNodes (a namespace and
+    // agent made mid-run), removeNodes (taken down mid-run); `parity` checks the host is
+    // clean afterwards and every expectation held (one Ready pod on front-0 after the
+    // recovery, one on extra-0 while it exists, three at the end).
+    let (side, r) = parity("real-node-recovery", 10);
+    for p in [
+        "→ spare-0 ×1",
+        "→ front-0 ×2",
+        "→ front-1 ×1",
+        "→ extra-0 ×1",
+    ] {
+        assert!(
+            side.placements.iter().any(|x| x.ends_with(p)),
+            "{p}: {:?}",
+            side.placements
+        );
+    }
+    // The recovered and the added node's agents ran containers: their Started events.
+    let trace = String::from_utf8_lossy(&r.trace);
+    let started_on = |node: &str| {
+        trace
+            .lines()
+            .filter(|l| l.contains(r#""type":"Started""#))
+            .filter(|l| l.contains(&format!(r#""node":"{node}""#)))
+            .count()
+    };
+    assert_eq!(started_on("front-0"), 2, "{trace}");
+    assert_eq!(started_on("extra-0"), 1, "{trace}");
+    assert_eq!(r.tracker.start_latencies().len(), 5);
+}
+
+#[test]
+fn ingress_traffic_is_routed_by_host_path_and_canary_to_the_services() {
+    // Through the ingress router in the client namespace: / and /products/42 to web or (by
+    // weight 25%, or X-Canary: always) web-canary, /api/v1/cart to api.
+    let (_, r) = parity("real-ingress", 2);
+    let svc = |name: &str| {
+        r.services
+            .iter()
+            .find(|s| s.name == name)
+            .unwrap_or_else(|| panic!("no {name} in {:?}", r.services))
+    };
+    for name in ["web", "web-canary", "api"] {
+        let s = svc(name);
+        assert!(s.requests >= 10, "{name}: {s:?}");
+        assert_eq!(s.failed, 0, "{name}: {s:?}");
+    }
+    // Both web pods and only the api pod answered their Services.
+    assert_eq!(svc("web").pods.len(), 2);
+    assert!(svc("api").pods.keys().all(|p| p.starts_with("api-")));
+    assert!(svc("web-canary")
+        .pods
+        .keys()
+        .all(|p| p.starts_with("web-canary-")));
+    // Every tester (X-Canary: always) went to the canary, so it got more than the testers.
+    let testers = r
+        .report
+        .traffic
+        .iter()
+        .find(|t| t.name == "testers")
+        .unwrap();
+    assert!(testers.requests > 0 && testers.failed == 0);
+    assert!(svc("web-canary").requests > testers.requests);
+}

@@ -128,6 +128,8 @@ pub struct ClusterNet {
     /// The traffic client's namespace on the switch (`add_client`).
     pub client: Option<NetNs>,
     down: bool,
+    /// One past the highest index of a removed node (indices are not reused).
+    removed: u32,
 }
 
 /// The client's address on the switch (the last one of 10.250.0.0/24 below the broadcast).
@@ -144,6 +146,7 @@ impl ClusterNet {
             nodes: Vec::new(),
             client: None,
             down: false,
+            removed: 0,
         };
         match net.build(names) {
             Ok(()) => Ok(net),
@@ -155,40 +158,9 @@ impl ClusterNet {
     }
 
     fn build(&mut self, names: &[String]) -> Result<()> {
-        let cfg = self.cfg.clone();
         link::batch(&self.switch, &bridge::create(SWITCH_BRIDGE, None))?;
         for (i, name) in names.iter().enumerate() {
-            let index = i as u32;
-            let node_ip = cfg
-                .switch_cidr
-                .nth(i as u64 + 2)
-                .filter(|_| (i as u64 + 3) < cfg.switch_cidr.size())
-                .ok_or_else(|| {
-                    Error::Net(format!("{} has no address for node {i}", cfg.switch_cidr))
-                })?;
-            let pod_cidr = cfg.cluster_cidr.subnet(cfg.node_mask, i as u64)?;
-            let ns = NetNs::create(&format!("{}-node-{name}", cfg.prefix))?;
-            let node = NodeNet {
-                name: name.clone(),
-                index,
-                ns,
-                node_ip,
-                pod_cidr,
-                ipam: Mutex::new(Ipam::new(pod_cidr)),
-            };
-            self.nodes.push(Arc::new(node));
-            let node = self.nodes.last().expect("pushed");
-            let port = format!("n{i}");
-            let mut sw = vec![veth::create(&port, NODE_UPLINK, &node.ns.path)];
-            sw.extend(bridge::attach(&port, SWITCH_BRIDGE));
-            link::batch(&self.switch, &sw)?;
-            let mut lines = vec![
-                addr::add(NODE_UPLINK, node_ip, cfg.switch_cidr.prefix),
-                link::up(NODE_UPLINK),
-            ];
-            lines.extend(bridge::create(POD_BRIDGE, Some((node.gateway(), pod_cidr))));
-            link::batch(&node.ns, &lines)?;
-            addr::sysctl(&node.ns, "ipv4/ip_forward", "1")?;
+            self.make_node(name, i as u32)?;
         }
         for n in &self.nodes {
             let routes: Vec<String> = self
@@ -200,6 +172,101 @@ impl ClusterNet {
             link::batch(&n.ns, &routes)?;
         }
         Ok(())
+    }
+
+    /// Node `name` with index `i`: its namespace, switch port `n<i>`, address `.i+2`, pod
+    /// bridge on the i-th pod CIDR, forwarding (no routes to the other nodes yet).
+    fn make_node(&mut self, name: &str, i: u32) -> Result<Arc<NodeNet>> {
+        let cfg = self.cfg.clone();
+        let node_ip = cfg
+            .switch_cidr
+            .nth(i as u64 + 2)
+            .filter(|_| (i as u64 + 3) < cfg.switch_cidr.size() && (i as u64 + 2) < CLIENT_INDEX)
+            .ok_or_else(|| {
+                Error::Net(format!("{} has no address for node {i}", cfg.switch_cidr))
+            })?;
+        let pod_cidr = cfg.cluster_cidr.subnet(cfg.node_mask, i as u64)?;
+        let ns = NetNs::create(&format!("{}-node-{name}", cfg.prefix))?;
+        let node = Arc::new(NodeNet {
+            name: name.to_string(),
+            index: i,
+            ns,
+            node_ip,
+            pod_cidr,
+            ipam: Mutex::new(Ipam::new(pod_cidr)),
+        });
+        self.nodes.push(node.clone());
+        let port = format!("n{i}");
+        let mut sw = vec![veth::create(&port, NODE_UPLINK, &node.ns.path)];
+        sw.extend(bridge::attach(&port, SWITCH_BRIDGE));
+        link::batch(&self.switch, &sw)?;
+        let mut lines = vec![
+            addr::add(NODE_UPLINK, node_ip, cfg.switch_cidr.prefix),
+            link::up(NODE_UPLINK),
+        ];
+        lines.extend(bridge::create(POD_BRIDGE, Some((node.gateway(), pod_cidr))));
+        link::batch(&node.ns, &lines)?;
+        addr::sysctl(&node.ns, "ipv4/ip_forward", "1")?;
+        Ok(node)
+    }
+
+    /// A node joining at run time (`addNodes`, a Node created in the store): index one past
+    /// the highest so far (its pod CIDR the index-th /24, as `create` gives them), routes
+    /// from it to every other node's pod CIDR and back. On failure its namespace is removed.
+    pub fn add_node(&mut self, name: &str) -> Result<Arc<NodeNet>> {
+        if let Some(n) = self.node(name) {
+            return Ok(n.clone());
+        }
+        let i = self.next_index();
+        let r = self.make_node(name, i).and_then(|node| {
+            let others: Vec<Arc<NodeNet>> = self
+                .nodes
+                .iter()
+                .filter(|m| m.index != i)
+                .cloned()
+                .collect();
+            let routes: Vec<String> = others
+                .iter()
+                .map(|m| addr::route_via(m.pod_cidr, m.node_ip))
+                .collect();
+            link::batch(&node.ns, &routes)?;
+            for m in &others {
+                link::batch(&m.ns, &[addr::route_via(node.pod_cidr, node.node_ip)])?;
+            }
+            Ok(node)
+        });
+        if r.is_err() {
+            let _ = self.remove_node(name);
+        }
+        r
+    }
+
+    fn next_index(&self) -> u32 {
+        self.nodes
+            .iter()
+            .map(|n| n.index + 1)
+            .max()
+            .unwrap_or(0)
+            .max(self.removed)
+    }
+
+    /// A node leaving (`removeNodes`): its namespace is deleted (its veth pair, so its
+    /// switch port, with it) and the other nodes' routes to its pod CIDR removed. Its
+    /// index is not reused.
+    pub fn remove_node(&mut self, name: &str) -> Result<()> {
+        let Some(pos) = self.nodes.iter().position(|n| n.name == name) else {
+            return Ok(());
+        };
+        let node = self.nodes.remove(pos);
+        self.removed = self.removed.max(node.index + 1);
+        for m in &self.nodes {
+            let _ = link::ip(&m.ns, &format!("route del {}", node.pod_cidr));
+        }
+        // The switch port first: a deleted namespace's links go only when the kernel gets
+        // round to destroying it (asynchronously), and the port would linger until then.
+        let port = link::ip(&self.switch, &format!("link del n{}", node.index));
+        node.ns.delete()?;
+        port
     }
 
     pub fn node(&self, name: &str) -> Option<&Arc<NodeNet>> {

@@ -30,6 +30,8 @@ pub struct NodeHost {
     pub alive: bool,
     /// When the control plane last heard from the agent (its clock).
     pub last_heard: cellsim_core::time::SimTime,
+    /// What `register` announced (a restarted agent announces it again).
+    pub allocatable: BTreeMap<String, String>,
 }
 
 impl NodeHost {
@@ -38,6 +40,24 @@ impl NodeHost {
         self.seq += 1;
         // A stopped node's thread has dropped its receiver: nothing listens any more.
         let _ = self.to_agent.send(line);
+    }
+
+    /// A node whose agent could not be started: never alive, nothing to stop.
+    pub fn dead(name: &str) -> NodeHost {
+        let (to_agent, _) = std::sync::mpsc::channel();
+        let (_, from_agent) = std::sync::mpsc::channel();
+        NodeHost {
+            name: name.to_string(),
+            to_agent,
+            from_agent,
+            stop: Arc::new(AtomicBool::new(true)),
+            thread: None,
+            seq: 0,
+            rx: agent_api::Receiver::default(),
+            alive: false,
+            last_heard: cellsim_core::time::SimTime::ZERO,
+            allocatable: BTreeMap::new(),
+        }
     }
 
     /// Stop the node and wait for its thread; its errors.
@@ -82,6 +102,7 @@ pub fn spawn(
         events_sent: 0,
     };
     let s = stop.clone();
+    let announced = allocatable.clone();
     let thread = std::thread::Builder::new()
         .name(format!("agent-{name}"))
         .spawn(move || {
@@ -105,6 +126,7 @@ pub fn spawn(
         rx: agent_api::Receiver::default(),
         alive: true,
         last_heard: cellsim_core::time::SimTime::ZERO,
+        allocatable: announced,
     }
 }
 

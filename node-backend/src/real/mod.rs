@@ -16,6 +16,7 @@
 
 pub mod compare;
 pub mod host;
+pub mod ingress;
 pub mod track;
 pub mod traffic;
 
@@ -108,6 +109,8 @@ struct Cluster {
     net: Option<ClusterNet>,
     hosts: BTreeMap<String, NodeHost>,
     sources: Vec<traffic::Source>,
+    /// The ingress controller (with a traffic entry through an Ingress).
+    ingress: Option<ingress::IngressRouter>,
     traffic_stop: Arc<AtomicBool>,
     state_dirs: Vec<PathBuf>,
     errors: Vec<String>,
@@ -120,11 +123,15 @@ impl Cluster {
     fn teardown(&mut self) {
         self.traffic_stop.store(true, Ordering::SeqCst);
         for s in std::mem::take(&mut self.sources) {
-            let key = (s.namespace.clone(), s.service.clone());
             let entry = s.entry.clone();
-            let m = s.join();
-            self.measured.entry(key).or_default().merge(&m);
+            let (m, per) = s.join();
+            for (key, m) in per {
+                self.measured.entry(key).or_default().merge(&m);
+            }
             self.by_entry.entry(entry).or_default().merge(&m);
+        }
+        if let Some(mut r) = self.ingress.take() {
+            r.shutdown();
         }
         // Set every stop flag first so the nodes shut down in parallel.
         for h in self.hosts.values() {
@@ -180,27 +187,12 @@ pub fn run(scenario: Scenario, opts: &RealOptions) -> Result<RealRun> {
     let seed = opts.seed.unwrap_or(scenario.seed);
     let nodes = scenario.nodes.clone();
     let names: Vec<String> = nodes.iter().map(|n| n.metadata.name.clone()).collect();
-    let mut notes = Vec::new();
-    for e in &scenario.timeline {
-        match &e.action {
-            Action::RecoverNode(_) | Action::AddNodes { .. } | Action::RemoveNodes(_) => notes
-                .push(format!(
-                    "timeline {} at {}: not carried out on real nodes (only failNode is)",
-                    e.action.name(),
-                    e.at
-                )),
-            _ => {}
-        }
-    }
-    for t in &scenario.traffic {
-        if t.ingress.is_some() {
-            notes.push("traffic through an Ingress is not sent on real nodes".into());
-        }
-    }
+    let notes = Vec::new();
     let mut cluster = Cluster {
         net: None,
         hosts: BTreeMap::new(),
         sources: Vec::new(),
+        ingress: None,
         traffic_stop: Arc::new(AtomicBool::new(false)),
         state_dirs: Vec::new(),
         errors: Vec::new(),
@@ -214,32 +206,40 @@ pub fn run(scenario: Scenario, opts: &RealOptions) -> Result<RealRun> {
         Some(via) if !scenario.traffic.is_empty() => Some(net.add_client(via)?),
         _ => None,
     };
+    // The ingress controller, in front of the Services in the client's namespace.
+    if let Some(c) = &client {
+        if scenario.traffic.iter().any(|t| t.ingress.is_some()) {
+            let ip = net
+                .cfg
+                .switch_cidr
+                .nth(crate::net::node::CLIENT_INDEX)
+                .ok_or_else(|| Error::Net("the switch subnet has no client address".into()))?;
+            cluster.ingress = Some(ingress::IngressRouter::start(
+                c,
+                SocketAddrV4::new(ip, 80),
+                seed,
+            )?);
+        }
+    }
     // Runtimes and proxies first, the agents (whose clocks start at creation) last, together.
     let mut parts = Vec::new();
     for (i, n) in nodes.iter().enumerate() {
         let nn = net.nodes[i].clone();
-        let state = opts.state_dir.join(&n.metadata.name);
-        cluster.state_dirs.push(state.clone());
-        let mut cfg = Config::new(&n.metadata.name, &state, opts.init.clone());
-        cfg.image_root = opts.image_root.clone();
-        cfg.cgroup_parent = format!("{}-{}", opts.cgroup_prefix, n.metadata.name);
-        cfg.network = Some(nn.clone());
-        let (rt, rx) = LinuxRuntime::new(cfg, OnStart::Cleanup)?;
-        let mut proxy = Proxy::new(nn.ns.clone(), &n.metadata.name, mode, seed ^ i as u64)?;
-        proxy.set_node_ip(nn.node_ip);
-        let alloc: BTreeMap<String, String> = n
-            .status
-            .allocatable
-            .iter()
-            .map(|(k, v)| (k.clone(), v.to_string()))
-            .collect();
-        parts.push((n.metadata.name.clone(), nn, rt, rx, proxy, alloc));
+        let (rt, rx, proxy) = node_parts(
+            opts,
+            &mut cluster.state_dirs,
+            &nn,
+            mode,
+            seed,
+            OnStart::Cleanup,
+        )?;
+        parts.push((n.metadata.name.clone(), nn, rt, rx, proxy, allocatable(n)));
     }
     let mut sim = Sim::new(scenario, &run_opts);
     sim.detach_kubelets();
     let epoch = Instant::now();
     for (name, nn, rt, rx, proxy, alloc) in parts {
-        let agent = Agent::new(rt, rx, opts.time_scale);
+        let agent = Agent::with_epoch(rt, rx, opts.time_scale, epoch);
         let h = host::spawn(
             &name,
             nn.node_ip.to_string(),
@@ -250,14 +250,6 @@ pub fn run(scenario: Scenario, opts: &RealOptions) -> Result<RealRun> {
         );
         cluster.hosts.insert(name, h);
     }
-    let node_ips: BTreeMap<String, (u32, Ipv4Addr)> = cluster
-        .net
-        .as_ref()
-        .expect("set")
-        .nodes
-        .iter()
-        .map(|n| (n.name.clone(), (n.index, n.node_ip)))
-        .collect();
     let mut client_via = client_via;
 
     let scale = opts.time_scale.max(1);
@@ -276,32 +268,89 @@ pub fn run(scenario: Scenario, opts: &RealOptions) -> Result<RealRun> {
         }
         let now = SimTime(epoch.elapsed().as_millis() as u64 * scale);
         let more = sim.advance_external(now);
-        // failNode: the node's agent stops (its containers with it) and its link goes down.
+        // failNode: the node's agent stops (its containers with it) and its link goes down;
+        // recoverNode: a new agent (re-adopting what survived, cleaning up the rest, as a
+        // restarted kubelet does) on the control plane's clock, and the link comes back up.
         for i in 0..sim.scenario.timeline.len() {
             let e = &sim.scenario.timeline[i];
             if e.at.as_millis() > sim.now.0 || !timeline_done.insert(i) {
                 continue;
             }
-            if let Action::FailNode(n) = &e.action {
-                if let Some(h) = cluster.hosts.get_mut(n) {
-                    h.alive = false;
-                    h.stop.store(true, Ordering::SeqCst);
-                }
-                if let Some((idx, ip)) = node_ips.get(n) {
-                    if let Some(net) = &cluster.net {
-                        if let Err(e) = net.set_port(*idx, false) {
+            match e.action.clone() {
+                Action::FailNode(n) => {
+                    if let Some(h) = cluster.hosts.get_mut(&n) {
+                        h.alive = false;
+                        h.stop.store(true, Ordering::SeqCst);
+                    }
+                    let net = cluster.net.as_ref().expect("set");
+                    if let Some(nn) = net.node(&n).cloned() {
+                        if let Err(e) = net.set_port(nn.index, false) {
                             cluster.errors.push(format!("failNode {n}: {e}"));
                         }
-                        if client_via == Some(*ip) {
-                            let other = node_ips
-                                .iter()
-                                .find(|(m, _)| cluster.hosts.get(*m).is_some_and(|h| h.alive))
-                                .map(|(_, (_, ip))| *ip);
-                            if let Some(o) = other {
-                                let _ = net.route_services_via(o);
-                                client_via = Some(o);
-                            }
+                        if client_via == Some(nn.node_ip) {
+                            client_via = reroute_client(net, &cluster.hosts);
                         }
+                    }
+                }
+                // A node whose agent still runs keeps it (and its pods).
+                Action::RecoverNode(n) if cluster.hosts.get(&n).is_some_and(|h| h.alive) => {}
+                Action::RecoverNode(n) => {
+                    match recover_node(&mut cluster, opts, &n, mode, seed, epoch, now) {
+                        Ok(()) => {
+                            // Its pods go to the new agent again; every Service too.
+                            handed.retain(|_, p| p.node != n);
+                            services_sent.clear();
+                            last_rev = u64::MAX;
+                        }
+                        Err(e) => cluster.errors.push(format!("recoverNode {n}: {e}")),
+                    }
+                }
+                _ => {}
+            }
+        }
+        // Nodes that joined (addNodes, the autoscaler, an applied Node) get a namespace and
+        // an agent; nodes that left (removeNodes) lose theirs.
+        if sim.store.revision() != last_rev {
+            let in_store: BTreeSet<String> = sim
+                .store
+                .objects(Kind::Node)
+                .filter_map(|o| match o {
+                    Object::Node(n) => Some(n.metadata.name.clone()),
+                    _ => None,
+                })
+                .collect();
+            let gone: Vec<String> = cluster
+                .hosts
+                .keys()
+                .filter(|n| !in_store.contains(*n))
+                .cloned()
+                .collect();
+            for n in gone {
+                remove_node(&mut cluster, opts, &n);
+                handed.retain(|_, p| p.node != n);
+                let net = cluster.net.as_ref().expect("set");
+                if client_via.is_some_and(|ip| !net.nodes.iter().any(|m| m.node_ip == ip)) {
+                    client_via = reroute_client(net, &cluster.hosts);
+                }
+            }
+            for o in sim.store.objects(Kind::Node) {
+                let Object::Node(node) = o else { continue };
+                if cluster.hosts.contains_key(&node.metadata.name) {
+                    continue;
+                }
+                let name = node.metadata.name.clone();
+                match add_node(&mut cluster, opts, node, mode, seed, epoch, now) {
+                    Ok(()) => {
+                        services_sent.clear();
+                    }
+                    Err(e) => {
+                        cluster
+                            .errors
+                            .push(format!("node {name}: not started: {e}"));
+                        // Not tried again: its pods stay pending on the control plane's side.
+                        cluster
+                            .hosts
+                            .insert(name.clone(), host::NodeHost::dead(&name));
                     }
                 }
             }
@@ -388,26 +437,58 @@ pub fn run(scenario: Scenario, opts: &RealOptions) -> Result<RealRun> {
             );
             last_rev = sim.store.revision();
             tracker.observe(&sim);
+            if let Some(r) = &cluster.ingress {
+                let ings = sim
+                    .store
+                    .objects(Kind::Ingress)
+                    .filter_map(|o| match o {
+                        Object::Ingress(i) => Some(i.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                let svcs = sim
+                    .store
+                    .objects(Kind::Service)
+                    .filter_map(|o| match o {
+                        Object::Service(s) => Some(s.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                r.update(ings, svcs);
+            }
         }
         if let Some(client) = &client {
             for (i, t) in sim.scenario.traffic.iter().enumerate() {
                 // On the real clock: the control plane's `now` only moves with its events.
-                if traffic_started.contains(&i)
-                    || t.from.map_or(0, |f| f.as_millis()) > now.0
-                    || t.ingress.is_some()
-                {
+                if traffic_started.contains(&i) || t.from.map_or(0, |f| f.as_millis()) > now.0 {
                     continue;
                 }
-                let Some(service) = &t.service else { continue };
                 let ns = t.namespace.clone().unwrap_or_else(|| "default".into());
-                let via = t
-                    .via
-                    .as_deref()
-                    .and_then(Via::parse)
-                    .unwrap_or(Via::ClusterIp);
-                let target_ip = client_via.unwrap_or(Ipv4Addr::UNSPECIFIED);
-                let Some(addr) = resolve(&sim, &ns, service, via, target_ip) else {
-                    continue;
+                let (addr, host, path, service) = match (&t.service, &t.ingress, &cluster.ingress) {
+                    (Some(service), _, _) => {
+                        let via = t
+                            .via
+                            .as_deref()
+                            .and_then(Via::parse)
+                            .unwrap_or(Via::ClusterIp);
+                        let target_ip = client_via.unwrap_or(Ipv4Addr::UNSPECIFIED);
+                        let Some(addr) = resolve(&sim, &ns, service, via, target_ip) else {
+                            continue;
+                        };
+                        (
+                            addr,
+                            None,
+                            "/".to_string(),
+                            Some((ns.clone(), service.clone())),
+                        )
+                    }
+                    (None, Some(ing), Some(router)) => (
+                        router.addr,
+                        Some(ing.host.clone()),
+                        ing.path.clone().unwrap_or_else(|| "/".into()),
+                        None,
+                    ),
+                    _ => continue,
                 };
                 traffic_started.insert(i);
                 let rps = (t.rps.milli_value() as f64 / 1000.0).min(opts.max_rps);
@@ -419,13 +500,15 @@ pub fn run(scenario: Scenario, opts: &RealOptions) -> Result<RealRun> {
                         t.timeout.map_or(5_000, |d| (d.as_millis() / scale).max(50)),
                     ),
                     retries: t.retries,
+                    path,
+                    host,
+                    headers: t.headers.clone(),
+                    service,
                 };
-                let entry = t.name.clone().unwrap_or_else(|| service.clone());
+                let entry = cellsim_core::scenario::network::entry_name(t);
                 cluster.sources.push(traffic::Source::start(
                     client,
                     &entry,
-                    &ns,
-                    service,
                     target,
                     cluster.traffic_stop.clone(),
                 ));
@@ -544,6 +627,162 @@ fn real_service_checks(
             }
         }
     }
+}
+
+/// A node's runtime (state under `<state_dir>/<node>`, cgroup `<cgroup_prefix>-<node>`,
+/// the node's network) and its proxy (ClusterIPs and NodePorts on the node address).
+fn node_parts(
+    opts: &RealOptions,
+    state_dirs: &mut Vec<PathBuf>,
+    nn: &Arc<crate::net::node::NodeNet>,
+    mode: ProxyMode,
+    seed: u64,
+    on_start: OnStart,
+) -> Result<(
+    LinuxRuntime,
+    std::sync::mpsc::Receiver<cellsim_core::kubelet::plan::RuntimeEvent>,
+    Proxy,
+)> {
+    let state = opts.state_dir.join(&nn.name);
+    if !state_dirs.contains(&state) {
+        state_dirs.push(state.clone());
+    }
+    let mut cfg = Config::new(&nn.name, &state, opts.init.clone());
+    cfg.image_root = opts.image_root.clone();
+    cfg.cgroup_parent = format!("{}-{}", opts.cgroup_prefix, nn.name);
+    cfg.network = Some(nn.clone());
+    let (rt, rx) = LinuxRuntime::new(cfg, on_start)?;
+    let mut proxy = Proxy::new(nn.ns.clone(), &nn.name, mode, seed ^ nn.index as u64)?;
+    proxy.set_node_ip(nn.node_ip);
+    Ok((rt, rx, proxy))
+}
+
+fn allocatable(n: &cellsim_core::api::node::Node) -> BTreeMap<String, String> {
+    n.status
+        .allocatable
+        .iter()
+        .map(|(k, v)| (k.clone(), v.to_string()))
+        .collect()
+}
+
+/// Start a node's agent thread on the control plane's clock.
+#[allow(clippy::too_many_arguments)]
+fn start_host(
+    cluster: &mut Cluster,
+    opts: &RealOptions,
+    nn: &Arc<crate::net::node::NodeNet>,
+    alloc: BTreeMap<String, String>,
+    mode: ProxyMode,
+    seed: u64,
+    epoch: Instant,
+    now: SimTime,
+    on_start: OnStart,
+) -> Result<()> {
+    let (rt, rx, proxy) = node_parts(opts, &mut cluster.state_dirs, nn, mode, seed, on_start)?;
+    let agent = Agent::with_epoch(rt, rx, opts.time_scale, epoch);
+    let mut h = host::spawn(
+        &nn.name,
+        nn.node_ip.to_string(),
+        nn.pod_cidr.to_string(),
+        alloc,
+        agent,
+        proxy,
+    );
+    h.last_heard = now;
+    cluster.hosts.insert(nn.name.clone(), h);
+    Ok(())
+}
+
+/// `recoverNode`: the old agent's thread is joined (it stopped at `failNode`), a new runtime
+/// starts on the node's state (`OnStart::Adopt`: what still runs is re-adopted, the rest
+/// cleaned up) with a new agent and proxy, and the switch port comes back up.
+fn recover_node(
+    cluster: &mut Cluster,
+    opts: &RealOptions,
+    name: &str,
+    mode: ProxyMode,
+    seed: u64,
+    epoch: Instant,
+    now: SimTime,
+) -> Result<()> {
+    let Some(mut old) = cluster.hosts.remove(name) else {
+        return Err(Error::Invalid(format!("no node {name}")));
+    };
+    let errs = old.stop_and_join();
+    cluster.errors.extend(errs);
+    let net = cluster.net.as_ref().expect("set");
+    let nn = net
+        .node(name)
+        .cloned()
+        .ok_or_else(|| Error::Invalid(format!("node {name} has no network")))?;
+    net.set_port(nn.index, true)?;
+    let alloc = old.allocatable.clone();
+    start_host(
+        cluster,
+        opts,
+        &nn,
+        alloc,
+        mode,
+        seed,
+        epoch,
+        now,
+        OnStart::Adopt,
+    )
+}
+
+/// A node that joined the store: its network (`ClusterNet::add_node`) and agent.
+fn add_node(
+    cluster: &mut Cluster,
+    opts: &RealOptions,
+    node: &cellsim_core::api::node::Node,
+    mode: ProxyMode,
+    seed: u64,
+    epoch: Instant,
+    now: SimTime,
+) -> Result<()> {
+    let name = &node.metadata.name;
+    let nn = cluster.net.as_mut().expect("set").add_node(name)?;
+    let r = start_host(
+        cluster,
+        opts,
+        &nn,
+        allocatable(node),
+        mode,
+        seed,
+        epoch,
+        now,
+        OnStart::Cleanup,
+    );
+    if r.is_err() {
+        let _ = cluster.net.as_mut().expect("set").remove_node(name);
+    }
+    r
+}
+
+/// A node that left the store: its agent stops (every pod, the proxy), its namespace goes,
+/// its state directory too.
+fn remove_node(cluster: &mut Cluster, opts: &RealOptions, name: &str) {
+    if let Some(mut h) = cluster.hosts.remove(name) {
+        let errs = h.stop_and_join();
+        cluster.errors.extend(errs);
+    }
+    if let Err(e) = cluster.net.as_mut().expect("set").remove_node(name) {
+        cluster.errors.push(format!("removeNodes {name}: {e}"));
+    }
+    let state = opts.state_dir.join(name);
+    let _ = std::fs::remove_dir_all(&state);
+    cluster.state_dirs.retain(|d| d != &state);
+}
+
+/// The client's route to the Service CIDR via the first live node; that node's address.
+fn reroute_client(net: &ClusterNet, hosts: &BTreeMap<String, NodeHost>) -> Option<Ipv4Addr> {
+    let ip = net
+        .nodes
+        .iter()
+        .find(|n| hosts.get(&n.name).is_some_and(|h| h.alive))
+        .map(|n| n.node_ip)?;
+    net.route_services_via(ip).ok()?;
+    Some(ip)
 }
 
 fn proxy_mode(s: &Scenario) -> Result<ProxyMode> {

@@ -86,11 +86,14 @@ impl Measured {
 
 /// One running traffic entry.
 pub struct Source {
-    /// The entry's name (`traffic[].name`, else its Service's).
+    /// The entry's name (`traffic[].name`, else its Service's or `host/path`).
     pub entry: String,
-    pub namespace: String,
-    pub service: String,
+    /// Everything the entry sent.
     pub measured: Arc<Mutex<Measured>>,
+    /// Per Service that served (an ingress entry's requests go to the Service the ingress
+    /// chose: its `X-Cellsim-Backend` answer header; a request no Service got, e.g. a 404,
+    /// counts only for the entry).
+    pub by_service: Arc<Mutex<BTreeMap<(String, String), Measured>>>,
     threads: Vec<std::thread::JoinHandle<()>>,
 }
 
@@ -103,24 +106,25 @@ pub struct Target {
     pub clients: u32,
     pub timeout: Duration,
     pub retries: u32,
+    /// The request's path and `Host` (default `/` and the address) and extra headers.
+    pub path: String,
+    pub host: Option<String>,
+    pub headers: BTreeMap<String, String>,
+    /// The Service the requests count for (`None`: the one the ingress answer names).
+    pub service: Option<(String, String)>,
 }
 
 impl Source {
     /// Start `t.clients` client threads (at most 8) inside `client`, until `stop`.
-    pub fn start(
-        client: &NetNs,
-        entry: &str,
-        namespace: &str,
-        service: &str,
-        t: Target,
-        stop: Arc<AtomicBool>,
-    ) -> Source {
+    pub fn start(client: &NetNs, entry: &str, t: Target, stop: Arc<AtomicBool>) -> Source {
         let measured = Arc::new(Mutex::new(Measured::default()));
+        let by_service = Arc::new(Mutex::new(BTreeMap::new()));
         let n = t.clients.clamp(1, 8);
         let period = Duration::from_secs_f64(n as f64 / t.rps.max(0.1));
         let mut threads = Vec::new();
         for i in 0..n {
             let (m, stop, t, ns) = (measured.clone(), stop.clone(), t.clone(), client.clone());
+            let per = by_service.clone();
             threads.push(std::thread::spawn(move || {
                 // The thread's sockets are made inside the client namespace.
                 let _ = ns.run(move || {
@@ -130,28 +134,32 @@ impl Source {
                     while !stop.load(Ordering::SeqCst) {
                         let mut attempt = 0;
                         let t0 = Instant::now();
-                        let outcome = loop {
-                            let r = get(t.addr, t.timeout);
+                        let (outcome, backend) = loop {
+                            let (r, b) = get(&t);
                             if r.is_ok() || attempt >= t.retries {
-                                break r;
+                                break (r, b);
                             }
                             attempt += 1;
                         };
                         let took = t0.elapsed();
-                        let mut m = m.lock().expect("lock");
-                        m.requests += 1;
-                        m.retries += attempt as u64;
-                        match outcome {
-                            Ok(pod) => {
-                                m.latencies_us.push(took.as_micros() as u64);
-                                *m.pods.entry(pod).or_insert(0) += 1;
+                        let record = |m: &mut Measured| {
+                            m.requests += 1;
+                            m.retries += attempt as u64;
+                            match &outcome {
+                                Ok(pod) => {
+                                    m.latencies_us.push(took.as_micros() as u64);
+                                    *m.pods.entry(pod.clone()).or_insert(0) += 1;
+                                }
+                                Err(reason) => {
+                                    m.failed += 1;
+                                    *m.failures.entry(reason.clone()).or_insert(0) += 1;
+                                }
                             }
-                            Err(reason) => {
-                                m.failed += 1;
-                                *m.failures.entry(reason).or_insert(0) += 1;
-                            }
+                        };
+                        record(&mut m.lock().expect("lock"));
+                        if let Some(key) = t.service.clone().or(backend) {
+                            record(per.lock().expect("lock").entry(key).or_default());
                         }
-                        drop(m);
                         next += period;
                         let now = Instant::now();
                         if next > now {
@@ -165,20 +173,20 @@ impl Source {
         }
         Source {
             entry: entry.to_string(),
-            namespace: namespace.to_string(),
-            service: service.to_string(),
             measured,
+            by_service,
             threads,
         }
     }
 
-    /// Wait for the client threads (after `stop` was set).
-    pub fn join(self) -> Measured {
+    /// Wait for the client threads (after `stop` was set): the entry's and per Service.
+    pub fn join(self) -> (Measured, BTreeMap<(String, String), Measured>) {
         for t in self.threads {
             let _ = t.join();
         }
         let m = self.measured.lock().expect("lock").clone();
-        m
+        let per = self.by_service.lock().expect("lock").clone();
+        (m, per)
     }
 }
 
@@ -193,8 +201,15 @@ fn sleep_unless(stop: &AtomicBool, d: Duration) {
     }
 }
 
-/// One GET; the body (trimmed) or why it failed.
-fn get(addr: SocketAddrV4, timeout: Duration) -> Result<String, String> {
+/// One GET; the body (trimmed) or why it failed, and the Service an ingress answer names.
+fn get(t: &Target) -> (Result<String, String>, Option<(String, String)>) {
+    let mut backend = None;
+    let r = get_inner(t, &mut backend);
+    (r, backend)
+}
+
+fn get_inner(t: &Target, backend: &mut Option<(String, String)>) -> Result<String, String> {
+    let (addr, timeout) = (t.addr, t.timeout);
     let deadline = Instant::now() + timeout;
     let mut c = TcpStream::connect_timeout(&addr.into(), timeout).map_err(|e| {
         match e.kind() {
@@ -211,7 +226,13 @@ fn get(addr: SocketAddrV4, timeout: Duration) -> Result<String, String> {
         .map_err(|_| "connect".to_string())?;
     c.set_write_timeout(Some(left))
         .map_err(|_| "connect".to_string())?;
-    c.write_all(format!("GET / HTTP/1.0\r\nHost: {addr}\r\n\r\n").as_bytes())
+    let host = t.host.clone().unwrap_or_else(|| addr.to_string());
+    let mut req = format!("GET {} HTTP/1.0\r\nHost: {host}\r\n", t.path);
+    for (k, v) in &t.headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    c.write_all(req.as_bytes())
         .map_err(|_| "reset".to_string())?;
     let mut buf = Vec::new();
     match c.read_to_end(&mut buf) {
@@ -227,6 +248,14 @@ fn get(addr: SocketAddrV4, timeout: Duration) -> Result<String, String> {
         Err(_) => return Err("reset".into()),
     }
     let text = String::from_utf8_lossy(&buf);
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    *backend = head.split("\r\n").find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        let (ns, svc) = v.trim().split_once('/')?;
+        k.trim()
+            .eq_ignore_ascii_case(super::ingress::BACKEND_HEADER)
+            .then(|| (ns.to_string(), svc.to_string()))
+    });
     let status = text.split_whitespace().nth(1).unwrap_or("");
     if status != "200" {
         return Err(if text.is_empty() {
@@ -235,10 +264,5 @@ fn get(addr: SocketAddrV4, timeout: Duration) -> Result<String, String> {
             format!("http {status}")
         });
     }
-    Ok(text
-        .split("\r\n\r\n")
-        .nth(1)
-        .unwrap_or("")
-        .trim()
-        .to_string())
+    Ok(body.trim().to_string())
 }
