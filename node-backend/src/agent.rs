@@ -56,6 +56,8 @@ pub struct Agent {
     pub usage_period: Duration,
     next_usage: SimTime,
     usage: BTreeMap<String, MeasuredPod>,
+    /// How many times usage was sampled (a sender sends the `usage` message when it grows).
+    pub usage_samples: u64,
     /// Re-adopted containers whose restored backoff is applied once the worker has claimed
     /// them: (pod uid, container index, attempt, backoff).
     restore_backoff: Vec<(String, usize, u32, Backoff)>,
@@ -189,6 +191,7 @@ impl Agent {
             usage_period: USAGE_PERIOD,
             next_usage: SimTime(0),
             usage: BTreeMap::new(),
+            usage_samples: 0,
             restore_backoff: Vec::new(),
             saved: BTreeMap::new(),
         }
@@ -547,6 +550,7 @@ impl Agent {
             );
         }
         self.usage = next;
+        self.usage_samples += 1;
     }
 
     /// The last measured usage of a pod.

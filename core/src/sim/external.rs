@@ -12,11 +12,38 @@
 
 use super::Sim;
 use crate::api::pod::PodStatus;
+use crate::api::resources::CpuMem;
 use crate::api::{Kind, Object};
 use crate::store::{ObjectKey, ObjectStore};
 use crate::time::SimTime;
+use std::collections::BTreeMap;
+
+/// The usage the resource metrics pipeline reports: the modelled usage of every pod, with
+/// the external agents' measured usage in place of it for the pods they report.
+pub(super) fn usage_with(
+    mut modelled: BTreeMap<String, CpuMem>,
+    external: Option<&BTreeMap<String, CpuMem>>,
+) -> BTreeMap<String, CpuMem> {
+    if let Some(e) = external {
+        modelled.extend(e.iter().map(|(k, v)| (k.clone(), *v)));
+    }
+    modelled
+}
 
 impl Sim {
+    /// The external agents' latest measured usage by pod uid (metrics-server's view of the
+    /// kubelets' resource metrics): from now on Borg reclamation and the HPA read it for
+    /// these pods instead of the modelled usage. Takes effect at their next pass; the
+    /// control plane does not settle for it.
+    pub fn set_external_usage(&mut self, usage: BTreeMap<String, CpuMem>) {
+        self.external_usage = Some(usage);
+    }
+
+    /// What `set_external_usage` last set.
+    pub fn external_usage(&self) -> Option<&BTreeMap<String, CpuMem>> {
+        self.external_usage.as_ref()
+    }
+
     /// Stop the simulated kubelet of every node in the store (idempotent; call after `new`
     /// and after every step, since `recoverNode`, `addNodes` and applying a Node start one).
     pub fn detach_kubelets(&mut self) {
@@ -201,6 +228,26 @@ spec:
             PodStatus::default(),
         );
         assert_eq!(pod(&sim).status.phase, PodPhase::Running);
+    }
+
+    #[test]
+    fn external_usage_replaces_the_modelled_usage_of_the_pods_it_reports() {
+        use crate::api::resources::CpuMem;
+        let cm = |milli_cpu, memory| CpuMem { milli_cpu, memory };
+        let modelled = [("a".to_string(), cm(100, 1)), ("b".to_string(), cm(200, 2))];
+        let measured = [("b".to_string(), cm(900, 9))].into_iter().collect();
+        let u = super::usage_with(modelled.clone().into_iter().collect(), None);
+        assert_eq!(u, modelled.clone().into_iter().collect());
+        let u = super::usage_with(modelled.into_iter().collect(), Some(&measured));
+        assert_eq!(u["a"], cm(100, 1));
+        assert_eq!(u["b"], cm(900, 9));
+        let mut sim = Sim::new(
+            load("t.yaml", &Text(SCENARIO)).unwrap(),
+            &RunOptions::default(),
+        );
+        assert!(sim.external_usage().is_none());
+        sim.set_external_usage(measured.clone());
+        assert_eq!(sim.external_usage(), Some(&measured));
     }
 
     #[test]

@@ -95,6 +95,9 @@ pub struct Sim {
     pub traffic: Option<crate::net::traffic::Traffic>,
     /// The cluster autoscaler, with `spec.autoscaler`.
     autoscaler: Option<crate::autoscaler::Autoscaler>,
+    /// Measured usage by pod uid from external agents (`run --real`,
+    /// `external::set_external_usage`); `None` in simulated runs.
+    external_usage: Option<std::collections::BTreeMap<String, crate::api::resources::CpuMem>>,
 }
 
 impl Sim {
@@ -151,6 +154,7 @@ impl Sim {
                 .autoscaler
                 .as_ref()
                 .map(|a| crate::autoscaler::Autoscaler::new(a, &scenario.pools)),
+            external_usage: None,
             scenario,
         };
         if sim.traffic.is_some() {
@@ -345,9 +349,10 @@ impl Sim {
             Wake::PodWorker { node, pod_uid } => sim.kubelets.wake(ctx, &node, &pod_uid, cmds),
             Wake::NodeGc { node } => sim.kubelets.collect_garbage(ctx, &node, cmds),
             Wake::Controller { controller, key } => {
-                let (runtime, now) = (&sim.runtime, sim.now);
-                sim.controllers
-                    .wake(ctx, controller, &key, &|| metrics::pod_usage(runtime, now))
+                let (runtime, now, ext) = (&sim.runtime, sim.now, &sim.external_usage);
+                sim.controllers.wake(ctx, controller, &key, &|| {
+                    external::usage_with(metrics::pod_usage(runtime, now), ext.as_ref())
+                })
             }
             Wake::Drain(node) => sim.drains.wake(ctx, &node),
         });
@@ -369,7 +374,10 @@ impl Sim {
         let Some(cfg) = policy.reclamation else {
             return;
         };
-        let usage = metrics::pod_usage(&self.runtime, self.now);
+        let usage = external::usage_with(
+            metrics::pod_usage(&self.runtime, self.now),
+            self.external_usage.as_ref(),
+        );
         self.with_ctx(|_, ctx, _| {
             crate::sched::reclaim::tick::tick(ctx, &policy, &cfg, &usage);
         });

@@ -157,6 +157,7 @@ impl NodeThread {
 
     fn run(&mut self, stop: &AtomicBool) {
         let mut beats = 0u64;
+        let mut usage_sent = 0u64;
         while !stop.load(Ordering::SeqCst) {
             while let Ok(line) = self.rx.try_recv() {
                 match self.recv.accept::<ControlMessage>(&line) {
@@ -166,6 +167,13 @@ impl NodeThread {
             }
             self.agent.poll(Duration::from_millis(10));
             self.report();
+            // Every usage sample goes to the control plane as it is taken (the kubelet's
+            // resource metrics, refreshed by cAdvisor's housekeeping every 10 s).
+            if self.agent.usage_samples > usage_sent {
+                usage_sent = self.agent.usage_samples;
+                let m = self.agent.usage_message(&self.name);
+                self.send(&m);
+            }
             let at_ms = self.agent.now().0;
             if at_ms / HEARTBEAT_MS > beats {
                 beats = at_ms / HEARTBEAT_MS;

@@ -25,7 +25,8 @@ use crate::error::{Error, Result};
 use crate::net::node::{ClusterNet, NetConfig};
 use crate::proxy::Proxy;
 use crate::runtime::{Config, LinuxRuntime, OnStart};
-use cellsim_core::agent_api::{AgentMessage, ControlMessage, RealImage};
+use cellsim_core::agent_api::{AgentMessage, ControlMessage, PodUsage, RealImage};
+use cellsim_core::api::resources::CpuMem;
 use cellsim_core::api::{Kind, Object};
 use cellsim_core::net::select::ProxyMode;
 use cellsim_core::net::traffic::stats::ServiceReport;
@@ -102,6 +103,58 @@ pub struct RealRun {
     pub notes: Vec<String>,
     /// The trace (JSON lines) with `RealOptions::keep_trace`.
     pub trace: Vec<u8>,
+    /// The highest measured usage the control plane recorded per pod (`namespace/name`):
+    /// CPU rate and working set from the agents' `usage` messages.
+    pub peak_usage: BTreeMap<String, CpuMem>,
+}
+
+/// metrics-server's side of the agents' `usage` messages: a pod's CPU rate from two
+/// cumulative samples over the time between them (the first sample of a pod gives none, as
+/// metrics-server's first scrape), its working set as sent. A node's pods missing from its
+/// message are gone; a lost node's pods have no metrics.
+#[derive(Default)]
+struct PodMetrics {
+    /// Per pod uid: its node, the last cumulative CPU nanoseconds and when they came.
+    last: BTreeMap<String, (String, u64, Instant)>,
+    /// The latest usage by pod uid: what the control plane's HPA and reclamation read.
+    usage: BTreeMap<String, CpuMem>,
+}
+
+impl PodMetrics {
+    fn record(&mut self, node: &str, pods: &[PodUsage], at: Instant) {
+        let reported: BTreeSet<&str> = pods.iter().map(|p| p.pod_uid.as_str()).collect();
+        self.forget(|uid, n| n == node && !reported.contains(uid));
+        for p in pods {
+            if let Some((_, cpu, t)) = self.last.get(&p.pod_uid) {
+                let dt = at.duration_since(*t).as_nanos();
+                if p.cpu_nanos >= *cpu && dt > 0 {
+                    let milli_cpu = ((p.cpu_nanos - cpu) as u128 * 1000 / dt) as i64;
+                    let memory = p.working_set_bytes.min(i64::MAX as u64) as i64;
+                    self.usage
+                        .insert(p.pod_uid.clone(), CpuMem { milli_cpu, memory });
+                }
+            }
+            self.last
+                .insert(p.pod_uid.clone(), (node.to_string(), p.cpu_nanos, at));
+        }
+    }
+
+    fn forget_node(&mut self, node: &str) {
+        self.forget(|_, n| n == node);
+    }
+
+    fn forget(&mut self, f: impl Fn(&str, &str) -> bool) {
+        let gone: Vec<String> = self
+            .last
+            .iter()
+            .filter(|(uid, (n, ..))| f(uid, n))
+            .map(|(uid, _)| uid.clone())
+            .collect();
+        for uid in gone {
+            self.last.remove(&uid);
+            self.usage.remove(&uid);
+        }
+    }
 }
 
 /// Everything the run made; `Drop` takes it all down (also on a panic or an early return).
@@ -261,6 +314,10 @@ pub fn run(scenario: Scenario, opts: &RealOptions) -> Result<RealRun> {
     let mut traffic_started: BTreeSet<usize> = BTreeSet::new();
     let mut last_rev = u64::MAX;
     let mut interrupted = false;
+    let mut metrics = PodMetrics::default();
+    let mut peak_usage: BTreeMap<String, CpuMem> = BTreeMap::new();
+    // From the start the HPA and reclamation read the agents' measured usage (none yet).
+    sim.set_external_usage(BTreeMap::new());
     loop {
         if opts.stop.load(Ordering::SeqCst) {
             interrupted = true;
@@ -278,6 +335,10 @@ pub fn run(scenario: Scenario, opts: &RealOptions) -> Result<RealRun> {
             }
             match e.action.clone() {
                 Action::FailNode(n) => {
+                    if metrics.last.values().any(|(m, ..)| *m == n) {
+                        metrics.forget_node(&n);
+                        sim.set_external_usage(metrics.usage.clone());
+                    }
                     if let Some(h) = cluster.hosts.get_mut(&n) {
                         h.alive = false;
                         h.stop.store(true, Ordering::SeqCst);
@@ -376,6 +437,8 @@ pub fn run(scenario: Scenario, opts: &RealOptions) -> Result<RealRun> {
             }
         }
         for n in lost {
+            metrics.forget_node(&n);
+            sim.set_external_usage(metrics.usage.clone());
             cluster
                 .errors
                 .push(format!("node {n}: its agent stopped renewing its lease"));
@@ -423,7 +486,20 @@ pub fn run(scenario: Scenario, opts: &RealOptions) -> Result<RealRun> {
                         message,
                     });
                 }
-                AgentMessage::Heartbeat { .. } | AgentMessage::Usage { .. } => {}
+                AgentMessage::Usage { pods, .. } => {
+                    metrics.record(&node, &pods, Instant::now());
+                    for (uid, u) in &metrics.usage {
+                        if let Some(p) = handed.get(uid) {
+                            let peak = peak_usage
+                                .entry(format!("{}/{}", p.namespace, p.name))
+                                .or_default();
+                            peak.milli_cpu = peak.milli_cpu.max(u.milli_cpu);
+                            peak.memory = peak.memory.max(u.memory);
+                        }
+                    }
+                    sim.set_external_usage(metrics.usage.clone());
+                }
+                AgentMessage::Heartbeat { .. } => {}
             }
         }
         if sim.store.revision() != last_rev {
@@ -546,6 +622,7 @@ pub fn run(scenario: Scenario, opts: &RealOptions) -> Result<RealRun> {
         errors: std::mem::take(&mut cluster.errors),
         notes,
         trace: sim.trace.bytes().to_vec(),
+        peak_usage,
     })
 }
 
