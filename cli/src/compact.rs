@@ -57,7 +57,8 @@ pub fn run(a: CompactArgs) -> anyhow::Result<u8> {
             ]
         })
         .collect();
-    out += &crate::table::table(["SEED", "MACHINES", "CPU", "MEMORY", "SIMULATIONS"], &rows);
+    out +=
+        &cellsim_core::report::table(["SEED", "MACHINES", "CPU", "MEMORY", "SIMULATIONS"], &rows);
     crate::out::write(&out)?;
     Ok(0)
 }

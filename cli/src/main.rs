@@ -14,7 +14,6 @@ mod plan;
 mod real;
 mod run;
 mod serve;
-mod table;
 mod threads;
 mod validate;
 

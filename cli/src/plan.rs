@@ -132,7 +132,7 @@ pub fn run(a: PlanArgs) -> anyhow::Result<u8> {
             ]
         })
         .collect();
-    out += &crate::table::table(["NODES", "FITS", "WHY NOT"], &rows);
+    out += &cellsim_core::report::table(["NODES", "FITS", "WHY NOT"], &rows);
     crate::out::write(&out)?;
     Ok(0)
 }

@@ -345,8 +345,9 @@ fn wrap(text: &str, width: usize) -> String {
     out
 }
 
-/// Left-aligned columns separated by three spaces, as kubectl prints.
-fn table<const N: usize>(header: [&str; N], rows: &[[String; N]]) -> String {
+/// Left-aligned columns separated by three spaces, as kubectl prints (the summaries here and
+/// the CLI's planning tables).
+pub fn table<const N: usize>(header: [&str; N], rows: &[[String; N]]) -> String {
     let mut width = header.map(str::len);
     for r in rows {
         for (i, c) in r.iter().enumerate() {

@@ -6,24 +6,13 @@
 
 mod common;
 
-use cellsim_node::net::node::{ClusterNet, NetConfig};
-use common::Harness;
 use std::time::Duration;
 
 #[test]
 fn a_pod_on_one_node_fetches_from_a_pod_on_another_by_pod_ip() {
     common::require_root();
-    let prefix = common::net_prefix("podnet");
-    let mut cluster =
-        ClusterNet::create(NetConfig::new(&prefix), &["a".into(), "b".into()]).unwrap();
-    let inodes: Vec<u64> = cluster
-        .namespaces()
-        .iter()
-        .filter_map(|n| n.inode())
-        .collect();
-    let (na, nb) = (cluster.nodes[0].clone(), cluster.nodes[1].clone());
-    let mut ha = Harness::with("podnet-a", 1, |c| c.network = Some(na.clone()));
-    let mut hb = Harness::with("podnet-b", 1, |c| c.network = Some(nb.clone()));
+    let mut net = common::TwoNodes::new("podnet");
+    let (ha, hb) = (&mut net.ha, &mut net.hb);
 
     let server = hb.run(
         r#"
@@ -75,13 +64,5 @@ spec:
     );
     assert_eq!(ha.agent().pod_status(&client).unwrap().pod_ip, "10.244.0.2");
 
-    ha.finish();
-    hb.finish();
-    assert_eq!(
-        na.pods_attached() + nb.pods_attached(),
-        0,
-        "addresses released"
-    );
-    assert!(cluster.teardown().is_empty());
-    common::assert_net_clean(&prefix, &inodes);
+    net.finish();
 }

@@ -11,7 +11,6 @@ use cellsim_core::api::discovery::EndpointSlice;
 use cellsim_core::api::service::Service;
 use cellsim_core::net::select::{IpvsScheduler, ProxyMode};
 use cellsim_node::net::link;
-use cellsim_node::net::node::{ClusterNet, NetConfig};
 use cellsim_node::net::NetNs;
 use cellsim_node::proxy::{Proxy, SERVICE_DEVICE};
 use common::Harness;
@@ -88,17 +87,9 @@ fn slice(eps: &[(&str, &str, bool)]) -> EndpointSlice {
 #[test]
 fn requests_through_the_cluster_ip_follow_the_shared_selection() {
     common::require_root();
-    let prefix = common::net_prefix("proxy");
-    let mut cluster =
-        ClusterNet::create(NetConfig::new(&prefix), &["a".into(), "b".into()]).unwrap();
-    let inodes: Vec<u64> = cluster
-        .namespaces()
-        .iter()
-        .filter_map(|n| n.inode())
-        .collect();
-    let (na, nb) = (cluster.nodes[0].clone(), cluster.nodes[1].clone());
-    let mut ha = Harness::with("proxy-a", 1, |c| c.network = Some(na.clone()));
-    let mut hb = Harness::with("proxy-b", 1, |c| c.network = Some(nb.clone()));
+    let mut net = common::TwoNodes::new("proxy");
+    let na = net.na.clone();
+    let (ha, hb) = (&mut net.ha, &mut net.hb);
     let p0 = ha.run(&HTTPD.replace("NAME", "web-0"));
     let p1 = hb.run(&HTTPD.replace("NAME", "web-1"));
     let p2 = hb.run(&HTTPD.replace("NAME", "web-2"));
@@ -106,7 +97,7 @@ fn requests_through_the_cluster_ip_follow_the_shared_selection() {
     hb.wait_running(&p1, "httpd");
     hb.wait_running(&p2, "httpd");
     let ip = |h: &mut Harness, u: &str| h.agent().pod_status(u).unwrap().pod_ip.clone();
-    let ips = [ip(&mut ha, &p0), ip(&mut hb, &p1), ip(&mut hb, &p2)];
+    let ips = [ip(ha, &p0), ip(hb, &p1), ip(hb, &p2)];
     assert_eq!(ips, ["10.244.0.2", "10.244.1.2", "10.244.1.3"]);
     // Wait until every httpd answers on its pod IP (from node a's namespace).
     for pod_ip in &ips {
@@ -202,8 +193,5 @@ fn requests_through_the_cluster_ip_follow_the_shared_selection() {
     );
     rr.shutdown().unwrap();
 
-    ha.finish();
-    hb.finish();
-    assert!(cluster.teardown().is_empty());
-    common::assert_net_clean(&prefix, &inodes);
+    net.finish();
 }

@@ -265,6 +265,59 @@ pub fn assert_net_clean(prefix: &str, inodes: &[u64]) {
     }
 }
 
+/// Two nodes `a` and `b` on a switch (`ClusterNet`), each with its own agent harness whose
+/// runtime attaches pods to that node's network.
+pub struct TwoNodes {
+    prefix: String,
+    cluster: cellsim_node::net::node::ClusterNet,
+    inodes: Vec<u64>,
+    pub na: std::sync::Arc<cellsim_node::net::node::NodeNet>,
+    pub nb: std::sync::Arc<cellsim_node::net::node::NodeNet>,
+    pub ha: Harness,
+    pub hb: Harness,
+}
+
+impl TwoNodes {
+    pub fn new(name: &str) -> TwoNodes {
+        use cellsim_node::net::node::{ClusterNet, NetConfig};
+        let prefix = net_prefix(name);
+        let cluster =
+            ClusterNet::create(NetConfig::new(&prefix), &["a".into(), "b".into()]).unwrap();
+        let inodes = cluster
+            .namespaces()
+            .iter()
+            .filter_map(|n| n.inode())
+            .collect();
+        let (na, nb) = (cluster.nodes[0].clone(), cluster.nodes[1].clone());
+        let ha = Harness::with(&format!("{name}-a"), 1, |c| c.network = Some(na.clone()));
+        let hb = Harness::with(&format!("{name}-b"), 1, |c| c.network = Some(nb.clone()));
+        TwoNodes {
+            prefix,
+            cluster,
+            inodes,
+            na,
+            nb,
+            ha,
+            hb,
+        }
+    }
+
+    /// Remove every pod (each harness's own checks), then the network, and assert that the
+    /// addresses were released and nothing of the network is left.
+    pub fn finish(self) {
+        self.ha.finish();
+        self.hb.finish();
+        assert_eq!(
+            self.na.pods_attached() + self.nb.pods_attached(),
+            0,
+            "addresses released"
+        );
+        let mut cluster = self.cluster;
+        assert!(cluster.teardown().is_empty());
+        assert_net_clean(&self.prefix, &self.inodes);
+    }
+}
+
 /// The prefix of a test's network namespaces (the suite's leak check reads the pid).
 pub fn net_prefix(name: &str) -> String {
     format!("cellsim-test-{}-{name}", std::process::id())
