@@ -67,11 +67,11 @@ pub struct Compaction {
 }
 
 /// The nearest-rank percentile `pct` (1..=100) of `v` (not empty).
-pub fn percentile(v: &[u32], pct: u32) -> u32 {
+pub fn percentile<T: Ord + Copy>(v: &[T], pct: u32) -> T {
     let mut s = v.to_vec();
     s.sort_unstable();
     let rank = (u64::from(pct) * s.len() as u64).div_ceil(100).max(1) as usize;
-    s[rank - 1]
+    s[rank.min(s.len()) - 1]
 }
 
 /// A random order of `n` items (Fisher–Yates from the end, as Go's `rand.Shuffle`).

@@ -669,12 +669,10 @@ fn real_service_checks(
                 min_ms,
                 max_ms,
             } => {
-                let mut l = measured
+                let v = measured
                     .get(&(svc.namespace.clone(), svc.name.clone()))
-                    .map(|m| m.latencies_us.clone())
-                    .unwrap_or_default();
-                l.sort_unstable();
-                let v = track::percentile(&l, *percentile).map(|us| us / 1000);
+                    .and_then(|m| m.latency_percentile_us(*percentile))
+                    .map(|us| us / 1000);
                 let passed = v.is_some_and(|v| {
                     min_ms.is_none_or(|m| v >= m) && max_ms.is_none_or(|m| v <= m)
                 });

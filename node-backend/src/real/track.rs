@@ -131,11 +131,9 @@ impl Tracker {
     }
 }
 
-/// The p-th percentile (nearest rank) of sorted values.
-pub fn percentile(sorted: &[u64], p: u64) -> Option<u64> {
-    if sorted.is_empty() {
-        return None;
-    }
-    let rank = (p * sorted.len() as u64).div_ceil(100).max(1) as usize;
-    Some(sorted[rank.min(sorted.len()) - 1])
+/// The p-th percentile (nearest rank, as `compact` reports its trials) of the values; `None`
+/// when there are none.
+pub fn percentile(values: &[u64], p: u64) -> Option<u64> {
+    let p = u32::try_from(p).unwrap_or(u32::MAX);
+    (!values.is_empty()).then(|| cellsim_core::plan::compaction::percentile(values, p))
 }

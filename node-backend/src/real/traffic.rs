@@ -26,11 +26,15 @@ pub struct Measured {
 }
 
 impl Measured {
+    /// The `p`-th percentile (nearest rank) of the request latencies in µs; `None` without
+    /// requests.
+    pub fn latency_percentile_us(&self, p: u64) -> Option<u64> {
+        super::track::percentile(&self.latencies_us, p)
+    }
+
     pub fn report(&self, namespace: &str, name: &str) -> ServiceReport {
-        let mut l = self.latencies_us.clone();
-        l.sort_unstable();
         let pct = |p: u64| {
-            super::track::percentile(&l, p)
+            self.latency_percentile_us(p)
                 .map_or(0.0, |us| (us as f64 / 1000.0 * 10.0).round() / 10.0)
         };
         ServiceReport {
