@@ -247,17 +247,17 @@ pub fn score(state: &CycleState, pod: &PodInfo, node: &NodeInfo) -> Result<i64, 
     let mut score = 0.0f64;
     for (i, c) in s.constraints.iter().enumerate() {
         // The node's domain slot, or skip the constraint when the node lacks its key.
+        // (A node outside the snapshot by its labels.)
         let d = &s.domains[i];
-        let slot = if node.index < d.ids.len() {
-            if d.ids[node.index] == MISSING {
-                continue;
+        let slot = match d.ids.get(node.index) {
+            Some(&MISSING) => continue,
+            Some(&id) => Some(id as usize),
+            None => {
+                let Some(tp_val) = node.labels().get(&c.topology_key) else {
+                    continue;
+                };
+                d.id_of(tp_val).map(|id| id as usize)
             }
-            Some(d.slot(node.index))
-        } else {
-            let Some(tp_val) = node.labels().get(&c.topology_key) else {
-                continue;
-            };
-            d.id_of(tp_val).map(|id| id as usize)
         };
         let cnt = if c.topology_key == LABEL_HOSTNAME {
             match s.host_counts.get(i).and_then(|v| v.get(node.index)) {
