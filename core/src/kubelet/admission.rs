@@ -77,6 +77,50 @@ pub fn admit<'a>(
     admit_fit(pod, node, others, None)
 }
 
+/// What the pods already admitted to a node (and not finished) hold, summed: what
+/// `fitsRequest` and the host-port check compare a new pod against. The kubelet keeps one per
+/// node up to date as pods are admitted and finish (`add` / `remove`), instead of summing
+/// every other pod's requests at each admission: sums of the same per-pod values, so the
+/// verdicts are the same.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Admitted {
+    /// The sum of their requests (upstream `PodRequests` each).
+    pub used: Resources,
+    /// How many there are.
+    pub count: i64,
+    /// Their host ports (`host_ports`), one entry per port per pod.
+    pub ports: Vec<(String, String, i32)>,
+}
+
+impl Admitted {
+    /// The aggregate of `pods`.
+    pub fn of<'a>(pods: impl Iterator<Item = &'a Pod>) -> Admitted {
+        let mut a = Admitted::default();
+        for p in pods {
+            a.add(&p.requests(), host_ports(p));
+        }
+        a
+    }
+
+    /// One more pod, with its requests and host ports.
+    pub fn add(&mut self, requests: &Resources, ports: Vec<(String, String, i32)>) {
+        self.used.add(requests);
+        self.count += 1;
+        self.ports.extend(ports);
+    }
+
+    /// A pod `add`ed before with these requests and ports finished or left.
+    pub fn remove(&mut self, requests: &Resources, ports: &[(String, String, i32)]) {
+        self.used.sub(requests);
+        self.count -= 1;
+        for p in ports {
+            if let Some(i) = self.ports.iter().position(|u| u == p) {
+                self.ports.swap_remove(i);
+            }
+        }
+    }
+}
+
 /// `admit`, with `reserved`: for a pod that Borg reclamation fits against reservations, the
 /// sum of the other pods' cpu / memory reservations, which replaces their requests for cpu
 /// and memory in the resource fit (the scheduler's NodeResourcesFit rule).
@@ -84,6 +128,16 @@ pub fn admit_fit<'a>(
     pod: &Pod,
     node: &Node,
     others: impl Iterator<Item = &'a Pod> + Clone,
+    reserved: Option<CpuMem>,
+) -> Result<(), Rejection> {
+    admit_against(pod, node, &Admitted::of(others), reserved)
+}
+
+/// `admit_fit` against the aggregate of the pods already admitted.
+pub fn admit_against(
+    pod: &Pod,
+    node: &Node,
+    admitted: &Admitted,
     reserved: Option<CpuMem>,
 ) -> Result<(), Rejection> {
     // rejectPodAdmissionBasedOnOSSelector: the node's OS label is the kubelet's GOOS (linux).
@@ -98,14 +152,9 @@ pub fn admit_fit<'a>(
         }
     }
     let alloc = Resources::from_list(node.allocatable());
-    let mut used = Resources::default();
-    let mut count = 0i64;
-    let mut used_ports = Vec::new();
-    for o in others.clone() {
-        used.add(&o.requests());
-        count += 1;
-        used_ports.extend(host_ports(o));
-    }
+    let mut used = admitted.used.clone();
+    let count = admitted.count;
+    let used_ports = &admitted.ports;
     if let Some(r) = reserved {
         used.milli_cpu = r.milli_cpu;
         used.memory = r.memory;

@@ -27,10 +27,10 @@ use crate::api::pod::{Pod, PodPhase};
 use crate::api::resources::CpuMem;
 use crate::api::{Kind, Object};
 use crate::sim::ctx::{Ctx, Wake};
-use crate::store::{ObjectKey, ObjectStore};
+use crate::store::{FxBuild, ObjectKey, ObjectStore};
 use crate::time::SimTime;
 use plan::{RuntimeCommand, RuntimeEvent};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use worker::{Out, PodWorker};
 
 /// One node's kubelet state besides its pod workers.
@@ -47,17 +47,31 @@ struct NodeKubelet {
     /// Uids of this node's pod workers (an index into `Kubelets::workers`, in the same uid
     /// order, so admission and garbage collection never walk other nodes' workers).
     workers: BTreeSet<String>,
+    /// What this node's admitted, unfinished pods hold, kept as they are admitted and finish
+    /// (admission compares against it), and each such pod's share of it by uid.
+    admitted: admission::Admitted,
+    shares: BTreeMap<String, Share>,
+}
+
+/// An admitted pod's part of its node's `Admitted`: its requests and host ports.
+struct Share {
+    requests: crate::api::resources::Resources,
+    ports: Vec<(String, String, i32)>,
 }
 
 /// Every node's kubelet (one struct: they share nothing but the code).
+///
+/// The three maps are hash maps because they are only probed, never iterated (what is walked
+/// in order — a node's workers — is `NodeKubelet::workers`, ordered): probing them was a
+/// large share of a run's time as ordered String maps.
 #[derive(Default)]
 pub struct Kubelets {
     pub cursor: u64,
-    nodes: BTreeMap<String, NodeKubelet>,
+    nodes: HashMap<String, NodeKubelet, FxBuild>,
     /// pod uid → worker.
-    workers: BTreeMap<String, PodWorker>,
-    /// `namespace/name` → pod uid, for pods that vanish from the store.
-    by_key: BTreeMap<String, String>,
+    workers: HashMap<String, PodWorker, FxBuild>,
+    /// The pod's key → pod uid, for pods that vanish from the store.
+    by_key: HashMap<ObjectKey, String, FxBuild>,
     /// Borg's policies (`spec.borg`): with resource reclamation, admission fits non-prod pods
     /// against reservations as the scheduler does.
     borg: Option<crate::sched::borg::BorgPolicy>,
@@ -111,10 +125,13 @@ impl Kubelets {
         let Some(n) = self.nodes.get_mut(node) else {
             return;
         };
+        n.admitted = admission::Admitted::default();
+        n.shares.clear();
         for uid in std::mem::take(&mut n.workers) {
             if let Some(w) = self.workers.remove(&uid) {
-                if self.by_key.get(&w.key).is_some_and(|u| *u == w.uid) {
-                    self.by_key.remove(&w.key);
+                let key = pod_key(&w.key);
+                if self.by_key.get(&key).is_some_and(|u| *u == w.uid) {
+                    self.by_key.remove(&key);
                 }
             }
         }
@@ -164,13 +181,9 @@ impl Kubelets {
     /// Kubelet admission, then a pod worker; a rejected pod is Failed.
     fn admit_and_start(&mut self, ctx: &mut Ctx, p: &Pod, cmds: &mut Vec<RuntimeCommand>) {
         let node_key = ObjectKey::new(Kind::Node, "", &p.spec.node_name);
-        let Some(Object::Node(node)) = ctx.store.get(&node_key).map(|s| s.object.clone()) else {
+        let Some(Object::Node(node)) = ctx.store.get(&node_key).map(|s| &s.object) else {
             return;
         };
-        let others = self
-            .workers_on(&p.spec.node_name)
-            .filter(|w| !w.terminal)
-            .map(|w| &w.pod);
         // Borg reclamation: the others' current reservations, from the store (the reclamation
         // tick writes them into pod status); their requests until it has.
         let reserved = self
@@ -179,7 +192,11 @@ impl Kubelets {
             .filter(|b| b.fits_against_reservations(p.spec.priority.unwrap_or(0)))
             .map(|_| {
                 let mut sum = CpuMem::default();
-                for o in others.clone() {
+                let others = self
+                    .workers_on(&p.spec.node_name)
+                    .filter(|w| !w.terminal)
+                    .map(|w| &w.pod);
+                for o in others {
                     let stored = match ctx.store.get(&pod_key(&o.key())).map(|s| &s.object) {
                         Some(Object::Pod(sp)) if sp.metadata.uid == o.metadata.uid => {
                             sp.status.reservation
@@ -192,7 +209,13 @@ impl Kubelets {
                 }
                 sum
             });
-        if let Err(r) = admission::admit_fit(p, &node, others, reserved) {
+        let empty = admission::Admitted::default();
+        let admitted = self
+            .nodes
+            .get(&p.spec.node_name)
+            .map_or(&empty, |n| &n.admitted);
+        let verdict = admission::admit_against(p, node, admitted, reserved);
+        if let Err(r) = verdict {
             ctx.event(
                 &r.reason,
                 pod_object(&p.key()),
@@ -209,12 +232,15 @@ impl Kubelets {
         }
         let w = PodWorker::new(p, ctx.now);
         let uid = w.uid.clone();
-        self.by_key.insert(w.key.clone(), uid.clone());
-        self.nodes
-            .entry(w.node.clone())
-            .or_default()
-            .workers
-            .insert(uid.clone());
+        self.by_key.insert(pod_key(&w.key), uid.clone());
+        let n = self.nodes.entry(w.node.clone()).or_default();
+        n.workers.insert(uid.clone());
+        let share = Share {
+            requests: p.requests(),
+            ports: crate::sched::framework::podinfo::host_ports(p),
+        };
+        n.admitted.add(&share.requests, share.ports.clone());
+        n.shares.insert(uid.clone(), share);
         self.workers.insert(uid.clone(), w);
         self.step(ctx, &uid, cmds, |_, _, _| {});
     }
@@ -229,13 +255,13 @@ impl Kubelets {
             .map(|c| c.key.clone())
             .collect();
         self.cursor = ctx.store.revision();
-        let mut seen = BTreeSet::new();
+        let mut seen: std::collections::HashSet<ObjectKey, FxBuild> = Default::default();
         for key in changes {
-            if !seen.insert(key.clone()) {
+            if seen.contains(&key) {
                 continue;
             }
-            let display = format!("{}/{}", key.namespace, key.name);
-            let known = self.by_key.get(&display).cloned();
+            seen.insert(key.clone());
+            let known = self.by_key.get(&key).cloned();
             // The few fields decided on; the pod itself is copied only when it is admitted.
             let (uid, node_name, deleting, terminal) = match ctx.store.get(&key).map(|s| &s.object)
             {
@@ -301,8 +327,9 @@ impl Kubelets {
         };
         if w.terminal {
             let w = self.workers.remove(uid).expect("checked");
-            if self.by_key.get(&w.key).is_some_and(|u| *u == w.uid) {
-                self.by_key.remove(&w.key);
+            let key = pod_key(&w.key);
+            if self.by_key.get(&key).is_some_and(|u| *u == w.uid) {
+                self.by_key.remove(&key);
             }
             if let Some(n) = self.nodes.get_mut(&w.node) {
                 n.workers.remove(&w.uid);
@@ -397,10 +424,20 @@ impl Kubelets {
         let Some(w) = self.workers.get_mut(uid) else {
             return;
         };
-        let node = self.nodes.entry(w.node.clone()).or_default();
+        if !self.nodes.contains_key(&w.node) {
+            self.nodes.insert(w.node.clone(), NodeKubelet::default());
+        }
+        let node = self.nodes.get_mut(&w.node).expect("inserted above");
         let mut out = Out::default();
         f(w, ctx.now, &mut out);
         w.sync(ctx.now, &node.images, &mut out);
+        if w.terminal {
+            // Finished: it no longer holds anything against admission (upstream counts
+            // only active, non-terminal pods).
+            if let Some(share) = node.shares.remove(&w.uid) {
+                node.admitted.remove(&share.requests, &share.ports);
+            }
+        }
         let object = pod_object(&w.key);
         for (reason, message) in out.events {
             ctx.event(reason, object.clone(), Some(&w.node), message);
@@ -456,7 +493,10 @@ fn write_status(ctx: &mut Ctx, w: &PodWorker) {
     if status == p.status {
         return;
     }
-    let mut p = p.clone();
-    p.status = status;
-    let _ = ctx.store.update(Object::Pod(p), None);
+    // The same write as get + clone + update, without copying the pod.
+    ctx.store.modify(&key, |o| {
+        if let Object::Pod(p) = o {
+            p.status = status;
+        }
+    });
 }

@@ -1053,11 +1053,11 @@ impl PodWorker {
     /// (whose scheduler-owned fields are kept).
     pub fn api_status(&self, old: &PodStatus, now: SimTime) -> PodStatus {
         let n_init = self.pod.spec.init_containers.len();
-        let init: Vec<ContainerStatus> = (0..n_init).map(|i| self.container_status(i)).collect();
-        let apps: Vec<ContainerStatus> = (n_init..self.ctrs.len())
+        // Init containers first, then app containers: split apart (moved, not copied) once
+        // the phase and conditions have read them all.
+        let mut all: Vec<ContainerStatus> = (0..self.ctrs.len())
             .map(|i| self.container_status(i))
             .collect();
-        let all: Vec<ContainerStatus> = init.iter().chain(&apps).cloned().collect();
         let phase = super::phase::get_phase(&self.pod.spec, &all, self.terminal, self.initialized);
         let sandbox_ready = self.sandbox == Sandbox::Ready;
         let conditions = super::phase::conditions(
@@ -1071,20 +1071,34 @@ impl PodWorker {
         let ready = conditions
             .iter()
             .any(|c| c.kind == "Ready" && c.status == "True");
-        let mut s = old.clone();
-        if s.started_at.is_none() && phase == crate::api::pod::PodPhase::Running {
-            s.started_at = Some(now.millis());
+        let restart_count = all.iter().map(|c| c.restart_count).sum();
+        let apps = all.split_off(n_init);
+        let init = all;
+        let mut started_at = old.started_at;
+        if started_at.is_none() && phase == crate::api::pod::PodPhase::Running {
+            started_at = Some(now.millis());
         }
+        let mut ready_at = old.ready_at;
         if ready && !old.ready {
-            s.ready_at = Some(now.millis());
+            ready_at = Some(now.millis());
         }
-        s.phase = phase;
-        s.ready = ready;
-        s.pod_ip = self.ip.clone();
-        s.restart_count = all.iter().map(|c| c.restart_count).sum();
-        s.conditions = conditions;
-        s.init_container_statuses = init;
-        s.container_statuses = apps;
-        s
+        // Every other field as the store has it (the fields above replace old's, which are
+        // therefore not copied).
+        PodStatus {
+            phase,
+            ready,
+            unschedulable_message: old.unschedulable_message.clone(),
+            nominated_node_name: old.nominated_node_name.clone(),
+            restart_count,
+            started_at,
+            ready_at,
+            reason: old.reason.clone(),
+            message: old.message.clone(),
+            pod_ip: self.ip.clone(),
+            conditions,
+            init_container_statuses: init,
+            container_statuses: apps,
+            reservation: old.reservation,
+        }
     }
 }

@@ -1,16 +1,23 @@
 //! The embedded, in-memory store.
 
+use super::key_hash::FxBuild;
 use super::{Change, ChangeType, ObjectKey, ObjectStore, StoreError, Stored};
 use crate::api::{Kind, Object};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// An ordered in-memory store with a full change log.
+///
+/// Objects live in a hash index by key, probed by `get` (the hot path: every component reads
+/// every change back); their keys also live in an ordered set, which is what listing walks,
+/// so every listing is in key order and no hash order is ever observable.
 ///
 /// The change log is compacted by `compact(up_to)` once every consumer has read past a
 /// revision, so long runs do not grow without bound.
 #[derive(Default)]
 pub struct MemoryStore {
-    objects: BTreeMap<ObjectKey, Stored>,
+    objects: HashMap<ObjectKey, Stored, FxBuild>,
+    /// The same keys, in order: kind, then namespace, then name.
+    keys: BTreeSet<ObjectKey>,
     revision: u64,
     log: Vec<Change>,
     /// Revision of the first entry in `log` minus one (everything up to it was compacted).
@@ -64,10 +71,10 @@ impl MemoryStore {
             namespace: namespace.to_string(),
             name: String::new(),
         };
-        self.objects
+        self.keys
             .range(start..)
-            .take_while(move |(k, _)| k.kind == kind && k.namespace == namespace)
-            .map(|(_, s)| &s.object)
+            .take_while(move |k| k.kind == kind && k.namespace == namespace)
+            .map(|k| &self.objects[k].object)
     }
 
     fn range(&self, kind: Kind) -> impl Iterator<Item = (&ObjectKey, &Stored)> + '_ {
@@ -76,9 +83,36 @@ impl MemoryStore {
             namespace: String::new(),
             name: String::new(),
         };
-        self.objects
+        self.keys
             .range(start..)
-            .take_while(move |(k, _)| k.kind == kind)
+            .take_while(move |k| k.kind == kind)
+            .map(|k| (k, &self.objects[k]))
+    }
+
+    /// Change an object in place (`f` edits it) as one write: what `get` + clone + `update`
+    /// does, without copying the object. `f` must not change the object's kind, namespace or
+    /// name (checked). Returns the new revision, or None when there is no such object.
+    pub fn modify(&mut self, key: &ObjectKey, f: impl FnOnce(&mut Object)) -> Option<u64> {
+        let stored = self.objects.get_mut(key)?;
+        // generation::on_update compares the old and new object: only kinds with a
+        // generation pay for a copy of the old one.
+        let old = (key.kind == Kind::Deployment).then(|| stored.object.clone());
+        f(&mut stored.object);
+        assert!(
+            ObjectKey::of(&stored.object) == *key,
+            "modify renamed {key}"
+        );
+        if let Some(old) = old {
+            super::generation::on_update(&old, &mut stored.object);
+        }
+        self.revision += 1;
+        stored.revision = self.revision;
+        self.log.push(Change {
+            revision: self.revision,
+            key: key.clone(),
+            change: ChangeType::Modified,
+        });
+        Some(self.revision)
     }
 }
 
@@ -99,6 +133,7 @@ impl ObjectStore for MemoryStore {
         super::generation::on_create(&mut obj);
         let rev = self.record(key.clone(), ChangeType::Added);
         *self.counts.entry(key.kind).or_insert(0) += 1;
+        self.keys.insert(key.clone());
         self.objects.insert(
             key,
             Stored {
@@ -128,13 +163,11 @@ impl ObjectStore for MemoryStore {
             }
         }
         let rev = self.record(key.clone(), ChangeType::Modified);
-        self.objects.insert(
-            key,
-            Stored {
-                revision: rev,
-                object: obj,
-            },
-        );
+        let stored = self.objects.get_mut(&key).expect("found above");
+        *stored = Stored {
+            revision: rev,
+            object: obj,
+        };
         Ok(rev)
     }
 
@@ -142,6 +175,7 @@ impl ObjectStore for MemoryStore {
         let Some(stored) = self.objects.remove(key) else {
             return Err(StoreError::NotFound(key.clone()));
         };
+        self.keys.remove(key);
         if let Some(c) = self.counts.get_mut(&key.kind) {
             *c -= 1;
         }

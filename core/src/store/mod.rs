@@ -6,8 +6,10 @@
 //! plug in for multi-host runs (design: "Where it goes next").
 
 pub mod generation;
+mod key_hash;
 mod memory;
 
+pub use key_hash::FxBuild;
 pub use memory::MemoryStore;
 
 use crate::api::{Kind, Object};
