@@ -50,39 +50,41 @@ impl Default for DeploymentController {
 impl DeploymentController {
     /// Read the change feed: the Deployments to sync (their own changes, their ReplicaSets',
     /// and for Recreate Deployments the deletion of their pods).
+    ///
+    /// The feed is read in place. A pod change only matters here when the pod is gone (the
+    /// `deletePod` handler); any other pod change just keeps the index, without building its
+    /// owner's key when the index already has it.
     fn catch_up(&mut self, ctx: &Ctx) -> BTreeSet<ObjectKey> {
-        let keys: Vec<ObjectKey> = ctx
-            .store
-            .changes_since(self.cursor)
-            .iter()
-            .map(|c| c.key.clone())
-            .collect();
-        self.cursor = ctx.store.revision();
         let mut dirty = BTreeSet::new();
-        for key in keys {
-            match key.kind {
-                Kind::Deployment => {
-                    dirty.insert(key);
+        for c in ctx.store.changes_since(self.cursor) {
+            match c.key.kind {
+                Kind::Deployment if !dirty.contains(&c.key) => {
+                    dirty.insert(c.key.clone());
                 }
-                Kind::ReplicaSet => dirty.extend(self.sets.observe(ctx.store, &key)),
+                Kind::ReplicaSet => dirty.extend(self.sets.observe(ctx.store, &c.key)),
                 Kind::Pod => {
-                    let gone = ctx.store.get(&key).is_none();
-                    for rs in self.pods.observe(ctx.store, &key) {
-                        let Some(d) = self.sets.owner(&rs).cloned() else {
+                    let obj = ctx.store.get(&c.key).map(|s| &s.object);
+                    let gone = obj.is_none();
+                    for rs in self.pods.observe_object(&c.key, obj, false) {
+                        if !gone {
+                            continue;
+                        }
+                        let Some(d) = self.sets.owner(&rs) else {
                             continue;
                         };
                         let recreate = matches!(
-                            ctx.store.get(&d).map(|s| &s.object),
+                            ctx.store.get(d).map(|s| &s.object),
                             Some(Object::Deployment(d)) if d.spec.strategy.kind == "Recreate"
                         );
-                        if gone && recreate {
-                            dirty.insert(d);
+                        if recreate {
+                            dirty.insert(d.clone());
                         }
                     }
                 }
                 _ => {}
             }
         }
+        self.cursor = ctx.store.revision();
         dirty
     }
 
