@@ -142,25 +142,20 @@ impl CronJobController {
 
     fn catch_up(&mut self, ctx: &Ctx) -> BTreeSet<ObjectKey> {
         let mut dirty = BTreeSet::new();
-        let keys: Vec<ObjectKey> = ctx
-            .store
-            .changes_since(self.cursor)
-            .iter()
-            .map(|c| c.key.clone())
-            .collect();
-        self.cursor = ctx.store.revision();
-        for key in keys {
-            match key.kind {
+        // The feed is read in place (only Job changes matter besides the CronJobs' own).
+        let store = &*ctx.store;
+        for c in store.changes_since(self.cursor) {
+            match c.key.kind {
                 Kind::CronJob => {
-                    dirty.insert(key);
+                    dirty.insert(c.key.clone());
                 }
                 Kind::Job => {
-                    let store = &*ctx.store;
-                    dirty.extend(self.index().observe(store, &key));
+                    dirty.extend(self.index().observe(store, &c.key));
                 }
                 _ => {}
             }
         }
+        self.cursor = store.revision();
         dirty
     }
 

@@ -189,27 +189,23 @@ fn by_age(pods: &mut [&Pod]) {
 impl DaemonSetController {
     fn catch_up(&mut self, ctx: &Ctx) -> BTreeSet<ObjectKey> {
         let mut dirty = BTreeSet::new();
-        let keys: Vec<ObjectKey> = ctx
-            .store
-            .changes_since(self.cursor)
-            .iter()
-            .map(|c| c.key.clone())
-            .collect();
-        self.cursor = ctx.store.revision();
         let index = self
             .pods
             .get_or_insert_with(|| super::owned::OwnedPods::new(Kind::DaemonSet));
         let mut nodes_changed = false;
-        for key in keys {
-            match key.kind {
+        // The feed is read in place; a pod no DaemonSet owns costs one lookup and no
+        // allocation (`OwnedPods::observe`).
+        for c in ctx.store.changes_since(self.cursor) {
+            match c.key.kind {
                 Kind::DaemonSet => {
-                    dirty.insert(key);
+                    dirty.insert(c.key.clone());
                 }
-                Kind::Pod => dirty.extend(index.observe(ctx.store, &key)),
+                Kind::Pod => dirty.extend(index.observe(ctx.store, &c.key)),
                 Kind::Node => nodes_changed = true,
                 _ => {}
             }
         }
+        self.cursor = ctx.store.revision();
         if nodes_changed {
             dirty.extend(ctx.store.list(Kind::DaemonSet).map(|(k, _)| k.clone()));
         }

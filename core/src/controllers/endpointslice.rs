@@ -48,26 +48,26 @@ pub struct EndpointSliceController {
 
 impl EndpointSliceController {
     pub fn sync(&mut self, ctx: &mut Ctx) {
-        let changes: Vec<ObjectKey> = ctx
-            .store
-            .changes_since(self.cursor)
-            .iter()
-            .filter(|c| matches!(c.key.kind, Kind::Service | Kind::Pod))
-            .map(|c| c.key.clone())
-            .collect();
-        self.cursor = ctx.store.revision();
-        if changes.is_empty() {
-            return;
-        }
         let mut dirty: BTreeSet<ObjectKey> = BTreeSet::new();
-        for key in changes {
-            match key.kind {
+        // The feed is read in place (nothing is written before the reconciles). With no
+        // Service in the store and no pod remembered as selected, a pod change selects
+        // nothing and was selected by nothing: `observe_pod` would return nothing, so it is
+        // skipped.
+        let no_services = ctx.store.count(Kind::Service) == 0;
+        for c in ctx.store.changes_since(self.cursor) {
+            match c.key.kind {
                 Kind::Service => {
-                    self.rebuild_members(ctx, &key);
-                    dirty.insert(key);
+                    self.rebuild_members(ctx, &c.key);
+                    dirty.insert(c.key.clone());
                 }
-                _ => dirty.extend(self.observe_pod(ctx, &key)),
+                Kind::Pod if no_services && self.member_of.is_empty() => {}
+                Kind::Pod => dirty.extend(self.observe_pod(ctx, &c.key)),
+                _ => {}
             }
+        }
+        self.cursor = ctx.store.revision();
+        if dirty.is_empty() {
+            return;
         }
         for svc in dirty {
             self.reconcile(ctx, &svc);

@@ -53,20 +53,17 @@ fn has_finalizer(o: &Object, f: &str) -> bool {
 
 impl GarbageCollector {
     pub fn sync(&mut self, ctx: &mut Ctx) {
-        let mut seen = BTreeSet::new();
-        let keys: Vec<ObjectKey> = ctx
-            .store
-            .changes_since(self.cursor)
-            .iter()
-            .filter(|c| seen.insert(c.key.clone()))
-            .map(|c| c.key.clone())
-            .collect();
-        self.cursor = ctx.store.revision();
         let mut attempt: BTreeSet<ObjectKey> = BTreeSet::new();
         let mut owners: BTreeSet<String> = BTreeSet::new();
-        for key in keys {
-            self.observe(ctx, &key, &mut attempt, &mut owners);
+        // Every change is observed in place (no key is cloned per change). A key changed
+        // several times is observed several times against the same (current) object: the
+        // first look brings the graph up to date, the later ones find nothing changed and only
+        // add again to the sets they already added to, so the outcome is that of observing
+        // each key once.
+        for c in ctx.store.changes_since(self.cursor) {
+            self.observe(ctx, &c.key, &mut attempt, &mut owners);
         }
+        self.cursor = ctx.store.revision();
         for uid in owners {
             self.process_owner(ctx, &uid);
         }
@@ -76,6 +73,9 @@ impl GarbageCollector {
     }
 
     /// Update the graph for one changed key; collect what needs a look.
+    ///
+    /// The stored uid and owner uids are compared with the graph in place: a change that
+    /// leaves them alone (status writes, nearly all of them) allocates nothing.
     fn observe(
         &mut self,
         ctx: &Ctx,
@@ -84,8 +84,8 @@ impl GarbageCollector {
         owners: &mut BTreeSet<String>,
     ) {
         let current = ctx.store.get(key).map(|s| &s.object);
-        let new_uid = current.map(|o| o.meta().uid.clone());
-        if self.uid_of.get(key) != new_uid.as_ref() {
+        let new_uid = current.map(|o| o.meta().uid.as_str());
+        if self.uid_of.get(key).map(String::as_str) != new_uid {
             // Gone, or replaced by a new object of the same name: the old one's dependents
             // lost an owner.
             if let Some(old) = self.uid_of.remove(key) {
@@ -94,22 +94,22 @@ impl GarbageCollector {
                     attempt.extend(deps.iter().cloned());
                 }
             }
-            if let Some(uid) = &new_uid {
-                self.uid_of.insert(key.clone(), uid.clone());
-                self.by_uid.insert(uid.clone(), key.clone());
+            if let Some(uid) = new_uid {
+                self.uid_of.insert(key.clone(), uid.to_string());
+                self.by_uid.insert(uid.to_string(), key.clone());
             }
         }
-        let new_owners: Vec<String> = current
-            .map(|o| {
-                o.meta()
-                    .owner_references
-                    .iter()
-                    .map(|r| r.uid.clone())
-                    .collect()
-            })
-            .unwrap_or_default();
-        let old_owners = self.owners_of.remove(key).unwrap_or_default();
-        if old_owners != new_owners {
+        let new_refs: &[OwnerReference] = current.map_or(&[], |o| &o.meta().owner_references);
+        let unchanged = match self.owners_of.get(key) {
+            Some(old) => old
+                .iter()
+                .map(String::as_str)
+                .eq(new_refs.iter().map(|r| r.uid.as_str())),
+            None => new_refs.is_empty(),
+        };
+        if !unchanged {
+            let new_owners: Vec<String> = new_refs.iter().map(|r| r.uid.clone()).collect();
+            let old_owners = self.owners_of.remove(key).unwrap_or_default();
             for o in &old_owners {
                 if let Some(set) = self.dependents.get_mut(o) {
                     set.remove(key);
@@ -128,20 +128,18 @@ impl GarbageCollector {
             }
             if !new_owners.is_empty() {
                 attempt.insert(key.clone());
+                self.owners_of.insert(key.clone(), new_owners);
             }
-        }
-        if !new_owners.is_empty() {
-            self.owners_of.insert(key.clone(), new_owners);
         }
         if let (Some(o), Some(uid)) = (current, new_uid) {
             if o.meta().deletion_at.is_some() {
                 if has_finalizer(o, FOREGROUND_FINALIZER) {
-                    if let Some(deps) = self.dependents.get(&uid) {
+                    if let Some(deps) = self.dependents.get(uid) {
                         attempt.extend(deps.iter().cloned());
                     }
-                    owners.insert(uid);
+                    owners.insert(uid.to_string());
                 } else if has_finalizer(o, ORPHAN_FINALIZER) {
-                    owners.insert(uid);
+                    owners.insert(uid.to_string());
                 }
             }
         }
@@ -165,8 +163,10 @@ impl GarbageCollector {
     }
 
     /// Upstream `attemptToDeleteItem`.
+    ///
+    /// The object is read in place; it is cloned only when references are dropped from it.
     fn attempt_to_delete(&mut self, ctx: &mut Ctx, key: &ObjectKey) {
-        let Some(obj) = ctx.store.get(key).map(|s| s.object.clone()) else {
+        let Some(obj) = ctx.store.get(key).map(|s| &s.object) else {
             return;
         };
         let meta = obj.meta();
@@ -203,9 +203,9 @@ impl GarbageCollector {
             .is_some_and(|d| !d.is_empty());
         let policy = if states.contains(&RefState::WaitingForDependentsDeletion) && has_dependents {
             Propagation::Foreground
-        } else if has_finalizer(&obj, ORPHAN_FINALIZER) {
+        } else if has_finalizer(obj, ORPHAN_FINALIZER) {
             Propagation::Orphan
-        } else if has_finalizer(&obj, FOREGROUND_FINALIZER) {
+        } else if has_finalizer(obj, FOREGROUND_FINALIZER) {
             Propagation::Foreground
         } else {
             Propagation::Background

@@ -157,50 +157,47 @@ impl JobController {
     fn catch_up(&mut self, ctx: &mut Ctx) -> BTreeSet<ObjectKey> {
         let mut now_keys = BTreeSet::new();
         let mut batched = BTreeSet::new();
-        let changes: Vec<_> = ctx
-            .store
-            .changes_since(self.cursor)
-            .iter()
-            .map(|c| (c.key.clone(), c.change))
-            .collect();
-        self.cursor = ctx.store.revision();
-        for (key, change) in changes {
+        // The feed is read in place (nothing writes the store in this loop); keys are cloned
+        // only into the sets.
+        let store = &*ctx.store;
+        let now = ctx.now;
+        for c in store.changes_since(self.cursor) {
+            let (key, change) = (&c.key, c.change);
             match key.kind {
-                Kind::Job => match ctx.store.get(&key).map(|s| &s.object) {
+                Kind::Job => match store.get(key).map(|s| &s.object) {
                     Some(Object::Job(j)) => {
-                        if self.spec_seen.get(&key) == Some(&j.spec) {
-                            batched.insert(key);
+                        if self.spec_seen.get(key) == Some(&j.spec) {
+                            batched.insert(key.clone());
                         } else {
                             self.spec_seen.insert(key.clone(), j.spec.clone());
-                            now_keys.insert(key);
+                            now_keys.insert(key.clone());
                         }
                     }
                     _ => {
-                        self.spec_seen.remove(&key);
+                        self.spec_seen.remove(key);
                     }
                 },
                 Kind::Pod => {
-                    let store = &*ctx.store;
                     let owners = self
                         .pods
                         .get_or_insert_with(|| super::owned::OwnedPods::new(Kind::Job))
-                        .observe(store, &key);
+                        .observe(store, key);
                     if owners.is_empty() {
                         continue;
                     }
-                    let pod = match store.get(&key).map(|s| &s.object) {
+                    let pod = match store.get(key).map(|s| &s.object) {
                         Some(Object::Pod(p)) => Some(p),
                         _ => None,
                     };
                     let old = match pod {
                         Some(p) => self.phase_seen.insert(key.clone(), p.status.phase),
-                        None => self.phase_seen.remove(&key),
+                        None => self.phase_seen.remove(key),
                     };
                     if let Some(p) = pod {
                         if p.is_terminal() {
                             self.finished_at
                                 .entry(p.metadata.uid.clone())
-                                .or_insert(ctx.now.millis());
+                                .or_insert(now.millis());
                         }
                     }
                     // updatePod: a pod's first failure is batched, other updates sync at once;
@@ -220,6 +217,7 @@ impl JobController {
                 _ => {}
             }
         }
+        self.cursor = store.revision();
         for key in batched {
             if !now_keys.contains(&key) {
                 let at = ctx.now.after(SYNC_BATCH_PERIOD);

@@ -13,33 +13,45 @@ pub struct NodePods {
 }
 
 impl NodePods {
-    /// Update the index for a changed pod key. Returns the pod's node before and now.
-    pub fn observe(
-        &mut self,
-        store: &MemoryStore,
-        pod: &ObjectKey,
-    ) -> (Option<String>, Option<String>) {
+    /// Update the index for a changed pod key. Returns the pod's node now (borrowed from the
+    /// store).
+    ///
+    /// The node is compared with the index in place, so a change that leaves the binding
+    /// alone (nearly all of them: status writes) allocates nothing.
+    pub fn observe<'s>(&mut self, store: &'s MemoryStore, pod: &ObjectKey) -> Option<&'s str> {
         let now = match store.get(pod).map(|s| &s.object) {
-            Some(Object::Pod(p)) if !p.spec.node_name.is_empty() => Some(p.spec.node_name.clone()),
+            Some(Object::Pod(p)) if !p.spec.node_name.is_empty() => Some(p.spec.node_name.as_str()),
             _ => None,
         };
-        let before = self.node_of.get(pod).cloned();
-        if before != now {
-            if let Some(old) = &before {
-                if let Some(set) = self.pods.get_mut(old) {
-                    set.remove(pod);
-                    if set.is_empty() {
-                        self.pods.remove(old);
-                    }
+        if self.node_of.get(pod).map(String::as_str) == now {
+            return now;
+        }
+        if let Some(old) = self.node_of.remove(pod) {
+            if let Some(set) = self.pods.get_mut(&old) {
+                set.remove(pod);
+                if set.is_empty() {
+                    self.pods.remove(&old);
                 }
-                self.node_of.remove(pod);
-            }
-            if let Some(n) = &now {
-                self.pods.entry(n.clone()).or_default().insert(pod.clone());
-                self.node_of.insert(pod.clone(), n.clone());
             }
         }
-        (before, now)
+        if let Some(n) = now {
+            match self.pods.get_mut(n) {
+                Some(set) => {
+                    set.insert(pod.clone());
+                }
+                None => {
+                    self.pods
+                        .insert(n.to_string(), BTreeSet::from([pod.clone()]));
+                }
+            }
+            self.node_of.insert(pod.clone(), n.to_string());
+        }
+        now
+    }
+
+    /// Whether any pod is bound to `node`.
+    pub fn any_on(&self, node: &str) -> bool {
+        self.pods.contains_key(node)
     }
 
     /// The nodes that have pods, in name order.

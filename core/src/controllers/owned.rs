@@ -25,18 +25,50 @@ impl OwnedPods {
 
     /// Update the index for a changed pod key; returns the owners it belonged to before and
     /// belongs to now (each at most once).
+    ///
+    /// Most changes are status writes that leave the controller reference alone, and most
+    /// indexes (StatefulSet, DaemonSet, Job) own none of the churned pods: both cases are
+    /// decided by comparing the stored reference with the index in place, so no key is built
+    /// or cloned unless the answer names an owner.
     pub fn observe(&mut self, store: &MemoryStore, pod: &ObjectKey) -> Vec<ObjectKey> {
-        let owner = store.get(pod).and_then(|s| {
-            s.object
-                .meta()
+        self.observe_object(pod, store.get(pod).map(|s| &s.object), true)
+    }
+
+    /// `observe` with the object already read (`None`: gone). With `unchanged_too` false, a
+    /// change that leaves the index as it is returns no owner (for a caller that only acts
+    /// on changed references or deletions).
+    pub fn observe_object(
+        &mut self,
+        pod: &ObjectKey,
+        obj: Option<&Object>,
+        unchanged_too: bool,
+    ) -> Vec<ObjectKey> {
+        let kind = self.owner_kind;
+        let owner_name = obj.and_then(|o| {
+            o.meta()
                 .controller_of()
-                .filter(|o| o.kind == self.owner_kind.name())
-                .map(|o| ObjectKey::new(self.owner_kind, &pod.namespace, &o.name))
+                .filter(|o| o.kind == kind.name())
+                .map(|o| o.name.as_str())
         });
-        if self.owner_of.get(pod) == owner.as_ref() {
-            // Most changes are status updates: the index stays as it is.
-            return owner.into_iter().collect();
+        let before = self.owner_of.get(pod);
+        match (before, owner_name) {
+            (None, None) => return Vec::new(),
+            // The owner key is (owner kind, the pod's namespace, the reference's name), so the
+            // same name is the same key: the index stays as it is.
+            (Some(b), Some(n))
+                if b.name == n
+                    && (b.namespace == pod.namespace
+                        || (!kind.namespaced() && b.namespace.is_empty())) =>
+            {
+                return if unchanged_too {
+                    vec![b.clone()]
+                } else {
+                    Vec::new()
+                };
+            }
+            _ => {}
         }
+        let owner = owner_name.map(|n| ObjectKey::new(kind, &pod.namespace, n));
         let mut out = Vec::new();
         if let Some(old) = self.owner_of.remove(pod) {
             if let Some(set) = self.owned.get_mut(&old) {

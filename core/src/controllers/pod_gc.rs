@@ -37,26 +37,29 @@ pub struct PodGcController {
 impl PodGcController {
     pub fn sync(&mut self, ctx: &mut Ctx) {
         let mut orphans = false;
-        let changes: Vec<ObjectKey> = ctx
-            .store
-            .changes_since(self.cursor)
-            .iter()
-            .filter(|c| matches!(c.key.kind, Kind::Node | Kind::Pod))
-            .map(|c| c.key.clone())
-            .collect();
-        self.cursor = ctx.store.revision();
-        for key in changes {
-            if key.kind == Kind::Node {
-                if ctx.store.get(&key).is_some() {
-                    self.nodes.insert(key.name);
-                } else {
-                    orphans |= !self.pods.on(&key.name).is_empty();
-                    self.nodes.remove(&key.name);
+        // The feed is read in place (no key is cloned per change): only the node names of
+        // Node changes are copied.
+        for c in ctx.store.changes_since(self.cursor) {
+            match c.key.kind {
+                Kind::Node => {
+                    if ctx.store.get(&c.key).is_some() {
+                        if !self.nodes.contains(&c.key.name) {
+                            self.nodes.insert(c.key.name.clone());
+                        }
+                    } else {
+                        orphans |= self.pods.any_on(&c.key.name);
+                        self.nodes.remove(&c.key.name);
+                    }
                 }
-            } else if let (_, Some(n)) = self.pods.observe(ctx.store, &key) {
-                orphans |= !self.nodes.contains(&n);
+                Kind::Pod => {
+                    if let Some(n) = self.pods.observe(ctx.store, &c.key) {
+                        orphans |= !self.nodes.contains(n);
+                    }
+                }
+                _ => {}
             }
         }
+        self.cursor = ctx.store.revision();
         if orphans {
             let p = GC_CHECK_PERIOD.as_millis();
             self.schedule(ctx, SimTime(ctx.now.millis().div_ceil(p) * p));

@@ -107,27 +107,47 @@ pub fn owned_by(p: &Pod, uid: &str) -> bool {
 
 impl ReplicaSetController {
     /// Read the change feed: update the index, and return the ReplicaSets to reconcile.
+    ///
+    /// Most pod changes are status writes of a pod whose owner, activity and readiness stay as
+    /// the index has them: such a change only marks its owner dirty (removing and adding the
+    /// same entry would leave the index and the counts as they are), and neither a key nor a
+    /// uid is built for it.
     fn catch_up(&mut self, ctx: &Ctx) -> BTreeSet<ObjectKey> {
         let mut dirty = BTreeSet::new();
         for c in ctx.store.changes_since(self.cursor) {
             match c.key.kind {
-                Kind::ReplicaSet => {
+                Kind::ReplicaSet if !dirty.contains(&c.key) => {
                     dirty.insert(c.key.clone());
                 }
                 Kind::Pod => {
-                    let owned = match ctx.store.get(&c.key).map(|s| &s.object) {
+                    let pod = match ctx.store.get(&c.key).map(|s| &s.object) {
                         Some(Object::Pod(p)) => p
                             .metadata
                             .controller_of()
                             .filter(|o| o.kind == "ReplicaSet")
-                            .map(|o| OwnedPod {
-                                owner: ObjectKey::new(Kind::ReplicaSet, p.namespace(), &o.name),
-                                uid: o.uid.clone(),
-                                active: is_active(p),
-                                ready_at: p.status.ready.then_some(p.status.ready_at.unwrap_or(0)),
-                            }),
+                            .map(|o| (p, o)),
                         _ => None,
                     };
+                    if let (Some((p, o)), Some(old)) = (pod, self.owner_of.get(&c.key)) {
+                        if old.owner.name == o.name
+                            && old.owner.namespace == p.namespace()
+                            && old.uid == o.uid
+                            && old.active == is_active(p)
+                            && old.ready_at
+                                == p.status.ready.then_some(p.status.ready_at.unwrap_or(0))
+                        {
+                            if !dirty.contains(&old.owner) {
+                                dirty.insert(old.owner.clone());
+                            }
+                            continue;
+                        }
+                    }
+                    let owned = pod.map(|(p, o)| OwnedPod {
+                        owner: ObjectKey::new(Kind::ReplicaSet, p.namespace(), &o.name),
+                        uid: o.uid.clone(),
+                        active: is_active(p),
+                        ready_at: p.status.ready.then_some(p.status.ready_at.unwrap_or(0)),
+                    });
                     if let Some(old) = self.owner_of.remove(&c.key) {
                         if let Some(set) = self.owned.get_mut(&old.owner) {
                             set.remove(&c.key);
@@ -221,11 +241,17 @@ impl ReplicaSetController {
     }
 
     fn reconcile(&mut self, ctx: &mut Ctx, key: &ObjectKey) {
-        let Some(Object::ReplicaSet(rs)) = ctx.store.get(key).map(|s| s.object.clone()) else {
-            return;
+        // The set is read in place: it is cloned (for its template) only when pods are made,
+        // since most reconciles (a pod's status changed) only recount.
+        let (uid, deleting, want) = match ctx.store.get(key).map(|s| &s.object) {
+            Some(Object::ReplicaSet(rs)) => (
+                rs.metadata.uid.clone(),
+                rs.metadata.deletion_at.is_some(),
+                rs.spec.replicas.unwrap_or(1).max(0) as usize,
+            ),
+            _ => return,
         };
-        let uid = rs.metadata.uid.clone();
-        if rs.metadata.deletion_at.is_some() {
+        if deleting {
             // Being deleted (foreground/orphan): status only (upstream `rsNeedsSync &&
             // rs.DeletionTimestamp == nil` guards manageReplicas).
             self.update_status(ctx, key, &uid);
@@ -234,9 +260,11 @@ impl ReplicaSetController {
         let have = self
             .counts_of(ctx, key, &uid)
             .map_or(0, |n| n.active.max(0) as usize);
-        let want = rs.spec.replicas.unwrap_or(1).max(0) as usize;
-        let rs_obj = format!("ReplicaSet/{}/{}", key.namespace, key.name);
         if have < want {
+            let Some(Object::ReplicaSet(rs)) = ctx.store.get(key).map(|s| s.object.clone()) else {
+                return;
+            };
+            let rs_obj = format!("ReplicaSet/{}/{}", key.namespace, key.name);
             for _ in have..want {
                 let mut pod = Pod {
                     metadata: rs.spec.template.metadata.clone(),
@@ -277,6 +305,7 @@ impl ReplicaSetController {
                 );
             }
         } else if have > want {
+            let rs_obj = format!("ReplicaSet/{}/{}", key.namespace, key.name);
             let mut pods = self.pods_of(ctx, key, &uid);
             // The ranking above; the name breaks the remaining ties deterministically.
             pods.sort_by(|a, b| a.rank.cmp(&b.rank).then_with(|| a.name.cmp(&b.name)));

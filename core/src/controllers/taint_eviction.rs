@@ -80,30 +80,56 @@ fn pod_object(key: &ObjectKey) -> String {
 impl TaintEvictionController {
     pub fn sync(&mut self, ctx: &mut Ctx) {
         let mut nodes = BTreeSet::new();
-        let mut pods = Vec::new();
-        for c in ctx.store.changes_since(self.cursor) {
+        let from = self.cursor;
+        // Node updates first, as upstream's workers prefer them. The feed is read in place
+        // (no key is cloned per change).
+        for c in ctx.store.changes_since(from) {
             match c.key.kind {
-                Kind::Node => {
+                Kind::Node if !nodes.contains(&c.key.name) => {
                     nodes.insert(c.key.name.clone());
                 }
-                Kind::Pod => pods.push(c.key.clone()),
+                Kind::Pod => {
+                    self.pods.observe(ctx.store, &c.key);
+                }
                 _ => {}
             }
         }
-        self.cursor = ctx.store.revision();
-        // Node updates first, as upstream's workers prefer them.
-        for key in &pods {
-            self.pods.observe(ctx.store, key);
-        }
+        let upto = ctx.store.revision();
+        self.cursor = upto;
         for n in nodes {
             self.node_updated(ctx, &n);
         }
-        let mut done = BTreeSet::new();
-        for key in pods {
-            if done.insert(key.clone()) {
-                self.pod_updated(ctx, &key);
-            }
+        // Each changed pod once, in the order of its first change. A pod that still exists on
+        // a node without NoExecute taints is a no-op for `pod_updated` (it returns before
+        // touching anything), and stays one for the whole loop (`tainted` only changes in
+        // `node_updated`, and a pod's own state only when it is processed), so such pods are
+        // skipped without entering the `done` set. No pending work, no remembered tolerations
+        // and no tainted node: every pod is such a no-op or a deletion with nothing to cancel.
+        if self.tainted.is_empty() && self.work.is_empty() && self.seen.is_empty() {
+            return;
         }
+        let mut pods: Vec<ObjectKey> = Vec::new();
+        let mut done = BTreeSet::new();
+        let read = ctx.store.changes_since(from);
+        let read = &read[..read.partition_point(|c| c.revision <= upto)];
+        for c in read {
+            if c.key.kind != Kind::Pod || self.untainted(ctx, &c.key) || done.contains(&c.key) {
+                continue;
+            }
+            done.insert(c.key.clone());
+            pods.push(c.key.clone());
+        }
+        for key in pods {
+            self.pod_updated(ctx, &key);
+        }
+    }
+
+    /// The pod exists and its node has no NoExecute taints: `pod_updated` does nothing.
+    fn untainted(&self, ctx: &Ctx, key: &ObjectKey) -> bool {
+        matches!(
+            ctx.store.get(key).map(|s| &s.object),
+            Some(Object::Pod(p)) if !self.tainted.contains_key(&p.spec.node_name)
+        )
     }
 
     /// A scheduled deletion is due.

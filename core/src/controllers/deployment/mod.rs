@@ -30,8 +30,10 @@ pub struct DeploymentController {
     /// Deployment of a set that is gone: upstream's `deleteReplicaSet`).
     sets: OwnedPods,
     /// Pods by their ReplicaSet (to wake a Recreate Deployment when an old pod is gone:
-    /// upstream's `deletePod`).
-    pods: OwnedPods,
+    /// upstream's `deletePod`). Kept only while some Deployment in the store uses Recreate
+    /// (`None` otherwise): a pod's deletion wakes nothing then, so the index is not needed,
+    /// and it is rebuilt from the store when a Recreate Deployment appears (see `catch_up`).
+    pods: Option<OwnedPods>,
     limiter: progress::RateLimiter,
 }
 
@@ -41,7 +43,7 @@ impl Default for DeploymentController {
             cursor: 0,
             requeue: EarliestRequeue::default(),
             sets: OwnedPods::new(Kind::Deployment),
-            pods: OwnedPods::new(Kind::ReplicaSet),
+            pods: None,
             limiter: progress::RateLimiter::default(),
         }
     }
@@ -50,39 +52,68 @@ impl Default for DeploymentController {
 impl DeploymentController {
     /// Read the change feed: the Deployments to sync (their own changes, their ReplicaSets',
     /// and for Recreate Deployments the deletion of their pods).
+    ///
+    /// The feed is read in place. A pod change only matters here when the pod is gone (the
+    /// `deletePod` handler); any other pod change just keeps the index, without building its
+    /// owner's key when the index already has it.
     fn catch_up(&mut self, ctx: &Ctx) -> BTreeSet<ObjectKey> {
-        let keys: Vec<ObjectKey> = ctx
-            .store
-            .changes_since(self.cursor)
-            .iter()
-            .map(|c| c.key.clone())
-            .collect();
-        self.cursor = ctx.store.revision();
         let mut dirty = BTreeSet::new();
-        for key in keys {
-            match key.kind {
-                Kind::Deployment => {
-                    dirty.insert(key);
+        let changes = ctx.store.changes_since(self.cursor);
+        // Whether some Deployment uses Recreate changes only with a Deployment write, so it is
+        // looked at again only then. While none does, pod changes are skipped: a deletion
+        // dirties only a Deployment that is Recreate now. When one appears, the index is
+        // rebuilt from the store's pods; the pods deleted in this same batch are missing from
+        // it, but the Deployment that is Recreate now was not at the previous look, so it was
+        // written since and is in `dirty` already (from its own change below).
+        if changes.iter().any(|c| c.key.kind == Kind::Deployment) {
+            let any_recreate = ctx
+                .store
+                .objects(Kind::Deployment)
+                .any(|o| matches!(o, Object::Deployment(d) if d.spec.strategy.kind == "Recreate"));
+            match (any_recreate, self.pods.is_some()) {
+                (true, false) => {
+                    let mut index = OwnedPods::new(Kind::ReplicaSet);
+                    for (k, s) in ctx.store.list(Kind::Pod) {
+                        index.observe_object(k, Some(&s.object), false);
+                    }
+                    self.pods = Some(index);
                 }
-                Kind::ReplicaSet => dirty.extend(self.sets.observe(ctx.store, &key)),
+                (false, true) => self.pods = None,
+                _ => {}
+            }
+        }
+        for c in changes {
+            match c.key.kind {
+                Kind::Deployment if !dirty.contains(&c.key) => {
+                    dirty.insert(c.key.clone());
+                }
+                Kind::ReplicaSet => dirty.extend(self.sets.observe(ctx.store, &c.key)),
                 Kind::Pod => {
-                    let gone = ctx.store.get(&key).is_none();
-                    for rs in self.pods.observe(ctx.store, &key) {
-                        let Some(d) = self.sets.owner(&rs).cloned() else {
+                    let Some(pods) = self.pods.as_mut() else {
+                        continue;
+                    };
+                    let obj = ctx.store.get(&c.key).map(|s| &s.object);
+                    let gone = obj.is_none();
+                    for rs in pods.observe_object(&c.key, obj, false) {
+                        if !gone {
+                            continue;
+                        }
+                        let Some(d) = self.sets.owner(&rs) else {
                             continue;
                         };
                         let recreate = matches!(
-                            ctx.store.get(&d).map(|s| &s.object),
+                            ctx.store.get(d).map(|s| &s.object),
                             Some(Object::Deployment(d)) if d.spec.strategy.kind == "Recreate"
                         );
-                        if gone && recreate {
-                            dirty.insert(d);
+                        if recreate {
+                            dirty.insert(d.clone());
                         }
                     }
                 }
                 _ => {}
             }
         }
+        self.cursor = ctx.store.revision();
         dirty
     }
 

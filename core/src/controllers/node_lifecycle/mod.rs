@@ -183,22 +183,21 @@ impl NodeLifecycleController {
     /// Read the change feed: track nodes, keep the node's NoSchedule taints in step with its
     /// status, and ask for a pass when a node appears, goes, or is not plainly healthy.
     pub fn sync(&mut self, ctx: &mut Ctx) {
-        let changes: Vec<ObjectKey> = ctx
-            .store
-            .changes_since(self.cursor)
-            .iter()
-            .filter(|c| matches!(c.key.kind, Kind::Node | Kind::Pod))
-            .map(|c| c.key.clone())
-            .collect();
-        self.cursor = ctx.store.revision();
+        // The feed is read in place: pod changes only update the index, node changes give
+        // their names.
         let mut nodes = BTreeSet::new();
-        for key in changes {
-            if key.kind == Kind::Pod {
-                self.pods.observe(ctx.store, &key);
-            } else {
-                nodes.insert(key.name);
+        for c in ctx.store.changes_since(self.cursor) {
+            match c.key.kind {
+                Kind::Pod => {
+                    self.pods.observe(ctx.store, &c.key);
+                }
+                Kind::Node if !nodes.contains(&c.key.name) => {
+                    nodes.insert(c.key.name.clone());
+                }
+                _ => {}
             }
         }
+        self.cursor = ctx.store.revision();
         let mut want_pass = false;
         for name in nodes {
             let key = ObjectKey::new(Kind::Node, "", &name);
