@@ -224,12 +224,29 @@ impl Scheduler {
                 }
                 Kind::Pod => {
                     let pk = format!("{}/{}", c.key.namespace, c.key.name);
+                    let obj = ctx.store.get(&c.key).map(|s| &s.object);
+                    // A bound pod's write that changes nothing `PodInfo` derives (mostly the
+                    // kubelet's status writes): the snapshot takes it in place
+                    // (`Snapshot::refresh_placed`). What the full path below does for such a
+                    // write, minus rebuilding the info: no event (labels, requests and the
+                    // reservation are unchanged).
+                    if let Some(Object::Pod(p)) = obj {
+                        if c.change == ChangeType::Modified
+                            && !p.is_terminal()
+                            && !p.spec.node_name.is_empty()
+                            && self.snapshot.refresh_placed(&pk, p)
+                        {
+                            self.snapshot.set_nominated(p);
+                            self.queue.forget(&pk);
+                            continue;
+                        }
+                    }
                     // The pod as the scheduler knew it: placed on a node, or nominated.
                     let known = self
                         .snapshot
                         .placed_pod(&pk)
                         .or_else(|| self.snapshot.nominated_pod(&pk));
-                    match ctx.store.get(&c.key).map(|s| &s.object) {
+                    match obj {
                         Some(Object::Pod(p)) => {
                             self.snapshot.set_nominated(p);
                             if p.is_terminal() {
