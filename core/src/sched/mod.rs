@@ -125,6 +125,10 @@ impl Scheduler {
         // once, not once per node) before any other change is applied.
         let mut new_nodes: Vec<crate::api::node::Node> = Vec::new();
         let mut new_names: BTreeSet<String> = BTreeSet::new();
+        // Pod events only move unschedulable pods (`requeue_on`), and none becomes
+        // unschedulable before they are delivered: with none now, they are not built (each
+        // carries a clone of the pod).
+        let pod_events = self.queue.unschedulable_len() > 0;
         for c in ctx.store.changes_since(self.cursor).to_vec() {
             let fresh = c.key.kind == Kind::Node
                 && self.snapshot.get(&c.key.name).is_none()
@@ -251,7 +255,7 @@ impl Scheduler {
                             self.snapshot.set_nominated(p);
                             if p.is_terminal() {
                                 self.snapshot.remove_pod(&pk);
-                                if let Some(old) = known {
+                                if let Some(old) = known.filter(|_| pod_events) {
                                     events.push(ClusterEvent::PodDeleted(old.pod.clone()));
                                 }
                                 self.queue.forget(&pk);
@@ -268,7 +272,7 @@ impl Scheduler {
                                             || old.requests != new.requests
                                             || old.reserved != new.reserved;
                                         self.snapshot.update_pod(new);
-                                        if relevant {
+                                        if relevant && pod_events {
                                             events.push(ClusterEvent::AssignedPodUpdated {
                                                 old: old.pod.clone(),
                                                 new: p.clone(),
@@ -278,20 +282,21 @@ impl Scheduler {
                                 } else {
                                     let node = p.spec.node_name.clone();
                                     self.snapshot.add_pod(&node, Rc::new(PodInfo::new(p)));
-                                    events.push(ClusterEvent::AssignedPodAdded(p.clone()));
+                                    if pod_events {
+                                        events.push(ClusterEvent::AssignedPodAdded(p.clone()));
+                                    }
                                 }
                             } else if p.metadata.deletion_at.is_none()
                                 && !self.waiting.contains_key(&pk)
                                 && (c.change == ChangeType::Added || !self.queue.contains(&pk))
                             {
-                                let p = p.clone();
-                                self.enqueue(&p);
+                                self.enqueue(p);
                             }
                         }
                         _ => {
                             self.snapshot.clear_nominated(&pk);
                             self.snapshot.remove_pod(&pk);
-                            if let Some(old) = known {
+                            if let Some(old) = known.filter(|_| pod_events) {
                                 events.push(ClusterEvent::PodDeleted(old.pod.clone()));
                             }
                             self.queue.forget(&pk);

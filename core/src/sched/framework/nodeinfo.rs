@@ -587,8 +587,14 @@ impl Snapshot {
     /// generation reads another status field). Of the rest of the status the scheduler reads
     /// only `scheduler_read_status_eq`'s fields (preemption: readiness and start time): when
     /// one of them changed, the status is replaced in place; otherwise nothing is written.
+    ///
+    /// The pod is looked for on its own `spec.nodeName` only (a key is on a node's list
+    /// exactly when `placed` maps it to that node), which spares the lookup in `placed`.
     pub fn refresh_placed(&mut self, key: &str, pod: &crate::api::pod::Pod) -> bool {
-        let Some((i, j)) = self.locate(key) else {
+        let Some(&i) = self.index.get(&pod.spec.node_name) else {
+            return false;
+        };
+        let Some(j) = self.nodes[i].pods.iter().position(|p| p.key == key) else {
             return false;
         };
         let old = &self.nodes[i].pods[j].pod;
@@ -599,7 +605,13 @@ impl Snapshot {
             return false;
         }
         if !scheduler_read_status_eq(&old.status, &pod.status) {
-            Rc::make_mut(&mut self.nodes[i].pods[j]).pod.status = pod.status.clone();
+            // Only the fields read (the others may lag, see `scheduler_read_status_eq`).
+            let st = &mut Rc::make_mut(&mut self.nodes[i].pods[j]).pod.status;
+            st.phase = pod.status.phase;
+            st.ready = pod.status.ready;
+            st.started_at = pod.status.started_at;
+            st.nominated_node_name
+                .clone_from(&pod.status.nominated_node_name);
         }
         true
     }
