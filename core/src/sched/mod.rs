@@ -125,6 +125,10 @@ impl Scheduler {
         // once, not once per node) before any other change is applied.
         let mut new_nodes: Vec<crate::api::node::Node> = Vec::new();
         let mut new_names: BTreeSet<String> = BTreeSet::new();
+        // Pod events only move unschedulable pods (`requeue_on`), and none becomes
+        // unschedulable before they are delivered: with none now, they are not built (each
+        // carries a clone of the pod).
+        let pod_events = self.queue.unschedulable_len() > 0;
         for c in ctx.store.changes_since(self.cursor).to_vec() {
             let fresh = c.key.kind == Kind::Node
                 && self.snapshot.get(&c.key.name).is_none()
@@ -224,17 +228,34 @@ impl Scheduler {
                 }
                 Kind::Pod => {
                     let pk = format!("{}/{}", c.key.namespace, c.key.name);
+                    let obj = ctx.store.get(&c.key).map(|s| &s.object);
+                    // A bound pod's write that changes nothing `PodInfo` derives (mostly the
+                    // kubelet's status writes): the snapshot takes it in place
+                    // (`Snapshot::refresh_placed`). What the full path below does for such a
+                    // write, minus rebuilding the info: no event (labels, requests and the
+                    // reservation are unchanged).
+                    if let Some(Object::Pod(p)) = obj {
+                        if c.change == ChangeType::Modified
+                            && !p.is_terminal()
+                            && !p.spec.node_name.is_empty()
+                            && self.snapshot.refresh_placed(&pk, p)
+                        {
+                            self.snapshot.set_nominated(p);
+                            self.queue.forget(&pk);
+                            continue;
+                        }
+                    }
                     // The pod as the scheduler knew it: placed on a node, or nominated.
                     let known = self
                         .snapshot
                         .placed_pod(&pk)
                         .or_else(|| self.snapshot.nominated_pod(&pk));
-                    match ctx.store.get(&c.key).map(|s| &s.object) {
+                    match obj {
                         Some(Object::Pod(p)) => {
                             self.snapshot.set_nominated(p);
                             if p.is_terminal() {
                                 self.snapshot.remove_pod(&pk);
-                                if let Some(old) = known {
+                                if let Some(old) = known.filter(|_| pod_events) {
                                     events.push(ClusterEvent::PodDeleted(old.pod.clone()));
                                 }
                                 self.queue.forget(&pk);
@@ -251,7 +272,7 @@ impl Scheduler {
                                             || old.requests != new.requests
                                             || old.reserved != new.reserved;
                                         self.snapshot.update_pod(new);
-                                        if relevant {
+                                        if relevant && pod_events {
                                             events.push(ClusterEvent::AssignedPodUpdated {
                                                 old: old.pod.clone(),
                                                 new: p.clone(),
@@ -261,20 +282,21 @@ impl Scheduler {
                                 } else {
                                     let node = p.spec.node_name.clone();
                                     self.snapshot.add_pod(&node, Rc::new(PodInfo::new(p)));
-                                    events.push(ClusterEvent::AssignedPodAdded(p.clone()));
+                                    if pod_events {
+                                        events.push(ClusterEvent::AssignedPodAdded(p.clone()));
+                                    }
                                 }
                             } else if p.metadata.deletion_at.is_none()
                                 && !self.waiting.contains_key(&pk)
                                 && (c.change == ChangeType::Added || !self.queue.contains(&pk))
                             {
-                                let p = p.clone();
-                                self.enqueue(&p);
+                                self.enqueue(p);
                             }
                         }
                         _ => {
                             self.snapshot.clear_nominated(&pk);
                             self.snapshot.remove_pod(&pk);
-                            if let Some(old) = known {
+                            if let Some(old) = known.filter(|_| pod_events) {
                                 events.push(ClusterEvent::PodDeleted(old.pod.clone()));
                             }
                             self.queue.forget(&pk);

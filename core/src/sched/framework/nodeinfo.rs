@@ -188,6 +188,24 @@ pub fn zone_key(n: &Node) -> String {
     }
 }
 
+/// Whether two statuses of a placed pod agree on every field the scheduler reads from a
+/// placed pod's status: the phase (terminal pods leave the snapshot), the nomination
+/// (NodeResourcesFit's queueing hint on a deleted pod), readiness (DefaultPreemption's PDB
+/// accounting) and start time (its victim order), and the reservation (`PodInfo::reserved`).
+/// A status write that changes only other fields (conditions, container statuses, pod IP,
+/// restart counts, messages) leaves the snapshot's copy as it was: no decision can differ.
+/// A plugin that starts reading another status field of placed pods must add it here.
+pub fn scheduler_read_status_eq(
+    a: &crate::api::pod::PodStatus,
+    b: &crate::api::pod::PodStatus,
+) -> bool {
+    a.phase == b.phase
+        && a.ready == b.ready
+        && a.started_at == b.started_at
+        && a.reservation == b.reservation
+        && a.nominated_node_name == b.nominated_node_name
+}
+
 impl Default for Snapshot {
     fn default() -> Snapshot {
         use std::sync::atomic::{AtomicU64, Ordering};
@@ -272,17 +290,22 @@ impl Snapshot {
 
     /// Record (or drop) a pod's nomination from its current state.
     pub fn set_nominated(&mut self, pod: &crate::api::pod::Pod) {
+        let s = &pod.status;
+        let nominate = !s.nominated_node_name.is_empty()
+            && pod.spec.node_name.is_empty()
+            && !pod.is_terminal()
+            && pod.metadata.deletion_at.is_none();
+        // Nothing nominated and nothing to nominate: nothing to drop or add (the common case
+        // for every status write; skips formatting the key).
+        if self.nominated.is_empty() && !nominate {
+            return;
+        }
         let key = pod.key();
         for list in self.nominated.values_mut() {
             list.retain(|p| p.key != key);
         }
         self.nominated.retain(|_, l| !l.is_empty());
-        let s = &pod.status;
-        if !s.nominated_node_name.is_empty()
-            && pod.spec.node_name.is_empty()
-            && !pod.is_terminal()
-            && pod.metadata.deletion_at.is_none()
-        {
+        if nominate {
             self.nominated
                 .entry(s.nominated_node_name.clone())
                 .or_default()
@@ -538,9 +561,59 @@ impl Snapshot {
 
     /// A placed pod's info, as the snapshot counts it.
     pub fn placed_pod(&self, key: &str) -> Option<Rc<PodInfo>> {
+        let (i, j) = self.locate(key)?;
+        Some(self.nodes[i].pods[j].clone())
+    }
+
+    /// Where a placed pod's info is: (node index, position in that node's `pods`).
+    fn locate(&self, key: &str) -> Option<(usize, usize)> {
         let node = self.placed.get(key)?;
         let i = *self.index.get(node)?;
-        self.nodes[i].pods.iter().find(|p| p.key == key).cloned()
+        let j = self.nodes[i].pods.iter().position(|p| p.key == key)?;
+        Some((i, j))
+    }
+
+    /// A newer copy of a placed pod from the store, taken in place when its metadata, spec
+    /// and reservation are unchanged (returns true); false, with nothing done, otherwise (the
+    /// caller rebuilds the pod's info: `update_pod`).
+    ///
+    /// Why: most writes of a bound pod are the kubelet's status writes, and rebuilding the
+    /// `PodInfo` (a clone of the pod, the affinity terms parsed again) and bumping the node's
+    /// generation (which voids the cycle cache's and the PodTopologySpread counts' entries
+    /// for the node) for each of them was a tenth of a churn run. Exact: everything
+    /// `PodInfo::new` derives (key, labels, requests, reservation, affinity terms, host
+    /// ports, spec key) comes from the metadata, the spec and `status.reservation`, so it is
+    /// unchanged, and so is everything the node's generation stands for (nothing cached per
+    /// generation reads another status field). Of the rest of the status the scheduler reads
+    /// only `scheduler_read_status_eq`'s fields (preemption: readiness and start time): when
+    /// one of them changed, the status is replaced in place; otherwise nothing is written.
+    ///
+    /// The pod is looked for on its own `spec.nodeName` only (a key is on a node's list
+    /// exactly when `placed` maps it to that node), which spares the lookup in `placed`.
+    pub fn refresh_placed(&mut self, key: &str, pod: &crate::api::pod::Pod) -> bool {
+        let Some(&i) = self.index.get(&pod.spec.node_name) else {
+            return false;
+        };
+        let Some(j) = self.nodes[i].pods.iter().position(|p| p.key == key) else {
+            return false;
+        };
+        let old = &self.nodes[i].pods[j].pod;
+        if old.status.reservation != pod.status.reservation
+            || old.metadata != pod.metadata
+            || old.spec != pod.spec
+        {
+            return false;
+        }
+        if !scheduler_read_status_eq(&old.status, &pod.status) {
+            // Only the fields read (the others may lag, see `scheduler_read_status_eq`).
+            let st = &mut Rc::make_mut(&mut self.nodes[i].pods[j]).pod.status;
+            st.phase = pod.status.phase;
+            st.ready = pod.status.ready;
+            st.started_at = pod.status.started_at;
+            st.nominated_node_name
+                .clone_from(&pod.status.nominated_node_name);
+        }
+        true
     }
 
     /// A pending pod's info as nominated to a node, if it is.
@@ -629,6 +702,50 @@ mod tests {
         assert_eq!(s.nodes[0].reserved.milli_cpu, 3000);
         assert!(s.remove_pod("default/web"));
         assert_eq!(s.nodes[0].reserved, CpuMem::default());
+    }
+
+    #[test]
+    fn a_status_write_is_taken_in_place_and_a_spec_or_label_change_is_not() {
+        use crate::api::pod::{Pod, PodPhase};
+        let mut p = Pod::default();
+        p.metadata.name = "web".into();
+        p.metadata.labels.insert("app".into(), "web".into());
+        p.spec.node_name = "n".into();
+        let mut s = Snapshot::default();
+        s.set_node(node("n", None));
+        s.add_pod("n", Rc::new(PodInfo::new(&p)));
+        let gen = s.generation(0);
+        let before = s.placed_pod("default/web").expect("placed");
+        // Conditions and the pod IP: nothing the scheduler reads; the info stays as it was.
+        p.status.pod_ip = "10.0.0.1".into();
+        p.status.phase = PodPhase::Running;
+        assert!(s.refresh_placed("default/web", &p));
+        let after = s.placed_pod("default/web").expect("placed");
+        assert_eq!(after.pod.status.phase, PodPhase::Running, "phase is read");
+        assert_eq!(
+            s.generation(0),
+            gen,
+            "nothing cached per generation changed"
+        );
+        assert_eq!(after.labels, before.labels);
+        // Readiness (preemption reads it): taken in place.
+        p.status.ready = true;
+        assert!(s.refresh_placed("default/web", &p));
+        assert!(
+            s.placed_pod("default/web")
+                .expect("placed")
+                .pod
+                .status
+                .ready
+        );
+        assert_eq!(s.generation(0), gen);
+        // Labels or a reservation: the caller must rebuild the info.
+        p.metadata.labels.insert("app".into(), "db".into());
+        assert!(!s.refresh_placed("default/web", &p));
+        p.metadata.labels.insert("app".into(), "web".into());
+        p.status.reservation = Some(CpuMem::default());
+        assert!(!s.refresh_placed("default/web", &p));
+        assert!(!s.refresh_placed("default/other", &p), "not placed");
     }
 
     #[test]

@@ -55,7 +55,11 @@ fn contribution(e: &Entry, snap: &Snapshot, idx: usize) -> Option<(String, i64)>
 
 fn apply(totals: &mut BTreeMap<String, (i64, i64)>, c: &Option<(String, i64)>, sign: i64) {
     if let Some((v, n)) = c {
-        let t = totals.entry(v.clone()).or_insert((0, 0));
+        // The value is cloned only when it enters the map (most updates find it there).
+        if !totals.contains_key(v) {
+            totals.insert(v.clone(), (0, 0));
+        }
+        let t = totals.get_mut(v).expect("inserted above");
         t.0 += sign;
         t.1 += sign * n;
         if t.0 == 0 {
