@@ -110,4 +110,5 @@ cp "$ROOT"/sim-web/static/* "$DIST/web/"
 size=$(stat -c %s "$web")
 gz=$(gzip -9 -c "$web" | wc -c)
 echo "build-wasm: ok: web/cellsim_web_bg.wasm ${size} bytes, ${gz} gzipped (${raw} before wasm-opt; $profile)"
+echo "build-wasm: where the bytes go: python3 scripts/wasm-size-breakdown.py (docs/benchmarks.md, \"Bundle size\")"
 echo "build-wasm: the playground is in ${DIST#"$ROOT"/}/web (index.html); \`cellsim serve\` embeds it when built after this"
