@@ -112,6 +112,24 @@ fn event(node: &Node) -> Event<'_> {
     }
 }
 
+/// A node read as a string (see [`De::string`]).
+enum Text<'de> {
+    Borrowed(&'de str),
+    Owned(String),
+    Collection,
+}
+
+#[inline(never)]
+fn text_of(node: &Node) -> Text<'_> {
+    match &node.value {
+        Value::Str { text, .. } | Value::Float(text) => Text::Borrowed(text),
+        Value::Int(i) => Text::Owned(i.to_string()),
+        Value::Bool(b) => Text::Borrowed(if *b { "true" } else { "false" }),
+        Value::Null => Text::Borrowed(""),
+        Value::Seq(_) | Value::Map(_) => Text::Collection,
+    }
+}
+
 /// The error a visitor that does not accept `node` gives under `deserialize_any`: what serde's
 /// default `visit_*` methods return ("invalid type: sequence, expected a string").
 #[inline(never)]
@@ -193,22 +211,26 @@ impl<'a, 'de> De<'a, 'de> {
 
     /// A struct or map request: a mapping, or null as an empty one (as Go decodes null into a
     /// map or struct); anything else is a [`mismatch`].
+    #[inline(always)]
     fn mapping<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        match &self.node.value {
-            Value::Map(entries) => self.map(entries, visitor),
-            Value::Null => self.map(&[], visitor),
-            _ => Err(mismatch(self.node, &visitor)),
-        }
+        let entries: &'de [(Node, Node)] = match &self.node.value {
+            Value::Map(entries) => entries,
+            Value::Null => &[],
+            _ => return Err(mismatch(self.node, &visitor)),
+        };
+        self.map(entries, visitor)
     }
 
     /// A sequence request: a sequence, or null as an empty one (as Go decodes null into a
     /// slice); anything else is a [`mismatch`].
+    #[inline(always)]
     fn sequence<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        match &self.node.value {
-            Value::Seq(items) => self.seq(items, visitor),
-            Value::Null => self.seq(&[], visitor),
-            _ => Err(mismatch(self.node, &visitor)),
-        }
+        let items: &'de [Node] = match &self.node.value {
+            Value::Seq(items) => items,
+            Value::Null => &[],
+            _ => return Err(mismatch(self.node, &visitor)),
+        };
+        self.seq(items, visitor)
     }
 
     fn seq<V: Visitor<'de>>(self, items: &'de [Node], visitor: V) -> Result<V::Value, DeError> {
@@ -239,12 +261,10 @@ impl<'a, 'de> De<'a, 'de> {
     /// A scalar read as a string: plain scalars give their source text (`80`, `true`, `1.10`);
     /// null gives "" (as Go decodes null into a string field).
     fn string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        match &self.node.value {
-            Value::Str { text, .. } | Value::Float(text) => visitor.visit_borrowed_str(text),
-            Value::Int(i) => visitor.visit_string(i.to_string()),
-            Value::Bool(b) => visitor.visit_borrowed_str(if *b { "true" } else { "false" }),
-            Value::Null => visitor.visit_borrowed_str(""),
-            Value::Seq(_) | Value::Map(_) => Err(mismatch(self.node, &visitor)),
+        match text_of(self.node) {
+            Text::Borrowed(text) => visitor.visit_borrowed_str(text),
+            Text::Owned(text) => visitor.visit_string(text),
+            Text::Collection => Err(mismatch(self.node, &visitor)),
         }
     }
 
