@@ -47,7 +47,11 @@ command -v wasm-bindgen >/dev/null 2>&1 || die "wasm-bindgen not found; run scri
 # wasm-bindgen then moves JS values into an externref table, initialised with `table.fill`,
 # which Debian's binaryen 108 cannot parse ("invalid code after misc prefix: 17"), so wasm-opt
 # could not run at all. Only how JS values are handed over changes; the simulation does not.
-WASM_RUSTFLAGS="-C target-feature=-reference-types,-multivalue"
+#
+# -Zlocation-detail=none: panics report no file:line:col (the message stays), so the module
+# holds no source locations: 35 KB smaller raw, 12 KB gzipped (docs/benchmarks.md, "Bundle
+# size"); nothing in cellsim reads panic locations, the trace hashes are unchanged.
+WASM_RUSTFLAGS="-C target-feature=-reference-types,-multivalue -Zlocation-detail=none"
 # The features binaryen may use: what rustc still emits (bulk memory, sign extension,
 # saturating float-to-int, mutable globals). Not `-all`: binaryen 108 would then write a
 # pre-standard GC type encoding that wasm-bindgen and browsers reject.
@@ -110,4 +114,5 @@ cp "$ROOT"/sim-web/static/* "$DIST/web/"
 size=$(stat -c %s "$web")
 gz=$(gzip -9 -c "$web" | wc -c)
 echo "build-wasm: ok: web/cellsim_web_bg.wasm ${size} bytes, ${gz} gzipped (${raw} before wasm-opt; $profile)"
+echo "build-wasm: where the bytes go: python3 scripts/wasm-size-breakdown.py (docs/benchmarks.md, \"Bundle size\")"
 echo "build-wasm: the playground is in ${DIST#"$ROOT"/}/web (index.html); \`cellsim serve\` embeds it when built after this"

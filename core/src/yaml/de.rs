@@ -4,12 +4,21 @@
 //! `deserialize_*` call, and each element/value handed to a visitor, attaches its node's mark to
 //! an error that has none yet. Values that a type skips (serde calls `deserialize_ignored_any`
 //! for fields it does not know) are recorded with their dotted path and the mark of their key.
+//!
+//! Size: each method generic over a `Visitor` is compiled once per deserialized type (about 300
+//! in the playground's wasm), so the generic methods only dispatch, and what does not depend on
+//! the visitor (classifying a node, path bookkeeping, building errors) is in non-generic
+//! functions. A request also reaches only the `visit_*` methods that can accept what it asks
+//! for: a struct or map request never calls `visit_seq`, a sequence request never `visit_map`,
+//! a scalar request neither; for the visitors used here (serde's and the derived ones) those
+//! calls could only return serde's default "invalid type" error, which [`mismatch`] builds
+//! without compiling them (docs/benchmarks.md, "Bundle size").
 
 use std::cell::RefCell;
 
 use serde::de::{
-    self, DeserializeOwned, DeserializeSeed, EnumAccess, Error as _, MapAccess, SeqAccess,
-    Unexpected, VariantAccess, Visitor,
+    self, DeserializeOwned, DeserializeSeed, EnumAccess, Error as _, Expected, MapAccess,
+    SeqAccess, Unexpected, VariantAccess, Visitor,
 };
 
 use super::error::{DeError, LoadError};
@@ -60,12 +69,104 @@ impl<'de> Ctx<'de> {
         out
     }
 
-    /// Run `f` with `seg` pushed onto the path.
-    fn within<R>(&self, seg: Seg<'de>, f: impl FnOnce() -> R) -> R {
+    /// Push `seg` onto the path (undone by [`Ctx::leave`]). Not generic, not inlined: it runs
+    /// around every element and value, in code compiled once per deserialized type.
+    #[inline(never)]
+    fn enter(&self, seg: Seg<'de>) {
         self.path.borrow_mut().push(seg);
-        let r = f();
+    }
+
+    #[inline(never)]
+    fn leave(&self) {
         self.path.borrow_mut().pop();
-        r
+    }
+}
+
+/// What a node hands to a visitor under `deserialize_any` (a `Value::Float` text already read
+/// as a number).
+enum Event<'de> {
+    Unit,
+    Bool(bool),
+    I64(i64),
+    U64(u64),
+    F64(f64),
+    Str(&'de str),
+    Seq(&'de [Node]),
+    Map(&'de [(Node, Node)]),
+}
+
+#[inline(never)]
+fn event(node: &Node) -> Event<'_> {
+    match &node.value {
+        Value::Null => Event::Unit,
+        Value::Bool(b) => Event::Bool(*b),
+        Value::Int(i) => Event::I64(*i),
+        Value::Float(text) => match scalar::number_for_any(text) {
+            Number::I64(i) => Event::I64(i),
+            Number::U64(u) => Event::U64(u),
+            Number::F64(f) => Event::F64(f),
+        },
+        Value::Str { text, .. } => Event::Str(text),
+        Value::Seq(items) => Event::Seq(items),
+        Value::Map(entries) => Event::Map(entries),
+    }
+}
+
+/// A node read as a string (see [`De::string`]).
+enum Text<'de> {
+    Borrowed(&'de str),
+    Owned(String),
+    Collection,
+}
+
+#[inline(never)]
+fn text_of(node: &Node) -> Text<'_> {
+    match &node.value {
+        Value::Str { text, .. } | Value::Float(text) => Text::Borrowed(text),
+        Value::Int(i) => Text::Owned(i.to_string()),
+        Value::Bool(b) => Text::Borrowed(if *b { "true" } else { "false" }),
+        Value::Null => Text::Borrowed(""),
+        Value::Seq(_) | Value::Map(_) => Text::Collection,
+    }
+}
+
+/// The error a visitor that does not accept `node` gives under `deserialize_any`: what serde's
+/// default `visit_*` methods return ("invalid type: sequence, expected a string").
+#[inline(never)]
+fn mismatch(node: &Node, expected: &dyn Expected) -> DeError {
+    let unexpected = match event(node) {
+        Event::Unit => Unexpected::Unit,
+        Event::Bool(b) => Unexpected::Bool(b),
+        Event::I64(i) => Unexpected::Signed(i),
+        Event::U64(u) => Unexpected::Unsigned(u),
+        Event::F64(f) => Unexpected::Float(f),
+        Event::Str(s) => Unexpected::Str(s),
+        Event::Seq(_) => Unexpected::Seq,
+        Event::Map(_) => Unexpected::Map,
+    };
+    DeError::invalid_type(unexpected, expected)
+}
+
+/// The check after a visitor returned from a sequence: it must have taken every element.
+#[inline(never)]
+fn seq_rest(len: usize, rest: usize) -> Result<(), DeError> {
+    if rest > 0 {
+        return Err(DeError::invalid_length(
+            len,
+            &format!("{} elements in sequence", len - rest).as_str(),
+        ));
+    }
+    Ok(())
+}
+
+/// The check after a visitor returned from a mapping: it must have taken every entry.
+#[inline(never)]
+fn map_rest(rest: &mut std::slice::Iter<'_, (Node, Node)>) -> Result<(), DeError> {
+    match rest.next() {
+        Some((k, _)) => {
+            Err(DeError::custom(format!("unexpected key `{}`", k.key_text())).at(k.mark))
+        }
+        None => Ok(()),
     }
 }
 
@@ -87,19 +188,49 @@ impl<'a, 'de> De<'a, 'de> {
     }
 
     fn any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        match &self.node.value {
-            Value::Null => visitor.visit_unit(),
-            Value::Bool(b) => visitor.visit_bool(*b),
-            Value::Int(i) => visitor.visit_i64(*i),
-            Value::Float(text) => match scalar::number_for_any(text) {
-                Number::I64(i) => visitor.visit_i64(i),
-                Number::U64(u) => visitor.visit_u64(u),
-                Number::F64(f) => visitor.visit_f64(f),
-            },
-            Value::Str { text, .. } => visitor.visit_borrowed_str(text),
-            Value::Seq(items) => self.seq(items, visitor),
-            Value::Map(entries) => self.map(entries, visitor),
+        match event(self.node) {
+            Event::Seq(items) => self.seq(items, visitor),
+            Event::Map(entries) => self.map(entries, visitor),
+            _ => self.scalar(visitor),
         }
+    }
+
+    /// As [`De::any`] for a scalar; a collection is a [`mismatch`] (for requests whose visitors
+    /// take no collection).
+    fn scalar<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        match event(self.node) {
+            Event::Unit => visitor.visit_unit(),
+            Event::Bool(b) => visitor.visit_bool(b),
+            Event::I64(i) => visitor.visit_i64(i),
+            Event::U64(u) => visitor.visit_u64(u),
+            Event::F64(f) => visitor.visit_f64(f),
+            Event::Str(s) => visitor.visit_borrowed_str(s),
+            Event::Seq(_) | Event::Map(_) => Err(mismatch(self.node, &visitor)),
+        }
+    }
+
+    /// A struct or map request: a mapping, or null as an empty one (as Go decodes null into a
+    /// map or struct); anything else is a [`mismatch`].
+    #[inline(always)]
+    fn mapping<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        let entries: &'de [(Node, Node)] = match &self.node.value {
+            Value::Map(entries) => entries,
+            Value::Null => &[],
+            _ => return Err(mismatch(self.node, &visitor)),
+        };
+        self.map(entries, visitor)
+    }
+
+    /// A sequence request: a sequence, or null as an empty one (as Go decodes null into a
+    /// slice); anything else is a [`mismatch`].
+    #[inline(always)]
+    fn sequence<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        let items: &'de [Node] = match &self.node.value {
+            Value::Seq(items) => items,
+            Value::Null => &[],
+            _ => return Err(mismatch(self.node, &visitor)),
+        };
+        self.seq(items, visitor)
     }
 
     fn seq<V: Visitor<'de>>(self, items: &'de [Node], visitor: V) -> Result<V::Value, DeError> {
@@ -108,13 +239,7 @@ impl<'a, 'de> De<'a, 'de> {
             ctx: self.ctx,
         };
         let value = visitor.visit_seq(&mut access)?;
-        let rest = access.iter.len();
-        if rest > 0 {
-            return Err(DeError::invalid_length(
-                items.len(),
-                &format!("{} elements in sequence", items.len() - rest).as_str(),
-            ));
-        }
+        seq_rest(items.len(), access.iter.len())?;
         Ok(value)
     }
 
@@ -129,21 +254,17 @@ impl<'a, 'de> De<'a, 'de> {
             ctx: self.ctx,
         };
         let value = visitor.visit_map(&mut access)?;
-        if let Some((k, _)) = access.iter.next() {
-            return Err(DeError::custom(format!("unexpected key `{}`", k.key_text())).at(k.mark));
-        }
+        map_rest(&mut access.iter)?;
         Ok(value)
     }
 
     /// A scalar read as a string: plain scalars give their source text (`80`, `true`, `1.10`);
     /// null gives "" (as Go decodes null into a string field).
     fn string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        match &self.node.value {
-            Value::Str { text, .. } | Value::Float(text) => visitor.visit_borrowed_str(text),
-            Value::Int(i) => visitor.visit_string(i.to_string()),
-            Value::Bool(b) => visitor.visit_borrowed_str(if *b { "true" } else { "false" }),
-            Value::Null => visitor.visit_borrowed_str(""),
-            Value::Seq(_) | Value::Map(_) => self.any(visitor),
+        match text_of(self.node) {
+            Text::Borrowed(text) => visitor.visit_borrowed_str(text),
+            Text::Owned(text) => visitor.visit_string(text),
+            Text::Collection => Err(mismatch(self.node, &visitor)),
         }
     }
 
@@ -164,7 +285,7 @@ impl<'a, 'de> De<'a, 'de> {
             Value::Float(text) if scalar::is_int_shaped(text) => {
                 visit_int_text(text, wide, visitor)
             }
-            _ => self.any(visitor),
+            _ => self.scalar(visitor),
         }
     }
 
@@ -172,9 +293,9 @@ impl<'a, 'de> De<'a, 'de> {
         match &self.node.value {
             Value::Float(text) => match scalar::float_value(text) {
                 Some(f) => visitor.visit_f64(f),
-                None => self.any(visitor),
+                None => self.scalar(visitor),
             },
-            _ => self.any(visitor),
+            _ => self.scalar(visitor),
         }
     }
 }
@@ -211,7 +332,7 @@ impl<'de> de::Deserializer<'de> for De<'_, 'de> {
         deserialize_string => string,
         deserialize_char => string,
         deserialize_identifier => string,
-        deserialize_bool => any,
+        deserialize_bool => scalar,
         deserialize_bytes => any,
         deserialize_byte_buf => any,
     }
@@ -249,11 +370,7 @@ impl<'de> de::Deserializer<'de> for De<'_, 'de> {
     /// Null reads as an empty sequence (as Go decodes null into a slice).
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         let mark = self.node.mark;
-        match &self.node.value {
-            Value::Null => self.seq(&[], visitor),
-            _ => self.any(visitor),
-        }
-        .map_err(|e| e.at(mark))
+        self.sequence(visitor).map_err(|e| e.at(mark))
     }
 
     fn deserialize_tuple<V: Visitor<'de>>(
@@ -276,11 +393,7 @@ impl<'de> de::Deserializer<'de> for De<'_, 'de> {
     /// Null reads as an empty mapping (as Go decodes null into a map or struct).
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         let mark = self.node.mark;
-        match &self.node.value {
-            Value::Null => self.map(&[], visitor),
-            _ => self.any(visitor),
-        }
-        .map_err(|e| e.at(mark))
+        self.mapping(visitor).map_err(|e| e.at(mark))
     }
 
     /// As a mapping; a sequence is a type error (serde would otherwise read it by position).
@@ -290,12 +403,7 @@ impl<'de> de::Deserializer<'de> for De<'_, 'de> {
         _fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, DeError> {
-        match self.node.value {
-            Value::Seq(_) => {
-                Err(DeError::invalid_type(Unexpected::Seq, &visitor).at(self.node.mark))
-            }
-            _ => self.deserialize_map(visitor),
-        }
+        self.deserialize_map(visitor)
     }
 
     /// Externally tagged: a scalar names a unit variant; a single-key mapping names the variant
@@ -358,9 +466,10 @@ impl<'de> SeqAccess<'de> for Seq<'_, 'de> {
             return Ok(None);
         };
         let ctx = self.ctx;
-        ctx.within(Seg::Index(i), || seed.deserialize(De::new(node, ctx, None)))
-            .map(Some)
-            .map_err(|e| e.at(node.mark))
+        ctx.enter(Seg::Index(i));
+        let r = seed.deserialize(De::new(node, ctx, None));
+        ctx.leave();
+        r.map(Some).map_err(|e| e.at(node.mark))
     }
 
     fn size_hint(&self) -> Option<usize> {
@@ -396,10 +505,10 @@ impl<'de> MapAccess<'de> for Map<'_, 'de> {
             return Err(DeError::custom("map value requested before its key"));
         };
         let ctx = self.ctx;
-        ctx.within(Seg::Key(key), || {
-            seed.deserialize(De::new(value, ctx, Some(key.mark)))
-        })
-        .map_err(|e| e.at(value.mark))
+        ctx.enter(Seg::Key(key));
+        let r = seed.deserialize(De::new(value, ctx, Some(key.mark)));
+        ctx.leave();
+        r.map_err(|e| e.at(value.mark))
     }
 
     fn size_hint(&self) -> Option<usize> {
@@ -573,11 +682,10 @@ impl<'de> Variant<'_, 'de> {
             );
         };
         let ctx = self.ctx;
-        let key_mark = self.variant.mark;
-        ctx.within(Seg::Key(self.variant), || {
-            f(De::new(value, ctx, Some(key_mark)))
-        })
-        .map_err(|e| e.at(value.mark))
+        ctx.enter(Seg::Key(self.variant));
+        let r = f(De::new(value, ctx, Some(self.variant.mark)));
+        ctx.leave();
+        r.map_err(|e| e.at(value.mark))
     }
 }
 
@@ -620,24 +728,47 @@ fn visit_int_text<'de, V: Visitor<'de>>(
     wide: bool,
     visitor: V,
 ) -> Result<V::Value, DeError> {
-    if let Some(v) = scalar::int_value(text) {
-        if let Ok(i) = i64::try_from(v) {
-            return visitor.visit_i64(i);
-        }
-        if let Ok(u) = u64::try_from(v) {
-            return visitor.visit_u64(u);
-        }
-        if wide {
-            return match u128::try_from(v) {
-                Ok(u) => visitor.visit_u128(u),
-                Err(_) => visitor.visit_i128(v),
-            };
-        }
+    match int_of_text(text, wide) {
+        Some(Int::I64(i)) => visitor.visit_i64(i),
+        Some(Int::U64(u)) => visitor.visit_u64(u),
+        Some(Int::U128(u)) => visitor.visit_u128(u),
+        Some(Int::I128(i)) => visitor.visit_i128(i),
+        None => Err(out_of_range(text, &visitor)),
     }
-    Err(DeError::invalid_value(
+}
+
+enum Int {
+    I64(i64),
+    U64(u64),
+    I128(i128),
+    U128(u128),
+}
+
+/// The integer [`visit_int_text`] hands over; `None` when out of range.
+#[inline(never)]
+fn int_of_text(text: &str, wide: bool) -> Option<Int> {
+    let v = scalar::int_value(text)?;
+    if let Ok(i) = i64::try_from(v) {
+        return Some(Int::I64(i));
+    }
+    if let Ok(u) = u64::try_from(v) {
+        return Some(Int::U64(u));
+    }
+    if !wide {
+        return None;
+    }
+    Some(match u128::try_from(v) {
+        Ok(u) => Int::U128(u),
+        Err(_) => Int::I128(v),
+    })
+}
+
+#[inline(never)]
+fn out_of_range(text: &str, expected: &dyn Expected) -> DeError {
+    DeError::invalid_value(
         Unexpected::Other(&format!("integer `{text}` (out of range)")),
-        &visitor,
-    ))
+        expected,
+    )
 }
 
 /// How serde names a node's kind in "invalid type" messages.
