@@ -13,7 +13,7 @@ use crate::timeline_edit::{append_timeline_entry, EditError, WhatIf};
 use cellsim_core::api::{Kind, Object};
 use cellsim_core::scenario::Sources;
 use cellsim_core::sim::budget::{Budget, StepOutcome};
-use cellsim_core::sim::view::ClusterTotals;
+use cellsim_core::sim::view::{ClusterTotals, ClusterView, ViewCache};
 use cellsim_core::sim::{RunOptions, Sim};
 use cellsim_core::time::SimTime;
 use cellsim_core::yaml::LoadError;
@@ -117,6 +117,8 @@ pub struct Session {
     sample_every: u64,
     next_sample: u64,
     whatifs: Vec<(SimTime, WhatIf)>,
+    /// The pods' views of the last cluster view or sample, re-derived only where they changed.
+    view_cache: std::cell::RefCell<ViewCache>,
 }
 
 impl Session {
@@ -147,6 +149,7 @@ impl Session {
             sample_every,
             next_sample: 0,
             whatifs: Vec::new(),
+            view_cache: Default::default(),
         };
         s.sample();
         Ok(s)
@@ -182,6 +185,7 @@ impl Session {
         self.sim = Sim::new_paused(scenario, &Self::options(self.seed, self.explain));
         self.sim.step_budget(&mut Budget::new(LOAD_UNITS));
         self.samples.clear();
+        self.view_cache = Default::default();
         self.next_sample = 0;
         self.sample();
     }
@@ -219,6 +223,12 @@ impl Session {
     pub fn now(&self) -> SimTime {
         self.sim.now
     }
+    /// The cluster view now (`Sim::cluster_view`, through the session's `ViewCache`).
+    pub fn cluster_view(&self) -> ClusterView {
+        self.sim
+            .cluster_view_cached(&mut self.view_cache.borrow_mut())
+    }
+
     /// Whether the run stopped inside an instant (also t=0 before its first steps): the state
     /// is part-way through `now`.
     pub fn in_instant(&self) -> bool {
@@ -266,7 +276,7 @@ impl Session {
             .unwrap_or_default();
         let sample = Sample {
             t_ms: now,
-            totals: self.sim.cluster_totals(),
+            totals: self.sim.cluster_totals_cached(self.view_cache.get_mut()),
             services,
         };
         match self.samples.last_mut() {

@@ -330,7 +330,7 @@ impl Model {
             0.0
         };
         if force_view || self.mode == Mode::Paused || now - self.view_at >= every {
-            self.view = Rc::new(s.sim().cluster_view());
+            self.view = Rc::new(s.cluster_view());
             self.view_at = now;
             if self.stats.run_started.is_some() && self.stats.run_wall_ms.is_none() {
                 self.stats.view_ms += wall_ms() - now;
