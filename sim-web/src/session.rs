@@ -1,5 +1,6 @@
-//! A playground session: one scenario text, its seed, and the core `Sim` running it one
-//! instant at a time, plus what the page draws from it (samples for the charts, the trace for
+//! A playground session: one scenario text, its seed, and the core `Sim` running it in
+//! budgeted slices (`Sim::step_budget`: a slice may end inside a simulated instant, so one
+//! long instant spreads over several animation frames), plus what the page draws from it (samples for the charts, the trace for
 //! the event log, the cluster view).
 //!
 //! Everything here is plain Rust over `cellsim-core` (no browser APIs), so it is tested
@@ -11,7 +12,8 @@
 use crate::timeline_edit::{append_timeline_entry, EditError, WhatIf};
 use cellsim_core::api::{Kind, Object};
 use cellsim_core::scenario::Sources;
-use cellsim_core::sim::view::ClusterTotals;
+use cellsim_core::sim::budget::{Budget, StepOutcome};
+use cellsim_core::sim::view::{ClusterTotals, ClusterView, ViewCache};
 use cellsim_core::sim::{RunOptions, Sim};
 use cellsim_core::time::SimTime;
 use cellsim_core::yaml::LoadError;
@@ -22,6 +24,17 @@ use std::collections::BTreeMap;
 /// each decision keeps every scored node's per-plugin scores, which at 1000 nodes and 30,000
 /// pods would be hundreds of megabytes. The page has a switch to turn it on for any size.
 pub const EXPLAIN_DEFAULT_MAX_NODES: usize = 200;
+
+/// Units of core work (`sim::budget`: events, scheduling cycles, component syncs) between two
+/// looks at the caller's `keep_going` in `run_until`. Small enough that a slice at 1000 nodes
+/// stays a few milliseconds (a scheduling cycle there costs tens to hundreds of microseconds),
+/// large enough that the look is free.
+pub const SLICE_UNITS: u64 = 16;
+
+/// Units of t=0 that loading settles before it returns: all of a small scenario's (so a loaded
+/// page shows its pods at once), a slice of a big one's (the page settles the rest in
+/// frames).
+pub const LOAD_UNITS: u64 = 256;
 
 /// How many chart samples a run takes at most (one per `duration / SAMPLES`, at least 1 s).
 pub const SAMPLES: u64 = 400;
@@ -104,6 +117,8 @@ pub struct Session {
     sample_every: u64,
     next_sample: u64,
     whatifs: Vec<(SimTime, WhatIf)>,
+    /// The pods' views of the last cluster view or sample, re-derived only where they changed.
+    view_cache: std::cell::RefCell<ViewCache>,
 }
 
 impl Session {
@@ -119,7 +134,11 @@ impl Session {
         let scenario = cellsim_core::scenario::load(path, &TextSources { path, text })?;
         let explain = explain.unwrap_or(scenario.nodes.len() <= EXPLAIN_DEFAULT_MAX_NODES);
         let sample_every = (scenario.duration.as_millis() / SAMPLES).max(1_000);
-        let sim = Sim::new(scenario, &Self::options(seed, explain));
+        // t=0 (creating and scheduling the initial objects) is settled here only up to
+        // `LOAD_UNITS`, and by the first steps after, so loading a big scenario does not block
+        // the page.
+        let mut sim = Sim::new_paused(scenario, &Self::options(seed, explain));
+        sim.step_budget(&mut Budget::new(LOAD_UNITS));
         let mut s = Session {
             path: path.to_string(),
             text: text.to_string(),
@@ -130,6 +149,7 @@ impl Session {
             sample_every,
             next_sample: 0,
             whatifs: Vec::new(),
+            view_cache: Default::default(),
         };
         s.sample();
         Ok(s)
@@ -162,8 +182,10 @@ impl Session {
             },
         )
         .expect("the session's text loaded before");
-        self.sim = Sim::new(scenario, &Self::options(self.seed, self.explain));
+        self.sim = Sim::new_paused(scenario, &Self::options(self.seed, self.explain));
+        self.sim.step_budget(&mut Budget::new(LOAD_UNITS));
         self.samples.clear();
+        self.view_cache = Default::default();
         self.next_sample = 0;
         self.sample();
     }
@@ -197,8 +219,20 @@ impl Session {
     pub fn samples(&self) -> &[Sample] {
         &self.samples
     }
+    /// The instant being worked on (inside one: `in_instant`), or the last one completed.
     pub fn now(&self) -> SimTime {
         self.sim.now
+    }
+    /// The cluster view now (`Sim::cluster_view`, through the session's `ViewCache`).
+    pub fn cluster_view(&self) -> ClusterView {
+        self.sim
+            .cluster_view_cached(&mut self.view_cache.borrow_mut())
+    }
+
+    /// Whether the run stopped inside an instant (also t=0 before its first steps): the state
+    /// is part-way through `now`.
+    pub fn in_instant(&self) -> bool {
+        self.sim.in_instant()
     }
     pub fn end(&self) -> SimTime {
         self.sim.end_time()
@@ -211,7 +245,11 @@ impl Session {
         &self.whatifs
     }
 
+    /// A chart sample, taken only at instant boundaries (a part-way instant is not one).
     fn sample(&mut self) {
+        if self.sim.in_instant() {
+            return;
+        }
         let now = self.sim.now.millis();
         if now < self.next_sample && !self.sim.is_finished() {
             return;
@@ -238,7 +276,7 @@ impl Session {
             .unwrap_or_default();
         let sample = Sample {
             t_ms: now,
-            totals: self.sim.cluster_totals(),
+            totals: self.sim.cluster_totals_cached(self.view_cache.get_mut()),
             services,
         };
         match self.samples.last_mut() {
@@ -248,33 +286,41 @@ impl Session {
         self.next_sample = (now / self.sample_every + 1) * self.sample_every;
     }
 
-    /// Process the next instant (every event due then). False when the run is over.
+    /// Process the next instant (every event due then), or the rest of the instant the run
+    /// stopped in. False when the run is over.
     pub fn step(&mut self) -> bool {
         let more = self.sim.step();
         self.sample();
         more
     }
 
-    /// Step through every instant up to and including `t` while `keep_going()` says so.
-    /// Returns true when nothing at or before `t` is left (or the run ended), false when
-    /// `keep_going` stopped it first.
+    /// Work through every instant up to and including `t` while `keep_going()` says so, asking
+    /// it every `SLICE_UNITS` units of core work: it may stop the run inside an instant, and
+    /// the next call goes on from there (the run is the same as stepping it whole). Returns
+    /// true when nothing at or before `t` is left (or the run ended), false when `keep_going`
+    /// stopped it first.
     pub fn run_until(&mut self, t: SimTime, keep_going: &mut dyn FnMut() -> bool) -> bool {
         loop {
             if self.sim.is_finished() {
                 return true;
             }
-            match self.sim.next_time() {
-                Some(next) if next <= t => {}
-                Some(_) => return true,
-                None => {
-                    self.step();
-                    return true;
+            if !self.sim.in_instant() {
+                match self.sim.next_time() {
+                    Some(next) if next <= t => {}
+                    Some(_) => return true,
+                    None => {
+                        self.step();
+                        return true;
+                    }
                 }
             }
             if !keep_going() {
                 return false;
             }
-            self.step();
+            match self.sim.step_budget(&mut Budget::new(SLICE_UNITS)) {
+                StepOutcome::Progress => {}
+                StepOutcome::InstantDone | StepOutcome::Finished => self.sample(),
+            }
         }
     }
 
@@ -443,6 +489,7 @@ mod tests {
 
     #[test]
     fn stepping_a_built_in_scenario_gives_the_same_report_as_running_it_in_one_go() {
+        let mut stopped_inside = 0;
         for name in ["quickstart", "node-failure", "crashloop"] {
             let cli = cellsim_scenarios::run_builtin_json(name, Some(3)).unwrap();
             let cli: serde_json::Value = serde_json::from_str(&cli).unwrap();
@@ -457,6 +504,7 @@ mod tests {
                     budget -= 1;
                     budget > 0
                 });
+                stopped_inside += u32::from(s.in_instant());
                 if t >= end.millis() {
                     s.run_until(end, &mut || true);
                 }
@@ -467,12 +515,14 @@ mod tests {
             assert_eq!(page["events"], cli["events"], "{name}");
             assert_eq!(page["scheduling"], cli["scheduling"], "{name}");
             assert_eq!(s.effective_seed(), 3);
+            assert!(s.samples().windows(2).all(|w| w[0].t_ms < w[1].t_ms));
             // The kept trace is what the hash covers.
             use sha2::Digest;
             let digest = sha2::Sha256::digest(s.trace_bytes());
             let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
             assert_eq!(hex, s.trace_hash(), "{name}");
         }
+        assert!(stopped_inside > 0, "never stopped inside an instant");
     }
 
     #[test]

@@ -20,6 +20,7 @@ pub mod registry;
 
 use crate::api::pod::Pod;
 use crate::api::{Kind, Object};
+use crate::sim::budget::Budget;
 use crate::sim::ctx::{Ctx, Wake};
 use crate::store::{ChangeType, ObjectKey, ObjectStore};
 use crate::time::{Duration, SimTime};
@@ -73,6 +74,8 @@ pub struct Scheduler {
     requested_wake: Option<SimTime>,
     /// Pods held by a Permit plugin (`Wait`), assumed on their node until their deadline.
     waiting: BTreeMap<String, binding::WaitingPod>,
+    /// A budgeted sync (`sync_budget`) paused in its scheduling loop.
+    draining: bool,
 }
 
 impl Scheduler {
@@ -98,6 +101,7 @@ impl Scheduler {
             decisions: Vec::new(),
             requested_wake: None,
             waiting: BTreeMap::new(),
+            draining: false,
         })
     }
 
@@ -120,6 +124,50 @@ impl Scheduler {
 
     /// Consume the change feed, then schedule every pod in activeQ.
     pub fn sync(&mut self, ctx: &mut Ctx) {
+        let done = self.sync_budget(ctx, &mut Budget::unlimited());
+        debug_assert!(done);
+    }
+
+    /// `sync` with a budget of scheduling cycles (one unit each): true when the sync is
+    /// complete; false when the budget ran out with pods left in activeQ, and the next call
+    /// goes on popping them (it does not read the change feed again: the uninterrupted loop
+    /// would not have either). `Sim::step_budget` calls it with nothing else in between that
+    /// could change the store.
+    pub fn sync_budget(&mut self, ctx: &mut Ctx, budget: &mut Budget) -> bool {
+        if !self.draining {
+            self.ingest(ctx);
+            self.draining = true;
+        }
+        while let Some(pk) = self.queue.pop() {
+            self.schedule_one(ctx, &pk);
+            budget.spend();
+            if budget.exhausted() {
+                return false;
+            }
+        }
+        self.draining = false;
+        self.cursor = ctx.store.revision();
+        let next = [self.queue.next_wake(), self.next_waiting_deadline()]
+            .into_iter()
+            .flatten()
+            .min();
+        if let Some(t) = next {
+            if self.requested_wake.is_none_or(|w| w <= ctx.now || t < w) {
+                ctx.wake_at(t, Wake::Scheduler);
+                self.requested_wake = Some(t);
+            }
+        }
+        true
+    }
+
+    /// Whether a budgeted sync paused with pods left to schedule.
+    pub fn is_draining(&self) -> bool {
+        self.draining
+    }
+
+    /// The first half of a sync: the change feed into the snapshot and the queue, requeueing
+    /// on the cluster events, Permit timeouts, and the queue's flushes.
+    fn ingest(&mut self, ctx: &mut Ctx) {
         let mut events: Vec<ClusterEvent> = Vec::new();
         // Nodes new to the snapshot, added in one batch (`add_nodes`: the node tree is rebuilt
         // once, not once per node) before any other change is applied.
@@ -315,20 +363,6 @@ impl Scheduler {
         }
         self.expire_waiting(ctx);
         self.queue.flush(ctx.now);
-        while let Some(pk) = self.queue.pop() {
-            self.schedule_one(ctx, &pk);
-        }
-        self.cursor = ctx.store.revision();
-        let next = [self.queue.next_wake(), self.next_waiting_deadline()]
-            .into_iter()
-            .flatten()
-            .min();
-        if let Some(t) = next {
-            if self.requested_wake.is_none_or(|w| w <= ctx.now || t < w) {
-                ctx.wake_at(t, Wake::Scheduler);
-                self.requested_wake = Some(t);
-            }
-        }
     }
 
     /// Move the unschedulable pods `event` may help: a pod rejected by no plugin always, else

@@ -5,6 +5,7 @@
 //! components run until the store is quiet ("settle"), then `always` expectations are checked.
 //! Nothing here reads a clock or the OS: the same scenario and seed give the same trace.
 
+pub mod budget;
 pub mod ctx;
 pub mod drain;
 pub mod eviction;
@@ -29,6 +30,7 @@ use crate::scenario::Scenario;
 use crate::sched::Scheduler;
 use crate::store::{MemoryStore, ObjectKey, ObjectStore};
 use crate::time::{Duration, SimTime};
+use budget::{Budget, StepOutcome};
 use ctx::{Ctx, Wake};
 
 /// Settling more rounds than this in one instant means components keep undoing each other.
@@ -44,6 +46,50 @@ enum Event {
     /// A loop of the cluster autoscaler (`spec.autoscaler`), every scan interval.
     Autoscale,
     End,
+}
+
+/// Where `Sim::step_budget` is inside an instant: the loops of `Sim::step`, unrolled so a call
+/// can stop between two units of work and the next one go on with the rest.
+#[derive(Debug, Default)]
+enum Resume {
+    /// Between instants: the next call starts the next one.
+    #[default]
+    Idle,
+    /// The initial objects of `Sim::new_paused` settling at t=0 (then the traffic model looks,
+    /// and no expectation is checked: as `Sim::new`).
+    Start(Settle),
+    /// Inside the instant `Sim::now`.
+    Instant {
+        due_checks: Vec<usize>,
+        end: bool,
+        phase: Phase,
+    },
+}
+
+#[derive(Debug)]
+enum Phase {
+    /// Handling the events due now; `in_scheduler_wake`: a `Wake::Scheduler` event's sync
+    /// paused in its scheduling loop.
+    Events { in_scheduler_wake: bool },
+    /// Settling after them.
+    Settle(Settle),
+}
+
+/// A settle in progress: its round, the store's revision when the round began, and the
+/// component whose turn it is.
+#[derive(Debug)]
+struct Settle {
+    round: u32,
+    before: u64,
+    stage: Stage,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stage {
+    Controllers,
+    /// The scheduler's sync (pauses between scheduling cycles).
+    Scheduler,
+    Kubelets,
 }
 
 /// Options of one run.
@@ -98,10 +144,25 @@ pub struct Sim {
     /// Measured usage by pod uid from external agents (`run --real`,
     /// `external::set_external_usage`); `None` in simulated runs.
     external_usage: Option<std::collections::BTreeMap<String, crate::api::resources::CpuMem>>,
+    /// Where a budgeted step paused (`step_budget`).
+    resume: Resume,
+    /// Wake-ups and runtime commands of a context split over paused calls (a settle round, a
+    /// scheduler wake-up), handed over when it completes, as one `with_ctx` would.
+    held_wakes: Vec<(SimTime, Wake)>,
+    held_cmds: Vec<RuntimeCommand>,
 }
 
 impl Sim {
     pub fn new(scenario: Scenario, opts: &RunOptions) -> Sim {
+        let mut sim = Sim::new_paused(scenario, opts);
+        while sim.step_budget(&mut Budget::unlimited()) == StepOutcome::Progress {}
+        sim
+    }
+
+    /// `Sim::new` without settling t=0: the initial nodes and objects are in the store, and
+    /// the first calls of `step_budget` (or `step`) settle them. For front ends that must not
+    /// block while 30,000 pods are created and scheduled.
+    pub fn new_paused(scenario: Scenario, opts: &RunOptions) -> Sim {
         let seed = opts.seed.unwrap_or(scenario.seed);
         let end = SimTime(
             opts.until
@@ -155,6 +216,9 @@ impl Sim {
                 .as_ref()
                 .map(|a| crate::autoscaler::Autoscaler::new(a, &scenario.pools)),
             external_usage: None,
+            resume: Resume::Idle,
+            held_wakes: Vec::new(),
+            held_cmds: Vec::new(),
             scenario,
         };
         if sim.traffic.is_some() {
@@ -203,8 +267,7 @@ impl Sim {
                 objects::create_or_report(ctx, o, &who);
             }
         });
-        sim.settle();
-        sim.observe_traffic();
+        sim.resume = Resume::Start(sim.new_settle());
         sim
     }
 
@@ -220,8 +283,19 @@ impl Sim {
         &mut self,
         f: impl FnOnce(&mut Self, &mut Ctx, &mut Vec<RuntimeCommand>) -> R,
     ) -> R {
-        let mut wakes = Vec::new();
-        let mut cmds = Vec::new();
+        let r = self.with_held_ctx(f);
+        self.release_held();
+        r
+    }
+
+    /// `with_ctx` whose wake-ups and runtime commands stay held (`held_wakes`, `held_cmds`)
+    /// until `release_held`: one context split over several calls.
+    fn with_held_ctx<R>(
+        &mut self,
+        f: impl FnOnce(&mut Self, &mut Ctx, &mut Vec<RuntimeCommand>) -> R,
+    ) -> R {
+        let mut wakes = std::mem::take(&mut self.held_wakes);
+        let mut cmds = std::mem::take(&mut self.held_cmds);
         let mut store = std::mem::take(&mut self.store);
         let mut rng = std::mem::replace(&mut self.rng, SimRng::new(0));
         let mut trace = std::mem::replace(&mut self.trace, TraceWriter::new(false, 0));
@@ -238,6 +312,15 @@ impl Sim {
         self.store = store;
         self.rng = rng;
         self.trace = trace;
+        self.held_wakes = wakes;
+        self.held_cmds = cmds;
+        r
+    }
+
+    /// Submit the held runtime commands and queue the held wakes.
+    fn release_held(&mut self) {
+        let wakes = std::mem::take(&mut self.held_wakes);
+        let cmds = std::mem::take(&mut self.held_cmds);
         self.runtime.set_now(self.now);
         let mut out = Vec::new();
         if !cmds.is_empty() {
@@ -260,73 +343,227 @@ impl Sim {
         for (at, w) in wakes {
             self.queue.push(at.max(self.now), Event::Wake(w, 0));
         }
-        r
     }
 
-    /// Run every component until the store stops changing.
+    /// Settle to the end (`external`'s writes).
     fn settle(&mut self) {
-        for _ in 0..MAX_SETTLE_ROUNDS {
-            let before = self.store.revision();
-            self.with_ctx(|sim, ctx, cmds| {
-                sim.controllers.sync(ctx);
-                sim.scheduler.sync(ctx);
-                sim.kubelets.sync(ctx, cmds);
-            });
-            if self.store.revision() == before {
-                let low = self
-                    .controllers
-                    .cursor()
-                    .min(self.scheduler.cursor)
-                    .min(self.kubelets.cursor)
-                    .min(self.traffic.as_ref().map_or(u64::MAX, |t| t.cursor()));
-                self.store.compact(low);
-                return;
+        let mut st = self.new_settle();
+        let done = self.settle_budget(&mut st, &mut Budget::unlimited());
+        debug_assert!(done);
+    }
+
+    fn new_settle(&self) -> Settle {
+        Settle {
+            round: 0,
+            before: self.store.revision(),
+            stage: Stage::Controllers,
+        }
+    }
+
+    /// Run every component until the store stops changing: rounds of controllers.sync →
+    /// scheduler.sync → kubelets.sync in one context, until a round changes nothing. Returns
+    /// false when the budget ran out first (`st` says where to go on).
+    fn settle_budget(&mut self, st: &mut Settle, budget: &mut Budget) -> bool {
+        loop {
+            match st.stage {
+                Stage::Controllers => {
+                    self.with_held_ctx(|sim, ctx, _| sim.controllers.sync(ctx));
+                    st.stage = Stage::Scheduler;
+                }
+                Stage::Scheduler => {
+                    if !self.with_held_ctx(|sim, ctx, _| sim.scheduler.sync_budget(ctx, budget)) {
+                        return false;
+                    }
+                    st.stage = Stage::Kubelets;
+                    // The scheduling cycles were the units of this turn.
+                    if budget.exhausted() {
+                        return false;
+                    }
+                    continue;
+                }
+                Stage::Kubelets => {
+                    self.with_held_ctx(|sim, ctx, cmds| sim.kubelets.sync(ctx, cmds));
+                    self.release_held();
+                    if self.store.revision() == st.before {
+                        let low = self
+                            .controllers
+                            .cursor()
+                            .min(self.scheduler.cursor)
+                            .min(self.kubelets.cursor)
+                            .min(self.traffic.as_ref().map_or(u64::MAX, |t| t.cursor()));
+                        self.store.compact(low);
+                        return true;
+                    }
+                    st.round += 1;
+                    if st.round >= MAX_SETTLE_ROUNDS {
+                        panic!("the control plane did not settle at {} after {MAX_SETTLE_ROUNDS} rounds (a controller loop)", self.now);
+                    }
+                    st.before = self.store.revision();
+                    st.stage = Stage::Controllers;
+                }
+            }
+            budget.spend();
+            if budget.exhausted() {
+                return false;
             }
         }
-        panic!("the control plane did not settle at {} after {MAX_SETTLE_ROUNDS} rounds (a controller loop)", self.now);
     }
 
     /// Process every event of the next instant. Returns false when the run is over.
     pub fn step(&mut self) -> bool {
-        if self.finished {
-            return false;
+        loop {
+            match self.step_budget(&mut Budget::unlimited()) {
+                StepOutcome::Progress => {}
+                StepOutcome::InstantDone => return true,
+                StepOutcome::Finished => return false,
+            }
         }
-        let Some(t) = self.queue.peek_time() else {
-            self.finish();
-            return false;
-        };
-        // Requests arriving before this instant meet the state as it was until now.
-        if let Some(tr) = &mut self.traffic {
-            tr.advance(t);
-        }
-        self.now = t;
-        let mut due_checks = Vec::new();
-        let mut end = false;
-        // Handle everything due at this instant, then let the control plane settle once; repeat
-        // while settling scheduled more work for the same instant (zero-delay events).
-        while self.queue.peek_time() == Some(t) {
-            while let Some((_, ev)) = self.queue.pop_due(t) {
-                match ev {
-                    Event::Timeline(i) => self.apply(i),
-                    Event::Expect(i) => due_checks.push(i),
-                    Event::Wake(w, inc) => self.wake(w, inc),
-                    Event::Reclaim => self.reclaim(),
-                    Event::Autoscale => self.autoscale(),
-                    Event::End => end = true,
+    }
+
+    /// Whether a budgeted step paused inside an instant (or t=0 of `new_paused` is not
+    /// settled yet): `now` is the instant being worked on, and the state is part-way.
+    pub fn in_instant(&self) -> bool {
+        !matches!(self.resume, Resume::Idle)
+    }
+
+    /// `step` in pieces: work on the current (or next) instant until it is complete or
+    /// `budget` runs out. One unit is one event handled, one scheduling cycle, or one sync of
+    /// the controllers or of the kubelets.
+    ///
+    /// The trace and report are the same for every budget, because a call pauses only
+    /// between two steps of `step`'s own loops, and the next call does exactly what the
+    /// loop would have done next: after an event (the next `pop_due`), between the
+    /// components of a settle round (the rest of the round), or between two scheduling
+    /// cycles of the scheduler's loop (`Scheduler::sync_budget`: the next pop, not a new read
+    /// of the change feed). The wake-ups and runtime commands of a round are held and handed
+    /// to the event queue and the runtime when the round completes, in the order one
+    /// uninterrupted context gives them. Nothing else may change the simulation between
+    /// paused calls (front ends only read it).
+    pub fn step_budget(&mut self, budget: &mut Budget) -> StepOutcome {
+        loop {
+            match std::mem::take(&mut self.resume) {
+                Resume::Idle => {
+                    if self.finished {
+                        return StepOutcome::Finished;
+                    }
+                    let Some(t) = self.queue.peek_time() else {
+                        self.finish();
+                        return StepOutcome::Finished;
+                    };
+                    // Requests arriving before this instant meet the state as it was until now.
+                    if let Some(tr) = &mut self.traffic {
+                        tr.advance(t);
+                    }
+                    self.now = t;
+                    self.resume = Resume::Instant {
+                        due_checks: Vec::new(),
+                        end: false,
+                        phase: Phase::Events {
+                            in_scheduler_wake: false,
+                        },
+                    };
+                }
+                Resume::Start(mut st) => {
+                    if !self.settle_budget(&mut st, budget) {
+                        self.resume = Resume::Start(st);
+                        return StepOutcome::Progress;
+                    }
+                    self.observe_traffic();
+                    return StepOutcome::InstantDone;
+                }
+                Resume::Instant {
+                    mut due_checks,
+                    mut end,
+                    mut phase,
+                } => {
+                    let done = self.instant(&mut due_checks, &mut end, &mut phase, budget);
+                    if !done {
+                        self.resume = Resume::Instant {
+                            due_checks,
+                            end,
+                            phase,
+                        };
+                        return StepOutcome::Progress;
+                    }
+                    self.observe_traffic();
+                    self.check_always();
+                    for i in due_checks {
+                        self.check(i);
+                    }
+                    if end {
+                        self.finish();
+                        return StepOutcome::Finished;
+                    }
+                    return StepOutcome::InstantDone;
                 }
             }
-            self.settle();
         }
-        self.observe_traffic();
-        self.check_always();
-        for i in due_checks {
-            self.check(i);
+    }
+
+    /// The instant `now`: handle everything due, then let the control plane settle; repeat
+    /// while settling scheduled more work for the same instant (zero-delay events). True when
+    /// done, false when the budget ran out (`phase` says where to go on).
+    fn instant(
+        &mut self,
+        due_checks: &mut Vec<usize>,
+        end: &mut bool,
+        phase: &mut Phase,
+        budget: &mut Budget,
+    ) -> bool {
+        let t = self.now;
+        loop {
+            match phase {
+                Phase::Events { in_scheduler_wake } => {
+                    if *in_scheduler_wake {
+                        if !self.with_held_ctx(|sim, ctx, _| sim.scheduler.sync_budget(ctx, budget))
+                        {
+                            return false;
+                        }
+                        self.release_held();
+                        *in_scheduler_wake = false;
+                    } else if let Some((_, ev)) = self.queue.pop_due(t) {
+                        match ev {
+                            Event::Timeline(i) => self.apply(i),
+                            Event::Expect(i) => due_checks.push(i),
+                            Event::Wake(Wake::Scheduler, _) => {
+                                // The scheduler's loop may pause between its cycles.
+                                let done = self.with_held_ctx(|sim, ctx, _| {
+                                    sim.scheduler.sync_budget(ctx, budget)
+                                });
+                                if !done {
+                                    *in_scheduler_wake = true;
+                                    return false;
+                                }
+                                self.release_held();
+                            }
+                            Event::Wake(w, inc) => self.wake(w, inc),
+                            Event::Reclaim => self.reclaim(),
+                            Event::Autoscale => self.autoscale(),
+                            Event::End => *end = true,
+                        }
+                    } else {
+                        *phase = Phase::Settle(self.new_settle());
+                        continue;
+                    }
+                }
+                Phase::Settle(st) => {
+                    if !self.settle_budget(st, budget) {
+                        return false;
+                    }
+                    if self.queue.peek_time() != Some(t) {
+                        return true;
+                    }
+                    *phase = Phase::Events {
+                        in_scheduler_wake: false,
+                    };
+                    continue;
+                }
+            }
+            budget.spend();
+            if budget.exhausted() {
+                return false;
+            }
         }
-        if end {
-            self.finish();
-            return false;
-        }
-        true
     }
 
     /// Run to the end.
@@ -336,6 +573,7 @@ impl Sim {
 
     fn wake(&mut self, w: Wake, inc: u64) {
         self.with_ctx(|sim, ctx, cmds| match w {
+            // Handled by `instant`, which may pause it.
             Wake::Scheduler => sim.scheduler.sync(ctx),
             Wake::Runtime(ev) => {
                 sim.runtime.set_now(ctx.now);

@@ -83,6 +83,11 @@ pub fn controls(p: &Live) -> Html {
             <button id="reset" onclick={on(|| Msg::Reset)}>{"⟲ reset"}</button>
             <span class="status">
                 <span id="sim-time" data-ms={shown_time.millis().to_string()}>{format!("t = {shown_time}")}</span>
+                if s.in_instant() {
+                    // The run stopped part-way through this instant (`Sim::step_budget`): the
+                    // clock shows the instant being worked on, the charts its last boundary.
+                    <span id="in-instant" title="part-way through this instant: its events and the control plane's reactions are not all done">{" (in progress)"}</span>
+                }
                 {format!(" / {} · ", s.end())}
                 <span id="run-state">{run_state}</span>
                 {format!(" · {} events · seed {}", s.sim().trace.events(), s.effective_seed())}

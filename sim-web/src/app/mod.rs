@@ -1,7 +1,9 @@
 //! The Yew app: function components over one `use_reducer` state (`Model`, changed only by
 //! `Msg`s). The run itself lives in a `Session` behind `Rc<RefCell<..>>` inside the model;
-//! the page advances it from `requestAnimationFrame`, a time-sliced batch of instants per
-//! frame, so a long run never freezes the page.
+//! the page advances it from `requestAnimationFrame`, a time-sliced batch of work per frame
+//! (`Session::run_until` with `STEP_BUDGET_MS`; a frame may stop inside a simulated instant,
+//! so even an instant that schedules thousands of pods never freezes the page). A loaded or
+//! replayed run settles its t=0 the same way (`Model::settle_start`).
 //!
 //! Components, by what the user sees: `scenario` (gallery, YAML editor, file, seed),
 //! `controls` (play, pause, step, speed, jump, reset, status line with the trace hash),
@@ -300,6 +302,18 @@ impl Model {
         self.last_frame = None;
         self.share_url = None;
         self.changed(true);
+        self.settle_start();
+    }
+
+    /// A paused run that stopped inside an instant (a new session's t=0, which creates and
+    /// schedules the initial objects) finishes that instant in animation frames, then pauses
+    /// again: loading 30,000 pods takes frames, not one long blocking call.
+    fn settle_start(&mut self) {
+        let Some(s) = &self.session else { return };
+        let s = s.borrow();
+        if self.mode == Mode::Paused && s.in_instant() && !s.finished() {
+            self.mode = Mode::Seeking(s.now());
+        }
     }
 
     /// The run changed: new version, and the cluster view and report re-derived.
@@ -316,7 +330,7 @@ impl Model {
             0.0
         };
         if force_view || self.mode == Mode::Paused || now - self.view_at >= every {
-            self.view = Rc::new(s.sim().cluster_view());
+            self.view = Rc::new(s.cluster_view());
             self.view_at = now;
             if self.stats.run_started.is_some() && self.stats.run_wall_ms.is_none() {
                 self.stats.view_ms += wall_ms() - now;
@@ -475,6 +489,7 @@ impl Model {
                 self.clock = 0.0;
                 self.stats = FrameStats::default();
                 self.with_session(Session::reset);
+                self.settle_start();
             }
             Msg::Frame(ts) => self.frame(ts),
             Msg::SelectPod(p) => self.selected_pod = p,
@@ -512,6 +527,7 @@ impl Model {
                         self.clock = 0.0;
                         self.share_url = None;
                         self.changed(true);
+                        self.settle_start();
                     }
                     Err(e) => self.notice = Some(e.to_string()),
                 }
@@ -526,6 +542,7 @@ impl Model {
             Msg::SetExplain(on) => {
                 self.mode = Mode::Paused;
                 self.with_session(|s| s.set_explain(on));
+                self.settle_start();
             }
             Msg::Share => {
                 if let Some(s) = &self.session {
