@@ -26,6 +26,7 @@ use crate::api::node::Node;
 use crate::api::pod::{Pod, PodPhase};
 use crate::api::resources::CpuMem;
 use crate::api::{Kind, Object};
+use crate::sim::budget::Budget;
 use crate::sim::ctx::{Ctx, Wake};
 use crate::store::{FxBuild, ObjectKey, ObjectStore};
 use crate::time::SimTime;
@@ -75,6 +76,10 @@ pub struct Kubelets {
     /// Borg's policies (`spec.borg`): with resource reclamation, admission fits non-prod pods
     /// against reservations as the scheduler does.
     borg: Option<crate::sched::borg::BorgPolicy>,
+    /// A budgeted sync that paused (`sync_budget`): the changed pods' keys still to handle,
+    /// first occurrences in feed order. Empty when no sync is in progress.
+    pending: std::collections::VecDeque<ObjectKey>,
+    draining: bool,
 }
 
 fn pod_object(key: &str) -> String {
@@ -247,76 +252,99 @@ impl Kubelets {
 
     /// Consume the change feed: admit and start newly bound pods, stop deleted ones.
     pub fn sync(&mut self, ctx: &mut Ctx, cmds: &mut Vec<RuntimeCommand>) {
-        let changes: Vec<ObjectKey> = ctx
-            .store
-            .changes_since(self.cursor)
-            .iter()
-            .filter(|c| c.key.kind == Kind::Pod)
-            .map(|c| c.key.clone())
-            .collect();
-        self.cursor = ctx.store.revision();
-        let mut seen: std::collections::HashSet<ObjectKey, FxBuild> = Default::default();
-        for key in changes {
-            if seen.contains(&key) {
-                continue;
-            }
-            seen.insert(key.clone());
-            let known = self.by_key.get(&key).cloned();
-            // The few fields decided on; the pod itself is copied only when it is admitted.
-            let (uid, node_name, deleting, terminal) = match ctx.store.get(&key).map(|s| &s.object)
-            {
-                Some(Object::Pod(p)) => (
-                    p.metadata.uid.clone(),
-                    p.spec.node_name.clone(),
-                    p.metadata.deletion_at.is_some(),
-                    p.is_terminal(),
-                ),
-                _ => {
-                    // Gone from the store: stop it if it still runs, then forget it.
-                    if let Some(uid) = known {
-                        self.forget_or_stop(ctx, &uid, cmds);
-                    }
-                    continue;
-                }
-            };
-            let replaced = known.as_ref().filter(|u| **u != uid);
-            let admits = !deleting && !terminal && !self.workers.contains_key(&uid);
-            // As stored now (before a replaced pod's worker is stopped below).
-            let pod = (replaced.is_some() || admits)
-                .then(|| match ctx.store.get(&key).map(|s| &s.object) {
-                    Some(Object::Pod(p)) => Some(p.clone()),
-                    _ => None,
-                })
-                .flatten();
-            if let Some(old) = replaced {
-                // Replaced by a new pod of the same name.
-                self.forget_or_stop(ctx, old, cmds);
-            }
-            if node_name.is_empty() || !self.alive(&node_name) {
-                continue;
-            }
-            match self.workers.get(&uid) {
-                None if !deleting && !terminal => {
-                    if let Some(p) = pod {
-                        self.admit_and_start(ctx, &p, cmds)
-                    }
-                }
-                None if deleting => {
-                    // Nothing runs for it here: finish the deletion.
-                    let _ = ctx.store.delete(&key);
-                }
-                Some(w) if deleting && w.terminal => {
-                    let _ = ctx.store.delete(&key);
-                }
-                Some(w) if deleting && !w.deleting => {
-                    self.step(ctx, &uid, cmds, |w, now, out| {
-                        w.request_termination(now, false, out)
-                    });
-                }
-                _ => {}
+        self.sync_budget(ctx, cmds, &mut Budget::unlimited());
+    }
+
+    /// `sync`, one changed pod per unit of `budget`; false when the budget ran out with pods
+    /// left, which the next call handles first (it does not read the feed again). Handling
+    /// them in one call or over several does the same, as long as nothing else writes to the
+    /// store in between — `Sim::step_budget` resumes exactly here.
+    pub fn sync_budget(
+        &mut self,
+        ctx: &mut Ctx,
+        cmds: &mut Vec<RuntimeCommand>,
+        budget: &mut Budget,
+    ) -> bool {
+        if !self.draining {
+            let mut seen: std::collections::HashSet<&ObjectKey, FxBuild> = Default::default();
+            self.pending = ctx
+                .store
+                .changes_since(self.cursor)
+                .iter()
+                .filter(|c| c.key.kind == Kind::Pod && seen.insert(&c.key))
+                .map(|c| c.key.clone())
+                .collect();
+            self.cursor = ctx.store.revision();
+            self.draining = true;
+        }
+        while let Some(key) = self.pending.pop_front() {
+            self.sync_pod(ctx, &key, cmds);
+            budget.spend();
+            if budget.exhausted() && !self.pending.is_empty() {
+                return false;
             }
         }
+        self.draining = false;
+        // The kubelets' own writes during the sync are not read back.
         self.cursor = ctx.store.revision();
+        true
+    }
+
+    /// One changed pod of a sync.
+    fn sync_pod(&mut self, ctx: &mut Ctx, key: &ObjectKey, cmds: &mut Vec<RuntimeCommand>) {
+        let known = self.by_key.get(key).cloned();
+        // The few fields decided on; the pod itself is copied only when it is admitted.
+        let (uid, node_name, deleting, terminal) = match ctx.store.get(key).map(|s| &s.object) {
+            Some(Object::Pod(p)) => (
+                p.metadata.uid.clone(),
+                p.spec.node_name.clone(),
+                p.metadata.deletion_at.is_some(),
+                p.is_terminal(),
+            ),
+            _ => {
+                // Gone from the store: stop it if it still runs, then forget it.
+                if let Some(uid) = known {
+                    self.forget_or_stop(ctx, &uid, cmds);
+                }
+                return;
+            }
+        };
+        let replaced = known.as_ref().filter(|u| **u != uid);
+        let admits = !deleting && !terminal && !self.workers.contains_key(&uid);
+        // As stored now (before a replaced pod's worker is stopped below).
+        let pod = (replaced.is_some() || admits)
+            .then(|| match ctx.store.get(key).map(|s| &s.object) {
+                Some(Object::Pod(p)) => Some(p.clone()),
+                _ => None,
+            })
+            .flatten();
+        if let Some(old) = replaced {
+            // Replaced by a new pod of the same name.
+            self.forget_or_stop(ctx, old, cmds);
+        }
+        if node_name.is_empty() || !self.alive(&node_name) {
+            return;
+        }
+        match self.workers.get(&uid) {
+            None if !deleting && !terminal => {
+                if let Some(p) = pod {
+                    self.admit_and_start(ctx, &p, cmds)
+                }
+            }
+            None if deleting => {
+                // Nothing runs for it here: finish the deletion.
+                let _ = ctx.store.delete(key);
+            }
+            Some(w) if deleting && w.terminal => {
+                let _ = ctx.store.delete(key);
+            }
+            Some(w) if deleting && !w.deleting => {
+                self.step(ctx, &uid, cmds, |w, now, out| {
+                    w.request_termination(now, false, out)
+                });
+            }
+            _ => {}
+        }
     }
 
     /// The pod object is gone: a stopped pod's worker goes (its sandbox to garbage

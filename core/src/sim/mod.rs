@@ -382,7 +382,12 @@ impl Sim {
                     continue;
                 }
                 Stage::Kubelets => {
-                    self.with_held_ctx(|sim, ctx, cmds| sim.kubelets.sync(ctx, cmds));
+                    // One unit per changed pod: the kubelets' sync resumes where it paused.
+                    if !self
+                        .with_held_ctx(|sim, ctx, cmds| sim.kubelets.sync_budget(ctx, cmds, budget))
+                    {
+                        return false;
+                    }
                     self.release_held();
                     if self.store.revision() == st.before {
                         let low = self
