@@ -432,8 +432,8 @@ impl Sim {
     }
 
     /// `step` in pieces: work on the current (or next) instant until it is complete or
-    /// `budget` runs out. One unit is one event handled, one scheduling cycle, or one sync of
-    /// the controllers or of the kubelets.
+    /// `budget` runs out. One unit is one event handled, one scheduling cycle, one sync of
+    /// the controllers, or one changed pod of the kubelets' sync.
     ///
     /// The trace and report are the same for every budget, because a call pauses only
     /// between two steps of `step`'s own loops, and the next call does exactly what the
