@@ -254,4 +254,53 @@ mod tests {
         assert!(s.changes_since(4).is_empty());
         assert!(matches!(s.delete(&key), Err(StoreError::NotFound(_))));
     }
+
+    #[test]
+    fn modify_is_one_write_in_place_with_the_generation_kept() {
+        use crate::api::apps::Deployment;
+        let mut s = MemoryStore::new();
+        s.create(ns("a")).unwrap();
+        let key = ObjectKey::new(Kind::Namespace, "", "a");
+        let rev = s.modify(&key, |o| {
+            o.meta_mut().labels.insert("k".into(), "v".into());
+        });
+        assert_eq!(rev, Some(2));
+        assert_eq!(s.get(&key).unwrap().revision, 2);
+        assert_eq!(s.get(&key).unwrap().object.meta().labels["k"], "v");
+        assert_eq!(s.changes_since(1)[0].change, ChangeType::Modified);
+        let missing = ObjectKey::new(Kind::Namespace, "", "b");
+        assert_eq!(s.modify(&missing, |_| ()), None);
+        assert_eq!(s.revision(), 2, "no write for a missing object");
+
+        // A Deployment's generation moves as with `update`: on a spec change, not on status.
+        let mut d = Deployment::default();
+        d.metadata.name = "web".into();
+        d.metadata.namespace = "default".into();
+        s.create(Object::Deployment(d)).unwrap();
+        let dk = ObjectKey::new(Kind::Deployment, "default", "web");
+        let generation = |s: &MemoryStore| s.get(&dk).unwrap().object.meta().generation;
+        assert_eq!(generation(&s), 1);
+        s.modify(&dk, |o| {
+            if let Object::Deployment(d) = o {
+                d.status.replicas = 3;
+            }
+        });
+        assert_eq!(generation(&s), 1);
+        s.modify(&dk, |o| {
+            if let Object::Deployment(d) = o {
+                d.spec.replicas = Some(5);
+            }
+        });
+        assert_eq!(generation(&s), 2);
+    }
+
+    #[test]
+    #[should_panic(expected = "modify renamed")]
+    fn modify_refuses_a_rename() {
+        let mut s = MemoryStore::new();
+        s.create(ns("a")).unwrap();
+        s.modify(&ObjectKey::new(Kind::Namespace, "", "a"), |o| {
+            o.meta_mut().name = "b".into();
+        });
+    }
 }
