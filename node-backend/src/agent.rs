@@ -263,13 +263,7 @@ impl Agent {
             let code = code.unwrap_or(255);
             Exit {
                 code,
-                reason: if oom {
-                    "OOMKilled"
-                } else if code == 0 {
-                    "Completed"
-                } else {
-                    "Error"
-                },
+                reason: Exit::reason_for(code, oom),
                 started_at: None,
                 finished_at: now,
             }

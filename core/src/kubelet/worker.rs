@@ -41,6 +41,20 @@ pub struct Exit {
     pub finished_at: SimTime,
 }
 
+impl Exit {
+    /// The terminated reason containerd reports for an exit: `OOMKilled` when the kernel's
+    /// OOM killer ended it, else `Completed` for code 0 and `Error` otherwise.
+    pub fn reason_for(code: i32, oom: bool) -> &'static str {
+        if oom {
+            "OOMKilled"
+        } else if code == 0 {
+            "Completed"
+        } else {
+            "Error"
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum InstanceState {
     /// Waiting for its image.
@@ -743,13 +757,7 @@ impl PodWorker {
         };
         inst.state = InstanceState::Exited(Exit {
             code,
-            reason: if oom {
-                "OOMKilled"
-            } else if code == 0 {
-                "Completed"
-            } else {
-                "Error"
-            },
+            reason: Exit::reason_for(code, oom),
             started_at,
             finished_at: now,
         });
