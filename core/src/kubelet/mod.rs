@@ -292,6 +292,17 @@ impl Kubelets {
 
     /// One changed pod of a sync.
     fn sync_pod(&mut self, ctx: &mut Ctx, key: &ObjectKey, cmds: &mut Vec<RuntimeCommand>) {
+        // Most changes are status writes to a pod whose worker runs here and which is not
+        // being deleted (the kubelet's own writes, read back): nothing below acts on those,
+        // so they are answered without copying anything.
+        if let Some(Object::Pod(p)) = ctx.store.get(key).map(|s| &s.object) {
+            if p.metadata.deletion_at.is_none()
+                && self.by_key.get(key).is_some_and(|u| *u == p.metadata.uid)
+                && self.workers.contains_key(&p.metadata.uid)
+            {
+                return;
+            }
+        }
         let known = self.by_key.get(key).cloned();
         // The few fields decided on; the pod itself is copied only when it is admitted.
         let (uid, node_name, deleting, terminal) = match ctx.store.get(key).map(|s| &s.object) {
@@ -310,9 +321,17 @@ impl Kubelets {
             }
         };
         let replaced = known.as_ref().filter(|u| **u != uid);
-        let admits = !deleting && !terminal && !self.workers.contains_key(&uid);
+        // Copied only when it is admitted below: bound to a live node, not yet running here
+        // (a pod's creation, before it is bound, costs no copy). Stopping a replaced pod's
+        // worker touches neither the node's liveness nor this uid's worker, so the decision
+        // taken here is the one taken below.
+        let admits = !deleting
+            && !terminal
+            && !node_name.is_empty()
+            && self.alive(&node_name)
+            && !self.workers.contains_key(&uid);
         // As stored now (before a replaced pod's worker is stopped below).
-        let pod = (replaced.is_some() || admits)
+        let pod = admits
             .then(|| match ctx.store.get(key).map(|s| &s.object) {
                 Some(Object::Pod(p)) => Some(p.clone()),
                 _ => None,
