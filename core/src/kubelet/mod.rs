@@ -530,20 +530,21 @@ fn write_status(ctx: &mut Ctx, w: &PodWorker) {
         return;
     }
     let key = pod_key(&w.key);
-    let Some(Object::Pod(p)) = ctx.store.get(&key).map(|s| &s.object) else {
-        return;
-    };
-    if p.metadata.uid != w.uid {
-        return;
-    }
-    let status = w.api_status(&p.status, ctx.now);
-    if status == p.status {
-        return;
-    }
-    // The same write as get + clone + update, without copying the pod.
-    ctx.store.modify(&key, |o| {
-        if let Object::Pod(p) = o {
-            p.status = status;
+    let now = ctx.now;
+    // The same write as get + clone + update, without copying the pod, and nothing written
+    // when the status is as stored (one lookup either way).
+    ctx.store.modify_if(&key, |o| {
+        let Object::Pod(p) = o else {
+            return false;
+        };
+        if p.metadata.uid != w.uid {
+            return false;
         }
+        let status = w.api_status(&p.status, now);
+        if status == p.status {
+            return false;
+        }
+        p.status = status;
+        true
     });
 }

@@ -93,15 +93,28 @@ impl MemoryStore {
     /// does, without copying the object. `f` must not change the object's kind, namespace or
     /// name (checked). Returns the new revision, or None when there is no such object.
     pub fn modify(&mut self, key: &ObjectKey, f: impl FnOnce(&mut Object)) -> Option<u64> {
+        self.modify_if(key, |o| {
+            f(o);
+            true
+        })
+    }
+
+    /// `modify` when `f` returns true; when it returns false it must have left the object
+    /// as it was, and nothing is written (no revision, no change in the feed). One lookup for
+    /// a read-decide-write, e.g. a status written only when it differs.
+    pub fn modify_if(
+        &mut self,
+        key: &ObjectKey,
+        f: impl FnOnce(&mut Object) -> bool,
+    ) -> Option<u64> {
         let stored = self.objects.get_mut(key)?;
         // generation::on_update compares the old and new object: only kinds with a
         // generation pay for a copy of the old one.
         let old = (key.kind == Kind::Deployment).then(|| stored.object.clone());
-        f(&mut stored.object);
-        assert!(
-            ObjectKey::of(&stored.object) == *key,
-            "modify renamed {key}"
-        );
+        if !f(&mut stored.object) {
+            return None;
+        }
+        assert!(key.names(&stored.object), "modify renamed {key}");
         if let Some(old) = old {
             super::generation::on_update(&old, &mut stored.object);
         }
@@ -292,6 +305,52 @@ mod tests {
             }
         });
         assert_eq!(generation(&s), 2);
+    }
+
+    #[test]
+    fn modify_if_writes_only_when_asked() {
+        let mut s = MemoryStore::new();
+        s.create(ns("a")).unwrap();
+        let key = ObjectKey::new(Kind::Namespace, "", "a");
+        assert_eq!(s.modify_if(&key, |_| false), None);
+        assert_eq!(s.revision(), 1, "declined: no revision");
+        assert!(
+            s.changes_since(1).is_empty(),
+            "declined: nothing in the feed"
+        );
+        let rev = s.modify_if(&key, |o| {
+            o.meta_mut().labels.insert("k".into(), "v".into());
+            true
+        });
+        assert_eq!(rev, Some(2));
+        assert_eq!(s.get(&key).unwrap().revision, 2);
+        assert_eq!(s.changes_since(1)[0].change, ChangeType::Modified);
+    }
+
+    #[test]
+    fn a_key_names_its_object_as_of_would() {
+        let a = ns("a");
+        assert!(ObjectKey::new(Kind::Namespace, "", "a").names(&a));
+        // Cluster-scoped: the key has no namespace whatever the object's metadata says.
+        let mut odd = ns("a");
+        odd.meta_mut().namespace = "x".into();
+        assert_eq!(
+            ObjectKey::of(&odd),
+            ObjectKey::new(Kind::Namespace, "", "a")
+        );
+        assert!(ObjectKey::new(Kind::Namespace, "", "a").names(&odd));
+        assert!(!ObjectKey::new(Kind::Namespace, "", "b").names(&a));
+        assert!(!ObjectKey::new(Kind::Node, "", "a").names(&a));
+        let mut pod = crate::api::pod::Pod::default();
+        pod.metadata.name = "p".into();
+        pod.metadata.namespace = "default".into();
+        let pod = Object::Pod(pod);
+        assert!(ObjectKey::new(Kind::Pod, "default", "p").names(&pod));
+        assert!(!ObjectKey::new(Kind::Pod, "other", "p").names(&pod));
+        assert_eq!(
+            ObjectKey::of(&pod) == ObjectKey::new(Kind::Pod, "other", "p"),
+            ObjectKey::new(Kind::Pod, "other", "p").names(&pod)
+        );
     }
 
     #[test]

@@ -40,6 +40,14 @@ impl ObjectKey {
         let m = obj.meta();
         ObjectKey::new(obj.kind(), &m.namespace, &m.name)
     }
+
+    /// `ObjectKey::of(obj) == *self`, without building a key (no allocation).
+    pub fn names(&self, obj: &Object) -> bool {
+        let m = obj.meta();
+        obj.kind() == self.kind
+            && m.name == self.name
+            && (!self.kind.namespaced() || m.namespace == self.namespace)
+    }
 }
 
 impl std::fmt::Display for ObjectKey {
