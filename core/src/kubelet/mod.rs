@@ -485,9 +485,11 @@ impl Kubelets {
                 node.admitted.remove(&share.requests, &share.ports);
             }
         }
-        let object = pod_object(&w.key);
-        for (reason, message) in out.events {
-            ctx.event(reason, object.clone(), Some(&w.node), message);
+        if !out.events.is_empty() {
+            let object = pod_object(&w.key);
+            for (reason, message) in out.events {
+                ctx.event(reason, object.clone(), Some(&w.node), message);
+            }
         }
         cmds.extend(out.cmds);
         for t in out.wakes {
@@ -503,7 +505,7 @@ impl Kubelets {
         }
         write_status(ctx, w);
         let garbage = w.has_garbage();
-        let node = w.node.clone();
+        let node = garbage.then(|| w.node.clone());
         if w.terminal && w.deleting && !w.object_gone {
             // Stopped: the status manager deletes the pod (upstream `canBeDeleted`); the
             // change feed then brings it back here to be forgotten.
@@ -513,7 +515,7 @@ impl Kubelets {
             // Nothing will come from the store for it any more.
             self.forget_or_stop(ctx, uid, cmds);
         }
-        if garbage {
+        if let Some(node) = node {
             self.request_gc(ctx, &node);
         }
     }
