@@ -177,7 +177,10 @@ impl Scheduler {
         // unschedulable before they are delivered: with none now, they are not built (each
         // carries a clone of the pod).
         let pod_events = self.queue.unschedulable_len() > 0;
-        for c in ctx.store.changes_since(self.cursor).to_vec() {
+        // The change log is read in place (not copied: a copy cost two key strings per
+        // change); the loop only reads the store.
+        let store: &crate::store::MemoryStore = ctx.store;
+        for c in store.changes_since(self.cursor) {
             let fresh = c.key.kind == Kind::Node
                 && self.snapshot.get(&c.key.name).is_none()
                 && !new_names.contains(&c.key.name);
