@@ -9,7 +9,11 @@ served). Each function body in the code section is attributed to the path of its
 `<A as Trait>::method`, the path of A; generic arguments dropped), cut to --depth segments
 (default 2: `cellsim_core::yaml`). Inlined code counts where it was inlined to, so a serde
 visitor inlined into the YAML deserializer counts as `cellsim_core::yaml`. --top lists the
-largest single functions; --grep sums the functions whose full name contains TEXT.
+largest single functions; --grep sums the functions whose full name contains TEXT;
+--instances PATH groups the functions owned by PATH (e.g. `core::slice::sort`,
+`alloc::collections::btree`) by their generic arguments (the element type, or key and value)
+and the first cellsim function named in them (usually the caller's comparator closure): what
+one generic instantiation costs and where it comes from.
 Used for docs/benchmarks.md, "Bundle size".
 """
 
@@ -160,6 +164,61 @@ def owner(name):
     return name.replace("[", "").replace("]", "")
 
 
+def generic_args(name, start):
+    """The top-level arguments of the first `<...>` list at or after `start` that follows a
+    path segment (not the `<` that opens a qualified path)."""
+    i = name.find("<", start)
+    while i > 0 and not (name[i - 1].isalnum() or name[i - 1] in "_:"):
+        i = name.find("<", i + 1)
+    if i < 0:
+        return []
+    args, depth, cur = [], 0, []
+    for c in name[i + 1 :]:
+        if c in "<([":
+            depth += 1
+        elif c in ">)]":
+            if depth == 0:
+                break
+            depth -= 1
+        if c == "," and depth == 0:
+            args.append("".join(cur).strip())
+            cur = []
+        else:
+            cur.append(c)
+    args.append("".join(cur).strip())
+    return args
+
+
+def instances(funcs, path, rows):
+    """Functions owned by `path`, grouped by their first two generic arguments and the first
+    cellsim function their name mentions."""
+    size, count = collections.Counter(), collections.Counter()
+    for name, s in funcs:
+        if not owner(name).startswith(path):
+            continue
+        at = name.find(path)
+        args = generic_args(name, max(at, 0))
+        # a btree Handle<NodeRef<BorrowType, K, V, Type>, Kind>: the key and value inside
+        while args and args[0].startswith("alloc::collections::btree::node::") and "<" in args[0]:
+            args = generic_args(args[0], 0)
+        args = [
+            a.replace("alloc::collections::btree::set_val::SetValZST", "()")
+            for a in args
+            if a not in ("alloc::alloc::Global", "_")
+            and not a.startswith(("alloc::collections::btree::node::marker::", "'"))
+        ]
+        shown = ", ".join(a[:70] for a in args[:2])
+        callers = re.findall(r"cellsim_\w+(?:::[A-Za-z_]\w*)+", name)
+        caller = next((c for c in callers if c not in shown), "-")
+        key = (shown or "-") + "  |  " + caller
+        size[key] += s
+        count[key] += 1
+    total = sum(size.values())
+    print(f"\n{path}: {sum(count.values())} functions, {total:,} B; by instance (arguments | first cellsim name):")
+    for k, v in size.most_common(rows):
+        print(f"  {v:>9,}  {count[k]:>4}  {k}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("module", nargs="?", default="target/wasm/wasm32-unknown-unknown/web/cellsim_web.wasm")
@@ -167,6 +226,7 @@ def main():
     ap.add_argument("--top", type=int, default=0)
     ap.add_argument("--grep", action="append", default=[])
     ap.add_argument("--rows", type=int, default=30)
+    ap.add_argument("--instances", action="append", default=[])
     args = ap.parse_args()
     buf = open(args.module, "rb").read()
     funcs, section_sizes, data = parse(buf)
@@ -188,6 +248,8 @@ def main():
     for g in args.grep:
         sel = [(n, s) for n, s in funcs if g in n]
         print(f"\nfunctions containing {g!r}: {len(sel)}, {sum(s for _, s in sel):,} B")
+    for path in args.instances:
+        instances(funcs, path, args.rows)
     if args.top:
         print(f"\nlargest {args.top} functions:")
         for name, size in sorted(funcs, key=lambda f: -f[1])[: args.top]:
