@@ -367,8 +367,16 @@ impl Sim {
         loop {
             match st.stage {
                 Stage::Controllers => {
-                    self.with_held_ctx(|sim, ctx, _| sim.controllers.sync(ctx));
+                    // One unit per controller with changes to read, and per pod the ReplicaSet
+                    // controller creates or deletes: the sync resumes where it paused.
+                    if !self.with_held_ctx(|sim, ctx, _| sim.controllers.sync_budget(ctx, budget)) {
+                        return false;
+                    }
                     st.stage = Stage::Scheduler;
+                    if budget.exhausted() {
+                        return false;
+                    }
+                    continue;
                 }
                 Stage::Scheduler => {
                     if !self.with_held_ctx(|sim, ctx, _| sim.scheduler.sync_budget(ctx, budget)) {
@@ -964,6 +972,34 @@ impl Sim {
     /// When the next event is due (`None`: nothing left).
     pub fn next_time(&self) -> Option<SimTime> {
         self.queue.peek_time()
+    }
+
+    /// Where a budgeted step is paused, for front ends that time their slices (the page's
+    /// per-unit timing): "idle" between instants, else the phase and the settle stage (in
+    /// the controllers' stage, the controller whose turn it is).
+    pub fn pause_point(&self) -> &'static str {
+        match &self.resume {
+            Resume::Idle => "idle",
+            Resume::Start(st)
+            | Resume::Instant {
+                phase: Phase::Settle(st),
+                ..
+            } => match st.stage {
+                Stage::Controllers => self.controllers.turn_name(),
+                Stage::Scheduler => "scheduler",
+                Stage::Kubelets => "kubelets",
+            },
+            Resume::Instant {
+                phase: Phase::Events { in_scheduler_wake },
+                ..
+            } => {
+                if *in_scheduler_wake {
+                    "scheduler wake"
+                } else {
+                    "events"
+                }
+            }
+        }
     }
 
     /// The recorded plan (empty unless `RunOptions::keep_plan`).
