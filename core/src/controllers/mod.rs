@@ -168,10 +168,10 @@ impl Controllers {
                 4 => whole(budget, behind, || self.cronjob.sync(ctx)),
                 5 => whole(budget, behind, || self.job.sync(ctx)),
                 6 => self.gc.sync_budget(ctx, budget),
-                7 => whole(budget, behind, || self.node_lifecycle.sync(ctx)),
-                8 => whole(budget, behind, || self.taint_eviction.sync(ctx)),
+                7 => tail(self.node_lifecycle.sync_budget(ctx, budget), behind, budget),
+                8 => tail(self.taint_eviction.sync_budget(ctx, budget), behind, budget),
                 9 => whole(budget, behind, || self.disruption.sync(ctx)),
-                10 => whole(budget, behind, || self.pod_gc.sync(ctx)),
+                10 => tail(self.pod_gc.sync_budget(ctx, budget), behind, budget),
                 11 => whole(budget, behind, || self.hpa.sync(ctx)),
                 _ => whole(budget, behind, || self.endpointslice.sync(ctx)),
             };
@@ -256,6 +256,15 @@ impl Controllers {
             .min()
             .unwrap_or(0)
     }
+}
+
+/// The end of a controller's sync that reads its feed in units (`done`): one more unit for
+/// what it does with what it read.
+fn tail(done: bool, behind: bool, budget: &mut Budget) -> bool {
+    if done && behind {
+        budget.spend();
+    }
+    done
 }
 
 /// A controller's sync that is one unit of a budgeted sync (when it had changes to read).
