@@ -440,8 +440,10 @@ impl Sim {
     }
 
     /// `step` in pieces: work on the current (or next) instant until it is complete or
-    /// `budget` runs out. One unit is one event handled, one scheduling cycle, one sync of
-    /// the controllers, or one changed pod of the kubelets' sync.
+    /// `budget` runs out. One unit is one event handled, one scheduling cycle, a piece of the
+    /// controllers' sync (`Controllers::sync_budget`: a controller's sync, a reconcile, a pod
+    /// created or deleted, 64 changes of a feed read), or one changed pod of the kubelets'
+    /// sync.
     ///
     /// The trace and report are the same for every budget, because a call pauses only
     /// between two steps of `step`'s own loops, and the next call does exactly what the
