@@ -8,6 +8,7 @@
 use cellsim_core::scenario::Sources;
 use cellsim_core::sim::budget::{Budget, StepOutcome};
 use cellsim_core::sim::{RunOptions, Sim};
+use cellsim_core::store::ObjectStore;
 use cellsim_core::time::SimTime;
 use cellsim_scenarios::Embedded;
 
@@ -123,5 +124,47 @@ fn a_churn_workload_with_rollouts_and_a_node_failure_runs_the_same_for_every_bud
         let pauses = check("churn-40n-180p", "churn.yaml", &src, seed);
         // Budget 100 pauses too: t=0 alone schedules 180 pods in one instant.
         assert!(pauses.iter().all(|&p| p > 0), "{pauses:?}");
+    }
+}
+
+#[test]
+fn the_controllers_pause_inside_their_pod_loops_and_feed_reads() {
+    // t=0 of 3 Deployments x 60 pods: the ReplicaSet controller creates 180 pods in one sync,
+    // then every controller reads their 180 creations (and later their bindings) from the
+    // feed. With a budget of 1 unit, calls pause between two pods of the creating loop and
+    // inside the feed reads (64 changes a unit); `check` above proves the run is the same.
+    let text = cellsim_benches::issue_churn_scenario(40, 3, 60, 8);
+    let src = cellsim_benches::OneFile(text);
+    let scenario = cellsim_core::scenario::load("churn.yaml", &src).unwrap();
+    let mut sim = Sim::new_paused(scenario, &options(None));
+    let mut pods_at_rs_pauses = std::collections::BTreeSet::new();
+    let mut pauses_at: std::collections::BTreeMap<&str, u64> = Default::default();
+    while sim.step_budget(&mut Budget::new(1)) == StepOutcome::Progress {
+        let at = sim.pause_point();
+        *pauses_at.entry(at).or_default() += 1;
+        if at == "replicaset" {
+            pods_at_rs_pauses.insert(sim.store.list(cellsim_core::api::Kind::Pod).count());
+        }
+    }
+    assert_eq!(sim.now, SimTime::ZERO, "t=0 settled");
+    // Pauses with 1, 2, ... pods made: inside the loop, not only around it.
+    assert!(
+        pods_at_rs_pauses
+            .iter()
+            .filter(|&&n| n > 0 && n < 180)
+            .count()
+            > 100,
+        "{pods_at_rs_pauses:?}"
+    );
+    // Each of these reads 180 creations and 180 bindings at t=0 (over three settle rounds at
+    // most one pause before its turn each), so more pauses are inside its read.
+    for c in [
+        "garbage collector",
+        "node lifecycle",
+        "taint eviction",
+        "pod gc",
+    ] {
+        let n = pauses_at.get(c).copied().unwrap_or(0);
+        assert!(n >= 6, "{c}: {n} pauses ({pauses_at:?})");
     }
 }

@@ -20,23 +20,49 @@
 //! Owner references to kinds cellsim does not model are left alone (upstream cannot resolve an
 //! unknown kind either and retries; it never deletes on that account).
 
+use super::FEED_CHUNK;
 use crate::api::meta::OwnerReference;
 use crate::api::{Kind, Object};
+use crate::sim::budget::Budget;
 use crate::sim::ctx::Ctx;
 use crate::sim::objects::{self, Propagation, FOREGROUND_FINALIZER, ORPHAN_FINALIZER};
+use crate::store::FxBuild;
 use crate::store::{ObjectKey, ObjectStore};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 #[derive(Default)]
 pub struct GarbageCollector {
     pub cursor: u64,
     /// uid → key of every stored object.
-    by_uid: BTreeMap<String, ObjectKey>,
-    uid_of: BTreeMap<ObjectKey, String>,
+    /// These maps are probed only, never iterated (so the fixed Fx hash cannot leak into
+    /// results): a hash probe instead of an ordered walk comparing strings, per change read.
+    by_uid: HashMap<String, ObjectKey, FxBuild>,
+    uid_of: HashMap<ObjectKey, String, FxBuild>,
     /// owner uid → the objects that name it in `ownerReferences`.
     dependents: BTreeMap<String, BTreeSet<ObjectKey>>,
     /// object → the owner uids it names.
-    owners_of: BTreeMap<ObjectKey, Vec<String>>,
+    owners_of: HashMap<ObjectKey, Vec<String>, FxBuild>,
+    /// Where a budgeted sync paused (`sync_budget`).
+    resume: Resume,
+}
+
+/// A budgeted sync part-way: reading the feed (what it collected so far; the cursor says how
+/// far it read), the owners to process, the objects to attempt to delete.
+#[derive(Default)]
+enum Resume {
+    #[default]
+    Idle,
+    Observing {
+        attempt: BTreeSet<ObjectKey>,
+        owners: BTreeSet<String>,
+    },
+    Owners {
+        owners: std::collections::btree_set::IntoIter<String>,
+        attempt: BTreeSet<ObjectKey>,
+    },
+    Attempting {
+        attempt: std::collections::btree_set::IntoIter<ObjectKey>,
+    },
 }
 
 /// How an owner reference stands (upstream `classifyReferences`).
@@ -53,22 +79,78 @@ fn has_finalizer(o: &Object, f: &str) -> bool {
 
 impl GarbageCollector {
     pub fn sync(&mut self, ctx: &mut Ctx) {
-        let mut attempt: BTreeSet<ObjectKey> = BTreeSet::new();
-        let mut owners: BTreeSet<String> = BTreeSet::new();
-        // Every change is observed in place (no key is cloned per change). A key changed
-        // several times is observed several times against the same (current) object: the
-        // first look brings the graph up to date, the later ones find nothing changed and only
-        // add again to the sets they already added to, so the outcome is that of observing
-        // each key once.
-        for c in ctx.store.changes_since(self.cursor) {
-            self.observe(ctx, &c.key, &mut attempt, &mut owners);
-        }
-        self.cursor = ctx.store.revision();
-        for uid in owners {
-            self.process_owner(ctx, &uid);
-        }
-        for key in attempt {
-            self.attempt_to_delete(ctx, &key);
+        let done = self.sync_budget(ctx, &mut Budget::unlimited());
+        debug_assert!(done);
+    }
+
+    /// `sync` in units: `FEED_CHUNK` changes of the feed read, one owner processed, one
+    /// object attempted. Returns false when `budget` ran out first; the next call goes on
+    /// with the rest of the same feed (the cursor is where the read stopped), owners and
+    /// objects, so any split does what one uninterrupted sync does, provided nothing else
+    /// writes to the store between the calls (`Sim::step_budget`).
+    pub fn sync_budget(&mut self, ctx: &mut Ctx, budget: &mut Budget) -> bool {
+        let mut r = std::mem::take(&mut self.resume);
+        loop {
+            r = match r {
+                Resume::Idle => Resume::Observing {
+                    attempt: BTreeSet::new(),
+                    owners: BTreeSet::new(),
+                },
+                // Every change is observed in place (no key is cloned per change). A key
+                // changed several times is observed several times against the same
+                // (current) object: the first look brings the graph up to date, the later
+                // ones find nothing changed and only add again to the sets they already
+                // added to, so the outcome is that of observing each key once.
+                Resume::Observing {
+                    mut attempt,
+                    mut owners,
+                } => {
+                    let changes = ctx.store.changes_since(self.cursor);
+                    let n = changes.len().min(FEED_CHUNK);
+                    for c in &changes[..n] {
+                        self.observe(ctx, &c.key, &mut attempt, &mut owners);
+                    }
+                    if n < changes.len() {
+                        self.cursor = changes[n - 1].revision;
+                        budget.spend();
+                        Resume::Observing { attempt, owners }
+                    } else {
+                        self.cursor = ctx.store.revision();
+                        if n > 0 {
+                            budget.spend();
+                        }
+                        Resume::Owners {
+                            owners: owners.into_iter(),
+                            attempt,
+                        }
+                    }
+                }
+                Resume::Owners {
+                    mut owners,
+                    attempt,
+                } => match owners.next() {
+                    Some(uid) => {
+                        self.process_owner(ctx, &uid);
+                        budget.spend();
+                        Resume::Owners { owners, attempt }
+                    }
+                    None => Resume::Attempting {
+                        attempt: attempt.into_iter(),
+                    },
+                },
+                Resume::Attempting { mut attempt } => match attempt.next() {
+                    Some(key) => {
+                        self.attempt_to_delete(ctx, &key);
+                        budget.spend();
+                        Resume::Attempting { attempt }
+                    }
+                    None => return true,
+                },
+            };
+            if budget.exhausted() {
+                self.resume = r;
+                return false;
+            }
         }
     }
 

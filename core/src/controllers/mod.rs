@@ -25,8 +25,9 @@ pub mod replicaset;
 pub mod statefulset;
 pub mod taint_eviction;
 
+use crate::sim::budget::Budget;
 use crate::sim::ctx::{Ctx, Wake};
-use crate::store::ObjectKey;
+use crate::store::{ObjectKey, ObjectStore};
 use crate::time::SimTime;
 use std::collections::BTreeSet;
 
@@ -126,23 +127,102 @@ pub struct Controllers {
     pub pod_gc: pod_gc::PodGcController,
     pub hpa: hpa::HorizontalController,
     pub endpointslice: endpointslice::EndpointSliceController,
+    /// Whose turn it is in a budgeted sync (`sync_budget`): an index into the fixed order;
+    /// 0 between syncs.
+    turn: usize,
 }
 
+/// How many changes of the feed a budgeted sync reads as one unit (about the cost of creating
+/// one pod), where a controller reads its feed in pieces.
+pub const FEED_CHUNK: usize = 64;
+
+/// How many controllers `sync` runs, in order.
+const CONTROLLERS: usize = 13;
+
 impl Controllers {
+    /// Every controller once, in the fixed order.
     pub fn sync(&mut self, ctx: &mut Ctx) {
-        self.deployment.sync(ctx);
-        self.replicaset.sync(ctx);
-        self.statefulset.sync(ctx);
-        self.daemonset.sync(ctx);
-        self.cronjob.sync(ctx);
-        self.job.sync(ctx);
-        self.gc.sync(ctx);
-        self.node_lifecycle.sync(ctx);
-        self.taint_eviction.sync(ctx);
-        self.disruption.sync(ctx);
-        self.pod_gc.sync(ctx);
-        self.hpa.sync(ctx);
-        self.endpointslice.sync(ctx);
+        let done = self.sync_budget(ctx, &mut Budget::unlimited());
+        debug_assert!(done);
+    }
+
+    /// `sync` in pieces: every controller in the fixed order, pausing when `budget` runs out
+    /// between two controllers or inside one that splits its own work (the ReplicaSet
+    /// controller: `FEED_CHUNK` changes read, one reconcile, one pod created or deleted; the
+    /// garbage collector: `FEED_CHUNK` changes read, one owner, one attempted object). True when the
+    /// sync is complete, false when it paused; the next call goes on exactly where it stopped
+    /// (a controller part-way resumes its own loop: no new read of the change feed). As with
+    /// the scheduler's and the kubelets' budgeted syncs, nothing else may write to the store
+    /// between the calls.
+    ///
+    /// A controller with nothing new in the feed costs no unit (its sync only finds that
+    /// out), so an idle round does not end a front end's slice early.
+    pub fn sync_budget(&mut self, ctx: &mut Ctx, budget: &mut Budget) -> bool {
+        while self.turn < CONTROLLERS {
+            let behind = ctx.store.revision() > self.cursor_of(self.turn);
+            let done = match self.turn {
+                0 => whole(budget, behind, || self.deployment.sync(ctx)),
+                1 => self.replicaset.sync_budget(ctx, budget),
+                2 => whole(budget, behind, || self.statefulset.sync(ctx)),
+                3 => whole(budget, behind, || self.daemonset.sync(ctx)),
+                4 => whole(budget, behind, || self.cronjob.sync(ctx)),
+                5 => whole(budget, behind, || self.job.sync(ctx)),
+                6 => self.gc.sync_budget(ctx, budget),
+                7 => tail(self.node_lifecycle.sync_budget(ctx, budget), behind, budget),
+                8 => tail(self.taint_eviction.sync_budget(ctx, budget), behind, budget),
+                9 => whole(budget, behind, || self.disruption.sync(ctx)),
+                10 => tail(self.pod_gc.sync_budget(ctx, budget), behind, budget),
+                11 => whole(budget, behind, || self.hpa.sync(ctx)),
+                _ => whole(budget, behind, || self.endpointslice.sync(ctx)),
+            };
+            if !done {
+                return false;
+            }
+            self.turn += 1;
+            if budget.exhausted() && self.turn < CONTROLLERS {
+                return false;
+            }
+        }
+        self.turn = 0;
+        true
+    }
+
+    /// The controller whose turn it is in a budgeted sync (the first one between syncs).
+    pub fn turn_name(&self) -> &'static str {
+        [
+            "deployment",
+            "replicaset",
+            "statefulset",
+            "daemonset",
+            "cronjob",
+            "job",
+            "garbage collector",
+            "node lifecycle",
+            "taint eviction",
+            "disruption",
+            "pod gc",
+            "hpa",
+            "endpointslice",
+        ][self.turn]
+    }
+
+    /// The revision controller `i` (in `sync`'s order) has read up to.
+    fn cursor_of(&self, i: usize) -> u64 {
+        [
+            self.deployment.cursor,
+            self.replicaset.cursor,
+            self.statefulset.cursor,
+            self.daemonset.cursor,
+            self.cronjob.cursor,
+            self.job.cursor,
+            self.gc.cursor,
+            self.node_lifecycle.cursor,
+            self.taint_eviction.cursor,
+            self.disruption.cursor,
+            self.pod_gc.cursor,
+            self.hpa.cursor,
+            self.endpointslice.cursor,
+        ][i]
     }
 
     /// A controller's delayed reconcile is due. `usage` reads the pods' observed resource
@@ -171,25 +251,29 @@ impl Controllers {
 
     /// The lowest revision any controller still needs from the change feed.
     pub fn cursor(&self) -> u64 {
-        [
-            self.deployment.cursor,
-            self.replicaset.cursor,
-            self.statefulset.cursor,
-            self.daemonset.cursor,
-            self.cronjob.cursor,
-            self.job.cursor,
-            self.gc.cursor,
-            self.node_lifecycle.cursor,
-            self.taint_eviction.cursor,
-            self.disruption.cursor,
-            self.pod_gc.cursor,
-            self.hpa.cursor,
-            self.endpointslice.cursor,
-        ]
-        .into_iter()
-        .min()
-        .unwrap_or(0)
+        (0..CONTROLLERS)
+            .map(|i| self.cursor_of(i))
+            .min()
+            .unwrap_or(0)
     }
+}
+
+/// The end of a controller's sync that reads its feed in units (`done`): one more unit for
+/// what it does with what it read.
+fn tail(done: bool, behind: bool, budget: &mut Budget) -> bool {
+    if done && behind {
+        budget.spend();
+    }
+    done
+}
+
+/// A controller's sync that is one unit of a budgeted sync (when it had changes to read).
+fn whole(budget: &mut Budget, behind: bool, sync: impl FnOnce()) -> bool {
+    sync();
+    if behind {
+        budget.spend();
+    }
+    true
 }
 
 /// The ranking upstream uses to pick pods to delete (`controller.ActivePods` /

@@ -3,12 +3,16 @@
 //! acting on one node never scans every pod.
 
 use crate::api::Object;
+use crate::store::FxBuild;
 use crate::store::{MemoryStore, ObjectKey, ObjectStore};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 #[derive(Default)]
 pub struct NodePods {
-    node_of: BTreeMap<ObjectKey, String>,
+    /// Probed only, never iterated (so the fixed Fx hash cannot leak into results): every pod
+    /// change is looked up here, and a hash probe is cheaper than an ordered walk comparing
+    /// key strings.
+    node_of: HashMap<ObjectKey, String, FxBuild>,
     pods: BTreeMap<String, BTreeSet<ObjectKey>>,
 }
 

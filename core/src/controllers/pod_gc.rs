@@ -32,38 +32,64 @@ pub struct PodGcController {
     /// Missing nodes and when their quarantine ends.
     quarantine: BTreeMap<String, SimTime>,
     passes: BTreeSet<SimTime>,
+    /// Whether a budgeted sync has read an orphan so far (`sync_budget`).
+    reading_orphans: bool,
 }
 
 impl PodGcController {
     pub fn sync(&mut self, ctx: &mut Ctx) {
-        let mut orphans = false;
+        let done = self.sync_budget(ctx, &mut crate::sim::budget::Budget::unlimited());
+        debug_assert!(done);
+    }
+
+    /// `sync` with the feed read `FEED_CHUNK` changes per unit: false when `budget` ran out
+    /// while reading; the next call reads on from the cursor, so any split does what one read
+    /// does, provided nothing else writes to the store between the calls
+    /// (`Sim::step_budget`).
+    pub fn sync_budget(&mut self, ctx: &mut Ctx, budget: &mut crate::sim::budget::Budget) -> bool {
+        let mut orphans = self.reading_orphans;
         // The feed is read in place (no key is cloned per change): only the node names of
         // Node changes are copied.
-        for c in ctx.store.changes_since(self.cursor) {
-            match c.key.kind {
-                Kind::Node => {
-                    if ctx.store.get(&c.key).is_some() {
-                        if !self.nodes.contains(&c.key.name) {
-                            self.nodes.insert(c.key.name.clone());
+        loop {
+            let changes = ctx.store.changes_since(self.cursor);
+            let n = changes.len().min(super::FEED_CHUNK);
+            for c in &changes[..n] {
+                match c.key.kind {
+                    Kind::Node => {
+                        if ctx.store.get(&c.key).is_some() {
+                            if !self.nodes.contains(&c.key.name) {
+                                self.nodes.insert(c.key.name.clone());
+                            }
+                        } else {
+                            orphans |= self.pods.any_on(&c.key.name);
+                            self.nodes.remove(&c.key.name);
                         }
-                    } else {
-                        orphans |= self.pods.any_on(&c.key.name);
-                        self.nodes.remove(&c.key.name);
                     }
-                }
-                Kind::Pod => {
-                    if let Some(n) = self.pods.observe(ctx.store, &c.key) {
-                        orphans |= !self.nodes.contains(n);
+                    Kind::Pod => {
+                        if let Some(n) = self.pods.observe(ctx.store, &c.key) {
+                            orphans |= !self.nodes.contains(n);
+                        }
                     }
+                    _ => {}
                 }
-                _ => {}
+            }
+            if n == changes.len() {
+                break;
+            }
+            self.cursor = changes[n - 1].revision;
+            budget.spend();
+            if budget.exhausted() {
+                self.reading_orphans = orphans;
+                return false;
             }
         }
+        self.reading_orphans = false;
         self.cursor = ctx.store.revision();
         if orphans {
             let p = GC_CHECK_PERIOD.as_millis();
             self.schedule(ctx, SimTime(ctx.now.millis().div_ceil(p) * p));
         }
+        true
     }
 
     fn schedule(&mut self, ctx: &mut Ctx, at: SimTime) {

@@ -14,8 +14,9 @@ use crate::api::meta::OwnerReference;
 use crate::api::pod::{Pod, PodPhase};
 use crate::api::{Kind, Object};
 use crate::sim::ctx::Ctx;
+use crate::store::FxBuild;
 use crate::store::{ObjectKey, ObjectStore};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// What the controller needs to know of one of its pods.
 struct PodView {
@@ -90,10 +91,47 @@ pub struct ReplicaSetController {
     /// Pods by the ReplicaSet named in their controller reference (an informer-style index,
     /// kept from the change feed, so a reconcile never scans every pod).
     owned: BTreeMap<ObjectKey, BTreeSet<ObjectKey>>,
-    owner_of: BTreeMap<ObjectKey, OwnedPod>,
+    /// Probed only, never iterated (so the fixed Fx hash cannot leak into results): a hash
+    /// probe instead of an ordered walk comparing key strings, for every pod change read.
+    owner_of: HashMap<ObjectKey, OwnedPod, FxBuild>,
     /// Per ReplicaSet key and owner uid: its active pods' counts.
     counts: BTreeMap<ObjectKey, BTreeMap<String, ReplicaCounts>>,
     requeue: Requeue,
+    /// Where a budgeted sync paused (`sync_budget`).
+    resume: Resume,
+}
+
+/// A budgeted sync part-way: the sets still to reconcile (in key order, read from the feed
+/// when the sync began) and the one whose pods are being created or deleted.
+#[derive(Default)]
+enum Resume {
+    #[default]
+    Idle,
+    /// Reading the feed (`FEED_CHUNK` changes per unit), with the sets found so far.
+    CatchingUp(BTreeSet<ObjectKey>),
+    Reconciling {
+        dirty: std::collections::btree_set::IntoIter<ObjectKey>,
+        managing: Option<Manage>,
+    },
+}
+
+/// `manageReplicas` part-way: what is left of it, so a budgeted sync can pause between two
+/// pods and go on with the next one (the same creates and deletes, in the same order, as the
+/// loop that does them all at once).
+enum Manage {
+    Create {
+        key: ObjectKey,
+        uid: String,
+        rs: Box<crate::api::apps::ReplicaSet>,
+        rs_obj: String,
+        left: usize,
+    },
+    Delete {
+        key: ObjectKey,
+        uid: String,
+        rs_obj: String,
+        pods: std::vec::IntoIter<PodView>,
+    },
 }
 
 /// Is the pod counted as one of the set's replicas (upstream `FilterActivePods`)?
@@ -114,7 +152,17 @@ impl ReplicaSetController {
     /// uid is built for it.
     fn catch_up(&mut self, ctx: &Ctx) -> BTreeSet<ObjectKey> {
         let mut dirty = BTreeSet::new();
-        for c in ctx.store.changes_since(self.cursor) {
+        self.catch_up_some(ctx, &mut dirty, usize::MAX);
+        dirty
+    }
+
+    /// `catch_up` of at most `limit` changes, into `dirty`: true when the feed is read to its
+    /// end. The cursor is where it stopped, so reading on later continues with the next
+    /// change, and reading in pieces ends in the same index and set as reading at once.
+    fn catch_up_some(&mut self, ctx: &Ctx, dirty: &mut BTreeSet<ObjectKey>, limit: usize) -> bool {
+        let changes = ctx.store.changes_since(self.cursor);
+        let n = changes.len().min(limit);
+        for c in &changes[..n] {
             match c.key.kind {
                 Kind::ReplicaSet if !dirty.contains(&c.key) => {
                     dirty.insert(c.key.clone());
@@ -179,16 +227,61 @@ impl ReplicaSetController {
                 _ => {}
             }
         }
+        if n < changes.len() {
+            self.cursor = changes[n - 1].revision;
+            return false;
+        }
         self.cursor = ctx.store.revision();
-        dirty
+        true
     }
 
     pub fn sync(&mut self, ctx: &mut Ctx) {
-        let dirty = self.catch_up(ctx);
-        for key in dirty {
-            self.reconcile(ctx, &key);
+        let done = self.sync_budget(ctx, &mut crate::sim::budget::Budget::unlimited());
+        debug_assert!(done);
+    }
+
+    /// `sync` in units: each reconcile of a changed set, and each pod it creates or deletes,
+    /// is one. Returns false when `budget` ran out first; the next call goes on with the same
+    /// pod loop or the next set (it does not read the change feed again in between), so any
+    /// split does exactly what one uninterrupted sync does, provided nothing else writes to
+    /// the store between the calls (`Sim::step_budget`).
+    pub fn sync_budget(&mut self, ctx: &mut Ctx, budget: &mut crate::sim::budget::Budget) -> bool {
+        let (mut dirty, mut managing) = match std::mem::take(&mut self.resume) {
+            Resume::Reconciling { dirty, managing } => (dirty, managing),
+            r => {
+                let mut found = match r {
+                    Resume::CatchingUp(found) => found,
+                    // Nothing new: the sync would find no set to reconcile.
+                    _ if ctx.store.revision() == self.cursor => return true,
+                    _ => BTreeSet::new(),
+                };
+                while !self.catch_up_some(ctx, &mut found, super::FEED_CHUNK) {
+                    budget.spend();
+                    if budget.exhausted() {
+                        self.resume = Resume::CatchingUp(found);
+                        return false;
+                    }
+                }
+                (found.into_iter(), None)
+            }
+        };
+        loop {
+            if let Some(m) = &mut managing {
+                if !self.manage_one(ctx, m) {
+                    managing = None;
+                }
+            } else if let Some(key) = dirty.next() {
+                managing = self.reconcile_start(ctx, &key);
+            } else {
+                self.catch_up(ctx);
+                return true;
+            }
+            budget.spend();
+            if budget.exhausted() {
+                self.resume = Resume::Reconciling { dirty, managing };
+                return false;
+            }
         }
-        self.catch_up(ctx);
     }
 
     /// A pod of the set becomes available now (`minReadySeconds` after it became ready).
@@ -241,6 +334,15 @@ impl ReplicaSetController {
     }
 
     fn reconcile(&mut self, ctx: &mut Ctx, key: &ObjectKey) {
+        if let Some(mut m) = self.reconcile_start(ctx, key) {
+            while self.manage_one(ctx, &mut m) {}
+        }
+    }
+
+    /// A reconcile up to its pod loop: the pods to create or delete (`Some`: then
+    /// `manage_one` until it returns false, which also writes the status), or the status
+    /// written when the set has its count (`None`).
+    fn reconcile_start(&mut self, ctx: &mut Ctx, key: &ObjectKey) -> Option<Manage> {
         // The set is read in place: it is cloned (for its template) only when pods are made,
         // since most reconciles (a pod's status changed) only recount.
         let (uid, deleting, want) = match ctx.store.get(key).map(|s| &s.object) {
@@ -249,77 +351,123 @@ impl ReplicaSetController {
                 rs.metadata.deletion_at.is_some(),
                 rs.spec.replicas.unwrap_or(1).max(0) as usize,
             ),
-            _ => return,
+            _ => return None,
         };
         if deleting {
             // Being deleted (foreground/orphan): status only (upstream `rsNeedsSync &&
             // rs.DeletionTimestamp == nil` guards manageReplicas).
             self.update_status(ctx, key, &uid);
-            return;
+            return None;
         }
         let have = self
             .counts_of(ctx, key, &uid)
             .map_or(0, |n| n.active.max(0) as usize);
         if have < want {
             let Some(Object::ReplicaSet(rs)) = ctx.store.get(key).map(|s| s.object.clone()) else {
-                return;
+                return None;
             };
-            let rs_obj = format!("ReplicaSet/{}/{}", key.namespace, key.name);
-            for _ in have..want {
-                let mut pod = Pod {
-                    metadata: rs.spec.template.metadata.clone(),
-                    spec: rs.spec.template.spec.clone(),
-                    status: Default::default(),
-                };
-                pod.metadata.namespace = key.namespace.clone();
-                pod.metadata.owner_references = vec![OwnerReference {
-                    api_version: "apps/v1".into(),
-                    kind: "ReplicaSet".into(),
-                    name: rs.metadata.name.clone(),
-                    uid: uid.clone(),
-                    controller: Some(true),
-                    block_owner_deletion: Some(true),
-                }];
-                // names.SimpleNameGenerator: base + utilrand.String(5); retry on collision.
-                loop {
-                    let name = format!("{}-{}", rs.metadata.name, ctx.rng.k8s_suffix(5));
-                    if ctx
-                        .store
-                        .get(&ObjectKey::new(Kind::Pod, &key.namespace, &name))
-                        .is_none()
-                    {
-                        pod.metadata.name = name;
-                        break;
-                    }
-                }
-                let name = pod.metadata.name.clone();
-                // Upstream slow-start batching stops at the first failed create.
-                if crate::sim::objects::create_or_report(ctx, Object::Pod(pod), &rs_obj).is_none() {
-                    break;
-                }
-                ctx.event(
-                    "SuccessfulCreate",
-                    rs_obj.clone(),
-                    None,
-                    format!("Created pod: {name}"),
-                );
-            }
+            Some(Manage::Create {
+                key: key.clone(),
+                uid,
+                rs: Box::new(rs),
+                rs_obj: format!("ReplicaSet/{}/{}", key.namespace, key.name),
+                left: want - have,
+            })
         } else if have > want {
-            let rs_obj = format!("ReplicaSet/{}/{}", key.namespace, key.name);
             let mut pods = self.pods_of(ctx, key, &uid);
             // The ranking above; the name breaks the remaining ties deterministically.
             pods.sort_by(|a, b| a.rank.cmp(&b.rank).then_with(|| a.name.cmp(&b.name)));
-            for p in pods.iter().take(pods.len() - want) {
-                crate::sim::objects::delete_pod(ctx, &p.key);
-                ctx.event(
-                    "SuccessfulDelete",
-                    rs_obj.clone(),
-                    None,
-                    format!("Deleted pod: {}", p.name),
-                );
-            }
+            pods.truncate(pods.len() - want);
+            Some(Manage::Delete {
+                key: key.clone(),
+                uid,
+                rs_obj: format!("ReplicaSet/{}/{}", key.namespace, key.name),
+                pods: pods.into_iter(),
+            })
+        } else {
+            self.update_status(ctx, key, &uid);
+            None
         }
-        self.update_status(ctx, key, &uid);
+    }
+
+    /// The next pod of `manageReplicas`: create or delete one. False when the loop is over
+    /// (then the set's status has been written, as after the whole loop).
+    fn manage_one(&mut self, ctx: &mut Ctx, m: &mut Manage) -> bool {
+        let more = match m {
+            Manage::Create {
+                key,
+                uid,
+                rs,
+                rs_obj,
+                left,
+            } => {
+                if *left == 0 {
+                    false
+                } else {
+                    *left -= 1;
+                    let mut pod = Pod {
+                        metadata: rs.spec.template.metadata.clone(),
+                        spec: rs.spec.template.spec.clone(),
+                        status: Default::default(),
+                    };
+                    pod.metadata.namespace = key.namespace.clone();
+                    pod.metadata.owner_references = vec![OwnerReference {
+                        api_version: "apps/v1".into(),
+                        kind: "ReplicaSet".into(),
+                        name: rs.metadata.name.clone(),
+                        uid: uid.clone(),
+                        controller: Some(true),
+                        block_owner_deletion: Some(true),
+                    }];
+                    // names.SimpleNameGenerator: base + utilrand.String(5); retry on collision.
+                    loop {
+                        let name = format!("{}-{}", rs.metadata.name, ctx.rng.k8s_suffix(5));
+                        if ctx
+                            .store
+                            .get(&ObjectKey::new(Kind::Pod, &key.namespace, &name))
+                            .is_none()
+                        {
+                            pod.metadata.name = name;
+                            break;
+                        }
+                    }
+                    let name = pod.metadata.name.clone();
+                    // Upstream slow-start batching stops at the first failed create.
+                    if crate::sim::objects::create_or_report(ctx, Object::Pod(pod), rs_obj)
+                        .is_none()
+                    {
+                        false
+                    } else {
+                        ctx.event(
+                            "SuccessfulCreate",
+                            rs_obj.clone(),
+                            None,
+                            format!("Created pod: {name}"),
+                        );
+                        *left > 0
+                    }
+                }
+            }
+            Manage::Delete { rs_obj, pods, .. } => match pods.next() {
+                Some(p) => {
+                    crate::sim::objects::delete_pod(ctx, &p.key);
+                    ctx.event(
+                        "SuccessfulDelete",
+                        rs_obj.clone(),
+                        None,
+                        format!("Deleted pod: {}", p.name),
+                    );
+                    pods.len() > 0
+                }
+                None => false,
+            },
+        };
+        if !more {
+            let (Manage::Create { key, uid, .. } | Manage::Delete { key, uid, .. }) = m;
+            let (key, uid) = (key.clone(), uid.clone());
+            self.update_status(ctx, &key, &uid);
+        }
+        more
     }
 
     fn update_status(&mut self, ctx: &mut Ctx, key: &ObjectKey, uid: &str) {

@@ -40,6 +40,9 @@ pub struct TaintEvictionController {
     seen: BTreeMap<ObjectKey, Vec<Toleration>>,
     work: BTreeMap<ObjectKey, Work>,
     requeue: Requeue,
+    /// A budgeted sync reading the feed (`sync_budget`): the cursor it began at and the
+    /// node names found so far.
+    reading: Option<(u64, BTreeSet<String>)>,
 }
 
 /// Upstream `v1helper.GetMatchingTolerations`: whether every taint is tolerated, and for each
@@ -79,19 +82,43 @@ fn pod_object(key: &ObjectKey) -> String {
 
 impl TaintEvictionController {
     pub fn sync(&mut self, ctx: &mut Ctx) {
-        let mut nodes = BTreeSet::new();
-        let from = self.cursor;
+        let done = self.sync_budget(ctx, &mut crate::sim::budget::Budget::unlimited());
+        debug_assert!(done);
+    }
+
+    /// `sync` with the feed read `FEED_CHUNK` changes per unit: false when `budget` ran out
+    /// while reading; the next call reads on from the cursor (where the sync began and the
+    /// names found so far are kept), so any split does what one read does, provided nothing
+    /// else writes to the store between the calls (`Sim::step_budget`).
+    pub fn sync_budget(&mut self, ctx: &mut Ctx, budget: &mut crate::sim::budget::Budget) -> bool {
+        let (from, mut nodes) = self
+            .reading
+            .take()
+            .unwrap_or_else(|| (self.cursor, BTreeSet::new()));
         // Node updates first, as upstream's workers prefer them. The feed is read in place
         // (no key is cloned per change).
-        for c in ctx.store.changes_since(from) {
-            match c.key.kind {
-                Kind::Node if !nodes.contains(&c.key.name) => {
-                    nodes.insert(c.key.name.clone());
+        loop {
+            let changes = ctx.store.changes_since(self.cursor);
+            let n = changes.len().min(super::FEED_CHUNK);
+            for c in &changes[..n] {
+                match c.key.kind {
+                    Kind::Node if !nodes.contains(&c.key.name) => {
+                        nodes.insert(c.key.name.clone());
+                    }
+                    Kind::Pod => {
+                        self.pods.observe(ctx.store, &c.key);
+                    }
+                    _ => {}
                 }
-                Kind::Pod => {
-                    self.pods.observe(ctx.store, &c.key);
-                }
-                _ => {}
+            }
+            if n == changes.len() {
+                break;
+            }
+            self.cursor = changes[n - 1].revision;
+            budget.spend();
+            if budget.exhausted() {
+                self.reading = Some((from, nodes));
+                return false;
             }
         }
         let upto = ctx.store.revision();
@@ -106,7 +133,7 @@ impl TaintEvictionController {
         // skipped without entering the `done` set. No pending work, no remembered tolerations
         // and no tainted node: every pod is such a no-op or a deletion with nothing to cancel.
         if self.tainted.is_empty() && self.work.is_empty() && self.seen.is_empty() {
-            return;
+            return true;
         }
         let mut pods: Vec<ObjectKey> = Vec::new();
         let mut done = BTreeSet::new();
@@ -122,6 +149,7 @@ impl TaintEvictionController {
         for key in pods {
             self.pod_updated(ctx, &key);
         }
+        true
     }
 
     /// The pod exists and its node has no NoExecute taints: `pod_updated` does nothing.

@@ -1,8 +1,9 @@
 //! A budget of work for `Sim::step_budget`: how much a call may do before it pauses, so a
 //! front end (the playground) can spread one long simulated instant over several animation
 //! frames. The core has no clock, so the budget counts units of work, not time: one event
-//! popped from the queue, one scheduling cycle, one `sync` of the controllers, one changed
-//! pod of the kubelets' sync. The caller turns wall time into units (a few units, then it looks at its clock).
+//! popped from the queue, one scheduling cycle, a piece of the controllers' sync (a
+//! controller's sync, a reconcile, a pod created or deleted, `FEED_CHUNK` changes read:
+//! `Controllers::sync_budget`), one changed pod of the kubelets' sync. The caller turns wall time into units (a few units, then it looks at its clock).
 //!
 //! Pausing never changes what the run does: `Sim::step_budget` pauses only where the
 //! uninterrupted loop would go on with exactly what the resumed one does next (see

@@ -367,8 +367,16 @@ impl Sim {
         loop {
             match st.stage {
                 Stage::Controllers => {
-                    self.with_held_ctx(|sim, ctx, _| sim.controllers.sync(ctx));
+                    // One unit per controller with changes to read, and per pod the ReplicaSet
+                    // controller creates or deletes: the sync resumes where it paused.
+                    if !self.with_held_ctx(|sim, ctx, _| sim.controllers.sync_budget(ctx, budget)) {
+                        return false;
+                    }
                     st.stage = Stage::Scheduler;
+                    if budget.exhausted() {
+                        return false;
+                    }
+                    continue;
                 }
                 Stage::Scheduler => {
                     if !self.with_held_ctx(|sim, ctx, _| sim.scheduler.sync_budget(ctx, budget)) {
@@ -432,8 +440,10 @@ impl Sim {
     }
 
     /// `step` in pieces: work on the current (or next) instant until it is complete or
-    /// `budget` runs out. One unit is one event handled, one scheduling cycle, one sync of
-    /// the controllers, or one changed pod of the kubelets' sync.
+    /// `budget` runs out. One unit is one event handled, one scheduling cycle, a piece of the
+    /// controllers' sync (`Controllers::sync_budget`: a controller's sync, a reconcile, a pod
+    /// created or deleted, 64 changes of a feed read), or one changed pod of the kubelets'
+    /// sync.
     ///
     /// The trace and report are the same for every budget, because a call pauses only
     /// between two steps of `step`'s own loops, and the next call does exactly what the
@@ -964,6 +974,34 @@ impl Sim {
     /// When the next event is due (`None`: nothing left).
     pub fn next_time(&self) -> Option<SimTime> {
         self.queue.peek_time()
+    }
+
+    /// Where a budgeted step is paused, for front ends that time their slices (the page's
+    /// per-unit timing): "idle" between instants, else the phase and the settle stage (in
+    /// the controllers' stage, the controller whose turn it is).
+    pub fn pause_point(&self) -> &'static str {
+        match &self.resume {
+            Resume::Idle => "idle",
+            Resume::Start(st)
+            | Resume::Instant {
+                phase: Phase::Settle(st),
+                ..
+            } => match st.stage {
+                Stage::Controllers => self.controllers.turn_name(),
+                Stage::Scheduler => "scheduler",
+                Stage::Kubelets => "kubelets",
+            },
+            Resume::Instant {
+                phase: Phase::Events { in_scheduler_wake },
+                ..
+            } => {
+                if *in_scheduler_wake {
+                    "scheduler wake"
+                } else {
+                    "events"
+                }
+            }
+        }
     }
 
     /// The recorded plan (empty unless `RunOptions::keep_plan`).

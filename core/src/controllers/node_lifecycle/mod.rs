@@ -92,6 +92,8 @@ struct Seen {
 #[derive(Default)]
 pub struct NodeLifecycleController {
     pub cursor: u64,
+    /// The node names a budgeted sync has read from the feed so far (`sync_budget`).
+    reading: BTreeSet<String>,
     /// Heartbeats of the kubelets the simulation runs; a node without one renews.
     heartbeats: BTreeMap<String, Heartbeat>,
     nodes: BTreeMap<String, Seen>,
@@ -183,21 +185,42 @@ impl NodeLifecycleController {
     /// Read the change feed: track nodes, keep the node's NoSchedule taints in step with its
     /// status, and ask for a pass when a node appears, goes, or is not plainly healthy.
     pub fn sync(&mut self, ctx: &mut Ctx) {
+        let done = self.sync_budget(ctx, &mut crate::sim::budget::Budget::unlimited());
+        debug_assert!(done);
+    }
+
+    /// `sync` with the feed read `FEED_CHUNK` changes per unit: false when `budget` ran out
+    /// while reading; the next call reads on from the cursor (the names found so far are
+    /// kept), so any split does what one read does, provided nothing else writes to the
+    /// store between the calls (`Sim::step_budget`).
+    pub fn sync_budget(&mut self, ctx: &mut Ctx, budget: &mut crate::sim::budget::Budget) -> bool {
         // The feed is read in place: pod changes only update the index, node changes give
         // their names.
-        let mut nodes = BTreeSet::new();
-        for c in ctx.store.changes_since(self.cursor) {
-            match c.key.kind {
-                Kind::Pod => {
-                    self.pods.observe(ctx.store, &c.key);
+        loop {
+            let changes = ctx.store.changes_since(self.cursor);
+            let n = changes.len().min(super::FEED_CHUNK);
+            for c in &changes[..n] {
+                match c.key.kind {
+                    Kind::Pod => {
+                        self.pods.observe(ctx.store, &c.key);
+                    }
+                    Kind::Node if !self.reading.contains(&c.key.name) => {
+                        self.reading.insert(c.key.name.clone());
+                    }
+                    _ => {}
                 }
-                Kind::Node if !nodes.contains(&c.key.name) => {
-                    nodes.insert(c.key.name.clone());
-                }
-                _ => {}
+            }
+            if n == changes.len() {
+                break;
+            }
+            self.cursor = changes[n - 1].revision;
+            budget.spend();
+            if budget.exhausted() {
+                return false;
             }
         }
         self.cursor = ctx.store.revision();
+        let nodes = std::mem::take(&mut self.reading);
         let mut want_pass = false;
         for name in nodes {
             let key = ObjectKey::new(Kind::Node, "", &name);
@@ -223,6 +246,7 @@ impl NodeLifecycleController {
             let at = grid_at_or_after(ctx.now, NODE_MONITOR_PERIOD);
             self.schedule_pass(ctx, at);
         }
+        true
     }
 
     /// A timed pass is due.
