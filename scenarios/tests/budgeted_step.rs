@@ -128,7 +128,7 @@ fn a_churn_workload_with_rollouts_and_a_node_failure_runs_the_same_for_every_bud
 }
 
 #[test]
-fn the_controllers_pause_inside_their_pod_loops_and_feed_reads() {
+fn the_controllers_and_the_scheduler_pause_inside_their_pod_loops_and_feed_reads() {
     // t=0 of 3 Deployments x 60 pods: the ReplicaSet controller creates 180 pods in one sync,
     // then every controller reads their 180 creations (and later their bindings) from the
     // feed. With a budget of 1 unit, calls pause between two pods of the creating loop and
@@ -167,4 +167,8 @@ fn the_controllers_pause_inside_their_pod_loops_and_feed_reads() {
         let n = pauses_at.get(c).copied().unwrap_or(0);
         assert!(n >= 6, "{c}: {n} pauses ({pauses_at:?})");
     }
+    // The scheduler reads the 180 creations in three parts of 64 changes: paused inside its
+    // read at least twice.
+    let n = pauses_at.get("scheduler feed").copied().unwrap_or(0);
+    assert!(n >= 2, "scheduler feed: {n} pauses ({pauses_at:?})");
 }

@@ -76,7 +76,29 @@ pub struct Scheduler {
     waiting: BTreeMap<String, binding::WaitingPod>,
     /// A budgeted sync (`sync_budget`) paused in its scheduling loop.
     draining: bool,
+    /// A budgeted sync paused while reading the change feed.
+    ingesting: Option<Ingesting>,
 }
+
+/// A read of the change feed in progress (`Scheduler::ingest_some`): what has been gathered
+/// so far, to be applied when the read ends.
+struct Ingesting {
+    /// The revision of the last change read.
+    read: u64,
+    events: Vec<ClusterEvent>,
+    /// Nodes new to the snapshot, added in one batch (`add_nodes`: the node tree is rebuilt
+    /// once, not once per node) before any other change is applied.
+    new_nodes: Vec<crate::api::node::Node>,
+    new_names: BTreeSet<String>,
+    /// Pod events only move unschedulable pods (`requeue_on`), and none becomes
+    /// unschedulable before they are delivered: with none when the read starts, they are not
+    /// built (each carries a clone of the pod).
+    pod_events: bool,
+}
+
+/// Changes read per budget unit when a budgeted sync reads the feed (the page's frames:
+/// a round after t=0 can hold tens of thousands of changes).
+const FEED_CHUNK: usize = 64;
 
 impl Scheduler {
     /// Build a scheduler from a validated configuration.
@@ -102,6 +124,7 @@ impl Scheduler {
             requested_wake: None,
             waiting: BTreeMap::new(),
             draining: false,
+            ingesting: None,
         })
     }
 
@@ -135,7 +158,21 @@ impl Scheduler {
     /// could change the store.
     pub fn sync_budget(&mut self, ctx: &mut Ctx, budget: &mut Budget) -> bool {
         if !self.draining {
-            self.ingest(ctx);
+            let mut read = self.ingesting.take().unwrap_or_else(|| Ingesting {
+                read: self.cursor,
+                events: Vec::new(),
+                new_nodes: Vec::new(),
+                new_names: BTreeSet::new(),
+                pod_events: self.queue.unschedulable_len() > 0,
+            });
+            while !self.ingest_some(ctx, &mut read, FEED_CHUNK) {
+                budget.spend();
+                if budget.exhausted() {
+                    self.ingesting = Some(read);
+                    return false;
+                }
+            }
+            self.ingest_end(ctx, read);
             self.draining = true;
         }
         while let Some(pk) = self.queue.pop() {
@@ -165,27 +202,35 @@ impl Scheduler {
         self.draining
     }
 
-    /// The first half of a sync: the change feed into the snapshot and the queue, requeueing
-    /// on the cluster events, Permit timeouts, and the queue's flushes.
-    fn ingest(&mut self, ctx: &mut Ctx) {
-        let mut events: Vec<ClusterEvent> = Vec::new();
-        // Nodes new to the snapshot, added in one batch (`add_nodes`: the node tree is rebuilt
-        // once, not once per node) before any other change is applied.
-        let mut new_nodes: Vec<crate::api::node::Node> = Vec::new();
-        let mut new_names: BTreeSet<String> = BTreeSet::new();
-        // Pod events only move unschedulable pods (`requeue_on`), and none becomes
-        // unschedulable before they are delivered: with none now, they are not built (each
-        // carries a clone of the pod).
-        let pod_events = self.queue.unschedulable_len() > 0;
+    /// Whether a budgeted sync paused inside its read of the change feed.
+    pub fn is_reading_feed(&self) -> bool {
+        self.ingesting.is_some()
+    }
+
+    /// The first half of a sync, part one: up to `limit` changes of the feed into the
+    /// snapshot and the queue; true when the feed has been read to its end. Reading it in
+    /// parts or at once does the same, as long as nothing writes to the store in between
+    /// (`Sim::step_budget`): the loop only reads the store, and its state lives in `read`.
+    fn ingest_some(&mut self, ctx: &mut Ctx, read: &mut Ingesting, limit: usize) -> bool {
+        let Ingesting {
+            events,
+            new_nodes,
+            new_names,
+            pod_events,
+            ..
+        } = read;
+        let pod_events = *pod_events;
         // The change log is read in place (not copied: a copy cost two key strings per
         // change); the loop only reads the store.
         let store: &crate::store::MemoryStore = ctx.store;
-        for c in store.changes_since(self.cursor) {
+        let changes = store.changes_since(read.read);
+        let n = changes.len().min(limit);
+        for c in &changes[..n] {
             let fresh = c.key.kind == Kind::Node
                 && self.snapshot.get(&c.key.name).is_none()
                 && !new_names.contains(&c.key.name);
             if !fresh && !new_nodes.is_empty() {
-                self.snapshot.add_nodes(std::mem::take(&mut new_nodes));
+                self.snapshot.add_nodes(std::mem::take(new_nodes));
                 new_names.clear();
             }
             match c.key.kind {
@@ -357,6 +402,18 @@ impl Scheduler {
                 _ => {}
             }
         }
+        if let Some(last) = changes[..n].last() {
+            read.read = last.revision;
+        }
+        n == changes.len()
+    }
+
+    /// The first half of a sync, part two (the feed read): the new nodes' batch, requeueing
+    /// on the cluster events, Permit timeouts, and the queue's flushes.
+    fn ingest_end(&mut self, ctx: &mut Ctx, read: Ingesting) {
+        let Ingesting {
+            events, new_nodes, ..
+        } = read;
         if !new_nodes.is_empty() {
             self.snapshot.add_nodes(new_nodes);
         }

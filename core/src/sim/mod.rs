@@ -978,7 +978,8 @@ impl Sim {
 
     /// Where a budgeted step is paused, for front ends that time their slices (the page's
     /// per-unit timing): "idle" between instants, else the phase and the settle stage (in
-    /// the controllers' stage, the controller whose turn it is).
+    /// the controllers' stage, the controller whose turn it is; in the scheduler's, whether
+    /// it is still reading the change feed).
     pub fn pause_point(&self) -> &'static str {
         match &self.resume {
             Resume::Idle => "idle",
@@ -988,6 +989,7 @@ impl Sim {
                 ..
             } => match st.stage {
                 Stage::Controllers => self.controllers.turn_name(),
+                Stage::Scheduler if self.scheduler.is_reading_feed() => "scheduler feed",
                 Stage::Scheduler => "scheduler",
                 Stage::Kubelets => "kubelets",
             },
