@@ -159,6 +159,9 @@ fn the_controllers_and_the_scheduler_pause_inside_their_pod_loops_and_feed_reads
     // Each of these reads 180 creations and 180 bindings at t=0 (over three settle rounds at
     // most one pause before its turn each), so more pauses are inside its read.
     for c in [
+        "statefulset",
+        "daemonset",
+        "job",
         "garbage collector",
         "node lifecycle",
         "taint eviction",

@@ -35,6 +35,7 @@ use crate::api::selector::{
     OBJECT_NAME_FIELD,
 };
 use crate::api::{Kind, Object};
+use crate::sim::budget::Budget;
 use crate::sim::ctx::Ctx;
 use crate::sim::objects;
 use crate::store::{ObjectKey, ObjectStore};
@@ -54,6 +55,9 @@ pub struct DaemonSetController {
     /// flowcontrol.Backoff per (daemon set, node): (current backoff, last update).
     failed_backoff: BTreeMap<(ObjectKey, String), (Duration, SimTime)>,
     requeue: Requeue,
+    /// A budgeted sync paused in its read of the feed: the sets found so far, and whether a
+    /// node changed.
+    reading: Option<(BTreeSet<ObjectKey>, bool)>,
 }
 
 /// upstream `AddOrUpdateDaemonPodTolerations`: the tolerations every daemon pod gets (an
@@ -188,24 +192,50 @@ fn by_age(pods: &mut [&Pod]) {
 
 impl DaemonSetController {
     fn catch_up(&mut self, ctx: &Ctx) -> BTreeSet<ObjectKey> {
-        let mut dirty = BTreeSet::new();
+        let mut read = (BTreeSet::new(), false);
+        self.catch_up_some(ctx, &mut read, usize::MAX);
+        Self::dirty(ctx, read)
+    }
+
+    /// Up to `limit` changes of the feed into `read` (the sets found, whether a node
+    /// changed), the cursor after the last one read; true when the feed is read to its end.
+    fn catch_up_some(
+        &mut self,
+        ctx: &Ctx,
+        read: &mut (BTreeSet<ObjectKey>, bool),
+        limit: usize,
+    ) -> bool {
+        let (dirty, nodes_changed) = read;
         let index = self
             .pods
             .get_or_insert_with(|| super::owned::OwnedPods::new(Kind::DaemonSet));
-        let mut nodes_changed = false;
         // The feed is read in place; a pod no DaemonSet owns costs one lookup and no
         // allocation (`OwnedPods::observe`).
-        for c in ctx.store.changes_since(self.cursor) {
+        let changes = ctx.store.changes_since(self.cursor);
+        let n = changes.len().min(limit);
+        for c in &changes[..n] {
             match c.key.kind {
                 Kind::DaemonSet => {
                     dirty.insert(c.key.clone());
                 }
                 Kind::Pod => dirty.extend(index.observe(ctx.store, &c.key)),
-                Kind::Node => nodes_changed = true,
+                Kind::Node => *nodes_changed = true,
                 _ => {}
             }
         }
-        self.cursor = ctx.store.revision();
+        super::read_to(
+            &mut self.cursor,
+            ctx.store,
+            &changes[..n],
+            n == changes.len(),
+        )
+    }
+
+    /// The sets to reconcile after a read: every set when a node changed.
+    fn dirty(
+        ctx: &Ctx,
+        (mut dirty, nodes_changed): (BTreeSet<ObjectKey>, bool),
+    ) -> BTreeSet<ObjectKey> {
         if nodes_changed {
             dirty.extend(ctx.store.list(Kind::DaemonSet).map(|(k, _)| k.clone()));
         }
@@ -213,9 +243,26 @@ impl DaemonSetController {
     }
 
     pub fn sync(&mut self, ctx: &mut Ctx) {
-        for key in self.catch_up(ctx) {
+        let done = self.sync_budget(ctx, &mut Budget::unlimited());
+        debug_assert!(done);
+    }
+
+    /// `sync` with the feed read `FEED_CHUNK` changes per unit of `budget`; false when it
+    /// paused inside the read (the next call goes on with it), as `Controllers::sync_budget`
+    /// describes.
+    pub fn sync_budget(&mut self, ctx: &mut Ctx, budget: &mut Budget) -> bool {
+        let mut read = self.reading.take().unwrap_or_default();
+        while !self.catch_up_some(ctx, &mut read, super::FEED_CHUNK) {
+            budget.spend();
+            if budget.exhausted() {
+                self.reading = Some(read);
+                return false;
+            }
+        }
+        for key in Self::dirty(ctx, read) {
             self.reconcile(ctx, &key);
         }
+        true
     }
 
     pub fn wake(&mut self, ctx: &mut Ctx, key: &ObjectKey) {

@@ -24,6 +24,7 @@ use crate::api::batch::{Job, JobCondition, JobStatus};
 use crate::api::meta::OwnerReference;
 use crate::api::pod::{Pod, PodPhase};
 use crate::api::{Kind, Object};
+use crate::sim::budget::Budget;
 use crate::sim::ctx::Ctx;
 use crate::sim::objects::{self, Propagation};
 use crate::store::{ObjectKey, ObjectStore};
@@ -55,6 +56,16 @@ pub struct JobController {
     /// The last spec seen of each job (a spec change syncs at once, a status write is batched).
     spec_seen: BTreeMap<ObjectKey, crate::api::batch::JobSpec>,
     requeue: Requeue,
+    /// A budgeted sync paused in its read of the feed: the jobs to sync now and the batched
+    /// ones found so far.
+    reading: Option<Read>,
+}
+
+/// What a read of the feed found: the jobs to sync now, and those whose sync is batched.
+#[derive(Default)]
+struct Read {
+    now_keys: BTreeSet<ObjectKey>,
+    batched: BTreeSet<ObjectKey>,
 }
 
 /// upstream `getRemainingTimeForFailuresCount`: 0 without failures; else the backoff
@@ -155,13 +166,22 @@ impl JobController {
 
     /// Read the change feed; returns the jobs to sync now. Batched syncs are requeued.
     fn catch_up(&mut self, ctx: &mut Ctx) -> BTreeSet<ObjectKey> {
-        let mut now_keys = BTreeSet::new();
-        let mut batched = BTreeSet::new();
+        let mut read = Read::default();
+        self.catch_up_some(ctx, &mut read, usize::MAX);
+        self.batch(ctx, read)
+    }
+
+    /// Up to `limit` changes of the feed into `read`, the cursor after the last one read;
+    /// true when the feed is read to its end.
+    fn catch_up_some(&mut self, ctx: &Ctx, read: &mut Read, limit: usize) -> bool {
+        let Read { now_keys, batched } = read;
         // The feed is read in place (nothing writes the store in this loop); keys are cloned
         // only into the sets.
         let store = &*ctx.store;
         let now = ctx.now;
-        for c in store.changes_since(self.cursor) {
+        let changes = store.changes_since(self.cursor);
+        let n = changes.len().min(limit);
+        for c in &changes[..n] {
             let (key, change) = (&c.key, c.change);
             match key.kind {
                 Kind::Job => match store.get(key).map(|s| &s.object) {
@@ -217,7 +237,12 @@ impl JobController {
                 _ => {}
             }
         }
-        self.cursor = store.revision();
+        super::read_to(&mut self.cursor, store, &changes[..n], n == changes.len())
+    }
+
+    /// After a read: the batched jobs are requeued, the others returned to sync now.
+    fn batch(&mut self, ctx: &mut Ctx, read: Read) -> BTreeSet<ObjectKey> {
+        let Read { now_keys, batched } = read;
         for key in batched {
             if !now_keys.contains(&key) {
                 let at = ctx.now.after(SYNC_BATCH_PERIOD);
@@ -228,10 +253,26 @@ impl JobController {
     }
 
     pub fn sync(&mut self, ctx: &mut Ctx) {
-        let dirty = self.catch_up(ctx);
-        for key in dirty {
+        let done = self.sync_budget(ctx, &mut Budget::unlimited());
+        debug_assert!(done);
+    }
+
+    /// `sync` with the feed read `FEED_CHUNK` changes per unit of `budget`; false when it
+    /// paused inside the read (the next call goes on with it), as `Controllers::sync_budget`
+    /// describes.
+    pub fn sync_budget(&mut self, ctx: &mut Ctx, budget: &mut Budget) -> bool {
+        let mut read = self.reading.take().unwrap_or_default();
+        while !self.catch_up_some(ctx, &mut read, super::FEED_CHUNK) {
+            budget.spend();
+            if budget.exhausted() {
+                self.reading = Some(read);
+                return false;
+            }
+        }
+        for key in self.batch(ctx, read) {
             self.reconcile(ctx, &key);
         }
+        true
     }
 
     pub fn wake(&mut self, ctx: &mut Ctx, key: &ObjectKey) {

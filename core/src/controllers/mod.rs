@@ -163,10 +163,10 @@ impl Controllers {
             let done = match self.turn {
                 0 => whole(budget, behind, || self.deployment.sync(ctx)),
                 1 => self.replicaset.sync_budget(ctx, budget),
-                2 => whole(budget, behind, || self.statefulset.sync(ctx)),
-                3 => whole(budget, behind, || self.daemonset.sync(ctx)),
+                2 => tail(self.statefulset.sync_budget(ctx, budget), behind, budget),
+                3 => tail(self.daemonset.sync_budget(ctx, budget), behind, budget),
                 4 => whole(budget, behind, || self.cronjob.sync(ctx)),
-                5 => whole(budget, behind, || self.job.sync(ctx)),
+                5 => tail(self.job.sync_budget(ctx, budget), behind, budget),
                 6 => self.gc.sync_budget(ctx, budget),
                 7 => tail(self.node_lifecycle.sync_budget(ctx, budget), behind, budget),
                 8 => tail(self.taint_eviction.sync_budget(ctx, budget), behind, budget),
@@ -260,6 +260,23 @@ impl Controllers {
 
 /// The end of a controller's sync that reads its feed in units (`done`): one more unit for
 /// what it does with what it read.
+/// After a controller read `read` (the first changes of its feed after `cursor`): the cursor
+/// moves past them, or to the store's revision when the feed was read to its end.
+fn read_to(
+    cursor: &mut u64,
+    store: &crate::store::MemoryStore,
+    read: &[crate::store::Change],
+    to_end: bool,
+) -> bool {
+    use crate::store::ObjectStore;
+    if to_end {
+        *cursor = store.revision();
+    } else if let Some(last) = read.last() {
+        *cursor = last.revision;
+    }
+    to_end
+}
+
 fn tail(done: bool, behind: bool, budget: &mut Budget) -> bool {
     if done && behind {
         budget.spend();

@@ -24,6 +24,7 @@ use crate::api::apps::{StatefulSet, StatefulSetStatus};
 use crate::api::meta::{IntOrString, OwnerReference};
 use crate::api::pod::{Pod, PodPhase, PodTemplateSpec};
 use crate::api::{Kind, Object};
+use crate::sim::budget::Budget;
 use crate::sim::ctx::Ctx;
 use crate::sim::objects;
 use crate::store::{ObjectKey, ObjectStore};
@@ -42,6 +43,8 @@ pub struct StatefulSetController {
     pub cursor: u64,
     pods: Option<super::owned::OwnedPods>,
     requeue: Requeue,
+    /// A budgeted sync paused in its read of the feed: the sets found so far.
+    reading: Option<BTreeSet<ObjectKey>>,
 }
 
 /// The ordinal of a pod named `<set>-<i>` (upstream `getParentNameAndOrdinal`).
@@ -84,12 +87,21 @@ pub fn revision_name(set: &str, t: &PodTemplateSpec) -> String {
 impl StatefulSetController {
     fn catch_up(&mut self, ctx: &Ctx) -> BTreeSet<ObjectKey> {
         let mut dirty = BTreeSet::new();
+        self.catch_up_some(ctx, &mut dirty, usize::MAX);
+        dirty
+    }
+
+    /// Up to `limit` changes of the feed into `dirty`, the cursor after the last one read;
+    /// true when the feed is read to its end.
+    fn catch_up_some(&mut self, ctx: &Ctx, dirty: &mut BTreeSet<ObjectKey>, limit: usize) -> bool {
         let index = self
             .pods
             .get_or_insert_with(|| super::owned::OwnedPods::new(Kind::StatefulSet));
         // The feed is read in place; a pod no StatefulSet owns costs one lookup and no
         // allocation (`OwnedPods::observe`).
-        for c in ctx.store.changes_since(self.cursor) {
+        let changes = ctx.store.changes_since(self.cursor);
+        let n = changes.len().min(limit);
+        for c in &changes[..n] {
             match c.key.kind {
                 Kind::StatefulSet => {
                     dirty.insert(c.key.clone());
@@ -98,14 +110,35 @@ impl StatefulSetController {
                 _ => {}
             }
         }
-        self.cursor = ctx.store.revision();
-        dirty
+        super::read_to(
+            &mut self.cursor,
+            ctx.store,
+            &changes[..n],
+            n == changes.len(),
+        )
     }
 
     pub fn sync(&mut self, ctx: &mut Ctx) {
-        for key in self.catch_up(ctx) {
+        let done = self.sync_budget(ctx, &mut Budget::unlimited());
+        debug_assert!(done);
+    }
+
+    /// `sync` with the feed read `FEED_CHUNK` changes per unit of `budget`; false when it
+    /// paused inside the read (the next call goes on with it), as `Controllers::sync_budget`
+    /// describes.
+    pub fn sync_budget(&mut self, ctx: &mut Ctx, budget: &mut Budget) -> bool {
+        let mut dirty = self.reading.take().unwrap_or_default();
+        while !self.catch_up_some(ctx, &mut dirty, super::FEED_CHUNK) {
+            budget.spend();
+            if budget.exhausted() {
+                self.reading = Some(dirty);
+                return false;
+            }
+        }
+        for key in dirty {
             self.reconcile(ctx, &key);
         }
+        true
     }
 
     pub fn wake(&mut self, ctx: &mut Ctx, key: &ObjectKey) {
