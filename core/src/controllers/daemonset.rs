@@ -251,14 +251,15 @@ impl DaemonSetController {
     /// paused inside the read (the next call goes on with it), as `Controllers::sync_budget`
     /// describes.
     pub fn sync_budget(&mut self, ctx: &mut Ctx, budget: &mut Budget) -> bool {
-        let mut read = self.reading.take().unwrap_or_default();
-        while !self.catch_up_some(ctx, &mut read, super::FEED_CHUNK) {
-            budget.spend();
-            if budget.exhausted() {
-                self.reading = Some(read);
+        let paused = self.reading.take();
+        let read = match super::read_in_units(paused, budget, |r, n| self.catch_up_some(ctx, r, n))
+        {
+            Ok(read) => read,
+            Err(part) => {
+                self.reading = Some(part);
                 return false;
             }
-        }
+        };
         for key in Self::dirty(ctx, read) {
             self.reconcile(ctx, &key);
         }
@@ -465,14 +466,11 @@ impl DaemonSetController {
                 controller: Some(true),
                 block_owner_deletion: Some(true),
             }];
-            loop {
-                let name = format!("{}-{}", ds.metadata.name, ctx.rng.k8s_suffix(5));
-                let k = ObjectKey::new(Kind::Pod, &ds.metadata.namespace, &name);
-                if ctx.store.get(&k).is_none() {
-                    pod.metadata.name = name;
-                    break;
-                }
-            }
+            pod.metadata.name = super::naming::free_pod_name(
+                ctx,
+                &ds.metadata.namespace,
+                &format!("{}-", ds.metadata.name),
+            );
             let name = pod.metadata.name.clone();
             if objects::create_or_report(ctx, Object::Pod(pod), me).is_none() {
                 break;

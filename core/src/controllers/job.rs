@@ -261,14 +261,15 @@ impl JobController {
     /// paused inside the read (the next call goes on with it), as `Controllers::sync_budget`
     /// describes.
     pub fn sync_budget(&mut self, ctx: &mut Ctx, budget: &mut Budget) -> bool {
-        let mut read = self.reading.take().unwrap_or_default();
-        while !self.catch_up_some(ctx, &mut read, super::FEED_CHUNK) {
-            budget.spend();
-            if budget.exhausted() {
-                self.reading = Some(read);
+        let paused = self.reading.take();
+        let read = match super::read_in_units(paused, budget, |r, n| self.catch_up_some(ctx, r, n))
+        {
+            Ok(read) => read,
+            Err(part) => {
+                self.reading = Some(part);
                 return false;
             }
-        }
+        };
         for key in self.batch(ctx, read) {
             self.reconcile(ctx, &key);
         }
@@ -672,17 +673,7 @@ impl JobController {
             controller: Some(true),
             block_owner_deletion: Some(true),
         }];
-        loop {
-            let name = format!("{prefix}{}", ctx.rng.k8s_suffix(5));
-            if ctx
-                .store
-                .get(&ObjectKey::new(Kind::Pod, &key.namespace, &name))
-                .is_none()
-            {
-                pod.metadata.name = name;
-                break;
-            }
-        }
+        pod.metadata.name = super::naming::free_pod_name(ctx, &key.namespace, &prefix);
         let pname = pod.metadata.name.clone();
         let jobj = format!("Job/{}/{}", key.namespace, key.name);
         if objects::create_or_report(ctx, Object::Pod(pod), &jobj).is_none() {

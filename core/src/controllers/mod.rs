@@ -260,6 +260,25 @@ impl Controllers {
 
 /// The end of a controller's sync that reads its feed in units (`done`): one more unit for
 /// what it does with what it read.
+/// A controller's read of its feed in budget units: `some(state, FEED_CHUNK)` reads the next
+/// part into `state` (true when the feed is read to its end), starting from `paused` (a read
+/// a previous call left part-way) or a fresh state. `Ok` with what the whole read found, or
+/// `Err` with the state to keep when `budget` ran out first.
+fn read_in_units<S: Default>(
+    paused: Option<S>,
+    budget: &mut Budget,
+    mut some: impl FnMut(&mut S, usize) -> bool,
+) -> Result<S, S> {
+    let mut state = paused.unwrap_or_default();
+    while !some(&mut state, FEED_CHUNK) {
+        budget.spend();
+        if budget.exhausted() {
+            return Err(state);
+        }
+    }
+    Ok(state)
+}
+
 /// After a controller read `read` (the first changes of its feed after `cursor`): the cursor
 /// moves past them, or to the store's revision when the feed was read to its end.
 fn read_to(

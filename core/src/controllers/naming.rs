@@ -1,6 +1,24 @@
 //! Generated names and hashes, as upstream computes them.
 
 use crate::api::pod::PodTemplateSpec;
+use crate::api::Kind;
+use crate::sim::ctx::Ctx;
+use crate::store::{ObjectKey, ObjectStore};
+
+/// A new pod's name: upstream `names.SimpleNameGenerator` (`prefix` + `utilrand.String(5)`),
+/// drawn again while a pod of that name exists in `namespace` (the API server would refuse it).
+pub fn free_pod_name(ctx: &mut Ctx, namespace: &str, prefix: &str) -> String {
+    loop {
+        let name = format!("{prefix}{}", ctx.rng.k8s_suffix(5));
+        if ctx
+            .store
+            .get(&ObjectKey::new(Kind::Pod, namespace, &name))
+            .is_none()
+        {
+            return name;
+        }
+    }
+}
 
 /// 32-bit FNV-1a (upstream hashes pod templates with `fnv.New32a`).
 pub fn fnv32a(bytes: &[u8]) -> u32 {

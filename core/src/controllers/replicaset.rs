@@ -419,18 +419,11 @@ impl ReplicaSetController {
                         controller: Some(true),
                         block_owner_deletion: Some(true),
                     }];
-                    // names.SimpleNameGenerator: base + utilrand.String(5); retry on collision.
-                    loop {
-                        let name = format!("{}-{}", rs.metadata.name, ctx.rng.k8s_suffix(5));
-                        if ctx
-                            .store
-                            .get(&ObjectKey::new(Kind::Pod, &key.namespace, &name))
-                            .is_none()
-                        {
-                            pod.metadata.name = name;
-                            break;
-                        }
-                    }
+                    pod.metadata.name = super::naming::free_pod_name(
+                        ctx,
+                        &key.namespace,
+                        &format!("{}-", rs.metadata.name),
+                    );
                     let name = pod.metadata.name.clone();
                     // Upstream slow-start batching stops at the first failed create.
                     if crate::sim::objects::create_or_report(ctx, Object::Pod(pod), rs_obj)

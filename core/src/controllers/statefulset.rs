@@ -127,14 +127,15 @@ impl StatefulSetController {
     /// paused inside the read (the next call goes on with it), as `Controllers::sync_budget`
     /// describes.
     pub fn sync_budget(&mut self, ctx: &mut Ctx, budget: &mut Budget) -> bool {
-        let mut dirty = self.reading.take().unwrap_or_default();
-        while !self.catch_up_some(ctx, &mut dirty, super::FEED_CHUNK) {
-            budget.spend();
-            if budget.exhausted() {
-                self.reading = Some(dirty);
+        let paused = self.reading.take();
+        let dirty = match super::read_in_units(paused, budget, |d, n| self.catch_up_some(ctx, d, n))
+        {
+            Ok(dirty) => dirty,
+            Err(part) => {
+                self.reading = Some(part);
                 return false;
             }
-        }
+        };
         for key in dirty {
             self.reconcile(ctx, &key);
         }
