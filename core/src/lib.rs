@@ -20,6 +20,7 @@ pub mod rng;
 pub mod scenario;
 pub mod sched;
 pub mod sim;
+pub mod sort;
 pub mod store;
 pub mod time;
 

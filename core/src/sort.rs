@@ -1,0 +1,194 @@
+//! Stable sorting with one compiled sort for the whole program.
+//!
+//! std's stable sort (driftsort) is generic over the element type and the comparator, so every
+//! `sort`/`sort_by`/`sort_by_key` call site with its own closure compiles its own copy: 5–14 KB
+//! of wasm each, about 300 KB of the playground's module (docs/benchmarks.md, "Bundle size").
+//! A stable sort's result is fully determined by its comparator (for a consistent total
+//! preorder: equal elements keep their input order), so any stable algorithm gives the same
+//! order. These functions sort a `Vec<u32>` of positions with ONE instantiation of std's
+//! stable sort (`sort_positions`, comparator behind `&mut dyn FnMut`), then move the elements
+//! into that order in place (`apply_permutation`, non-generic too: it swaps through a `dyn`
+//! callback). What stays generic per call site is a closure that compares two elements by
+//! position and one that swaps two elements: a few dozen bytes.
+//!
+//! The price is an allocation of 4 bytes per element and an indirect call per comparison, so
+//! hot paths (the scheduler's per-cycle code, the kubelets' per-step code) keep std's sorts;
+//! everything else uses these. Where equal elements cannot be told apart (unique keys, or the
+//! whole element is the key), `sort_unstable*` is as good and already small (ipnsort).
+
+use std::cmp::Ordering;
+
+/// Stable sort of `v` by `cmp`: the same order as `v.sort_by(cmp)`.
+pub fn sort_by<T>(v: &mut [T], mut cmp: impl FnMut(&T, &T) -> Ordering) {
+    if v.len() < 2 {
+        return;
+    }
+    let mut order = positions(v.len());
+    sort_positions(&mut order, &mut |a, b| cmp(&v[a], &v[b]));
+    apply_permutation(&mut order, &mut |a, b| v.swap(a, b));
+}
+
+/// Stable sort of `v` by its `Ord`: the same order as `v.sort()`.
+pub fn sort<T: Ord>(v: &mut [T]) {
+    sort_by(v, T::cmp);
+}
+
+/// Stable sort of `v` by `key` (called on every comparison, as std's `sort_by_key` does): the
+/// same order as `v.sort_by_key(key)`.
+pub fn sort_by_key<T, K: Ord>(v: &mut [T], mut key: impl FnMut(&T) -> K) {
+    sort_by(v, |a, b| key(a).cmp(&key(b)));
+}
+
+/// Stable sort of `v` by `key`, called once per element: the same order as
+/// `v.sort_by_cached_key(key)`. For keys that allocate (names) or cost a lookup.
+pub fn sort_by_cached_key<T, K: Ord>(v: &mut [T], key: impl FnMut(&T) -> K) {
+    if v.len() < 2 {
+        return;
+    }
+    let keys: Vec<K> = v.iter().map(key).collect();
+    let mut order = positions(v.len());
+    sort_positions(&mut order, &mut |a, b| keys[a].cmp(&keys[b]));
+    apply_permutation(&mut order, &mut |a, b| v.swap(a, b));
+}
+
+/// `0..n` as `u32` positions.
+fn positions(n: usize) -> Vec<u32> {
+    let n = u32::try_from(n).expect("sort::sort_by: more than u32::MAX elements");
+    (0..n).collect()
+}
+
+/// The one stable sort: `order` (positions) by `cmp` of the elements at two positions.
+/// Non-generic, so std's driftsort is compiled once for it.
+#[inline(never)]
+fn sort_positions(order: &mut [u32], cmp: &mut dyn FnMut(usize, usize) -> Ordering) {
+    order.sort_by(|&a, &b| cmp(a as usize, b as usize));
+}
+
+/// Puts the element at `order[i]` at position `i` for every `i`, through `swap(a, b)` on the
+/// slice `order` was computed for. Follows each cycle of the permutation once, marking
+/// finished positions in `order` (`order[i] = i`), so at most `n - 1` swaps.
+#[inline(never)]
+fn apply_permutation(order: &mut [u32], swap: &mut dyn FnMut(usize, usize)) {
+    for start in 0..order.len() {
+        // Carry the element that started at `start` around its cycle: at each step `cur`
+        // holds it, every other position of the cycle not yet visited holds its original.
+        let mut cur = start;
+        loop {
+            let src = order[cur] as usize;
+            order[cur] = cur as u32;
+            if src == start {
+                break;
+            }
+            swap(cur, src);
+            cur = src;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::SimRng;
+
+    /// Elements with many equal keys and a tag that tells equal ones apart, so any
+    /// instability shows.
+    fn random_input(rng: &mut SimRng) -> Vec<(u8, u32)> {
+        let len = rng.below(300) as usize;
+        let keys = 1 + rng.below(8);
+        (0..len)
+            .map(|i| (rng.below(keys) as u8, i as u32))
+            .collect()
+    }
+
+    #[test]
+    fn sort_by_equals_std_sort_by_on_random_inputs() {
+        for seed in 0..300u64 {
+            let mut rng = SimRng::new(seed);
+            let input = random_input(&mut rng);
+            let mut want = input.clone();
+            want.sort_by(|a, b| a.0.cmp(&b.0));
+            let mut got = input.clone();
+            sort_by(&mut got, |a, b| a.0.cmp(&b.0));
+            assert_eq!(got, want, "seed {seed}, input {input:?}");
+
+            // Descending, as call sites write it (`b` against `a`).
+            want.sort_by(|a, b| b.0.cmp(&a.0));
+            sort_by(&mut got, |a, b| b.0.cmp(&a.0));
+            assert_eq!(got, want, "seed {seed} (descending), input {input:?}");
+        }
+    }
+
+    #[test]
+    fn key_variants_equal_std_on_random_inputs() {
+        for seed in 1000..1300u64 {
+            let mut rng = SimRng::new(seed);
+            let input = random_input(&mut rng);
+            let key = |e: &(u8, u32)| std::cmp::Reverse(e.0 % 3);
+
+            let mut want = input.clone();
+            want.sort_by_key(key);
+            let mut got = input.clone();
+            sort_by_key(&mut got, key);
+            assert_eq!(got, want, "seed {seed} (sort_by_key), input {input:?}");
+
+            let mut want = input.clone();
+            want.sort_by_cached_key(|e| format!("{}", e.0));
+            let mut got = input.clone();
+            sort_by_cached_key(&mut got, |e| format!("{}", e.0));
+            assert_eq!(
+                got, want,
+                "seed {seed} (sort_by_cached_key), input {input:?}"
+            );
+
+            let mut want = input.clone();
+            want.sort();
+            let mut got = input.clone();
+            sort(&mut got);
+            assert_eq!(got, want, "seed {seed} (sort), input {input:?}");
+        }
+    }
+
+    #[test]
+    fn permutations_are_applied_exactly() {
+        // Every permutation of 5 elements (reverse-sorted keys are unique, so the sorted
+        // order is the permutation itself): cycles of every shape, incl. fixed points.
+        let mut perm = [0u8, 1, 2, 3, 4];
+        let mut count = 0;
+        loop {
+            let mut v: Vec<(u8, String)> = perm.iter().map(|&k| (k, format!("e{k}"))).collect();
+            sort_by_key(&mut v, |e| e.0);
+            let want: Vec<(u8, String)> = (0..5).map(|k| (k, format!("e{k}"))).collect();
+            assert_eq!(v, want, "from {perm:?}");
+            count += 1;
+            if !next_permutation(&mut perm) {
+                break;
+            }
+        }
+        assert_eq!(count, 120);
+    }
+
+    fn next_permutation(p: &mut [u8]) -> bool {
+        let Some(i) = (1..p.len()).rev().find(|&i| p[i - 1] < p[i]) else {
+            return false;
+        };
+        let j = (i..p.len()).rev().find(|&j| p[j] > p[i - 1]).unwrap();
+        p.swap(i - 1, j);
+        p[i..].reverse();
+        true
+    }
+
+    #[test]
+    fn empty_and_one_element() {
+        let mut empty: Vec<String> = Vec::new();
+        sort_by(&mut empty, |a, b| a.cmp(b));
+        sort_by_cached_key(&mut empty, |s| s.len());
+        assert!(empty.is_empty());
+
+        let mut one = vec!["only".to_string()];
+        sort_by(&mut one, |a, b| b.cmp(a));
+        sort_by_key(&mut one, |s| s.len());
+        sort_by_cached_key(&mut one, |s| s.clone());
+        sort(&mut one);
+        assert_eq!(one, ["only"]);
+    }
+}
