@@ -23,9 +23,10 @@ pub fn sort_by<T>(v: &mut [T], mut cmp: impl FnMut(&T, &T) -> Ordering) {
     if v.len() < 2 {
         return;
     }
-    let mut order = positions(v.len());
-    sort_positions(&mut order, &mut |a, b| cmp(&v[a], &v[b]));
-    apply_permutation(&mut order, &mut |a, b| v.swap(a, b));
+    with_positions(v.len(), &mut |order| {
+        sort_positions(order, &mut |a, b| cmp(&v[a], &v[b]));
+        apply_permutation(order, &mut |a, b| v.swap(a, b));
+    });
 }
 
 /// Stable sort of `v` by its `Ord`: the same order as `v.sort()`.
@@ -46,15 +47,30 @@ pub fn sort_by_cached_key<T, K: Ord>(v: &mut [T], key: impl FnMut(&T) -> K) {
         return;
     }
     let keys: Vec<K> = v.iter().map(key).collect();
-    let mut order = positions(v.len());
-    sort_positions(&mut order, &mut |a, b| keys[a].cmp(&keys[b]));
-    apply_permutation(&mut order, &mut |a, b| v.swap(a, b));
+    with_positions(v.len(), &mut |order| {
+        sort_positions(order, &mut |a, b| keys[a].cmp(&keys[b]));
+        apply_permutation(order, &mut |a, b| v.swap(a, b));
+    });
 }
 
-/// `0..n` as `u32` positions.
-fn positions(n: usize) -> Vec<u32> {
-    let n = u32::try_from(n).expect("sort::sort_by: more than u32::MAX elements");
-    (0..n).collect()
+/// Up to this many elements the positions live on the stack: most sorts here are of a few
+/// elements, and they then allocate nothing (std's sort does not for them either).
+const ON_STACK: usize = 32;
+
+/// Calls `f` with the positions `0..n` as `u32`s.
+#[inline(never)]
+fn with_positions(n: usize, f: &mut dyn FnMut(&mut [u32])) {
+    let n32 = u32::try_from(n).expect("sort: more than u32::MAX elements");
+    if n <= ON_STACK {
+        let mut buf = [0u32; ON_STACK];
+        for (i, slot) in (0..n32).zip(buf.iter_mut()) {
+            *slot = i;
+        }
+        f(&mut buf[..n]);
+    } else {
+        let mut order: Vec<u32> = (0..n32).collect();
+        f(&mut order);
+    }
 }
 
 /// The one stable sort: `order` (positions) by `cmp` of the elements at two positions.
@@ -91,7 +107,7 @@ mod tests {
     use crate::rng::SimRng;
 
     /// Elements with many equal keys and a tag that tells equal ones apart, so any
-    /// instability shows.
+    /// instability shows; lengths on both sides of `ON_STACK`.
     fn random_input(rng: &mut SimRng) -> Vec<(u8, u32)> {
         let len = rng.below(300) as usize;
         let keys = 1 + rng.below(8);
@@ -101,6 +117,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::unnecessary_sort_by)] // std's `sort_by` itself is what is compared against
     fn sort_by_equals_std_sort_by_on_random_inputs() {
         for seed in 0..300u64 {
             let mut rng = SimRng::new(seed);
@@ -150,8 +167,8 @@ mod tests {
 
     #[test]
     fn permutations_are_applied_exactly() {
-        // Every permutation of 5 elements (reverse-sorted keys are unique, so the sorted
-        // order is the permutation itself): cycles of every shape, incl. fixed points.
+        // Every permutation of 5 unique keys, sorted back to 0..5: the permutation applied
+        // has cycles of every shape, incl. fixed points and one 5-cycle.
         let mut perm = [0u8, 1, 2, 3, 4];
         let mut count = 0;
         loop {

@@ -166,7 +166,7 @@ pub fn admit(store: &MemoryStore, pod: &Pod) -> Result<(), String> {
             }
         }
         if !missing.is_empty() {
-            missing.sort();
+            crate::sort::sort(&mut missing);
             missing.dedup();
             return Err(format!(
                 "failed quota: {}: must specify {}",

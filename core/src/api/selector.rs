@@ -616,7 +616,7 @@ impl Default for Selector {
 /// Stable sort by key (`sort.Sort(ByKey)`; Go's sort is insertion sort, hence stable, for the
 /// at-most-12-element inputs that occur in practice, so ties keep input order as here).
 fn sort_by_key(reqs: &mut [Requirement]) {
-    reqs.sort_by(|a, b| a.key.cmp(&b.key));
+    crate::sort::sort_by(reqs, |a, b| a.key.cmp(&b.key));
 }
 
 impl Selector {

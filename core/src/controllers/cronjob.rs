@@ -214,7 +214,7 @@ impl CronJobController {
                 continue;
             }
             // byJobStartTime: jobs without a start time last; the name breaks ties.
-            done.sort_by(|a, b| {
+            crate::sort::sort_by(&mut done, |a, b| {
                 let ka = (a.status.start_time.is_none(), a.status.start_time);
                 let kb = (b.status.start_time.is_none(), b.status.start_time);
                 ka.cmp(&kb)

@@ -175,7 +175,7 @@ fn target_node(p: &Pod) -> Option<String> {
 
 /// `podByCreationTimestampAndPhase`: running before others, then oldest first, then name.
 fn by_age(pods: &mut [&Pod]) {
-    pods.sort_by(|a, b| {
+    crate::sort::sort_by(pods, |a, b| {
         let ka = (
             a.status.phase != PodPhase::Running,
             a.metadata.created_at,

@@ -240,7 +240,7 @@ impl EndpointSliceController {
             out.entry(ports).or_default().push(endpoint(svc, p, zone));
         }
         for eps in out.values_mut() {
-            eps.sort();
+            crate::sort::sort(eps);
         }
         out
     }
@@ -406,7 +406,7 @@ fn pack(
         .into_iter()
         .map(|(p, m)| {
             let mut v: Vec<Endpoint> = m.into_values().collect();
-            v.sort();
+            crate::sort::sort(&mut v);
             (p, v)
         })
         .collect();
@@ -417,7 +417,7 @@ fn pack(
             let room = MAX_ENDPOINTS_PER_SLICE.saturating_sub(s.endpoints.len());
             let take = room.min(rest.len());
             s.endpoints.extend(rest.drain(..take));
-            s.endpoints.sort();
+            crate::sort::sort(&mut s.endpoints);
         }
         while !rest.is_empty() {
             let take = MAX_ENDPOINTS_PER_SLICE.min(rest.len());

@@ -330,8 +330,8 @@ impl JobController {
                 list.push((finish(p), p));
             }
         }
-        new_succ.sort_by_key(|(t, p)| (*t, p.metadata.name.clone()));
-        new_fail.sort_by_key(|(t, p)| (*t, p.metadata.name.clone()));
+        crate::sort::sort_by_cached_key(&mut new_succ, |(t, p)| (*t, p.metadata.name.clone()));
+        crate::sort::sort_by_cached_key(&mut new_fail, |(t, p)| (*t, p.metadata.name.clone()));
         for (_, p) in new_succ.iter().chain(new_fail.iter()) {
             st.counted.insert(p.metadata.uid.clone());
         }
@@ -572,7 +572,9 @@ impl JobController {
         } else {
             BTreeSet::new()
         };
-        order.sort_by_key(|p| (!bad.contains(&p.metadata.uid), deletion_rank(p)));
+        crate::sort::sort_by_cached_key(&mut order, |p| {
+            (!bad.contains(&p.metadata.uid), deletion_rank(p))
+        });
         let remove = ((n_active - want).max(0) as usize)
             .max(bad.len())
             .min(order.len());

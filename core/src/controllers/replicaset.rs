@@ -376,7 +376,9 @@ impl ReplicaSetController {
         } else if have > want {
             let mut pods = self.pods_of(ctx, key, &uid);
             // The ranking above; the name breaks the remaining ties deterministically.
-            pods.sort_by(|a, b| a.rank.cmp(&b.rank).then_with(|| a.name.cmp(&b.name)));
+            crate::sort::sort_by(&mut pods, |a, b| {
+                a.rank.cmp(&b.rank).then_with(|| a.name.cmp(&b.name))
+            });
             pods.truncate(pods.len() - want);
             Some(Manage::Delete {
                 key: key.clone(),

@@ -207,7 +207,7 @@ impl StatefulSetController {
             }
         }
         // descendingOrdinal
-        condemned.sort_by_key(|c| std::cmp::Reverse(c.0));
+        crate::sort::sort_by_key(&mut condemned, |c| std::cmp::Reverse(c.0));
         let first_unhealthy: Option<String> = slots
             .iter()
             .flatten()

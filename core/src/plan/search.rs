@@ -675,7 +675,9 @@ pub fn failure_cases(
                 // Highest-numbered first; nodes of `zone` before the others.
                 let mut idx: Vec<u32> = (0..p.count).rev().collect();
                 if let Some(z) = zone {
-                    idx.sort_by_key(|i| (p.zones[*i as usize % p.zones.len()] != z, u32::MAX - i));
+                    crate::sort::sort_by_key(&mut idx, |i| {
+                        (p.zones[*i as usize % p.zones.len()] != z, u32::MAX - i)
+                    });
                 }
                 idx.iter()
                     .take(k as usize)

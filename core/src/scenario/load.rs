@@ -428,7 +428,7 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Scenario, LoadError> {
             timeline.push(e);
         }
         // Stable: entries at the same time keep file order.
-        timeline.sort_by_key(|e| e.at);
+        crate::sort::sort_by_key(&mut timeline, |e| e.at);
         let mut live: BTreeSet<String> = node_names.keys().cloned().collect();
         let mut next_index: BTreeMap<String, u32> = parsed
             .spec

@@ -692,7 +692,7 @@ pub fn fit_error(
         }
     }
     let mut parts: Vec<String> = counts.iter().map(|(r, n)| format!("{n} {r}")).collect();
-    parts.sort();
+    crate::sort::sort(&mut parts);
     if !parts.is_empty() {
         msg += &format!(" {}.", parts.join(", "));
     }

@@ -80,7 +80,7 @@ fn cleanup_unhealthy(
     d: &Deployment,
     max: i32,
 ) -> (Vec<ReplicaSet>, i32) {
-    old.sort_by(by_creation);
+    crate::sort::sort_by(&mut old, by_creation);
     let mut total = 0;
     for rs in old.iter_mut() {
         if total >= max {
@@ -107,7 +107,7 @@ fn scale_down_old(ctx: &mut Ctx, all: &[&ReplicaSet], old: &[ReplicaSet], d: &De
         return 0;
     }
     let mut old: Vec<&ReplicaSet> = old.iter().collect();
-    old.sort_by(|a, b| by_creation(a, b));
+    crate::sort::sort_by(&mut old, |a, b| by_creation(a, b));
     let target = available - min_available;
     let mut total = 0;
     for rs in old {

@@ -248,7 +248,7 @@ pub fn scale_replica_set(
 /// spread over the active sets in proportion to their size, the leftover to the largest.
 pub fn scale(ctx: &mut Ctx, d: &Deployment, new_rs: Option<&ReplicaSet>, old: &mut [ReplicaSet]) {
     // FindActiveOrLatest (which sorts the old sets newest first, in place).
-    old.sort_by(|a, b| by_creation(b, a));
+    crate::sort::sort_by(old, |a, b| by_creation(b, a));
     let active: Vec<&ReplicaSet> = old
         .iter()
         .chain(new_rs)
@@ -292,13 +292,13 @@ pub fn scale(ctx: &mut Ctx, d: &Deployment, new_rs: Option<&ReplicaSet>, old: &m
     // ReplicaSetsBySizeNewer when adding (larger first, newer first on ties), BySizeOlder when
     // removing (larger first, older first on ties).
     if to_add > 0 {
-        all.sort_by(|a, b| {
+        crate::sort::sort_by(&mut all, |a, b| {
             rs_replicas(b)
                 .cmp(&rs_replicas(a))
                 .then_with(|| by_creation(b, a))
         });
     } else if to_add < 0 {
-        all.sort_by(|a, b| {
+        crate::sort::sort_by(&mut all, |a, b| {
             rs_replicas(b)
                 .cmp(&rs_replicas(a))
                 .then_with(|| by_creation(a, b))
@@ -338,12 +338,12 @@ pub fn cleanup(ctx: &mut Ctx, old: &[ReplicaSet], d: &Deployment) {
         return;
     }
     // ReplicaSetsByRevision: by revision, unparsable or equal ones by creation.
-    cleanable.sort_by(
-        |a, b| match (revision(&a.metadata), revision(&b.metadata)) {
+    crate::sort::sort_by(&mut cleanable, |a, b| {
+        match (revision(&a.metadata), revision(&b.metadata)) {
             (Some(x), Some(y)) if x != y => x.cmp(&y),
             _ => by_creation(a, b),
-        },
-    );
+        }
+    });
     for rs in cleanable.into_iter().take(diff as usize) {
         if rs.status.replicas != 0 || rs_replicas(rs) != 0 {
             continue;

@@ -344,7 +344,7 @@ pub fn by_creation(a: &ReplicaSet, b: &ReplicaSet) -> std::cmp::Ordering {
 /// `FindNewReplicaSet`: the oldest set whose template is the Deployment's. Sorts `rss` by
 /// creation, as upstream sorts its list in place.
 pub fn find_new_replica_set(d: &Deployment, rss: &mut [ReplicaSet]) -> Option<usize> {
-    rss.sort_by(by_creation);
+    crate::sort::sort_by(rss, by_creation);
     rss.iter()
         .position(|rs| equal_ignore_hash(&rs.spec.template, &d.spec.template))
 }

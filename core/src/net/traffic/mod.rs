@@ -508,7 +508,7 @@ impl Traffic {
                 ));
             }
         }
-        eps.sort_by(|a, b| a.1.cmp(&b.1));
+        crate::sort::sort_by(&mut eps, |a, b| a.1.cmp(&b.1));
         let mut view = Vec::with_capacity(eps.len());
         for (uid, pod, node, c) in eps {
             let slot = self.slot(store, runtime, &ns, &pod, &uid);

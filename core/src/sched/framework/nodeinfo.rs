@@ -378,7 +378,7 @@ impl Snapshot {
                 .iter()
                 .flat_map(|i| i.names.iter().map(|x| normalized_image_name(x)))
                 .collect();
-            names.sort();
+            crate::sort::sort(&mut names);
             names.dedup();
             for name in names {
                 *counts.entry(name).or_insert(0) += 1;

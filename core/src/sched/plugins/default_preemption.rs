@@ -331,7 +331,7 @@ pub fn select_victims_on_node(
     if !s.is_success() {
         return Err(s);
     }
-    potential.sort_by(importance_order);
+    crate::sort::sort_by(&mut potential, importance_order);
     let (violating, non_violating) = filter_pods_with_pdb_violation(&potential, pdbs);
     let mut victims: Vec<Rc<PodInfo>> = Vec::new();
     let mut num_violating = 0i64;
@@ -358,7 +358,7 @@ pub fn select_victims_on_node(
         reprieve(p, state, &mut ni, &mut victims).map_err(as_error)?;
     }
     if !violating.is_empty() && !non_violating.is_empty() {
-        victims.sort_by(importance_order);
+        crate::sort::sort_by(&mut victims, importance_order);
     }
     Ok(Victims {
         pods: victims,

@@ -33,7 +33,7 @@ pub fn victims(allocatable: CpuMem, pods: &[Resident]) -> Vec<usize> {
         used.memory = used.memory.saturating_add(p.reserved.memory);
     }
     let mut order: Vec<usize> = (0..pods.len()).filter(|&i| pods[i].evictable).collect();
-    order.sort_by(|&a, &b| {
+    crate::sort::sort_by(&mut order, |&a, &b| {
         let (pa, pb) = (&pods[a], &pods[b]);
         pa.priority
             .cmp(&pb.priority)

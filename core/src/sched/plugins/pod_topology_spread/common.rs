@@ -77,7 +77,7 @@ pub fn admits_every_node(c: &Constraint, pod: &PodInfo) -> bool {
 /// `nodeLabelsMatchSpreadConstraints` requires of a node).
 pub fn required_keys(constraints: &[Constraint]) -> Vec<String> {
     let mut keys: Vec<String> = constraints.iter().map(|c| c.topology_key.clone()).collect();
-    keys.sort();
+    crate::sort::sort(&mut keys);
     keys.dedup();
     keys
 }
