@@ -120,11 +120,11 @@ impl Report {
                     .unwrap_or_default();
                 NodeReport {
                     name: n.metadata.name.clone(),
-                    allocatable: BTreeMap::from([
+                    allocatable: crate::sort::collect_map([
                         (CPU.into(), pick(CPU)),
                         (MEMORY.into(), pick(MEMORY)),
                     ]),
-                    requested: BTreeMap::from([
+                    requested: crate::sort::collect_map([
                         (CPU.into(), Quantity::from_milli(cpu).to_string()),
                         (MEMORY.into(), Quantity::from_value(mem, true).to_string()),
                     ]),

@@ -1077,7 +1077,7 @@ impl Parser {
             }
             Token::ClosedPar => {
                 self.consume(Ctx::Values);
-                Ok(BTreeSet::from([String::new()]))
+                Ok(crate::sort::collect_set([String::new()]))
             }
             _ => Err(syntax(format!(
                 "found '{lit}', expected: ',', ')' or identifier"
@@ -1128,11 +1128,11 @@ impl Parser {
     fn parse_exact_value(&mut self) -> ParseResult<BTreeSet<String>> {
         let (tok, _) = self.lookahead(Ctx::Values);
         if tok == Token::EndOfString || tok == Token::Comma {
-            return Ok(BTreeSet::from([String::new()]));
+            return Ok(crate::sort::collect_set([String::new()]));
         }
         let (tok, lit) = self.consume(Ctx::Values);
         if tok == Token::Identifier {
-            return Ok(BTreeSet::from([lit]));
+            return Ok(crate::sort::collect_set([lit]));
         }
         Err(syntax(format!("found '{lit}', expected: identifier")))
     }

@@ -92,7 +92,7 @@ impl Autoscaler {
                 .cloned()
                 .collect(),
             upcoming: BTreeMap::new(),
-            next_index: pools.iter().map(|p| (p.name.clone(), p.count)).collect(),
+            next_index: crate::sort::collect_map(pools.iter().map(|p| (p.name.clone(), p.count))),
             last_scale_up: None,
             unneeded_since: BTreeMap::new(),
             deleting: BTreeSet::new(),
@@ -303,11 +303,11 @@ impl Autoscaler {
             }
         }
         // Which nodes are unneeded, and since when.
-        let autoscaled: BTreeMap<&str, PoolAutoscaling> = self
-            .pools
-            .iter()
-            .map(|p| (p.name.as_str(), p.autoscaling.expect("autoscaled")))
-            .collect();
+        let autoscaled: BTreeMap<&str, PoolAutoscaling> = crate::sort::collect_map(
+            self.pools
+                .iter()
+                .map(|p| (p.name.as_str(), p.autoscaling.expect("autoscaled"))),
+        );
         let mut candidates = Vec::new();
         for n in nodes {
             let Some(pool) = n.pool.as_deref().filter(|p| autoscaled.contains_key(p)) else {
@@ -341,10 +341,11 @@ impl Autoscaler {
         {
             return;
         }
-        let mut sizes: BTreeMap<String, u32> = autoscaled
-            .keys()
-            .map(|p| (p.to_string(), self.pool_size(nodes, p)))
-            .collect();
+        let mut sizes: BTreeMap<String, u32> = crate::sort::collect_map(
+            autoscaled
+                .keys()
+                .map(|p| (p.to_string(), self.pool_size(nodes, p))),
+        );
         // Where evicted pods would go: every other node, not being removed.
         let removing: BTreeSet<String> = self.deleting.clone();
         let mut others: Vec<SimNode> = nodes

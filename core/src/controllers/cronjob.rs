@@ -275,7 +275,8 @@ impl CronJobController {
                 (true, None) => {}
             }
         }
-        let children: BTreeSet<&str> = jobs.iter().map(|j| j.metadata.uid.as_str()).collect();
+        let children: BTreeSet<&str> =
+            crate::sort::collect_set(jobs.iter().map(|j| j.metadata.uid.as_str()));
         let missing: Vec<ActiveJob> = cj
             .status
             .active

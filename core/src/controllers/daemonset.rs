@@ -562,10 +562,8 @@ impl DaemonSetController {
             let mut candidates: Vec<String> = Vec::new();
             let mut allowed: Vec<String> = Vec::new();
             let (mut surged, mut available) = (0i64, 0i64);
-            let node_of: BTreeMap<&str, &Node> = nodes
-                .iter()
-                .map(|n| (n.metadata.name.as_str(), n))
-                .collect();
+            let node_of: BTreeMap<&str, &Node> =
+                crate::sort::collect_map(nodes.iter().map(|n| (n.metadata.name.as_str(), n)));
             for (node, pods) in &by_node {
                 let Some((new, old)) = find_updated(pods, hash) else {
                     surged += 1;

@@ -371,18 +371,17 @@ fn pack(
     }
     // Desired endpoints by identity, per port list (a linear search per endpoint would make
     // a reconcile quadratic in the Service's size).
-    let mut wanted: BTreeMap<Vec<EndpointPort>, BTreeMap<EndpointId, Endpoint>> = desired
-        .iter_mut()
-        .map(|(ports, eps)| {
+    let mut wanted: BTreeMap<Vec<EndpointPort>, BTreeMap<EndpointId, Endpoint>> =
+        crate::sort::collect_map(desired.iter_mut().map(|(ports, eps)| {
             (
                 ports.clone(),
-                std::mem::take(eps)
-                    .into_iter()
-                    .map(|e| (endpoint_id(&e), e))
-                    .collect(),
+                crate::sort::collect_map(
+                    std::mem::take(eps)
+                        .into_iter()
+                        .map(|e| (endpoint_id(&e), e)),
+                ),
             )
-        })
-        .collect();
+        }));
     for e in existing {
         let Some(want) = wanted.get_mut(&e.ports) else {
             plan.delete.push(e.metadata.name.clone());
@@ -402,14 +401,12 @@ fn pack(
             plan.update.push(slice);
         }
     }
-    let desired: BTreeMap<Vec<EndpointPort>, Vec<Endpoint>> = wanted
-        .into_iter()
-        .map(|(p, m)| {
+    let desired: BTreeMap<Vec<EndpointPort>, Vec<Endpoint>> =
+        crate::sort::collect_map(wanted.into_iter().map(|(p, m)| {
             let mut v: Vec<Endpoint> = m.into_values().collect();
             crate::sort::sort(&mut v);
             (p, v)
-        })
-        .collect();
+        }));
     // New endpoints: into the existing slices of the same ports that have room, in order,
     // then into new slices.
     for (ports, mut rest) in desired {

@@ -553,22 +553,23 @@ impl JobController {
         let mut order: Vec<&Pod> = active.to_vec();
         let mut seen = BTreeSet::new();
         let bad: BTreeSet<String> = if indexed {
-            order
-                .iter()
-                .filter(|p| {
-                    let i = index_of(p);
-                    match i {
-                        Some(i)
-                            if completions.is_some_and(|c| i < c)
-                                && !st.succeeded_indexes.contains(&i) =>
-                        {
-                            !seen.insert(i)
+            crate::sort::collect_set(
+                order
+                    .iter()
+                    .filter(|p| {
+                        let i = index_of(p);
+                        match i {
+                            Some(i)
+                                if completions.is_some_and(|c| i < c)
+                                    && !st.succeeded_indexes.contains(&i) =>
+                            {
+                                !seen.insert(i)
+                            }
+                            _ => true,
                         }
-                        _ => true,
-                    }
-                })
-                .map(|p| p.metadata.uid.clone())
-                .collect()
+                    })
+                    .map(|p| p.metadata.uid.clone()),
+            )
         } else {
             BTreeSet::new()
         };
@@ -607,11 +608,12 @@ impl JobController {
         }
         let indexes: Vec<Option<i32>> = if indexed {
             let c = completions.unwrap_or(0);
-            let busy: BTreeSet<i32> = active
-                .iter()
-                .filter(|p| !bad.contains(&p.metadata.uid))
-                .filter_map(|p| index_of(p))
-                .collect();
+            let busy: BTreeSet<i32> = crate::sort::collect_set(
+                active
+                    .iter()
+                    .filter(|p| !bad.contains(&p.metadata.uid))
+                    .filter_map(|p| index_of(p)),
+            );
             (0..c)
                 .filter(|i| !st.succeeded_indexes.contains(i) && !busy.contains(i))
                 .take(diff as usize)

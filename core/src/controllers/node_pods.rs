@@ -45,7 +45,7 @@ impl NodePods {
                 }
                 None => {
                     self.pods
-                        .insert(n.to_string(), BTreeSet::from([pod.clone()]));
+                        .insert(n.to_string(), crate::sort::collect_set([pod.clone()]));
                 }
             }
             self.node_of.insert(pod.clone(), n.to_string());

@@ -446,9 +446,8 @@ impl StatefulSetController {
         }
         // Keep only the revisions still in use (cleanupHistory keeps revisionHistoryLimit
         // more; nothing reads them).
-        let keep: BTreeSet<String> = [st.current_revision.clone(), st.update_revision.clone()]
-            .into_iter()
-            .collect();
+        let keep: BTreeSet<String> =
+            crate::sort::collect_set([st.current_revision.clone(), st.update_revision.clone()]);
         st.revisions.retain(|k, _| keep.contains(k));
         if let Some(Object::StatefulSet(cur)) = ctx.store.get(key).map(|s| &s.object) {
             if cur.status != st {

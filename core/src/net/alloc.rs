@@ -58,10 +58,11 @@ pub fn assign(store: &MemoryStore, svc: &mut Service) -> Result<(), String> {
     let mut ip_err = None;
     let mut ip = None;
     if spec.kind != "ExternalName" && spec.cluster_ip != "None" {
-        let used: BTreeSet<u32> = services(store)
-            .filter_map(|s| Ipv4::parse(&s.spec.cluster_ip))
-            .map(|i| i.0)
-            .collect();
+        let used: BTreeSet<u32> = crate::sort::collect_set(
+            services(store)
+                .filter_map(|s| Ipv4::parse(&s.spec.cluster_ip))
+                .map(|i| i.0),
+        );
         if spec.cluster_ip.is_empty() {
             // Index 0 is the network address and the last the broadcast address: neither is
             // handed out (ipallocator's range is base+1 .. size-2).
@@ -107,10 +108,11 @@ pub fn assign(store: &MemoryStore, svc: &mut Service) -> Result<(), String> {
     }
     let mut ports = Vec::new();
     if matches!(spec.kind.as_str(), "NodePort" | "LoadBalancer") {
-        let mut used: BTreeSet<i32> = services(store)
-            .flat_map(|s| s.spec.ports.iter().filter_map(|p| p.node_port))
-            .filter(|p| *p != 0)
-            .collect();
+        let mut used: BTreeSet<i32> = crate::sort::collect_set(
+            services(store)
+                .flat_map(|s| s.spec.ports.iter().filter_map(|p| p.node_port))
+                .filter(|p| *p != 0),
+        );
         let size = (NODE_PORT_RANGE.end() - NODE_PORT_RANGE.start() + 1) as u64;
         let off = port_offset(size) as i32;
         let lo = *NODE_PORT_RANGE.start();

@@ -220,10 +220,11 @@ impl CompactSearch {
             Search::Need(sizes) => {
                 let m = sizes[0];
                 let s = &self.s;
-                let gone: BTreeSet<String> = cur.order[..(total - m) as usize]
-                    .iter()
-                    .map(|&i| s.nodes[i].metadata.name.clone())
-                    .collect();
+                let gone: BTreeSet<String> = crate::sort::collect_set(
+                    cur.order[..(total - m) as usize]
+                        .iter()
+                        .map(|&i| s.nodes[i].metadata.name.clone()),
+                );
                 let (p, c) = probe(without_nodes(s, &gone), Some(cur.seed), m);
                 let u = p.fits.then(|| utilization(c.nodes.iter()));
                 cur.runs.insert(m, (p.fits, p.reason.clone(), u));

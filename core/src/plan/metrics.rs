@@ -127,12 +127,13 @@ pub fn utilization<'a>(nodes: impl Iterator<Item = &'a NodeUse>) -> Utilization 
         cpu: basis_points(req.milli_cpu, alloc.milli_cpu),
         memory: basis_points(req.memory, alloc.memory),
         pods: basis_points(pods, alloc.allowed_pods),
-        extended: alloc
-            .scalar
-            .iter()
-            .filter(|(_, v)| **v > 0)
-            .map(|(k, v)| (k.clone(), Percent(basis_points(req.scalar(k), *v))))
-            .collect(),
+        extended: crate::sort::collect_map(
+            alloc
+                .scalar
+                .iter()
+                .filter(|(_, v)| **v > 0)
+                .map(|(k, v)| (k.clone(), Percent(basis_points(req.scalar(k), *v)))),
+        ),
     }
 }
 
@@ -156,7 +157,7 @@ pub fn typical_pod(pods: &[Resources]) -> Resources {
         scalar: BTreeMap::new(),
     };
     let names: std::collections::BTreeSet<&String> =
-        pods.iter().flat_map(|p| p.scalar.keys()).collect();
+        crate::sort::collect_set(pods.iter().flat_map(|p| p.scalar.keys()));
     for k in names {
         let m = median(pods.iter().map(|p| p.scalar(k)).collect());
         if m > 0 {
@@ -260,15 +261,12 @@ pub fn packing(c: &ClusterUse) -> Packing {
         cpu: basis_points(stranded.milli_cpu, free.milli_cpu),
         memory: basis_points(stranded.memory, free.memory),
         pods: 0,
-        extended: free
-            .extended
-            .iter()
-            .filter(|(_, f)| **f > 0)
-            .map(|(k, f)| {
+        extended: crate::sort::collect_map(free.extended.iter().filter(|(_, f)| **f > 0).map(
+            |(k, f)| {
                 let s = stranded.extended.get(k).copied().unwrap_or(0);
                 (k.clone(), Percent(basis_points(s, *f)))
-            })
-            .collect(),
+            },
+        )),
     };
     let mut pods_per_zone: BTreeMap<String, u64> = BTreeMap::new();
     for n in &c.nodes {

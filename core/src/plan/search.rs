@@ -685,7 +685,7 @@ pub fn failure_cases(
                     .collect()
             };
             let mut cases = vec![(format!("{k} nodes of pool {}", p.name), names(None))];
-            let zones: BTreeSet<&String> = p.zones.iter().collect();
+            let zones: BTreeSet<&String> = crate::sort::collect_set(p.zones.iter());
             if zones.len() > 1 {
                 for z in zones {
                     let set = names(Some(z));
@@ -697,7 +697,8 @@ pub fn failure_cases(
             cases
         }
         Headroom::Zone => {
-            let zones: BTreeSet<&str> = sized.nodes.iter().filter_map(zone_of).collect();
+            let zones: BTreeSet<&str> =
+                crate::sort::collect_set(sized.nodes.iter().filter_map(zone_of));
             zones
                 .into_iter()
                 .map(|z| {

@@ -477,21 +477,18 @@ impl Scheduler {
             pod: pk.to_string(),
             node: result.chosen.map(node_name),
             at: ctx.now,
-            filtered: result
-                .failed
-                .iter()
-                .map(|(i, s)| (node_name(*i), s.reasons.join(", ")))
-                .collect(),
-            scores: result
-                .scores()
-                .iter()
-                .map(|(i, per, total)| {
-                    let mut m: BTreeMap<String, i64> =
-                        per.iter().map(|(p, s)| (p.to_string(), *s)).collect();
-                    m.insert("total".into(), *total);
-                    (node_name(*i), m)
-                })
-                .collect(),
+            filtered: crate::sort::collect_map(
+                result
+                    .failed
+                    .iter()
+                    .map(|(i, s)| (node_name(*i), s.reasons.join(", "))),
+            ),
+            scores: crate::sort::collect_map(result.scores().iter().map(|(i, per, total)| {
+                let mut m: BTreeMap<String, i64> =
+                    crate::sort::collect_map(per.iter().map(|(p, s)| (p.to_string(), *s)));
+                m.insert("total".into(), *total);
+                (node_name(*i), m)
+            })),
             message: None,
         });
         match result.chosen {

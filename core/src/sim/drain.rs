@@ -65,26 +65,26 @@ pub struct Drains {
 impl Drains {
     /// Start draining `node` (already cordoned): list its pods and evict them.
     pub fn start(&mut self, ctx: &mut Ctx, node: &str) {
-        let pods: BTreeMap<ObjectKey, Step> = ctx
-            .store
-            .objects(Kind::Pod)
-            .filter_map(|o| match o {
-                Object::Pod(p) if p.spec.node_name == node => Some(p),
-                _ => None,
-            })
-            .filter(|p| {
-                p.metadata
-                    .controller_of()
-                    .is_none_or(|r| r.kind != "DaemonSet")
-                    && !p.metadata.annotations.contains_key(MIRROR_ANNOTATION)
-            })
-            .map(|p| {
-                (
-                    ObjectKey::new(Kind::Pod, p.namespace(), &p.metadata.name),
-                    Step::Evict(ctx.now),
-                )
-            })
-            .collect();
+        let pods: BTreeMap<ObjectKey, Step> = crate::sort::collect_map(
+            ctx.store
+                .objects(Kind::Pod)
+                .filter_map(|o| match o {
+                    Object::Pod(p) if p.spec.node_name == node => Some(p),
+                    _ => None,
+                })
+                .filter(|p| {
+                    p.metadata
+                        .controller_of()
+                        .is_none_or(|r| r.kind != "DaemonSet")
+                        && !p.metadata.annotations.contains_key(MIRROR_ANNOTATION)
+                })
+                .map(|p| {
+                    (
+                        ObjectKey::new(Kind::Pod, p.namespace(), &p.metadata.name),
+                        Step::Evict(ctx.now),
+                    )
+                }),
+        );
         self.active.insert(node.to_string(), pods);
         self.step(ctx, node);
     }

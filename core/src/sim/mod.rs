@@ -196,11 +196,9 @@ impl Sim {
             drains: drain::Drains::default(),
             results: vec![None; scenario.expect.len()],
             always_failed: vec![None; scenario.expect.len()],
-            next_pool_index: scenario
-                .pools
-                .iter()
-                .map(|p| (p.name.clone(), p.count))
-                .collect(),
+            next_pool_index: crate::sort::collect_map(
+                scenario.pools.iter().map(|p| (p.name.clone(), p.count)),
+            ),
             finished: false,
             plan: opts.keep_plan.then(Vec::new),
             traffic: (!scenario.traffic.is_empty()).then(|| {

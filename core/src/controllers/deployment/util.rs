@@ -181,13 +181,13 @@ fn copy_annotations_to_replica_set(d: &Deployment, rs: &mut ReplicaSet) -> bool 
 /// `SetDeploymentAnnotationsTo`: on a rollback, the Deployment takes the ReplicaSet's
 /// annotations (keeping its own revision and apply annotations).
 pub fn set_deployment_annotations_to(d: &mut Deployment, rs: &ReplicaSet) {
-    let kept: BTreeMap<String, String> = d
-        .metadata
-        .annotations
-        .iter()
-        .filter(|(k, _)| skip_copy(k))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+    let kept: BTreeMap<String, String> = crate::sort::collect_map(
+        d.metadata
+            .annotations
+            .iter()
+            .filter(|(k, _)| skip_copy(k))
+            .map(|(k, v)| (k.clone(), v.clone())),
+    );
     d.metadata.annotations = kept;
     for (k, v) in &rs.metadata.annotations {
         if !skip_copy(k) {

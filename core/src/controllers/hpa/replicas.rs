@@ -139,9 +139,12 @@ pub fn group_pods(
 
 /// `calculateRequests` (container-summed requests; pod-level resources are not modelled).
 fn requests(pods: &[PodSample]) -> Result<BTreeMap<String, i64>, String> {
-    pods.iter()
-        .map(|p| p.request.clone().map(|r| (p.name.clone(), r)))
-        .collect()
+    // A loop, not `collect`: std's `FromIterator` for maps compiles a sort (core::sort).
+    let mut out = BTreeMap::new();
+    for p in pods {
+        out.insert(p.name.clone(), p.request.clone()?);
+    }
+    Ok(out)
 }
 
 /// `GetResourceUtilizationRatio`: (usage ratio, utilization percent, raw average) over the

@@ -411,10 +411,11 @@ impl NodeLifecycleController {
     /// `handleDisruption` with each zone's (Ready, not Ready) node counts.
     fn handle_disruption(&mut self, ctx: &mut Ctx, counts: &BTreeMap<String, (usize, usize)>) {
         let now = ctx.now;
-        let new_states: BTreeMap<&String, ZoneState> = counts
-            .iter()
-            .map(|(z, &(r, n))| (z, compute_zone_state(r, n)))
-            .collect();
+        let new_states: BTreeMap<&String, ZoneState> = crate::sort::collect_map(
+            counts
+                .iter()
+                .map(|(z, &(r, n))| (z, compute_zone_state(r, n))),
+        );
         let all_are_full = new_states.values().all(|s| *s == ZoneState::FullDisruption);
         for z in counts.keys() {
             self.zones.entry(z.clone()).or_default();

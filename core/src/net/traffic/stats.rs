@@ -187,9 +187,10 @@ pub fn series(stats: &Stats, window_ms: u64) -> Vec<SeriesPoint> {
 }
 
 pub fn failures(stats: &Stats) -> BTreeMap<String, u64> {
-    Failure::ALL
-        .iter()
-        .filter(|f| stats.failures[**f as usize] > 0)
-        .map(|f| (f.name().to_string(), stats.failures[*f as usize]))
-        .collect()
+    crate::sort::collect_map(
+        Failure::ALL
+            .iter()
+            .filter(|f| stats.failures[**f as usize] > 0)
+            .map(|f| (f.name().to_string(), stats.failures[*f as usize])),
+    )
 }

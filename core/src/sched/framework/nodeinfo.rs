@@ -459,12 +459,12 @@ impl Snapshot {
     /// order they were added, listed round-robin across zones.
     fn reorder(&mut self) {
         let mut zones: Vec<(String, Vec<String>)> = Vec::new();
-        let by_name: BTreeMap<String, usize> = self
-            .nodes
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (n.name.clone(), i))
-            .collect();
+        let by_name: BTreeMap<String, usize> = crate::sort::collect_map(
+            self.nodes
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (n.name.clone(), i)),
+        );
         for name in &self.added {
             let Some(&i) = by_name.get(name) else {
                 continue;
@@ -492,12 +492,12 @@ impl Snapshot {
             .into_iter()
             .map(|i| old[i].take().expect("each node once"))
             .collect();
-        self.index = self
-            .nodes
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (n.name.clone(), i))
-            .collect();
+        self.index = crate::sort::collect_map(
+            self.nodes
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (n.name.clone(), i)),
+        );
         self.with_affinity.clear();
         self.with_required_anti_affinity.clear();
         for i in 0..self.nodes.len() {

@@ -33,9 +33,9 @@ impl AffinityTerm {
     pub fn new(owner: &Pod, t: &PodAffinityTerm) -> AffinityTerm {
         let namespaces: BTreeSet<String> =
             if t.namespaces.is_empty() && t.namespace_selector.is_none() {
-                BTreeSet::from([owner.namespace().to_string()])
+                crate::sort::collect_set([owner.namespace().to_string()])
             } else {
-                t.namespaces.iter().cloned().collect()
+                crate::sort::collect_set(t.namespaces.iter().cloned())
             };
         let namespace_selector = t
             .namespace_selector

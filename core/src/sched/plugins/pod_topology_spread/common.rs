@@ -129,11 +129,11 @@ pub fn filter_constraints(
             Some(ls) => as_selector(ls).map_err(|e| e.to_string())?,
         };
         if !c.match_label_keys.is_empty() {
-            let match_labels: Labels = c
-                .match_label_keys
-                .iter()
-                .filter_map(|k| pod_labels.get(k).map(|v| (k.clone(), v.clone())))
-                .collect();
+            let match_labels: Labels = crate::sort::collect_map(
+                c.match_label_keys
+                    .iter()
+                    .filter_map(|k| pod_labels.get(k).map(|v| (k.clone(), v.clone()))),
+            );
             if !match_labels.is_empty() {
                 selector = merge_label_set_with_selector(&match_labels, &selector);
             }

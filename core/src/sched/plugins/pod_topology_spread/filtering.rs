@@ -141,7 +141,7 @@ pub fn cal_pre_filter_state(
                 &c.topology_key,
                 &required,
             );
-            counts[i] = totals.iter().map(|(v, t)| (v.clone(), t.1)).collect();
+            counts[i] = crate::sort::collect_map(totals.iter().map(|(v, t)| (v.clone(), t.1)));
         }
         return Ok(pre_filter_state(constraints, counts));
     }
