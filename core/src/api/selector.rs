@@ -577,7 +577,7 @@ impl fmt::Display for Requirement {
             f.write_str(only)?;
         } else {
             let mut sorted: Vec<&str> = self.values.iter().map(String::as_str).collect();
-            sorted.sort_unstable();
+            crate::sort::sort(&mut sorted);
             f.write_str(&sorted.join(","))?;
         }
         if set {

@@ -91,12 +91,12 @@ impl EndpointSliceController {
         let Some(sel) = &s.spec.selector else {
             return;
         };
-        let pods: BTreeSet<ObjectKey> = ctx
-            .store
-            .objects_in(Kind::Pod, &svc.namespace)
-            .filter(|o| selects(sel, o))
-            .map(ObjectKey::of)
-            .collect();
+        let pods: BTreeSet<ObjectKey> = crate::sort::collect_set(
+            ctx.store
+                .objects_in(Kind::Pod, &svc.namespace)
+                .filter(|o| selects(sel, o))
+                .map(ObjectKey::of),
+        );
         for p in &pods {
             self.member_of
                 .entry(p.clone())

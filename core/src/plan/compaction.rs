@@ -69,7 +69,7 @@ pub struct Compaction {
 /// The nearest-rank percentile `pct` (1..=100) of `v` (not empty).
 pub fn percentile<T: Ord + Copy>(v: &[T], pct: u32) -> T {
     let mut s = v.to_vec();
-    s.sort_unstable();
+    crate::sort::sort(&mut s);
     let rank = (u64::from(pct) * s.len() as u64).div_ceil(100).max(1) as usize;
     s[rank.min(s.len()) - 1]
 }

@@ -146,7 +146,7 @@ pub fn typical_pod(pods: &[Resources]) -> Resources {
         if v.is_empty() {
             return 0;
         }
-        v.sort_unstable();
+        crate::sort::sort(&mut v);
         v[(v.len() - 1) / 2]
     }
     let mut t = Resources {

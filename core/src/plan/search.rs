@@ -165,7 +165,7 @@ fn search(
     let mut test =
         |mut sizes: Vec<u32>, known: &mut BTreeMap<u32, Verdict>| -> Result<(), Vec<u32>> {
             sizes.retain(|n| !known.contains_key(n));
-            sizes.sort_unstable();
+            crate::sort::sort(&mut sizes);
             sizes.dedup();
             for (i, &n) in sizes.iter().enumerate() {
                 match eval(n) {
@@ -679,10 +679,11 @@ pub fn failure_cases(
                         (p.zones[*i as usize % p.zones.len()] != z, u32::MAX - i)
                     });
                 }
-                idx.iter()
-                    .take(k as usize)
-                    .map(|i| format!("{}-{i}", p.name))
-                    .collect()
+                crate::sort::collect_set(
+                    idx.iter()
+                        .take(k as usize)
+                        .map(|i| format!("{}-{i}", p.name)),
+                )
             };
             let mut cases = vec![(format!("{k} nodes of pool {}", p.name), names(None))];
             let zones: BTreeSet<&String> = crate::sort::collect_set(p.zones.iter());
@@ -702,12 +703,13 @@ pub fn failure_cases(
             zones
                 .into_iter()
                 .map(|z| {
-                    let gone = sized
-                        .nodes
-                        .iter()
-                        .filter(|n| zone_of(n) == Some(z))
-                        .map(|n| n.metadata.name.clone())
-                        .collect();
+                    let gone = crate::sort::collect_set(
+                        sized
+                            .nodes
+                            .iter()
+                            .filter(|n| zone_of(n) == Some(z))
+                            .map(|n| n.metadata.name.clone()),
+                    );
                     (format!("zone {z}"), gone)
                 })
                 .collect()

@@ -404,9 +404,8 @@ impl Behavior {
                     .map(|a| Duration(a.at.as_millis().saturating_sub(started.millis()))),
             )
             .collect();
-        // Equal durations cannot be told apart, so the unstable sort's result is the stable
-        // one's, from a smaller instantiation in the wasm (docs/benchmarks.md, "Bundle size").
-        out.sort_unstable();
+        // core::sort: the one compiled sort (docs/benchmarks.md, "Bundle size").
+        crate::sort::sort(&mut out);
         out.dedup();
         out
     }

@@ -585,7 +585,7 @@ impl Scheduler {
             let _ = ctx.store.update(Object::Pod(p), None);
         }
         rejectors.retain(|p| !p.is_empty());
-        rejectors.sort_unstable();
+        crate::sort::sort(&mut rejectors);
         rejectors.dedup();
         self.queue
             .add_unschedulable(pk, ctx.now, rejectors, Some(Rc::new(info)));
