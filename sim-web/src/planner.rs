@@ -337,11 +337,11 @@ const COMPARE_ROWS: [Row; 13] = [
 pub fn compare_table(r: &Comparison) -> (Vec<String>, Vec<Vec<String>>) {
     let mut names = vec!["fits".to_string()];
     names.extend(COMPARE_ROWS.iter().map(|(n, _)| n.to_string()));
-    let extended: BTreeSet<&String> = r
-        .schedulers
-        .iter()
-        .flat_map(|c| c.packing.allocation.extended.keys())
-        .collect();
+    let extended: BTreeSet<&String> = cellsim_core::sort::collect_set(
+        r.schedulers
+            .iter()
+            .flat_map(|c| c.packing.allocation.extended.keys()),
+    );
     for k in &extended {
         names.push(format!("{k} allocation"));
         names.push(format!("{k} fragmentation"));

@@ -259,19 +259,16 @@ impl Session {
             .traffic
             .as_ref()
             .map(|t| {
-                t.live(self.sim.now)
-                    .into_iter()
-                    .map(|p| {
-                        (
-                            p.service,
-                            ServicePoint {
-                                milli_rps: p.milli_rps,
-                                success_permille: p.success_permille,
-                                latency_ms: p.p50_us / 1000,
-                            },
-                        )
-                    })
-                    .collect()
+                cellsim_core::sort::collect_map(t.live(self.sim.now).into_iter().map(|p| {
+                    (
+                        p.service,
+                        ServicePoint {
+                            milli_rps: p.milli_rps,
+                            success_permille: p.success_permille,
+                            latency_ms: p.p50_us / 1000,
+                        },
+                    )
+                }))
             })
             .unwrap_or_default();
         let sample = Sample {

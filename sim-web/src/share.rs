@@ -71,15 +71,16 @@ fn percent_decode(s: &str) -> String {
 
 /// Parse a `location.search` string (with or without the leading `?`).
 pub fn parse_query(search: &str) -> Query {
-    let params: BTreeMap<String, String> = search
-        .trim_start_matches('?')
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| match p.split_once('=') {
-            Some((k, v)) => (percent_decode(k), percent_decode(v)),
-            None => (percent_decode(p), String::new()),
-        })
-        .collect();
+    let params: BTreeMap<String, String> = cellsim_core::sort::collect_map(
+        search
+            .trim_start_matches('?')
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .map(|p| match p.split_once('=') {
+                Some((k, v)) => (percent_decode(k), percent_decode(v)),
+                None => (percent_decode(p), String::new()),
+            }),
+    );
     Query {
         scenario: params.get("scenario").filter(|s| !s.is_empty()).cloned(),
         text: params.get("s").filter(|s| !s.is_empty()).cloned(),

@@ -12,10 +12,9 @@ pub const SCORES_MAX: usize = 12;
 fn decision_view(d: &Decision, i: usize) -> Html {
     let mut scored: Vec<(&String, &std::collections::BTreeMap<String, i64>)> =
         d.scores.iter().collect();
-    // Node names are the map's keys, all distinct: no two elements compare equal, so the
-    // unstable sort gives the stable sort's order, with a smaller instantiation (about 2 KB
-    // of wasm against driftsort's 7-8 KB; docs/benchmarks.md, "Bundle size").
-    scored.sort_unstable_by(|a, b| {
+    // core's one compiled stable sort (docs/benchmarks.md, "Bundle size"); node names are
+    // the map's keys, all distinct, so any sort gives this order.
+    cellsim_core::sort::sort_by(&mut scored, |a, b| {
         b.1.get("total")
             .cmp(&a.1.get("total"))
             .then_with(|| a.0.cmp(b.0))
