@@ -9,12 +9,18 @@
 //! stable sort (`sort_positions`, comparator behind `&mut dyn FnMut`), then move the elements
 //! into that order in place (`apply_permutation`, non-generic too: it swaps through a `dyn`
 //! callback). What stays generic per call site is a closure that compares two elements by
-//! position and one that swaps two elements: a few dozen bytes.
+//! position (the comparison itself, which any sort compiles) and one that swaps two: 0.1–0.6
+//! KB of wasm.
 //!
-//! The price is an allocation of 4 bytes per element and an indirect call per comparison, so
-//! hot paths (the scheduler's per-cycle code, the kubelets' per-step code) keep std's sorts;
-//! everything else uses these. Where equal elements cannot be told apart (unique keys, or the
-//! whole element is the key), `sort_unstable*` is as good and already small (ipnsort).
+//! `collect_map`/`collect_set` remove the other source of sorts: BTreeMap/BTreeSet's
+//! `FromIterator` stable-sorts the items before building (a driftsort per key, value and
+//! iterator type); these insert them one by one instead.
+//!
+//! The price is 4 bytes per element (on the stack up to `ON_STACK` elements) and an indirect
+//! call per comparison; on the 1000-node churn run the scheduler's and controllers' sorts
+//! through here cost nothing measurable (docs/benchmarks.md, "Bundle size", Session 7). A
+//! hot path where it does show may keep std's sort. An unstable sort is no smaller: ipnsort
+//! is 2–4 KB per element type and comparator too.
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
