@@ -118,6 +118,32 @@ pub struct PendingView {
     pub message: String,
 }
 
+/// Pods by `status.phase`, as the JSON report's `pods` counts them (Unknown counts as
+/// pending).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PhaseCounts {
+    pub pending: u64,
+    pub running: u64,
+    pub succeeded: u64,
+    pub failed: u64,
+}
+
+impl PhaseCounts {
+    fn count(&mut self, phase: PodPhase, add: bool) {
+        let n = match phase {
+            PodPhase::Pending | PodPhase::Unknown => &mut self.pending,
+            PodPhase::Running => &mut self.running,
+            PodPhase::Succeeded => &mut self.succeeded,
+            PodPhase::Failed => &mut self.failed,
+        };
+        if add {
+            *n += 1;
+        } else {
+            *n -= 1;
+        }
+    }
+}
+
 /// The whole cluster at the simulation's current instant.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ClusterView {
@@ -125,6 +151,8 @@ pub struct ClusterView {
     /// changed).
     pub nodes: Vec<Arc<NodeView>>,
     pub pending: Vec<Arc<PendingView>>,
+    /// Every pod (bound or not) by phase.
+    pub phases: PhaseCounts,
 }
 
 impl ClusterView {
@@ -227,6 +255,7 @@ struct CachedPod {
     key: ObjectKey,
     revision: u64,
     view: Arc<PodView>,
+    phase: PodPhase,
     node: String,
     terminal: bool,
     /// The ReplicaSet that controls it (namespace, name), whose owner names its workload.
@@ -273,6 +302,7 @@ pub struct ViewCache {
     pending: BTreeMap<ObjectKey, Arc<PendingView>>,
     pending_list: Vec<Arc<PendingView>>,
     pending_dirty: bool,
+    phases: PhaseCounts,
     /// The store revision read up to; `None` before the first refresh.
     cursor: Option<u64>,
     /// Refreshes that had to walk every pod (the tests check the feed is used).
@@ -335,6 +365,7 @@ impl ViewCache {
         }
         if let Some(old) = self.pods.remove(key) {
             self.unplace(&old);
+            self.phases.count(old.phase, false);
         }
         let Some((revision, p)) = fresh else { return };
         let view = Arc::new(pod_view(&self.rs, p));
@@ -350,6 +381,7 @@ impl ViewCache {
             key: key.clone(),
             revision,
             view,
+            phase: p.status.phase,
             node,
             terminal,
             rs: p
@@ -360,6 +392,7 @@ impl ViewCache {
             pending,
         };
         self.place(&c);
+        self.phases.count(c.phase, true);
         self.pods.insert(key.clone(), c);
     }
 
@@ -481,6 +514,7 @@ impl ViewCache {
         ClusterView {
             nodes,
             pending: self.pending_list.clone(),
+            phases: self.phases,
         }
     }
 }
@@ -527,8 +561,10 @@ impl Sim {
         let rs = rs_workloads(self);
         let mut by_node: BTreeMap<&str, Vec<Arc<PodView>>> = BTreeMap::new();
         let mut pending = Vec::new();
+        let mut phases = PhaseCounts::default();
         for o in self.store.objects(Kind::Pod) {
             let Object::Pod(p) = o else { continue };
+            phases.count(p.status.phase, true);
             let view = pod_view(&rs, p);
             if p.spec.node_name.is_empty() {
                 if !p.is_terminal() {
@@ -556,7 +592,11 @@ impl Sim {
                 Arc::new(node_view(n, pods))
             })
             .collect();
-        ClusterView { nodes, pending }
+        ClusterView {
+            nodes,
+            pending,
+            phases,
+        }
     }
 
     /// The cluster view, re-deriving only what changed since `cache` was last used (the

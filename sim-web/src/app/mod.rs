@@ -37,6 +37,10 @@ use yew::prelude::*;
 /// Milliseconds of stepping per animation frame: the rest of the frame is for rendering.
 pub const STEP_BUDGET_MS: f64 = 24.0;
 
+/// Of that budget, at most this much goes to reading the store's changes into the view cache
+/// in frames inside a long instant (`Model::frame`).
+pub const CATCH_UP_MS: f64 = 6.0;
+
 /// Above this many pods the cluster view (and the summary) is rebuilt at most once per
 /// `LARGE_VIEW_EVERY_MS` while the run plays: building it walks every pod.
 pub const LARGE_PODS: usize = 3000;
@@ -472,6 +476,14 @@ impl Model {
             if caught {
                 self.set_view(s.cluster_view(), t0);
             }
+            let ms = wall_ms() - t0;
+            self.stats.view_ms += ms;
+            self.stats.prev.1 += ms;
+        } else if s.in_instant() {
+            // Inside a long instant no chart sample reads the changes (samples are taken
+            // between instants); without this the first sample after it would derive all of
+            // them at once, in one frame. A small part of the budget keeps the cache close.
+            s.refresh_view(&mut || wall_ms() - t0 < CATCH_UP_MS);
             let ms = wall_ms() - t0;
             self.stats.view_ms += ms;
             self.stats.prev.1 += ms;
