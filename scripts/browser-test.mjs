@@ -38,7 +38,11 @@ function freePort() {
 /** Start `cellsim serve` on a free loopback port; resolves to [child, baseUrl]. */
 function startServer() {
   return new Promise((resolve, reject) => {
-    const child = spawn(BIN, ['serve', '--addr', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // CELLSIM_WEB_DIR: serve the page from a directory (target/wasm-dist/web after
+    // scripts/build-wasm.sh) instead of the one built into the binary, to measure a new page
+    // without rebuilding the CLI.
+    const dir = process.env.CELLSIM_WEB_DIR ? ['--dir', process.env.CELLSIM_WEB_DIR] : [];
+    const child = spawn(BIN, ['serve', '--addr', '127.0.0.1:0', ...dir], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => {
@@ -426,6 +430,12 @@ async function bench(d, base, file) {
   const ready = await d.until(`const n=document.getElementById('notice'); return n ? 'notice: '+n.textContent : document.getElementById('play') && 'ok';`, 'the page', 600000);
   if (ready !== 'ok') throw new Error(ready);
   const loadSeconds = (Date.now() - loadStart) / 1000;
+  // The frames of t=0 (before play): their longest, and where it went.
+  const settle = await d.exec(`const e=document.getElementById('frame-stats'); return {...e.dataset};`);
+  // Chromium's long animation frames (over 50 ms, the Long Animation Frames API, buffered
+  // from the page's start): how each splits into script, style and layout, and rendering.
+  await d.exec(`window.__loaf = []; new PerformanceObserver((l) => window.__loaf.push(...l.getEntries()))
+    .observe({ type: 'long-animation-frame', buffered: true }); return true;`);
   const t0 = Date.now();
   await d.setValue('#speed', '5');
   await d.click('#play');
@@ -435,10 +445,20 @@ async function bench(d, base, file) {
   const hash = await d.finished(3600000).finally(() => clearInterval(progress));
   const wall = (Date.now() - t0) / 1000;
   const stats = await d.exec(`const e=document.getElementById('frame-stats'); return {...e.dataset};`);
+  const loaf = await d.exec(`return (window.__loaf || []).sort((a, b) => b.duration - a.duration).slice(0, 5).map((e) =>
+    ({ start: Math.round(e.startTime), duration: Math.round(e.duration),
+       script: Math.round(e.scripts.reduce((t, s) => t + s.duration, 0)),
+       styleLayout: Math.round(e.styleAndLayoutStart ? e.startTime + e.duration - e.styleAndLayoutStart : 0),
+       render: Math.round(e.renderStart ? e.startTime + e.duration - e.renderStart : 0),
+       scripts: e.scripts.map((s) => s.invoker + ' ' + Math.round(s.duration)).join(', ') }));`);
   // Frames while paused and rendering only: expand a group and step a few times.
   const cli = cliReport(file, undefined, false);
   console.log(JSON.stringify({ scenario: path.basename(file), loadSeconds, wallSeconds: wall, pageRunMs: Number(stats.runMs),
     frames: Number(stats.frames), avgFrameMs: Number(stats.avgMs), maxFrameMs: Number(stats.maxMs),
+    // Frames over 50 ms, and what the frame before the longest one spent (FrameStats::worst).
+    longFrames: Number(stats.longFrames), worstFrame: stats.worst,
+    settleFrames: Number(settle.frames), settleMaxFrameMs: Number(settle.maxMs), settleWorstFrame: settle.worst,
+    longAnimationFrames: loaf,
     // Of pageRunMs: the core stepping, the cluster view's rebuilds, and the rest (rendering,
     // the browser's frame pacing).
     stepMs: Number(stats.stepMs), viewMs: Number(stats.viewMs),

@@ -117,7 +117,9 @@ pub struct Session {
     sample_every: u64,
     next_sample: u64,
     whatifs: Vec<(SimTime, WhatIf)>,
-    /// The pods' views of the last cluster view or sample, re-derived only where they changed.
+    /// The pods' views of the last cluster view or sample, re-derived only where they changed
+    /// (from the store's change feed, whose compaction the session holds at the cache's
+    /// cursor).
     view_cache: std::cell::RefCell<ViewCache>,
 }
 
@@ -224,9 +226,22 @@ impl Session {
         self.sim.now
     }
     /// The cluster view now (`Sim::cluster_view`, through the session's `ViewCache`).
-    pub fn cluster_view(&self) -> ClusterView {
-        self.sim
-            .cluster_view_cached(&mut self.view_cache.borrow_mut())
+    pub fn cluster_view(&mut self) -> ClusterView {
+        let view = self.sim.cluster_view_cached(self.view_cache.get_mut());
+        self.view_cache.get_mut().hold_feed(&mut self.sim);
+        view
+    }
+
+    /// Read the store's changes into the view cache while `keep_going` says so (the page
+    /// spreads a large backlog over frames); true when it is up to date, and
+    /// `cluster_view` then costs only the changes since.
+    pub fn refresh_view(&mut self, keep_going: &mut dyn FnMut() -> bool) -> bool {
+        let done = self
+            .view_cache
+            .get_mut()
+            .refresh_budget(&self.sim, keep_going);
+        self.view_cache.get_mut().hold_feed(&mut self.sim);
+        done
     }
 
     /// Whether the run stopped inside an instant (also t=0 before its first steps): the state
@@ -276,6 +291,8 @@ impl Session {
             totals: self.sim.cluster_totals_cached(self.view_cache.get_mut()),
             services,
         };
+        // The cache reads the store's change feed from here on (`ViewCache::hold_feed`).
+        self.view_cache.get_mut().hold_feed(&mut self.sim);
         match self.samples.last_mut() {
             Some(last) if last.t_ms == now => *last = sample,
             _ => self.samples.push(sample),

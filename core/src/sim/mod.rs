@@ -150,6 +150,10 @@ pub struct Sim {
     /// scheduler wake-up), handed over when it completes, as one `with_ctx` would.
     held_wakes: Vec<(SimTime, Wake)>,
     held_cmds: Vec<RuntimeCommand>,
+    /// A front end reading the store's change feed (the playground's `view::ViewCache`)
+    /// holds the log's compaction at its cursor: the changes above it stay readable. Only
+    /// memory depends on it, never the run.
+    pub feed_hold: Option<u64>,
 }
 
 impl Sim {
@@ -217,6 +221,7 @@ impl Sim {
             resume: Resume::Idle,
             held_wakes: Vec::new(),
             held_cmds: Vec::new(),
+            feed_hold: None,
             scenario,
         };
         if sim.traffic.is_some() {
@@ -401,7 +406,8 @@ impl Sim {
                             .cursor()
                             .min(self.scheduler.cursor)
                             .min(self.kubelets.cursor)
-                            .min(self.traffic.as_ref().map_or(u64::MAX, |t| t.cursor()));
+                            .min(self.traffic.as_ref().map_or(u64::MAX, |t| t.cursor()))
+                            .min(self.feed_hold.unwrap_or(u64::MAX));
                         self.store.compact(low);
                         return true;
                     }

@@ -10,8 +10,9 @@ use crate::api::pod::{Pod, PodPhase};
 use crate::api::resources::{Resources, CPU, MEMORY, PODS};
 use crate::api::{Kind, Object};
 use crate::sched::Decision;
-use crate::store::{ObjectKey, ObjectStore};
-use std::collections::BTreeMap;
+use crate::store::{ObjectKey, ObjectStore, Stored};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// The label `scenario::load` puts on every pool node.
 pub const POOL_LABEL: &str = "cellsim.dev/pool";
@@ -94,8 +95,9 @@ pub struct NodeView {
     pub alloc_pods: i64,
     pub req_milli_cpu: i64,
     pub req_memory: i64,
-    /// Pods bound to the node, terminal ones included, in key order.
-    pub pods: Vec<PodView>,
+    /// Pods bound to the node, terminal ones included, in key order (shared with the view
+    /// cache: an unchanged pod is not copied from one view to the next).
+    pub pods: Vec<Arc<PodView>>,
 }
 
 impl NodeView {
@@ -116,12 +118,41 @@ pub struct PendingView {
     pub message: String,
 }
 
+/// Pods by `status.phase`, as the JSON report's `pods` counts them (Unknown counts as
+/// pending).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PhaseCounts {
+    pub pending: u64,
+    pub running: u64,
+    pub succeeded: u64,
+    pub failed: u64,
+}
+
+impl PhaseCounts {
+    fn count(&mut self, phase: PodPhase, add: bool) {
+        let n = match phase {
+            PodPhase::Pending | PodPhase::Unknown => &mut self.pending,
+            PodPhase::Running => &mut self.running,
+            PodPhase::Succeeded => &mut self.succeeded,
+            PodPhase::Failed => &mut self.failed,
+        };
+        if add {
+            *n += 1;
+        } else {
+            *n -= 1;
+        }
+    }
+}
+
 /// The whole cluster at the simulation's current instant.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ClusterView {
-    /// Nodes in name order.
-    pub nodes: Vec<NodeView>,
-    pub pending: Vec<PendingView>,
+    /// Nodes in name order (shared with the view cache, which rebuilds only the nodes that
+    /// changed).
+    pub nodes: Vec<Arc<NodeView>>,
+    pub pending: Vec<Arc<PendingView>>,
+    /// Every pod (bound or not) by phase.
+    pub phases: PhaseCounts,
 }
 
 impl ClusterView {
@@ -131,7 +162,7 @@ impl ClusterView {
         for n in &self.nodes {
             g.entry((n.pool.clone(), n.zone.clone()))
                 .or_default()
-                .push(n);
+                .push(&**n);
         }
         g
     }
@@ -207,91 +238,346 @@ fn quantity(n: &crate::api::node::Node, name: &str, milli: bool) -> i64 {
         .map_or(0, |q| if milli { q.milli_value() } else { q.value() })
 }
 
+/// Changes of the feed `ViewCache::refresh_budget` reads between two questions to its caller.
+pub const REFRESH_CHUNK: usize = 64;
+
+/// The ReplicaSets whose workload differs between two maps (created, deleted, owner
+/// changed): their pods' views are re-derived even when the pods did not change.
+fn changed_rs(old: &RsWorkloads, new: &RsWorkloads) -> BTreeSet<(String, String)> {
+    let gone = old.iter().filter(|(k, w)| new.get(*k) != Some(*w));
+    let came = new.iter().filter(|(k, w)| old.get(*k) != Some(*w));
+    gone.chain(came).map(|(k, _)| k.clone()).collect()
+}
+
 /// One pod's part of the view, as of the store revision it was built from.
 #[derive(Clone, Debug)]
 struct CachedPod {
     key: ObjectKey,
     revision: u64,
-    view: PodView,
+    view: Arc<PodView>,
+    phase: PodPhase,
     node: String,
     terminal: bool,
-    /// The scheduler's message, for a pod no node has taken.
-    message: String,
+    /// The ReplicaSet that controls it (namespace, name), whose owner names its workload.
+    rs: Option<(String, String)>,
+    /// The pod as the pending list shows it, for a pod no node has taken (with the
+    /// scheduler's message).
+    pending: Option<Arc<PendingView>>,
 }
 
-/// What the last view build derived from each pod, so the next build redoes only the pods
-/// that changed since (a pod's view depends on the pod and, for its workload, on the
-/// ReplicaSets' owners, compared whole). At 1000 nodes / 30,000 pods a full build costs a
-/// frame or more (parsing every pod's requests, formatting its key and workload); with the
-/// cache a build re-derives only the pods written since the last one. The views are equal to
-/// a fresh build's (`cluster_view`), checked by the tests.
+/// One node's part of the view: its pods (by key) and the view built from them and the node
+/// object as of `revision`; `dirty` when a pod came, went or changed since.
+#[derive(Clone, Debug, Default)]
+struct CachedNode {
+    pods: BTreeMap<ObjectKey, Arc<PodView>>,
+    revision: u64,
+    built: Option<Arc<NodeView>>,
+    dirty: bool,
+}
+
+/// The cluster view kept up to date between builds, so a build costs what changed, not the
+/// cluster's size. At 1000 nodes / 30,000 pods a build from scratch costs a frame or more in
+/// the page (parsing every pod's requests, formatting its key and workload, copying 30,000
+/// pod views into per-node lists); with the cache
+///
+/// - `refresh` reads the store's change feed from where it stopped (the caller holds the
+///   log's compaction there: `Sim::feed_hold`, set by `hold_feed`) and re-derives only the
+///   pods written since (and, when a ReplicaSet's owner changed, the pods of that
+///   ReplicaSet), moving each between its node's pod map and the pending map; when the feed
+///   was compacted past its cursor (the first refresh, or nobody held it) it walks every pod
+///   instead, comparing revisions;
+/// - a build rebuilds only the nodes whose pods or node object changed (the others are
+///   shared, `Arc`, with the previous view), and the pending list only when it changed.
+///
+/// So the page can refresh it after every frame's stepping (the work is that frame's
+/// changes) and build the view whenever it likes. The views are equal to a fresh build's
+/// (`cluster_view`), checked by the tests.
 #[derive(Clone, Debug, Default)]
 pub struct ViewCache {
-    /// In store key order.
-    pods: Vec<CachedPod>,
+    pods: BTreeMap<ObjectKey, CachedPod>,
     rs: RsWorkloads,
+    /// By node name: the pods bound to it (terminal ones included), in key order.
+    nodes: BTreeMap<String, CachedNode>,
+    /// Pods no node has taken, not terminal, in key order.
+    pending: BTreeMap<ObjectKey, Arc<PendingView>>,
+    pending_list: Vec<Arc<PendingView>>,
+    pending_dirty: bool,
+    phases: PhaseCounts,
+    /// The store revision read up to; `None` before the first refresh.
+    cursor: Option<u64>,
+    /// Refreshes that had to walk every pod (the tests check the feed is used).
+    walks: u64,
 }
 
 impl ViewCache {
-    /// Bring the pods up to date with the store: one merge walk of the store's pods (key
-    /// order) and the cached ones; a pod whose revision is unchanged is kept as it was.
-    fn refresh(&mut self, sim: &Sim) {
-        let rs = rs_workloads(sim);
-        let keep = rs == self.rs;
-        self.rs = rs;
-        let mut old = std::mem::take(&mut self.pods).into_iter().peekable();
-        let mut pods = Vec::with_capacity(old.len());
-        for (key, stored) in sim.store.list(Kind::Pod) {
-            let Object::Pod(p) = &stored.object else {
-                continue;
-            };
-            while old.peek().is_some_and(|c| c.key < *key) {
-                old.next();
+    /// Take a pod out of the node and pending maps (it changed or went away).
+    fn unplace(&mut self, c: &CachedPod) {
+        if c.node.is_empty() {
+            if c.pending.is_some() && self.pending.remove(&c.key).is_some() {
+                self.pending_dirty = true;
             }
-            if let Some(c) = old.next_if(|c| c.key == *key) {
-                if keep && c.revision == stored.revision {
-                    pods.push(c);
-                    continue;
+        } else if let Some(n) = self.nodes.get_mut(&c.node) {
+            if n.pods.remove(&c.key).is_some() {
+                n.dirty = true;
+            }
+        }
+    }
+
+    /// Put a pod into its node's map or the pending map.
+    fn place(&mut self, c: &CachedPod) {
+        if c.node.is_empty() {
+            if let Some(p) = &c.pending {
+                self.pending.insert(c.key.clone(), p.clone());
+                self.pending_dirty = true;
+            }
+        } else {
+            let n = self.nodes.entry(c.node.clone()).or_default();
+            n.pods.insert(c.key.clone(), c.view.clone());
+            n.dirty = true;
+        }
+    }
+
+    /// The store revision the cache has read up to (0 before its first refresh).
+    pub fn cursor(&self) -> u64 {
+        self.cursor.unwrap_or(0)
+    }
+
+    /// Keep the store's change log from being compacted past what this cache has read, so
+    /// its next `refresh` reads only the changes (`Sim::feed_hold`).
+    pub fn hold_feed(&self, sim: &mut Sim) {
+        sim.feed_hold = Some(self.cursor());
+    }
+
+    /// Bring the cache up to date with one pod as stored now (`None`: deleted), unless the
+    /// cached one is of the same revision and its ReplicaSet's workload did not change.
+    fn update_pod(&mut self, key: &ObjectKey, stored: Option<&Stored>, stale: bool) {
+        let fresh = match stored {
+            Some(st) => match &st.object {
+                Object::Pod(p) => Some((st.revision, p)),
+                _ => None,
+            },
+            None => None,
+        };
+        if let (Some(c), Some((rev, _))) = (self.pods.get(key), fresh) {
+            if c.revision == rev && !stale {
+                return;
+            }
+        }
+        if let Some(old) = self.pods.remove(key) {
+            self.unplace(&old);
+            self.phases.count(old.phase, false);
+        }
+        let Some((revision, p)) = fresh else { return };
+        let view = Arc::new(pod_view(&self.rs, p));
+        let node = p.spec.node_name.clone();
+        let terminal = p.is_terminal();
+        let pending = (node.is_empty() && !terminal).then(|| {
+            Arc::new(PendingView {
+                pod: (*view).clone(),
+                message: p.status.unschedulable_message.clone(),
+            })
+        });
+        let c = CachedPod {
+            key: key.clone(),
+            revision,
+            view,
+            phase: p.status.phase,
+            node,
+            terminal,
+            rs: p
+                .metadata
+                .controller_of()
+                .filter(|o| o.kind == "ReplicaSet")
+                .map(|o| (p.namespace().to_string(), o.name.clone())),
+            pending,
+        };
+        self.place(&c);
+        self.phases.count(c.phase, true);
+        self.pods.insert(key.clone(), c);
+    }
+
+    /// Bring the pods up to date with the store (see the type's documentation).
+    pub fn refresh(&mut self, sim: &Sim) {
+        self.refresh_budget(sim, &mut || true);
+    }
+
+    /// `refresh`, asking `keep_going` every `REFRESH_CHUNK` changes of the feed whether to
+    /// go on: false stops it part-way (the cursor where it stopped, the next call goes on
+    /// from there). True when the cache is up to date with the store. Stopped part-way, the
+    /// cache holds pods of different revisions: build views only from an up-to-date cache.
+    pub fn refresh_budget(&mut self, sim: &Sim, keep_going: &mut dyn FnMut() -> bool) -> bool {
+        let rev = sim.store.revision();
+        let changes = match self.cursor {
+            Some(c) if c == rev => return true,
+            Some(c) => {
+                let ch = sim.store.changes_since(c);
+                // Complete when the log still starts right after the cursor.
+                ch.first().filter(|f| f.revision == c + 1).map(|_| ch)
+            }
+            None => None,
+        };
+        let Some(changes) = changes else {
+            self.rebuild(sim);
+            self.cursor = Some(rev);
+            return true;
+        };
+        if changes.iter().any(|c| c.key.kind == Kind::ReplicaSet) {
+            let rs = rs_workloads(sim);
+            if rs != self.rs {
+                let changed: BTreeSet<(String, String)> = changed_rs(&self.rs, &rs);
+                self.rs = rs;
+                let stale: Vec<ObjectKey> = self
+                    .pods
+                    .values()
+                    .filter(|c| c.rs.as_ref().is_some_and(|r| changed.contains(r)))
+                    .map(|c| c.key.clone())
+                    .collect();
+                for key in stale {
+                    self.update_pod(&key, sim.store.get(&key), true);
                 }
             }
-            pods.push(CachedPod {
-                key: key.clone(),
-                revision: stored.revision,
-                view: pod_view(&self.rs, p),
-                node: p.spec.node_name.clone(),
-                terminal: p.is_terminal(),
-                message: p.status.unschedulable_message.clone(),
-            });
         }
-        self.pods = pods;
+        for chunk in changes.chunks(REFRESH_CHUNK) {
+            for ch in chunk {
+                if ch.key.kind == Kind::Pod {
+                    self.update_pod(&ch.key, sim.store.get(&ch.key), false);
+                }
+            }
+            let last = chunk.last().map_or(rev, |c| c.revision);
+            self.cursor = Some(last);
+            if last < rev && !keep_going() {
+                return false;
+            }
+        }
+        self.cursor = Some(rev);
+        true
+    }
+
+    /// Every pod again (the feed cannot say what changed): a merge walk of the store's pods
+    /// and the cached ones, both in key order, keeping a pod whose revision is unchanged.
+    fn rebuild(&mut self, sim: &Sim) {
+        self.walks += 1;
+        let rs = rs_workloads(sim);
+        let changed = changed_rs(&self.rs, &rs);
+        self.rs = rs;
+        let cached: Vec<(ObjectKey, bool)> = self
+            .pods
+            .values()
+            .map(|c| {
+                (
+                    c.key.clone(),
+                    c.rs.as_ref().is_some_and(|r| changed.contains(r)),
+                )
+            })
+            .collect();
+        let mut old = cached.into_iter().peekable();
+        for (key, stored) in sim.store.list(Kind::Pod) {
+            while let Some((gone, _)) = old.next_if(|(k, _)| k < key) {
+                self.update_pod(&gone, None, false);
+            }
+            let stale = old.next_if(|(k, _)| k == key).is_some_and(|(_, s)| s);
+            self.update_pod(key, Some(stored), stale);
+        }
+        for (gone, _) in old {
+            self.update_pod(&gone, None, false);
+        }
+    }
+
+    /// The view from the cache (after `refresh`): the nodes as the store lists them, each
+    /// rebuilt only when dirty or written since.
+    fn view(&mut self, sim: &Sim) -> ClusterView {
+        let mut nodes = Vec::new();
+        for (_, stored) in sim.store.list(Kind::Node) {
+            let Object::Node(n) = &stored.object else {
+                continue;
+            };
+            let c = self.nodes.entry(n.metadata.name.clone()).or_default();
+            let built = match &c.built {
+                Some(b) if !c.dirty && c.revision == stored.revision => b.clone(),
+                _ => {
+                    let b = Arc::new(node_view(n, c.pods.values().cloned().collect()));
+                    c.built = Some(b.clone());
+                    c.revision = stored.revision;
+                    c.dirty = false;
+                    b
+                }
+            };
+            nodes.push(built);
+        }
+        // Nodes that went away with no pods left on them are forgotten.
+        self.nodes
+            .retain(|name, c| !c.pods.is_empty() || sim.store.get(&node_key(name)).is_some());
+        if self.pending_dirty {
+            self.pending_list = self.pending.values().cloned().collect();
+            self.pending_dirty = false;
+        }
+        ClusterView {
+            nodes,
+            pending: self.pending_list.clone(),
+            phases: self.phases,
+        }
+    }
+}
+
+fn node_key(name: &str) -> ObjectKey {
+    ObjectKey::new(Kind::Node, "", name)
+}
+
+fn node_view(n: &crate::api::node::Node, pods: Vec<Arc<PodView>>) -> NodeView {
+    let active = pods
+        .iter()
+        .filter(|p| !matches!(p.state, PodState::Succeeded | PodState::Failed));
+    let (cpu, mem) = active.fold((0i64, 0i64), |(c, m), p| {
+        (c.saturating_add(p.milli_cpu), m.saturating_add(p.memory))
+    });
+    NodeView {
+        name: n.metadata.name.clone(),
+        pool: n
+            .metadata
+            .labels
+            .get(POOL_LABEL)
+            .cloned()
+            .unwrap_or_default(),
+        zone: n
+            .metadata
+            .labels
+            .get(ZONE_LABEL)
+            .cloned()
+            .unwrap_or_default(),
+        ready: n.is_ready(),
+        unschedulable: n.spec.unschedulable,
+        alloc_milli_cpu: quantity(n, CPU, true),
+        alloc_memory: quantity(n, MEMORY, false),
+        alloc_pods: quantity(n, PODS, false),
+        req_milli_cpu: cpu,
+        req_memory: mem,
+        pods,
     }
 }
 
 impl Sim {
-    /// The cluster view at the current instant.
+    /// The cluster view at the current instant, built from scratch.
     pub fn cluster_view(&self) -> ClusterView {
-        self.cluster_view_cached(&mut ViewCache::default())
-    }
-
-    /// The cluster view, re-deriving only the pods changed since `cache` was last used (the
-    /// playground keeps one per run).
-    pub fn cluster_view_cached(&self, cache: &mut ViewCache) -> ClusterView {
-        cache.refresh(self);
-        let mut by_node: BTreeMap<&str, Vec<PodView>> = BTreeMap::new();
+        let rs = rs_workloads(self);
+        let mut by_node: BTreeMap<&str, Vec<Arc<PodView>>> = BTreeMap::new();
         let mut pending = Vec::new();
-        for c in &cache.pods {
-            if c.node.is_empty() {
-                if !c.terminal {
-                    pending.push(PendingView {
-                        pod: c.view.clone(),
-                        message: c.message.clone(),
-                    });
+        let mut phases = PhaseCounts::default();
+        for o in self.store.objects(Kind::Pod) {
+            let Object::Pod(p) = o else { continue };
+            phases.count(p.status.phase, true);
+            let view = pod_view(&rs, p);
+            if p.spec.node_name.is_empty() {
+                if !p.is_terminal() {
+                    pending.push(Arc::new(PendingView {
+                        pod: view,
+                        message: p.status.unschedulable_message.clone(),
+                    }));
                 }
             } else {
                 by_node
-                    .entry(c.node.as_str())
+                    .entry(p.spec.node_name.as_str())
                     .or_default()
-                    .push(c.view.clone());
+                    .push(Arc::new(view));
             }
         }
         let nodes = self
@@ -303,38 +589,21 @@ impl Sim {
             })
             .map(|n| {
                 let pods = by_node.remove(n.metadata.name.as_str()).unwrap_or_default();
-                let active = pods
-                    .iter()
-                    .filter(|p| !matches!(p.state, PodState::Succeeded | PodState::Failed));
-                let (cpu, mem) = active.fold((0i64, 0i64), |(c, m), p| {
-                    (c.saturating_add(p.milli_cpu), m.saturating_add(p.memory))
-                });
-                NodeView {
-                    name: n.metadata.name.clone(),
-                    pool: n
-                        .metadata
-                        .labels
-                        .get(POOL_LABEL)
-                        .cloned()
-                        .unwrap_or_default(),
-                    zone: n
-                        .metadata
-                        .labels
-                        .get(ZONE_LABEL)
-                        .cloned()
-                        .unwrap_or_default(),
-                    ready: n.is_ready(),
-                    unschedulable: n.spec.unschedulable,
-                    alloc_milli_cpu: quantity(n, CPU, true),
-                    alloc_memory: quantity(n, MEMORY, false),
-                    alloc_pods: quantity(n, PODS, false),
-                    req_milli_cpu: cpu,
-                    req_memory: mem,
-                    pods,
-                }
+                Arc::new(node_view(n, pods))
             })
             .collect();
-        ClusterView { nodes, pending }
+        ClusterView {
+            nodes,
+            pending,
+            phases,
+        }
+    }
+
+    /// The cluster view, re-deriving only what changed since `cache` was last used (the
+    /// playground keeps one per run); equal to `cluster_view`.
+    pub fn cluster_view_cached(&self, cache: &mut ViewCache) -> ClusterView {
+        cache.refresh(self);
+        cache.view(self)
     }
 
     /// Pod counts by state and the cluster's allocatable and requested cpu and memory.
@@ -346,7 +615,7 @@ impl Sim {
     pub fn cluster_totals_cached(&self, cache: &mut ViewCache) -> ClusterTotals {
         cache.refresh(self);
         let mut t = ClusterTotals::default();
-        for c in &cache.pods {
+        for c in cache.pods.values() {
             match c.view.state {
                 PodState::Pending => t.pending += 1,
                 PodState::Creating => t.creating += 1,
@@ -502,6 +771,186 @@ spec:
         assert_eq!(
             workloads.into_iter().collect::<Vec<_>>(),
             ["Deployment/web", "Pod/bare"]
+        );
+    }
+
+    /// A rolling update, a scale-up past capacity, a scale-down, a CronJob's Jobs, a failed
+    /// and recovered node, cordon, a node added, a deleted workload: the cache must follow
+    /// every kind of change.
+    const CHURN: &str = "apiVersion: cellsim.dev/v1alpha1
+kind: Scenario
+metadata: {name: churn}
+spec:
+  duration: 12m
+  cluster:
+    nodePools:
+    - {name: a, count: 6, allocatable: {cpu: '2', memory: 4Gi, pods: '12'}, zones: [z1, z2, z3]}
+  objects:
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: web}
+    spec:
+      replicas: 20
+      selector: {matchLabels: {app: web}}
+      template:
+        metadata: {labels: {app: web}}
+        spec:
+          containers:
+          - {name: c, image: nginx, resources: {requests: {cpu: 100m, memory: 100Mi}}}
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: api}
+    spec:
+      replicas: 10
+      selector: {matchLabels: {app: api}}
+      template:
+        metadata: {labels: {app: api}}
+        spec:
+          containers:
+          - {name: c, image: api, resources: {requests: {cpu: 300m, memory: 200Mi}}}
+  - apiVersion: batch/v1
+    kind: CronJob
+    metadata: {name: batch}
+    spec:
+      schedule: '*/2 * * * *'
+      jobTemplate:
+        spec:
+          parallelism: 4
+          completions: 4
+          template:
+            metadata: {labels: {app: batch}}
+            spec:
+              restartPolicy: Never
+              containers:
+              - {name: w, image: batch, resources: {requests: {cpu: 200m, memory: 100Mi}}}
+  - apiVersion: v1
+    kind: Pod
+    metadata: {name: broken, labels: {app: broken}}
+    spec:
+      restartPolicy: Never
+      containers:
+      - {name: c, image: busybox, resources: {requests: {cpu: 100m}}}
+  behavior:
+  - selector: {matchLabels: {app: batch}}
+    runFor: 20s
+  - selector: {matchLabels: {app: broken}}
+    runFor: 30s
+    exitCode: 1
+  timeline:
+  - at: 60s
+    setImage: {kind: Deployment, name: web, container: c, image: nginx:2}
+  - at: 150s
+    scale: {kind: Deployment, name: api, replicas: 40}
+  - at: 200s
+    failNode: {node: a-1}
+  - at: 260s
+    cordon: {node: a-2}
+  - at: 300s
+    scale: {kind: Deployment, name: api, replicas: 5}
+  - at: 360s
+    recoverNode: {node: a-1}
+  - at: 400s
+    addNodes: {pool: a, count: 2}
+  - at: 480s
+    setImage: {kind: Deployment, name: api, container: c, image: api:2}
+  - at: 540s
+    delete: {kind: Deployment, name: web}
+  - at: 600s
+    removeNodes: {names: [a-2]}
+";
+
+    #[test]
+    fn an_incremental_view_equals_a_fresh_build_after_random_steps() {
+        use std::hash::BuildHasher;
+        // A random seed each run (printed, and `CELLSIM_VIEW_SEED` replays it): the budgets
+        // of the steps and when the views are built, so the cache is updated across every
+        // kind of gap (one unit, many instants, part-way through an instant).
+        let seed = std::env::var("CELLSIM_VIEW_SEED")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| std::collections::hash_map::RandomState::new().hash_one(0u8));
+        println!("CELLSIM_VIEW_SEED={seed}");
+        let mut x = seed;
+        let mut rand = move |n: u64| {
+            // splitmix64
+            x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = x;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            (z ^ (z >> 31)) % n
+        };
+        let s = crate::scenario::load("s.yaml", &One(CHURN)).unwrap();
+        let mut sim = Sim::new_paused(s, &RunOptions::default());
+        let mut cache = ViewCache::default();
+        let (mut builds, mut nodes_seen, mut max_pending) = (0, 0, 0);
+        let mut states = std::collections::BTreeSet::new();
+        loop {
+            let units = [1, 3, 20, 200, 5000][rand(5) as usize];
+            let mut finished = false;
+            for _ in 0..=rand(4) {
+                let out = sim.step_budget(&mut crate::sim::budget::Budget::new(units));
+                if out == crate::sim::budget::StepOutcome::Finished {
+                    finished = true;
+                    break;
+                }
+            }
+            if !finished && rand(4) == 0 {
+                // A refresh stopped part-way (the page's frame budget), then more steps.
+                let mut chunks = 1 + rand(3);
+                cache.refresh_budget(&sim, &mut || {
+                    chunks -= 1;
+                    chunks > 0
+                });
+                cache.hold_feed(&mut sim);
+                continue;
+            }
+            if finished || rand(3) > 0 {
+                let fresh = sim.cluster_view();
+                let cached = sim.cluster_view_cached(&mut cache);
+                // Mostly read through the change feed; now and then let it be compacted, so
+                // the walk of every pod is checked too.
+                if rand(8) > 0 {
+                    cache.hold_feed(&mut sim);
+                } else {
+                    sim.feed_hold = None;
+                }
+                assert_eq!(cached, fresh, "seed {seed} at {}", sim.now);
+                assert_eq!(
+                    sim.cluster_totals_cached(&mut cache),
+                    sim.cluster_totals(),
+                    "seed {seed} at {}",
+                    sim.now
+                );
+                builds += 1;
+                nodes_seen = nodes_seen.max(fresh.nodes.len());
+                max_pending = max_pending.max(fresh.pending.len());
+                for n in &fresh.nodes {
+                    states.extend(n.pods.iter().map(|p| p.state));
+                }
+            }
+            if finished {
+                break;
+            }
+        }
+        assert!(builds > 50, "seed {seed}: {builds} builds");
+        assert!(
+            cache.walks > 1 && cache.walks < builds / 2,
+            "seed {seed}: {} of {builds} builds walked every pod",
+            cache.walks
+        );
+        assert_eq!(
+            nodes_seen, 8,
+            "seed {seed}: the added nodes are in the view"
+        );
+        assert!(
+            max_pending > 0,
+            "seed {seed}: the scale-up leaves pods pending"
+        );
+        assert!(
+            [PodState::Succeeded, PodState::Failed, PodState::Terminating]
+                .iter()
+                .all(|s| states.contains(s)),
+            "seed {seed}: {states:?}"
         );
     }
 }

@@ -94,7 +94,8 @@ pub fn controls(p: &Live) -> Html {
                 <span id="frame-stats" data-frames={stats.frames.to_string()}
                     data-avg-ms={format!("{avg:.1}")} data-max-ms={format!("{:.1}", stats.max_ms)}
                     data-run-ms={stats.run_wall_ms.map(|m| format!("{m:.0}")).unwrap_or_default()}
-                    data-step-ms={format!("{:.0}", stats.step_ms)} data-view-ms={format!("{:.0}", stats.view_ms)}>
+                    data-step-ms={format!("{:.0}", stats.step_ms)} data-view-ms={format!("{:.0}", stats.view_ms)}
+                    data-long-frames={stats.long_frames.to_string()} data-worst={stats.worst.iter().map(|w| w.1.as_str()).collect::<Vec<_>>().join(" | ")}>
                     {match stats.run_wall_ms {
                         Some(ms) => format!(" · ran in {:.2} s, frame avg {avg:.1} ms max {:.1} ms", ms / 1000.0, stats.max_ms),
                         None if stats.frames > 0 => format!(" · frame {:.1} ms", stats.last_ms),

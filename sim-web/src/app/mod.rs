@@ -37,6 +37,10 @@ use yew::prelude::*;
 /// Milliseconds of stepping per animation frame: the rest of the frame is for rendering.
 pub const STEP_BUDGET_MS: f64 = 24.0;
 
+/// Of that budget, at most this much goes to reading the store's changes into the view cache
+/// in frames inside a long instant (`Model::frame`).
+pub const CATCH_UP_MS: f64 = 6.0;
+
 /// Above this many pods the cluster view (and the summary) is rebuilt at most once per
 /// `LARGE_VIEW_EVERY_MS` while the run plays: building it walks every pod.
 pub const LARGE_PODS: usize = 3000;
@@ -92,6 +96,28 @@ pub struct FrameStats {
     /// and building the cluster view; the rest is rendering and the browser's frame pacing.
     pub step_ms: f64,
     pub view_ms: f64,
+    /// Frames longer than `LONG_FRAME_MS`.
+    pub long_frames: u64,
+    /// The `WORST_KEPT` longest frames, longest first, each with what the frame before it
+    /// spent: the gap, its index and mode, then the previous frame's stepping, view, whole
+    /// update and update + render (until the page's effect ran); the rest of the gap is the
+    /// browser's (style, layout, paint, garbage collection) or idle.
+    pub worst: Vec<(f64, String)>,
+    /// The last frame's (step, view, update) milliseconds.
+    prev: (f64, f64, f64),
+}
+
+/// A frame longer than this is counted as long (`FrameStats::long_frames`).
+pub const LONG_FRAME_MS: f64 = 50.0;
+/// How many of the longest frames `FrameStats::worst` describes.
+pub const WORST_KEPT: usize = 5;
+
+thread_local! {
+    /// When the last animation frame's handler started, and how long after that its render
+    /// was committed (the app's effect, `App`): how the page's time splits between the update
+    /// and rendering (`FrameStats::worst`).
+    static FRAME_T0: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) };
+    static RENDERED_MS: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) };
 }
 
 #[derive(Clone)]
@@ -113,7 +139,11 @@ pub struct Model {
     /// Bumped whenever the run changed: components re-derive their data from the session.
     pub version: u64,
     pub view: Rc<ClusterView>,
+    /// The nodes' names (the what-if menu), a new list only when they change.
+    pub node_names: Rc<Vec<String>>,
     view_at: f64,
+    /// The view cache has not caught up with the store yet (`Model::frame`).
+    view_behind: bool,
     pub report_json: Option<Rc<String>>,
     pub last_frame: Option<f64>,
     pub stats: FrameStats,
@@ -211,7 +241,9 @@ impl Model {
             expanded: BTreeSet::new(),
             version: 0,
             view: Rc::new(ClusterView::default()),
+            node_names: Rc::new(Vec::new()),
             view_at: 0.0,
+            view_behind: false,
             report_json: None,
             last_frame: None,
             stats: FrameStats::default(),
@@ -319,26 +351,62 @@ impl Model {
     /// The run changed: new version, and the cluster view and report re-derived.
     fn changed(&mut self, force_view: bool) {
         self.version += 1;
+        let Some(session) = self.session.clone() else {
+            return;
+        };
+        let mut s = session.borrow_mut();
+        let now = wall_ms();
+        // While the run advances, `frame` builds the view (when due); here only when the
+        // run stopped or changed by itself (pause, step, what-if, reset).
+        if force_view || self.mode == Mode::Paused {
+            let view = s.cluster_view();
+            self.set_view(view, now);
+            let ms = wall_ms() - now;
+            self.stats.prev.1 += ms;
+            if self.stats.run_started.is_some() && self.stats.run_wall_ms.is_none() {
+                self.stats.view_ms += ms;
+            }
+        }
+        drop(s);
+        self.refresh_report();
+    }
+
+    /// The JSON report, made only while the Report tab shows it (paused or finished): at
+    /// 30,000 pods making it takes longer than a frame.
+    fn refresh_report(&mut self) {
         let Some(s) = &self.session else { return };
         let s = s.borrow();
-        let now = wall_ms();
+        self.report_json = (self.tab == Tab::Report && (self.mode == Mode::Paused || s.finished()))
+            .then(|| Rc::new(s.report_json()));
+    }
+
+    /// Show a new cluster view (built at `now`).
+    fn set_view(&mut self, view: ClusterView, now: f64) {
+        self.view = Rc::new(view);
+        self.view_behind = false;
+        if !self
+            .view
+            .nodes
+            .iter()
+            .map(|n| &n.name)
+            .eq(self.node_names.iter())
+        {
+            self.node_names = Rc::new(self.view.nodes.iter().map(|n| n.name.clone()).collect());
+        }
+        self.view_at = now;
+        self.ui_rev += 1;
+    }
+
+    /// How often the cluster view may be rebuilt while the run advances (ms): every frame,
+    /// or at most once per `LARGE_VIEW_EVERY_MS` for a cluster of more than `LARGE_PODS`.
+    fn view_every(&self) -> f64 {
         let pods =
             self.view.nodes.iter().map(|n| n.pods.len()).sum::<usize>() + self.view.pending.len();
-        let every = if pods > LARGE_PODS {
+        if pods > LARGE_PODS {
             LARGE_VIEW_EVERY_MS
         } else {
             0.0
-        };
-        if force_view || self.mode == Mode::Paused || now - self.view_at >= every {
-            self.view = Rc::new(s.cluster_view());
-            self.view_at = now;
-            if self.stats.run_started.is_some() && self.stats.run_wall_ms.is_none() {
-                self.stats.view_ms += wall_ms() - now;
-            }
-            self.ui_rev += 1;
         }
-        self.report_json =
-            (self.mode == Mode::Paused || s.finished()).then(|| Rc::new(s.report_json()));
     }
 
     /// Whether the page needs animation frames.
@@ -366,17 +434,61 @@ impl Model {
             return;
         };
         let t0 = wall_ms();
+        FRAME_T0.with(|c| c.set(t0));
         let dt = self.last_frame.map_or(16.0, |l| (ts - l).clamp(0.0, 250.0));
         if let Some(l) = self.last_frame {
             let ms = ts - l;
             self.stats.frames += 1;
             self.stats.last_ms = ms;
+            let w = &mut self.stats.worst;
+            if w.len() < WORST_KEPT || w.last().is_some_and(|l| ms > l.0) {
+                let (step, view, update) = self.stats.prev;
+                let rendered = RENDERED_MS.with(|c| c.get());
+                let mode = match self.mode {
+                    Mode::Seeking(_) => "seeking",
+                    _ => "playing",
+                };
+                let at = w.partition_point(|x| x.0 >= ms);
+                w.insert(at, (ms, format!(
+                    "{ms:.0} ms (frame {} {mode}) after step {step:.0} view {view:.0} update {update:.0} rendered {rendered:.0}",
+                    self.stats.frames
+                )));
+                w.truncate(WORST_KEPT);
+            }
             self.stats.max_ms = self.stats.max_ms.max(ms);
             self.stats.total_ms += ms;
+            if ms > LONG_FRAME_MS {
+                self.stats.long_frames += 1;
+            }
         }
+        self.stats.prev = (0.0, 0.0, 0.0);
         self.last_frame = Some(ts);
         self.stats.run_started.get_or_insert(t0);
         let mut s = session.borrow_mut();
+        // A view is due: first bring the view cache up to date with the store's changes,
+        // within the frame's budget (after a large instant, such as t=0 creating 30,000 pods,
+        // that takes several frames), then build the view from it (only the nodes that
+        // changed), before this frame's stepping, which gets what is left of the budget: the
+        // cache always catches up, and no frame derives more than a budget's worth of pods.
+        if self.view_behind || t0 - self.view_at >= self.view_every() {
+            let caught = s.refresh_view(&mut || wall_ms() - t0 < STEP_BUDGET_MS);
+            self.view_behind = !caught;
+            if caught {
+                self.set_view(s.cluster_view(), t0);
+            }
+            let ms = wall_ms() - t0;
+            self.stats.view_ms += ms;
+            self.stats.prev.1 += ms;
+        } else if s.in_instant() {
+            // Inside a long instant no chart sample reads the changes (samples are taken
+            // between instants); without this the first sample after it would derive all of
+            // them at once, in one frame. A small part of the budget keeps the cache close.
+            s.refresh_view(&mut || wall_ms() - t0 < CATCH_UP_MS);
+            let ms = wall_ms() - t0;
+            self.stats.view_ms += ms;
+            self.stats.prev.1 += ms;
+        }
+        let t1 = wall_ms();
         let target = match self.mode {
             Mode::Paused => return,
             Mode::Seeking(t) => t,
@@ -389,7 +501,9 @@ impl Model {
             },
         };
         let reached = s.run_until(target, &mut || wall_ms() - t0 < STEP_BUDGET_MS);
-        self.stats.step_ms += wall_ms() - t0;
+        let step = wall_ms() - t1;
+        self.stats.step_ms += step;
+        self.stats.prev.0 = step;
         if s.finished() {
             self.mode = Mode::Paused;
             self.clock = s.now().millis() as f64;
@@ -405,6 +519,7 @@ impl Model {
             self.last_frame = None;
         }
         self.changed(false);
+        self.stats.prev.2 = wall_ms() - t0;
     }
 
     /// Simulations of the planning question for one frame's step budget (at least one).
@@ -538,7 +653,10 @@ impl Model {
                     self.expanded.insert(k);
                 }
             }
-            Msg::SetTab(t) => self.tab = t,
+            Msg::SetTab(t) => {
+                self.tab = t;
+                self.refresh_report();
+            }
             Msg::SetExplain(on) => {
                 self.mode = Mode::Paused;
                 self.with_session(|s| s.set_explain(on));
@@ -610,6 +728,8 @@ pub struct Live {
 #[function_component(App)]
 pub fn app() -> Html {
     let state = use_reducer(|| Model::from_query(&dom::location_search()));
+    // After every render: how long since the frame's handler started (`FrameStats::worst`).
+    use_effect(|| RENDERED_MS.with(|c| c.set(wall_ms() - FRAME_T0.with(|t| t.get()))));
     {
         let dispatcher = state.dispatcher();
         use_effect_with(
@@ -732,6 +852,9 @@ mod tests {
     #[test]
     fn frames_advance_the_run_to_the_end_and_stop() {
         let mut m = Model::from_query("?scenario=quickstart&autorun=1");
+        // The report is made for the Report tab.
+        m.update(Msg::SetTab(Tab::Report));
+        assert!(m.report_json.is_none(), "not while the run plays");
         let mut ts = 0.0;
         while m.animating() {
             ts += 16.0;

@@ -77,7 +77,7 @@ pub fn pod_panel(p: &Panel) -> Html {
     let found = view
         .nodes
         .iter()
-        .flat_map(|n| n.pods.iter().map(move |p| (Some(n.name.as_str()), p)))
+        .flat_map(|n| n.pods.iter().map(move |p| (Some(n.name.as_str()), &**p)))
         .chain(view.pending.iter().map(|pp| (None, &pp.pod)))
         .find(|(_, p)| p.key == key);
     let decisions: Vec<&Decision> = s.sim().decisions_of(&key).collect();

@@ -5,6 +5,7 @@
 
 use super::{Mode, Msg, Panel};
 use crate::timeline_edit::WhatIf;
+use std::rc::Rc;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
@@ -14,6 +15,30 @@ fn select_value(e: &Event) -> String {
 
 fn input_value(e: &InputEvent) -> String {
     e.target_unchecked_into::<HtmlInputElement>().value()
+}
+
+#[derive(Properties, PartialEq)]
+struct NodeSelectProps {
+    /// Shared with the model, which makes a new list only when the nodes change.
+    names: Rc<Vec<String>>,
+    selected: String,
+    choice: UseStateHandle<String>,
+}
+
+/// The node menu, a component of its own so that its options (one per node: 1000 in a big
+/// cluster) are not built and diffed again each time the panel renders: Yew skips it while
+/// the names and the selection are the same.
+#[function_component(NodeSelect)]
+fn node_select(p: &NodeSelectProps) -> Html {
+    let on_node = {
+        let node = p.choice.clone();
+        move |e: Event| node.set(select_value(&e))
+    };
+    html! {
+        <select id="wi-node" onchange={on_node}>
+            {for p.names.iter().map(|n| html!{ <option value={n.clone()} selected={*n == p.selected}>{n.clone()}</option> })}
+        </select>
+    }
 }
 
 #[function_component(WhatIfPanel)]
@@ -33,7 +58,7 @@ pub fn whatif_panel(p: &Panel) -> Html {
         return html! {};
     };
     let s = session.borrow();
-    let nodes: Vec<String> = state.view.nodes.iter().map(|n| n.name.clone()).collect();
+    let nodes = state.node_names.clone();
     let workloads = s.workloads();
     let pools = s.pools();
     let busy = matches!(state.mode, Mode::Seeking(_));
@@ -70,10 +95,6 @@ pub fn whatif_panel(p: &Panel) -> Html {
         let d = d.clone();
         let n = cur_node.clone();
         html! { <button id={id} disabled={busy || n.is_empty()} onclick={move |_| d.dispatch(Msg::WhatIf(make(n.clone())))}>{label}</button> }
-    };
-    let on_node = {
-        let node = node.clone();
-        move |e: Event| node.set(select_value(&e))
     };
     let on_w = {
         let workload = workload.clone();
@@ -192,9 +213,7 @@ pub fn whatif_panel(p: &Panel) -> Html {
             <h2>{"What if…"}</h2>
             <div class="note">{format!("actions are added to the timeline at t = {} and the run replays to there", s.now())}</div>
             <div class="row">
-                <select id="wi-node" onchange={on_node}>
-                    {for nodes.iter().map(|n| html!{ <option value={n.clone()} selected={*n == cur_node}>{n.clone()}</option> })}
-                </select>
+                <NodeSelect names={nodes.clone()} selected={cur_node.clone()} choice={node.clone()} />
             </div>
             <div class="row buttons">
                 {node_action("fail", "wi-fail", WhatIf::FailNode)}
