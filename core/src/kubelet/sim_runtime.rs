@@ -94,10 +94,11 @@ impl SimRuntime {
         registry: Option<&Registry>,
         node_images: impl IntoIterator<Item = (String, u64)>,
     ) -> SimRuntime {
-        let mut sizes: BTreeMap<String, u64> = node_images
-            .into_iter()
-            .map(|(n, s)| (with_default_tag(&n), s))
-            .collect();
+        let mut sizes: BTreeMap<String, u64> = crate::sort::collect_map(
+            node_images
+                .into_iter()
+                .map(|(n, s)| (with_default_tag(&n), s)),
+        );
         let mut bandwidth = DEFAULT_PULL_BANDWIDTH;
         if let Some(r) = registry {
             for i in &r.images {
@@ -242,15 +243,16 @@ impl SimRuntime {
     /// behaviour, by pod uid (`pod_usage`): what a kubelet's resource metrics would report,
     /// and what Borg resource reclamation observes.
     pub fn usage_by_pod(&self, now: SimTime) -> BTreeMap<String, CpuMem> {
-        let uids: std::collections::BTreeSet<&str> = self
-            .containers
-            .iter()
-            .filter(|(_, c)| c.running && c.behavior.is_some())
-            .map(|(k, _)| k.pod_uid.as_str())
-            .collect();
-        uids.into_iter()
-            .map(|uid| (uid.to_string(), CpuMem::of(&self.pod_usage(uid, now))))
-            .collect()
+        let uids = crate::sort::collect_set(
+            self.containers
+                .iter()
+                .filter(|(_, c)| c.running && c.behavior.is_some())
+                .map(|(k, _)| k.pod_uid.as_str()),
+        );
+        crate::sort::collect_map(
+            uids.into_iter()
+                .map(|uid| (uid.to_string(), CpuMem::of(&self.pod_usage(uid, now)))),
+        )
     }
 
     /// A pod's container instances on a node: one contiguous run of `containers`, whose keys
