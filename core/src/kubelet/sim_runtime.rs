@@ -510,7 +510,7 @@ impl ContainerRuntime for SimRuntime {
             RuntimeCommand::CreateContainer {
                 target, init, spec, ..
             } => {
-                let spec: Container = serde_json::from_value(spec).unwrap_or_default();
+                let spec = *spec;
                 let behavior = self.behavior_for(&target.pod_uid, &target.container);
                 self.instances += 1;
                 self.containers.insert(
@@ -611,7 +611,6 @@ impl ContainerRuntime for SimRuntime {
                 ..
             } => {
                 let now = self.now;
-                let probe: Probe = serde_json::from_value(probe).unwrap_or_default();
                 let (success, unhealthy) = match self.containers.get(&target) {
                     Some(c) if c.running => {
                         let since = c.started_at.map_or(Duration::ZERO, |s| now.since(s));
@@ -829,7 +828,10 @@ mod tests {
                 target: target.clone(),
                 image: "i".into(),
                 init: false,
-                spec: serde_json::json!({"name": "c"}),
+                spec: Box::new(Container {
+                    name: "c".into(),
+                    ..Default::default()
+                }),
             },
             &mut out,
         );
