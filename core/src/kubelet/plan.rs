@@ -385,6 +385,45 @@ mod tests {
         v["type"].as_str().unwrap().to_string()
     }
 
+    /// The typed `spec`/`probe`/`handler` write the same JSON text as the
+    /// `serde_json::Value` built from them, which the commands carried before: the fields in
+    /// declaration order (serde_json's `preserve_order`), not sorted.
+    #[test]
+    fn typed_payloads_serialize_as_their_json_values_did() {
+        let spec: Container = serde_json::from_value(serde_json::json!({
+            "name": "app", "image": "nginx:1.25", "command": ["nginx"], "args": ["-g", "daemon off;"],
+            "ports": [{"containerPort": 80}],
+            "env": [{"name": "A", "value": "1"}],
+            "resources": {"requests": {"cpu": "250m", "memory": "64Mi"}, "limits": {"memory": "128Mi"}},
+            "livenessProbe": {"httpGet": {"path": "/healthz", "port": 80}, "periodSeconds": 5},
+            "lifecycle": {"preStop": {"exec": {"command": ["nginx", "-s", "quit"]}}},
+            "restartPolicy": "Always"
+        }))
+        .unwrap();
+        let probe = spec.liveness_probe.clone().expect("probe");
+        let handler = spec
+            .lifecycle
+            .as_ref()
+            .and_then(|l| l.pre_stop.clone())
+            .expect("preStop");
+        let (mut commands, _) = examples();
+        for c in &mut commands {
+            match c {
+                RuntimeCommand::CreateContainer { spec: s, .. } => **s = spec.clone(),
+                RuntimeCommand::RunProbe { probe: p, .. } => **p = probe.clone(),
+                RuntimeCommand::RunLifecycleHook { handler: h, .. } => **h = handler.clone(),
+                _ => {}
+            }
+        }
+        for c in &commands {
+            let as_value = serde_json::to_value(c).unwrap();
+            assert_eq!(
+                serde_json::to_string(c).unwrap(),
+                serde_json::to_string(&as_value).unwrap()
+            );
+        }
+    }
+
     #[test]
     fn every_variant_round_trips_through_json() {
         let (commands, events) = examples();
