@@ -686,7 +686,7 @@ impl LinuxRuntime {
                 spec,
                 ..
             } => {
-                self.create(&target, &image, spec);
+                self.create(&target, &image, *spec);
                 out.push(now(RuntimeEvent::ContainerCreated { target }));
             }
             RuntimeCommand::StartContainer { target } => self.start(&target, out),
@@ -713,6 +713,8 @@ impl LinuxRuntime {
                 probe,
                 timeout_ms,
             } => {
+                // probes::run reads the v1 handler as JSON.
+                let probe = serde_json::to_value(&probe).unwrap_or_default();
                 let t = self.probe_target(&target);
                 let sh = self.sh.clone();
                 let tx = self.tx.clone();
@@ -741,6 +743,7 @@ impl LinuxRuntime {
                 handler,
                 timeout_ms,
             } => {
+                let handler = serde_json::to_value(&handler).unwrap_or_default();
                 let t = self.probe_target(&target);
                 let sh = self.sh.clone();
                 let tx = self.tx.clone();
@@ -870,7 +873,7 @@ impl LinuxRuntime {
         }
     }
 
-    fn create(&self, target: &ContainerRef, image: &str, spec: serde_json::Value) {
+    fn create(&self, target: &ContainerRef, image: &str, container: Container) {
         let mut st = self.sh.state.lock().expect("lock");
         let Some(pod) = st.pods.get_mut(&target.pod_uid) else {
             drop(st);
@@ -895,7 +898,6 @@ impl LinuxRuntime {
         if pod.ctrs.contains_key(&id) {
             id = format!("{id}-{:x}", sys::now_unix_nanos());
         }
-        let container: Container = serde_json::from_value(spec).unwrap_or_default();
         let mut c = CtrRt {
             id: id.clone(),
             target: target.clone(),

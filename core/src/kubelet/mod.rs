@@ -166,7 +166,7 @@ impl Kubelets {
             })
             .collect();
         // HandlePodAdditions admits pods in creation order.
-        pods.sort_by_key(|p| p.metadata.created_at);
+        crate::sort::sort_by_key(&mut pods, |p| p.metadata.created_at);
         for p in pods {
             if p.metadata.deletion_at.is_some() {
                 // The pod was deleted while the node was down: finish the deletion.

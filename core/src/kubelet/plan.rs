@@ -11,6 +11,7 @@
 //! exit (`ContainerExited`) whenever the process ends, whether by itself, by an OOM kill or by
 //! `StopContainer`. A command about a container or sandbox that no longer exists is ignored.
 
+use crate::api::pod::{Container, LifecycleHandler, Probe};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -61,7 +62,12 @@ pub enum HookType {
 }
 
 /// What the kubelet asks a runtime to do.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// The v1 objects a command carries (`spec`, `probe`, `handler`) are typed, not
+/// `serde_json::Value`: the simulated runtime reads them directly, so the wasm build needs no
+/// JSON value tree for them (docs/benchmarks.md, "Bundle size"). They serialize to the same
+/// JSON as the Value built from them did (serde_json's `preserve_order`: field order).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum RuntimeCommand {
     /// Create the pod's sandbox (namespaces, network) — CRI `RunPodSandbox`.
@@ -100,7 +106,7 @@ pub enum RuntimeCommand {
         target: ContainerRef,
         image: String,
         init: bool,
-        spec: serde_json::Value,
+        spec: Box<Container>,
     },
     /// Start a created container — CRI `StartContainer`. Answered by `ContainerStarted`.
     #[serde(rename_all = "camelCase")]
@@ -126,7 +132,7 @@ pub enum RuntimeCommand {
     RunProbe {
         target: ContainerRef,
         probe_type: ProbeType,
-        probe: serde_json::Value,
+        probe: Box<Probe>,
         timeout_ms: u64,
     },
     /// Run a lifecycle hook's `exec` (in the container, CRI `ExecSync`), `httpGet` or
@@ -137,10 +143,14 @@ pub enum RuntimeCommand {
     RunLifecycleHook {
         target: ContainerRef,
         hook: HookType,
-        handler: serde_json::Value,
+        handler: Box<LifecycleHandler>,
         timeout_ms: u64,
     },
 }
+
+// The api types hold no floats, so their derived PartialEq is an equivalence (the plan
+// entries the simulator records compare with Eq).
+impl Eq for RuntimeCommand {}
 
 /// What a runtime reports.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -281,7 +291,11 @@ pub fn examples() -> (Vec<RuntimeCommand>, Vec<RuntimeEvent>) {
             target: target.clone(),
             image: "nginx:1.25".into(),
             init: false,
-            spec: serde_json::json!({"name": "app", "image": "nginx:1.25"}),
+            spec: Box::new(Container {
+                name: "app".into(),
+                image: "nginx:1.25".into(),
+                ..Default::default()
+            }),
         },
         RuntimeCommand::StartContainer {
             target: target.clone(),
@@ -296,13 +310,19 @@ pub fn examples() -> (Vec<RuntimeCommand>, Vec<RuntimeEvent>) {
         RuntimeCommand::RunProbe {
             target: target.clone(),
             probe_type: ProbeType::Liveness,
-            probe: serde_json::json!({"httpGet": {"path": "/healthz", "port": 8080}}),
+            probe: serde_json::from_value(
+                serde_json::json!({"httpGet": {"path": "/healthz", "port": 8080}}),
+            )
+            .unwrap(),
             timeout_ms: 1000,
         },
         RuntimeCommand::RunLifecycleHook {
             target: target.clone(),
             hook: HookType::PreStop,
-            handler: serde_json::json!({"exec": {"command": ["nginx", "-s", "quit"]}}),
+            handler: serde_json::from_value(
+                serde_json::json!({"exec": {"command": ["nginx", "-s", "quit"]}}),
+            )
+            .unwrap(),
             timeout_ms: 30_000,
         },
     ];
@@ -363,6 +383,45 @@ mod tests {
 
     fn tag(v: &serde_json::Value) -> String {
         v["type"].as_str().unwrap().to_string()
+    }
+
+    /// The typed `spec`/`probe`/`handler` write the same JSON text as the
+    /// `serde_json::Value` built from them, which the commands carried before: the fields in
+    /// declaration order (serde_json's `preserve_order`), not sorted.
+    #[test]
+    fn typed_payloads_serialize_as_their_json_values_did() {
+        let spec: Container = serde_json::from_value(serde_json::json!({
+            "name": "app", "image": "nginx:1.25", "command": ["nginx"], "args": ["-g", "daemon off;"],
+            "ports": [{"containerPort": 80}],
+            "env": [{"name": "A", "value": "1"}],
+            "resources": {"requests": {"cpu": "250m", "memory": "64Mi"}, "limits": {"memory": "128Mi"}},
+            "livenessProbe": {"httpGet": {"path": "/healthz", "port": 80}, "periodSeconds": 5},
+            "lifecycle": {"preStop": {"exec": {"command": ["nginx", "-s", "quit"]}}},
+            "restartPolicy": "Always"
+        }))
+        .unwrap();
+        let probe = spec.liveness_probe.clone().expect("probe");
+        let handler = spec
+            .lifecycle
+            .as_ref()
+            .and_then(|l| l.pre_stop.clone())
+            .expect("preStop");
+        let (mut commands, _) = examples();
+        for c in &mut commands {
+            match c {
+                RuntimeCommand::CreateContainer { spec: s, .. } => **s = spec.clone(),
+                RuntimeCommand::RunProbe { probe: p, .. } => **p = probe.clone(),
+                RuntimeCommand::RunLifecycleHook { handler: h, .. } => **h = handler.clone(),
+                _ => {}
+            }
+        }
+        for c in &commands {
+            let as_value = serde_json::to_value(c).unwrap();
+            assert_eq!(
+                serde_json::to_string(c).unwrap(),
+                serde_json::to_string(&as_value).unwrap()
+            );
+        }
     }
 
     #[test]

@@ -94,10 +94,11 @@ impl SimRuntime {
         registry: Option<&Registry>,
         node_images: impl IntoIterator<Item = (String, u64)>,
     ) -> SimRuntime {
-        let mut sizes: BTreeMap<String, u64> = node_images
-            .into_iter()
-            .map(|(n, s)| (with_default_tag(&n), s))
-            .collect();
+        let mut sizes: BTreeMap<String, u64> = crate::sort::collect_map(
+            node_images
+                .into_iter()
+                .map(|(n, s)| (with_default_tag(&n), s)),
+        );
         let mut bandwidth = DEFAULT_PULL_BANDWIDTH;
         if let Some(r) = registry {
             for i in &r.images {
@@ -242,15 +243,16 @@ impl SimRuntime {
     /// behaviour, by pod uid (`pod_usage`): what a kubelet's resource metrics would report,
     /// and what Borg resource reclamation observes.
     pub fn usage_by_pod(&self, now: SimTime) -> BTreeMap<String, CpuMem> {
-        let uids: std::collections::BTreeSet<&str> = self
-            .containers
-            .iter()
-            .filter(|(_, c)| c.running && c.behavior.is_some())
-            .map(|(k, _)| k.pod_uid.as_str())
-            .collect();
-        uids.into_iter()
-            .map(|uid| (uid.to_string(), CpuMem::of(&self.pod_usage(uid, now))))
-            .collect()
+        let uids = crate::sort::collect_set(
+            self.containers
+                .iter()
+                .filter(|(_, c)| c.running && c.behavior.is_some())
+                .map(|(k, _)| k.pod_uid.as_str()),
+        );
+        crate::sort::collect_map(
+            uids.into_iter()
+                .map(|uid| (uid.to_string(), CpuMem::of(&self.pod_usage(uid, now)))),
+        )
     }
 
     /// A pod's container instances on a node: one contiguous run of `containers`, whose keys
@@ -508,7 +510,7 @@ impl ContainerRuntime for SimRuntime {
             RuntimeCommand::CreateContainer {
                 target, init, spec, ..
             } => {
-                let spec: Container = serde_json::from_value(spec).unwrap_or_default();
+                let spec = *spec;
                 let behavior = self.behavior_for(&target.pod_uid, &target.container);
                 self.instances += 1;
                 self.containers.insert(
@@ -609,7 +611,6 @@ impl ContainerRuntime for SimRuntime {
                 ..
             } => {
                 let now = self.now;
-                let probe: Probe = serde_json::from_value(probe).unwrap_or_default();
                 let (success, unhealthy) = match self.containers.get(&target) {
                     Some(c) if c.running => {
                         let since = c.started_at.map_or(Duration::ZERO, |s| now.since(s));
@@ -827,7 +828,10 @@ mod tests {
                 target: target.clone(),
                 image: "i".into(),
                 init: false,
-                spec: serde_json::json!({"name": "c"}),
+                spec: Box::new(Container {
+                    name: "c".into(),
+                    ..Default::default()
+                }),
             },
             &mut out,
         );

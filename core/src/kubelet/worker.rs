@@ -540,7 +540,7 @@ impl PodWorker {
             target: self.target(i, attempt),
             image: c.spec.image.clone(),
             init: c.kind != Kind::App,
-            spec: serde_json::to_value(&c.spec).unwrap_or_default(),
+            spec: Box::new(c.spec.clone()),
         }
     }
 
@@ -626,7 +626,7 @@ impl PodWorker {
             out.cmds.push(RuntimeCommand::RunLifecycleHook {
                 target: self.target(i, attempt),
                 hook: HookType::PreStop,
-                handler: serde_json::to_value(h).unwrap_or_default(),
+                handler: Box::new(h.clone()),
                 timeout_ms: grace as u64 * 1000,
             });
         }
@@ -948,7 +948,7 @@ impl PodWorker {
             out.cmds.push(RuntimeCommand::RunProbe {
                 target,
                 probe_type: t,
-                probe: serde_json::to_value(&w.spec).unwrap_or_default(),
+                probe: Box::new(w.spec.clone()),
                 timeout_ms: w.timeout().as_millis(),
             });
         }
