@@ -26,9 +26,9 @@ use crate::api::{Kind, Object};
 use crate::sim::budget::Budget;
 use crate::sim::ctx::Ctx;
 use crate::sim::objects::{self, Propagation, FOREGROUND_FINALIZER, ORPHAN_FINALIZER};
-use crate::store::FxBuild;
+use crate::store::ProbeMap;
 use crate::store::{ObjectKey, ObjectStore};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Default)]
 pub struct GarbageCollector {
@@ -36,12 +36,12 @@ pub struct GarbageCollector {
     /// uid → key of every stored object.
     /// These maps are probed only, never iterated (so the fixed Fx hash cannot leak into
     /// results): a hash probe instead of an ordered walk comparing strings, per change read.
-    by_uid: HashMap<String, ObjectKey, FxBuild>,
-    uid_of: HashMap<ObjectKey, String, FxBuild>,
+    by_uid: ProbeMap<String, ObjectKey>,
+    uid_of: ProbeMap<ObjectKey, String>,
     /// owner uid → the objects that name it in `ownerReferences`.
     dependents: BTreeMap<String, BTreeSet<ObjectKey>>,
     /// object → the owner uids it names.
-    owners_of: HashMap<ObjectKey, Vec<String>, FxBuild>,
+    owners_of: ProbeMap<ObjectKey, Vec<String>>,
     /// Where a budgeted sync paused (`sync_budget`).
     resume: Resume,
 }

@@ -3,16 +3,16 @@
 //! acting on one node never scans every pod.
 
 use crate::api::Object;
-use crate::store::FxBuild;
+use crate::store::ProbeMap;
 use crate::store::{MemoryStore, ObjectKey, ObjectStore};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Default)]
 pub struct NodePods {
     /// Probed only, never iterated (so the fixed Fx hash cannot leak into results): every pod
     /// change is looked up here, and a hash probe is cheaper than an ordered walk comparing
     /// key strings.
-    node_of: HashMap<ObjectKey, String, FxBuild>,
+    node_of: ProbeMap<ObjectKey, String>,
     pods: BTreeMap<String, BTreeSet<ObjectKey>>,
 }
 

@@ -14,9 +14,9 @@ use crate::api::meta::OwnerReference;
 use crate::api::pod::{Pod, PodPhase};
 use crate::api::{Kind, Object};
 use crate::sim::ctx::Ctx;
-use crate::store::FxBuild;
+use crate::store::ProbeMap;
 use crate::store::{ObjectKey, ObjectStore};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// What the controller needs to know of one of its pods.
 struct PodView {
@@ -93,7 +93,7 @@ pub struct ReplicaSetController {
     owned: BTreeMap<ObjectKey, BTreeSet<ObjectKey>>,
     /// Probed only, never iterated (so the fixed Fx hash cannot leak into results): a hash
     /// probe instead of an ordered walk comparing key strings, for every pod change read.
-    owner_of: HashMap<ObjectKey, OwnedPod, FxBuild>,
+    owner_of: ProbeMap<ObjectKey, OwnedPod>,
     /// Per ReplicaSet key and owner uid: its active pods' counts.
     counts: BTreeMap<ObjectKey, BTreeMap<String, ReplicaCounts>>,
     requeue: Requeue,

@@ -28,10 +28,10 @@ use crate::api::resources::CpuMem;
 use crate::api::{Kind, Object};
 use crate::sim::budget::Budget;
 use crate::sim::ctx::{Ctx, Wake};
-use crate::store::{FxBuild, ObjectKey, ObjectStore};
+use crate::store::{ObjectKey, ObjectStore, ProbeMap, ProbeSet};
 use crate::time::SimTime;
 use plan::{RuntimeCommand, RuntimeEvent};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use worker::{Out, PodWorker};
 
 /// One node's kubelet state besides its pod workers.
@@ -68,11 +68,11 @@ struct Share {
 #[derive(Default)]
 pub struct Kubelets {
     pub cursor: u64,
-    nodes: HashMap<String, NodeKubelet, FxBuild>,
+    nodes: ProbeMap<String, NodeKubelet>,
     /// pod uid → worker.
-    workers: HashMap<String, PodWorker, FxBuild>,
+    workers: ProbeMap<String, PodWorker>,
     /// The pod's key → pod uid, for pods that vanish from the store.
-    by_key: HashMap<ObjectKey, String, FxBuild>,
+    by_key: ProbeMap<ObjectKey, String>,
     /// Borg's policies (`spec.borg`): with resource reclamation, admission fits non-prod pods
     /// against reservations as the scheduler does.
     borg: Option<crate::sched::borg::BorgPolicy>,
@@ -99,7 +99,7 @@ impl Kubelets {
     /// A node's kubelet starts at `now`; images the node reports in `status.images` are
     /// present.
     pub fn add_node(&mut self, node: &Node, now: SimTime) {
-        let n = self.nodes.entry(node.metadata.name.clone()).or_default();
+        let n = self.nodes.get_or_default(node.metadata.name.clone());
         if !n.alive {
             n.started = now;
         }
@@ -238,7 +238,7 @@ impl Kubelets {
         let w = PodWorker::new(p, ctx.now);
         let uid = w.uid.clone();
         self.by_key.insert(pod_key(&w.key), uid.clone());
-        let n = self.nodes.entry(w.node.clone()).or_default();
+        let n = self.nodes.get_or_default(w.node.clone());
         n.workers.insert(uid.clone());
         let share = Share {
             requests: p.requests(),
@@ -266,7 +266,7 @@ impl Kubelets {
         budget: &mut Budget,
     ) -> bool {
         if !self.draining {
-            let mut seen: std::collections::HashSet<&ObjectKey, FxBuild> = Default::default();
+            let mut seen: ProbeSet<&ObjectKey> = Default::default();
             self.pending = ctx
                 .store
                 .changes_since(self.cursor)

@@ -68,7 +68,7 @@ impl Hasher for FxHasher {
     }
 }
 
-/// `HashMap<K, V, FxBuild>`: a map that is probed, never iterated.
+/// The hasher of `ProbeMap` / `ProbeSet` (maps and sets that are probed, never iterated).
 pub type FxBuild = BuildHasherDefault<FxHasher>;
 
 #[cfg(test)]

@@ -1,9 +1,8 @@
 //! The embedded, in-memory store.
 
-use super::key_hash::FxBuild;
-use super::{Change, ChangeType, ObjectKey, ObjectStore, StoreError, Stored};
+use super::{Change, ChangeType, ObjectKey, ObjectStore, ProbeMap, StoreError, Stored};
 use crate::api::{Kind, Object};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// An ordered in-memory store with a full change log.
 ///
@@ -15,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 /// revision, so long runs do not grow without bound.
 #[derive(Default)]
 pub struct MemoryStore {
-    objects: HashMap<ObjectKey, Stored, FxBuild>,
+    objects: ProbeMap<ObjectKey, Stored>,
     /// The same keys, in order: kind, then namespace, then name.
     keys: BTreeSet<ObjectKey>,
     revision: u64,

@@ -8,9 +8,10 @@
 pub mod generation;
 mod key_hash;
 mod memory;
+mod probe_map;
 
-pub use key_hash::FxBuild;
 pub use memory::MemoryStore;
+pub use probe_map::{ProbeMap, ProbeSet};
 
 use crate::api::{Kind, Object};
 

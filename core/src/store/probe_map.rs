@@ -1,0 +1,128 @@
+//! Hash maps and sets that can only be probed, never iterated.
+//!
+//! Hot indexes (the store's objects by key, the kubelets' workers, the controllers' reverse
+//! indexes) answer a lookup per change read; a hash probe is cheaper than an ordered walk that
+//! compares key strings. Determinism (invariant 1) forbids any hash order from reaching a
+//! result, so these types expose no iteration at all: `get`, `insert`, `remove` and friends
+//! only. The hash is the fixed Fx hash (`key_hash`), with no random seed.
+
+use super::key_hash::FxBuild;
+use std::borrow::Borrow;
+use std::collections::{HashMap, HashSet};
+use std::hash::Hash;
+
+/// A `HashMap` with the fixed Fx hash and no iteration.
+#[derive(Clone, Debug)]
+pub struct ProbeMap<K, V>(HashMap<K, V, FxBuild>);
+
+impl<K, V> Default for ProbeMap<K, V> {
+    fn default() -> Self {
+        ProbeMap(HashMap::default())
+    }
+}
+
+impl<K: Hash + Eq, V> ProbeMap<K, V> {
+    pub fn get<Q>(&self, k: &Q) -> Option<&V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.0.get(k)
+    }
+
+    pub fn get_mut<Q>(&mut self, k: &Q) -> Option<&mut V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.0.get_mut(k)
+    }
+
+    pub fn contains_key<Q>(&self, k: &Q) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.0.contains_key(k)
+    }
+
+    pub fn insert(&mut self, k: K, v: V) -> Option<V> {
+        self.0.insert(k, v)
+    }
+
+    pub fn remove<Q>(&mut self, k: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.0.remove(k)
+    }
+
+    /// The value at `k`, inserted as `V::default()` when absent.
+    pub fn get_or_default(&mut self, k: K) -> &mut V
+    where
+        V: Default,
+    {
+        self.0.entry(k).or_default()
+    }
+}
+
+/// `map[k]`: the value at a key known to be present (panics otherwise, as `HashMap` does).
+impl<K, Q, V> std::ops::Index<&Q> for ProbeMap<K, V>
+where
+    K: Hash + Eq + Borrow<Q>,
+    Q: Hash + Eq + ?Sized,
+{
+    type Output = V;
+
+    fn index(&self, k: &Q) -> &V {
+        &self.0[k]
+    }
+}
+
+/// A `HashSet` with the fixed Fx hash and no iteration.
+#[derive(Clone, Debug)]
+pub struct ProbeSet<T>(HashSet<T, FxBuild>);
+
+impl<T> Default for ProbeSet<T> {
+    fn default() -> Self {
+        ProbeSet(HashSet::default())
+    }
+}
+
+impl<T: Hash + Eq> ProbeSet<T> {
+    /// True when `t` was not in the set.
+    pub fn insert(&mut self, t: T) -> bool {
+        self.0.insert(t)
+    }
+
+    pub fn contains<Q>(&self, t: &Q) -> bool
+    where
+        T: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.0.contains(t)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn probes_insert_replace_and_remove() {
+        let mut m: ProbeMap<String, u32> = ProbeMap::default();
+        assert_eq!(m.insert("a".into(), 1), None);
+        assert_eq!(m.insert("a".into(), 2), Some(1));
+        assert_eq!(m.get("a"), Some(&2));
+        *m.get_or_default("b".into()) += 5;
+        assert_eq!(m.get("b"), Some(&5));
+        assert!(m.contains_key("b"));
+        assert_eq!(m.remove("a"), Some(2));
+        assert!(m.get("a").is_none());
+        let mut s = ProbeSet::default();
+        assert!(s.insert("x"));
+        assert!(!s.insert("x"));
+        assert!(s.contains("x") && !s.contains("y"));
+    }
+}
