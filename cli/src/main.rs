@@ -20,6 +20,15 @@ mod validate;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+/// mimalloc instead of glibc's malloc: a simulation creates and drops many small objects
+/// (pod copies, strings, status clones), and glibc's free-list consolidation
+/// (`malloc_consolidate`, `unlink_chunk`) was 7–20 % of a `plan` run's CPU in perf
+/// (docs/benchmarks.md, "plan"). Allocation never affects results (the core's determinism
+/// rules), only speed. The helper processes that fork (`node-backend/src/init.rs`) are
+/// single-threaded, as mimalloc's fork safety needs.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "cellsim",

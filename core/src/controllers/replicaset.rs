@@ -480,16 +480,19 @@ impl ReplicaSetController {
             self.requeue
                 .at(ctx, ControllerId::ReplicaSet, key, crate::time::SimTime(t));
         }
-        if let Some(Object::ReplicaSet(rs)) = ctx.store.get(key).map(|s| &s.object) {
-            let s = &rs.status;
-            if (s.replicas, s.ready_replicas, s.available_replicas) != (replicas, ready, available)
+        // Written in place (no copy of the set and its pod template per status write), and
+        // only when a count changed.
+        ctx.store.modify_if(key, |o| {
+            let Object::ReplicaSet(rs) = o else {
+                return false;
+            };
+            let s = &mut rs.status;
+            if (s.replicas, s.ready_replicas, s.available_replicas) == (replicas, ready, available)
             {
-                let mut rs = rs.clone();
-                rs.status.replicas = replicas;
-                rs.status.ready_replicas = ready;
-                rs.status.available_replicas = available;
-                let _ = ctx.store.update(Object::ReplicaSet(rs), None);
+                return false;
             }
-        }
+            (s.replicas, s.ready_replicas, s.available_replicas) = (replicas, ready, available);
+            true
+        });
     }
 }
