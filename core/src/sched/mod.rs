@@ -324,7 +324,8 @@ impl Scheduler {
                 }
                 Kind::Pod => {
                     let pk = format!("{}/{}", c.key.namespace, c.key.name);
-                    let obj = ctx.store.get(&c.key).map(|s| &s.object);
+                    let stored = ctx.store.get(&c.key);
+                    let obj = stored.map(|s| &s.object);
                     // A bound pod's write that changes nothing `PodInfo` derives (mostly the
                     // kubelet's status writes): the snapshot takes it in place
                     // (`Snapshot::refresh_placed`). What the full path below does for such a
@@ -334,7 +335,11 @@ impl Scheduler {
                         if c.change == ChangeType::Modified
                             && !p.is_terminal()
                             && !p.spec.node_name.is_empty()
-                            && self.snapshot.refresh_placed(&pk, p)
+                            && self.snapshot.refresh_placed(
+                                &pk,
+                                p,
+                                stored.map_or(0, |s| s.spec_revision),
+                            )
                         {
                             self.snapshot.set_nominated(p);
                             self.queue.forget(&pk);

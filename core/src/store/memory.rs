@@ -1,6 +1,8 @@
 //! The embedded, in-memory store.
 
 use super::{Change, ChangeType, ObjectKey, ObjectStore, ProbeMap, StoreError, Stored};
+use crate::api::meta::ObjectMeta;
+use crate::api::pod::{Pod, PodSpec, PodStatus};
 use crate::api::{Kind, Object};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -119,6 +121,38 @@ impl MemoryStore {
         }
         self.revision += 1;
         stored.revision = self.revision;
+        stored.spec_revision = self.revision;
+        self.log.push(Change {
+            revision: self.revision,
+            key: key.clone(),
+            change: ChangeType::Modified,
+        });
+        Some(self.revision)
+    }
+
+    /// `modify_if` for a pod's status alone (the kubelet's status writes): `f` sees the
+    /// metadata and spec read-only, so the write keeps `Stored::spec_revision`. The same
+    /// revision, change-feed entry and `None` (nothing written) as `modify_if`; `None` too
+    /// when `key` is not a pod.
+    pub fn modify_pod_status_if(
+        &mut self,
+        key: &ObjectKey,
+        f: impl FnOnce(&ObjectMeta, &PodSpec, &mut PodStatus) -> bool,
+    ) -> Option<u64> {
+        let stored = self.objects.get_mut(key)?;
+        let Object::Pod(pod) = &mut stored.object else {
+            return None;
+        };
+        let Pod {
+            metadata,
+            spec,
+            status,
+        } = pod;
+        if !f(metadata, spec, status) {
+            return None;
+        }
+        self.revision += 1;
+        stored.revision = self.revision;
         self.log.push(Change {
             revision: self.revision,
             key: key.clone(),
@@ -150,6 +184,7 @@ impl ObjectStore for MemoryStore {
             key,
             Stored {
                 revision: rev,
+                spec_revision: rev,
                 object: obj,
             },
         );
@@ -178,6 +213,7 @@ impl ObjectStore for MemoryStore {
         let stored = self.objects.get_mut(&key).expect("found above");
         *stored = Stored {
             revision: rev,
+            spec_revision: rev,
             object: obj,
         };
         Ok(rev)
@@ -324,6 +360,43 @@ mod tests {
         assert_eq!(rev, Some(2));
         assert_eq!(s.get(&key).unwrap().revision, 2);
         assert_eq!(s.changes_since(1)[0].change, ChangeType::Modified);
+    }
+
+    #[test]
+    fn a_status_only_write_keeps_the_spec_revision_every_other_write_moves_it() {
+        let mut s = MemoryStore::new();
+        let mut pod = Pod::default();
+        pod.metadata.name = "web".into();
+        pod.metadata.namespace = "default".into();
+        s.create(Object::Pod(pod.clone())).unwrap();
+        let key = ObjectKey::new(Kind::Pod, "default", "web");
+        let at = |s: &MemoryStore| {
+            let st = s.get(&key).unwrap();
+            (st.revision, st.spec_revision)
+        };
+        assert_eq!(at(&s), (1, 1), "created");
+        // Declined: nothing written.
+        assert_eq!(s.modify_pod_status_if(&key, |_, _, _| false), None);
+        assert_eq!(at(&s), (1, 1));
+        let rev = s.modify_pod_status_if(&key, |meta, _, st| {
+            st.pod_ip = format!("10.0.0.{}", meta.name.len());
+            true
+        });
+        assert_eq!(rev, Some(2));
+        assert_eq!(at(&s), (2, 1), "status only: the spec revision stays");
+        assert_eq!(s.changes_since(1)[0].change, ChangeType::Modified);
+        // Any other write may change metadata or spec: it moves.
+        s.modify(&key, |o| {
+            o.meta_mut().labels.insert("app".into(), "web".into());
+        });
+        assert_eq!(at(&s), (3, 3));
+        s.update(Object::Pod(pod), None).unwrap();
+        assert_eq!(at(&s), (4, 4));
+        // Not a pod: refused, nothing written.
+        s.create(ns("a")).unwrap();
+        let ns_key = ObjectKey::new(Kind::Namespace, "", "a");
+        assert_eq!(s.modify_pod_status_if(&ns_key, |_, _, _| true), None);
+        assert_eq!(s.revision(), 5);
     }
 
     #[test]

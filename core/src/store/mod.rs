@@ -81,6 +81,11 @@ pub struct Change {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Stored {
     pub revision: u64,
+    /// The revision of the last write that may have changed more than a pod's status (every
+    /// write but `MemoryStore::modify_pod_status_if`): a reader that copied the metadata and
+    /// spec at this revision knows they are still equal without comparing them (the
+    /// scheduler's `Snapshot::refresh_placed`).
+    pub spec_revision: u64,
     pub object: Object,
 }
 

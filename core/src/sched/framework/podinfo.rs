@@ -4,7 +4,7 @@
 use crate::api::pod::{Pod, PodAffinityTerm};
 use crate::api::resources::{CpuMem, Resources, CPU, MEMORY};
 use crate::api::selector::{LabelSelector, Labels, Selector};
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
@@ -126,6 +126,11 @@ pub struct PodInfo {
     /// equal verdicts from every node-local plugin (`Plugin::node_local`), so the cycle cache
     /// may reuse one's per-node results for the other.
     spec_key: OnceCell<Rc<str>>,
+    /// A store `spec_revision` (`store::Stored`) at which the pod's metadata and spec were
+    /// found equal to `pod`'s (0: none yet): `Snapshot::refresh_placed` then skips comparing
+    /// them for the status writes that follow. A `Cell`: infos are shared (`Rc`), and this
+    /// only caches what a comparison proved.
+    pub(crate) same_spec_at: Cell<u64>,
 }
 
 /// (hostIP, protocol, hostPort) of every container port with a hostPort, defaulted as
@@ -217,6 +222,7 @@ impl PodInfo {
             preferred_anti_affinity: pref(paa),
             host_ports,
             spec_key: OnceCell::new(),
+            same_spec_at: Cell::new(0),
             pod: pod.clone(),
         }
     }
