@@ -29,30 +29,23 @@ use std::process::ExitCode;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// Indexes in mimalloc.h's `mi_option_e` (the same in mimalloc 2 and 3, the versions
-/// libmimalloc-sys 0.1 builds; the Rust crate does not name them all).
-const MI_OPTION_ALLOW_LARGE_OS_PAGES: libc::c_int = 6;
+/// `mi_option_purge_delay`: its index in mimalloc.h's `mi_option_e` (15 in mimalloc 2 and 3,
+/// the versions libmimalloc-sys 0.1 builds; the Rust crate does not name it).
 const MI_OPTION_PURGE_DELAY: libc::c_int = 15;
 
 extern "C" {
     fn mi_option_set(option: libc::c_int, value: libc::c_long);
 }
 
-/// Allocator settings for a simulation's pattern (many small objects, freed and allocated
-/// again all the time, a few hundred MB live), set before anything large is allocated:
-/// - keep freed pages instead of returning them to the OS 10 ms later (mimalloc's default):
-///   the purges and the page faults after them were 1.2 s of a `plan` run's 3 s of system
-///   time;
-/// - back the heap with transparent huge pages where the kernel offers them (`madvise`
-///   mode): zeroing fresh 4 KiB pages one fault at a time was 15 % of a 623-node run in
-///   perf (`clear_page_erms`); system time 0.1–0.5 s → 0.01–0.03 s per run.
-///
-/// Figures: docs/benchmarks.md, "plan".
+/// Keep freed pages instead of returning them to the OS 10 ms later (mimalloc's default): a
+/// simulation frees and allocates the same sizes again all the time, and the purges and the
+/// page faults after them cost system time (a `plan` run: 3.0 → 1.6 s under load; the
+/// 30,000-pod churn run: 0.8–1.2 → 0.4–0.6 s). A `MIMALLOC_PURGE_DELAY` in the environment
+/// (mimalloc reads it at start) wins. Figures: docs/benchmarks.md, "plan".
 fn tune_allocator() {
-    // SAFETY: sets options of the allocator linked above; no memory is involved.
-    unsafe {
-        mi_option_set(MI_OPTION_PURGE_DELAY, -1);
-        mi_option_set(MI_OPTION_ALLOW_LARGE_OS_PAGES, 1);
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+        // SAFETY: sets one option of the allocator linked above; no memory is involved.
+        unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
     }
 }
 
