@@ -11,7 +11,7 @@
 
 use crate::timeline_edit::{append_timeline_entry, EditError, WhatIf};
 use cellsim_core::api::{Kind, Object};
-use cellsim_core::scenario::Sources;
+use cellsim_core::scenario::{Scenario, Sources};
 use cellsim_core::sim::budget::{Budget, StepOutcome};
 use cellsim_core::sim::view::{ClusterTotals, ClusterView, ViewCache};
 use cellsim_core::sim::{RunOptions, Sim};
@@ -123,36 +123,82 @@ pub struct Session {
     view_cache: std::cell::RefCell<ViewCache>,
 }
 
-impl Session {
-    /// Load a scenario text (`path` names it, and is where its relative `file:`s resolve).
-    /// `explain: None` records decisions when the cluster has at most
+/// A scenario text parsed and checked, its run not built yet: opening a session in two steps
+/// (`Opening::parse`, then `Opening::open`) lets the page put them in different tasks. Parsing
+/// is quick and says at once what is wrong with a text; building the run
+/// (`Sim::new_paused`: every node and object into the store, a kubelet per node) takes tens of
+/// milliseconds at 1,000 nodes in the page, and the first render of what it built takes as
+/// long again, so the page does it in an animation frame of its own, after a first render
+/// without it (docs/benchmarks.md, "the page's start").
+pub struct Opening {
+    path: String,
+    text: String,
+    seed: Option<u64>,
+    explain: bool,
+    scenario: Scenario,
+}
+
+impl Opening {
+    /// Parse and check a scenario text (`path` names it, and is where its relative `file:`s
+    /// resolve). `explain: None` records decisions when the cluster has at most
     /// `EXPLAIN_DEFAULT_MAX_NODES` nodes at t=0.
-    pub fn load(
+    pub fn parse(
         path: &str,
         text: &str,
         seed: Option<u64>,
         explain: Option<bool>,
-    ) -> Result<Session, SessionError> {
+    ) -> Result<Opening, SessionError> {
         let scenario = cellsim_core::scenario::load(path, &TextSources { path, text })?;
-        let explain = explain.unwrap_or(scenario.nodes.len() <= EXPLAIN_DEFAULT_MAX_NODES);
-        let sample_every = (scenario.duration.as_millis() / SAMPLES).max(1_000);
-        // t=0 (creating and scheduling the initial objects) is settled here only up to
-        // `LOAD_UNITS`, and by the first steps after, so loading a big scenario does not block
-        // the page.
-        let mut sim = Sim::new_paused(scenario, &Self::options(seed, explain));
-        sim.step_budget(&mut Budget::new(LOAD_UNITS));
-        let mut s = Session {
+        Ok(Opening {
             path: path.to_string(),
             text: text.to_string(),
             seed,
-            explain,
+            explain: explain.unwrap_or(scenario.nodes.len() <= EXPLAIN_DEFAULT_MAX_NODES),
+            scenario,
+        })
+    }
+
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// Nodes at t=0.
+    pub fn nodes(&self) -> usize {
+        self.scenario.nodes.len()
+    }
+
+    /// Build the run, paused before t=0 (the initial nodes and objects in the store, nothing
+    /// settled yet: `Session::in_instant`), for the caller to settle in slices.
+    pub fn open(self) -> Session {
+        let sample_every = (self.scenario.duration.as_millis() / SAMPLES).max(1_000);
+        let sim = Sim::new_paused(self.scenario, &Session::options(self.seed, self.explain));
+        Session {
+            path: self.path,
+            text: self.text,
+            seed: self.seed,
+            explain: self.explain,
             sim,
             samples: Vec::new(),
             sample_every,
             next_sample: 0,
             whatifs: Vec::new(),
             view_cache: Default::default(),
-        };
+        }
+    }
+}
+
+impl Session {
+    /// Load a scenario text (`Opening::parse`, then `Opening::open`) and settle its t=0 up to
+    /// `LOAD_UNITS` (all of a small scenario's; the page settles the rest of a big one's in
+    /// frames).
+    pub fn load(
+        path: &str,
+        text: &str,
+        seed: Option<u64>,
+        explain: Option<bool>,
+    ) -> Result<Session, SessionError> {
+        let mut s = Opening::parse(path, text, seed, explain)?.open();
+        s.sim.step_budget(&mut Budget::new(LOAD_UNITS));
         s.sample();
         Ok(s)
     }

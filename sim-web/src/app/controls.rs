@@ -9,7 +9,12 @@ use yew::prelude::*;
 pub fn controls(p: &Live) -> Html {
     let state = &p.state;
     let Some(session) = state.session.clone() else {
-        return html! { <div class="controls">{"no scenario loaded"}</div> };
+        let what = if state.opening.is_some() {
+            "building the run…"
+        } else {
+            "no scenario loaded"
+        };
+        return html! { <div class="controls" id="controls-empty">{what}</div> };
     };
     let s = session.borrow();
     let d = state.dispatcher();

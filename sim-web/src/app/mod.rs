@@ -24,7 +24,7 @@ mod scenario;
 mod whatif;
 
 use crate::planner::{Job, Planner};
-use crate::session::{Session, SessionError};
+use crate::session::{Opening, Session, SessionError};
 use crate::share::{decode_text, parse_query};
 use crate::timeline_edit::WhatIf;
 use cellsim_core::sim::view::ClusterView;
@@ -123,6 +123,13 @@ thread_local! {
 #[derive(Clone)]
 pub struct Model {
     pub session: Option<Rc<RefCell<Session>>>,
+    /// A scenario parsed and checked whose run the next animation frame builds and shows
+    /// (`Model::frame`): the task that loaded its text (the page's start, a click) renders
+    /// without it, so building 1,000 nodes and their first render get a frame of their own.
+    /// Taken (`None` inside) by that frame.
+    pub opening: Option<Rc<RefCell<Option<Opening>>>>,
+    /// Play at the fastest speed once the opening run is built (`?autorun`).
+    autorun: bool,
     pub editor_path: String,
     pub editor_text: String,
     pub editor_error: Option<EditorError>,
@@ -227,6 +234,8 @@ impl Model {
     fn empty() -> Model {
         Model {
             session: None,
+            opening: None,
+            autorun: false,
             editor_path: "scenarios/untitled.yaml".into(),
             editor_text: String::new(),
             editor_error: None,
@@ -283,10 +292,7 @@ impl Model {
             let name = q.scenario.clone().unwrap_or_else(|| "quickstart".into());
             m.select_builtin(&name);
         }
-        if q.autorun && m.session.is_some() {
-            m.speed = SPEEDS.len() - 1;
-            m.mode = Mode::Playing;
-        }
+        m.autorun = q.autorun && m.opening.is_some();
         m
     }
 
@@ -309,10 +315,10 @@ impl Model {
     }
 
     fn apply_text(&mut self) {
-        match Session::load(&self.editor_path, &self.editor_text, self.seed(), None) {
-            Ok(s) => {
+        match Opening::parse(&self.editor_path, &self.editor_text, self.seed(), None) {
+            Ok(o) => {
                 self.editor_error = None;
-                self.install(s);
+                self.opening = Some(Rc::new(RefCell::new(Some(o))));
             }
             Err(SessionError::Load(e)) => {
                 self.editor_error = Some(EditorError {
@@ -411,7 +417,25 @@ impl Model {
 
     /// Whether the page needs animation frames.
     pub fn animating(&self) -> bool {
-        (self.session.is_some() && self.mode != Mode::Paused) || self.planning()
+        self.opening.is_some()
+            || (self.session.is_some() && self.mode != Mode::Paused)
+            || self.planning()
+    }
+
+    /// Build the opening run (`Model::opening`) and show it; its t=0 settles in the frames
+    /// after (`settle_start`). Nothing else happens in this frame: at 1,000 nodes building
+    /// the run and rendering it the first time are each a good part of a frame.
+    fn open(&mut self, ts: f64) {
+        let Some(o) = self.opening.take().and_then(|o| o.borrow_mut().take()) else {
+            return;
+        };
+        self.install(o.open());
+        // The frame stats count this frame (building and the first render) as the first.
+        self.last_frame = Some(ts);
+        if std::mem::take(&mut self.autorun) {
+            self.speed = SPEEDS.len() - 1;
+            self.mode = Mode::Playing;
+        }
     }
 
     /// Whether a planning question is being searched.
@@ -423,6 +447,10 @@ impl Model {
 
     fn frame(&mut self, ts: f64) {
         self.ticks += 1;
+        if self.opening.is_some() {
+            self.open(ts);
+            return;
+        }
         if self.planning() {
             self.plan_frame();
         }
@@ -836,22 +864,53 @@ pub fn pct(part: i64, whole: i64) -> f64 {
 mod tests {
     use super::*;
 
+    /// The model of a page opened at `search`, after its first animation frame (which builds
+    /// the run).
+    fn opened(search: &str) -> Model {
+        let mut m = Model::from_query(search);
+        m.update(Msg::Frame(0.0));
+        m
+    }
+
+    #[test]
+    fn the_page_renders_before_the_run_is_built_and_builds_it_in_a_frame_of_its_own() {
+        let mut m = Model::from_query("?scenario=quickstart");
+        assert!(m.session.is_none() && m.opening.is_some());
+        assert!(m.animating(), "the next frame builds the run");
+        let ui = m.ui_rev;
+        m.update(Msg::Frame(0.0));
+        assert!(m.opening.is_none());
+        assert!(m.ui_rev > ui, "the built run is rendered");
+        let s = m.session.as_ref().unwrap().borrow();
+        // That frame only built the run: t=0 settles in the frames after.
+        assert!(s.in_instant() && s.sim().trace.events() == 0);
+        assert_eq!(m.mode, Mode::Seeking(SimTime::ZERO));
+        drop(s);
+        while m.animating() {
+            m.update(Msg::Frame(0.0));
+        }
+        let s = m.session.as_ref().unwrap().borrow();
+        assert!(!s.in_instant() && s.now() == SimTime::ZERO && s.sim().trace.events() > 0);
+        assert_eq!(m.mode, Mode::Paused);
+        assert_eq!(m.view.nodes.len(), 3);
+    }
+
     #[test]
     fn the_query_selects_and_autoruns_a_built_in_scenario() {
-        let m = Model::from_query("?scenario=node-failure&seed=5&autorun=1");
+        let m = opened("?scenario=node-failure&seed=5&autorun=1");
         let s = m.session.as_ref().unwrap().borrow();
         assert_eq!(s.path(), "scenarios/node-failure.yaml");
         assert_eq!(s.effective_seed(), 5);
         assert_eq!(m.mode, Mode::Playing);
         assert_eq!(SPEEDS[m.speed].1, None);
         let m = Model::from_query("?scenario=nope");
-        assert!(m.session.is_none());
+        assert!(m.session.is_none() && m.opening.is_none());
         assert!(m.notice.unwrap().contains("nope"));
     }
 
     #[test]
     fn frames_advance_the_run_to_the_end_and_stop() {
-        let mut m = Model::from_query("?scenario=quickstart&autorun=1");
+        let mut m = opened("?scenario=quickstart&autorun=1");
         // The report is made for the Report tab.
         m.update(Msg::SetTab(Tab::Report));
         assert!(m.report_json.is_none(), "not while the run plays");
@@ -873,7 +932,10 @@ mod tests {
 
     #[test]
     fn messages_edit_jump_step_and_what_if() {
-        let mut m = Model::from_query("?scenario=quickstart");
+        let mut m = opened("?scenario=quickstart");
+        while m.animating() {
+            m.update(Msg::Frame(0.0));
+        }
         assert_eq!(m.mode, Mode::Paused);
         // A broken edit shows its line and column and keeps the old session.
         let good = m.editor_text.clone();
@@ -887,6 +949,7 @@ mod tests {
         m.update(Msg::EditText(good));
         m.update(Msg::ApplyText);
         assert!(m.editor_error.is_none());
+        m.update(Msg::Frame(0.0));
         m.update(Msg::StepEvent);
         assert!(m.version > 0);
         m.update(Msg::SetJump("2m30s".into()));
@@ -917,7 +980,7 @@ mod tests {
 
     #[test]
     fn every_message_makes_a_state_that_panels_see_as_changed() {
-        let a = Rc::new(Model::from_query("?scenario=quickstart"));
+        let a = Rc::new(opened("?scenario=quickstart"));
         let b = a.clone().reduce(Msg::SelectPod(Some("default/x".into())));
         assert!(*a != *b, "panels compare states with PartialEq");
         let c = b.clone().reduce(Msg::Notice(None));
