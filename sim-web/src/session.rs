@@ -531,14 +531,28 @@ pub fn builtin_text(name: &str) -> Option<(&'static str, &'static str)> {
         .copied()
 }
 
-/// The built-in scenarios: (file stem, `metadata.name`, description), in path order.
+/// The built-in scenarios: (file stem, `metadata.name`, description), in path order. Only
+/// each file's `metadata` is read (every built-in scenario loads: the replay tests run them
+/// all): loading all 33 with their checks was most of the page's first render, 100–150 ms.
 pub fn gallery() -> Vec<(String, String, String)> {
+    #[derive(Deserialize)]
+    struct Head {
+        metadata: cellsim_core::scenario::spec::ScenarioMeta,
+    }
     cellsim_scenarios::scenario_paths()
         .into_iter()
         .filter_map(|p| {
-            let s = cellsim_core::scenario::load(p, &cellsim_scenarios::Embedded).ok()?;
+            let text = cellsim_scenarios::Embedded.read(p).ok()?;
+            let (_, head) = cellsim_core::yaml::from_str_multi::<Head>(p, &text, &mut Vec::new())
+                .ok()?
+                .into_iter()
+                .next()?;
             let stem = p.trim_start_matches("scenarios/").trim_end_matches(".yaml");
-            Some((stem.to_string(), s.name, s.description.trim().to_string()))
+            Some((
+                stem.to_string(),
+                head.metadata.name,
+                head.metadata.description.trim().to_string(),
+            ))
         })
         .collect()
 }
@@ -707,6 +721,12 @@ mod tests {
         assert!(samples.iter().any(|x| x.totals.running == 8));
         let g = gallery();
         assert_eq!(g.len(), cellsim_scenarios::scenario_paths().len());
+        // Read from the files' metadata only: the same as loading each scenario.
+        for ((stem, name, d), p) in g.iter().zip(cellsim_scenarios::scenario_paths()) {
+            let full = cellsim_core::scenario::load(p, &cellsim_scenarios::Embedded).unwrap();
+            assert_eq!(p, format!("scenarios/{stem}.yaml"));
+            assert_eq!((name, d.as_str()), (&full.name, full.description.trim()));
+        }
         assert!(g
             .iter()
             .any(|(stem, name, d)| stem == "quickstart" && name == "quickstart" && !d.is_empty()));

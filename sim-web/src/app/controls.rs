@@ -9,10 +9,10 @@ use yew::prelude::*;
 pub fn controls(p: &Live) -> Html {
     let state = &p.state;
     let Some(session) = state.session.clone() else {
-        let what = if state.opening.is_some() {
-            "building the run…"
-        } else {
-            "no scenario loaded"
+        let what = match state.opening {
+            Some(super::Stage::Start | super::Stage::Parse) => "reading the scenario…",
+            Some(_) => "building the run…",
+            None => "no scenario loaded",
         };
         return html! { <div class="controls" id="controls-empty">{what}</div> };
     };

@@ -120,14 +120,33 @@ thread_local! {
     static RENDERED_MS: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) };
 }
 
+/// Where a scenario being opened is (`Model::opening`): each stage is one animation frame's
+/// work, so that at 1,000 nodes none of them makes a frame over 50 ms (docs/benchmarks.md,
+/// "the page's start").
+#[derive(Clone)]
+pub enum Stage {
+    /// The page's start: the app was mounted in the task that loaded the module, and the
+    /// first animation frame is requested there, so it would run in the same frame as that
+    /// task; it only moves on to `Parse`, whose work then gets the next frame.
+    Start,
+    /// The editor's text is to be parsed and checked: the page's start, whose text came with
+    /// the URL (a text the user applies is parsed at once, to show its errors).
+    Parse,
+    /// Parsed and checked; the run is to be built (`Opening::open`). Taken (`None` inside)
+    /// by the frame that builds it.
+    Build(Rc<RefCell<Option<Opening>>>),
+    /// Built; the run is to be shown: the cluster view made and everything rendered with it
+    /// the first time. Taken by the frame that shows it.
+    Show(Rc<RefCell<Option<Session>>>),
+}
+
 #[derive(Clone)]
 pub struct Model {
     pub session: Option<Rc<RefCell<Session>>>,
-    /// A scenario parsed and checked whose run the next animation frame builds and shows
-    /// (`Model::frame`): the task that loaded its text (the page's start, a click) renders
-    /// without it, so building 1,000 nodes and their first render get a frame of their own.
-    /// Taken (`None` inside) by that frame.
-    pub opening: Option<Rc<RefCell<Option<Opening>>>>,
+    /// A scenario being opened, one stage per animation frame (`Model::frame`): the task
+    /// that loaded its text (the page's start, a click) renders without it, and parsing it,
+    /// then building its run and the first render of 1,000 nodes, get frames of their own.
+    pub opening: Option<Stage>,
     /// Play at the fastest speed once the opening run is built (`?autorun`).
     autorun: bool,
     pub editor_path: String,
@@ -284,13 +303,22 @@ impl Model {
                             .map(|n| n.rsplit('/').next().unwrap_or(n))
                             .unwrap_or("shared.yaml")
                     );
-                    m.load_text(path, text);
+                    m.editor_path = path;
+                    m.editor_text = text;
+                    m.opening = Some(Stage::Start);
                 }
                 Err(e) => m.notice = Some(e.to_string()),
             }
         } else {
             let name = q.scenario.clone().unwrap_or_else(|| "quickstart".into());
-            m.select_builtin(&name);
+            match crate::session::builtin_text(&name) {
+                Some((path, text)) => {
+                    m.editor_path = path.to_string();
+                    m.editor_text = text.to_string();
+                    m.opening = Some(Stage::Start);
+                }
+                None => m.notice = Some(SessionError::NoBuiltin(name).to_string()),
+            }
         }
         m.autorun = q.autorun && m.opening.is_some();
         m
@@ -318,7 +346,7 @@ impl Model {
         match Opening::parse(&self.editor_path, &self.editor_text, self.seed(), None) {
             Ok(o) => {
                 self.editor_error = None;
-                self.opening = Some(Rc::new(RefCell::new(Some(o))));
+                self.opening = Some(Stage::Build(Rc::new(RefCell::new(Some(o)))));
             }
             Err(SessionError::Load(e)) => {
                 self.editor_error = Some(EditorError {
@@ -422,19 +450,42 @@ impl Model {
             || self.planning()
     }
 
-    /// Build the opening run (`Model::opening`) and show it; its t=0 settles in the frames
-    /// after (`settle_start`). Nothing else happens in this frame: at 1,000 nodes building
-    /// the run and rendering it the first time are each a good part of a frame.
+    /// The opening scenario's next stage (`Model::opening`, `Stage`); once it is shown, its
+    /// t=0 settles in the frames after (`settle_start`).
     fn open(&mut self, ts: f64) {
-        let Some(o) = self.opening.take().and_then(|o| o.borrow_mut().take()) else {
-            return;
-        };
-        self.install(o.open());
-        // The frame stats count this frame (building and the first render) as the first.
-        self.last_frame = Some(ts);
-        if std::mem::take(&mut self.autorun) {
-            self.speed = SPEEDS.len() - 1;
-            self.mode = Mode::Playing;
+        match self.opening.take() {
+            None => {}
+            Some(Stage::Start) => self.opening = Some(Stage::Parse),
+            Some(Stage::Parse) => {
+                dom::mark("cellsim-parse");
+                self.apply_text();
+                // A text that does not load shows its error, and does not play once fixed.
+                self.autorun &= self.opening.is_some();
+            }
+            Some(Stage::Build(o)) => {
+                let Some(o) = o.borrow_mut().take() else {
+                    return;
+                };
+                dom::mark("cellsim-build");
+                let s = o.open();
+                dom::mark("cellsim-built");
+                self.opening = Some(Stage::Show(Rc::new(RefCell::new(Some(s)))));
+            }
+            Some(Stage::Show(s)) => {
+                let Some(s) = s.borrow_mut().take() else {
+                    return;
+                };
+                dom::mark("cellsim-show");
+                self.install(s);
+                dom::mark("cellsim-opened");
+                // The frame stats count this frame (the first render of the run) as the
+                // first.
+                self.last_frame = Some(ts);
+                if std::mem::take(&mut self.autorun) {
+                    self.speed = SPEEDS.len() - 1;
+                    self.mode = Mode::Playing;
+                }
+            }
         }
     }
 
@@ -758,6 +809,7 @@ pub fn app() -> Html {
     let state = use_reducer(|| Model::from_query(&dom::location_search()));
     // After every render: how long since the frame's handler started (`FrameStats::worst`).
     use_effect(|| RENDERED_MS.with(|c| c.set(wall_ms() - FRAME_T0.with(|t| t.get()))));
+    use_effect_with((), |_| dom::mark("cellsim-rendered"));
     {
         let dispatcher = state.dispatcher();
         use_effect_with(
@@ -868,15 +920,23 @@ mod tests {
     /// the run).
     fn opened(search: &str) -> Model {
         let mut m = Model::from_query(search);
-        m.update(Msg::Frame(0.0));
+        while m.opening.is_some() {
+            m.update(Msg::Frame(0.0));
+        }
         m
     }
 
     #[test]
     fn the_page_renders_before_the_run_is_built_and_builds_it_in_a_frame_of_its_own() {
         let mut m = Model::from_query("?scenario=quickstart");
-        assert!(m.session.is_none() && m.opening.is_some());
-        assert!(m.animating(), "the next frame builds the run");
+        assert!(m.session.is_none() && matches!(m.opening, Some(Stage::Start)));
+        assert!(m.animating(), "frames open the scenario");
+        m.update(Msg::Frame(0.0));
+        assert!(m.session.is_none() && matches!(m.opening, Some(Stage::Parse)));
+        m.update(Msg::Frame(0.0));
+        assert!(m.session.is_none() && matches!(m.opening, Some(Stage::Build(_))));
+        m.update(Msg::Frame(0.0));
+        assert!(m.session.is_none() && matches!(m.opening, Some(Stage::Show(_))));
         let ui = m.ui_rev;
         m.update(Msg::Frame(0.0));
         assert!(m.opening.is_none());
@@ -906,6 +966,18 @@ mod tests {
         let m = Model::from_query("?scenario=nope");
         assert!(m.session.is_none() && m.opening.is_none());
         assert!(m.notice.unwrap().contains("nope"));
+        // A shared text that does not load: its error shows after the first frame, and
+        // nothing plays.
+        let bad = "apiVersion: cellsim.dev/v1alpha1\nkind: Scenario\nmetadata: {name: x}\nspec:\n  duration: soon\n";
+        let mut m = Model::from_query(&format!(
+            "{}&autorun=1",
+            crate::share::share_query("x.yaml", bad, 1)
+        ));
+        m.update(Msg::Frame(0.0));
+        m.update(Msg::Frame(0.0));
+        assert!(m.session.is_none() && m.opening.is_none() && !m.animating());
+        assert_eq!(m.editor_error.as_ref().map(|e| e.line), Some(5));
+        assert!(!m.autorun);
     }
 
     #[test]
@@ -949,7 +1021,10 @@ mod tests {
         m.update(Msg::EditText(good));
         m.update(Msg::ApplyText);
         assert!(m.editor_error.is_none());
-        m.update(Msg::Frame(0.0));
+        // The applied text is parsed at once; the next frames build the run and show it.
+        while m.opening.is_some() {
+            m.update(Msg::Frame(0.0));
+        }
         m.update(Msg::StepEvent);
         assert!(m.version > 0);
         m.update(Msg::SetJump("2m30s".into()));

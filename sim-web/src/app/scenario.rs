@@ -14,7 +14,16 @@ thread_local! {
 pub fn scenario_panel(p: &Panel) -> Html {
     let state = &p.state;
     let d = state.dispatcher();
-    let gallery = GALLERY.with(Rc::clone);
+    // Not in the page's first render (the scenario is parsed in the frame after it; the
+    // gallery reads 33 files' metadata).
+    let gallery = if matches!(
+        state.opening,
+        Some(super::Stage::Start | super::Stage::Parse)
+    ) {
+        Rc::new(Vec::new())
+    } else {
+        GALLERY.with(Rc::clone)
+    };
     let current = state
         .session
         .as_ref()
