@@ -26,10 +26,11 @@ use std::collections::BTreeMap;
 pub const EXPLAIN_DEFAULT_MAX_NODES: usize = 200;
 
 /// Units of core work (`sim::budget`: events, scheduling cycles, component syncs) between two
-/// looks at the caller's `keep_going` in `run_until`. Small enough that a slice at 1000 nodes
-/// stays a few milliseconds (a scheduling cycle there costs tens to hundreds of microseconds),
-/// large enough that the look is free.
-pub const SLICE_UNITS: u64 = 16;
+/// looks at the caller's `keep_going` in `run_until`: how far a frame's stepping may overshoot
+/// its budget. Natively, through the hour of `sim-web/bench/churn-1000n-30000p.yaml`, slices of
+/// 16 units took up to 5.7 ms at the 99th percentile and 23 ms at the 99.9th; of 4 units,
+/// 2.1 and 8.2 ms, for the same total (a look costs nothing next to a unit).
+pub const SLICE_UNITS: u64 = 4;
 
 /// Units of t=0 that loading settles before it returns: all of a small scenario's (so a loaded
 /// page shows its pods at once), a slice of a big one's (the page settles the rest in
