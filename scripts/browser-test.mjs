@@ -463,7 +463,8 @@ async function bench(d, base, file) {
        script: Math.round(e.scripts.reduce((t, s) => t + s.duration, 0)),
        styleLayout: Math.round(e.styleAndLayoutStart ? e.startTime + e.duration - e.styleAndLayoutStart : 0),
        render: Math.round(e.renderStart ? e.startTime + e.duration - e.renderStart : 0),
-       scripts: e.scripts.map((s) => s.invoker + ' ' + Math.round(s.duration)).join(', ') }));`);
+       scripts: e.scripts.map((s) => s.invoker + ' ' + Math.round(s.duration)
+         + (s.forcedStyleAndLayoutDuration >= 1 ? ' (forced layout ' + Math.round(s.forcedStyleAndLayoutDuration) + ')' : '')).join(', ') }));`);
   // Frames while paused and rendering only: expand a group and step a few times.
   const cli = cliReport(file, undefined, false);
   console.log(JSON.stringify({ scenario: path.basename(file), loadSeconds, wallSeconds: wall, pageRunMs: Number(stats.runMs),

@@ -463,7 +463,10 @@ impl Model {
     fn open(&mut self, ts: f64) {
         match self.opening.take() {
             None => {}
-            Some(Stage::Start) => self.opening = Some(Stage::Parse),
+            Some(Stage::Start) => {
+                dom::mark("cellsim-start");
+                self.opening = Some(Stage::Parse);
+            }
             Some(Stage::Parse) => {
                 dom::mark("cellsim-parse");
                 self.apply_text();
