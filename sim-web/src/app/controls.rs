@@ -10,7 +10,9 @@ pub fn controls(p: &Live) -> Html {
     let state = &p.state;
     let Some(session) = state.session.clone() else {
         let what = match state.opening {
-            Some(super::Stage::Start | super::Stage::Parse) => "reading the scenario…",
+            Some(super::Stage::Start | super::Stage::Gallery | super::Stage::Parse) => {
+                "reading the scenario…"
+            }
             Some(_) => "building the run…",
             None => "no scenario loaded",
         };

@@ -14,12 +14,8 @@ thread_local! {
 pub fn scenario_panel(p: &Panel) -> Html {
     let state = &p.state;
     let d = state.dispatcher();
-    // Not in the page's first render (the scenario is parsed in the frame after it; the
-    // gallery reads 33 files' metadata).
-    let gallery = if matches!(
-        state.opening,
-        Some(super::Stage::Start | super::Stage::Parse)
-    ) {
+    // Not in the page's first render: read in a frame of its own (`Stage::Gallery`).
+    let gallery = if matches!(state.opening, Some(super::Stage::Start)) {
         Rc::new(Vec::new())
     } else {
         GALLERY.with(Rc::clone)
