@@ -422,6 +422,26 @@ async function screenshots(d, base, dir) {
   console.log(`screenshots: ${readdirSync(dir).filter((f) => f.endsWith('.png')).join(', ')} in ${dir}`);
 }
 
+/**
+ * The longest animation frame allowed while the page starts (up to the frame that first
+ * shows the run, `cellsim-opened`), in ms: `bench` and `start` fail over it. Not the 50 ms
+ * goal: that one holds on an idle machine only (on this 2-core machine at load average 5-7,
+ * the start's frames were 52-72 ms); 150 ms is above anything the staged start measured under
+ * that load and below what the unstaged start took idle (267-401 ms; 160-299 ms loaded), so
+ * it catches the start's work going back into one task (docs/benchmarks.md).
+ */
+const START_FRAME_BUDGET_MS = 150;
+
+function checkStart(what, longest) {
+  if (longest > START_FRAME_BUDGET_MS) {
+    failed += 1;
+    console.log(`FAIL  ${what}: a frame of ${longest} ms while the page started (budget ${START_FRAME_BUDGET_MS} ms)`);
+  } else {
+    passed += 1;
+    console.log(`ok    ${what}: the page's start, longest frame ${longest} ms (budget ${START_FRAME_BUDGET_MS} ms)`);
+  }
+}
+
 /** A big scenario in the page: wall time to the end and frame times at max speed. */
 async function bench(d, base, file) {
   const text = readFileSync(file, 'utf8');
@@ -454,6 +474,7 @@ async function bench(d, base, file) {
   // page's start and t=0).
   const loafCount = await d.exec(`const l = window.__loaf || []; return { all: l.length,
     beforePlay: l.filter((e) => e.startTime < window.__playAt).length,
+    startLongestMs: Math.round(Math.max(0, ...l.filter((e) => e.startTime <= (performance.getEntriesByName('cellsim-opened')[0]?.startTime ?? window.__playAt)).map((e) => e.duration))),
     overHundred: l.filter((e) => e.duration > 100).length };`);
   // The page's start: index.html's marks (module fetched and compiled; app mounted).
   const start = await d.exec(`return Object.fromEntries(performance.getEntriesByType('mark')
@@ -479,6 +500,7 @@ async function bench(d, base, file) {
     otherMs: Number(stats.runMs) - Number(stats.stepMs) - Number(stats.viewMs),
     traceHash: hash, cliTraceHash: cli.traceHash, identical: hash === cli.traceHash }, null, 1));
   if (hash !== cli.traceHash) failed += 1; else passed += 1;
+  checkStart(path.basename(file), loafCount.startLongestMs);
 }
 
 /**
@@ -506,7 +528,7 @@ async function benchStart(d, base, file, n) {
   const longest = loads.map((l) => l.longest).sort((a, b) => a - b);
   console.log(JSON.stringify({ scenario: path.basename(file), loads: n, longestStartFrameMs: longest,
     median: longest[Math.floor(n / 2)], over50: longest.filter((x) => x > 50).length }));
-  passed += 1;
+  checkStart(path.basename(file), longest[n - 1]);
 }
 
 const [mode, arg, arg2] = process.argv.slice(2);
