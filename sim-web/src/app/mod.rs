@@ -244,12 +244,17 @@ pub enum Msg {
 }
 
 /// Wall-clock milliseconds (the page's `performance.now()`; only the shell reads clocks).
+/// The stepping asks it between every few units of core work (`session::SLICE_UNITS`), over a
+/// hundred thousand times in the 1,000-node hour, so the `Performance` object is looked up
+/// once: `window()` and `performance()` each cross into JavaScript and make a new handle.
 pub fn wall_ms() -> f64 {
     #[cfg(target_arch = "wasm32")]
     {
-        web_sys::window()
-            .and_then(|w| w.performance())
-            .map_or_else(js_sys::Date::now, |p| p.now())
+        thread_local! {
+            static PERFORMANCE: Option<web_sys::Performance> =
+                web_sys::window().and_then(|w| w.performance());
+        }
+        PERFORMANCE.with(|p| p.as_ref().map_or_else(js_sys::Date::now, |p| p.now()))
     }
     #[cfg(not(target_arch = "wasm32"))]
     {
