@@ -34,16 +34,11 @@ use std::collections::BTreeSet;
 use std::rc::Rc;
 use yew::prelude::*;
 
-/// Milliseconds of work (the cluster view, then stepping) in an animation frame that shows a
-/// new cluster view: the rest of the frame is for rendering the panels with it.
+/// Milliseconds of work per animation frame (a due cluster view, then stepping): the rest of
+/// the frame is for rendering. 28 ms for the frames that only step (two 60 Hz refresh periods
+/// less the render) made no run faster and more frames long, at load average 5
+/// (docs/benchmarks.md, "the page's start").
 pub const STEP_BUDGET_MS: f64 = 24.0;
-
-/// Milliseconds of stepping in an animation frame that only steps (only the run controls
-/// render again, about a millisecond). The browser paces animation frames by the display's
-/// refresh (60 Hz here), so a frame whose work takes 17–33 ms is shown every 33.3 ms: 28 ms
-/// fills those two refresh periods but the render and a slice's overshoot (`SLICE_UNITS`),
-/// where 24 ms left a fifth of them idle (docs/benchmarks.md, "the page's frames").
-pub const STEP_ONLY_BUDGET_MS: f64 = 28.0;
 
 /// Of that budget, at most this much goes to reading the store's changes into the view cache
 /// in frames inside a long instant (`Model::frame`).
@@ -569,7 +564,6 @@ impl Model {
         self.last_frame = Some(ts);
         self.stats.run_started.get_or_insert(t0);
         let mut s = session.borrow_mut();
-        let mut budget = STEP_ONLY_BUDGET_MS;
         // A view is due: first bring the view cache up to date with the store's changes,
         // within the frame's budget (after a large instant, such as t=0 creating 30,000 pods,
         // that takes several frames), then build the view from it (only the nodes that
@@ -580,7 +574,6 @@ impl Model {
             self.view_behind = !caught;
             if caught {
                 self.set_view(s.cluster_view(), t0);
-                budget = STEP_BUDGET_MS;
             }
             let ms = wall_ms() - t0;
             self.stats.view_ms += ms;
@@ -606,7 +599,7 @@ impl Model {
                 }
             },
         };
-        let reached = s.run_until(target, &mut || wall_ms() - t0 < budget);
+        let reached = s.run_until(target, &mut || wall_ms() - t0 < STEP_BUDGET_MS);
         let step = wall_ms() - t1;
         self.stats.step_ms += step;
         self.stats.prev.0 = step;
