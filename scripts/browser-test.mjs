@@ -9,6 +9,9 @@
 //   node scripts/browser-test.mjs screenshots DIR   PNGs of the playground for the docs
 //   node scripts/browser-test.mjs bench FILE   a large scenario (YAML FILE) in the page: frame
 //                                              times and wall time to its end
+//   node scripts/browser-test.mjs start FILE [N]   the page's start with that scenario, N
+//                                              loads (5): long animation frames until its run
+//                                              is built and rendered
 //
 // Needs target/release/cellsim built after scripts/build-wasm.sh (so `serve` embeds the page),
 // /usr/bin/chromium and /usr/bin/chromedriver (scripts/setup.sh). Each check prints one
@@ -419,6 +422,26 @@ async function screenshots(d, base, dir) {
   console.log(`screenshots: ${readdirSync(dir).filter((f) => f.endsWith('.png')).join(', ')} in ${dir}`);
 }
 
+/**
+ * The longest animation frame allowed while the page starts (up to the frame that first
+ * shows the run, `cellsim-opened`), in ms: `bench` and `start` fail over it. Not the 50 ms
+ * goal: that one holds on an idle machine only (on this 2-core machine at load average 5-7,
+ * the start's frames were 52-72 ms); 150 ms is above anything the staged start measured under
+ * that load and below what the unstaged start took idle (267-401 ms; 160-299 ms loaded), so
+ * it catches the start's work going back into one task (docs/benchmarks.md).
+ */
+const START_FRAME_BUDGET_MS = 150;
+
+function checkStart(what, longest) {
+  if (longest > START_FRAME_BUDGET_MS) {
+    failed += 1;
+    console.log(`FAIL  ${what}: a frame of ${longest} ms while the page started (budget ${START_FRAME_BUDGET_MS} ms)`);
+  } else {
+    passed += 1;
+    console.log(`ok    ${what}: the page's start, longest frame ${longest} ms (budget ${START_FRAME_BUDGET_MS} ms)`);
+  }
+}
+
 /** A big scenario in the page: wall time to the end and frame times at max speed. */
 async function bench(d, base, file) {
   const text = readFileSync(file, 'utf8');
@@ -437,6 +460,7 @@ async function bench(d, base, file) {
   await d.exec(`window.__loaf = []; new PerformanceObserver((l) => window.__loaf.push(...l.getEntries()))
     .observe({ type: 'long-animation-frame', buffered: true }); return true;`);
   const t0 = Date.now();
+  await d.exec(`window.__playAt = performance.now(); return true;`);
   await d.setValue('#speed', '5');
   await d.click('#play');
   const progress = setInterval(async () => {
@@ -445,12 +469,23 @@ async function bench(d, base, file) {
   const hash = await d.finished(3600000).finally(() => clearInterval(progress));
   const wall = (Date.now() - t0) / 1000;
   const stats = await d.exec(`const e=document.getElementById('frame-stats'); return {...e.dataset};`);
+  // Every long animation frame from the page's start to the end (the browser's own account,
+  // build, render, style and layout included): how many, and how many before play (the
+  // page's start and t=0).
+  const loafCount = await d.exec(`const l = window.__loaf || []; return { all: l.length,
+    beforePlay: l.filter((e) => e.startTime < window.__playAt).length,
+    startLongestMs: Math.round(Math.max(0, ...l.filter((e) => e.startTime <= (performance.getEntriesByName('cellsim-opened')[0]?.startTime ?? window.__playAt)).map((e) => e.duration))),
+    overHundred: l.filter((e) => e.duration > 100).length };`);
+  // The page's start: index.html's marks (module fetched and compiled; app mounted).
+  const start = await d.exec(`return Object.fromEntries(performance.getEntriesByType('mark')
+    .filter((m) => m.name.startsWith('cellsim-')).map((m) => [m.name.slice(8), Math.round(m.startTime)]));`);
   const loaf = await d.exec(`return (window.__loaf || []).sort((a, b) => b.duration - a.duration).slice(0, 5).map((e) =>
     ({ start: Math.round(e.startTime), duration: Math.round(e.duration),
        script: Math.round(e.scripts.reduce((t, s) => t + s.duration, 0)),
        styleLayout: Math.round(e.styleAndLayoutStart ? e.startTime + e.duration - e.styleAndLayoutStart : 0),
        render: Math.round(e.renderStart ? e.startTime + e.duration - e.renderStart : 0),
-       scripts: e.scripts.map((s) => s.invoker + ' ' + Math.round(s.duration)).join(', ') }));`);
+       scripts: e.scripts.map((s) => s.invoker + ' ' + Math.round(s.duration)
+         + (s.forcedStyleAndLayoutDuration >= 1 ? ' (forced layout ' + Math.round(s.forcedStyleAndLayoutDuration) + ')' : '')).join(', ') }));`);
   // Frames while paused and rendering only: expand a group and step a few times.
   const cli = cliReport(file, undefined, false);
   console.log(JSON.stringify({ scenario: path.basename(file), loadSeconds, wallSeconds: wall, pageRunMs: Number(stats.runMs),
@@ -458,18 +493,47 @@ async function bench(d, base, file) {
     // Frames over 50 ms, and what the frame before the longest one spent (FrameStats::worst).
     longFrames: Number(stats.longFrames), worstFrame: stats.worst,
     settleFrames: Number(settle.frames), settleMaxFrameMs: Number(settle.maxMs), settleWorstFrame: settle.worst,
-    longAnimationFrames: loaf,
+    startMarks: start, longAnimationFrameCount: loafCount, longAnimationFrames: loaf,
     // Of pageRunMs: the core stepping, the cluster view's rebuilds, and the rest (rendering,
     // the browser's frame pacing).
     stepMs: Number(stats.stepMs), viewMs: Number(stats.viewMs),
     otherMs: Number(stats.runMs) - Number(stats.stepMs) - Number(stats.viewMs),
     traceHash: hash, cliTraceHash: cli.traceHash, identical: hash === cli.traceHash }, null, 1));
   if (hash !== cli.traceHash) failed += 1; else passed += 1;
+  checkStart(path.basename(file), loafCount.startLongestMs);
 }
 
-const [mode, arg] = process.argv.slice(2);
-if (!['test', 'screenshots', 'bench'].includes(mode)) {
-  console.error('usage: node scripts/browser-test.mjs test | screenshots DIR | bench FILE');
+/**
+ * The page's start, `n` times: a fresh load of a scenario (YAML FILE) through a share link, up
+ * to its run built and rendered (index.html's and the app's `cellsim-` marks), and Chromium's
+ * long animation frames (over 50 ms) until then. The frames of t=0 after it are the bench's.
+ */
+async function benchStart(d, base, file, n) {
+  const s = deflateRawSync(Buffer.from(readFileSync(file, 'utf8')), { level: 9 }).toString('base64url');
+  const loads = [];
+  for (let i = 0; i < n; i++) {
+    await d.go('about:blank');
+    await d.go(`${base}?name=${path.basename(file)}&s=${s}`);
+    await d.until(`return performance.getEntriesByName('cellsim-opened').length > 0;`, 'the run built', 120000);
+    await sleep(300); // the frame that rendered it ends, and its long-animation-frame entry is out
+    loads.push(await d.exec(`const marks = Object.fromEntries(performance.getEntriesByType('mark')
+        .filter((m) => m.name.startsWith('cellsim-')).map((m) => [m.name.slice(8), Math.round(m.startTime)]));
+      const loaf = performance.getEntriesByType('long-animation-frame').filter((e) => e.startTime <= marks.opened)
+        .map((e) => ({ start: Math.round(e.startTime), duration: Math.round(e.duration),
+          styleLayout: Math.round(e.styleAndLayoutStart ? e.startTime + e.duration - e.styleAndLayoutStart : 0),
+          scripts: e.scripts.map((x) => x.invoker + ' ' + Math.round(x.duration)).join(', ') }));
+      return { marks, loaf, longest: Math.max(0, ...loaf.map((e) => e.duration)) };`));
+    console.log(JSON.stringify(loads[loads.length - 1]));
+  }
+  const longest = loads.map((l) => l.longest).sort((a, b) => a - b);
+  console.log(JSON.stringify({ scenario: path.basename(file), loads: n, longestStartFrameMs: longest,
+    median: longest[Math.floor(n / 2)], over50: longest.filter((x) => x > 50).length }));
+  checkStart(path.basename(file), longest[n - 1]);
+}
+
+const [mode, arg, arg2] = process.argv.slice(2);
+if (!['test', 'screenshots', 'bench', 'start'].includes(mode)) {
+  console.error('usage: node scripts/browser-test.mjs test | screenshots DIR | bench FILE | start FILE [N]');
   process.exit(2);
 }
 try {
@@ -478,6 +542,7 @@ try {
     if (mode === 'test') await testAll(d, base);
     if (mode === 'screenshots') await screenshots(d, base, path.resolve(arg ?? 'docs/screenshots'));
     if (mode === 'bench') await bench(d, base, path.resolve(arg));
+    if (mode === 'start') await benchStart(d, base, path.resolve(arg), Number(arg2 ?? 5));
   });
 } catch (e) {
   failed += 1;

@@ -11,7 +11,7 @@
 
 use crate::timeline_edit::{append_timeline_entry, EditError, WhatIf};
 use cellsim_core::api::{Kind, Object};
-use cellsim_core::scenario::Sources;
+use cellsim_core::scenario::{Scenario, Sources};
 use cellsim_core::sim::budget::{Budget, StepOutcome};
 use cellsim_core::sim::view::{ClusterTotals, ClusterView, ViewCache};
 use cellsim_core::sim::{RunOptions, Sim};
@@ -26,10 +26,11 @@ use std::collections::BTreeMap;
 pub const EXPLAIN_DEFAULT_MAX_NODES: usize = 200;
 
 /// Units of core work (`sim::budget`: events, scheduling cycles, component syncs) between two
-/// looks at the caller's `keep_going` in `run_until`. Small enough that a slice at 1000 nodes
-/// stays a few milliseconds (a scheduling cycle there costs tens to hundreds of microseconds),
-/// large enough that the look is free.
-pub const SLICE_UNITS: u64 = 16;
+/// looks at the caller's `keep_going` in `run_until`: how far a frame's stepping may overshoot
+/// its budget. Natively, through the hour of `sim-web/bench/churn-1000n-30000p.yaml`, slices of
+/// 16 units took up to 5.7 ms at the 99th percentile and 23 ms at the 99.9th; of 4 units,
+/// 2.1 and 8.2 ms, for the same total (a look costs nothing next to a unit).
+pub const SLICE_UNITS: u64 = 4;
 
 /// Units of t=0 that loading settles before it returns: all of a small scenario's (so a loaded
 /// page shows its pods at once), a slice of a big one's (the page settles the rest in
@@ -123,36 +124,82 @@ pub struct Session {
     view_cache: std::cell::RefCell<ViewCache>,
 }
 
-impl Session {
-    /// Load a scenario text (`path` names it, and is where its relative `file:`s resolve).
-    /// `explain: None` records decisions when the cluster has at most
+/// A scenario text parsed and checked, its run not built yet: opening a session in two steps
+/// (`Opening::parse`, then `Opening::open`) lets the page put them in different tasks. Parsing
+/// is quick and says at once what is wrong with a text; building the run
+/// (`Sim::new_paused`: every node and object into the store, a kubelet per node) takes tens of
+/// milliseconds at 1,000 nodes in the page, and the first render of what it built takes as
+/// long again, so the page does it in an animation frame of its own, after a first render
+/// without it (docs/benchmarks.md, "the page's start").
+pub struct Opening {
+    path: String,
+    text: String,
+    seed: Option<u64>,
+    explain: bool,
+    scenario: Scenario,
+}
+
+impl Opening {
+    /// Parse and check a scenario text (`path` names it, and is where its relative `file:`s
+    /// resolve). `explain: None` records decisions when the cluster has at most
     /// `EXPLAIN_DEFAULT_MAX_NODES` nodes at t=0.
-    pub fn load(
+    pub fn parse(
         path: &str,
         text: &str,
         seed: Option<u64>,
         explain: Option<bool>,
-    ) -> Result<Session, SessionError> {
+    ) -> Result<Opening, SessionError> {
         let scenario = cellsim_core::scenario::load(path, &TextSources { path, text })?;
-        let explain = explain.unwrap_or(scenario.nodes.len() <= EXPLAIN_DEFAULT_MAX_NODES);
-        let sample_every = (scenario.duration.as_millis() / SAMPLES).max(1_000);
-        // t=0 (creating and scheduling the initial objects) is settled here only up to
-        // `LOAD_UNITS`, and by the first steps after, so loading a big scenario does not block
-        // the page.
-        let mut sim = Sim::new_paused(scenario, &Self::options(seed, explain));
-        sim.step_budget(&mut Budget::new(LOAD_UNITS));
-        let mut s = Session {
+        Ok(Opening {
             path: path.to_string(),
             text: text.to_string(),
             seed,
-            explain,
+            explain: explain.unwrap_or(scenario.nodes.len() <= EXPLAIN_DEFAULT_MAX_NODES),
+            scenario,
+        })
+    }
+
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// Nodes at t=0.
+    pub fn nodes(&self) -> usize {
+        self.scenario.nodes.len()
+    }
+
+    /// Build the run, paused before t=0 (the initial nodes and objects in the store, nothing
+    /// settled yet: `Session::in_instant`), for the caller to settle in slices.
+    pub fn open(self) -> Session {
+        let sample_every = (self.scenario.duration.as_millis() / SAMPLES).max(1_000);
+        let sim = Sim::new_paused(self.scenario, &Session::options(self.seed, self.explain));
+        Session {
+            path: self.path,
+            text: self.text,
+            seed: self.seed,
+            explain: self.explain,
             sim,
             samples: Vec::new(),
             sample_every,
             next_sample: 0,
             whatifs: Vec::new(),
             view_cache: Default::default(),
-        };
+        }
+    }
+}
+
+impl Session {
+    /// Load a scenario text (`Opening::parse`, then `Opening::open`) and settle its t=0 up to
+    /// `LOAD_UNITS` (all of a small scenario's; the page settles the rest of a big one's in
+    /// frames).
+    pub fn load(
+        path: &str,
+        text: &str,
+        seed: Option<u64>,
+        explain: Option<bool>,
+    ) -> Result<Session, SessionError> {
+        let mut s = Opening::parse(path, text, seed, explain)?.open();
+        s.sim.step_budget(&mut Budget::new(LOAD_UNITS));
         s.sample();
         Ok(s)
     }
@@ -485,14 +532,37 @@ pub fn builtin_text(name: &str) -> Option<(&'static str, &'static str)> {
         .copied()
 }
 
-/// The built-in scenarios: (file stem, `metadata.name`, description), in path order.
+/// The built-in scenarios: (file stem, `metadata.name`, description), in path order. Only
+/// each file's `metadata` is read, from the text before its top-level `spec:` when that holds
+/// it (the whole file otherwise): parsing and checking all 33 files was 100–150 ms of the
+/// page's first render, parsing them whole 45 ms of a frame (every built-in scenario loads:
+/// the replay tests run them all).
 pub fn gallery() -> Vec<(String, String, String)> {
+    #[derive(Deserialize)]
+    struct Head {
+        metadata: cellsim_core::scenario::spec::ScenarioMeta,
+    }
+    let head = |p: &str, text: &str| {
+        let (_, h) = cellsim_core::yaml::from_str_multi::<Head>(p, text, &mut Vec::new())
+            .ok()?
+            .into_iter()
+            .next()?;
+        Some(h)
+    };
     cellsim_scenarios::scenario_paths()
         .into_iter()
         .filter_map(|p| {
-            let s = cellsim_core::scenario::load(p, &cellsim_scenarios::Embedded).ok()?;
+            let text = cellsim_scenarios::Embedded.read(p).ok()?;
+            let before_spec = text.find("\nspec:").map(|i| &text[..i]);
+            let h = before_spec
+                .and_then(|t| head(p, t))
+                .or_else(|| head(p, &text))?;
             let stem = p.trim_start_matches("scenarios/").trim_end_matches(".yaml");
-            Some((stem.to_string(), s.name, s.description.trim().to_string()))
+            Some((
+                stem.to_string(),
+                h.metadata.name,
+                h.metadata.description.trim().to_string(),
+            ))
         })
         .collect()
 }
@@ -661,6 +731,12 @@ mod tests {
         assert!(samples.iter().any(|x| x.totals.running == 8));
         let g = gallery();
         assert_eq!(g.len(), cellsim_scenarios::scenario_paths().len());
+        // Read from the files' metadata only: the same as loading each scenario.
+        for ((stem, name, d), p) in g.iter().zip(cellsim_scenarios::scenario_paths()) {
+            let full = cellsim_core::scenario::load(p, &cellsim_scenarios::Embedded).unwrap();
+            assert_eq!(p, format!("scenarios/{stem}.yaml"));
+            assert_eq!((name, d.as_str()), (&full.name, full.description.trim()));
+        }
         assert!(g
             .iter()
             .any(|(stem, name, d)| stem == "quickstart" && name == "quickstart" && !d.is_empty()));

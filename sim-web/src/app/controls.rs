@@ -9,7 +9,14 @@ use yew::prelude::*;
 pub fn controls(p: &Live) -> Html {
     let state = &p.state;
     let Some(session) = state.session.clone() else {
-        return html! { <div class="controls">{"no scenario loaded"}</div> };
+        let what = match state.opening {
+            Some(super::Stage::Start | super::Stage::Gallery | super::Stage::Parse) => {
+                "reading the scenario…"
+            }
+            Some(_) => "building the run…",
+            None => "no scenario loaded",
+        };
+        return html! { <div class="controls" id="controls-empty">{what}</div> };
     };
     let s = session.borrow();
     let d = state.dispatcher();

@@ -79,3 +79,14 @@ pub fn clicked_pod(e: &web_sys::MouseEvent) -> Option<String> {
     let el: web_sys::Element = e.target()?.dyn_into().ok()?;
     el.closest("[data-pod]").ok()??.get_attribute("data-pod")
 }
+
+/// A `performance.mark` (the page bench reads the `cellsim-` marks of the page's start); none
+/// outside a page.
+pub fn mark(name: &str) {
+    #[cfg(target_arch = "wasm32")]
+    if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = p.mark(name);
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = name;
+}

@@ -24,7 +24,7 @@ mod scenario;
 mod whatif;
 
 use crate::planner::{Job, Planner};
-use crate::session::{Session, SessionError};
+use crate::session::{Opening, Session, SessionError};
 use crate::share::{decode_text, parse_query};
 use crate::timeline_edit::WhatIf;
 use cellsim_core::sim::view::ClusterView;
@@ -34,7 +34,10 @@ use std::collections::BTreeSet;
 use std::rc::Rc;
 use yew::prelude::*;
 
-/// Milliseconds of stepping per animation frame: the rest of the frame is for rendering.
+/// Milliseconds of work per animation frame (a due cluster view, then stepping): the rest of
+/// the frame is for rendering. 28 ms for the frames that only step (two 60 Hz refresh periods
+/// less the render) made no run faster and more frames long, at load average 5
+/// (docs/benchmarks.md, "the page's start").
 pub const STEP_BUDGET_MS: f64 = 24.0;
 
 /// Of that budget, at most this much goes to reading the store's changes into the view cache
@@ -120,9 +123,38 @@ thread_local! {
     static RENDERED_MS: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) };
 }
 
+/// Where a scenario being opened is (`Model::opening`): each stage is one animation frame's
+/// work, so that at 1,000 nodes none of them makes a frame over 50 ms (docs/benchmarks.md,
+/// "the page's start").
+#[derive(Clone)]
+pub enum Stage {
+    /// The page's start: the app was mounted in the task that loaded the module, and the
+    /// first animation frame is requested there, so it would run in the same frame as that
+    /// task; it only moves on to `Gallery`, whose work then gets the next frame.
+    Start,
+    /// The scenario panel's gallery of built-in scenarios is read (33 files' metadata, 25 ms
+    /// in the page when its code runs the first time) and rendered.
+    Gallery,
+    /// The editor's text is to be parsed and checked: the page's start, whose text came with
+    /// the URL (a text the user applies is parsed at once, to show its errors).
+    Parse,
+    /// Parsed and checked; the run is to be built (`Opening::open`). Taken (`None` inside)
+    /// by the frame that builds it.
+    Build(Rc<RefCell<Option<Opening>>>),
+    /// Built; the run is to be shown: the cluster view made and everything rendered with it
+    /// the first time. Taken by the frame that shows it.
+    Show(Rc<RefCell<Option<Session>>>),
+}
+
 #[derive(Clone)]
 pub struct Model {
     pub session: Option<Rc<RefCell<Session>>>,
+    /// A scenario being opened, one stage per animation frame (`Model::frame`): the task
+    /// that loaded its text (the page's start, a click) renders without it, and parsing it,
+    /// then building its run and the first render of 1,000 nodes, get frames of their own.
+    pub opening: Option<Stage>,
+    /// Play at the fastest speed once the opening run is built (`?autorun`).
+    autorun: bool,
     pub editor_path: String,
     pub editor_text: String,
     pub editor_error: Option<EditorError>,
@@ -207,12 +239,17 @@ pub enum Msg {
 }
 
 /// Wall-clock milliseconds (the page's `performance.now()`; only the shell reads clocks).
+/// The stepping asks it between every few units of core work (`session::SLICE_UNITS`), over a
+/// hundred thousand times in the 1,000-node hour, so the `Performance` object is looked up
+/// once: `window()` and `performance()` each cross into JavaScript and make a new handle.
 pub fn wall_ms() -> f64 {
     #[cfg(target_arch = "wasm32")]
     {
-        web_sys::window()
-            .and_then(|w| w.performance())
-            .map_or_else(js_sys::Date::now, |p| p.now())
+        thread_local! {
+            static PERFORMANCE: Option<web_sys::Performance> =
+                web_sys::window().and_then(|w| w.performance());
+        }
+        PERFORMANCE.with(|p| p.as_ref().map_or_else(js_sys::Date::now, |p| p.now()))
     }
     #[cfg(not(target_arch = "wasm32"))]
     {
@@ -227,6 +264,8 @@ impl Model {
     fn empty() -> Model {
         Model {
             session: None,
+            opening: None,
+            autorun: false,
             editor_path: "scenarios/untitled.yaml".into(),
             editor_text: String::new(),
             editor_error: None,
@@ -275,18 +314,24 @@ impl Model {
                             .map(|n| n.rsplit('/').next().unwrap_or(n))
                             .unwrap_or("shared.yaml")
                     );
-                    m.load_text(path, text);
+                    m.editor_path = path;
+                    m.editor_text = text;
+                    m.opening = Some(Stage::Start);
                 }
                 Err(e) => m.notice = Some(e.to_string()),
             }
         } else {
             let name = q.scenario.clone().unwrap_or_else(|| "quickstart".into());
-            m.select_builtin(&name);
+            match crate::session::builtin_text(&name) {
+                Some((path, text)) => {
+                    m.editor_path = path.to_string();
+                    m.editor_text = text.to_string();
+                    m.opening = Some(Stage::Start);
+                }
+                None => m.notice = Some(SessionError::NoBuiltin(name).to_string()),
+            }
         }
-        if q.autorun && m.session.is_some() {
-            m.speed = SPEEDS.len() - 1;
-            m.mode = Mode::Playing;
-        }
+        m.autorun = q.autorun && m.opening.is_some();
         m
     }
 
@@ -309,10 +354,10 @@ impl Model {
     }
 
     fn apply_text(&mut self) {
-        match Session::load(&self.editor_path, &self.editor_text, self.seed(), None) {
-            Ok(s) => {
+        match Opening::parse(&self.editor_path, &self.editor_text, self.seed(), None) {
+            Ok(o) => {
                 self.editor_error = None;
-                self.install(s);
+                self.opening = Some(Stage::Build(Rc::new(RefCell::new(Some(o)))));
             }
             Err(SessionError::Load(e)) => {
                 self.editor_error = Some(EditorError {
@@ -411,7 +456,57 @@ impl Model {
 
     /// Whether the page needs animation frames.
     pub fn animating(&self) -> bool {
-        (self.session.is_some() && self.mode != Mode::Paused) || self.planning()
+        self.opening.is_some()
+            || (self.session.is_some() && self.mode != Mode::Paused)
+            || self.planning()
+    }
+
+    /// The opening scenario's next stage (`Model::opening`, `Stage`); once it is shown, its
+    /// t=0 settles in the frames after (`settle_start`).
+    fn open(&mut self, ts: f64) {
+        match self.opening.take() {
+            None => {}
+            Some(Stage::Start) => {
+                dom::mark("cellsim-start");
+                self.opening = Some(Stage::Gallery);
+            }
+            Some(Stage::Gallery) => {
+                dom::mark("cellsim-gallery");
+                // The panels render again (the scenario panel with its gallery).
+                self.ui_rev += 1;
+                self.opening = Some(Stage::Parse);
+            }
+            Some(Stage::Parse) => {
+                dom::mark("cellsim-parse");
+                self.apply_text();
+                // A text that does not load shows its error, and does not play once fixed.
+                self.autorun &= self.opening.is_some();
+            }
+            Some(Stage::Build(o)) => {
+                let Some(o) = o.borrow_mut().take() else {
+                    return;
+                };
+                dom::mark("cellsim-build");
+                let s = o.open();
+                dom::mark("cellsim-built");
+                self.opening = Some(Stage::Show(Rc::new(RefCell::new(Some(s)))));
+            }
+            Some(Stage::Show(s)) => {
+                let Some(s) = s.borrow_mut().take() else {
+                    return;
+                };
+                dom::mark("cellsim-show");
+                self.install(s);
+                dom::mark("cellsim-opened");
+                // The frame stats count this frame (the first render of the run) as the
+                // first.
+                self.last_frame = Some(ts);
+                if std::mem::take(&mut self.autorun) {
+                    self.speed = SPEEDS.len() - 1;
+                    self.mode = Mode::Playing;
+                }
+            }
+        }
     }
 
     /// Whether a planning question is being searched.
@@ -423,6 +518,10 @@ impl Model {
 
     fn frame(&mut self, ts: f64) {
         self.ticks += 1;
+        if self.opening.is_some() {
+            self.open(ts);
+            return;
+        }
         if self.planning() {
             self.plan_frame();
         }
@@ -730,6 +829,7 @@ pub fn app() -> Html {
     let state = use_reducer(|| Model::from_query(&dom::location_search()));
     // After every render: how long since the frame's handler started (`FrameStats::worst`).
     use_effect(|| RENDERED_MS.with(|c| c.set(wall_ms() - FRAME_T0.with(|t| t.get()))));
+    use_effect_with((), |_| dom::mark("cellsim-rendered"));
     {
         let dispatcher = state.dispatcher();
         use_effect_with(
@@ -836,22 +936,78 @@ pub fn pct(part: i64, whole: i64) -> f64 {
 mod tests {
     use super::*;
 
+    /// The model of a page opened at `search`, after its first animation frame (which builds
+    /// the run).
+    fn opened(search: &str) -> Model {
+        let mut m = Model::from_query(search);
+        while m.opening.is_some() {
+            m.update(Msg::Frame(0.0));
+        }
+        m
+    }
+
+    #[test]
+    fn the_page_renders_before_the_run_is_built_and_builds_it_in_a_frame_of_its_own() {
+        let mut m = Model::from_query("?scenario=quickstart");
+        assert!(m.session.is_none() && matches!(m.opening, Some(Stage::Start)));
+        assert!(m.animating(), "frames open the scenario");
+        m.update(Msg::Frame(0.0));
+        assert!(m.session.is_none() && matches!(m.opening, Some(Stage::Gallery)));
+        let ui = m.ui_rev;
+        m.update(Msg::Frame(0.0));
+        assert!(m.ui_rev > ui, "the gallery is rendered");
+        assert!(m.session.is_none() && matches!(m.opening, Some(Stage::Parse)));
+        m.update(Msg::Frame(0.0));
+        assert!(m.session.is_none() && matches!(m.opening, Some(Stage::Build(_))));
+        m.update(Msg::Frame(0.0));
+        assert!(m.session.is_none() && matches!(m.opening, Some(Stage::Show(_))));
+        let ui = m.ui_rev;
+        m.update(Msg::Frame(0.0));
+        assert!(m.opening.is_none());
+        assert!(m.ui_rev > ui, "the built run is rendered");
+        let s = m.session.as_ref().unwrap().borrow();
+        // That frame only built the run: t=0 settles in the frames after.
+        assert!(s.in_instant() && s.sim().trace.events() == 0);
+        assert_eq!(m.mode, Mode::Seeking(SimTime::ZERO));
+        drop(s);
+        while m.animating() {
+            m.update(Msg::Frame(0.0));
+        }
+        let s = m.session.as_ref().unwrap().borrow();
+        assert!(!s.in_instant() && s.now() == SimTime::ZERO && s.sim().trace.events() > 0);
+        assert_eq!(m.mode, Mode::Paused);
+        assert_eq!(m.view.nodes.len(), 3);
+    }
+
     #[test]
     fn the_query_selects_and_autoruns_a_built_in_scenario() {
-        let m = Model::from_query("?scenario=node-failure&seed=5&autorun=1");
+        let m = opened("?scenario=node-failure&seed=5&autorun=1");
         let s = m.session.as_ref().unwrap().borrow();
         assert_eq!(s.path(), "scenarios/node-failure.yaml");
         assert_eq!(s.effective_seed(), 5);
         assert_eq!(m.mode, Mode::Playing);
         assert_eq!(SPEEDS[m.speed].1, None);
         let m = Model::from_query("?scenario=nope");
-        assert!(m.session.is_none());
+        assert!(m.session.is_none() && m.opening.is_none());
         assert!(m.notice.unwrap().contains("nope"));
+        // A shared text that does not load: its error shows after the first frame, and
+        // nothing plays.
+        let bad = "apiVersion: cellsim.dev/v1alpha1\nkind: Scenario\nmetadata: {name: x}\nspec:\n  duration: soon\n";
+        let mut m = Model::from_query(&format!(
+            "{}&autorun=1",
+            crate::share::share_query("x.yaml", bad, 1)
+        ));
+        for _ in 0..3 {
+            m.update(Msg::Frame(0.0));
+        }
+        assert!(m.session.is_none() && m.opening.is_none() && !m.animating());
+        assert_eq!(m.editor_error.as_ref().map(|e| e.line), Some(5));
+        assert!(!m.autorun);
     }
 
     #[test]
     fn frames_advance_the_run_to_the_end_and_stop() {
-        let mut m = Model::from_query("?scenario=quickstart&autorun=1");
+        let mut m = opened("?scenario=quickstart&autorun=1");
         // The report is made for the Report tab.
         m.update(Msg::SetTab(Tab::Report));
         assert!(m.report_json.is_none(), "not while the run plays");
@@ -873,7 +1029,10 @@ mod tests {
 
     #[test]
     fn messages_edit_jump_step_and_what_if() {
-        let mut m = Model::from_query("?scenario=quickstart");
+        let mut m = opened("?scenario=quickstart");
+        while m.animating() {
+            m.update(Msg::Frame(0.0));
+        }
         assert_eq!(m.mode, Mode::Paused);
         // A broken edit shows its line and column and keeps the old session.
         let good = m.editor_text.clone();
@@ -887,6 +1046,10 @@ mod tests {
         m.update(Msg::EditText(good));
         m.update(Msg::ApplyText);
         assert!(m.editor_error.is_none());
+        // The applied text is parsed at once; the next frames build the run and show it.
+        while m.opening.is_some() {
+            m.update(Msg::Frame(0.0));
+        }
         m.update(Msg::StepEvent);
         assert!(m.version > 0);
         m.update(Msg::SetJump("2m30s".into()));
@@ -917,7 +1080,7 @@ mod tests {
 
     #[test]
     fn every_message_makes_a_state_that_panels_see_as_changed() {
-        let a = Rc::new(Model::from_query("?scenario=quickstart"));
+        let a = Rc::new(opened("?scenario=quickstart"));
         let b = a.clone().reduce(Msg::SelectPod(Some("default/x".into())));
         assert!(*a != *b, "panels compare states with PartialEq");
         let c = b.clone().reduce(Msg::Notice(None));

@@ -14,7 +14,12 @@ thread_local! {
 pub fn scenario_panel(p: &Panel) -> Html {
     let state = &p.state;
     let d = state.dispatcher();
-    let gallery = GALLERY.with(Rc::clone);
+    // Not in the page's first render: read in a frame of its own (`Stage::Gallery`).
+    let gallery = if matches!(state.opening, Some(super::Stage::Start)) {
+        Rc::new(Vec::new())
+    } else {
+        GALLERY.with(Rc::clone)
+    };
     let current = state
         .session
         .as_ref()

@@ -25,18 +25,40 @@ struct NodeSelectProps {
     choice: UseStateHandle<String>,
 }
 
+/// Above this many nodes the node menu holds only the chosen node until the pointer or the
+/// keyboard comes to it (`NodeSelect`).
+pub const NODE_MENU_EAGER: usize = 200;
+
 /// The node menu, a component of its own so that its options (one per node: 1000 in a big
 /// cluster) are not built and diffed again each time the panel renders: Yew skips it while
-/// the names and the selection are the same.
+/// the names and the selection are the same. In a big cluster the options are made only when
+/// the pointer enters the menu or it gets the focus, before it can open: 1,000 options (and
+/// the menu's layout, which measures each) were a third of the frame that first showed a
+/// 1,000-node cluster, 20–50 ms (docs/benchmarks.md, "the page's start").
 #[function_component(NodeSelect)]
 fn node_select(p: &NodeSelectProps) -> Html {
+    let full = use_state(|| false);
     let on_node = {
         let node = p.choice.clone();
         move |e: Event| node.set(select_value(&e))
     };
+    let fill_on_focus = {
+        let full = full.clone();
+        move |_: FocusEvent| full.set(true)
+    };
+    let fill_on_pointer = {
+        let full = full.clone();
+        move |_: PointerEvent| full.set(true)
+    };
+    let all = *full || p.names.len() <= NODE_MENU_EAGER;
     html! {
-        <select id="wi-node" onchange={on_node}>
-            {for p.names.iter().map(|n| html!{ <option value={n.clone()} selected={*n == p.selected}>{n.clone()}</option> })}
+        <select id="wi-node" onchange={on_node} onfocus={fill_on_focus} onpointerenter={fill_on_pointer}
+            data-options={if all { "all" } else { "chosen" }}>
+            if all {
+                {for p.names.iter().map(|n| html!{ <option value={n.clone()} selected={*n == p.selected}>{n.clone()}</option> })}
+            } else {
+                <option value={p.selected.clone()} selected=true>{p.selected.clone()}</option>
+            }
         </select>
     }
 }
