@@ -217,25 +217,28 @@ fn is_option(ty: &Type) -> bool {
     }
 }
 
-/// The expression that reads field `f`'s value from `map` (declaring, for `deserialize_with`,
-/// a wrapper type whose `Deserialize` calls the function, as serde's derive does).
+/// The expression that reads field `f`'s value from `map` into `place`, a
+/// `Result<(), A::Error>`: the `match` over the fields yields it and one `?` after the `match`
+/// checks it, so the error path (dropping what was read so far) is compiled once per struct,
+/// not once per field. Returns the expression and, for `deserialize_with`, the wrapper type it
+/// uses (its `Deserialize` calls the function, as serde's derive does).
 fn read_value(f: &Field, k: usize, place: Tokens, required: bool) -> (Tokens, Tokens) {
     match &f.with {
         None if required => (
             quote! {},
-            quote! { map.next_value_seed(crate::yaml::compact::SomePlace(#place))? },
+            quote! { map.next_value_seed(crate::yaml::compact::SomePlace(#place)) },
         ),
         None => (
             quote! {},
-            quote! { map.next_value_seed(crate::yaml::compact::Place(#place))? },
+            quote! { map.next_value_seed(crate::yaml::compact::Place(#place)) },
         ),
         Some(path) => {
             let ty = &f.ty;
             let wrapper = format_ident!("With{}", k);
             let assign = if required {
-                quote! { *#place = ::core::option::Option::Some(map.next_value::<#wrapper>()?.0) }
+                quote! { map.next_value::<#wrapper>().map(|v| *#place = ::core::option::Option::Some(v.0)) }
             } else {
-                quote! { *#place = map.next_value::<#wrapper>()?.0 }
+                quote! { map.next_value::<#wrapper>().map(|v| *#place = v.0) }
             };
             (
                 quote! {
@@ -325,10 +328,11 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             let mut out: #name = ::core::default::Default::default();
             #(#field_defaults)*
             while let ::core::option::Option::Some(i) = map.next_key_seed(seed)? {
-                match i {
+                let read: ::core::result::Result<(), A::Error> = match i {
                     #(#indices => #values,)*
-                    _ => { map.next_value::<::serde::de::IgnoredAny>()?; }
-                }
+                    _ => map.next_value::<::serde::de::IgnoredAny>().map(|_| ()),
+                };
+                read?;
             }
             ::core::result::Result::Ok(out)
         }
@@ -382,10 +386,11 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             #(#wrappers)*
             #(#inits)*
             while let ::core::option::Option::Some(i) = map.next_key_seed(seed)? {
-                match i {
+                let read: ::core::result::Result<(), A::Error> = match i {
                     #(#arms)*
-                    _ => { map.next_value::<::serde::de::IgnoredAny>()?; }
-                }
+                    _ => map.next_value::<::serde::de::IgnoredAny>().map(|_| ()),
+                };
+                read?;
             }
             ::core::result::Result::Ok(#name { #(#builds),* })
         }
