@@ -2,6 +2,7 @@
 """Where the playground's wasm bytes go: code bytes by crate/module, and the data section.
 
     python3 scripts/wasm-size-breakdown.py [MODULE.wasm] [--depth N] [--top N] [--grep TEXT]
+        [--instances PATH] [--methods TEXT] [--rows N]
 
 MODULE defaults to target/wasm/wasm32-unknown-unknown/web/cellsim_web.wasm, rustc/wasm-ld's
 output before wasm-bindgen: it still has the name section (wasm-bindgen strips it for what is
@@ -13,7 +14,10 @@ largest single functions; --grep sums the functions whose full name contains TEX
 --instances PATH groups the functions owned by PATH (e.g. `core::slice::sort`,
 `alloc::collections::btree`) by their generic arguments (the element type, or key and value)
 and the first cellsim function named in them (usually the caller's comparator closure): what
-one generic instantiation costs and where it comes from.
+one generic instantiation costs and where it comes from. --methods TEXT groups the functions
+whose name contains TEXT by their name with the generic arguments inside its outermost `<...>`
+dropped (`<De>::map::<::deserialize::Visitor>` for every struct's): what one generic method
+costs over all its instantiations.
 Used for docs/benchmarks.md, "Bundle size".
 """
 
@@ -219,6 +223,31 @@ def instances(funcs, path, rows):
         print(f"  {v:>9,}  {count[k]:>4}  {k}")
 
 
+def methods(funcs, text, rows):
+    """Functions whose name contains `text`, grouped by the name with nested generic arguments
+    (depth 2 and more) removed."""
+    size, count = collections.Counter(), collections.Counter()
+    for name, s in funcs:
+        if text not in name:
+            continue
+        out, depth = [], 0
+        for c in re.sub(r"::h[0-9a-f]{16}$", "", name):
+            if c == "<":
+                depth += 1
+                if depth == 1:
+                    out.append(c)
+            elif c == ">":
+                depth -= 1
+            elif depth <= 1:
+                out.append(c)
+        key = "".join(out)
+        size[key] += s
+        count[key] += 1
+    print(f"\nfunctions containing {text!r} by method: {sum(count.values())}, {sum(size.values()):,} B")
+    for k, v in size.most_common(rows):
+        print(f"  {v:>9,}  {count[k]:>4}  {k[:170]}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("module", nargs="?", default="target/wasm/wasm32-unknown-unknown/web/cellsim_web.wasm")
@@ -227,6 +256,7 @@ def main():
     ap.add_argument("--grep", action="append", default=[])
     ap.add_argument("--rows", type=int, default=30)
     ap.add_argument("--instances", action="append", default=[])
+    ap.add_argument("--methods", action="append", default=[])
     args = ap.parse_args()
     buf = open(args.module, "rb").read()
     funcs, section_sizes, data = parse(buf)
@@ -250,6 +280,8 @@ def main():
         print(f"\nfunctions containing {g!r}: {len(sel)}, {sum(s for _, s in sel):,} B")
     for path in args.instances:
         instances(funcs, path, args.rows)
+    for text in args.methods:
+        methods(funcs, text, args.rows)
     if args.top:
         print(f"\nlargest {args.top} functions:")
         for name, size in sorted(funcs, key=lambda f: -f[1])[: args.top]:

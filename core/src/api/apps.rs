@@ -3,9 +3,10 @@
 use super::meta::{IntOrString, ObjectMeta};
 use super::pod::PodTemplateSpec;
 use super::selector::LabelSelector;
-use serde::{Deserialize, Serialize};
+use cellsim_derive::CompactDeserialize;
+use serde::Serialize;
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Deployment {
     pub metadata: ObjectMeta,
@@ -15,7 +16,7 @@ pub struct Deployment {
 }
 
 /// `apps/v1 DeploymentStatus` (model state; never read from a manifest).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct DeploymentStatus {
     /// The `metadata.generation` this status was computed for.
@@ -30,7 +31,7 @@ pub struct DeploymentStatus {
 
 /// `apps/v1 DeploymentCondition`: Available, Progressing or ReplicaFailure. Times are
 /// simulated milliseconds (upstream serializes them to whole seconds).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct DeploymentCondition {
     #[serde(rename = "type")]
@@ -49,7 +50,7 @@ impl DeploymentStatus {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct DeploymentSpec {
     /// Defaults to 1 (upstream SetDefaults_Deployment).
@@ -65,7 +66,7 @@ pub struct DeploymentSpec {
     pub paused: bool,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct DeploymentStrategy {
     /// `RollingUpdate` (default) or `Recreate`.
@@ -76,7 +77,7 @@ pub struct DeploymentStrategy {
 
 /// maxSurge / maxUnavailable (default 25% each) — also used by DaemonSet and StatefulSet
 /// (which use `partition` and `maxUnavailable`).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct RollingUpdate {
     pub max_surge: Option<IntOrString>,
@@ -85,7 +86,7 @@ pub struct RollingUpdate {
 }
 
 /// The status fields the controllers maintain for a workload.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct WorkloadStatus {
     pub replicas: i32,
@@ -95,7 +96,7 @@ pub struct WorkloadStatus {
     pub observed_generation: i64,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ReplicaSet {
     pub metadata: ObjectMeta,
@@ -104,7 +105,7 @@ pub struct ReplicaSet {
     pub status: WorkloadStatus,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ReplicaSetSpec {
     pub replicas: Option<i32>,
@@ -113,7 +114,7 @@ pub struct ReplicaSetSpec {
     pub min_ready_seconds: i32,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct StatefulSet {
     pub metadata: ObjectMeta,
@@ -123,7 +124,7 @@ pub struct StatefulSet {
 }
 
 /// `apps/v1 StatefulSetStatus` (the fields the controller maintains).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct StatefulSetStatus {
     pub replicas: i32,
@@ -139,7 +140,7 @@ pub struct StatefulSetStatus {
     pub revisions: std::collections::BTreeMap<String, PodTemplateSpec>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct StatefulSetSpec {
     pub replicas: Option<i32>,
@@ -154,7 +155,7 @@ pub struct StatefulSetSpec {
 }
 
 /// StatefulSet / DaemonSet update strategy: `RollingUpdate` (default) or `OnDelete`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct UpdateStrategy {
     #[serde(rename = "type")]
@@ -162,7 +163,7 @@ pub struct UpdateStrategy {
     pub rolling_update: Option<RollingUpdate>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct DaemonSet {
     pub metadata: ObjectMeta,
@@ -172,7 +173,7 @@ pub struct DaemonSet {
 }
 
 /// `apps/v1 DaemonSetStatus`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct DaemonSetStatus {
     pub current_number_scheduled: i32,
@@ -184,7 +185,7 @@ pub struct DaemonSetStatus {
     pub number_unavailable: i32,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct DaemonSetSpec {
     pub selector: Option<LabelSelector>,

@@ -7,9 +7,10 @@
 
 use super::meta::ObjectMeta;
 use super::quantity::Quantity;
-use serde::{Deserialize, Serialize};
+use cellsim_derive::CompactDeserialize;
+use serde::Serialize;
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct HorizontalPodAutoscaler {
     pub metadata: ObjectMeta,
@@ -18,7 +19,7 @@ pub struct HorizontalPodAutoscaler {
     pub status: HpaStatus,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct HpaSpec {
     pub scale_target_ref: CrossVersionObjectReference,
@@ -61,7 +62,7 @@ impl HpaSpec {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct CrossVersionObjectReference {
     pub api_version: String,
@@ -69,7 +70,7 @@ pub struct CrossVersionObjectReference {
     pub name: String,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct MetricSpec {
     /// Resource, ContainerResource, Pods, Object or External.
@@ -84,14 +85,14 @@ pub struct MetricSpec {
     pub external: Option<serde_json::Value>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ResourceMetricSource {
     pub name: String,
     pub target: MetricTarget,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ContainerResourceMetricSource {
     pub name: String,
@@ -99,7 +100,7 @@ pub struct ContainerResourceMetricSource {
     pub target: MetricTarget,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct MetricTarget {
     /// Utilization, Value or AverageValue.
@@ -110,14 +111,14 @@ pub struct MetricTarget {
     pub value: Option<Quantity>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct HpaBehavior {
     pub scale_up: Option<HpaScalingRules>,
     pub scale_down: Option<HpaScalingRules>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct HpaScalingRules {
     pub stabilization_window_seconds: Option<i32>,
@@ -130,7 +131,7 @@ pub struct HpaScalingRules {
     pub tolerance: Option<Quantity>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct HpaScalingPolicy {
     /// Pods or Percent.
@@ -206,7 +207,7 @@ fn defaulted(from: Option<&HpaScalingRules>, mut to: ScalingRules) -> ScalingRul
 }
 
 /// The status the controller writes (model state; never read from a manifest).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct HpaStatus {
     pub current_replicas: i32,
@@ -217,7 +218,7 @@ pub struct HpaStatus {
     pub conditions: Vec<HpaCondition>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct MetricStatus {
     #[serde(rename = "type")]
@@ -230,7 +231,7 @@ pub struct MetricStatus {
 }
 
 /// AbleToScale, ScalingActive or ScalingLimited.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct HpaCondition {
     #[serde(rename = "type")]

@@ -3,9 +3,10 @@
 use super::meta::ObjectMeta;
 use super::pod::PodTemplateSpec;
 use super::selector::LabelSelector;
-use serde::{Deserialize, Serialize};
+use cellsim_derive::CompactDeserialize;
+use serde::Serialize;
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Job {
     pub metadata: ObjectMeta,
@@ -15,7 +16,7 @@ pub struct Job {
 }
 
 /// `batch/v1 JobCondition`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct JobCondition {
     /// Complete, Failed, SuccessCriteriaMet, FailureTarget, Suspended.
@@ -30,7 +31,7 @@ pub struct JobCondition {
 
 /// `batch/v1 JobStatus`, plus what upstream tracks with the pods' `batch.kubernetes.io/job-tracking`
 /// finalizer and its pod-failure backoff store.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct JobStatus {
     pub active: i32,
@@ -75,7 +76,7 @@ impl JobStatus {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct JobSpec {
     pub parallelism: Option<i32>,
@@ -92,7 +93,7 @@ pub struct JobSpec {
     pub template: PodTemplateSpec,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct CronJob {
     pub metadata: ObjectMeta,
@@ -102,7 +103,7 @@ pub struct CronJob {
 }
 
 /// `batch/v1 CronJobStatus`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct CronJobStatus {
     /// The running jobs (name, uid).
@@ -114,14 +115,14 @@ pub struct CronJobStatus {
 }
 
 /// A `v1.ObjectReference` to an active job.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ActiveJob {
     pub name: String,
     pub uid: String,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct CronJobSpec {
     pub schedule: String,
@@ -136,7 +137,7 @@ pub struct CronJobSpec {
     pub failed_jobs_history_limit: Option<i32>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct JobTemplateSpec {
     pub metadata: ObjectMeta,

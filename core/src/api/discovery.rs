@@ -2,7 +2,8 @@
 //! controller (`controllers::endpointslice`) and read by the service proxies (`net`).
 
 use super::meta::ObjectMeta;
-use serde::{Deserialize, Serialize};
+use cellsim_derive::CompactDeserialize;
+use serde::Serialize;
 
 /// The label naming the Service a slice belongs to (`discovery.LabelServiceName`).
 pub const LABEL_SERVICE_NAME: &str = "kubernetes.io/service-name";
@@ -12,7 +13,7 @@ pub const LABEL_MANAGED_BY: &str = "endpointslice.kubernetes.io/managed-by";
 /// (pkg/controller/endpointslice `ControllerName`).
 pub const CONTROLLER_NAME: &str = "endpointslice-controller.k8s.io";
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct EndpointSlice {
     pub metadata: ObjectMeta,
@@ -22,7 +23,7 @@ pub struct EndpointSlice {
     pub ports: Vec<EndpointPort>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Endpoint {
     pub addresses: Vec<String>,
@@ -36,7 +37,7 @@ pub struct Endpoint {
 
 /// `discovery.EndpointConditions`. Absent fields read as upstream says: ready and serving
 /// unknown are treated as true by consumers, terminating unknown as false.
-#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct EndpointConditions {
     pub ready: Option<bool>,
@@ -44,7 +45,7 @@ pub struct EndpointConditions {
     pub terminating: Option<bool>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct TargetRef {
     pub kind: String,
@@ -53,7 +54,7 @@ pub struct TargetRef {
     pub uid: String,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct EndpointPort {
     pub name: String,

@@ -1,11 +1,12 @@
 //! `metadata` (ObjectMeta), owner references and the shared small types (IntOrString).
 
 use super::selector::Labels;
+use cellsim_derive::CompactDeserialize;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The subset of `metav1.ObjectMeta` the model uses.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ObjectMeta {
     pub name: String,
@@ -35,7 +36,7 @@ pub struct ObjectMeta {
 }
 
 /// `metav1.OwnerReference`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct OwnerReference {
     pub api_version: String,

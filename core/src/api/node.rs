@@ -2,9 +2,10 @@
 
 use super::meta::ObjectMeta;
 use super::resources::ResourceList;
-use serde::{Deserialize, Serialize};
+use cellsim_derive::CompactDeserialize;
+use serde::Serialize;
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Node {
     pub metadata: ObjectMeta,
@@ -12,7 +13,7 @@ pub struct Node {
     pub status: NodeStatus,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct NodeSpec {
     pub unschedulable: bool,
@@ -24,7 +25,7 @@ pub struct NodeSpec {
     pub provider_id: String,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct NodeStatus {
     pub capacity: ResourceList,
@@ -35,7 +36,7 @@ pub struct NodeStatus {
     pub images: Vec<ContainerImage>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct NodeCondition {
     #[serde(rename = "type")]
@@ -45,7 +46,7 @@ pub struct NodeCondition {
     pub reason: String,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ContainerImage {
     pub names: Vec<String>,
@@ -53,7 +54,7 @@ pub struct ContainerImage {
 }
 
 /// `v1.Taint`. Effects: NoSchedule, PreferNoSchedule, NoExecute.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Taint {
     pub key: String,

@@ -4,22 +4,23 @@
 use super::meta::{IntOrString, ObjectMeta};
 use super::resources::ResourceList;
 use super::selector::LabelSelector;
-use serde::{Deserialize, Serialize};
+use cellsim_derive::CompactDeserialize;
+use serde::Serialize;
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Namespace {
     pub metadata: ObjectMeta,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ResourceQuota {
     pub metadata: ObjectMeta,
     pub spec: ResourceQuotaSpec,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ResourceQuotaSpec {
     pub hard: ResourceList,
@@ -27,13 +28,13 @@ pub struct ResourceQuotaSpec {
     pub scope_selector: Option<ScopeSelector>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ScopeSelector {
     pub match_expressions: Vec<ScopedResourceSelectorRequirement>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ScopedResourceSelectorRequirement {
     pub scope_name: String,
@@ -41,20 +42,20 @@ pub struct ScopedResourceSelectorRequirement {
     pub values: Vec<String>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct LimitRange {
     pub metadata: ObjectMeta,
     pub spec: LimitRangeSpec,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct LimitRangeSpec {
     pub limits: Vec<LimitRangeItem>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct LimitRangeItem {
     /// Container, Pod or PersistentVolumeClaim.
@@ -67,7 +68,7 @@ pub struct LimitRangeItem {
     pub max_limit_request_ratio: ResourceList,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct PriorityClass {
     pub metadata: ObjectMeta,
@@ -77,7 +78,7 @@ pub struct PriorityClass {
     pub description: String,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct PodDisruptionBudget {
     pub metadata: ObjectMeta,
@@ -89,7 +90,7 @@ pub struct PodDisruptionBudget {
 }
 
 /// `policy/v1` `PodDisruptionBudgetStatus`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct PodDisruptionBudgetStatus {
     /// Stands in for `observedGeneration == metadata.generation`: the disruption controller
@@ -107,7 +108,7 @@ pub struct PodDisruptionBudgetStatus {
     pub sync_failed: String,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct PodDisruptionBudgetSpec {
     pub min_available: Option<IntOrString>,

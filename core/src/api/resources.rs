@@ -2,7 +2,8 @@
 //! scheduler and kubelet compute with.
 
 use super::quantity::Quantity;
-use serde::{Deserialize, Serialize};
+use cellsim_derive::CompactDeserialize;
+use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// `v1.ResourceList`: resource name to quantity, in name order.
@@ -14,7 +15,7 @@ pub const PODS: &str = "pods";
 pub const EPHEMERAL_STORAGE: &str = "ephemeral-storage";
 
 /// `v1.ResourceRequirements`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ResourceRequirements {
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]

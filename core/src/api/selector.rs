@@ -20,6 +20,7 @@
 //!
 //! Determinism: only `BTreeMap`/`BTreeSet`/`Vec`; sorts are stable; no floats.
 
+use cellsim_derive::CompactDeserialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
@@ -1153,7 +1154,7 @@ where
 
 /// `metav1.LabelSelector`: `matchLabels` and `matchExpressions` are ANDed. An empty selector
 /// matches everything; a missing (`None`) selector matches nothing (see [`selector_matches`]).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct LabelSelector {
     #[serde(
@@ -1170,7 +1171,7 @@ pub struct LabelSelector {
 
 /// `metav1.LabelSelectorRequirement`; `operator` is one of `In`, `NotIn`, `Exists`,
 /// `DoesNotExist`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct LabelSelectorRequirement {
     pub key: String,
@@ -1409,7 +1410,7 @@ pub fn parse_to_label_selector(s: &str) -> Result<LabelSelector, SelectorError> 
 // ---------------------------------------------------------------------------------------------
 
 /// `v1.NodeSelector`: the terms are ORed. An empty list matches no node.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct NodeSelector {
     #[serde(deserialize_with = "null_as_default")]
@@ -1418,7 +1419,7 @@ pub struct NodeSelector {
 
 /// `v1.NodeSelectorTerm`: all `matchExpressions` (over node labels) and all `matchFields`
 /// (over node fields; only `metadata.name`) must hold. A term with neither matches no node.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct NodeSelectorTerm {
     #[serde(
@@ -1435,7 +1436,7 @@ pub struct NodeSelectorTerm {
 
 /// `v1.NodeSelectorRequirement`; `operator` is one of `In`, `NotIn`, `Exists`, `DoesNotExist`,
 /// `Gt`, `Lt` (`matchFields`: `In`, `NotIn` only).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct NodeSelectorRequirement {
     pub key: String,

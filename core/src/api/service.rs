@@ -2,16 +2,17 @@
 
 use super::meta::{IntOrString, ObjectMeta};
 use super::selector::Labels;
-use serde::{Deserialize, Serialize};
+use cellsim_derive::CompactDeserialize;
+use serde::Serialize;
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Service {
     pub metadata: ObjectMeta,
     pub spec: ServiceSpec,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ServiceSpec {
     /// ClusterIP (default), NodePort, LoadBalancer, ExternalName.
@@ -31,7 +32,7 @@ pub struct ServiceSpec {
     pub publish_not_ready_addresses: bool,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ServicePort {
     pub name: String,
@@ -41,27 +42,27 @@ pub struct ServicePort {
     pub node_port: Option<i32>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct SessionAffinityConfig {
     pub client_ip: Option<ClientIpConfig>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ClientIpConfig {
     /// Default 10800 (3 hours).
     pub timeout_seconds: Option<i32>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Ingress {
     pub metadata: ObjectMeta,
     pub spec: IngressSpec,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct IngressSpec {
     pub ingress_class_name: Option<String>,
@@ -69,20 +70,20 @@ pub struct IngressSpec {
     pub rules: Vec<IngressRule>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct IngressRule {
     pub host: String,
     pub http: Option<HttpIngressRuleValue>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct HttpIngressRuleValue {
     pub paths: Vec<HttpIngressPath>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct HttpIngressPath {
     pub path: String,
@@ -91,20 +92,20 @@ pub struct HttpIngressPath {
     pub backend: IngressBackend,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct IngressBackend {
     pub service: Option<IngressServiceBackend>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct IngressServiceBackend {
     pub name: String,
     pub port: ServiceBackendPort,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ServiceBackendPort {
     pub name: String,

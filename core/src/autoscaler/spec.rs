@@ -3,12 +3,13 @@
 
 use crate::api::Quantity;
 use crate::time::Duration;
+use cellsim_derive::CompactDeserialize;
 use serde::Deserialize;
 
 /// `spec.cluster.nodePools[].autoscaling`: the node group's bounds (cluster-autoscaler's
 /// `--nodes=MIN:MAX:NAME`) and its priority for the `priority` expander (higher wins; upstream
 /// keeps these in the `cluster-autoscaler-priority-expander` ConfigMap).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, CompactDeserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PoolAutoscaling {
     pub min: u32,
@@ -32,7 +33,7 @@ pub enum Expander {
 
 /// `spec.autoscaler`. Defaults are cluster-autoscaler's flags (FAQ, "What are the parameters to
 /// CA?"; cluster-autoscaler/config/flags).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, CompactDeserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AutoscalerSpec {
     #[serde(default)]

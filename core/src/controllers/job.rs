@@ -54,7 +54,12 @@ pub struct JobController {
     /// in the instant it happens).
     finished_at: BTreeMap<String, u64>,
     /// The last spec seen of each job (a spec change syncs at once, a status write is batched).
-    spec_seen: BTreeMap<ObjectKey, crate::api::batch::JobSpec>,
+    ///
+    /// Boxed: the maps from `ObjectKey` to a boxed value share one compiled BTreeMap (its
+    /// insert, search and rebalancing code is the same for every pointer-sized value), the
+    /// playground's wasm size (docs/benchmarks.md, "Bundle size"); written when a job's
+    /// spec changes.
+    spec_seen: BTreeMap<ObjectKey, Box<crate::api::batch::JobSpec>>,
     requeue: Requeue,
     /// A budgeted sync paused in its read of the feed: the jobs to sync now and the batched
     /// ones found so far.
@@ -186,10 +191,10 @@ impl JobController {
             match key.kind {
                 Kind::Job => match store.get(key).map(|s| &s.object) {
                     Some(Object::Job(j)) => {
-                        if self.spec_seen.get(key) == Some(&j.spec) {
+                        if self.spec_seen.get(key).is_some_and(|s| **s == j.spec) {
                             batched.insert(key.clone());
                         } else {
-                            self.spec_seen.insert(key.clone(), j.spec.clone());
+                            self.spec_seen.insert(key.clone(), Box::new(j.spec.clone()));
                             now_keys.insert(key.clone());
                         }
                     }

@@ -12,6 +12,7 @@
 //! `StopContainer`. A command about a container or sandbox that no longer exists is ignored.
 
 use crate::api::pod::{Container, LifecycleHandler, Probe};
+use cellsim_derive::CompactDeserialize;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -25,7 +26,7 @@ pub const PLAN_VERSION: u32 = 2;
 /// Identifies one container instance of a pod on a node. `attempt` counts the instances of
 /// the same container in the pod's sandbox (CRI `ContainerMetadata.attempt`): the first run is
 /// 0, each restart creates the next attempt, and dead attempts stay until garbage collected.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ContainerRef {
     pub node: String,

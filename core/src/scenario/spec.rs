@@ -10,9 +10,10 @@ use crate::api::resources::ResourceList;
 use crate::api::selector::{LabelSelector, Labels};
 use crate::time::{Duration, SimTime};
 use crate::yaml;
+use cellsim_derive::CompactDeserialize;
 use serde::Deserialize;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, CompactDeserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ScenarioDoc {
     pub api_version: String,
@@ -21,7 +22,7 @@ pub struct ScenarioDoc {
     pub spec: ScenarioSpec,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, CompactDeserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ScenarioMeta {
     pub name: String,
@@ -29,7 +30,7 @@ pub struct ScenarioMeta {
     pub description: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, CompactDeserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ScenarioSpec {
     #[serde(default)]
@@ -73,7 +74,7 @@ pub struct ScenarioSpec {
 }
 
 /// `spec.real`: settings of `cellsim run --real` (issue 9, docs/real-cluster.md).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, CompactDeserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RealSpec {
     /// A manifest's image (as pods name it) -> the local image and optional command that
@@ -83,7 +84,7 @@ pub struct RealSpec {
 }
 
 /// `spec.real.images.<image>`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, CompactDeserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RealImageSpec {
     /// A local image (`cellsim image ls`), e.g. `cellsim/busybox:latest`.
@@ -151,7 +152,7 @@ impl RealSpec {
 
 /// `spec.network`: how every node's service proxy is configured and how fast it learns of
 /// endpoint changes.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, CompactDeserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NetworkSpec {
     /// kube-proxy `mode`: iptables (default), ipvs or nftables.
@@ -172,7 +173,7 @@ pub struct NetworkSpec {
 
 /// One source of requests (`spec.traffic[]`): Poisson arrivals at `rps` into a Service (through
 /// its ClusterIP, a NodePort or its load balancer) or into an Ingress host and path.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, CompactDeserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TrafficEntry {
     /// Names the entry for `setTraffic` (default: the service, or `host/path`).
@@ -208,7 +209,7 @@ pub struct TrafficEntry {
     pub from: Option<Duration>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, CompactDeserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct IngressTarget {
     pub host: String,
@@ -217,7 +218,7 @@ pub struct IngressTarget {
 }
 
 /// A downstream call a pod makes for every request it serves (`behavior[].calls[]`).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, CompactDeserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Call {
     pub service: String,
@@ -230,7 +231,7 @@ pub struct Call {
     pub retries: u32,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, CompactDeserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ClusterSpec {
     #[serde(default)]
@@ -241,7 +242,7 @@ pub struct ClusterSpec {
 }
 
 /// A pool of identical nodes named `<name>-0`, `<name>-1`, ...
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, CompactDeserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NodePool {
     pub name: String,
@@ -260,7 +261,7 @@ pub struct NodePool {
 }
 
 /// Simulation-only container behaviour, matched to pods by label selector (first match wins).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, CompactDeserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Behavior {
     pub selector: LabelSelector,
@@ -325,7 +326,7 @@ pub struct Behavior {
 }
 
 /// `behavior[].latencyAfter`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, CompactDeserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LatencyAfter {
     pub at: Duration,
@@ -333,7 +334,7 @@ pub struct LatencyAfter {
 }
 
 /// A step of a usage profile (`behavior[].usageSteps`).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, CompactDeserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UsageStep {
     pub after: Duration,
@@ -412,7 +413,7 @@ impl Behavior {
 }
 
 /// The image registry as the simulated runtime sees it (`spec.registry`).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, CompactDeserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Registry {
     /// Bytes per second one node pulls at (a quantity, e.g. `50Mi`); default 50Mi.
@@ -423,7 +424,7 @@ pub struct Registry {
     pub images: Vec<RegistryImage>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, CompactDeserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RegistryImage {
     pub name: String,
@@ -433,7 +434,7 @@ pub struct RegistryImage {
 /// `behavior[].usageAfter`: from simulated time `at` (the scenario clock, as timeline
 /// entries) on, the usage of the matching containers is `usage` instead. A step of the usage
 /// profile (`usageSteps`) timed on the scenario clock rather than the container's.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, CompactDeserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UsageAfter {
     pub at: Duration,
@@ -441,7 +442,7 @@ pub struct UsageAfter {
 }
 
 /// One assertion: exactly one of `at` (with a condition beside it), `always`, or `end`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, CompactDeserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ExpectEntry {
     #[serde(default)]
@@ -473,7 +474,7 @@ pub struct ExpectEntry {
     pub from: Option<Duration>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, CompactDeserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Condition {
     #[serde(default)]
@@ -498,7 +499,7 @@ pub struct Condition {
 
 /// The share of a Service's requests that succeeded (from the start, or from `since`),
 /// compared with `min` / `max` (fractions, e.g. 0.999).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, CompactDeserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ServiceRateCondition {
     pub service: String,
@@ -514,7 +515,7 @@ pub struct ServiceRateCondition {
 
 /// A count about a Service (requests it received; or clients that moved between pods),
 /// compared with `count` / `min` / `max`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, CompactDeserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ServiceCountCondition {
     pub service: String,
@@ -532,7 +533,7 @@ pub struct ServiceCountCondition {
 }
 
 /// A latency percentile of a Service's successful requests, in milliseconds.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, CompactDeserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ServiceLatencyCondition {
     pub service: String,
@@ -552,7 +553,7 @@ pub struct ServiceLatencyCondition {
 /// Count Deployments matching a label selector, optionally in one namespace, with a name
 /// prefix, a condition (with a status and reason) and a revision, and compare with `count` /
 /// `min` / `max`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, CompactDeserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DeploymentsCondition {
     #[serde(default)]
@@ -583,7 +584,7 @@ pub struct DeploymentsCondition {
 
 /// Count Jobs matching a label selector (kubectl `-l` syntax), optionally in one namespace,
 /// with a name prefix, and with a condition True, and compare with `count` / `min` / `max`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, CompactDeserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct JobsCondition {
     #[serde(default)]
@@ -609,7 +610,7 @@ pub struct JobsCondition {
 /// Count the trace events so far with this `type` (reason), optionally of one object
 /// (`Kind/namespace/name` exactly, or a prefix when it ends in `*`) and with `message` in
 /// their message, and compare with `count` / `min` / `max`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, CompactDeserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EventsCondition {
     #[serde(rename = "type")]
@@ -628,7 +629,7 @@ pub struct EventsCondition {
 
 /// Count pods matching a label selector (kubectl `-l` syntax), optionally in one namespace,
 /// phase and readiness, and compare with `count` / `min` / `max`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, CompactDeserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PodsCondition {
     #[serde(default)]
@@ -670,7 +671,7 @@ pub struct PodsCondition {
 }
 
 /// Pods the scheduler has not yet bound to a node.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, CompactDeserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PendingCondition {
     pub max: u64,

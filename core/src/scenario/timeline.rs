@@ -4,7 +4,7 @@ use crate::api::object::{decode, Decoded};
 use crate::api::{Kind, Object};
 use crate::time::Duration;
 use crate::yaml::{self, LoadError, Mark};
-use serde::Deserialize;
+use cellsim_derive::CompactDeserialize;
 
 /// A decoded timeline entry.
 #[derive(Debug, Clone)]
@@ -95,7 +95,7 @@ pub struct ObjectRef {
     pub name: String,
 }
 
-#[derive(Deserialize)]
+#[derive(CompactDeserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct DeleteSpec {
     kind: String,
@@ -106,7 +106,7 @@ struct DeleteSpec {
     propagation_policy: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(CompactDeserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct ScaleSpec {
     kind: String,
@@ -116,26 +116,26 @@ struct ScaleSpec {
     replicas: i32,
 }
 
-#[derive(Deserialize)]
+#[derive(CompactDeserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct NodeSpecRef {
     node: String,
 }
 
-#[derive(Deserialize)]
+#[derive(CompactDeserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct RemoveNodesSpec {
     names: Vec<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(CompactDeserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct AddNodesSpec {
     pool: String,
     count: u32,
 }
 
-#[derive(Deserialize)]
+#[derive(CompactDeserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct SetImageSpec {
     kind: String,
@@ -146,14 +146,14 @@ struct SetImageSpec {
     image: String,
 }
 
-#[derive(Deserialize)]
+#[derive(CompactDeserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct SetTrafficSpec {
     name: String,
     rps: crate::api::Quantity,
 }
 
-#[derive(Deserialize)]
+#[derive(CompactDeserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct RolloutUndoSpec {
     name: String,

@@ -233,16 +233,24 @@ impl<'a, 'de> De<'a, 'de> {
         self.seq(items, visitor)
     }
 
+    /// The visitor's result is returned where it was written and errors are changed in place
+    /// ([`located`]): a struct's value is not moved again at each level, code that is compiled
+    /// once per deserialized type.
     fn seq<V: Visitor<'de>>(self, items: &'de [Node], visitor: V) -> Result<V::Value, DeError> {
         let mut access = Seq {
             iter: items.iter().enumerate(),
             ctx: self.ctx,
         };
-        let value = visitor.visit_seq(&mut access)?;
-        seq_rest(items.len(), access.iter.len())?;
-        Ok(value)
+        let mut r = visitor.visit_seq(&mut access);
+        if r.is_ok() {
+            if let Err(e) = seq_rest(items.len(), access.iter.len()) {
+                r = Err(e);
+            }
+        }
+        r
     }
 
+    /// As [`De::seq`].
     fn map<V: Visitor<'de>>(
         self,
         entries: &'de [(Node, Node)],
@@ -253,9 +261,13 @@ impl<'a, 'de> De<'a, 'de> {
             pending: None,
             ctx: self.ctx,
         };
-        let value = visitor.visit_map(&mut access)?;
-        map_rest(&mut access.iter)?;
-        Ok(value)
+        let mut r = visitor.visit_map(&mut access);
+        if r.is_ok() {
+            if let Err(e) = map_rest(&mut access.iter) {
+                r = Err(e);
+            }
+        }
+        r
     }
 
     /// A scalar read as a string: plain scalars give their source text (`80`, `true`, `1.10`);
@@ -300,12 +312,22 @@ impl<'a, 'de> De<'a, 'de> {
     }
 }
 
+/// Attach `mark` to the error in `r` unless an inner node already did, in place (see
+/// [`De::seq`]).
+#[inline(always)]
+fn located<T>(mut r: Result<T, DeError>, mark: Mark) -> Result<T, DeError> {
+    if let Err(e) = &mut r {
+        e.locate(mark);
+    }
+    r
+}
+
 macro_rules! located {
     ($($method:ident => $imp:ident,)*) => {
         $(
             fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
                 let mark = self.node.mark;
-                self.$imp(visitor).map_err(|e| e.at(mark))
+                located(self.$imp(visitor), mark)
             }
         )*
     };
@@ -339,11 +361,13 @@ impl<'de> de::Deserializer<'de> for De<'_, 'de> {
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         let mark = self.node.mark;
-        match self.node.value {
-            Value::Null => visitor.visit_none(),
-            _ => visitor.visit_some(self),
-        }
-        .map_err(|e| e.at(mark))
+        located(
+            match self.node.value {
+                Value::Null => visitor.visit_none(),
+                _ => visitor.visit_some(self),
+            },
+            mark,
+        )
     }
 
     fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
@@ -364,13 +388,13 @@ impl<'de> de::Deserializer<'de> for De<'_, 'de> {
         visitor: V,
     ) -> Result<V::Value, DeError> {
         let mark = self.node.mark;
-        visitor.visit_newtype_struct(self).map_err(|e| e.at(mark))
+        located(visitor.visit_newtype_struct(self), mark)
     }
 
     /// Null reads as an empty sequence (as Go decodes null into a slice).
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         let mark = self.node.mark;
-        self.sequence(visitor).map_err(|e| e.at(mark))
+        located(self.sequence(visitor), mark)
     }
 
     fn deserialize_tuple<V: Visitor<'de>>(
@@ -393,7 +417,7 @@ impl<'de> de::Deserializer<'de> for De<'_, 'de> {
     /// Null reads as an empty mapping (as Go decodes null into a map or struct).
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         let mark = self.node.mark;
-        self.mapping(visitor).map_err(|e| e.at(mark))
+        located(self.mapping(visitor), mark)
     }
 
     /// As a mapping; a sequence is a type error (serde would otherwise read it by position).
@@ -508,7 +532,7 @@ impl<'de> MapAccess<'de> for Map<'_, 'de> {
         ctx.enter(Seg::Key(key));
         let r = seed.deserialize(De::new(value, ctx, Some(key.mark)));
         ctx.leave();
-        r.map_err(|e| e.at(value.mark))
+        located(r, value.mark)
     }
 
     fn size_hint(&self) -> Option<usize> {

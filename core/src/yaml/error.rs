@@ -56,10 +56,15 @@ pub(crate) struct DeError {
 impl DeError {
     /// Attach `mark` unless an inner node already did.
     pub(crate) fn at(mut self, mark: Mark) -> Self {
+        self.locate(mark);
+        self
+    }
+
+    /// [`DeError::at`] in place.
+    pub(crate) fn locate(&mut self, mark: Mark) {
         if self.mark.is_none() {
             self.mark = Some(mark);
         }
-        self
     }
 }
 

@@ -21,6 +21,7 @@
 //! is its text (`port: 80` into a `String` gives "80"); null read as a string, sequence, map or
 //! struct is "" or empty; a quoted string read as a number is an error naming the expected type.
 
+pub(crate) mod compact;
 mod de;
 mod error;
 mod node;

@@ -44,7 +44,10 @@ struct Tracked {
 #[derive(Default)]
 pub struct HorizontalController {
     pub cursor: u64,
-    hpas: BTreeMap<ObjectKey, Tracked>,
+    /// Boxed: the maps from `ObjectKey` to a boxed value share one compiled BTreeMap (its
+    /// insert, search and rebalancing code is the same for every pointer-sized value), the
+    /// playground's wasm size (docs/benchmarks.md, "Bundle size"); a cold map.
+    hpas: BTreeMap<ObjectKey, Box<Tracked>>,
 }
 
 /// The scale subresource of a target: `spec.replicas` and the selector (`status.replicas`
@@ -81,11 +84,11 @@ impl HorizontalController {
             let next = ctx.now.after(SYNC_PERIOD);
             self.hpas.insert(
                 key.clone(),
-                Tracked {
+                Box::new(Tracked {
                     uid,
                     next,
                     history: History::default(),
-                },
+                }),
             );
             schedule(ctx, &key, next);
         }

@@ -95,11 +95,16 @@ pub struct NodeLifecycleController {
     /// The node names a budgeted sync has read from the feed so far (`sync_budget`).
     reading: BTreeSet<String>,
     /// Heartbeats of the kubelets the simulation runs; a node without one renews.
-    heartbeats: BTreeMap<String, Heartbeat>,
+    /// Boxed, as `zones`: the maps from `String` to a boxed value share one compiled BTreeMap
+    /// (docs/benchmarks.md, "Bundle size"); written when a kubelet starts or stops.
+    heartbeats: BTreeMap<String, Box<Heartbeat>>,
     nodes: BTreeMap<String, Seen>,
     /// `knownNodeSet`: the nodes seen by the last pass.
     known: BTreeSet<String>,
-    zones: BTreeMap<String, Zone>,
+    /// Boxed: the maps from `String` to a boxed value share one compiled BTreeMap (its insert,
+    /// search and rebalancing code is the same for every pointer-sized value), the playground's
+    /// wasm size (docs/benchmarks.md, "Bundle size"); one entry per zone.
+    zones: BTreeMap<String, Box<Zone>>,
     pods: NodePods,
     passes: BTreeSet<SimTime>,
     taint_passes: BTreeSet<SimTime>,
@@ -115,8 +120,10 @@ fn grid_at_or_after(t: SimTime, period: Duration) -> SimTime {
 impl NodeLifecycleController {
     /// The kubelet of `node` started (or restarted) at `ctx.now`: it renews its lease from now.
     pub fn kubelet_started(&mut self, node: &str, now: SimTime) {
-        self.heartbeats
-            .insert(node.to_string(), Heartbeat::Renewing { since: now });
+        self.heartbeats.insert(
+            node.to_string(),
+            Box::new(Heartbeat::Renewing { since: now }),
+        );
     }
 
     /// The kubelet of `node` stopped at `ctx.now`: its last renewal stands, and a pass is due
@@ -125,12 +132,12 @@ impl NodeLifecycleController {
         let hb = self
             .heartbeats
             .get(node)
-            .copied()
+            .map(|hb| **hb)
             .unwrap_or(Heartbeat::Renewing {
                 since: SimTime::ZERO,
             })
             .stop(ctx.now);
-        self.heartbeats.insert(node.to_string(), hb);
+        self.heartbeats.insert(node.to_string(), Box::new(hb));
         if let Heartbeat::Stopped { last } = hb {
             self.schedule_after_deadline(ctx, last);
         }
@@ -302,7 +309,7 @@ impl NodeLifecycleController {
             };
             let observed = node.ready_status().to_string();
             let mut current = observed.clone();
-            if let Some(Heartbeat::Stopped { last }) = self.heartbeats.get(name) {
+            if let Some(Heartbeat::Stopped { last }) = self.heartbeats.get(name).map(|hb| &**hb) {
                 if now > last.after(NODE_MONITOR_GRACE_PERIOD) && observed != "Unknown" {
                     let mut n = node.clone();
                     set_conditions_unknown(&mut n);
@@ -446,7 +453,7 @@ impl NodeLifecycleController {
         if all_were_full {
             // Leaving that mode: every heartbeat counts from now.
             for hb in self.heartbeats.values_mut() {
-                if let Heartbeat::Stopped { last } = hb {
+                if let Heartbeat::Stopped { last } = &mut **hb {
                     *last = now;
                 }
             }
@@ -464,7 +471,7 @@ impl NodeLifecycleController {
                 }
             }
         }
-        let waiting = self.zones.values().any(Zone::is_queued);
+        let waiting = self.zones.values().any(|z| z.is_queued());
         if waiting {
             self.schedule_tainting(ctx, now.after(NODE_EVICTION_PERIOD));
         }
@@ -481,7 +488,7 @@ impl NodeLifecycleController {
                 continue;
             };
             let ready = node.ready_status();
-            if let Some(Heartbeat::Stopped { last }) = self.heartbeats.get(name) {
+            if let Some(Heartbeat::Stopped { last }) = self.heartbeats.get(name).map(|hb| &**hb) {
                 if ready != "Unknown" && now <= last.after(NODE_MONITOR_GRACE_PERIOD) {
                     deadlines.push(*last);
                 }
