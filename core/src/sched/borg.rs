@@ -6,7 +6,7 @@
 //! configurable in the scenario's `spec.borg.bands`. Without `spec.borg` the scheduler is plain
 //! kube-scheduler. `spec.borg.reclamation` adds resource reclamation (§5.5, `sched::reclaim`).
 
-use serde::Deserialize;
+use cellsim_derive::CompactDeserialize;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Band {
@@ -18,7 +18,7 @@ pub enum Band {
 
 /// Lower bounds (inclusive) of each band on pod priority. Defaults: the system classes
 /// (≥ 1,000,000,000) are monitoring, ≥ 10,000 production, ≥ 1 batch, ≤ 0 best effort.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, CompactDeserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Bands {
     pub monitoring: i32,
@@ -36,7 +36,7 @@ impl Default for Bands {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, CompactDeserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct BorgPolicy {
     pub bands: Bands,

@@ -6,10 +6,10 @@ use super::expand::{expand, merge, Plugins};
 use super::{ProfileSpec, SchedulerConfig};
 use crate::api::validate::mark_at;
 use crate::yaml::{self, LoadError};
-use serde::Deserialize;
+use cellsim_derive::CompactDeserialize;
 use std::collections::BTreeMap;
 
-#[derive(Deserialize)]
+#[derive(CompactDeserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct Raw {
     #[serde(default)]
@@ -54,7 +54,7 @@ struct Raw {
     extenders: Option<Vec<serde_json::Value>>,
 }
 
-#[derive(Deserialize)]
+#[derive(CompactDeserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct RawProfile {
     #[serde(default)]
@@ -67,7 +67,7 @@ struct RawProfile {
     plugin_config: Vec<RawPluginConfig>,
 }
 
-#[derive(Deserialize)]
+#[derive(CompactDeserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct RawPluginConfig {
     name: String,

@@ -6,14 +6,14 @@
 use super::{ProfileSpec, DEFAULT_MULTIPOINT};
 use crate::sched::framework::Point;
 use crate::sched::registry::points_of;
-use serde::Deserialize;
+use cellsim_derive::CompactDeserialize;
 use std::collections::BTreeMap;
 
 /// Upstream `framework.MaxTotalScore` (math.MaxInt64) and `MaxNodeScore`.
 const MAX_TOTAL_SCORE: i64 = i64::MAX;
 const MAX_NODE_SCORE: i64 = 100;
 
-#[derive(Deserialize, Clone, Debug, Default, PartialEq)]
+#[derive(CompactDeserialize, Clone, Debug, Default, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PluginRef {
     pub name: String,
@@ -21,7 +21,7 @@ pub struct PluginRef {
     pub weight: Option<i64>,
 }
 
-#[derive(Deserialize, Clone, Debug, Default, PartialEq)]
+#[derive(CompactDeserialize, Clone, Debug, Default, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PluginSet {
     #[serde(default)]
@@ -31,7 +31,7 @@ pub struct PluginSet {
 }
 
 /// `plugins` of a profile: `multiPoint` and one set per extension point.
-#[derive(Deserialize, Clone, Debug, Default, PartialEq)]
+#[derive(CompactDeserialize, Clone, Debug, Default, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Plugins {
     #[serde(default)]

@@ -10,9 +10,9 @@ use crate::api::resources::{CPU, MEMORY};
 use crate::sched::framework::{
     CycleState, NodeInfo, Plugin, PodInfo, Point, Snapshot, Status, MAX_NODE_SCORE,
 };
-use serde::Deserialize;
+use cellsim_derive::CompactDeserialize;
 
-#[derive(Deserialize, Default)]
+#[derive(CompactDeserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct Args {
     #[serde(default)]

@@ -22,14 +22,14 @@ use crate::sched::framework::{
     Snapshot, Status,
 };
 use crate::sched::profile::Profile;
-use serde::Deserialize;
+use cellsim_derive::CompactDeserialize;
 use std::cmp::Ordering;
 use std::rc::Rc;
 
 pub const NAME: &str = "DefaultPreemption";
 
 /// `DefaultPreemptionArgs` (defaults from pkg/scheduler/apis/config/v1/defaults.go).
-#[derive(Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(CompactDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Args {
     pub min_candidate_nodes_percentage: i32,

@@ -12,7 +12,7 @@ use crate::sched::framework::podinfo::{AffinityTerm, WeightedAffinityTerm};
 use crate::sched::framework::{
     CycleState, NodeInfo, NodeScore, Plugin, PodInfo, Point, Snapshot, Status, MAX_NODE_SCORE,
 };
-use serde::Deserialize;
+use cellsim_derive::CompactDeserialize;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -36,7 +36,7 @@ const MIN_HARD_POD_AFFINITY_WEIGHT: i32 = 0;
 const MAX_HARD_POD_AFFINITY_WEIGHT: i32 = 100;
 
 /// `InterPodAffinityArgs` (JSON, camelCase). `apiVersion` / `kind` are the inline TypeMeta.
-#[derive(Deserialize, Default)]
+#[derive(CompactDeserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct Args {
     #[serde(default)]

@@ -8,13 +8,13 @@ use crate::sched::events::{node_now_passes, ClusterEvent, QueueingHint};
 use crate::sched::framework::{
     CycleState, NodeInfo, NodeScore, Plugin, PodInfo, Point, Snapshot, Status,
 };
-use serde::Deserialize;
+use cellsim_derive::CompactDeserialize;
 
 /// Upstream `ErrReasonPod` and `errReasonEnforced`.
 pub const ERR_REASON_POD: &str = "node(s) didn't match Pod's node affinity/selector";
 pub const ERR_REASON_ENFORCED: &str = "node(s) didn't match scheduler-enforced node affinity";
 
-#[derive(Deserialize, Default)]
+#[derive(CompactDeserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct Args {
     #[serde(default)]

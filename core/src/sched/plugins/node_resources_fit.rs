@@ -8,9 +8,9 @@ use crate::sched::events::{hint, passes_on_empty, ClusterEvent, QueueingHint};
 use crate::sched::framework::{
     CycleState, NodeInfo, Plugin, PodInfo, Point, Snapshot, Status, MAX_NODE_SCORE,
 };
-use serde::Deserialize;
+use cellsim_derive::CompactDeserialize;
 
-#[derive(Deserialize, Clone, Debug, PartialEq)]
+#[derive(CompactDeserialize, Clone, Debug, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ResourceSpec {
     pub name: String,
@@ -18,21 +18,21 @@ pub struct ResourceSpec {
     pub weight: i64,
 }
 
-#[derive(Deserialize, Clone, Debug, PartialEq)]
+#[derive(CompactDeserialize, Clone, Debug, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UtilizationShapePoint {
     pub utilization: i64,
     pub score: i64,
 }
 
-#[derive(Deserialize, Clone, Debug, Default)]
+#[derive(CompactDeserialize, Clone, Debug, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct RtcrArgs {
     #[serde(default)]
     shape: Vec<UtilizationShapePoint>,
 }
 
-#[derive(Deserialize, Clone, Debug, Default)]
+#[derive(CompactDeserialize, Clone, Debug, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct StrategyArgs {
     #[serde(default, rename = "type")]
@@ -43,7 +43,7 @@ struct StrategyArgs {
     requested_to_capacity_ratio: Option<RtcrArgs>,
 }
 
-#[derive(Deserialize, Clone, Debug, Default)]
+#[derive(CompactDeserialize, Clone, Debug, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct FitArgs {
     #[serde(default)]

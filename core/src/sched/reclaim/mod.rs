@@ -18,10 +18,10 @@ pub mod evict;
 pub mod tick;
 
 use crate::time::Duration;
-use serde::Deserialize;
+use cellsim_derive::CompactDeserialize;
 
 /// `spec.borg.reclamation`: present = on (every field has a default).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, CompactDeserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Reclamation {
     /// How long after a pod starts its reservation stays at its requests. §5.5: "after

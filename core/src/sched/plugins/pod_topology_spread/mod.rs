@@ -25,8 +25,8 @@ use crate::api::selector::is_qualified_name;
 use crate::sched::framework::{
     CycleState, NodeInfo, NodeScore, Plugin, PodInfo, Point, Snapshot, Status,
 };
+use cellsim_derive::CompactDeserialize;
 use common::{DO_NOT_SCHEDULE, SCHEDULE_ANYWAY};
-use serde::Deserialize;
 
 /// Upstream `ErrReasonConstraintsNotMatch`.
 pub const ERR_REASON_CONSTRAINTS_NOT_MATCH: &str =
@@ -39,7 +39,7 @@ pub const ERR_REASON_NODE_LABEL_NOT_MATCH: &str =
 pub const NAME: &str = "PodTopologySpread";
 
 /// `PodTopologySpreadArgs` (kubescheduler.config.k8s.io/v1).
-#[derive(Deserialize, Default)]
+#[derive(CompactDeserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct Args {
     #[serde(default, rename = "apiVersion")]
