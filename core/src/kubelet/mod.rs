@@ -81,7 +81,14 @@ pub struct Kubelets {
     /// first occurrences in feed order. Empty when no sync is in progress.
     pending: std::collections::VecDeque<ObjectKey>,
     draining: bool,
+    /// A budgeted sync paused while reading the change feed: where it got to, and the pod
+    /// keys already queued in `pending`.
+    reading: Option<(u64, ProbeSet<ObjectKey>)>,
 }
+
+/// Changes read per budget unit when a budgeted sync reads the feed: t=0 of 30,000 pods is
+/// about 100,000 changes, and reading them in one unit was a 25–70 ms step of the page.
+const FEED_CHUNK: usize = 512;
 
 fn pod_object(key: &str) -> String {
     format!("Pod/{key}")
@@ -267,14 +274,33 @@ impl Kubelets {
         budget: &mut Budget,
     ) -> bool {
         if !self.draining {
-            let mut seen: ProbeSet<&ObjectKey> = Default::default();
-            self.pending = ctx
-                .store
-                .changes_since(self.cursor)
-                .iter()
-                .filter(|c| c.key.kind == Kind::Pod && seen.insert(&c.key))
-                .map(|c| c.key.clone())
-                .collect();
+            // The feed in chunks (a paused call resumes where it stopped: the store cannot
+            // change between paused calls), each changed pod once, at its first change.
+            let (mut read, mut seen) = self
+                .reading
+                .take()
+                .unwrap_or_else(|| (self.cursor, ProbeSet::default()));
+            loop {
+                let changes = ctx.store.changes_since(read);
+                let n = changes.len().min(FEED_CHUNK);
+                for c in &changes[..n] {
+                    if c.key.kind == Kind::Pod && !seen.contains(&c.key) {
+                        seen.insert(c.key.clone());
+                        self.pending.push_back(c.key.clone());
+                    }
+                }
+                if let Some(last) = changes[..n].last() {
+                    read = last.revision;
+                }
+                if n == changes.len() {
+                    break;
+                }
+                budget.spend();
+                if budget.exhausted() {
+                    self.reading = Some((read, seen));
+                    return false;
+                }
+            }
             self.cursor = ctx.store.revision();
             self.draining = true;
         }
