@@ -173,7 +173,9 @@ async function openPlanning(d, base, file) {
   await d.go(`${base}?name=${path.basename(file)}&s=${s}`);
   await d.until(`return document.getElementById('tab-plan');`, 'the page');
   await d.click('#tab-plan');
-  await d.until(`return document.getElementById('plan-run');`, 'the planning panel');
+  // The page opens a scenario in stages over several frames, and Run is disabled until the
+  // scenario is open (a click before that does nothing).
+  await d.until(`const b=document.getElementById('plan-run'); return b && !b.disabled;`, 'the planning panel');
 }
 
 let passed = 0;
