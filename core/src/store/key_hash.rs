@@ -7,7 +7,8 @@
 //! (invariant 1); listing stays in key order through the ordered key set.
 //!
 //! The function is the Fx hash (rustc's `FxHasher`: rotate, xor, multiply by a fixed odd
-//! constant, eight bytes at a time), reimplemented: no random seed (std's `RandomState` reads
+//! constant, eight bytes at a time), reimplemented, with MurmurHash3's finalizer in `finish`
+//! (see there): no random seed (std's `RandomState` reads
 //! the OS's randomness, which core must not), and much cheaper than SipHash on short keys.
 
 use std::hash::{BuildHasherDefault, Hasher};

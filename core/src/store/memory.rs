@@ -27,19 +27,25 @@ pub struct MemoryStore {
     counts: BTreeMap<Kind, u64>,
 }
 
+/// The next revision and its change-feed entry. Over the two fields rather than `&mut self`,
+/// so an in-place write can record while it holds the stored object.
+fn record_in(revision: &mut u64, log: &mut Vec<Change>, key: ObjectKey, change: ChangeType) -> u64 {
+    *revision += 1;
+    log.push(Change {
+        revision: *revision,
+        key,
+        change,
+    });
+    *revision
+}
+
 impl MemoryStore {
     pub fn new() -> MemoryStore {
         MemoryStore::default()
     }
 
     fn record(&mut self, key: ObjectKey, change: ChangeType) -> u64 {
-        self.revision += 1;
-        self.log.push(Change {
-            revision: self.revision,
-            key,
-            change,
-        });
-        self.revision
+        record_in(&mut self.revision, &mut self.log, key, change)
     }
 
     /// Drop change-log entries at or below `up_to` (every consumer has seen them).
@@ -119,15 +125,15 @@ impl MemoryStore {
         if let Some(old) = old {
             super::generation::on_update(&old, &mut stored.object);
         }
-        self.revision += 1;
-        stored.revision = self.revision;
-        stored.spec_revision = self.revision;
-        self.log.push(Change {
-            revision: self.revision,
-            key: key.clone(),
-            change: ChangeType::Modified,
-        });
-        Some(self.revision)
+        let rev = record_in(
+            &mut self.revision,
+            &mut self.log,
+            key.clone(),
+            ChangeType::Modified,
+        );
+        stored.revision = rev;
+        stored.spec_revision = rev;
+        Some(rev)
     }
 
     /// `modify_if` for a pod's status alone (the kubelet's status writes): `f` sees the
@@ -151,14 +157,13 @@ impl MemoryStore {
         if !f(metadata, spec, status) {
             return None;
         }
-        self.revision += 1;
-        stored.revision = self.revision;
-        self.log.push(Change {
-            revision: self.revision,
-            key: key.clone(),
-            change: ChangeType::Modified,
-        });
-        Some(self.revision)
+        stored.revision = record_in(
+            &mut self.revision,
+            &mut self.log,
+            key.clone(),
+            ChangeType::Modified,
+        );
+        Some(stored.revision)
     }
 }
 

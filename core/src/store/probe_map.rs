@@ -4,14 +4,14 @@
 //! indexes) answer a lookup per change read; a hash probe is cheaper than an ordered walk that
 //! compares key strings. Determinism (invariant 1) forbids any hash order from reaching a
 //! result, so these types expose no iteration at all: `get`, `insert`, `remove` and friends
-//! only. The hash is the fixed Fx hash (`key_hash`), with no random seed.
+//! only. The hash is `key_hash`'s (Fx with a MurmurHash3 finalizer), fixed, with no random seed.
 
 use super::key_hash::FxBuild;
 use std::borrow::Borrow;
 use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
 
-/// A `HashMap` with the fixed Fx hash and no iteration.
+/// A `HashMap` with `key_hash`'s fixed hash and no iteration.
 #[derive(Clone, Debug)]
 pub struct ProbeMap<K, V>(HashMap<K, V, FxBuild>);
 
@@ -80,7 +80,7 @@ where
     }
 }
 
-/// A `HashSet` with the fixed Fx hash and no iteration.
+/// A `HashSet` with `key_hash`'s fixed hash and no iteration.
 #[derive(Clone, Debug)]
 pub struct ProbeSet<T>(HashSet<T, FxBuild>);
 
