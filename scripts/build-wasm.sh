@@ -15,8 +15,8 @@
 #                        no debug info, no reference types (WASM_RUSTFLAGS below);
 #                        `--debug`: the dev profile, faster to build, much slower to run)
 #   (c) wasm-bindgen  -> target/wasm-dist/node/ (--target nodejs: scripts/wasm-determinism.mjs)
-#                        target/wasm-dist/web/  (--target web, then wasm-opt -Oz when binaryen's
-#                        wasm-opt is installed and can read the module, plus sim-web/static/: the playground, served by
+#                        target/wasm-dist/web/  (--target web, functions put in name order for gzip
+#                        (scripts/wasm-order.py, with binaryen), plus sim-web/static/: the playground, served by
 #                        `cellsim serve` (embedded at its build) or by any static web server)
 set -euo pipefail
 
@@ -92,27 +92,37 @@ done
 
 web="$DIST/web/cellsim_web_bg.wasm"
 raw=$(stat -c %s "$web")
-if [[ "$profile" != debug ]] && command -v wasm-opt >/dev/null 2>&1; then
-    echo "build-wasm: wasm-opt -Oz ($(wasm-opt --version | head -n1))"
-    # Kept only when smaller gzipped (what is served); if wasm-opt fails (a newer compiler
-    # emitting what binaryen 108 cannot read), the module stays as wasm-bindgen wrote it.
-    if wasm-opt -Oz --strip-debug --strip-producers "${WASM_OPT_FEATURES[@]}" \
-        -o "$web.opt" "$web" 2>"$DIST/wasm-opt.log"; then
-        if (($(gzip -9 -c "$web.opt" | wc -c) < $(gzip -9 -c "$web" | wc -c))); then
-            mv "$web.opt" "$web"
+gzsize() { gzip -9 -c "$1" | wc -c; }
+# wasm-opt's -Oz/-Os/-O2 make this module smaller raw but larger gzipped (what is served);
+# so does every binaryen pass that moves or merges functions (docs/benchmarks.md, "Bundle
+# size"). What does help gzip is the functions' order: scripts/wasm-order.py puts them in the
+# order of their names, so the copies of each generic function sit next to each other. It
+# needs the names, so wasm-bindgen writes the module once more with its name section, and
+# binaryen's wasm-dis/wasm-as (names in, no names out) rewrite it. Kept only when smaller
+# gzipped; without binaryen or python3, the module stays as wasm-bindgen wrote it.
+if [[ "$profile" != debug ]] && command -v wasm-dis >/dev/null 2>&1 \
+    && command -v wasm-as >/dev/null 2>&1 && command -v python3 >/dev/null 2>&1; then
+    named="$DIST/named"
+    rm -rf "$named"
+    mkdir -p "$named"
+    wasm-bindgen --target web --remove-producers-section --out-dir "$named" "$wasm"
+    if wasm-dis "${WASM_OPT_FEATURES[@]}" "$named/cellsim_web_bg.wasm" -o "$named/module.wat" \
+        && python3 scripts/wasm-order.py "$named/module.wat" "$named/ordered.wat" \
+        && wasm-as "${WASM_OPT_FEATURES[@]}" "$named/ordered.wat" -o "$named/ordered.wasm"; then
+        if (($(gzsize "$named/ordered.wasm") < $(gzsize "$web"))); then
+            mv "$named/ordered.wasm" "$web"
         else
-            rm -f "$web.opt"
-            echo "build-wasm: note: wasm-opt did not make the module smaller gzipped; kept as is"
+            echo "build-wasm: note: name order did not make the module smaller gzipped; kept as is"
         fi
     else
-        rm -f "$web.opt"
-        echo "build-wasm: note: wasm-opt could not optimise the module ($(head -n1 "$DIST/wasm-opt.log")); kept as is"
+        echo "build-wasm: note: could not put the functions in name order; kept as is"
     fi
+    rm -rf "$named"
 fi
 cp "$ROOT"/sim-web/static/* "$DIST/web/"
 
 size=$(stat -c %s "$web")
 gz=$(gzip -9 -c "$web" | wc -c)
-echo "build-wasm: ok: web/cellsim_web_bg.wasm ${size} bytes, ${gz} gzipped (${raw} before wasm-opt; $profile)"
+echo "build-wasm: ok: web/cellsim_web_bg.wasm ${size} bytes, ${gz} gzipped (${raw} as wasm-bindgen wrote it; $profile)"
 echo "build-wasm: where the bytes go: python3 scripts/wasm-size-breakdown.py (docs/benchmarks.md, \"Bundle size\")"
 echo "build-wasm: the playground is in ${DIST#"$ROOT"/}/web (index.html); \`cellsim serve\` embeds it when built after this"
