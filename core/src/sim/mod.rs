@@ -12,13 +12,14 @@ pub mod eviction;
 pub mod external;
 pub mod metrics;
 pub mod objects;
+mod release;
 pub mod view;
 
 use crate::api::node::NodeCondition;
 use crate::api::{Kind, Object};
 use crate::controllers::Controllers;
 use crate::engine::{EventQueue, TraceWriter};
-use crate::kubelet::plan::{ContainerRuntime, RuntimeCommand, RuntimeEvent};
+use crate::kubelet::plan::{RuntimeCommand, RuntimeEvent};
 use crate::kubelet::sim_runtime::SimRuntime;
 use crate::kubelet::Kubelets;
 use crate::report::{ExpectationResult, Report};
@@ -90,6 +91,8 @@ enum Stage {
     /// The scheduler's sync (pauses between scheduling cycles).
     Scheduler,
     Kubelets,
+    /// The round's runtime commands and wake-ups handed over (`Sim::release_budget`).
+    Release,
 }
 
 /// Options of one run.
@@ -150,6 +153,9 @@ pub struct Sim {
     /// scheduler wake-up), handed over when it completes, as one `with_ctx` would.
     held_wakes: Vec<(SimTime, Wake)>,
     held_cmds: Vec<RuntimeCommand>,
+    /// A hand-over of held commands and wake-ups that a budgeted step paused in
+    /// (`release::Release`, the settle's `Stage::Release`).
+    releasing: Option<release::Release>,
     /// A front end reading the store's change feed (the playground's `view::ViewCache`)
     /// holds the log's compaction at its cursor: the changes above it stay readable. Only
     /// memory depends on it, never the run.
@@ -221,6 +227,7 @@ impl Sim {
             resume: Resume::Idle,
             held_wakes: Vec::new(),
             held_cmds: Vec::new(),
+            releasing: None,
             feed_hold: None,
             scenario,
         };
@@ -320,34 +327,6 @@ impl Sim {
         r
     }
 
-    /// Submit the held runtime commands and queue the held wakes.
-    fn release_held(&mut self) {
-        let wakes = std::mem::take(&mut self.held_wakes);
-        let cmds = std::mem::take(&mut self.held_cmds);
-        self.runtime.set_now(self.now);
-        let mut out = Vec::new();
-        if !cmds.is_empty() {
-            // Behaviour jitter draws from the run's generator, in command order.
-            let rng = std::mem::replace(&mut self.rng, SimRng::new(0));
-            self.runtime.lend_rng(rng);
-            for c in cmds {
-                if let Some(plan) = &mut self.plan {
-                    plan.push((self.now, PlanEntry::Command(c.clone())));
-                }
-                self.runtime.submit(c, &mut out);
-            }
-            self.rng = self.runtime.take_rng().expect("lent above");
-        }
-        for (d, ev) in out {
-            let inc = self.runtime.incarnation(&ev);
-            self.queue
-                .push(self.now.after(d), Event::Wake(Wake::Runtime(ev), inc));
-        }
-        for (at, w) in wakes {
-            self.queue.push(at.max(self.now), Event::Wake(w, 0));
-        }
-    }
-
     /// Settle to the end (`external`'s writes).
     fn settle(&mut self) {
         let mut st = self.new_settle();
@@ -399,7 +378,17 @@ impl Sim {
                     {
                         return false;
                     }
-                    self.release_held();
+                    st.stage = Stage::Release;
+                    if budget.exhausted() {
+                        return false;
+                    }
+                    continue;
+                }
+                Stage::Release => {
+                    // One unit per `release::CHUNK` commands submitted or answers queued.
+                    if !self.release_budget(budget) {
+                        return false;
+                    }
                     if self.store.revision() == st.before {
                         let low = self
                             .controllers
@@ -996,6 +985,7 @@ impl Sim {
                 Stage::Scheduler if self.scheduler.is_reading_feed() => "scheduler feed",
                 Stage::Scheduler => "scheduler",
                 Stage::Kubelets => "kubelets",
+                Stage::Release => "runtime",
             },
             Resume::Instant {
                 phase: Phase::Events { in_scheduler_wake },

@@ -1,24 +1,28 @@
 //! The embedded, in-memory store.
 
+use super::slab::Slab;
 use super::{Change, ChangeType, ObjectKey, ObjectStore, ProbeMap, StoreError, Stored};
 use crate::api::meta::ObjectMeta;
 use crate::api::pod::{Pod, PodSpec, PodStatus};
 use crate::api::{Kind, Object};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// An ordered in-memory store with a full change log.
 ///
-/// Objects live in a hash index by key, probed by `get` (the hot path: every component reads
-/// every change back); their keys also live in an ordered set, which is what listing walks,
-/// so every listing is in key order and no hash order is ever observable.
+/// Objects live in a slab (`slab::Slab`: fixed chunks, an object never moves once created),
+/// found by key through a hash index probed by `get` (the hot path: every component reads
+/// every change back); their keys also live in an ordered map to the same slots, which is
+/// what listing walks, so every listing is in key order and no hash order is ever observable.
 ///
 /// The change log is compacted by `compact(up_to)` once every consumer has read past a
 /// revision, so long runs do not grow without bound.
 #[derive(Default)]
 pub struct MemoryStore {
-    objects: ProbeMap<ObjectKey, Stored>,
-    /// The same keys, in order: kind, then namespace, then name.
-    keys: BTreeSet<ObjectKey>,
+    objects: Slab<Stored>,
+    /// Each object's slot in `objects`, by key.
+    slots: ProbeMap<ObjectKey, u32>,
+    /// The same keys and slots, in order: kind, then namespace, then name.
+    keys: BTreeMap<ObjectKey, u32>,
     revision: u64,
     log: Vec<Change>,
     /// Revision of the first entry in `log` minus one (everything up to it was compacted).
@@ -80,8 +84,8 @@ impl MemoryStore {
         };
         self.keys
             .range(start..)
-            .take_while(move |k| k.kind == kind && k.namespace == namespace)
-            .map(|k| &self.objects[k].object)
+            .take_while(move |(k, _)| k.kind == kind && k.namespace == namespace)
+            .map(|(_, &slot)| &self.stored(slot).object)
     }
 
     fn range(&self, kind: Kind) -> impl Iterator<Item = (&ObjectKey, &Stored)> + '_ {
@@ -92,8 +96,20 @@ impl MemoryStore {
         };
         self.keys
             .range(start..)
-            .take_while(move |k| k.kind == kind)
-            .map(|k| (k, &self.objects[k]))
+            .take_while(move |(k, _)| k.kind == kind)
+            .map(|(k, &slot)| (k, self.stored(slot)))
+    }
+
+    /// The object in a slot that `slots`/`keys` name (always filled).
+    fn stored(&self, slot: u32) -> &Stored {
+        self.objects
+            .get(slot)
+            .expect("a key's slot holds its object")
+    }
+
+    fn stored_mut(&mut self, key: &ObjectKey) -> Option<&mut Stored> {
+        let slot = *self.slots.get(key)?;
+        self.objects.get_mut(slot)
     }
 
     /// Change an object in place (`f` edits it) as one write: what `get` + clone + `update`
@@ -114,7 +130,10 @@ impl MemoryStore {
         key: &ObjectKey,
         f: impl FnOnce(&mut Object) -> bool,
     ) -> Option<u64> {
-        let stored = self.objects.get_mut(key)?;
+        let stored = {
+            let slot = *self.slots.get(key)?;
+            self.objects.get_mut(slot)?
+        };
         // generation::on_update compares the old and new object: only kinds with a
         // generation pay for a copy of the old one.
         let old = (key.kind == Kind::Deployment).then(|| stored.object.clone());
@@ -145,7 +164,10 @@ impl MemoryStore {
         key: &ObjectKey,
         f: impl FnOnce(&ObjectMeta, &PodSpec, &mut PodStatus) -> bool,
     ) -> Option<u64> {
-        let stored = self.objects.get_mut(key)?;
+        let stored = {
+            let slot = *self.slots.get(key)?;
+            self.objects.get_mut(slot)?
+        };
         let Object::Pod(pod) = &mut stored.object else {
             return None;
         };
@@ -169,7 +191,7 @@ impl MemoryStore {
 
 impl ObjectStore for MemoryStore {
     fn get(&self, key: &ObjectKey) -> Option<&Stored> {
-        self.objects.get(key)
+        self.slots.get(key).map(|&slot| self.stored(slot))
     }
 
     fn list(&self, kind: Kind) -> Box<dyn Iterator<Item = (&ObjectKey, &Stored)> + '_> {
@@ -178,27 +200,25 @@ impl ObjectStore for MemoryStore {
 
     fn create(&mut self, mut obj: Object) -> Result<u64, StoreError> {
         let key = ObjectKey::of(&obj);
-        if self.objects.contains_key(&key) {
+        if self.slots.contains_key(&key) {
             return Err(StoreError::AlreadyExists(key));
         }
         super::generation::on_create(&mut obj);
         let rev = self.record(key.clone(), ChangeType::Added);
         *self.counts.entry(key.kind).or_insert(0) += 1;
-        self.keys.insert(key.clone());
-        self.objects.insert(
-            key,
-            Stored {
-                revision: rev,
-                spec_revision: rev,
-                object: obj,
-            },
-        );
+        let slot = self.objects.insert(Stored {
+            revision: rev,
+            spec_revision: rev,
+            object: obj,
+        });
+        self.keys.insert(key.clone(), slot);
+        self.slots.insert(key, slot);
         Ok(rev)
     }
 
     fn update(&mut self, mut obj: Object, expected: Option<u64>) -> Result<u64, StoreError> {
         let key = ObjectKey::of(&obj);
-        let found = match self.objects.get(&key) {
+        let found = match self.get(&key) {
             None => return Err(StoreError::NotFound(key)),
             Some(s) => {
                 super::generation::on_update(&s.object, &mut obj);
@@ -215,7 +235,7 @@ impl ObjectStore for MemoryStore {
             }
         }
         let rev = self.record(key.clone(), ChangeType::Modified);
-        let stored = self.objects.get_mut(&key).expect("found above");
+        let stored = self.stored_mut(&key).expect("found above");
         *stored = Stored {
             revision: rev,
             spec_revision: rev,
@@ -225,9 +245,13 @@ impl ObjectStore for MemoryStore {
     }
 
     fn delete(&mut self, key: &ObjectKey) -> Result<Object, StoreError> {
-        let Some(stored) = self.objects.remove(key) else {
+        let Some(slot) = self.slots.remove(key) else {
             return Err(StoreError::NotFound(key.clone()));
         };
+        let stored = self
+            .objects
+            .remove(slot)
+            .expect("a key's slot holds its object");
         self.keys.remove(key);
         if let Some(c) = self.counts.get_mut(&key.kind) {
             *c -= 1;
