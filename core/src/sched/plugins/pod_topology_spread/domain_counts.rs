@@ -10,7 +10,6 @@
 //! nodes that changed since the last use. Totals are exact sums: the decisions are those of
 //! the full walk, which stays in place for every other case.
 
-use super::common::count_pods_match_selector;
 use crate::api::selector::Selector;
 use crate::sched::framework::Snapshot;
 use std::collections::BTreeMap;
@@ -42,15 +41,21 @@ pub struct DomainCounts {
     clock: u64,
 }
 
-fn contribution(e: &Entry, snap: &Snapshot, idx: usize) -> Option<(String, i64)> {
-    let node = &snap.nodes[idx];
-    let labels = node.labels();
+/// Node `idx`'s topology value and matching pods; `count` is `countPodsMatchSelector` for
+/// the entry's selector and namespace on a node (the plugin's `MatchCounts`, so a node's pods
+/// are matched once for both caches).
+fn contribution(
+    e: &Entry,
+    snap: &Snapshot,
+    idx: usize,
+    count: &mut dyn FnMut(usize) -> i64,
+) -> Option<(String, i64)> {
+    let labels = snap.nodes[idx].labels();
     if !e.required.iter().all(|k| labels.contains_key(k)) {
         return None;
     }
     let value = labels.get(&e.key).cloned().unwrap_or_default();
-    let n = count_pods_match_selector(&node.pods, &e.selector, &e.namespace);
-    Some((value, n))
+    Some((value, count(idx)))
 }
 
 fn apply(totals: &mut BTreeMap<String, (i64, i64)>, c: &Option<(String, i64)>, sign: i64) {
@@ -70,7 +75,9 @@ fn apply(totals: &mut BTreeMap<String, (i64, i64)>, c: &Option<(String, i64)>, s
 
 impl DomainCounts {
     /// Per topology value of `key` over every node carrying `required`: (nodes, matching
-    /// pods). Exactly the values some such node has.
+    /// pods). Exactly the values some such node has. `count(idx)` must be
+    /// `countPodsMatchSelector(selector, namespace)` on snapshot node `idx`.
+    #[allow(clippy::too_many_arguments)]
     pub fn totals(
         &mut self,
         snap: &Snapshot,
@@ -78,6 +85,7 @@ impl DomainCounts {
         namespace: &str,
         key: &str,
         required: &[String],
+        count: &mut dyn FnMut(usize) -> i64,
     ) -> &BTreeMap<String, (i64, i64)> {
         if self.identity != snap.cache_identity() {
             self.identity = snap.cache_identity();
@@ -130,7 +138,7 @@ impl DomainCounts {
                     if e.per_node[idx].0 == gen {
                         continue;
                     }
-                    let new = contribution(e, snap, idx);
+                    let new = contribution(e, snap, idx, count);
                     let old = std::mem::replace(&mut e.per_node[idx], (gen, None)).1;
                     apply(&mut e.totals, &old, -1);
                     apply(&mut e.totals, &new, 1);
@@ -139,7 +147,7 @@ impl DomainCounts {
             }
             None => {
                 let all: Vec<(u64, Option<(String, i64)>)> = (0..n)
-                    .map(|idx| (snap.generation(idx), contribution(e, snap, idx)))
+                    .map(|idx| (snap.generation(idx), contribution(e, snap, idx, count)))
                     .collect();
                 e.totals.clear();
                 for (_, c) in &all {
@@ -155,6 +163,7 @@ impl DomainCounts {
 
 #[cfg(test)]
 mod tests {
+    use super::super::common::count_pods_match_selector;
     use super::*;
     use crate::api::node::Node;
     use crate::api::pod::Pod;
@@ -215,7 +224,12 @@ mod tests {
                     _ => {}
                 }
                 for required in [Vec::new(), vec!["zone".to_string()]] {
-                    let got = dc.totals(&snap, &sel, "default", "zone", &required).clone();
+                    let mut count = |idx: usize| {
+                        count_pods_match_selector(&snap.nodes[idx].pods, &sel, "default")
+                    };
+                    let got = dc
+                        .totals(&snap, &sel, "default", "zone", &required, &mut count)
+                        .clone();
                     let mut want: BTreeMap<String, (i64, i64)> = BTreeMap::new();
                     for n in &snap.nodes {
                         if required.iter().any(|k| !n.labels().contains_key(k)) {

@@ -129,6 +129,11 @@ pub fn cal_pre_filter_state(
         return Ok(PreFilterState::default());
     }
     let mut counts: Vec<BTreeMap<String, i64>> = vec![BTreeMap::new(); constraints.len()];
+    let mut cache = pl.counts.borrow_mut();
+    let entries: Vec<usize> = constraints
+        .iter()
+        .map(|c| cache.entry(snap, &c.selector, &pod.namespace))
+        .collect();
     if constraints.iter().all(|c| admits_every_node(c, pod)) {
         // The same sums from the incrementally kept per-domain totals.
         let required = required_keys(&constraints);
@@ -140,16 +145,12 @@ pub fn cal_pre_filter_state(
                 &pod.namespace,
                 &c.topology_key,
                 &required,
+                &mut |idx| cache.count(entries[i], snap, idx),
             );
             counts[i] = crate::sort::collect_map(totals.iter().map(|(v, t)| (v.clone(), t.1)));
         }
         return Ok(pre_filter_state(constraints, counts));
     }
-    let mut cache = pl.counts.borrow_mut();
-    let entries: Vec<usize> = constraints
-        .iter()
-        .map(|c| cache.entry(snap, &c.selector, &pod.namespace))
-        .collect();
     for (idx, node) in snap.nodes.iter().enumerate() {
         if !node_labels_match(node.labels(), &constraints) {
             continue;

@@ -170,6 +170,7 @@ pub fn pre_score(
                 &pod.namespace,
                 &c.topology_key,
                 &required,
+                &mut |idx| cache.count(entries[i], snap, idx),
             );
             let d = &s.domains[i];
             for (id, name) in d.names.iter().enumerate() {
