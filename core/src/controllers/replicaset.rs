@@ -18,17 +18,35 @@ use crate::store::ProbeMap;
 use crate::store::{ObjectKey, ObjectStore};
 use std::collections::{BTreeMap, BTreeSet};
 
+/// Upstream getPodsToDelete ranks with ActivePodsWithRanks: unassigned before assigned,
+/// Pending before Unknown before Running, not-ready before ready, more recently ready /
+/// created first.
+type Rank = (
+    bool,
+    u8,
+    bool,
+    std::cmp::Reverse<u64>,
+    std::cmp::Reverse<u64>,
+);
+
+fn rank(p: &crate::api::pod::Pod) -> Rank {
+    (
+        !p.spec.node_name.is_empty(),
+        match p.status.phase {
+            PodPhase::Pending => 0,
+            PodPhase::Unknown => 1,
+            _ => 2,
+        },
+        p.status.ready,
+        std::cmp::Reverse(p.status.ready_at.unwrap_or(0)),
+        std::cmp::Reverse(p.metadata.created_at),
+    )
+}
+
 /// What the controller needs to know of one of its pods.
 struct PodView {
     key: String,
     name: String,
-    rank: (
-        bool,
-        u8,
-        bool,
-        std::cmp::Reverse<u64>,
-        std::cmp::Reverse<u64>,
-    ),
 }
 
 /// What the index remembers of one pod: the ReplicaSet its controller reference names (key
@@ -301,34 +319,39 @@ impl ReplicaSetController {
         self.counts.get(key).and_then(|by_uid| by_uid.get(uid))
     }
 
-    /// The active pods whose controller reference is this ReplicaSet (same uid), from the
-    /// index, as the few fields the controller decides on.
-    fn pods_of(&mut self, ctx: &Ctx, key: &ObjectKey, uid: &str) -> Vec<PodView> {
+    /// Upstream `getPodsToDelete`: of the active pods whose controller reference is this
+    /// ReplicaSet (same uid), from the index, all but the `want` that stay, first-to-go first. Ranked (and sorted) by reference;
+    /// only the chosen ones are copied out: a rollout scales each old set down many times, and
+    /// copying every pod's key and name for each was most of those units.
+    fn pods_to_delete(
+        &mut self,
+        ctx: &Ctx,
+        key: &ObjectKey,
+        uid: &str,
+        want: usize,
+    ) -> Vec<PodView> {
         self.catch_up(ctx);
-        self.owned
+        let mut ranked: Vec<(Rank, &crate::api::pod::Pod)> = self
+            .owned
             .get(key)
             .into_iter()
             .flatten()
             .filter_map(|k| match ctx.store.get(k).map(|s| &s.object) {
-                Some(Object::Pod(p)) if owned_by(p, uid) && is_active(p) => Some(PodView {
-                    key: p.key(),
-                    name: p.metadata.name.clone(),
-                    // Upstream getPodsToDelete ranks with ActivePodsWithRanks: unassigned before
-                    // assigned, Pending before Unknown before Running, not-ready before ready,
-                    // more recently ready / created first.
-                    rank: (
-                        !p.spec.node_name.is_empty(),
-                        match p.status.phase {
-                            PodPhase::Pending => 0,
-                            PodPhase::Unknown => 1,
-                            _ => 2,
-                        },
-                        p.status.ready,
-                        std::cmp::Reverse(p.status.ready_at.unwrap_or(0)),
-                        std::cmp::Reverse(p.metadata.created_at),
-                    ),
-                }),
+                Some(Object::Pod(p)) if owned_by(p, uid) && is_active(p) => Some((rank(p), p)),
                 _ => None,
+            })
+            .collect();
+        // The ranking; the name breaks the remaining ties deterministically.
+        crate::sort::sort_by(&mut ranked, |a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| a.1.metadata.name.cmp(&b.1.metadata.name))
+        });
+        ranked.truncate(ranked.len().saturating_sub(want));
+        ranked
+            .into_iter()
+            .map(|(_, p)| PodView {
+                key: p.key(),
+                name: p.metadata.name.clone(),
             })
             .collect()
     }
@@ -374,12 +397,7 @@ impl ReplicaSetController {
                 left: want - have,
             })
         } else if have > want {
-            let mut pods = self.pods_of(ctx, key, &uid);
-            // The ranking above; the name breaks the remaining ties deterministically.
-            crate::sort::sort_by(&mut pods, |a, b| {
-                a.rank.cmp(&b.rank).then_with(|| a.name.cmp(&b.name))
-            });
-            pods.truncate(pods.len() - want);
+            let pods = self.pods_to_delete(ctx, key, &uid, want);
             Some(Manage::Delete {
                 key: key.clone(),
                 uid,
