@@ -17,6 +17,7 @@ mod controls;
 mod dom;
 mod events;
 mod export;
+mod frame_budget;
 mod planning;
 mod pod;
 mod report;
@@ -176,6 +177,10 @@ pub struct Model {
     view_at: f64,
     /// The view cache has not caught up with the store yet (`Model::frame`).
     view_behind: bool,
+    /// How long playing frames may step (`frame_budget`), and whether the last frame
+    /// rebuilt the view (whose render the next frame measures).
+    frame_budget: frame_budget::FrameBudget,
+    last_with_view: bool,
     pub report_json: Option<Rc<String>>,
     pub last_frame: Option<f64>,
     pub stats: FrameStats,
@@ -283,6 +288,8 @@ impl Model {
             node_names: Rc::new(Vec::new()),
             view_at: 0.0,
             view_behind: false,
+            frame_budget: frame_budget::FrameBudget::default(),
+            last_with_view: false,
             report_json: None,
             last_frame: None,
             stats: FrameStats::default(),
@@ -536,6 +543,13 @@ impl Model {
         FRAME_T0.with(|c| c.set(t0));
         let dt = self.last_frame.map_or(16.0, |l| (ts - l).clamp(0.0, 250.0));
         if let Some(l) = self.last_frame {
+            // The last frame's render: from the end of its update to its committed render.
+            let update = self.stats.prev.2;
+            if update > 0.0 {
+                let rendered = RENDERED_MS.with(|c| c.get());
+                self.frame_budget
+                    .observe(self.last_with_view, rendered - update);
+            }
             let ms = ts - l;
             self.stats.frames += 1;
             self.stats.last_ms = ms;
@@ -569,8 +583,11 @@ impl Model {
         // that takes several frames), then build the view from it (only the nodes that
         // changed), before this frame's stepping, which gets what is left of the budget: the
         // cache always catches up, and no frame derives more than a budget's worth of pods.
-        if self.view_behind || t0 - self.view_at >= self.view_every() {
-            let caught = s.refresh_view(&mut || wall_ms() - t0 < STEP_BUDGET_MS);
+        let with_view = self.view_behind || t0 - self.view_at >= self.view_every();
+        let step_until = self.frame_budget.step_until(with_view);
+        self.last_with_view = with_view;
+        if with_view {
+            let caught = s.refresh_view(&mut || wall_ms() - t0 < step_until);
             self.view_behind = !caught;
             if caught {
                 self.set_view(s.cluster_view(), t0);
@@ -599,7 +616,7 @@ impl Model {
                 }
             },
         };
-        let reached = s.run_until(target, &mut || wall_ms() - t0 < STEP_BUDGET_MS);
+        let reached = s.run_until(target, &mut || wall_ms() - t0 < step_until);
         let step = wall_ms() - t1;
         self.stats.step_ms += step;
         self.stats.prev.0 = step;
