@@ -2,8 +2,9 @@
 # Idempotent machine set-up for cellsim (Debian bookworm, root, rustup toolchain in ~/.cargo/bin).
 #
 #   1. Debian packages: a second Rust compiler able to build std for wasm32 (rustc-web,
-#      cargo-web, rust-web-src), the wasm linker (lld: wasm-ld-14), wasm-opt (binaryen), a
-#      headless browser for the playground tests (chromium, chromium-driver), busybox-static
+#      cargo-web, rust-web-src), the wasm linker (lld: wasm-ld-14), binaryen (wasm-dis and
+#      wasm-as: the module's functions put in name order), zopfli (the compressed module
+#      `cellsim serve` sends), a headless browser for the playground tests (chromium, chromium-driver), busybox-static
 #      (the node backend's built-in image), runc and crun (the node backend's latency
 #      comparison, docs/benchmarks.md).
 #      apt is skipped entirely when all of them are installed already.
@@ -22,7 +23,7 @@ die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
 
 # --- 1. Debian packages -------------------------------------------------------------------
 # iproute2: `ip`, which the node backend's pod networking runs inside its namespaces.
-APT_PACKAGES=(rustc-web cargo-web rust-web-src lld binaryen chromium chromium-driver busybox-static runc crun iproute2)
+APT_PACKAGES=(rustc-web cargo-web rust-web-src lld binaryen zopfli chromium chromium-driver busybox-static runc crun iproute2)
 command -v node >/dev/null 2>&1 || APT_PACKAGES+=(nodejs)
 
 missing=()
