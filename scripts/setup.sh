@@ -4,9 +4,9 @@
 #   1. Debian packages: a second Rust compiler able to build std for wasm32 (rustc-web,
 #      cargo-web, rust-web-src), the wasm linker (lld: wasm-ld-14), binaryen (wasm-dis and
 #      wasm-as: the module's functions put in name order), zopfli (the compressed module
-#      `cellsim serve` sends), a headless browser for the playground tests (chromium, chromium-driver), busybox-static
-#      (the node backend's built-in image), runc and crun (the node backend's latency
-#      comparison, docs/benchmarks.md).
+#      `cellsim serve` sends), a headless browser for the playground tests (chromium,
+#      chromium-driver), busybox-static (the node backend's built-in image), runc and crun
+#      (the node backend's latency comparison, docs/benchmarks.md).
 #      apt is skipped entirely when all of them are installed already.
 #   2. rustfmt and clippy for the rustup toolchain, when missing.
 #   3. wasm-bindgen-cli at exactly the wasm-bindgen version in Cargo.lock, when the installed
