@@ -387,6 +387,23 @@ impl Profile {
         Some((result, s))
     }
 
+    /// Every plugin's `Plugin::warm` for the snapshot nodes `from..from + limit`:
+    /// `Some(next)` while any plugin has nodes left, `None` when all are done.
+    pub fn warm(&self, pod: &PodInfo, snap: &Snapshot, from: usize, limit: usize) -> Option<usize> {
+        let mut seen: Vec<&'static str> = Vec::new();
+        let mut next = None;
+        for p in self.points.values().flatten() {
+            if seen.contains(&p.name()) {
+                continue;
+            }
+            seen.push(p.name());
+            if let Some(n) = p.warm(pod, snap, from, limit) {
+                next = Some(next.map_or(n, |m: usize| m.min(n)));
+            }
+        }
+        next
+    }
+
     /// One scheduling cycle up to host selection (upstream `schedulePod`).
     pub fn schedule(
         &self,

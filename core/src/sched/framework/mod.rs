@@ -180,6 +180,16 @@ pub trait Plugin {
         Some(crate::sched::events::QueueingHint::Queue)
     }
 
+    /// Bring this plugin's cross-cycle caches up to date for `pod`'s coming cycle, for the
+    /// snapshot nodes `from..from + limit` (by index): `Some(next)` while nodes are left,
+    /// `None` when done. Only a budgeted scheduler calls it, between popping a pod and its
+    /// cycle (`Scheduler::sync_budget`), so that one cycle does not do all of a cache's catch-up
+    /// in one unit of work. It must not change any result: caches only. Default: nothing
+    /// to warm.
+    fn warm(&self, _pod: &PodInfo, _snap: &Snapshot, _from: usize, _limit: usize) -> Option<usize> {
+        None
+    }
+
     /// PreEnqueue: may the pod enter activeQ at all (SchedulingGates)?
     fn pre_enqueue(&self, _pod: &PodInfo) -> Status {
         Status::success()

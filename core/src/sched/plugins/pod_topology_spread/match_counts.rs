@@ -22,6 +22,9 @@ struct Entry {
     /// Per node index: (generation, count); generation 0 = not computed.
     per_node: Vec<(u64, i64)>,
     last_used: u64,
+    /// The snapshot's change cursor when every node's count was last known current
+    /// (`warm`): after it only the nodes in the snapshot's change log can be stale.
+    current_at: Option<u64>,
 }
 
 #[derive(Default)]
@@ -50,6 +53,7 @@ impl MatchCounts {
             e.last_used = self.clock;
             if e.per_node.len() != n {
                 e.per_node = vec![(0, 0); n];
+                e.current_at = None;
             }
             return i;
         }
@@ -58,6 +62,7 @@ impl MatchCounts {
             selector: selector.clone(),
             per_node: vec![(0, 0); n],
             last_used: self.clock,
+            current_at: None,
         };
         if self.entries.len() < CAPACITY {
             self.entries.push(fresh);
@@ -68,6 +73,38 @@ impl MatchCounts {
             .expect("full");
         self.entries[oldest] = fresh;
         oldest
+    }
+
+    /// Bring entry `e`'s counts up to date for the nodes `from..from + limit`: `Some(next)`
+    /// while nodes are left. When every count was current at a cursor the snapshot's change
+    /// log still reaches, only the nodes changed since are counted (at most `limit` of them
+    /// in one call), so an entry kept current costs next to nothing.
+    pub fn warm(&mut self, e: usize, snap: &Snapshot, from: usize, limit: usize) -> Option<usize> {
+        let cursor = snap.change_cursor();
+        let entry = &self.entries[e];
+        if entry.current_at == Some(cursor) {
+            return None;
+        }
+        if from == 0 {
+            let changed = entry.current_at.and_then(|c| snap.changed_since(c));
+            if let Some(list) = changed.filter(|l| l.len() <= limit) {
+                for &idx in list {
+                    self.count(e, snap, idx);
+                }
+                self.entries[e].current_at = Some(cursor);
+                return None;
+            }
+        }
+        let n = snap.nodes.len();
+        let end = from.saturating_add(limit).min(n);
+        for idx in from..end {
+            self.count(e, snap, idx);
+        }
+        if end < n {
+            return Some(end);
+        }
+        self.entries[e].current_at = Some(cursor);
+        None
     }
 
     /// `countPodsMatchSelector` on snapshot node `idx` for entry `e`.
@@ -128,5 +165,52 @@ mod tests {
         // Another namespace is another entry.
         let e = mc.entry(&snap, &web, "other");
         assert_eq!(mc.count(e, &snap, snap.index["a"]), 0);
+    }
+
+    /// `warm` in pieces leaves every count current (equal to a fresh count), then follows
+    /// only the nodes changed since, and reports done once nothing is left.
+    #[test]
+    fn warming_in_pieces_then_incrementally_keeps_counts_exact() {
+        let mut snap = Snapshot::default();
+        for i in 0..10 {
+            let mut node = Node::default();
+            node.metadata.name = format!("n{i}");
+            snap.set_node(node);
+        }
+        for i in 0..30 {
+            let app = if i % 3 == 0 { "db" } else { "web" };
+            snap.add_pod(&format!("n{}", i % 10), pod(&format!("p{i}"), app));
+        }
+        let web = Selector::parse("app=web").expect("selector");
+        let mut mc = MatchCounts::default();
+        let e = mc.entry(&snap, &web, "default");
+        let mut from = 0;
+        let mut calls = 0;
+        while let Some(next) = mc.warm(e, &snap, from, 4) {
+            assert!(next > from && next <= 10, "{from} -> {next}");
+            from = next;
+            calls += 1;
+        }
+        assert_eq!(calls, 2, "10 nodes in pieces of 4: two calls return Some");
+        let exact = |mc: &MatchCounts, snap: &Snapshot| {
+            for (idx, node) in snap.nodes.iter().enumerate() {
+                let want = count_pods_match_selector(&node.pods, &web, "default");
+                assert_eq!(
+                    mc.entries[e].per_node[idx],
+                    (snap.generation(idx), want),
+                    "{idx}"
+                );
+            }
+        };
+        exact(&mc, &snap);
+        assert_eq!(mc.warm(e, &snap, 0, 4), None, "current: nothing to do");
+        snap.add_pod("n3", pod("q1", "web"));
+        snap.remove_pod("default/p4");
+        assert_eq!(
+            mc.warm(e, &snap, 0, 4),
+            None,
+            "two changed nodes in one piece"
+        );
+        exact(&mc, &snap);
     }
 }

@@ -184,6 +184,44 @@ impl Plugin for PodTopologySpread {
     fn name(&self) -> &'static str {
         NAME
     }
+
+    /// The per-node matching-pod counts (`MatchCounts`) of every selector the pod's hard and
+    /// soft constraints will count with: a new selector (a rollout's new ReplicaSet) counts
+    /// every pod of every node, 10 ms natively at 1,000 nodes and 10,000 pods, which a
+    /// budgeted run now does in pieces before the cycle.
+    fn warm(&self, pod: &PodInfo, snap: &Snapshot, from: usize, limit: usize) -> Option<usize> {
+        let n = snap.nodes.len();
+        if from >= n {
+            return None;
+        }
+        let spec = &pod.pod.spec.topology_spread_constraints;
+        let mut selectors: Vec<crate::api::selector::Selector> = Vec::new();
+        for action in [common::DO_NOT_SCHEDULE, common::SCHEDULE_ANYWAY] {
+            let constraints = if spec.is_empty() {
+                common::build_default_constraints(&self.default_constraints, pod, snap, action)
+            } else {
+                common::filter_constraints(spec, &pod.labels, action)
+            };
+            // An error is the cycle's to report; there is nothing to warm for it.
+            for c in constraints.unwrap_or_default() {
+                if !selectors.contains(&c.selector) {
+                    selectors.push(c.selector);
+                }
+            }
+        }
+        if selectors.is_empty() {
+            return None;
+        }
+        let mut cache = self.counts.borrow_mut();
+        let mut next: Option<usize> = None;
+        for selector in &selectors {
+            let e = cache.entry(snap, selector, &pod.namespace);
+            if let Some(m) = cache.warm(e, snap, from, limit) {
+                next = Some(next.map_or(m, |x| x.min(m)));
+            }
+        }
+        next
+    }
     fn points(&self) -> &'static [Point] {
         &[
             Point::PreFilter,
