@@ -9,6 +9,7 @@ use super::Sim;
 use crate::api::pod::{Pod, PodPhase};
 use crate::api::resources::{Resources, CPU, MEMORY, PODS};
 use crate::api::{Kind, Object};
+use crate::collections::OrdMap;
 use crate::sched::Decision;
 use crate::store::{ObjectKey, ObjectStore, Stored};
 use std::collections::{BTreeMap, BTreeSet};
@@ -269,7 +270,7 @@ struct CachedPod {
 /// object as of `revision`; `dirty` when a pod came, went or changed since.
 #[derive(Clone, Debug, Default)]
 struct CachedNode {
-    pods: BTreeMap<ObjectKey, Arc<PodView>>,
+    pods: OrdMap<ObjectKey, Arc<PodView>>,
     revision: u64,
     built: Option<Arc<NodeView>>,
     dirty: bool,
@@ -294,12 +295,12 @@ struct CachedNode {
 /// (`cluster_view`), checked by the tests.
 #[derive(Clone, Debug, Default)]
 pub struct ViewCache {
-    pods: BTreeMap<ObjectKey, CachedPod>,
+    pods: OrdMap<ObjectKey, CachedPod>,
     rs: RsWorkloads,
     /// By node name: the pods bound to it (terminal ones included), in key order.
     nodes: BTreeMap<String, CachedNode>,
     /// Pods no node has taken, not terminal, in key order.
-    pending: BTreeMap<ObjectKey, Arc<PendingView>>,
+    pending: OrdMap<ObjectKey, Arc<PendingView>>,
     pending_list: Vec<Arc<PendingView>>,
     pending_dirty: bool,
     phases: PhaseCounts,
