@@ -96,7 +96,7 @@ pub struct ReplicaSetController {
     /// probe instead of an ordered walk comparing key strings, for every pod change read.
     owner_of: ProbeMap<ObjectKey, OwnedPod>,
     /// Per ReplicaSet key and owner uid: its active pods' counts.
-    counts: OrdMap<ObjectKey, BTreeMap<String, ReplicaCounts>>,
+    counts: OrdMap<ObjectKey, OrdMap<String, ReplicaCounts>>,
     requeue: Requeue,
     /// Where a budgeted sync paused (`sync_budget`).
     resume: Resume,

@@ -24,7 +24,6 @@ use crate::api::{Kind, Object};
 use crate::collections::OrdMap;
 use crate::store::{ObjectKey, ObjectStore};
 use crate::time::{Duration, SimTime};
-use std::collections::BTreeMap;
 
 /// drain.go: `time.Sleep(5 * time.Second)` after a 429.
 pub const EVICTION_RETRY: Duration = Duration::from_secs(5);
@@ -58,7 +57,7 @@ impl Step {
 /// The drains in progress, by node.
 #[derive(Default)]
 pub struct Drains {
-    active: BTreeMap<String, OrdMap<ObjectKey, Step>>,
+    active: OrdMap<String, OrdMap<ObjectKey, Step>>,
     /// Wakes asked for and not yet fired, so each instant is asked for once.
     pending: std::collections::BTreeSet<(SimTime, String)>,
 }

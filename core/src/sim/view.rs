@@ -298,7 +298,7 @@ pub struct ViewCache {
     pods: OrdMap<ObjectKey, CachedPod>,
     rs: RsWorkloads,
     /// By node name: the pods bound to it (terminal ones included), in key order.
-    nodes: BTreeMap<String, CachedNode>,
+    nodes: OrdMap<String, CachedNode>,
     /// Pods no node has taken, not terminal, in key order.
     pending: OrdMap<ObjectKey, Arc<PendingView>>,
     pending_list: Vec<Arc<PendingView>>,

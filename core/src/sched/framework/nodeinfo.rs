@@ -9,6 +9,7 @@ use crate::api::node::Node;
 use crate::api::policy::PodDisruptionBudget;
 use crate::api::resources::{CpuMem, Resources};
 use crate::api::selector::{LabelSelector, Labels};
+use crate::collections::OrdMap;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
@@ -145,7 +146,7 @@ pub struct Snapshot {
     /// Pod key → node name, for every pod counted on a node.
     pub placed: BTreeMap<String, String>,
     /// PodDisruptionBudgets by `namespace/name`, from the change feed (DefaultPreemption).
-    pub pdbs: BTreeMap<String, PodDisruptionBudget>,
+    pub pdbs: OrdMap<String, PodDisruptionBudget>,
     /// Pods this scheduler preempted (upstream marks them with the `DisruptionTarget`
     /// condition, reason `PreemptionByScheduler`; `podTerminatingByPreemption` reads it).
     pub preempted: BTreeSet<String>,
@@ -225,7 +226,7 @@ impl Default for Snapshot {
             replicasets: BTreeMap::new(),
             statefulsets: BTreeMap::new(),
             placed: BTreeMap::new(),
-            pdbs: BTreeMap::new(),
+            pdbs: OrdMap::new(),
             preempted: BTreeSet::new(),
             nominated: BTreeMap::new(),
             borg: None,
