@@ -9,10 +9,10 @@ use super::Sim;
 use crate::api::pod::{Pod, PodPhase};
 use crate::api::resources::{Resources, CPU, MEMORY, PODS};
 use crate::api::{Kind, Object};
-use crate::collections::OrdMap;
+use crate::collections::{OrdMap, OrdSet};
 use crate::sched::Decision;
 use crate::store::{ObjectKey, ObjectStore, Stored};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// The label `scenario::load` puts on every pool node.
@@ -158,8 +158,8 @@ pub struct ClusterView {
 
 impl ClusterView {
     /// Nodes grouped by (pool, zone), groups in that order, nodes in name order within each.
-    pub fn groups(&self) -> BTreeMap<(String, String), Vec<&NodeView>> {
-        let mut g: BTreeMap<(String, String), Vec<&NodeView>> = BTreeMap::new();
+    pub fn groups(&self) -> OrdMap<(String, String), Vec<&NodeView>> {
+        let mut g: OrdMap<(String, String), Vec<&NodeView>> = OrdMap::new();
         for n in &self.nodes {
             g.entry((n.pool.clone(), n.zone.clone()))
                 .or_default()
@@ -187,7 +187,7 @@ pub struct ClusterTotals {
 }
 
 /// The workload a ReplicaSet's pods belong to: its controller (`Deployment/web`), else itself.
-type RsWorkloads = BTreeMap<(String, String), String>;
+type RsWorkloads = OrdMap<(String, String), String>;
 
 fn rs_workloads(sim: &Sim) -> RsWorkloads {
     sim.store
@@ -244,7 +244,7 @@ pub const REFRESH_CHUNK: usize = 64;
 
 /// The ReplicaSets whose workload differs between two maps (created, deleted, owner
 /// changed): their pods' views are re-derived even when the pods did not change.
-fn changed_rs(old: &RsWorkloads, new: &RsWorkloads) -> BTreeSet<(String, String)> {
+fn changed_rs(old: &RsWorkloads, new: &RsWorkloads) -> OrdSet<(String, String)> {
     let gone = old.iter().filter(|(k, w)| new.get(*k) != Some(*w));
     let came = new.iter().filter(|(k, w)| old.get(*k) != Some(*w));
     gone.chain(came).map(|(k, _)| k.clone()).collect()
@@ -425,7 +425,7 @@ impl ViewCache {
         if changes.iter().any(|c| c.key.kind == Kind::ReplicaSet) {
             let rs = rs_workloads(sim);
             if rs != self.rs {
-                let changed: BTreeSet<(String, String)> = changed_rs(&self.rs, &rs);
+                let changed: OrdSet<(String, String)> = changed_rs(&self.rs, &rs);
                 self.rs = rs;
                 let stale: Vec<ObjectKey> = self
                     .pods

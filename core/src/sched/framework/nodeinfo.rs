@@ -138,11 +138,11 @@ pub struct Snapshot {
     pub namespaces: BTreeMap<String, Labels>,
     /// `spec.selector` of every Service that has one, by (namespace, name): PodTopologySpread's
     /// default selector (upstream `helper.DefaultSelector` reads the Service lister).
-    pub services: BTreeMap<(String, String), Labels>,
+    pub services: OrdMap<(String, String), Labels>,
     /// `spec.selector` of every ReplicaSet / StatefulSet by (namespace, name): the selector
     /// of a pod's controller, for the same default selector.
-    pub replicasets: BTreeMap<(String, String), Option<LabelSelector>>,
-    pub statefulsets: BTreeMap<(String, String), Option<LabelSelector>>,
+    pub replicasets: OrdMap<(String, String), Option<LabelSelector>>,
+    pub statefulsets: OrdMap<(String, String), Option<LabelSelector>>,
     /// Pod key → node name, for every pod counted on a node.
     pub placed: BTreeMap<String, String>,
     /// PodDisruptionBudgets by `namespace/name`, from the change feed (DefaultPreemption).
@@ -222,9 +222,9 @@ impl Default for Snapshot {
             log_base: 0,
             index: BTreeMap::new(),
             namespaces: BTreeMap::new(),
-            services: BTreeMap::new(),
-            replicasets: BTreeMap::new(),
-            statefulsets: BTreeMap::new(),
+            services: OrdMap::new(),
+            replicasets: OrdMap::new(),
+            statefulsets: OrdMap::new(),
             placed: BTreeMap::new(),
             pdbs: OrdMap::new(),
             preempted: BTreeSet::new(),
