@@ -304,7 +304,7 @@ impl Autoscaler {
             }
         }
         // Which nodes are unneeded, and since when.
-        let autoscaled: BTreeMap<&str, PoolAutoscaling> = crate::sort::collect_map(
+        let autoscaled: OrdMap<&str, PoolAutoscaling> = OrdMap::from_iter(
             self.pools
                 .iter()
                 .map(|p| (p.name.as_str(), p.autoscaling.expect("autoscaled"))),

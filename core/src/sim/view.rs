@@ -12,7 +12,6 @@ use crate::api::{Kind, Object};
 use crate::collections::{OrdMap, OrdSet};
 use crate::sched::Decision;
 use crate::store::{ObjectKey, ObjectStore, Stored};
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// The label `scenario::load` puts on every pool node.
@@ -560,7 +559,7 @@ impl Sim {
     /// The cluster view at the current instant, built from scratch.
     pub fn cluster_view(&self) -> ClusterView {
         let rs = rs_workloads(self);
-        let mut by_node: BTreeMap<&str, Vec<Arc<PodView>>> = BTreeMap::new();
+        let mut by_node: OrdMap<&str, Vec<Arc<PodView>>> = OrdMap::new();
         let mut pending = Vec::new();
         let mut phases = PhaseCounts::default();
         for o in self.store.objects(Kind::Pod) {

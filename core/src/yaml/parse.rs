@@ -1,6 +1,7 @@
 //! Text to [`Node`] trees: drives `saphyr_parser`'s event stream, resolves scalars, expands
 //! aliases and merge keys, rejects duplicate keys, and turns every failure into a [`LoadError`].
 
+use crate::collections::OrdMap;
 use std::collections::{BTreeMap, BTreeSet};
 
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span, Tag};
@@ -300,7 +301,7 @@ impl Builder<'_> {
     /// entries go where the `<<` key stood, unless the mapping itself (or an earlier merge source)
     /// already has that key.
     fn finish_map(&self, entries: Vec<(Node, Node)>) -> Result<Vec<(Node, Node)>, LoadError> {
-        let mut seen: BTreeMap<String, Mark> = BTreeMap::new();
+        let mut seen: OrdMap<String, Mark> = OrdMap::new();
         let mut merges = false;
         for (k, _) in &entries {
             if is_merge_key(k) {
