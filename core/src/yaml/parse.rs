@@ -2,7 +2,7 @@
 //! aliases and merge keys, rejects duplicate keys, and turns every failure into a [`LoadError`].
 
 use crate::collections::OrdMap;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span, Tag};
 
@@ -37,7 +37,7 @@ pub fn parse_documents(file: &str, text: &str) -> Result<Vec<Node>, LoadError> {
     let mut b = Builder {
         file,
         stack: Vec::new(),
-        anchors: BTreeMap::new(),
+        anchors: OrdMap::new(),
         copied: 0,
         root: None,
         docs: Vec::new(),
@@ -95,7 +95,7 @@ struct Frame {
 struct Builder<'f> {
     file: &'f str,
     stack: Vec<Frame>,
-    anchors: BTreeMap<usize, Anchored>,
+    anchors: OrdMap<usize, Anchored>,
     copied: usize,
     root: Option<Node>,
     docs: Vec<Node>,

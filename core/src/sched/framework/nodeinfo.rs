@@ -9,7 +9,7 @@ use crate::api::node::Node;
 use crate::api::policy::PodDisruptionBudget;
 use crate::api::resources::{CpuMem, Resources};
 use crate::api::selector::{LabelSelector, Labels};
-use crate::collections::OrdMap;
+use crate::collections::{OrdMap, OrdSet};
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
@@ -163,8 +163,8 @@ pub struct Snapshot {
     /// with required anti-affinity (upstream `HavePodsWithAffinityNodeInfoList` /
     /// `HavePodsWithRequiredAntiAffinityNodeInfoList`), kept current by every pod and node
     /// change so InterPodAffinity does not walk every node each cycle.
-    with_affinity: BTreeSet<usize>,
-    with_required_anti_affinity: BTreeSet<usize>,
+    with_affinity: OrdSet<usize>,
+    with_required_anti_affinity: OrdSet<usize>,
     /// Normalized image name → how many nodes report it in `status.images` (ImageLocality's
     /// spread).
     image_counts: BTreeMap<String, usize>,
@@ -231,8 +231,8 @@ impl Default for Snapshot {
             nominated: BTreeMap::new(),
             borg: None,
             added: Vec::new(),
-            with_affinity: BTreeSet::new(),
-            with_required_anti_affinity: BTreeSet::new(),
+            with_affinity: OrdSet::new(),
+            with_required_anti_affinity: OrdSet::new(),
             image_counts: BTreeMap::new(),
         }
     }
