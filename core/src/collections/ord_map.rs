@@ -117,12 +117,12 @@ impl<K: Ord, V> OrdMap<K, V> {
 
     /// As `BTreeMap::insert`: a present key keeps its stored key and gets the new value.
     pub fn insert(&mut self, key: K, value: V) -> Option<V> {
-        let next = self.slab.next_slot();
-        match insert_key(&mut self.index, key, next) {
-            Some(s) => Some(std::mem::replace(self.slab.get_mut(s), value)),
-            None => {
-                let s = self.slab.insert(value);
-                debug_assert_eq!(s, next);
+        match self.index.entry(key) {
+            btree_map::Entry::Occupied(e) => {
+                Some(std::mem::replace(self.slab.get_mut(*e.get()), value))
+            }
+            btree_map::Entry::Vacant(e) => {
+                e.insert(self.slab.insert(value));
                 None
             }
         }
@@ -133,7 +133,7 @@ impl<K: Ord, V> OrdMap<K, V> {
         K: Borrow<Q>,
         Q: Ord + ?Sized,
     {
-        let s = remove_key(&mut self.index, key)?;
+        let s = self.index.remove(key)?;
         Some(self.take(s))
     }
 
@@ -227,37 +227,6 @@ impl<K: Ord, V> OrdMap<K, V> {
             self.slab.clear();
         }
     }
-}
-
-// The tree operations behind `insert`, `remove` and `VacantEntry::insert`, kept out of line:
-// they are generic over the key only, so each is compiled once per key type instead of being
-// inlined into every `(K, V)`'s wrapper (`OrdMap::insert` was 12.6 KB over 29 pairs).
-
-/// Puts `key → slot` into the index if `key` is absent (then `None`); else leaves the index as
-/// it is (the stored key stays, as with `BTreeMap::insert`) and returns the key's slot.
-#[inline(never)]
-fn insert_key<K: Ord>(index: &mut BTreeMap<K, u32>, key: K, slot: u32) -> Option<u32> {
-    match index.entry(key) {
-        btree_map::Entry::Occupied(e) => Some(*e.get()),
-        btree_map::Entry::Vacant(e) => {
-            e.insert(slot);
-            None
-        }
-    }
-}
-
-#[inline(never)]
-fn remove_key<K, Q>(index: &mut BTreeMap<K, u32>, key: &Q) -> Option<u32>
-where
-    K: Ord + Borrow<Q>,
-    Q: Ord + ?Sized,
-{
-    index.remove(key)
-}
-
-#[inline(never)]
-fn insert_vacant<K: Ord>(entry: btree_map::VacantEntry<'_, K, u32>, slot: u32) {
-    entry.insert(slot);
 }
 
 impl<K, V> Default for OrdMap<K, V> {
@@ -612,7 +581,7 @@ impl<'a, K: Ord, V> VacantEntry<'a, K, V> {
 
     pub fn insert(self, value: V) -> &'a mut V {
         let s = self.slab.insert(value);
-        insert_vacant(self.inner, s);
+        self.inner.insert(s);
         self.slab.get_mut(s)
     }
 }

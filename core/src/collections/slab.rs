@@ -25,16 +25,6 @@ impl<V> Slab<V> {
         }
     }
 
-    /// The slot the next `insert` will use.
-    #[inline]
-    pub(super) fn next_slot(&self) -> u32 {
-        if self.free != NONE {
-            self.free
-        } else {
-            self.slots.len() as u32
-        }
-    }
-
     /// Stores `v` in a free slot (the most recently freed first) or a new one.
     #[inline]
     pub(super) fn insert(&mut self, v: V) -> u32 {
