@@ -8,6 +8,7 @@ pub mod agent_api;
 pub mod api;
 pub mod autoscaler;
 pub mod binary64;
+pub mod collections;
 pub mod controllers;
 pub mod engine;
 #[doc(hidden)]

@@ -4,6 +4,7 @@ use crate::api::pod::PodPhase;
 use crate::api::quantity::Quantity;
 use crate::api::resources::{CPU, MEMORY};
 use crate::api::{Kind, Object};
+use crate::collections::OrdMap;
 use crate::sched::{Decision, SchedulingStats};
 use crate::sim::Sim;
 use serde::Serialize;
@@ -74,7 +75,7 @@ pub struct Report {
 impl Report {
     pub fn build(sim: &Sim, expectations: Vec<ExpectationResult>) -> Report {
         let mut counts = PodCounts::default();
-        let mut per_node: BTreeMap<&str, (i64, i64, u64)> = BTreeMap::new();
+        let mut per_node: OrdMap<&str, (i64, i64, u64)> = OrdMap::new();
         let mut pending_pods = Vec::new();
         for o in sim.store.objects(Kind::Pod) {
             let Object::Pod(p) = o else { continue };

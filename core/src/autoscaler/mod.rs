@@ -30,6 +30,7 @@ use crate::api::node::Taint;
 use crate::api::pod::Pod;
 use crate::api::resources::Resources;
 use crate::api::{Kind, Object};
+use crate::collections::OrdMap;
 use crate::scenario::load::pool_node;
 use crate::scenario::spec::NodePool;
 use crate::sim::ctx::Ctx;
@@ -69,7 +70,7 @@ pub struct Autoscaler {
     /// The index the next node of each pool gets (as the simulation numbers them).
     next_index: BTreeMap<String, u32>,
     last_scale_up: Option<SimTime>,
-    unneeded_since: BTreeMap<String, SimTime>,
+    unneeded_since: OrdMap<String, SimTime>,
     /// Nodes being drained for removal.
     deleting: BTreeSet<String>,
     /// Pods already told that no pool helps them.
@@ -94,7 +95,7 @@ impl Autoscaler {
             upcoming: BTreeMap::new(),
             next_index: crate::sort::collect_map(pools.iter().map(|p| (p.name.clone(), p.count))),
             last_scale_up: None,
-            unneeded_since: BTreeMap::new(),
+            unneeded_since: OrdMap::new(),
             deleting: BTreeSet::new(),
             not_triggered: BTreeSet::new(),
         }
@@ -303,7 +304,7 @@ impl Autoscaler {
             }
         }
         // Which nodes are unneeded, and since when.
-        let autoscaled: BTreeMap<&str, PoolAutoscaling> = crate::sort::collect_map(
+        let autoscaled: OrdMap<&str, PoolAutoscaling> = OrdMap::from_iter(
             self.pools
                 .iter()
                 .map(|p| (p.name.as_str(), p.autoscaling.expect("autoscaled"))),

@@ -22,6 +22,7 @@ use super::{ControllerId, Requeue};
 use crate::api::batch::{ActiveJob, CronJob, Job};
 use crate::api::meta::OwnerReference;
 use crate::api::{Kind, Object};
+use crate::collections::OrdSet;
 use crate::sim::ctx::Ctx;
 use crate::sim::objects::{self, Propagation};
 use crate::store::{ObjectKey, ObjectStore};
@@ -275,8 +276,8 @@ impl CronJobController {
                 (true, None) => {}
             }
         }
-        let children: BTreeSet<&str> =
-            crate::sort::collect_set(jobs.iter().map(|j| j.metadata.uid.as_str()));
+        let children: OrdSet<&str> =
+            OrdSet::from_iter(jobs.iter().map(|j| j.metadata.uid.as_str()));
         let missing: Vec<ActiveJob> = cj
             .status
             .active

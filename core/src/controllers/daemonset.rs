@@ -35,6 +35,7 @@ use crate::api::selector::{
     OBJECT_NAME_FIELD,
 };
 use crate::api::{Kind, Object};
+use crate::collections::OrdMap;
 use crate::sim::budget::Budget;
 use crate::sim::ctx::Ctx;
 use crate::sim::objects;
@@ -562,8 +563,8 @@ impl DaemonSetController {
             let mut candidates: Vec<String> = Vec::new();
             let mut allowed: Vec<String> = Vec::new();
             let (mut surged, mut available) = (0i64, 0i64);
-            let node_of: BTreeMap<&str, &Node> =
-                crate::sort::collect_map(nodes.iter().map(|n| (n.metadata.name.as_str(), n)));
+            let node_of: OrdMap<&str, &Node> =
+                OrdMap::from_iter(nodes.iter().map(|n| (n.metadata.name.as_str(), n)));
             for (node, pods) in &by_node {
                 let Some((new, old)) = find_updated(pods, hash) else {
                     surged += 1;

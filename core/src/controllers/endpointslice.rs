@@ -27,6 +27,7 @@ use crate::api::meta::{IntOrString, OwnerReference};
 use crate::api::pod::{Pod, PodPhase};
 use crate::api::service::Service;
 use crate::api::{Kind, Object};
+use crate::collections::OrdMap;
 use crate::sim::ctx::Ctx;
 use crate::sim::objects;
 use crate::store::{ObjectKey, ObjectStore};
@@ -41,9 +42,9 @@ const ZONE_LABEL: &str = "topology.kubernetes.io/zone";
 pub struct EndpointSliceController {
     pub cursor: u64,
     /// Service -> the pods its selector matched at the last look.
-    members: BTreeMap<ObjectKey, BTreeSet<ObjectKey>>,
+    members: OrdMap<ObjectKey, BTreeSet<ObjectKey>>,
     /// Pod -> the Services whose selector matched it.
-    member_of: BTreeMap<ObjectKey, BTreeSet<ObjectKey>>,
+    member_of: OrdMap<ObjectKey, BTreeSet<ObjectKey>>,
 }
 
 impl EndpointSliceController {

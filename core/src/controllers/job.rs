@@ -24,6 +24,7 @@ use crate::api::batch::{Job, JobCondition, JobStatus};
 use crate::api::meta::OwnerReference;
 use crate::api::pod::{Pod, PodPhase};
 use crate::api::{Kind, Object};
+use crate::collections::OrdMap;
 use crate::sim::budget::Budget;
 use crate::sim::ctx::Ctx;
 use crate::sim::objects::{self, Propagation};
@@ -48,18 +49,18 @@ pub struct JobController {
     pub cursor: u64,
     pods: Option<super::owned::OwnedPods>,
     /// The last phase seen of each pod (to tell a first failure from other updates).
-    phase_seen: BTreeMap<ObjectKey, PodPhase>,
+    phase_seen: OrdMap<ObjectKey, PodPhase>,
     /// When each finished pod was first seen finished (upstream reads the containers'
     /// `finishedAt`; cellsim's pods do not carry it, and the controller sees every pod change
     /// in the instant it happens).
     finished_at: BTreeMap<String, u64>,
     /// The last spec seen of each job (a spec change syncs at once, a status write is batched).
     ///
-    /// Boxed: the maps from `ObjectKey` to a boxed value share one compiled BTreeMap (its
-    /// insert, search and rebalancing code is the same for every pointer-sized value), the
-    /// playground's wasm size (docs/benchmarks.md, "Bundle size"); written when a job's
+    /// An `OrdMap` (its tree compiled once for every `ObjectKey` map) of boxed values (the
+    /// slab's code is the same for every pointer-sized value), for the playground's wasm size
+    /// (docs/benchmarks.md, "Bundle size"); written when a job's
     /// spec changes.
-    spec_seen: BTreeMap<ObjectKey, Box<crate::api::batch::JobSpec>>,
+    spec_seen: OrdMap<ObjectKey, Box<crate::api::batch::JobSpec>>,
     requeue: Requeue,
     /// A budgeted sync paused in its read of the feed: the jobs to sync now and the batched
     /// ones found so far.

@@ -25,6 +25,7 @@ pub mod replicaset;
 pub mod statefulset;
 pub mod taint_eviction;
 
+use crate::collections::OrdMap;
 use crate::sim::budget::Budget;
 use crate::sim::ctx::{Ctx, Wake};
 use crate::store::{ObjectKey, ObjectStore};
@@ -81,7 +82,7 @@ impl Requeue {
 /// for a time that was superseded is ignored.
 #[derive(Default)]
 pub struct EarliestRequeue {
-    pending: std::collections::BTreeMap<ObjectKey, SimTime>,
+    pending: OrdMap<ObjectKey, SimTime>,
 }
 
 impl EarliestRequeue {

@@ -3,23 +3,24 @@
 //! controllers keep this index so a reconcile never scans every pod).
 
 use crate::api::{Kind, Object};
+use crate::collections::OrdMap;
 use crate::store::MemoryStore;
 use crate::store::{ObjectKey, ObjectStore};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 /// Objects whose controller reference names an object of `owner_kind`.
 pub struct OwnedPods {
     owner_kind: Kind,
-    owned: BTreeMap<ObjectKey, BTreeSet<ObjectKey>>,
-    owner_of: BTreeMap<ObjectKey, ObjectKey>,
+    owned: OrdMap<ObjectKey, BTreeSet<ObjectKey>>,
+    owner_of: OrdMap<ObjectKey, ObjectKey>,
 }
 
 impl OwnedPods {
     pub fn new(owner_kind: Kind) -> OwnedPods {
         OwnedPods {
             owner_kind,
-            owned: BTreeMap::new(),
-            owner_of: BTreeMap::new(),
+            owned: OrdMap::new(),
+            owner_of: OrdMap::new(),
         }
     }
 

@@ -10,10 +10,11 @@ use super::node_pods::NodePods;
 use super::ControllerId;
 use crate::api::pod::PodPhase;
 use crate::api::{Kind, Object};
+use crate::collections::OrdMap;
 use crate::sim::ctx::{Ctx, Wake};
 use crate::store::{ObjectKey, ObjectStore};
 use crate::time::{Duration, SimTime};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 /// gc_controller.go `gcCheckPeriod`.
 pub const GC_CHECK_PERIOD: Duration = Duration::from_secs(20);
@@ -30,7 +31,7 @@ pub struct PodGcController {
     pods: NodePods,
     nodes: BTreeSet<String>,
     /// Missing nodes and when their quarantine ends.
-    quarantine: BTreeMap<String, SimTime>,
+    quarantine: OrdMap<String, SimTime>,
     passes: BTreeSet<SimTime>,
     /// Whether a budgeted sync has read an orphan so far (`sync_budget`).
     reading_orphans: bool,

@@ -13,6 +13,7 @@ use super::{ControllerId, Requeue};
 use crate::api::meta::OwnerReference;
 use crate::api::pod::{Pod, PodPhase};
 use crate::api::{Kind, Object};
+use crate::collections::OrdMap;
 use crate::sim::ctx::Ctx;
 use crate::store::ProbeMap;
 use crate::store::{ObjectKey, ObjectStore};
@@ -108,12 +109,12 @@ pub struct ReplicaSetController {
     pub cursor: u64,
     /// Pods by the ReplicaSet named in their controller reference (an informer-style index,
     /// kept from the change feed, so a reconcile never scans every pod).
-    owned: BTreeMap<ObjectKey, BTreeSet<ObjectKey>>,
+    owned: OrdMap<ObjectKey, BTreeSet<ObjectKey>>,
     /// Probed only, never iterated (so the fixed Fx hash cannot leak into results): a hash
     /// probe instead of an ordered walk comparing key strings, for every pod change read.
     owner_of: ProbeMap<ObjectKey, OwnedPod>,
     /// Per ReplicaSet key and owner uid: its active pods' counts.
-    counts: BTreeMap<ObjectKey, BTreeMap<String, ReplicaCounts>>,
+    counts: OrdMap<ObjectKey, OrdMap<String, ReplicaCounts>>,
     requeue: Requeue,
     /// Where a budgeted sync paused (`sync_budget`).
     resume: Resume,

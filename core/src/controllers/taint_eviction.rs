@@ -14,6 +14,7 @@ use super::{ControllerId, Requeue};
 use crate::api::node::Taint;
 use crate::api::pod::Toleration;
 use crate::api::{Kind, Object};
+use crate::collections::OrdMap;
 use crate::sim::ctx::Ctx;
 use crate::sim::objects;
 use crate::store::{ObjectKey, ObjectStore};
@@ -37,12 +38,12 @@ pub struct TaintEvictionController {
     pods: NodePods,
     /// The tolerations each pod on a tainted node was last processed with (upstream reacts to
     /// a pod update only when its tolerations or node changed).
-    seen: BTreeMap<ObjectKey, Vec<Toleration>>,
-    /// Boxed: the maps from `ObjectKey` to a boxed value share one compiled BTreeMap (its
-    /// insert, search and rebalancing code is the same for every pointer-sized value), the
-    /// playground's wasm size (docs/benchmarks.md, "Bundle size"); one entry per pod
+    seen: OrdMap<ObjectKey, Vec<Toleration>>,
+    /// An `OrdMap` (its tree compiled once for every `ObjectKey` map) of boxed values (the
+    /// slab's code is the same for every pointer-sized value), for the playground's wasm size
+    /// (docs/benchmarks.md, "Bundle size"); one entry per pod
     /// on a NoExecute-tainted node, written when its deletion is scheduled, fired or cancelled.
-    work: BTreeMap<ObjectKey, Box<Work>>,
+    work: OrdMap<ObjectKey, Box<Work>>,
     requeue: Requeue,
     /// A budgeted sync reading the feed (`sync_budget`): the cursor it began at and the
     /// node names found so far.

@@ -26,12 +26,13 @@ use crate::api::node::Node;
 use crate::api::pod::{Pod, PodPhase};
 use crate::api::resources::CpuMem;
 use crate::api::{Kind, Object};
+use crate::collections::OrdMap;
 use crate::sim::budget::Budget;
 use crate::sim::ctx::{Ctx, Wake};
 use crate::store::{ObjectKey, ObjectStore, ProbeMap, ProbeSet};
 use crate::time::SimTime;
 use plan::{RuntimeCommand, RuntimeEvent};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use worker::{Out, PodWorker};
 
 /// One node's kubelet state besides its pod workers.
@@ -51,7 +52,7 @@ struct NodeKubelet {
     /// What this node's admitted, unfinished pods hold, kept as they are admitted and finish
     /// (admission compares against it), and each such pod's share of it by uid.
     admitted: admission::Admitted,
-    shares: BTreeMap<String, Share>,
+    shares: OrdMap<String, Share>,
 }
 
 /// An admitted pod's part of its node's `Admitted`: its requests and host ports.

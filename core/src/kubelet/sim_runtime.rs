@@ -15,6 +15,7 @@ use super::plan::{ContainerRef, ContainerRuntime, HookType, RuntimeCommand, Runt
 use crate::api::pod::{Container, Probe};
 use crate::api::resources::{CpuMem, ResourceList, Resources};
 use crate::api::selector::Labels;
+use crate::collections::OrdMap;
 use crate::rng::SimRng;
 use crate::scenario::spec::{Behavior, Registry};
 use crate::time::{Duration, SimTime};
@@ -75,10 +76,10 @@ pub struct SimRuntime {
     behaviors: Vec<Behavior>,
     sizes: BTreeMap<String, u64>,
     bandwidth: u64,
-    pods: BTreeMap<String, SimPod>,
+    pods: OrdMap<String, SimPod>,
     containers: BTreeMap<ContainerRef, SimContainer>,
     /// Per node: when its image puller is free again.
-    puller_free: BTreeMap<String, SimTime>,
+    puller_free: OrdMap<String, SimTime>,
     ips_assigned: u64,
     instances: u64,
     now: SimTime,
@@ -115,9 +116,9 @@ impl SimRuntime {
             behaviors,
             sizes,
             bandwidth,
-            pods: BTreeMap::new(),
+            pods: OrdMap::new(),
             containers: BTreeMap::new(),
-            puller_free: BTreeMap::new(),
+            puller_free: OrdMap::new(),
             ips_assigned: 0,
             instances: 0,
             now: SimTime::ZERO,

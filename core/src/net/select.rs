@@ -17,7 +17,7 @@
 //!   endpoint while it is still a candidate and it was seen within the timeout
 //!   (`sessionAffinityConfig.clientIP.timeoutSeconds`, default 10800).
 
-use std::collections::BTreeMap;
+use crate::collections::OrdMap;
 
 /// core/v1 `DefaultClientIPServiceAffinitySeconds`.
 pub const DEFAULT_AFFINITY_SECONDS: u64 = 10800;
@@ -108,7 +108,7 @@ pub struct Balancer {
     pub affinity_ms: Option<u64>,
     rr: u64,
     /// client address -> (endpoint id, last seen ms).
-    affinity: BTreeMap<u32, (u64, u64)>,
+    affinity: OrdMap<u32, (u64, u64)>,
 }
 
 impl Balancer {

@@ -16,10 +16,11 @@ use super::executor::{map, Executor};
 use super::probe::{probe, Utilization};
 use super::search::{smallest_step, Search, Verdict};
 use super::{basis_points, bounds, metrics::utilization, PlanError};
+use crate::collections::OrdMap;
 use crate::rng::SimRng;
 use crate::scenario::Scenario;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 /// The Borg paper's number of trials per experiment.
 pub const DEFAULT_SEEDS: u32 = 11;
@@ -149,7 +150,7 @@ struct Current {
     order: Vec<usize>,
     lo: u32,
     /// Verdicts by machines kept: fits, why not, utilization when it fits.
-    runs: BTreeMap<u32, (bool, String, Option<Utilization>)>,
+    runs: OrdMap<u32, (bool, String, Option<Utilization>)>,
 }
 
 /// `compact`, one simulation per `step`: the same trials, sizes and answer (`compact` itself
@@ -296,7 +297,7 @@ impl CompactSearch {
             seed,
             order,
             lo,
-            runs: BTreeMap::new(),
+            runs: OrdMap::new(),
         }
     }
 

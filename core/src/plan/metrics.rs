@@ -6,6 +6,7 @@ use super::basis_points;
 use super::cluster::zone_of;
 use crate::api::resources::Resources;
 use crate::api::{Kind, Object};
+use crate::collections::OrdMap;
 use crate::store::MemoryStore;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -43,7 +44,7 @@ pub struct ClusterUse {
 
 impl ClusterUse {
     pub fn of(store: &MemoryStore) -> ClusterUse {
-        let mut by_node: BTreeMap<String, (Resources, u64, u64)> = BTreeMap::new();
+        let mut by_node: OrdMap<String, (Resources, u64, u64)> = OrdMap::new();
         let mut out = ClusterUse::default();
         for o in store.objects(Kind::Pod) {
             let Object::Pod(p) = o else { continue };

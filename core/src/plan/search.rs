@@ -11,9 +11,10 @@ use super::cluster::{pool_index, with_pool_count, without_nodes, zone_of};
 use super::executor::{map, Executor, InTurn};
 use super::probe::{pool_utilization, probe, Utilization};
 use super::{bounds, PlanError};
+use crate::collections::OrdMap;
 use crate::scenario::Scenario;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 /// How many sizes below the bisection's answer are simulated too.
 pub const NEIGHBOURHOOD: u32 = 2;
@@ -103,7 +104,7 @@ pub fn smallest(
     batch: usize,
     mut eval: impl FnMut(&[u32]) -> Vec<Verdict>,
 ) -> Result<u32, u32> {
-    let mut known: BTreeMap<u32, Verdict> = BTreeMap::new();
+    let mut known: OrdMap<u32, Verdict> = OrdMap::new();
     loop {
         match smallest_step(lo, start, max, batch, |n| known.get(&n).copied()) {
             Search::Done(r) => return r,
@@ -159,11 +160,11 @@ fn search(
     eval: &mut dyn FnMut(u32) -> Option<Verdict>,
 ) -> Result<Result<u32, u32>, Vec<u32>> {
     let batch = batch.max(1);
-    let mut known: BTreeMap<u32, Verdict> = BTreeMap::new();
+    let mut known: OrdMap<u32, Verdict> = OrdMap::new();
     // Judge one round: its sizes not known yet, ascending, until one has no verdict (then
     // that one and the rest are what is needed).
     let mut test =
-        |mut sizes: Vec<u32>, known: &mut BTreeMap<u32, Verdict>| -> Result<(), Vec<u32>> {
+        |mut sizes: Vec<u32>, known: &mut OrdMap<u32, Verdict>| -> Result<(), Vec<u32>> {
             sizes.retain(|n| !known.contains_key(n));
             crate::sort::sort(&mut sizes);
             sizes.dedup();
@@ -177,7 +178,7 @@ fn search(
             }
             Ok(())
         };
-    fn smallest_fit(known: &BTreeMap<u32, Verdict>) -> Option<u32> {
+    fn smallest_fit(known: &OrdMap<u32, Verdict>) -> Option<u32> {
         known
             .iter()
             .find(|(_, v)| **v == Verdict::Fits)
@@ -226,7 +227,7 @@ fn search(
     // split in `batch + 1` parts per round. (The failed runs' estimates overshoot here — pods
     // pending from fragmentation fit once a few nodes are added — so they only size the
     // galloping steps.)
-    let largest_failure_below = |hi: u32, known: &BTreeMap<u32, Verdict>| -> i64 {
+    let largest_failure_below = |hi: u32, known: &OrdMap<u32, Verdict>| -> i64 {
         known
             .range(..hi)
             .filter(|(_, v)| **v != Verdict::Fits)
@@ -341,7 +342,7 @@ pub struct PlanSearch {
     pool: usize,
     lo: u32,
     max: u32,
-    outcomes: BTreeMap<u32, Outcome>,
+    outcomes: OrdMap<u32, Outcome>,
     tried: Vec<Tried>,
     pending: Option<Pending>,
     done: Option<Result<PlanResult, PlanError>>,
@@ -370,7 +371,7 @@ impl PlanSearch {
             pool,
             lo,
             max,
-            outcomes: BTreeMap::new(),
+            outcomes: OrdMap::new(),
             tried: Vec::new(),
             pending: None,
             done: None,
@@ -979,7 +980,7 @@ mod tests {
                         f(n)
                     }),
                 );
-                let mut known: BTreeMap<u32, Verdict> = BTreeMap::new();
+                let mut known: OrdMap<u32, Verdict> = OrdMap::new();
                 let mut asked = Vec::new();
                 let stepped = loop {
                     match smallest_step(lo, start, max, batch, |n| known.get(&n).copied()) {

@@ -8,6 +8,7 @@ use crate::api::node::Node;
 use crate::api::object::{decode, Decoded};
 use crate::api::validate::mark_at;
 use crate::api::{Kind, Object};
+use crate::collections::OrdMap;
 use crate::store::ObjectKey;
 use crate::time::Duration;
 use crate::yaml::{self, LoadError, Mark};
@@ -360,7 +361,7 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Scenario, LoadError> {
     // Objects at t=0.
     let mut objects = Vec::new();
     if let Some(list) = spec_node.get("objects") {
-        let mut seen: BTreeMap<ObjectKey, (String, Mark)> = BTreeMap::new();
+        let mut seen: OrdMap<ObjectKey, (String, Mark)> = OrdMap::new();
         for l in decode_objects_located(path, list, &mut read, &mut ignored)? {
             let mut o = l.object;
             default_namespace(&mut o);
@@ -712,7 +713,7 @@ pub fn load_manifest(
     let mut objects = Vec::new();
     let mut ignored = Vec::new();
     // As in a scenario's `objects`: the same kind, namespace and name twice is an error.
-    let mut seen: BTreeMap<ObjectKey, Mark> = BTreeMap::new();
+    let mut seen: OrdMap<ObjectKey, Mark> = OrdMap::new();
     for d in &docs {
         for item in decode(path, d, &mut ignored)? {
             match item {

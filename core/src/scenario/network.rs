@@ -6,6 +6,7 @@ use super::spec::{Behavior, NetworkSpec, TrafficEntry};
 use super::timeline::{Action, TimelineEntry};
 use crate::api::validate::mark_at;
 use crate::api::Object;
+use crate::collections::OrdMap;
 use crate::net::select::ProxyMode;
 use crate::net::traffic::Via;
 use crate::yaml::{self, LoadError};
@@ -156,8 +157,8 @@ fn dependency_graph(
         Action::Apply(objs) => objs.as_slice(),
         _ => &[],
     });
-    let mut services: BTreeMap<(String, String), Option<crate::api::selector::Labels>> =
-        BTreeMap::new();
+    let mut services: OrdMap<(String, String), Option<crate::api::selector::Labels>> =
+        OrdMap::new();
     for o in objects.iter().chain(applied) {
         if let Object::Service(s) = o {
             services.insert(

@@ -8,6 +8,7 @@ use super::framework::{
     PostFilterInput, Snapshot, Status,
 };
 use super::registry;
+use crate::collections::OrdMap;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -88,7 +89,7 @@ impl CycleResult {
 
 impl Profile {
     pub fn build(spec: &ProfileSpec) -> Result<Profile, String> {
-        let mut instances: BTreeMap<String, Rc<dyn Plugin>> = BTreeMap::new();
+        let mut instances: OrdMap<String, Rc<dyn Plugin>> = OrdMap::new();
         let mut points = BTreeMap::new();
         for (point, names) in &spec.points {
             let mut list = Vec::new();

@@ -21,9 +21,9 @@
 use super::ctx::{Ctx, Wake};
 use super::eviction::{evict, EvictionError};
 use crate::api::{Kind, Object};
+use crate::collections::OrdMap;
 use crate::store::{ObjectKey, ObjectStore};
 use crate::time::{Duration, SimTime};
-use std::collections::BTreeMap;
 
 /// drain.go: `time.Sleep(5 * time.Second)` after a 429.
 pub const EVICTION_RETRY: Duration = Duration::from_secs(5);
@@ -57,7 +57,7 @@ impl Step {
 /// The drains in progress, by node.
 #[derive(Default)]
 pub struct Drains {
-    active: BTreeMap<String, BTreeMap<ObjectKey, Step>>,
+    active: OrdMap<String, OrdMap<ObjectKey, Step>>,
     /// Wakes asked for and not yet fired, so each instant is asked for once.
     pending: std::collections::BTreeSet<(SimTime, String)>,
 }
@@ -65,7 +65,7 @@ pub struct Drains {
 impl Drains {
     /// Start draining `node` (already cordoned): list its pods and evict them.
     pub fn start(&mut self, ctx: &mut Ctx, node: &str) {
-        let pods: BTreeMap<ObjectKey, Step> = crate::sort::collect_map(
+        let pods: OrdMap<ObjectKey, Step> = OrdMap::from_iter(
             ctx.store
                 .objects(Kind::Pod)
                 .filter_map(|o| match o {

@@ -9,9 +9,9 @@ use super::Sim;
 use crate::api::pod::{Pod, PodPhase};
 use crate::api::resources::{Resources, CPU, MEMORY, PODS};
 use crate::api::{Kind, Object};
+use crate::collections::{OrdMap, OrdSet};
 use crate::sched::Decision;
 use crate::store::{ObjectKey, ObjectStore, Stored};
-use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 /// The label `scenario::load` puts on every pool node.
@@ -157,8 +157,8 @@ pub struct ClusterView {
 
 impl ClusterView {
     /// Nodes grouped by (pool, zone), groups in that order, nodes in name order within each.
-    pub fn groups(&self) -> BTreeMap<(String, String), Vec<&NodeView>> {
-        let mut g: BTreeMap<(String, String), Vec<&NodeView>> = BTreeMap::new();
+    pub fn groups(&self) -> OrdMap<(String, String), Vec<&NodeView>> {
+        let mut g: OrdMap<(String, String), Vec<&NodeView>> = OrdMap::new();
         for n in &self.nodes {
             g.entry((n.pool.clone(), n.zone.clone()))
                 .or_default()
@@ -186,7 +186,7 @@ pub struct ClusterTotals {
 }
 
 /// The workload a ReplicaSet's pods belong to: its controller (`Deployment/web`), else itself.
-type RsWorkloads = BTreeMap<(String, String), String>;
+type RsWorkloads = OrdMap<(String, String), String>;
 
 fn rs_workloads(sim: &Sim) -> RsWorkloads {
     sim.store
@@ -243,7 +243,7 @@ pub const REFRESH_CHUNK: usize = 64;
 
 /// The ReplicaSets whose workload differs between two maps (created, deleted, owner
 /// changed): their pods' views are re-derived even when the pods did not change.
-fn changed_rs(old: &RsWorkloads, new: &RsWorkloads) -> BTreeSet<(String, String)> {
+fn changed_rs(old: &RsWorkloads, new: &RsWorkloads) -> OrdSet<(String, String)> {
     let gone = old.iter().filter(|(k, w)| new.get(*k) != Some(*w));
     let came = new.iter().filter(|(k, w)| old.get(*k) != Some(*w));
     gone.chain(came).map(|(k, _)| k.clone()).collect()
@@ -269,7 +269,7 @@ struct CachedPod {
 /// object as of `revision`; `dirty` when a pod came, went or changed since.
 #[derive(Clone, Debug, Default)]
 struct CachedNode {
-    pods: BTreeMap<ObjectKey, Arc<PodView>>,
+    pods: OrdMap<ObjectKey, Arc<PodView>>,
     revision: u64,
     built: Option<Arc<NodeView>>,
     dirty: bool,
@@ -294,12 +294,12 @@ struct CachedNode {
 /// (`cluster_view`), checked by the tests.
 #[derive(Clone, Debug, Default)]
 pub struct ViewCache {
-    pods: BTreeMap<ObjectKey, CachedPod>,
+    pods: OrdMap<ObjectKey, CachedPod>,
     rs: RsWorkloads,
     /// By node name: the pods bound to it (terminal ones included), in key order.
-    nodes: BTreeMap<String, CachedNode>,
+    nodes: OrdMap<String, CachedNode>,
     /// Pods no node has taken, not terminal, in key order.
-    pending: BTreeMap<ObjectKey, Arc<PendingView>>,
+    pending: OrdMap<ObjectKey, Arc<PendingView>>,
     pending_list: Vec<Arc<PendingView>>,
     pending_dirty: bool,
     phases: PhaseCounts,
@@ -424,7 +424,7 @@ impl ViewCache {
         if changes.iter().any(|c| c.key.kind == Kind::ReplicaSet) {
             let rs = rs_workloads(sim);
             if rs != self.rs {
-                let changed: BTreeSet<(String, String)> = changed_rs(&self.rs, &rs);
+                let changed: OrdSet<(String, String)> = changed_rs(&self.rs, &rs);
                 self.rs = rs;
                 let stale: Vec<ObjectKey> = self
                     .pods
@@ -559,7 +559,7 @@ impl Sim {
     /// The cluster view at the current instant, built from scratch.
     pub fn cluster_view(&self) -> ClusterView {
         let rs = rs_workloads(self);
-        let mut by_node: BTreeMap<&str, Vec<Arc<PodView>>> = BTreeMap::new();
+        let mut by_node: OrdMap<&str, Vec<Arc<PodView>>> = OrdMap::new();
         let mut pending = Vec::new();
         let mut phases = PhaseCounts::default();
         for o in self.store.objects(Kind::Pod) {

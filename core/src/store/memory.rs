@@ -1,6 +1,6 @@
 //! The embedded, in-memory store.
 
-use super::slab::Slab;
+use super::chunked_slab::ChunkedSlab;
 use super::{Change, ChangeType, ObjectKey, ObjectStore, ProbeMap, StoreError, Stored};
 use crate::api::meta::ObjectMeta;
 use crate::api::pod::{Pod, PodSpec, PodStatus};
@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 /// An ordered in-memory store with a full change log.
 ///
-/// Objects live in a slab (`slab::Slab`: fixed chunks, an object never moves once created),
+/// Objects live in a slab (`chunked_slab::ChunkedSlab`: fixed chunks, an object never moves once created),
 /// found by key through a hash index probed by `get` (the hot path: every component reads
 /// every change back); their keys also live in an ordered map to the same slots, which is
 /// what listing walks, so every listing is in key order and no hash order is ever observable.
@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 /// revision, so long runs do not grow without bound.
 #[derive(Default)]
 pub struct MemoryStore {
-    objects: Slab<Stored>,
+    objects: ChunkedSlab<Stored>,
     /// Each object's slot in `objects`, by key.
     slots: ProbeMap<ObjectKey, u32>,
     /// The same keys and slots, in order: kind, then namespace, then name.

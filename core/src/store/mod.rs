@@ -9,7 +9,7 @@ pub mod generation;
 mod key_hash;
 mod memory;
 mod probe_map;
-mod slab;
+mod chunked_slab;
 
 pub use memory::MemoryStore;
 pub use probe_map::{ProbeMap, ProbeSet};

@@ -1,7 +1,8 @@
 //! Text to [`Node`] trees: drives `saphyr_parser`'s event stream, resolves scalars, expands
 //! aliases and merge keys, rejects duplicate keys, and turns every failure into a [`LoadError`].
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::collections::OrdMap;
+use std::collections::BTreeSet;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span, Tag};
 
@@ -36,7 +37,7 @@ pub fn parse_documents(file: &str, text: &str) -> Result<Vec<Node>, LoadError> {
     let mut b = Builder {
         file,
         stack: Vec::new(),
-        anchors: BTreeMap::new(),
+        anchors: OrdMap::new(),
         copied: 0,
         root: None,
         docs: Vec::new(),
@@ -94,7 +95,7 @@ struct Frame {
 struct Builder<'f> {
     file: &'f str,
     stack: Vec<Frame>,
-    anchors: BTreeMap<usize, Anchored>,
+    anchors: OrdMap<usize, Anchored>,
     copied: usize,
     root: Option<Node>,
     docs: Vec<Node>,
@@ -300,7 +301,7 @@ impl Builder<'_> {
     /// entries go where the `<<` key stood, unless the mapping itself (or an earlier merge source)
     /// already has that key.
     fn finish_map(&self, entries: Vec<(Node, Node)>) -> Result<Vec<(Node, Node)>, LoadError> {
-        let mut seen: BTreeMap<String, Mark> = BTreeMap::new();
+        let mut seen: OrdMap<String, Mark> = OrdMap::new();
         let mut merges = false;
         for (k, _) in &entries {
             if is_merge_key(k) {

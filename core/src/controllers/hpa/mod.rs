@@ -21,13 +21,13 @@ use crate::api::quantity::Quantity;
 use crate::api::selector::LabelSelector;
 use crate::api::{Kind, Object};
 use crate::binary64::F64;
+use crate::collections::OrdMap;
 use crate::sim::ctx::{Ctx, Wake};
 use crate::store::{ObjectKey, ObjectStore};
 use crate::time::{Duration, SimTime};
 use metrics::PodUsage;
 use normalize::{History, Recommendation, Why};
 use replicas::{Timing, Tolerances, DEFAULT_TIMING};
-use std::collections::BTreeMap;
 
 /// `--horizontal-pod-autoscaler-sync-period`.
 pub const SYNC_PERIOD: Duration = Duration::from_secs(15);
@@ -44,10 +44,10 @@ struct Tracked {
 #[derive(Default)]
 pub struct HorizontalController {
     pub cursor: u64,
-    /// Boxed: the maps from `ObjectKey` to a boxed value share one compiled BTreeMap (its
-    /// insert, search and rebalancing code is the same for every pointer-sized value), the
-    /// playground's wasm size (docs/benchmarks.md, "Bundle size"); a cold map.
-    hpas: BTreeMap<ObjectKey, Box<Tracked>>,
+    /// An `OrdMap` (its tree compiled once for every `ObjectKey` map) of boxed values (the
+    /// slab's code is the same for every pointer-sized value), for the playground's wasm size
+    /// (docs/benchmarks.md, "Bundle size"); a cold map.
+    hpas: OrdMap<ObjectKey, Box<Tracked>>,
 }
 
 /// The scale subresource of a target: `spec.replicas` and the selector (`status.replicas`

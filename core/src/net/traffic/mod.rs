@@ -32,6 +32,7 @@ use super::ingress::{self, Decision};
 use super::ip::Ipv4;
 use super::select::{usable, Balancer, Candidate, EndpointState, ProxyMode};
 use crate::api::{Kind, Object};
+use crate::collections::OrdSet;
 use crate::kubelet::sim_runtime::{ServeWindow, SimRuntime};
 use crate::rng::SimRng;
 use crate::scenario::spec::{Behavior, NetworkSpec, TrafficEntry};
@@ -102,7 +103,7 @@ struct Svc {
     ingress: Balancer,
     stats: Stats,
     /// Every pod slot that was ever in the view.
-    members: BTreeSet<usize>,
+    members: OrdSet<usize>,
     /// Per external client: the pod slot + 1 it last reached.
     client_last: Vec<u32>,
     client_switches: u64,
@@ -351,7 +352,7 @@ impl Traffic {
                 None,
             ),
             stats: Stats::default(),
-            members: BTreeSet::new(),
+            members: OrdSet::new(),
             client_last: Vec::new(),
             client_switches: 0,
         });

@@ -270,7 +270,7 @@ pub fn expand(scheduler_name: &str, plugins: &Plugins) -> Result<ProfileSpec, St
         percentage_of_nodes_to_score: None,
         points,
         score_weights,
-        plugin_args: BTreeMap::new(),
+        plugin_args: crate::collections::OrdMap::new(),
     })
 }
 

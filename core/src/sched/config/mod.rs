@@ -19,7 +19,7 @@ pub struct ProfileSpec {
     /// Score plugin → weight (1..=100 after defaulting).
     pub score_weights: BTreeMap<String, i64>,
     /// Plugin → args (`pluginConfig`), as JSON; absent: the plugin's defaults.
-    pub plugin_args: BTreeMap<String, serde_json::Value>,
+    pub plugin_args: crate::collections::OrdMap<String, serde_json::Value>,
 }
 
 /// The whole configuration after defaulting.

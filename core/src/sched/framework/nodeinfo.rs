@@ -9,6 +9,7 @@ use crate::api::node::Node;
 use crate::api::policy::PodDisruptionBudget;
 use crate::api::resources::{CpuMem, Resources};
 use crate::api::selector::{LabelSelector, Labels};
+use crate::collections::{OrdMap, OrdSet};
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
@@ -137,15 +138,15 @@ pub struct Snapshot {
     pub namespaces: BTreeMap<String, Labels>,
     /// `spec.selector` of every Service that has one, by (namespace, name): PodTopologySpread's
     /// default selector (upstream `helper.DefaultSelector` reads the Service lister).
-    pub services: BTreeMap<(String, String), Labels>,
+    pub services: OrdMap<(String, String), Labels>,
     /// `spec.selector` of every ReplicaSet / StatefulSet by (namespace, name): the selector
     /// of a pod's controller, for the same default selector.
-    pub replicasets: BTreeMap<(String, String), Option<LabelSelector>>,
-    pub statefulsets: BTreeMap<(String, String), Option<LabelSelector>>,
+    pub replicasets: OrdMap<(String, String), Option<LabelSelector>>,
+    pub statefulsets: OrdMap<(String, String), Option<LabelSelector>>,
     /// Pod key → node name, for every pod counted on a node.
     pub placed: BTreeMap<String, String>,
     /// PodDisruptionBudgets by `namespace/name`, from the change feed (DefaultPreemption).
-    pub pdbs: BTreeMap<String, PodDisruptionBudget>,
+    pub pdbs: OrdMap<String, PodDisruptionBudget>,
     /// Pods this scheduler preempted (upstream marks them with the `DisruptionTarget`
     /// condition, reason `PreemptionByScheduler`; `podTerminatingByPreemption` reads it).
     pub preempted: BTreeSet<String>,
@@ -162,8 +163,8 @@ pub struct Snapshot {
     /// with required anti-affinity (upstream `HavePodsWithAffinityNodeInfoList` /
     /// `HavePodsWithRequiredAntiAffinityNodeInfoList`), kept current by every pod and node
     /// change so InterPodAffinity does not walk every node each cycle.
-    with_affinity: BTreeSet<usize>,
-    with_required_anti_affinity: BTreeSet<usize>,
+    with_affinity: OrdSet<usize>,
+    with_required_anti_affinity: OrdSet<usize>,
     /// Normalized image name → how many nodes report it in `status.images` (ImageLocality's
     /// spread).
     image_counts: BTreeMap<String, usize>,
@@ -221,17 +222,17 @@ impl Default for Snapshot {
             log_base: 0,
             index: BTreeMap::new(),
             namespaces: BTreeMap::new(),
-            services: BTreeMap::new(),
-            replicasets: BTreeMap::new(),
-            statefulsets: BTreeMap::new(),
+            services: OrdMap::new(),
+            replicasets: OrdMap::new(),
+            statefulsets: OrdMap::new(),
             placed: BTreeMap::new(),
-            pdbs: BTreeMap::new(),
+            pdbs: OrdMap::new(),
             preempted: BTreeSet::new(),
             nominated: BTreeMap::new(),
             borg: None,
             added: Vec::new(),
-            with_affinity: BTreeSet::new(),
-            with_required_anti_affinity: BTreeSet::new(),
+            with_affinity: OrdSet::new(),
+            with_required_anti_affinity: OrdSet::new(),
             image_counts: BTreeMap::new(),
         }
     }

@@ -8,6 +8,7 @@
 //! and pods are visited (upstream: parallel) cannot change a result.
 
 use crate::api::selector::{Labels, Selector};
+use crate::collections::OrdMap;
 use crate::sched::framework::podinfo::{AffinityTerm, WeightedAffinityTerm};
 use crate::sched::framework::{
     CycleState, NodeInfo, NodeScore, Plugin, PodInfo, Point, Snapshot, Status, MAX_NODE_SCORE,
@@ -78,7 +79,7 @@ impl InterPodAffinity {
 }
 
 /// Upstream `topologyPair` → count (`topologyToMatchedTermCount`).
-type TopologyCounts = BTreeMap<(String, String), i64>;
+type TopologyCounts = OrdMap<(String, String), i64>;
 
 /// Upstream `topologyToMatchedTermCount.update`: add `value` to the node's pair for `key` (if
 /// the node has that label), dropping entries that fall to zero.

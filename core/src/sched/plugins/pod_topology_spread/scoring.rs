@@ -7,6 +7,7 @@ use super::common::{
 };
 use super::node_domains::{DomainTable, MISSING};
 use super::PodTopologySpread;
+use crate::collections::OrdSet;
 use crate::sched::framework::{
     CycleState, NodeInfo, NodeScore, PodInfo, Snapshot, Status, MAX_NODE_SCORE,
 };
@@ -25,7 +26,7 @@ pub struct PreScoreState {
     /// Names of the candidate nodes missing some constraint's topology key (not scored).
     pub ignored_nodes: BTreeSet<String>,
     /// The same nodes as snapshot indexes (what `NodeScore` carries).
-    pub ignored_idx: BTreeSet<usize>,
+    pub ignored_idx: OrdSet<usize>,
     /// Per constraint: every node's value of its topology key as an id (`node_domains`).
     pub domains: Vec<Rc<DomainTable>>,
     /// Per constraint, per domain slot (`DomainTable::slot`): matching pods, only for values

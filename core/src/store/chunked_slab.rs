@@ -16,21 +16,21 @@
 const CHUNK: usize = 256;
 
 #[derive(Clone, Debug)]
-pub struct Slab<T> {
+pub struct ChunkedSlab<T> {
     chunks: Vec<Vec<Option<T>>>,
     free: Vec<u32>,
 }
 
-impl<T> Default for Slab<T> {
+impl<T> Default for ChunkedSlab<T> {
     fn default() -> Self {
-        Slab {
+        ChunkedSlab {
             chunks: Vec::new(),
             free: Vec::new(),
         }
     }
 }
 
-impl<T> Slab<T> {
+impl<T> ChunkedSlab<T> {
     /// Store `value`; its slot number.
     pub fn insert(&mut self, value: T) -> u32 {
         if let Some(slot) = self.free.pop() {
@@ -76,7 +76,7 @@ mod tests {
 
     #[test]
     fn values_stay_where_they_were_stored_across_growth() {
-        let mut s = Slab::default();
+        let mut s = ChunkedSlab::default();
         let first = s.insert(String::from("first"));
         let at = s.get(first).unwrap().as_ptr();
         let addr = s.get(first).unwrap() as *const String;
@@ -96,7 +96,7 @@ mod tests {
     fn the_slab_agrees_with_a_map_over_random_operations() {
         let seed = 0x5eed_51ab;
         let mut rng = SimRng::new(seed);
-        let mut slab = Slab::default();
+        let mut slab = ChunkedSlab::default();
         let mut model = std::collections::BTreeMap::new();
         for step in 0..20_000u64 {
             let live: Vec<u32> = model.keys().copied().collect();
