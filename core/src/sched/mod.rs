@@ -20,6 +20,7 @@ pub mod registry;
 
 use crate::api::pod::Pod;
 use crate::api::{Kind, Object};
+use crate::collections::{OrdMap, OrdSet};
 use crate::sim::budget::Budget;
 use crate::sim::ctx::{Ctx, Wake};
 use crate::store::{ChangeType, ObjectKey, ObjectStore};
@@ -30,7 +31,7 @@ use framework::{Nominating, PodInfo, Snapshot};
 use profile::Profile;
 use queue::SchedulingQueue;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// Upstream's default scheduler name.
@@ -73,7 +74,7 @@ pub struct Scheduler {
     /// The wake-up already requested, to avoid flooding the event queue.
     requested_wake: Option<SimTime>,
     /// Pods held by a Permit plugin (`Wait`), assumed on their node until their deadline.
-    waiting: BTreeMap<String, binding::WaitingPod>,
+    waiting: OrdMap<String, binding::WaitingPod>,
     /// A budgeted sync (`sync_budget`) paused in its scheduling loop.
     draining: bool,
     /// A budgeted sync paused while reading the change feed.
@@ -96,7 +97,7 @@ struct Ingesting {
     /// Nodes new to the snapshot, added in one batch (`add_nodes`: the node tree is rebuilt
     /// once, not once per node) before any other change is applied.
     new_nodes: Vec<crate::api::node::Node>,
-    new_names: BTreeSet<String>,
+    new_names: OrdSet<String>,
     /// Pod events only move unschedulable pods (`requeue_on`), and none becomes
     /// unschedulable before they are delivered: with none when the read starts, they are not
     /// built (each carries a clone of the pod).
@@ -129,7 +130,7 @@ impl Scheduler {
             explain,
             decisions: Vec::new(),
             requested_wake: None,
-            waiting: BTreeMap::new(),
+            waiting: OrdMap::new(),
             draining: false,
             ingesting: None,
             warming: None,
@@ -170,7 +171,7 @@ impl Scheduler {
                 read: self.cursor,
                 events: Vec::new(),
                 new_nodes: Vec::new(),
-                new_names: BTreeSet::new(),
+                new_names: OrdSet::new(),
                 pod_events: self.queue.unschedulable_len() > 0,
             });
             while !self.ingest_some(ctx, &mut read, FEED_CHUNK) {

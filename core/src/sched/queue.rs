@@ -8,10 +8,11 @@
 //!   the latest after `podMaxInUnschedulablePodsDuration` (5 min), checked by a flush that runs
 //!   every 30s.
 
+use crate::collections::OrdMap;
 use crate::sched::framework::PodInfo;
 use crate::time::{Duration, SimTime};
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::rc::Rc;
 
 pub const INITIAL_BACKOFF: Duration = Duration::from_secs(1);
@@ -40,10 +41,10 @@ pub struct SchedulingQueue {
     active: BTreeSet<(Reverse<i32>, u64, String)>,
     /// (backoff expiry, sequence) → pod key.
     backoff: BTreeSet<(SimTime, u64, String)>,
-    unschedulable: BTreeMap<String, Info>,
-    info: BTreeMap<String, Info>,
+    unschedulable: OrdMap<String, Info>,
+    info: OrdMap<String, Info>,
     /// Pod key → where it is, to remove it from any sub-queue.
-    location: BTreeMap<String, Loc>,
+    location: OrdMap<String, Loc>,
     seq: u64,
 }
 
@@ -80,9 +81,9 @@ impl SchedulingQueue {
             max_backoff,
             active: BTreeSet::new(),
             backoff: BTreeSet::new(),
-            unschedulable: BTreeMap::new(),
-            info: BTreeMap::new(),
-            location: BTreeMap::new(),
+            unschedulable: OrdMap::new(),
+            info: OrdMap::new(),
+            location: OrdMap::new(),
             seq: 0,
         }
     }

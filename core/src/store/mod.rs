@@ -5,11 +5,11 @@
 //! without the network). The `ObjectStore` trait is the seam where an etcd-backed store will
 //! plug in for multi-host runs (design: "Where it goes next").
 
+mod chunked_slab;
 pub mod generation;
 mod key_hash;
 mod memory;
 mod probe_map;
-mod chunked_slab;
 
 pub use memory::MemoryStore;
 pub use probe_map::{ProbeMap, ProbeSet};

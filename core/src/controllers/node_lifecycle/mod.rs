@@ -36,6 +36,7 @@ use crate::api::node::{
     TAINT_NODE_UNSCHEDULABLE,
 };
 use crate::api::{Kind, Object};
+use crate::collections::{OrdMap, OrdSet};
 use crate::sim::ctx::{Ctx, Wake};
 use crate::store::{MemoryStore, ObjectKey, ObjectStore};
 use crate::time::{Duration, SimTime};
@@ -93,18 +94,18 @@ struct Seen {
 pub struct NodeLifecycleController {
     pub cursor: u64,
     /// The node names a budgeted sync has read from the feed so far (`sync_budget`).
-    reading: BTreeSet<String>,
+    reading: OrdSet<String>,
     /// Heartbeats of the kubelets the simulation runs; a node without one renews.
     /// Boxed, as `zones`: the maps from `String` to a boxed value share one compiled BTreeMap
     /// (docs/benchmarks.md, "Bundle size"); written when a kubelet starts or stops.
-    heartbeats: BTreeMap<String, Box<Heartbeat>>,
-    nodes: BTreeMap<String, Seen>,
+    heartbeats: OrdMap<String, Box<Heartbeat>>,
+    nodes: OrdMap<String, Seen>,
     /// `knownNodeSet`: the nodes seen by the last pass.
-    known: BTreeSet<String>,
+    known: OrdSet<String>,
     /// Boxed: the maps from `String` to a boxed value share one compiled BTreeMap (its insert,
     /// search and rebalancing code is the same for every pointer-sized value), the playground's
     /// wasm size (docs/benchmarks.md, "Bundle size"); one entry per zone.
-    zones: BTreeMap<String, Box<Zone>>,
+    zones: OrdMap<String, Box<Zone>>,
     pods: NodePods,
     passes: BTreeSet<SimTime>,
     taint_passes: BTreeSet<SimTime>,

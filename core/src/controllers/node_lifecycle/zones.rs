@@ -3,8 +3,9 @@
 //! `ComputeZoneState`, `handleDisruption`, `setLimiterInZone`, and
 //! pkg/controller/nodelifecycle/scheduler/rate_limited_queue.go `RateLimitedTimedQueue`).
 
+use crate::collections::{OrdMap, OrdSet};
 use crate::time::{Duration, SimTime};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 /// `--node-eviction-rate` 0.1 nodes per second: one token every 10 s.
 pub const EVICTION_INTERVAL: Duration = Duration::from_secs(10);
@@ -107,9 +108,9 @@ pub struct Zone {
     /// (time added, sequence, node): the heap of `UniqueQueue`, processed oldest first.
     queue: BTreeSet<(SimTime, u64, String)>,
     /// Each queued node's entry in `queue`.
-    waiting: BTreeMap<String, (SimTime, u64)>,
+    waiting: OrdMap<String, (SimTime, u64)>,
     /// Every node queued or processed and not removed since.
-    set: BTreeSet<String>,
+    set: OrdSet<String>,
     seq: u64,
 }
 
@@ -119,8 +120,8 @@ impl Default for Zone {
             state: ZoneState::Initial,
             limiter: Limiter::new(Some(EVICTION_INTERVAL)),
             queue: BTreeSet::new(),
-            waiting: BTreeMap::new(),
-            set: BTreeSet::new(),
+            waiting: OrdMap::new(),
+            set: OrdSet::new(),
             seq: 0,
         }
     }
