@@ -18,7 +18,9 @@ mod ord_map;
 mod ord_set;
 mod slab;
 
-pub use ord_map::{Entry, IntoIter, Iter, IterMut, OccupiedEntry, OrdMap, Range, VacantEntry};
+pub use ord_map::{
+    Entry, IntoIter, Iter, IterMut, OccupiedEntry, OrdMap, Range, SlotIter, VacantEntry,
+};
 pub use ord_set::OrdSet;
 
 #[cfg(test)]

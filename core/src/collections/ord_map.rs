@@ -42,7 +42,7 @@ impl<K, V> OrdMap<K, V> {
     }
 
     pub fn iter(&self) -> Iter<'_, K, V> {
-        Iter {
+        SlotIter {
             inner: self.index.iter(),
             slots: &self.slab.slots,
         }
@@ -175,7 +175,7 @@ impl<K: Ord, V> OrdMap<K, V> {
         Q: Ord + ?Sized,
         R: RangeBounds<Q>,
     {
-        Range {
+        SlotIter {
             inner: self.index.range(range),
             slots: &self.slab.slots,
         }
@@ -323,61 +323,29 @@ impl<K, V> IntoIterator for OrdMap<K, V> {
     }
 }
 
-/// `(key, value)` in key order.
-pub struct Iter<'a, K, V> {
-    inner: btree_map::Iter<'a, K, u32>,
+/// `(key, value)` in key order, over the whole map (`Iter`) or a key range (`Range`): the
+/// index's `(key, slot)` iterator `I` with each slot read from the slab.
+pub struct SlotIter<'a, I, V> {
+    inner: I,
     slots: &'a [Slot<V>],
 }
 
-impl<K, V> Clone for Iter<'_, K, V> {
-    fn clone(&self) -> Self {
-        Iter {
-            inner: self.inner.clone(),
-            slots: self.slots,
-        }
-    }
-}
-
-impl<'a, K, V> Iterator for Iter<'a, K, V> {
-    type Item = (&'a K, &'a V);
-
-    #[inline]
-    fn next(&mut self) -> Option<Self::Item> {
-        let (k, &s) = self.inner.next()?;
-        Some((k, slab::get(self.slots, s)))
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        self.inner.size_hint()
-    }
-}
-
-impl<K, V> DoubleEndedIterator for Iter<'_, K, V> {
-    fn next_back(&mut self) -> Option<Self::Item> {
-        let (k, &s) = self.inner.next_back()?;
-        Some((k, slab::get(self.slots, s)))
-    }
-}
-
-impl<K, V> ExactSizeIterator for Iter<'_, K, V> {}
-impl<K, V> FusedIterator for Iter<'_, K, V> {}
+/// `(key, value)` in key order.
+pub type Iter<'a, K, V> = SlotIter<'a, btree_map::Iter<'a, K, u32>, V>;
 
 /// `(key, value)` of a key range, in key order.
-pub struct Range<'a, K, V> {
-    inner: btree_map::Range<'a, K, u32>,
-    slots: &'a [Slot<V>],
-}
+pub type Range<'a, K, V> = SlotIter<'a, btree_map::Range<'a, K, u32>, V>;
 
-impl<K, V> Clone for Range<'_, K, V> {
+impl<I: Clone, V> Clone for SlotIter<'_, I, V> {
     fn clone(&self) -> Self {
-        Range {
+        SlotIter {
             inner: self.inner.clone(),
             slots: self.slots,
         }
     }
 }
 
-impl<'a, K, V> Iterator for Range<'a, K, V> {
+impl<'a, K: 'a, I: Iterator<Item = (&'a K, &'a u32)>, V> Iterator for SlotIter<'a, I, V> {
     type Item = (&'a K, &'a V);
 
     #[inline]
@@ -391,14 +359,20 @@ impl<'a, K, V> Iterator for Range<'a, K, V> {
     }
 }
 
-impl<K, V> DoubleEndedIterator for Range<'_, K, V> {
+impl<'a, K: 'a, I: DoubleEndedIterator<Item = (&'a K, &'a u32)>, V> DoubleEndedIterator
+    for SlotIter<'a, I, V>
+{
     fn next_back(&mut self) -> Option<Self::Item> {
         let (k, &s) = self.inner.next_back()?;
         Some((k, slab::get(self.slots, s)))
     }
 }
 
-impl<K, V> FusedIterator for Range<'_, K, V> {}
+impl<'a, K: 'a, I: ExactSizeIterator<Item = (&'a K, &'a u32)>, V> ExactSizeIterator
+    for SlotIter<'a, I, V>
+{
+}
+impl<'a, K: 'a, I: FusedIterator<Item = (&'a K, &'a u32)>, V> FusedIterator for SlotIter<'a, I, V> {}
 
 /// `(key, &mut value)` in key order (over the whole map, or a range: `I`).
 ///

@@ -313,11 +313,20 @@ fn whole(budget: &mut Budget, behind: bool, sync: impl FnOnce()) -> bool {
     true
 }
 
+/// `activity_rank`'s order, as a value.
+pub type ActivityRank = (
+    bool,
+    u8,
+    bool,
+    std::cmp::Reverse<u64>,
+    std::cmp::Reverse<u64>,
+);
+
 /// The ranking upstream uses to pick pods to delete (`controller.ActivePods` /
 /// `ActivePodsWithRanks` without ranks): unassigned before assigned, Pending before Unknown
-/// before Running, not ready before ready, more recently ready first, newer first; the name
-/// breaks remaining ties. Lower sorts first (deleted first).
-pub fn deletion_rank(p: &crate::api::pod::Pod) -> impl Ord {
+/// before Running, not ready before ready, more recently ready first, newer first. Lower
+/// sorts first (deleted first). Ties are broken by the name (`deletion_rank`).
+pub fn activity_rank(p: &crate::api::pod::Pod) -> ActivityRank {
     use crate::api::pod::PodPhase;
     (
         !p.spec.node_name.is_empty(),
@@ -329,8 +338,12 @@ pub fn deletion_rank(p: &crate::api::pod::Pod) -> impl Ord {
         p.status.ready,
         std::cmp::Reverse(p.status.ready_at.unwrap_or(0)),
         std::cmp::Reverse(p.metadata.created_at),
-        p.metadata.name.clone(),
     )
+}
+
+/// `activity_rank`, the name breaking the remaining ties.
+pub fn deletion_rank(p: &crate::api::pod::Pod) -> impl Ord {
+    (activity_rank(p), p.metadata.name.clone())
 }
 
 /// `podutil.IsPodAvailable`: ready for at least `min_ready_secs` at `now` (ms).

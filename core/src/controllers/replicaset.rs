@@ -11,38 +11,13 @@
 
 use super::{ControllerId, Requeue};
 use crate::api::meta::OwnerReference;
-use crate::api::pod::{Pod, PodPhase};
+use crate::api::pod::Pod;
 use crate::api::{Kind, Object};
 use crate::collections::OrdMap;
 use crate::sim::ctx::Ctx;
 use crate::store::ProbeMap;
 use crate::store::{ObjectKey, ObjectStore};
 use std::collections::{BTreeMap, BTreeSet};
-
-/// Upstream getPodsToDelete ranks with ActivePodsWithRanks: unassigned before assigned,
-/// Pending before Unknown before Running, not-ready before ready, more recently ready /
-/// created first.
-type Rank = (
-    bool,
-    u8,
-    bool,
-    std::cmp::Reverse<u64>,
-    std::cmp::Reverse<u64>,
-);
-
-fn rank(p: &crate::api::pod::Pod) -> Rank {
-    (
-        !p.spec.node_name.is_empty(),
-        match p.status.phase {
-            PodPhase::Pending => 0,
-            PodPhase::Unknown => 1,
-            _ => 2,
-        },
-        p.status.ready,
-        std::cmp::Reverse(p.status.ready_at.unwrap_or(0)),
-        std::cmp::Reverse(p.metadata.created_at),
-    )
-}
 
 /// What the controller needs to know of one of its pods.
 struct PodView {
@@ -332,17 +307,20 @@ impl ReplicaSetController {
         want: usize,
     ) -> Vec<PodView> {
         self.catch_up(ctx);
-        let mut ranked: Vec<(Rank, &crate::api::pod::Pod)> = self
+        let mut ranked: Vec<(super::ActivityRank, &Pod)> = self
             .owned
             .get(key)
             .into_iter()
             .flatten()
             .filter_map(|k| match ctx.store.get(k).map(|s| &s.object) {
-                Some(Object::Pod(p)) if owned_by(p, uid) && is_active(p) => Some((rank(p), p)),
+                Some(Object::Pod(p)) if owned_by(p, uid) && is_active(p) => {
+                    Some((super::activity_rank(p), p))
+                }
                 _ => None,
             })
             .collect();
-        // The ranking; the name breaks the remaining ties deterministically.
+        // Upstream getPodsToDelete's ranking (`activity_rank`); the name breaks the remaining
+        // ties deterministically (`deletion_rank`'s order, without copying the names).
         crate::sort::sort_by(&mut ranked, |a, b| {
             a.0.cmp(&b.0)
                 .then_with(|| a.1.metadata.name.cmp(&b.1.metadata.name))
