@@ -12,8 +12,16 @@ use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
 
 /// A `HashMap` with `key_hash`'s fixed hash and no iteration.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ProbeMap<K, V>(HashMap<K, V, FxBuild>);
+
+/// Only the size: a derived `Debug` would list the entries in hash order, which differs
+/// between native and wasm32 (`usize` hashes by width), and a debug string can reach output.
+impl<K, V> std::fmt::Debug for ProbeMap<K, V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ProbeMap({} entries)", self.0.len())
+    }
+}
 
 impl<K, V> Default for ProbeMap<K, V> {
     fn default() -> Self {
@@ -81,8 +89,15 @@ where
 }
 
 /// A `HashSet` with `key_hash`'s fixed hash and no iteration.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ProbeSet<T>(HashSet<T, FxBuild>);
+
+/// Only the size, as `ProbeMap`'s.
+impl<T> std::fmt::Debug for ProbeSet<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ProbeSet({} entries)", self.0.len())
+    }
+}
 
 impl<T> Default for ProbeSet<T> {
     fn default() -> Self {
@@ -133,5 +148,11 @@ mod tests {
         s.clear();
         assert!(!s.contains("x"));
         assert!(s.insert("x"));
+        assert_eq!(
+            format!("{s:?}"),
+            "ProbeSet(1 entries)",
+            "no hash order in Debug"
+        );
+        assert_eq!(format!("{m:?}"), "ProbeMap(1 entries)");
     }
 }
