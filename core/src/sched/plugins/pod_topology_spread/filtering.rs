@@ -105,13 +105,30 @@ pub(super) fn get_constraints(
     pod: &PodInfo,
     snap: &Snapshot,
 ) -> Result<Vec<Constraint>, String> {
+    constraints_for(pl, pod, snap, DO_NOT_SCHEDULE)
+}
+
+/// The pod's own constraints with `action` as `whenUnsatisfiable` (DoNotSchedule: "hard",
+/// ScheduleAnyway: "soft"), or the default ones when it has none; errors worded as upstream's
+/// PreFilter and PreScore word them.
+pub(super) fn constraints_for(
+    pl: &PodTopologySpread,
+    pod: &PodInfo,
+    snap: &Snapshot,
+    action: &str,
+) -> Result<Vec<Constraint>, String> {
+    let kind = if action == DO_NOT_SCHEDULE {
+        "hard"
+    } else {
+        "soft"
+    };
     let spec = &pod.pod.spec.topology_spread_constraints;
     if !spec.is_empty() {
-        filter_constraints(spec, &pod.labels, DO_NOT_SCHEDULE)
-            .map_err(|e| format!("obtaining pod's hard topology spread constraints: {e}"))
+        filter_constraints(spec, &pod.labels, action)
+            .map_err(|e| format!("obtaining pod's {kind} topology spread constraints: {e}"))
     } else {
-        build_default_constraints(&pl.default_constraints, pod, snap, DO_NOT_SCHEDULE)
-            .map_err(|e| format!("setting default hard topology spread constraints: {e}"))
+        build_default_constraints(&pl.default_constraints, pod, snap, action)
+            .map_err(|e| format!("setting default {kind} topology spread constraints: {e}"))
     }
 }
 

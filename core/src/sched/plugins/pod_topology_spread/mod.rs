@@ -194,14 +194,9 @@ impl Plugin for PodTopologySpread {
         if from >= n {
             return None;
         }
-        let spec = &pod.pod.spec.topology_spread_constraints;
         let mut selectors: Vec<crate::api::selector::Selector> = Vec::new();
-        for action in [common::DO_NOT_SCHEDULE, common::SCHEDULE_ANYWAY] {
-            let constraints = if spec.is_empty() {
-                common::build_default_constraints(&self.default_constraints, pod, snap, action)
-            } else {
-                common::filter_constraints(spec, &pod.labels, action)
-            };
+        for action in [DO_NOT_SCHEDULE, SCHEDULE_ANYWAY] {
+            let constraints = filtering::constraints_for(self, pod, snap, action);
             // An error is the cycle's to report; there is nothing to warm for it.
             for c in constraints.unwrap_or_default() {
                 if !selectors.contains(&c.selector) {

@@ -2,8 +2,8 @@
 //! `ScheduleAnyway` constraints, or the default constraints for a pod without any.
 
 use super::common::{
-    admits_every_node, build_default_constraints, count_pods_match_selector, filter_constraints,
-    required_keys, Constraint, LABEL_HOSTNAME, SCHEDULE_ANYWAY,
+    admits_every_node, count_pods_match_selector, required_keys, Constraint, LABEL_HOSTNAME,
+    SCHEDULE_ANYWAY,
 };
 use super::node_domains::{DomainTable, MISSING};
 use super::PodTopologySpread;
@@ -64,14 +64,7 @@ fn init_pre_score_state(
     snap: &Snapshot,
     require_all_topologies: bool,
 ) -> Result<PreScoreState, String> {
-    let spec = &pod.pod.spec.topology_spread_constraints;
-    let constraints = if !spec.is_empty() {
-        filter_constraints(spec, &pod.labels, SCHEDULE_ANYWAY)
-            .map_err(|e| format!("obtaining pod's soft topology spread constraints: {e}"))?
-    } else {
-        build_default_constraints(&pl.default_constraints, pod, snap, SCHEDULE_ANYWAY)
-            .map_err(|e| format!("setting default soft topology spread constraints: {e}"))?
-    };
+    let constraints = super::filtering::constraints_for(pl, pod, snap, SCHEDULE_ANYWAY)?;
     let mut s = PreScoreState::default();
     if constraints.is_empty() {
         return Ok(s);
