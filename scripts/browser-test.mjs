@@ -95,6 +95,8 @@ class Driver {
     const b64 = await this.cmd('GET', `${this.s}/screenshot`);
     writeFileSync(file, Buffer.from(b64, 'base64'));
   }
+  /** A Chrome DevTools Protocol command through chromedriver. */
+  cdp(cmd, params = {}) { return this.cmd('POST', `${this.s}/goog/cdp/execute`, { cmd, params }); }
   quit() { return this.cmd('DELETE', this.s).catch(() => {}); }
   /** Poll a script until it returns a truthy value. */
   async until(script, what, timeoutMs = 120000, ...args) {
@@ -464,12 +466,22 @@ async function bench(d, base, file) {
   const t0 = Date.now();
   await d.exec(`window.__playAt = performance.now(); return true;`);
   await d.setValue('#speed', '5');
+  // CELLSIM_CPU_PROFILE=FILE: V8's sampling profile of the played hour, written to FILE (a
+  // .cpuprofile for Chromium's DevTools; wasm functions are named when the module kept its
+  // name section).
+  const profileFile = process.env.CELLSIM_CPU_PROFILE;
+  if (profileFile) {
+    await d.cdp('Profiler.enable');
+    await d.cdp('Profiler.setSamplingInterval', { interval: 500 });
+    await d.cdp('Profiler.start');
+  }
   await d.click('#play');
   const progress = setInterval(async () => {
     try { console.log('progress', await d.text('#sim-time'), await d.text('#run-state'), JSON.stringify(await d.exec(`return {...document.getElementById('frame-stats').dataset};`))); } catch (e) { console.log('progress?', e.message); }
   }, 10000);
   const hash = await d.finished(3600000).finally(() => clearInterval(progress));
   const wall = (Date.now() - t0) / 1000;
+  if (profileFile) writeFileSync(profileFile, JSON.stringify((await d.cdp('Profiler.stop')).profile));
   const stats = await d.exec(`const e=document.getElementById('frame-stats'); return {...e.dataset};`);
   // Every long animation frame from the page's start to the end (the browser's own account,
   // build, render, style and layout included): how many, and how many before play (the

@@ -46,6 +46,37 @@ pub fn run_builtin(name: &str, seed: Option<u64>) -> Result<String, JsError> {
     cellsim_scenarios::run_builtin_json(name, seed).map_err(|e| JsError::new(&e))
 }
 
+/// Run a scenario given as YAML text (the file `name`) to the end; returns the JSON report, as
+/// `run_builtin` does. For timing and profiling the core in wasm outside the page
+/// (`scripts/wasm-run.mjs`); only `name` can be read, so it must not `include:` other files.
+#[wasm_bindgen]
+pub fn run_yaml(name: &str, text: &str, seed: Option<u64>) -> Result<String, JsError> {
+    let source = OneFile { name, text };
+    let opts = cellsim_core::sim::RunOptions {
+        seed,
+        ..Default::default()
+    };
+    let sim = cellsim_core::run_scenario(name, &source, &opts)
+        .map_err(|e| JsError::new(&e.to_string()))?;
+    serde_json::to_string(&sim.report()).map_err(|e| JsError::new(&e.to_string()))
+}
+
+/// Core's `Sources` over one file's text.
+struct OneFile<'a> {
+    name: &'a str,
+    text: &'a str,
+}
+
+impl cellsim_core::scenario::load::Sources for OneFile<'_> {
+    fn read(&self, path: &str) -> Result<String, String> {
+        if path == self.name {
+            Ok(self.text.to_string())
+        } else {
+            Err(format!("only {} is available here", self.name))
+        }
+    }
+}
+
 /// Mount the playground on the page's `<body>` (called by `index.html` after the module
 /// loaded; not on load, so the Node.js bindings never touch a DOM).
 #[wasm_bindgen]
