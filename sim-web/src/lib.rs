@@ -13,6 +13,7 @@
 //! `compact` and `compare` one simulation per step).
 
 pub mod app;
+pub mod memcmp;
 pub mod planner;
 pub mod session;
 pub mod share;
