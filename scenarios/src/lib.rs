@@ -1,15 +1,41 @@
 //! The scenario library: every `scenarios/**/*.yaml`, embedded at build time, and the sources
 //! adapter that lets core load them without a file system (the browser does exactly this).
 
+use std::sync::OnceLock;
+
 use cellsim_core::scenario::Sources;
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
 }
 
-/// Every embedded file: (path relative to the repository root, contents).
+/// Every embedded file: (path relative to the repository root, contents), in path order.
+///
+/// The library is stored deflated (see `build.rs`); the first call inflates it once for the
+/// life of the process (about 143 KB) and every later call returns the same slices.
 pub fn files() -> &'static [(&'static str, &'static str)] {
-    embedded::FILES
+    static FILES: OnceLock<Vec<(&'static str, &'static str)>> = OnceLock::new();
+    FILES.get_or_init(|| {
+        let text = inflate_library(embedded::DEFLATED, embedded::LEN);
+        let text: &'static str = Box::leak(text.into_boxed_str());
+        embedded::INDEX
+            .iter()
+            .map(|&(path, start, end)| (path, &text[start..end]))
+            .collect()
+    })
+}
+
+/// The library's text from its deflated bytes. Both come from this crate's build script, so a
+/// failure here is a build defect, not bad input: it panics with what went wrong.
+fn inflate_library(deflated: &[u8], len: usize) -> String {
+    let bytes = miniz_oxide::inflate::decompress_to_vec_with_limit(deflated, len)
+        .unwrap_or_else(|e| panic!("the embedded scenario library does not inflate: {e:?}"));
+    assert_eq!(
+        bytes.len(),
+        len,
+        "the embedded scenario library inflated to the wrong length"
+    );
+    String::from_utf8(bytes).expect("the embedded scenario library is UTF-8")
 }
 
 /// Paths of the scenarios (top-level `scenarios/*.yaml` files of kind Scenario).
