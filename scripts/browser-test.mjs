@@ -475,12 +475,18 @@ async function bench(d, base, file) {
     await d.cdp('Profiler.setSamplingInterval', { interval: 500 });
     await d.cdp('Profiler.start');
   }
+  // The renderer's main-thread CPU time over the played hour (CDP Performance metrics):
+  // steadier than wall time when other work shares the machine.
+  await d.cdp('Performance.enable');
+  const threadTime = async () => (await d.cdp('Performance.getMetrics')).metrics.find((m) => m.name === 'ThreadTime').value;
+  const cpu0 = await threadTime();
   await d.click('#play');
   const progress = setInterval(async () => {
     try { console.log('progress', await d.text('#sim-time'), await d.text('#run-state'), JSON.stringify(await d.exec(`return {...document.getElementById('frame-stats').dataset};`))); } catch (e) { console.log('progress?', e.message); }
   }, 10000);
   const hash = await d.finished(3600000).finally(() => clearInterval(progress));
   const wall = (Date.now() - t0) / 1000;
+  const mainThreadCpuSeconds = Math.round((await threadTime() - cpu0) * 1000) / 1000;
   if (profileFile) writeFileSync(profileFile, JSON.stringify((await d.cdp('Profiler.stop')).profile));
   const stats = await d.exec(`const e=document.getElementById('frame-stats'); return {...e.dataset};`);
   // Every long animation frame from the page's start to the end (the browser's own account,
@@ -502,7 +508,7 @@ async function bench(d, base, file) {
          + (s.forcedStyleAndLayoutDuration >= 1 ? ' (forced layout ' + Math.round(s.forcedStyleAndLayoutDuration) + ')' : '')).join(', ') }));`);
   // Frames while paused and rendering only: expand a group and step a few times.
   const cli = cliReport(file, undefined, false);
-  console.log(JSON.stringify({ scenario: path.basename(file), loadSeconds, wallSeconds: wall, pageRunMs: Number(stats.runMs),
+  console.log(JSON.stringify({ scenario: path.basename(file), loadSeconds, wallSeconds: wall, mainThreadCpuSeconds, pageRunMs: Number(stats.runMs),
     frames: Number(stats.frames), avgFrameMs: Number(stats.avgMs), maxFrameMs: Number(stats.maxMs),
     // Frames over 50 ms, and what the frame before the longest one spent (FrameStats::worst).
     longFrames: Number(stats.longFrames), worstFrame: stats.worst,

@@ -3,6 +3,11 @@
 //! Nothing in this crate reads a clock, a file, the network or an OS random source; see
 //! `ARCHITECTURE.md` for the code map and the invariants every module keeps.
 
+// `#[cellsim_derive::hot]` functions are optimised for speed in the wasm build, whose core is
+// otherwise optimised for size; the wasm toolchain (Debian's rustc, run with RUSTC_BOOTSTRAP
+// for -Zbuild-std) has the attribute as a nightly feature. Native builds never name it.
+#![cfg_attr(target_arch = "wasm32", feature(optimize_attribute))]
+
 pub mod admission;
 pub mod agent_api;
 pub mod api;

@@ -422,3 +422,26 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
         }
     })
 }
+
+/// `#[hot]` on a function or method: optimise it for speed in the wasm build, where
+/// `cellsim-core` is otherwise compiled for size (`opt-level = "z"`, Cargo.toml's `web`
+/// profile). Expands to `#[cfg_attr(target_arch = "wasm32", optimize(speed))]`: the size
+/// level marks every function `minsize`, which caps LLVM's inlining into it at a threshold of
+/// 5; a `hot` function gets the pipeline's `s` threshold back, so the small helpers and
+/// iterator adapters it calls are inlined again (docs/benchmarks.md, "Session 10"). Native
+/// builds are unchanged: there the attribute is not even named (it is a nightly feature, which
+/// the wasm build's toolchain enables; core's lib.rs turns it on for wasm32 only).
+#[proc_macro_attribute]
+pub fn hot(args: TokenStream, item: TokenStream) -> TokenStream {
+    if !args.is_empty() {
+        return syn::Error::new(Span::call_site(), "`#[hot]` takes no arguments")
+            .to_compile_error()
+            .into();
+    }
+    let item = Tokens::from(item);
+    quote! {
+        #[cfg_attr(target_arch = "wasm32", optimize(speed))]
+        #item
+    }
+    .into()
+}

@@ -38,6 +38,7 @@ pub struct Resources {
 
 impl Resources {
     /// Upstream `framework.NewResource(rl)`: cpu by MilliValue, everything else by Value.
+    #[cellsim_derive::hot]
     pub fn from_list(rl: &ResourceList) -> Resources {
         let mut r = Resources::default();
         for (name, q) in rl {

@@ -489,6 +489,7 @@ fn requirement_valid(key: &str, op: Operator, values: &[String]) -> bool {
 /// (3) NotIn/!=: absent, or present with a value not in the set. (4) DoesNotExist: absent.
 /// (5) Gt/Lt: present, the label value and the single requirement value both parse as int64,
 /// and the inequality holds; any parse failure is no match.
+#[cellsim_derive::hot]
 fn op_matches(op: Operator, key: &str, values: &[String], labels: &Labels) -> bool {
     match op {
         Operator::In | Operator::Equals | Operator::DoubleEquals => labels
@@ -545,6 +546,7 @@ impl Requirement {
     }
 
     /// `Requirement.Matches`.
+    #[cellsim_derive::hot]
     pub fn matches(&self, labels: &Labels) -> bool {
         op_matches(self.operator, &self.key, &self.values, labels)
     }
@@ -687,6 +689,7 @@ impl Selector {
     }
 
     /// `Selector.Matches`: every requirement matches (`Nothing` matches nothing).
+    #[cellsim_derive::hot]
     pub fn matches(&self, labels: &Labels) -> bool {
         match &self.kind {
             SelectorKind::Nothing => false,
@@ -1258,6 +1261,7 @@ impl LabelSelector {
     /// Whether `labels` satisfy the selector, with `LabelSelectorAsSelector` semantics: an empty
     /// selector matches everything; a selector that does not convert (invalid key, value or
     /// operator) matches nothing.
+    #[cellsim_derive::hot]
     pub fn matches(&self, labels: &Labels) -> bool {
         // Equivalent to `as_selector(self).map_or(false, |s| s.matches(labels))`, without
         // allocating: every requirement is ANDed and any conversion error yields "no match", so
@@ -1481,6 +1485,7 @@ impl NodeSelectorTerm {
     /// - every field requirement must hold for the node's fields, `{metadata.name: node_name}`:
     ///   `In` is `field == value`, `NotIn` is `field != value`, an unknown field reads as `""`.
     ///   As upstream, field requirements are skipped when the node has no name.
+    #[cellsim_derive::hot]
     pub fn matches(&self, node_name: &str, node_labels: &Labels) -> bool {
         if self.is_empty() {
             return false;
@@ -1534,6 +1539,7 @@ impl NodeSelectorTerm {
 impl NodeSelector {
     /// `LazyErrorNodeSelector.Match` / `NodeSelector.Match`: true when any term matches (terms
     /// are ORed; empty or unparsable terms never match; no terms → no match).
+    #[cellsim_derive::hot]
     pub fn matches(&self, node_name: &str, node_labels: &Labels) -> bool {
         self.node_selector_terms
             .iter()

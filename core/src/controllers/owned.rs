@@ -38,6 +38,7 @@ impl OwnedPods {
     /// `observe` with the object already read (`None`: gone). With `unchanged_too` false, a
     /// change that leaves the index as it is returns no owner (for a caller that only acts
     /// on changed references or deletions).
+    #[cellsim_derive::hot]
     pub fn observe_object(
         &mut self,
         pod: &ObjectKey,

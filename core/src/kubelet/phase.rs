@@ -13,6 +13,7 @@ fn find<'a>(statuses: &'a [ContainerStatus], name: &str) -> Option<&'a Container
 
 /// Upstream `getPhase(pod, info, podIsTerminal, podHasInitialized)`; `statuses` holds init
 /// and app container statuses together.
+#[cellsim_derive::hot]
 pub fn get_phase(
     spec: &PodSpec,
     statuses: &[ContainerStatus],
@@ -146,6 +147,7 @@ fn go_list(names: &[&str]) -> String {
     format!("[{}]", names.join(" "))
 }
 
+#[cellsim_derive::hot]
 fn cond(kind: &str, ok: bool, reason: &str, message: String) -> PodCondition {
     PodCondition {
         kind: kind.into(),

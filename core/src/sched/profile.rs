@@ -406,6 +406,7 @@ impl Profile {
     }
 
     /// One scheduling cycle up to host selection (upstream `schedulePod`).
+    #[cellsim_derive::hot]
     pub fn schedule(
         &self,
         pod: &PodInfo,

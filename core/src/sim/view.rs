@@ -214,6 +214,7 @@ fn workload_of(rs: &RsWorkloads, p: &Pod) -> String {
     format!("{}/{}", owner.kind, owner.name)
 }
 
+#[cellsim_derive::hot]
 fn pod_view(rs: &RsWorkloads, p: &Pod) -> PodView {
     let r: Resources = p.requests();
     PodView {
@@ -350,6 +351,7 @@ impl ViewCache {
 
     /// Bring the cache up to date with one pod as stored now (`None`: deleted), unless the
     /// cached one is of the same revision and its ReplicaSet's workload did not change.
+    #[cellsim_derive::hot]
     fn update_pod(&mut self, key: &ObjectKey, stored: Option<&Stored>, stale: bool) {
         let fresh = match stored {
             Some(st) => match &st.object {
@@ -612,6 +614,7 @@ impl Sim {
     }
 
     /// `cluster_totals` through a view cache (see `cluster_view_cached`).
+    #[cellsim_derive::hot]
     pub fn cluster_totals_cached(&self, cache: &mut ViewCache) -> ClusterTotals {
         cache.refresh(self);
         let mut t = ClusterTotals::default();

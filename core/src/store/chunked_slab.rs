@@ -50,6 +50,7 @@ impl<T> ChunkedSlab<T> {
         u32::try_from(full + last.len() - 1).expect("fewer than 2^32 slots")
     }
 
+    #[cellsim_derive::hot]
     pub fn get(&self, slot: u32) -> Option<&T> {
         let i = slot as usize;
         self.chunks.get(i / CHUNK)?.get(i % CHUNK)?.as_ref()

@@ -30,6 +30,7 @@ impl FxHasher {
 
 impl Hasher for FxHasher {
     #[inline]
+    #[cellsim_derive::hot]
     fn write(&mut self, bytes: &[u8]) {
         let mut chunks = bytes.chunks_exact(8);
         for c in &mut chunks {
@@ -71,6 +72,7 @@ impl Hasher for FxHasher {
     /// buckets, and every probe of the store walked long collision chains. (rustc's own
     /// FxHasher 2.x rotates in `finish` for the same reason.)
     #[inline]
+    #[cellsim_derive::hot]
     fn finish(&self) -> u64 {
         let mut h = self.hash;
         h ^= h >> 33;

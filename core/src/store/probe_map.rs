@@ -30,6 +30,7 @@ impl<K, V> Default for ProbeMap<K, V> {
 }
 
 impl<K: Hash + Eq, V> ProbeMap<K, V> {
+    #[cellsim_derive::hot]
     pub fn get<Q>(&self, k: &Q) -> Option<&V>
     where
         K: Borrow<Q>,
@@ -38,6 +39,7 @@ impl<K: Hash + Eq, V> ProbeMap<K, V> {
         self.0.get(k)
     }
 
+    #[cellsim_derive::hot]
     pub fn get_mut<Q>(&mut self, k: &Q) -> Option<&mut V>
     where
         K: Borrow<Q>,
@@ -46,6 +48,7 @@ impl<K: Hash + Eq, V> ProbeMap<K, V> {
         self.0.get_mut(k)
     }
 
+    #[cellsim_derive::hot]
     pub fn contains_key<Q>(&self, k: &Q) -> bool
     where
         K: Borrow<Q>,
@@ -54,10 +57,12 @@ impl<K: Hash + Eq, V> ProbeMap<K, V> {
         self.0.contains_key(k)
     }
 
+    #[cellsim_derive::hot]
     pub fn insert(&mut self, k: K, v: V) -> Option<V> {
         self.0.insert(k, v)
     }
 
+    #[cellsim_derive::hot]
     pub fn remove<Q>(&mut self, k: &Q) -> Option<V>
     where
         K: Borrow<Q>,
@@ -107,10 +112,12 @@ impl<T> Default for ProbeSet<T> {
 
 impl<T: Hash + Eq> ProbeSet<T> {
     /// True when `t` was not in the set.
+    #[cellsim_derive::hot]
     pub fn insert(&mut self, t: T) -> bool {
         self.0.insert(t)
     }
 
+    #[cellsim_derive::hot]
     pub fn contains<Q>(&self, t: &Q) -> bool
     where
         T: Borrow<Q>,

@@ -595,6 +595,7 @@ impl Snapshot {
     /// `spec_revision` is the store's `Stored::spec_revision` for `pod`: once a comparison
     /// found the metadata and spec equal at one, the status-only writes that keep it are
     /// taken without comparing them again (the comparison was 5 % of a 10,000-pod start-up).
+    #[cellsim_derive::hot]
     pub fn refresh_placed(
         &mut self,
         key: &str,

@@ -216,6 +216,7 @@ fn pre_filter_state(
 }
 
 /// Upstream `PreFilter`: Skip when the pod has no DoNotSchedule constraints (nor defaults).
+#[cellsim_derive::hot]
 pub fn pre_filter(
     pl: &PodTopologySpread,
     state: &mut CycleState,
@@ -235,6 +236,7 @@ pub fn pre_filter(
 /// Upstream `Filter`: a node without a constraint's topology key is
 /// UnschedulableAndUnresolvable; otherwise `matchNum + selfMatch - minMatchNum > maxSkew`
 /// makes it Unschedulable.
+#[cellsim_derive::hot]
 pub fn filter(state: &CycleState, pod: &PodInfo, node: &NodeInfo) -> Status {
     let Some(s) = state.read::<PreFilterState>(PRE_FILTER_STATE_KEY) else {
         return Status::error(format!(

@@ -108,6 +108,7 @@ impl MatchCounts {
     }
 
     /// `countPodsMatchSelector` on snapshot node `idx` for entry `e`.
+    #[cellsim_derive::hot]
     pub fn count(&mut self, e: usize, snap: &Snapshot, idx: usize) -> i64 {
         let gen = snap.generation(idx);
         let entry = &mut self.entries[e];

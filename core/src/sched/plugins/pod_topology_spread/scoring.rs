@@ -120,6 +120,7 @@ fn init_pre_score_state(
 /// Upstream `PreScore`: Skip with no nodes or no soft constraints; otherwise count the
 /// matching pods of every node (all nodes, not only candidates) into the topology values seen
 /// among the candidates.
+#[cellsim_derive::hot]
 pub fn pre_score(
     pl: &PodTopologySpread,
     state: &mut CycleState,
@@ -224,6 +225,7 @@ pub fn pre_score(
 
 /// Upstream `Score`: Σ over the constraints whose key the node has of
 /// `scoreForCount(count of the node's domain)`, rounded half away from zero.
+#[cellsim_derive::hot]
 pub fn score(state: &CycleState, pod: &PodInfo, node: &NodeInfo) -> Result<i64, Status> {
     let s: &PreScoreState = state.read(PRE_SCORE_STATE_KEY).ok_or_else(|| {
         Status::error(format!(
