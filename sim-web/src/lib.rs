@@ -13,7 +13,6 @@
 //! `compact` and `compare` one simulation per step).
 
 pub mod app;
-pub mod memcmp;
 pub mod planner;
 pub mod session;
 pub mod share;
