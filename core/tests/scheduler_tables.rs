@@ -73,7 +73,14 @@ fn snapshot(nodes: Vec<Node>, existing: &[(&str, Value)]) -> Snapshot {
     s
 }
 
+/// A plugin built with `args` as a pluginConfig would give them: JSON is YAML, so the args go
+/// through the scenario parser as written.
 fn plugin(name: &str, args: Option<Value>) -> Rc<dyn Plugin> {
+    let args = args.map(|a| {
+        cellsim_core::yaml::parse_documents("args", &a.to_string())
+            .unwrap_or_else(|e| panic!("{name}: {e}"))
+            .remove(0)
+    });
     registry::build(name, args.as_ref()).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
@@ -754,5 +761,42 @@ fn framework_test_multipoint_expansion() {
             ("NodeAffinity", 3),
             ("TaintToleration", 5),
         ],
+    );
+}
+
+/// pluginConfig args are read from the YAML as written: their TypeMeta (`apiVersion`, `kind`)
+/// is checked and dropped, and an error in them is placed at the args' line and column.
+#[test]
+fn plugin_config_args_typemeta_and_located_errors() {
+    let head =
+        "profiles:\n- schedulerName: me\n  pluginConfig:\n  - name: NodeResourcesFit\n    args:\n";
+    let decode = |body: &str| {
+        let text = format!("{head}{body}");
+        let docs = cellsim_core::yaml::parse_documents("cfg.yaml", &text).expect("yaml");
+        cellsim_core::sched::config::decode("cfg.yaml", &docs[0])
+    };
+    let cfg = decode(
+        "      apiVersion: kubescheduler.config.k8s.io/v1\n      kind: NodeResourcesFitArgs\n      scoringStrategy:\n        type: MostAllocated\n",
+    )
+    .expect("args with their own TypeMeta");
+    let args = &cfg.profiles[0].plugin_args["NodeResourcesFit"];
+    assert!(
+        args.get("kind").is_none() && args.get("apiVersion").is_none(),
+        "{args:?}"
+    );
+    assert!(args.get("scoringStrategy").is_some(), "{args:?}");
+
+    let e = decode("      kind: InterPodAffinityArgs\n").expect_err("kind of another plugin");
+    assert_eq!(
+        (e.line, e.column, e.message.as_str()),
+        (6, 13, "profiles[0].pluginConfig[0].args: kind \"InterPodAffinityArgs\" does not match plugin \"NodeResourcesFit\" (expected \"NodeResourcesFitArgs\")")
+    );
+    let e = decode("      bogus: 1\n").expect_err("unknown field");
+    assert_eq!((e.line, e.column), (6, 7), "{e}");
+    assert!(
+        e.message.starts_with(
+            "profiles[0].pluginConfig[0].args: NodeResourcesFitArgs: unknown field `bogus`"
+        ),
+        "{e}"
     );
 }

@@ -42,6 +42,6 @@ pub fn points_of(name: &str) -> Option<&'static [Point]> {
 
 /// Build a plugin from its args (`None`: upstream defaults). The error is upstream's
 /// validation message for the args.
-pub fn build(name: &str, args: Option<&serde_json::Value>) -> Result<Rc<dyn Plugin>, String> {
+pub fn build(name: &str, args: Option<&crate::yaml::Node>) -> Result<Rc<dyn Plugin>, String> {
     plugins::build(name, args)
 }

@@ -175,4 +175,31 @@ impl Node {
             ),
         }
     }
+
+    /// A node from JSON (the inverse of [`Node::to_json`] for what JSON can hold), for tests
+    /// that write their YAML input as `json!`: strings become quoted strings, numbers their
+    /// integer or float form, every mark line 0 column 0.
+    #[cfg(test)]
+    pub fn from_json(v: &serde_json::Value) -> Node {
+        use serde_json::Value as J;
+        let value = match v {
+            J::Null => Value::Null,
+            J::Bool(b) => Value::Bool(*b),
+            J::Number(n) => match n.as_i64() {
+                Some(i) => Value::Int(i),
+                None => Value::Float(n.to_string()),
+            },
+            J::String(text) => Value::Str {
+                text: text.clone(),
+                plain: false,
+            },
+            J::Array(items) => Value::Seq(items.iter().map(Node::from_json).collect()),
+            J::Object(m) => Value::Map(
+                m.iter()
+                    .map(|(k, v)| (Node::from_json(&J::String(k.clone())), Node::from_json(v)))
+                    .collect(),
+            ),
+        };
+        Node::new(Mark::default(), value)
+    }
 }

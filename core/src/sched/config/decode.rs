@@ -4,7 +4,7 @@
 
 use super::expand::{expand, merge, Plugins};
 use super::{ProfileSpec, SchedulerConfig};
-use crate::api::validate::mark_at;
+use crate::api::validate::{self, mark_at};
 use crate::yaml::{self, LoadError};
 use cellsim_derive::CompactDeserialize;
 use std::collections::BTreeMap;
@@ -71,8 +71,28 @@ struct RawProfile {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct RawPluginConfig {
     name: String,
+    /// Whether `args` is given (and not null); the args themselves are read from the YAML node
+    /// (`plugin_args_node`), so they decode through the same deserializer as the rest.
     #[serde(default)]
-    args: Option<serde_json::Value>,
+    args: Option<serde::de::IgnoredAny>,
+}
+
+/// `args` of a pluginConfig entry as written, without the TypeMeta real configurations carry
+/// (`apiVersion`, `kind: NodeResourcesFitArgs`), and that `kind` if present.
+fn plugin_args_node(args: &yaml::Node) -> (yaml::Node, Option<&yaml::Node>) {
+    match &args.value {
+        yaml::Value::Map(entries) => {
+            let is = |k: &yaml::Node, name: &str| k.scalar_text().is_some_and(|t| t == name);
+            let kind = entries.iter().find(|(k, _)| is(k, "kind")).map(|(_, v)| v);
+            let rest = entries
+                .iter()
+                .filter(|(k, _)| !is(k, "apiVersion") && !is(k, "kind"))
+                .cloned()
+                .collect();
+            (yaml::Node::new(args.mark, yaml::Value::Map(rest)), kind)
+        }
+        _ => (args.clone(), None),
+    }
 }
 
 /// Decode `spec.scheduler` (the YAML node of a KubeSchedulerConfiguration).
@@ -193,30 +213,33 @@ pub fn decode(file: &str, node: &yaml::Node) -> Result<SchedulerConfig, LoadErro
                     ),
                 ));
             }
-            let mut args = pc
-                .args
-                .unwrap_or(serde_json::Value::Object(Default::default()));
+            let args_at = format!("{pc_at}.args");
+            let (args, kind) = match pc.args {
+                Some(_) => plugin_args_node(validate::node_at(node, &args_at)),
+                None => (
+                    yaml::Node::new(mark_at(node, &pc_at), yaml::Value::Map(Vec::new())),
+                    None,
+                ),
+            };
             // Real configurations carry the args' own TypeMeta (`apiVersion`,
             // `kind: NodeResourcesFitArgs`); the kind must name this plugin's args type.
-            if let serde_json::Value::Object(m) = &mut args {
-                m.remove("apiVersion");
-                if let Some(kind) = m.remove("kind") {
-                    let want = format!("{}Args", pc.name);
-                    if kind.as_str() != Some(want.as_str()) {
-                        return Err(err(
-                            &format!("{pc_at}.args.kind"),
-                            format!("{path}.pluginConfig[{k}].args: kind {kind} does not match plugin {:?} (expected {want:?})", pc.name),
-                        ));
-                    }
+            if let Some(kind) = kind {
+                let want = format!("{}Args", pc.name);
+                if kind.as_str() != Some(want.as_str()) {
+                    // As JSON prints it: a string quoted, anything else as written.
+                    let shown = match kind.as_str() {
+                        Some(text) => format!("{text:?}"),
+                        None => kind.key_text(),
+                    };
+                    return Err(err(
+                        &format!("{args_at}.kind"),
+                        format!("{path}.pluginConfig[{k}].args: kind {shown} does not match plugin {:?} (expected {want:?})", pc.name),
+                    ));
                 }
             }
             // The plugin's constructor is its args validation (upstream validation_pluginargs).
-            crate::sched::registry::build(&pc.name, Some(&args)).map_err(|m| {
-                err(
-                    &format!("{pc_at}.args"),
-                    format!("{path}.pluginConfig[{k}].args: {m}"),
-                )
-            })?;
+            crate::sched::registry::build(&pc.name, Some(&args))
+                .map_err(|m| err(&args_at, format!("{path}.pluginConfig[{k}].args: {m}")))?;
             spec.plugin_args.insert(pc.name, args);
         }
         profiles.push(spec);

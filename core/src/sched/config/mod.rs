@@ -18,8 +18,9 @@ pub struct ProfileSpec {
     pub points: BTreeMap<Point, Vec<String>>,
     /// Score plugin → weight (1..=100 after defaulting).
     pub score_weights: BTreeMap<String, i64>,
-    /// Plugin → args (`pluginConfig`), as JSON; absent: the plugin's defaults.
-    pub plugin_args: crate::collections::OrdMap<String, serde_json::Value>,
+    /// Plugin → args (`pluginConfig`), the YAML node as written minus its `apiVersion`/`kind`;
+    /// absent: the plugin's defaults.
+    pub plugin_args: crate::collections::OrdMap<String, crate::yaml::Node>,
 }
 
 /// The whole configuration after defaulting.

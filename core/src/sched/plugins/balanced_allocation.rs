@@ -27,7 +27,7 @@ pub struct BalancedAllocation {
 const STATE: &str = "PreScoreNodeResourcesBalancedAllocation";
 
 impl BalancedAllocation {
-    pub fn new(args: Option<&serde_json::Value>) -> Result<BalancedAllocation, String> {
+    pub fn new(args: Option<&crate::yaml::Node>) -> Result<BalancedAllocation, String> {
         let a: Args = crate::sched::plugins::helper::decode_args(
             "NodeResourcesBalancedAllocationArgs",
             args,

@@ -83,7 +83,7 @@ pub struct DefaultPreemption {
 }
 
 impl DefaultPreemption {
-    pub fn new(args: Option<&serde_json::Value>) -> Result<DefaultPreemption, String> {
+    pub fn new(args: Option<&crate::yaml::Node>) -> Result<DefaultPreemption, String> {
         let a: Args = crate::sched::plugins::helper::decode_args("DefaultPreemptionArgs", args)?;
         validate_args(&a)?;
         Ok(DefaultPreemption { args: a })
@@ -725,7 +725,10 @@ mod tests {
 
     fn profile(args: Option<serde_json::Value>) -> Profile {
         let fit = crate::sched::registry::build("NodeResourcesFit", None).unwrap();
-        let dp: Rc<dyn Plugin> = Rc::new(DefaultPreemption::new(args.as_ref()).unwrap());
+        let dp: Rc<dyn Plugin> = Rc::new(
+            DefaultPreemption::new(args.as_ref().map(crate::yaml::Node::from_json).as_ref())
+                .unwrap(),
+        );
         let mut points = BTreeMap::new();
         points.insert(Point::PreFilter, vec![fit.clone()]);
         points.insert(Point::Filter, vec![fit]);
@@ -960,7 +963,8 @@ mod tests {
         let p = PodInfo::new(preemptor);
         let (state, skip) = prefilter_with_skip(prof, &p, snap);
         let all: Vec<usize> = (0..snap.nodes.len()).collect();
-        let dp = DefaultPreemption::new(args.as_ref()).unwrap();
+        let dp = DefaultPreemption::new(args.as_ref().map(crate::yaml::Node::from_json).as_ref())
+            .unwrap();
         let num = dp.calculate_num_candidates(all.len() as i32) as usize;
         let dr = DryRun {
             profile: prof,
@@ -1784,9 +1788,9 @@ mod tests {
             v(0, 0),
             Err("[minCandidateNodesPercentage: Invalid value: 0: cannot be zero at the same time as minCandidateNodesAbsolute, minCandidateNodesAbsolute: Invalid value: 0: cannot be zero at the same time as minCandidateNodesPercentage]".into())
         );
-        assert!(DefaultPreemption::new(Some(
+        assert!(DefaultPreemption::new(Some(&crate::yaml::Node::from_json(
             &serde_json::json!({"minCandidateNodesAbsolute": -1})
-        ))
+        )))
         .is_err());
     }
 }

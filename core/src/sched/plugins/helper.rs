@@ -23,14 +23,19 @@ pub fn default_normalize_score(max_priority: i64, reverse: bool, scores: &mut [N
 }
 
 /// Decode a plugin's `pluginConfig` args (absent: the type's defaults). The error names the
-/// args type (`NodeResourcesFitArgs: unknown field ...`), as upstream's strict decoding does.
+/// args type (`NodeResourcesFitArgs: unknown field ...`), as upstream's strict decoding does;
+/// the caller places it at the args' node. The args stay the YAML node they were written as
+/// and go through the same deserializer as every other input: decoding them from a
+/// `serde_json::Value` compiled a second deserializer for each args type into the wasm
+/// (docs/benchmarks.md, "Session 10").
 pub fn decode_args<T: serde::de::DeserializeOwned + Default>(
     kind: &str,
-    args: Option<&serde_json::Value>,
+    args: Option<&crate::yaml::Node>,
 ) -> Result<T, String> {
     match args {
         None => Ok(T::default()),
-        Some(v) => serde_json::from_value(v.clone()).map_err(|e| format!("{kind}: {e}")),
+        Some(node) => crate::yaml::from_node("", node, &mut Vec::new())
+            .map_err(|e| format!("{kind}: {}", e.message)),
     }
 }
 

@@ -59,7 +59,7 @@ pub struct InterPodAffinity {
 }
 
 impl InterPodAffinity {
-    pub fn new(args: Option<&serde_json::Value>) -> Result<InterPodAffinity, String> {
+    pub fn new(args: Option<&crate::yaml::Node>) -> Result<InterPodAffinity, String> {
         let a: Args = crate::sched::plugins::helper::decode_args("InterPodAffinityArgs", args)?;
         // SetDefaults_InterPodAffinityArgs: a missing weight is 1 (an explicit 0 stays 0).
         let w = a

@@ -748,8 +748,10 @@ fn preferred_affinity() {
     );
     // ignorePreferredTermsOfExistingPods: existing pods' terms are ignored (Skip) when the
     // incoming pod has no preferred terms.
-    let ign =
-        InterPodAffinity::new(Some(&json!({"ignorePreferredTermsOfExistingPods": true}))).unwrap();
+    let ign = InterPodAffinity::new(Some(&crate::yaml::Node::from_json(
+        &json!({"ignorePreferredTermsOfExistingPods": true}),
+    )))
+    .unwrap();
     assert_eq!(
         run_score(
             &ign,
@@ -810,14 +812,20 @@ fn preferred_affinity_with_hard_pod_affinity_symmetric_weight() {
         pod_full("", "node2", &[], stay_with_s1),
         pod_full("", "node3", &[], hard_affinity),
     ];
-    let w1 = InterPodAffinity::new(Some(&json!({"hardPodAffinityWeight": 1}))).unwrap();
+    let w1 = InterPodAffinity::new(Some(&crate::yaml::Node::from_json(
+        &json!({"hardPodAffinityWeight": 1}),
+    )))
+    .unwrap();
     // "with default weight"
     assert_eq!(
         run_score(&w1, &pod("", "", &service_s1), &existing, &nodes),
         Some(vec![100, 100, 0])
     );
     // "with zero weight": no topology score at all → PreScore skips.
-    let w0 = InterPodAffinity::new(Some(&json!({"hardPodAffinityWeight": 0}))).unwrap();
+    let w0 = InterPodAffinity::new(Some(&crate::yaml::Node::from_json(
+        &json!({"hardPodAffinityWeight": 0}),
+    )))
+    .unwrap();
     assert_eq!(
         run_score(&w0, &pod("", "", &service_s1), &existing, &nodes),
         None
@@ -862,30 +870,42 @@ fn args_defaults_and_validation() {
     let d = InterPodAffinity::new(None).unwrap();
     assert_eq!(d.hard_pod_affinity_weight, DEFAULT_HARD_POD_AFFINITY_WEIGHT);
     assert!(!d.ignore_preferred_terms_of_existing_pods);
-    let d = InterPodAffinity::new(Some(&json!({}))).unwrap();
+    let d = InterPodAffinity::new(Some(&crate::yaml::Node::from_json(&json!({})))).unwrap();
     assert_eq!(d.hard_pod_affinity_weight, 1);
     assert_eq!(
-        InterPodAffinity::new(Some(&json!({"hardPodAffinityWeight": 0})))
-            .unwrap()
-            .hard_pod_affinity_weight,
+        InterPodAffinity::new(Some(&crate::yaml::Node::from_json(
+            &json!({"hardPodAffinityWeight": 0})
+        )))
+        .unwrap()
+        .hard_pod_affinity_weight,
         0
     );
     assert_eq!(
-        InterPodAffinity::new(Some(&json!({"hardPodAffinityWeight": 100})))
-            .unwrap()
-            .hard_pod_affinity_weight,
+        InterPodAffinity::new(Some(&crate::yaml::Node::from_json(
+            &json!({"hardPodAffinityWeight": 100})
+        )))
+        .unwrap()
+        .hard_pod_affinity_weight,
         100
     );
     // Upstream TestValidateInterPodAffinityArgs.
     assert_eq!(
-        InterPodAffinity::new(Some(&json!({"hardPodAffinityWeight": -1}))).unwrap_err(),
+        InterPodAffinity::new(Some(&crate::yaml::Node::from_json(
+            &json!({"hardPodAffinityWeight": -1})
+        )))
+        .unwrap_err(),
         "hardPodAffinityWeight: Invalid value: -1: not in valid range [0-100]"
     );
     assert_eq!(
-        InterPodAffinity::new(Some(&json!({"hardPodAffinityWeight": 101}))).unwrap_err(),
+        InterPodAffinity::new(Some(&crate::yaml::Node::from_json(
+            &json!({"hardPodAffinityWeight": 101})
+        )))
+        .unwrap_err(),
         "hardPodAffinityWeight: Invalid value: 101: not in valid range [0-100]"
     );
-    assert!(InterPodAffinity::new(Some(&json!({"bogus": 1}))).is_err());
+    assert!(
+        InterPodAffinity::new(Some(&crate::yaml::Node::from_json(&json!({"bogus": 1})))).is_err()
+    );
 }
 
 // ---- filtering_test.go TestPreFilterStateAddRemovePod ----

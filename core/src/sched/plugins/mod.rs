@@ -22,7 +22,7 @@ use super::framework::Plugin;
 use std::rc::Rc;
 
 /// Build a plugin by name from its args; the error is upstream's message for bad args.
-pub fn build(name: &str, args: Option<&serde_json::Value>) -> Result<Rc<dyn Plugin>, String> {
+pub fn build(name: &str, args: Option<&crate::yaml::Node>) -> Result<Rc<dyn Plugin>, String> {
     Ok(match name {
         "SchedulingGates" => Rc::new(scheduling_gates::SchedulingGates),
         "PrioritySort" => Rc::new(priority_sort::PrioritySort),

@@ -28,7 +28,7 @@ pub struct NodeAffinity {
 const STATE: &str = "PreScoreNodeAffinity";
 
 impl NodeAffinity {
-    pub fn new(args: Option<&serde_json::Value>) -> Result<NodeAffinity, String> {
+    pub fn new(args: Option<&crate::yaml::Node>) -> Result<NodeAffinity, String> {
         let a: Args = crate::sched::plugins::helper::decode_args("NodeAffinityArgs", args)?;
         // Upstream ValidateNodeAffinityArgs: the required selector must be valid.
         if let Some(req) = a.added_affinity.as_ref().and_then(|n| {

@@ -131,7 +131,7 @@ pub fn validate_resources(path: &str, rs: &[ResourceSpec]) -> Result<(), String>
 }
 
 impl NodeResourcesFit {
-    pub fn new(args: Option<&serde_json::Value>) -> Result<NodeResourcesFit, String> {
+    pub fn new(args: Option<&crate::yaml::Node>) -> Result<NodeResourcesFit, String> {
         let a: FitArgs = crate::sched::plugins::helper::decode_args("NodeResourcesFitArgs", args)?;
         let s = a.scoring_strategy.unwrap_or_default();
         // Defaulting (SetDefaults_NodeResourcesFitArgs): LeastAllocated on cpu:1, memory:1.
@@ -677,17 +677,23 @@ mod tests {
     #[test]
     fn args_validation() {
         let bad = serde_json::json!({"scoringStrategy": {"type": "LeastAllocated", "resources": [{"name": "cpu", "weight": 0}]}});
-        assert!(NodeResourcesFit::new(Some(&bad))
-            .unwrap_err()
-            .contains("should be in range [1, 100]"));
+        assert!(
+            NodeResourcesFit::new(Some(&crate::yaml::Node::from_json(&bad)))
+                .unwrap_err()
+                .contains("should be in range [1, 100]")
+        );
         let bad = serde_json::json!({"scoringStrategy": {"type": "Bogus"}});
-        assert!(NodeResourcesFit::new(Some(&bad))
-            .unwrap_err()
-            .contains("Unsupported value"));
+        assert!(
+            NodeResourcesFit::new(Some(&crate::yaml::Node::from_json(&bad)))
+                .unwrap_err()
+                .contains("Unsupported value")
+        );
         let bad = serde_json::json!({"scoringStrategy": {"type": "RequestedToCapacityRatio", "requestedToCapacityRatio": {"shape": [{"utilization": 50, "score": 1}, {"utilization": 40, "score": 2}]}}});
-        assert!(NodeResourcesFit::new(Some(&bad))
-            .unwrap_err()
-            .contains("increasing order"));
+        assert!(
+            NodeResourcesFit::new(Some(&crate::yaml::Node::from_json(&bad)))
+                .unwrap_err()
+                .contains("increasing order")
+        );
         assert_eq!(
             NodeResourcesFit::new(None).unwrap().strategy,
             Strategy::LeastAllocated

@@ -158,7 +158,7 @@ fn validate(defaulting_type: &str, constraints: &[TopologySpreadConstraint]) -> 
 
 impl PodTopologySpread {
     /// Upstream `New`: decode, default, validate; `System` uses the system defaults.
-    pub fn new(args: Option<&serde_json::Value>) -> Result<PodTopologySpread, String> {
+    pub fn new(args: Option<&crate::yaml::Node>) -> Result<PodTopologySpread, String> {
         let a: Args = crate::sched::plugins::helper::decode_args("PodTopologySpreadArgs", args)?;
         let defaulting_type = match a.defaulting_type.as_deref() {
             None | Some("") => "System".to_string(),

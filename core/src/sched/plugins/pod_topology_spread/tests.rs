@@ -947,7 +947,7 @@ fn default_selector_from_services_and_owner() {
 // ---- validation_pluginargs_test.go TestValidatePodTopologySpreadArgs ----
 
 fn build(v: serde_json::Value) -> Result<PodTopologySpread, String> {
-    PodTopologySpread::new(Some(&v))
+    PodTopologySpread::new(Some(&crate::yaml::Node::from_json(&v)))
 }
 
 #[test]
