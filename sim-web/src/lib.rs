@@ -17,6 +17,7 @@ pub mod planner;
 pub mod session;
 pub mod share;
 pub mod timeline_edit;
+pub mod trace_line;
 
 use wasm_bindgen::prelude::*;
 

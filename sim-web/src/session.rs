@@ -86,17 +86,7 @@ pub struct Sample {
     pub services: BTreeMap<String, ServicePoint>,
 }
 
-/// One parsed trace line.
-#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
-pub struct TraceLine {
-    pub t: String,
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub object: String,
-    #[serde(default)]
-    pub node: Option<String>,
-    pub message: String,
-}
+pub use crate::trace_line::TraceLine;
 
 /// A scalable or image-settable workload, for the what-if menus.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -417,6 +407,11 @@ impl Session {
         Ok(())
     }
 
+    /// The report of the run so far (complete once the run finished).
+    pub fn report(&self) -> cellsim_core::report::Report {
+        self.sim.report()
+    }
+
     /// The JSON report of the run so far (`cellsim run --json`'s contract; complete once the
     /// run finished).
     pub fn report_json(&self) -> String {
@@ -459,7 +454,7 @@ impl Session {
             .rev()
             .filter(|l| keep(l))
             .take(limit)
-            .filter_map(|l| serde_json::from_str(l).ok())
+            .filter_map(TraceLine::parse)
             .collect();
         out.reverse();
         out

@@ -181,7 +181,7 @@ pub struct Model {
     /// rebuilt the view (whose render the next frame measures).
     frame_budget: frame_budget::FrameBudget,
     last_with_view: bool,
-    pub report_json: Option<Rc<String>>,
+    pub report: Option<Rc<report::ShownReport>>,
     pub last_frame: Option<f64>,
     pub stats: FrameStats,
     pub notice: Option<String>,
@@ -290,7 +290,7 @@ impl Model {
             view_behind: false,
             frame_budget: frame_budget::FrameBudget::default(),
             last_with_view: false,
-            report_json: None,
+            report: None,
             last_frame: None,
             stats: FrameStats::default(),
             notice: None,
@@ -428,8 +428,8 @@ impl Model {
     fn refresh_report(&mut self) {
         let Some(s) = &self.session else { return };
         let s = s.borrow();
-        self.report_json = (self.tab == Tab::Report && (self.mode == Mode::Paused || s.finished()))
-            .then(|| Rc::new(s.report_json()));
+        self.report = (self.tab == Tab::Report && (self.mode == Mode::Paused || s.finished()))
+            .then(|| Rc::new(report::ShownReport::of(&s)));
     }
 
     /// Show a new cluster view (built at `now`).
@@ -1027,7 +1027,7 @@ mod tests {
         let mut m = opened("?scenario=quickstart&autorun=1");
         // The report is made for the Report tab.
         m.update(Msg::SetTab(Tab::Report));
-        assert!(m.report_json.is_none(), "not while the run plays");
+        assert!(m.report.is_none(), "not while the run plays");
         let mut ts = 0.0;
         while m.animating() {
             ts += 16.0;
@@ -1038,9 +1038,14 @@ mod tests {
         let cli = cellsim_scenarios::run_builtin_json("quickstart", None).unwrap();
         let cli: serde_json::Value = serde_json::from_str(&cli).unwrap();
         assert_eq!(s.trace_hash(), cli["traceHash"].as_str().unwrap());
-        let report: serde_json::Value =
-            serde_json::from_str(m.report_json.as_deref().unwrap()).unwrap();
+        let shown = m.report.as_deref().unwrap();
+        let report: serde_json::Value = serde_json::from_str(&shown.json).unwrap();
         assert_eq!(report["traceHash"], cli["traceHash"]);
+        assert_eq!(shown.expectations, s.report().expectations);
+        assert!(
+            !shown.expectations.is_empty(),
+            "quickstart has expectations"
+        );
         assert!(m.stats.run_wall_ms.is_some());
     }
 

@@ -2,7 +2,28 @@
 //! the full JSON report (`cellsim run --json`'s contract) with the expectations.
 
 use super::Panel;
+use cellsim_core::report::ExpectationResult;
 use yew::prelude::*;
+
+/// The report as the Report tab shows it: the expectations' results as the core gives them
+/// (the panel used to parse them back out of the JSON, which put serde_json's text parser in
+/// the wasm module) and the JSON text for the page and the browser tests.
+#[derive(Debug, PartialEq)]
+pub struct ShownReport {
+    pub expectations: Vec<ExpectationResult>,
+    pub json: String,
+}
+
+impl ShownReport {
+    pub fn of(session: &crate::session::Session) -> ShownReport {
+        let report = session.report();
+        let json = serde_json::to_string_pretty(&report).expect("reports serialize");
+        ShownReport {
+            expectations: report.expectations,
+            json,
+        }
+    }
+}
 
 #[function_component(Summary)]
 pub fn summary(p: &Panel) -> Html {
@@ -37,26 +58,24 @@ pub fn summary(p: &Panel) -> Html {
 #[function_component(ReportPanel)]
 pub fn report_panel(p: &Panel) -> Html {
     let state = &p.state;
-    let Some(json) = state.report_json.clone() else {
+    let Some(shown) = state.report.clone() else {
         return html! { <section class="report"><div class="msg">{"the report is shown when the run is paused or finished"}</div></section> };
     };
-    let v: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
-    let exps = v["expectations"].as_array().cloned().unwrap_or_default();
     html! {
         <section class="report" id="report">
             <h3>{"Expectations"}</h3>
             <table class="expectations">
-                {for exps.iter().map(|e| {
-                    let ok = e["passed"].as_bool().unwrap_or(false);
+                {for shown.expectations.iter().map(|e| {
+                    let ok = e.passed;
                     html!{ <tr class={if ok { "ok" } else { "bad" }}>
                         <td>{if ok { "✔" } else { "✘" }}</td>
-                        <td>{e["description"].as_str().unwrap_or_default().to_string()}</td>
-                        <td>{e["detail"].as_str().unwrap_or_default().to_string()}</td>
+                        <td>{e.description.clone()}</td>
+                        <td>{e.detail.clone()}</td>
                     </tr> }
                 })}
             </table>
             <h3>{"JSON report"}</h3>
-            <pre id="report-json">{(*json).clone()}</pre>
+            <pre id="report-json">{shown.json.clone()}</pre>
         </section>
     }
 }
