@@ -1,51 +1,87 @@
-//! [`OrdSet`]: an ordered set on the same std `BTreeMap<K, u32>` as [`super::OrdMap`].
+//! [`OrdSet`]: an ordered set = the same [`Tree`] of handles as [`super::OrdMap`] + a slab of
+//! elements.
 
 use std::borrow::Borrow;
-use std::collections::btree_map;
-use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::RangeBounds;
 
-/// An ordered set with `BTreeSet`'s semantics and iteration order. It is a std
-/// `BTreeMap<K, u32>` whose values are all 0, so its tree code is the one every
-/// `OrdMap<K, _>` already compiles (a `BTreeSet<K>` would be another instantiation).
+use super::ord_map::{IntoKeys, Keys};
+use super::slab::{self, Slab};
+use super::tree::{self, Cursor, Tree};
+
+/// An ordered set with `BTreeSet`'s semantics and iteration order: the elements in a slab,
+/// their handles ordered by the [`Tree`] every map and set shares; what is compiled per
+/// element type is the slab and the thin wrappers, the same ones `OrdMap<K, _>` uses for its
+/// keys.
 pub struct OrdSet<K> {
-    index: BTreeMap<K, u32>,
+    tree: Tree,
+    keys: Slab<K>,
 }
 
 impl<K> OrdSet<K> {
     pub const fn new() -> Self {
         OrdSet {
-            index: BTreeMap::new(),
+            tree: Tree::new(),
+            keys: Slab::new(),
         }
     }
 
     #[inline]
     pub fn len(&self) -> usize {
-        self.index.len()
+        self.tree.len()
     }
 
     #[inline]
     pub fn is_empty(&self) -> bool {
-        self.index.is_empty()
+        self.tree.len() == 0
     }
 
     pub fn clear(&mut self) {
-        self.index.clear();
+        self.tree.clear();
+        self.keys.clear();
     }
 
-    pub fn iter(&self) -> btree_map::Keys<'_, K, u32> {
-        self.index.keys()
+    pub fn iter(&self) -> Keys<'_, K> {
+        Keys {
+            handles: self.tree.iter(),
+            keys: &self.keys.slots,
+        }
+    }
+
+    /// The tree's chunk lengths, for the tests of its invariants.
+    #[cfg(test)]
+    pub(super) fn chunk_lens(&self) -> Vec<usize> {
+        self.tree.chunk_lens()
+    }
+
+    /// The element of handle `h`, which has just left the tree.
+    fn take_handle(&mut self, h: u32) -> K {
+        let k = self.keys.remove(h);
+        if self.tree.len() == 0 {
+            self.keys.clear();
+        }
+        k
     }
 }
 
 impl<K: Ord> OrdSet<K> {
+    #[inline]
+    fn find<Q>(&self, key: &Q) -> (tree::Pos, bool)
+    where
+        K: Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
+        let keys = &self.keys.slots;
+        tree::find(&self.tree, key, |h| slab::get(keys, h).borrow())
+    }
+
     /// As `BTreeSet::insert`: false (and the stored element kept) if it was present.
     pub fn insert(&mut self, key: K) -> bool {
-        match self.index.entry(key) {
-            btree_map::Entry::Occupied(_) => false,
-            btree_map::Entry::Vacant(e) => {
-                e.insert(0);
+        match self.find(&key) {
+            (_, true) => false,
+            (p, false) => {
+                let h = self.keys.insert(key);
+                self.tree.insert(p, h);
                 true
             }
         }
@@ -57,7 +93,7 @@ impl<K: Ord> OrdSet<K> {
         K: Borrow<Q>,
         Q: Ord + ?Sized,
     {
-        self.index.contains_key(key)
+        self.find(key).1
     }
 
     pub fn get<Q>(&self, key: &Q) -> Option<&K>
@@ -65,7 +101,10 @@ impl<K: Ord> OrdSet<K> {
         K: Borrow<Q>,
         Q: Ord + ?Sized,
     {
-        self.index.get_key_value(key).map(|(k, _)| k)
+        match self.find(key) {
+            (p, true) => Some(self.keys.get(self.tree.at(p))),
+            (_, false) => None,
+        }
     }
 
     pub fn remove<Q>(&mut self, key: &Q) -> bool
@@ -73,7 +112,7 @@ impl<K: Ord> OrdSet<K> {
         K: Borrow<Q>,
         Q: Ord + ?Sized,
     {
-        self.index.remove(key).is_some()
+        self.take(key).is_some()
     }
 
     pub fn take<Q>(&mut self, key: &Q) -> Option<K>
@@ -81,37 +120,62 @@ impl<K: Ord> OrdSet<K> {
         K: Borrow<Q>,
         Q: Ord + ?Sized,
     {
-        self.index.remove_entry(key).map(|(k, _)| k)
+        match self.find(key) {
+            (p, true) => {
+                let h = self.tree.remove(p);
+                Some(self.take_handle(h))
+            }
+            (_, false) => None,
+        }
     }
 
-    pub fn range<Q, R>(&self, range: R) -> impl DoubleEndedIterator<Item = &K> + Clone
+    /// As `BTreeSet::range`, with its panics for bounds out of order.
+    pub fn range<Q, R>(&self, range: R) -> Keys<'_, K, Cursor<'_>>
     where
         K: Borrow<Q>,
         Q: Ord + ?Sized,
         R: RangeBounds<Q>,
     {
-        self.index.range(range).map(|(k, _)| k)
+        let keys = &self.keys.slots;
+        let (lo, hi) = tree::key_range(&self.tree, &range, |h| slab::get(keys, h).borrow());
+        Keys {
+            handles: self.tree.between(lo, hi),
+            keys,
+        }
     }
 
     pub fn first(&self) -> Option<&K> {
-        self.index.first_key_value().map(|(k, _)| k)
+        self.tree.first().map(|h| self.keys.get(h))
     }
 
     pub fn last(&self) -> Option<&K> {
-        self.index.last_key_value().map(|(k, _)| k)
+        self.tree.last().map(|h| self.keys.get(h))
     }
 
     pub fn pop_first(&mut self) -> Option<K> {
-        self.index.pop_first().map(|(k, _)| k)
+        let h = self.tree.pop_first()?;
+        Some(self.take_handle(h))
     }
 
     pub fn pop_last(&mut self) -> Option<K> {
-        self.index.pop_last().map(|(k, _)| k)
+        let h = self.tree.pop_last()?;
+        Some(self.take_handle(h))
     }
 
     /// As `BTreeSet::retain`: visits the elements in order.
     pub fn retain(&mut self, mut keep: impl FnMut(&K) -> bool) {
-        self.index.retain(|k, _| keep(k));
+        let keys = &mut self.keys;
+        self.tree.retain(&mut |h| {
+            if keep(keys.get(h)) {
+                true
+            } else {
+                keys.remove(h);
+                false
+            }
+        });
+        if self.tree.len() == 0 {
+            self.keys.clear();
+        }
     }
 
     pub fn is_subset(&self, other: &OrdSet<K>) -> bool {
@@ -128,7 +192,8 @@ impl<K> Default for OrdSet<K> {
 impl<K: Clone> Clone for OrdSet<K> {
     fn clone(&self) -> Self {
         OrdSet {
-            index: self.index.clone(),
+            tree: self.tree.clone(),
+            keys: self.keys.clone(),
         }
     }
 }
@@ -172,7 +237,7 @@ impl<K: Ord, const N: usize> From<[K; N]> for OrdSet<K> {
 
 impl<'a, K> IntoIterator for &'a OrdSet<K> {
     type Item = &'a K;
-    type IntoIter = btree_map::Keys<'a, K, u32>;
+    type IntoIter = Keys<'a, K>;
 
     fn into_iter(self) -> Self::IntoIter {
         self.iter()
@@ -181,9 +246,12 @@ impl<'a, K> IntoIterator for &'a OrdSet<K> {
 
 impl<K> IntoIterator for OrdSet<K> {
     type Item = K;
-    type IntoIter = btree_map::IntoKeys<K, u32>;
+    type IntoIter = IntoKeys<K>;
 
     fn into_iter(self) -> Self::IntoIter {
-        self.index.into_keys()
+        IntoKeys {
+            handles: self.tree.into_handles(),
+            keys: self.keys.slots,
+        }
     }
 }

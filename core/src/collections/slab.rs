@@ -1,5 +1,6 @@
-//! The values of an [`super::OrdMap`]: a `Vec` of slots with a free list, addressed by the
-//! `u32` slot numbers the map's key tree holds.
+//! The keys and values of an [`super::OrdMap`] (the elements of an [`super::OrdSet`]): a
+//! `Vec` of slots with a free list, addressed by the `u32` handles the [`super::tree::Tree`]
+//! orders.
 
 /// One slot: a value, or a free slot with the next free slot's number (`NONE` ends the list).
 #[derive(Clone)]
@@ -81,5 +82,14 @@ pub(super) fn get<V>(slots: &[Slot<V>], s: u32) -> &V {
     match &slots[s as usize] {
         Slot::Full(v) => v,
         Slot::Free(_) => unreachable!("slab: reading a free slot"),
+    }
+}
+
+/// Takes the value out of slot `s` of a consumed slab (no free list to keep).
+#[inline]
+pub(super) fn take<V>(slots: &mut [Slot<V>], s: u32) -> V {
+    match std::mem::replace(&mut slots[s as usize], Slot::Free(NONE)) {
+        Slot::Full(v) => v,
+        Slot::Free(_) => unreachable!("slab: taking a free slot"),
     }
 }
