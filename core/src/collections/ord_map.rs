@@ -1,4 +1,4 @@
-//! [`OrdMap`]: an ordered map = a [`Tree`] of handles + a slab of keys + a slab of values.
+//! [`OrdMap`]: an ordered map = a [`Tree`] of handles + a slab of `(key, value)` entries.
 
 use std::borrow::Borrow;
 use std::fmt;
@@ -6,25 +6,23 @@ use std::iter::FusedIterator;
 use std::marker::PhantomData;
 use std::ops::{Index, RangeBounds};
 
-use super::slab::{self, Slab, Slot};
+use super::slab::{self, Slab};
 use super::tree::{self, Cursor, Handles, IntoHandles, Pos, Tree};
 
 /// An ordered map with `BTreeMap`'s semantics and iteration order (see the module docs for
-/// why it exists). Handle `h` names the key in slot `h` of `keys` and its value in slot `h` of
-/// `values` (the two slabs take and free slots in lockstep); the [`Tree`] orders the handles
-/// by key. Only the slabs and thin wrappers are compiled per key and value type.
+/// why it exists). Handle `h` names the entry in slot `h` of `slab`; the [`Tree`] orders the
+/// handles by key and hands them out. Only the slab and thin wrappers are compiled per key
+/// and value type.
 pub struct OrdMap<K, V> {
     tree: Tree,
-    keys: Slab<K>,
-    values: Slab<V>,
+    slab: Slab<(K, V)>,
 }
 
 impl<K, V> OrdMap<K, V> {
     pub const fn new() -> Self {
         OrdMap {
             tree: Tree::new(),
-            keys: Slab::new(),
-            values: Slab::new(),
+            slab: Slab::new(),
         }
     }
 
@@ -40,26 +38,24 @@ impl<K, V> OrdMap<K, V> {
 
     pub fn clear(&mut self) {
         self.tree.clear();
-        self.keys.clear();
-        self.values.clear();
+        self.slab.clear();
     }
 
     pub fn iter(&self) -> Iter<'_, K, V> {
         Entries {
             handles: self.tree.iter(),
-            keys: &self.keys.slots,
-            values: &self.values.slots,
+            slots: &self.slab.slots,
         }
     }
 
     pub fn iter_mut(&mut self) -> IterMut<'_, K, V> {
-        IterMut::new(self.tree.iter(), &self.keys, &mut self.values)
+        IterMut::new(self.tree.iter(), &mut self.slab)
     }
 
-    pub fn keys(&self) -> Keys<'_, K> {
+    pub fn keys(&self) -> Keys<'_, K, V> {
         Keys {
             handles: self.tree.iter(),
-            keys: &self.keys.slots,
+            slots: &self.slab.slots,
         }
     }
 
@@ -75,10 +71,9 @@ impl<K, V> OrdMap<K, V> {
         self.into_iter().map(|(_, v)| v)
     }
 
-    pub fn into_keys(self) -> IntoKeys<K> {
+    pub fn into_keys(self) -> IntoKeys<K, V> {
         IntoKeys {
-            handles: self.tree.into_handles(),
-            keys: self.keys.slots,
+            inner: self.into_iter(),
         }
     }
 
@@ -89,28 +84,17 @@ impl<K, V> OrdMap<K, V> {
     }
 
     /// Takes the entry at `p` (a position from a search since the last change) out.
+    #[inline]
     fn remove_at(&mut self, p: Pos) -> (K, V) {
         let h = self.tree.remove(p);
-        self.take(h)
-    }
-
-    /// The entry of handle `h`, which has just left the tree.
-    fn take(&mut self, h: u32) -> (K, V) {
-        let kv = (self.keys.remove(h), self.values.remove(h));
-        if self.tree.len() == 0 {
-            // Handles restart at 0, so a map that empties and refills stays compact.
-            self.keys.clear();
-            self.values.clear();
-        }
-        kv
+        self.slab.take(h)
     }
 
     /// Stores a new entry at `p` (a position from a search since the last change); its handle.
+    #[inline]
     fn insert_at(&mut self, p: Pos, key: K, value: V) -> u32 {
-        let h = self.keys.insert(key);
-        let hv = self.values.insert(value);
-        debug_assert_eq!(h, hv, "OrdMap: the key and value slabs out of step");
-        self.tree.insert(p, h);
+        let h = self.tree.insert(p);
+        self.slab.put(h, (key, value));
         h
     }
 }
@@ -123,19 +107,19 @@ impl<K: Ord, V> OrdMap<K, V> {
         K: Borrow<Q>,
         Q: Ord + ?Sized,
     {
-        let keys = &self.keys.slots;
-        tree::find(&self.tree, key, |h| slab::get(keys, h).borrow())
+        let slots = &self.slab.slots;
+        tree::find(&self.tree, key, |h| slab::get(slots, h).0.borrow())
     }
 
-    /// The handle of `key`, if present.
+    /// The entry of `key`, if present.
     #[inline]
-    fn handle<Q>(&self, key: &Q) -> Option<u32>
+    fn entry_of<Q>(&self, key: &Q) -> Option<&(K, V)>
     where
         K: Borrow<Q>,
         Q: Ord + ?Sized,
     {
         match self.find(key) {
-            (p, true) => Some(self.tree.at(p)),
+            (p, true) => Some(self.slab.get(self.tree.at(p))),
             (_, false) => None,
         }
     }
@@ -146,7 +130,7 @@ impl<K: Ord, V> OrdMap<K, V> {
         K: Borrow<Q>,
         Q: Ord + ?Sized,
     {
-        self.handle(key).map(|h| self.values.get(h))
+        self.entry_of(key).map(|(_, v)| v)
     }
 
     #[inline]
@@ -155,8 +139,7 @@ impl<K: Ord, V> OrdMap<K, V> {
         K: Borrow<Q>,
         Q: Ord + ?Sized,
     {
-        self.handle(key)
-            .map(|h| (self.keys.get(h), self.values.get(h)))
+        self.entry_of(key).map(|(k, v)| (k, v))
     }
 
     #[inline]
@@ -165,8 +148,10 @@ impl<K: Ord, V> OrdMap<K, V> {
         K: Borrow<Q>,
         Q: Ord + ?Sized,
     {
-        let h = self.handle(key)?;
-        Some(self.values.get_mut(h))
+        match self.find(key) {
+            (p, true) => Some(&mut self.slab.get_mut(self.tree.at(p)).1),
+            (_, false) => None,
+        }
     }
 
     #[inline]
@@ -183,7 +168,7 @@ impl<K: Ord, V> OrdMap<K, V> {
         match self.find(&key) {
             (p, true) => {
                 let h = self.tree.at(p);
-                Some(std::mem::replace(self.values.get_mut(h), value))
+                Some(std::mem::replace(&mut self.slab.get_mut(h).1, value))
             }
             (p, false) => {
                 self.insert_at(p, key, value);
@@ -229,8 +214,8 @@ impl<K: Ord, V> OrdMap<K, V> {
         Q: Ord + ?Sized,
         R: RangeBounds<Q>,
     {
-        let keys = &self.keys.slots;
-        tree::key_range(&self.tree, range, |h| slab::get(keys, h).borrow())
+        let slots = &self.slab.slots;
+        tree::key_range(&self.tree, range, |h| slab::get(slots, h).0.borrow())
     }
 
     /// As `BTreeMap::range`, with its panics for bounds out of order.
@@ -243,8 +228,21 @@ impl<K: Ord, V> OrdMap<K, V> {
         let (lo, hi) = self.span(&range);
         Entries {
             handles: self.tree.between(lo, hi),
-            keys: &self.keys.slots,
-            values: &self.values.slots,
+            slots: &self.slab.slots,
+        }
+    }
+
+    /// The keys in `range` (for `OrdSet::range`).
+    pub(super) fn range_keys<Q, R>(&self, range: R) -> Keys<'_, K, V, Cursor<'_>>
+    where
+        K: Borrow<Q>,
+        Q: Ord + ?Sized,
+        R: RangeBounds<Q>,
+    {
+        let (lo, hi) = self.span(&range);
+        Keys {
+            handles: self.tree.between(lo, hi),
+            slots: &self.slab.slots,
         }
     }
 
@@ -255,46 +253,42 @@ impl<K: Ord, V> OrdMap<K, V> {
         R: RangeBounds<Q>,
     {
         let (lo, hi) = self.span(&range);
-        IterMut::new(self.tree.between(lo, hi), &self.keys, &mut self.values)
+        IterMut::new(self.tree.between(lo, hi), &mut self.slab)
     }
 
     pub fn first_key_value(&self) -> Option<(&K, &V)> {
-        let h = self.tree.first()?;
-        Some((self.keys.get(h), self.values.get(h)))
+        let (k, v) = self.slab.get(self.tree.first()?);
+        Some((k, v))
     }
 
     pub fn last_key_value(&self) -> Option<(&K, &V)> {
-        let h = self.tree.last()?;
-        Some((self.keys.get(h), self.values.get(h)))
+        let (k, v) = self.slab.get(self.tree.last()?);
+        Some((k, v))
     }
 
     pub fn pop_first(&mut self) -> Option<(K, V)> {
         let h = self.tree.pop_first()?;
-        Some(self.take(h))
+        Some(self.slab.take(h))
     }
 
     pub fn pop_last(&mut self) -> Option<(K, V)> {
         let h = self.tree.pop_last()?;
-        Some(self.take(h))
+        Some(self.slab.take(h))
     }
 
-    /// As `BTreeMap::retain`: visits the entries in key order; a dropped entry is dropped
+    /// As `BTreeMap::retain`: visits the entries in key order; an entry not kept is dropped
     /// before the next is visited.
     pub fn retain(&mut self, mut keep: impl FnMut(&K, &mut V) -> bool) {
-        let (keys, values) = (&mut self.keys, &mut self.values);
+        let slab = &mut self.slab;
         self.tree.retain(&mut |h| {
-            if keep(keys.get(h), values.get_mut(h)) {
+            let (k, v) = slab.get_mut(h);
+            if keep(k, v) {
                 true
             } else {
-                keys.remove(h);
-                values.remove(h);
+                drop(slab.take(h));
                 false
             }
         });
-        if self.tree.len() == 0 {
-            self.keys.clear();
-            self.values.clear();
-        }
     }
 }
 
@@ -308,8 +302,7 @@ impl<K: Clone, V: Clone> Clone for OrdMap<K, V> {
     fn clone(&self) -> Self {
         OrdMap {
             tree: self.tree.clone(),
-            keys: self.keys.clone(),
-            values: self.values.clone(),
+            slab: self.slab.clone(),
         }
     }
 }
@@ -388,18 +381,16 @@ impl<K, V> IntoIterator for OrdMap<K, V> {
     fn into_iter(self) -> Self::IntoIter {
         IntoIter {
             handles: self.tree.into_handles(),
-            keys: self.keys.slots,
-            values: self.values.slots,
+            slots: self.slab.slots,
         }
     }
 }
 
 /// `(key, value)` in key order, over the whole map (`Iter`) or a key range (`Range`): the
-/// tree's handles `I` with each key and value read from the slabs.
+/// tree's handles `I` with each entry read from the slab.
 pub struct Entries<'a, I, K, V> {
     handles: I,
-    keys: &'a [Slot<K>],
-    values: &'a [Slot<V>],
+    slots: &'a [Option<(K, V)>],
 }
 
 /// `(key, value)` in key order.
@@ -412,8 +403,7 @@ impl<I: Clone, K, V> Clone for Entries<'_, I, K, V> {
     fn clone(&self) -> Self {
         Entries {
             handles: self.handles.clone(),
-            keys: self.keys,
-            values: self.values,
+            slots: self.slots,
         }
     }
 }
@@ -423,8 +413,8 @@ impl<'a, I: Iterator<Item = u32>, K, V> Iterator for Entries<'a, I, K, V> {
 
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        let h = self.handles.next()?;
-        Some((slab::get(self.keys, h), slab::get(self.values, h)))
+        let (k, v) = slab::get(self.slots, self.handles.next()?);
+        Some((k, v))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -434,8 +424,8 @@ impl<'a, I: Iterator<Item = u32>, K, V> Iterator for Entries<'a, I, K, V> {
 
 impl<'a, I: DoubleEndedIterator<Item = u32>, K, V> DoubleEndedIterator for Entries<'a, I, K, V> {
     fn next_back(&mut self) -> Option<Self::Item> {
-        let h = self.handles.next_back()?;
-        Some((slab::get(self.keys, h), slab::get(self.values, h)))
+        let (k, v) = slab::get(self.slots, self.handles.next_back()?);
+        Some((k, v))
     }
 }
 
@@ -443,28 +433,27 @@ impl<I: ExactSizeIterator<Item = u32>, K, V> ExactSizeIterator for Entries<'_, I
 impl<I: FusedIterator<Item = u32>, K, V> FusedIterator for Entries<'_, I, K, V> {}
 
 /// Keys in key order, over the whole map or set (`I` = [`Handles`]) or a range of a set
-/// (`I` = [`Cursor`]).
-pub struct Keys<'a, K, I = Handles<'a>> {
-    pub(super) handles: I,
-    pub(super) keys: &'a [Slot<K>],
+/// (`I` = [`Cursor`]). A set's `V` is `()`.
+pub struct Keys<'a, K, V, I = Handles<'a>> {
+    handles: I,
+    slots: &'a [Option<(K, V)>],
 }
 
-impl<K, I: Clone> Clone for Keys<'_, K, I> {
+impl<K, V, I: Clone> Clone for Keys<'_, K, V, I> {
     fn clone(&self) -> Self {
         Keys {
             handles: self.handles.clone(),
-            keys: self.keys,
+            slots: self.slots,
         }
     }
 }
 
-impl<'a, K, I: Iterator<Item = u32>> Iterator for Keys<'a, K, I> {
+impl<'a, K, V, I: Iterator<Item = u32>> Iterator for Keys<'a, K, V, I> {
     type Item = &'a K;
 
     #[inline]
     fn next(&mut self) -> Option<&'a K> {
-        let h = self.handles.next()?;
-        Some(slab::get(self.keys, h))
+        Some(&slab::get(self.slots, self.handles.next()?).0)
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -472,70 +461,64 @@ impl<'a, K, I: Iterator<Item = u32>> Iterator for Keys<'a, K, I> {
     }
 }
 
-impl<'a, K, I: DoubleEndedIterator<Item = u32>> DoubleEndedIterator for Keys<'a, K, I> {
+impl<'a, K, V, I: DoubleEndedIterator<Item = u32>> DoubleEndedIterator for Keys<'a, K, V, I> {
     fn next_back(&mut self) -> Option<&'a K> {
-        let h = self.handles.next_back()?;
-        Some(slab::get(self.keys, h))
+        Some(&slab::get(self.slots, self.handles.next_back()?).0)
     }
 }
 
-impl<K, I: ExactSizeIterator<Item = u32>> ExactSizeIterator for Keys<'_, K, I> {}
-impl<K, I: FusedIterator<Item = u32>> FusedIterator for Keys<'_, K, I> {}
+impl<K, V, I: ExactSizeIterator<Item = u32>> ExactSizeIterator for Keys<'_, K, V, I> {}
+impl<K, V, I: FusedIterator<Item = u32>> FusedIterator for Keys<'_, K, V, I> {}
 
-/// Keys by value, in key order (a consumed map's or set's).
-pub struct IntoKeys<K> {
-    pub(super) handles: IntoHandles,
-    pub(super) keys: Vec<Slot<K>>,
+/// Keys by value, in key order (of a consumed map, or set: `V` = `()`).
+pub struct IntoKeys<K, V> {
+    inner: IntoIter<K, V>,
 }
 
-impl<K> Iterator for IntoKeys<K> {
+impl<K, V> Iterator for IntoKeys<K, V> {
     type Item = K;
 
     #[inline]
     fn next(&mut self) -> Option<K> {
-        let h = self.handles.next()?;
-        Some(slab::take(&mut self.keys, h))
+        self.inner.next().map(|(k, _)| k)
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        self.handles.size_hint()
+        self.inner.size_hint()
     }
 }
 
-impl<K> DoubleEndedIterator for IntoKeys<K> {
+impl<K, V> DoubleEndedIterator for IntoKeys<K, V> {
     fn next_back(&mut self) -> Option<K> {
-        let h = self.handles.next_back()?;
-        Some(slab::take(&mut self.keys, h))
+        self.inner.next_back().map(|(k, _)| k)
     }
 }
 
-impl<K> ExactSizeIterator for IntoKeys<K> {}
-impl<K> FusedIterator for IntoKeys<K> {}
+impl<K, V> ExactSizeIterator for IntoKeys<K, V> {}
+impl<K, V> FusedIterator for IntoKeys<K, V> {}
 
 /// `(key, &mut value)` in key order (over the whole map, or a range: `I`).
 ///
-/// Safety argument for the one `unsafe`: the tree holds each live handle once (a handle is
-/// handed out by `Slab::insert` only when its slot is free, and freed only when it leaves the
-/// tree), so the handles `I` yields are distinct and each names a `Slot::Full`; the value slab
-/// is borrowed mutably for `'a`, so nothing else reads or moves its slots meanwhile. Each
-/// `&mut V` handed out therefore aliases no other. `values` is a raw pointer (from the
-/// exclusive borrow, never through a shared `&[Slot<V>]`) so the references can outlive
-/// `next`'s borrow of the iterator, as with `slice::IterMut`.
+/// Safety argument for the one `unsafe`: the tree holds each live handle once (it hands a
+/// handle out only when free and frees it only when it leaves the tree), so the handles `I`
+/// yields are distinct and each names a full slot; the slab is borrowed mutably for `'a`, so
+/// nothing else reads or moves its slots meanwhile. Each entry handed out therefore aliases no
+/// other. `slots` is a raw pointer (from the exclusive borrow, never through a shared
+/// `&[Option<(K, V)>]`) so the references can outlive `next`'s borrow of the iterator, as with
+/// `slice::IterMut`.
 pub struct IterMut<'a, K, V, I = Handles<'a>> {
     handles: I,
-    keys: &'a [Slot<K>],
-    values: *mut Slot<V>,
+    slots: *mut Option<(K, V)>,
     len: usize,
-    _borrow: PhantomData<&'a mut V>,
+    _borrow: PhantomData<&'a mut (K, V)>,
 }
 
 impl<'a, K, V, I: Iterator<Item = u32>> IterMut<'a, K, V, I> {
-    fn new(handles: I, keys: &'a Slab<K>, values: &'a mut Slab<V>) -> Self {
+    fn new(handles: I, slab: &'a mut Slab<(K, V)>) -> Self {
         IterMut {
             handles,
-            keys: &keys.slots,
-            len: values.slots.len(),
-            values: values.slots.as_mut_ptr(),
+            len: slab.slots.len(),
+            slots: slab.slots.as_mut_ptr(),
             _borrow: PhantomData,
         }
     }
@@ -545,12 +528,11 @@ impl<'a, K, V, I: Iterator<Item = u32>> IterMut<'a, K, V, I> {
         let s = h as usize;
         assert!(s < self.len, "OrdMap: handle out of range");
         // SAFETY: see the type's docs: `s` is in bounds, yielded once, and names a full slot
-        // of the exclusively borrowed value slab.
-        let v = match unsafe { &mut *self.values.add(s) } {
-            Slot::Full(v) => v,
-            Slot::Free(_) => unreachable!("OrdMap: the tree names a free slot"),
-        };
-        (slab::get(self.keys, h), v)
+        // of the exclusively borrowed slab.
+        match unsafe { &mut *self.slots.add(s) } {
+            Some((k, v)) => (k, v),
+            None => slab::free_slot(),
+        }
     }
 }
 
@@ -581,8 +563,7 @@ impl<K, V, I: FusedIterator<Item = u32>> FusedIterator for IterMut<'_, K, V, I> 
 /// `(key, value)` by value, in key order.
 pub struct IntoIter<K, V> {
     handles: IntoHandles,
-    keys: Vec<Slot<K>>,
-    values: Vec<Slot<V>>,
+    slots: Vec<Option<(K, V)>>,
 }
 
 impl<K, V> Iterator for IntoIter<K, V> {
@@ -591,10 +572,7 @@ impl<K, V> Iterator for IntoIter<K, V> {
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         let h = self.handles.next()?;
-        Some((
-            slab::take(&mut self.keys, h),
-            slab::take(&mut self.values, h),
-        ))
+        Some(slab::take(&mut self.slots, h))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -605,10 +583,7 @@ impl<K, V> Iterator for IntoIter<K, V> {
 impl<K, V> DoubleEndedIterator for IntoIter<K, V> {
     fn next_back(&mut self) -> Option<Self::Item> {
         let h = self.handles.next_back()?;
-        Some((
-            slab::take(&mut self.keys, h),
-            slab::take(&mut self.values, h),
-        ))
+        Some(slab::take(&mut self.slots, h))
     }
 }
 
@@ -692,7 +667,7 @@ impl<'a, K: Ord, V> VacantEntry<'a, K, V> {
 
     pub fn insert(self, value: V) -> &'a mut V {
         let h = self.map.insert_at(self.pos, self.key, value);
-        self.map.values.get_mut(h)
+        &mut self.map.slab.get_mut(h).1
     }
 }
 
@@ -703,21 +678,21 @@ impl<'a, K: Ord, V> OccupiedEntry<'a, K, V> {
     }
 
     pub fn key(&self) -> &K {
-        self.map.keys.get(self.handle())
+        &self.map.slab.get(self.handle()).0
     }
 
     pub fn get(&self) -> &V {
-        self.map.values.get(self.handle())
+        &self.map.slab.get(self.handle()).1
     }
 
     pub fn get_mut(&mut self) -> &mut V {
         let h = self.handle();
-        self.map.values.get_mut(h)
+        &mut self.map.slab.get_mut(h).1
     }
 
     pub fn into_mut(self) -> &'a mut V {
         let h = self.handle();
-        self.map.values.get_mut(h)
+        &mut self.map.slab.get_mut(h).1
     }
 
     pub fn insert(&mut self, value: V) -> V {

@@ -1,90 +1,53 @@
-//! [`OrdSet`]: an ordered set = the same [`Tree`] of handles as [`super::OrdMap`] + a slab of
-//! elements.
+//! [`OrdSet`]: an ordered set = an [`OrdMap`] to `()`.
 
 use std::borrow::Borrow;
 use std::fmt;
 use std::ops::RangeBounds;
 
-use super::ord_map::{IntoKeys, Keys};
-use super::slab::{self, Slab};
-use super::tree::{self, Cursor, Tree};
+use super::ord_map::{IntoKeys, Keys, OrdMap};
+use super::tree::Cursor;
 
-/// An ordered set with `BTreeSet`'s semantics and iteration order: the elements in a slab,
-/// their handles ordered by the [`Tree`] every map and set shares; what is compiled per
-/// element type is the slab and the thin wrappers, the same ones `OrdMap<K, _>` uses for its
-/// keys.
+/// An ordered set with `BTreeSet`'s semantics and iteration order: an `OrdMap<K, ()>`, so a
+/// set of `K` compiles nothing beyond that map's slab and wrappers (and the tree is the one
+/// every map and set shares).
 pub struct OrdSet<K> {
-    tree: Tree,
-    keys: Slab<K>,
+    map: OrdMap<K, ()>,
 }
 
 impl<K> OrdSet<K> {
     pub const fn new() -> Self {
-        OrdSet {
-            tree: Tree::new(),
-            keys: Slab::new(),
-        }
+        OrdSet { map: OrdMap::new() }
     }
 
     #[inline]
     pub fn len(&self) -> usize {
-        self.tree.len()
+        self.map.len()
     }
 
     #[inline]
     pub fn is_empty(&self) -> bool {
-        self.tree.len() == 0
+        self.map.is_empty()
     }
 
     pub fn clear(&mut self) {
-        self.tree.clear();
-        self.keys.clear();
+        self.map.clear();
     }
 
-    pub fn iter(&self) -> Keys<'_, K> {
-        Keys {
-            handles: self.tree.iter(),
-            keys: &self.keys.slots,
-        }
+    pub fn iter(&self) -> Keys<'_, K, ()> {
+        self.map.keys()
     }
 
     /// The tree's chunk lengths, for the tests of its invariants.
     #[cfg(test)]
     pub(super) fn chunk_lens(&self) -> Vec<usize> {
-        self.tree.chunk_lens()
-    }
-
-    /// The element of handle `h`, which has just left the tree.
-    fn take_handle(&mut self, h: u32) -> K {
-        let k = self.keys.remove(h);
-        if self.tree.len() == 0 {
-            self.keys.clear();
-        }
-        k
+        self.map.chunk_lens()
     }
 }
 
 impl<K: Ord> OrdSet<K> {
-    #[inline]
-    fn find<Q>(&self, key: &Q) -> (tree::Pos, bool)
-    where
-        K: Borrow<Q>,
-        Q: Ord + ?Sized,
-    {
-        let keys = &self.keys.slots;
-        tree::find(&self.tree, key, |h| slab::get(keys, h).borrow())
-    }
-
     /// As `BTreeSet::insert`: false (and the stored element kept) if it was present.
     pub fn insert(&mut self, key: K) -> bool {
-        match self.find(&key) {
-            (_, true) => false,
-            (p, false) => {
-                let h = self.keys.insert(key);
-                self.tree.insert(p, h);
-                true
-            }
-        }
+        self.map.insert(key, ()).is_none()
     }
 
     #[inline]
@@ -93,7 +56,7 @@ impl<K: Ord> OrdSet<K> {
         K: Borrow<Q>,
         Q: Ord + ?Sized,
     {
-        self.find(key).1
+        self.map.contains_key(key)
     }
 
     pub fn get<Q>(&self, key: &Q) -> Option<&K>
@@ -101,10 +64,7 @@ impl<K: Ord> OrdSet<K> {
         K: Borrow<Q>,
         Q: Ord + ?Sized,
     {
-        match self.find(key) {
-            (p, true) => Some(self.keys.get(self.tree.at(p))),
-            (_, false) => None,
-        }
+        self.map.get_key_value(key).map(|(k, _)| k)
     }
 
     pub fn remove<Q>(&mut self, key: &Q) -> bool
@@ -112,7 +72,7 @@ impl<K: Ord> OrdSet<K> {
         K: Borrow<Q>,
         Q: Ord + ?Sized,
     {
-        self.take(key).is_some()
+        self.map.remove_entry(key).is_some()
     }
 
     pub fn take<Q>(&mut self, key: &Q) -> Option<K>
@@ -120,62 +80,38 @@ impl<K: Ord> OrdSet<K> {
         K: Borrow<Q>,
         Q: Ord + ?Sized,
     {
-        match self.find(key) {
-            (p, true) => {
-                let h = self.tree.remove(p);
-                Some(self.take_handle(h))
-            }
-            (_, false) => None,
-        }
+        self.map.remove_entry(key).map(|(k, _)| k)
     }
 
     /// As `BTreeSet::range`, with its panics for bounds out of order.
-    pub fn range<Q, R>(&self, range: R) -> Keys<'_, K, Cursor<'_>>
+    pub fn range<Q, R>(&self, range: R) -> Keys<'_, K, (), Cursor<'_>>
     where
         K: Borrow<Q>,
         Q: Ord + ?Sized,
         R: RangeBounds<Q>,
     {
-        let keys = &self.keys.slots;
-        let (lo, hi) = tree::key_range(&self.tree, &range, |h| slab::get(keys, h).borrow());
-        Keys {
-            handles: self.tree.between(lo, hi),
-            keys,
-        }
+        self.map.range_keys(range)
     }
 
     pub fn first(&self) -> Option<&K> {
-        self.tree.first().map(|h| self.keys.get(h))
+        self.map.first_key_value().map(|(k, _)| k)
     }
 
     pub fn last(&self) -> Option<&K> {
-        self.tree.last().map(|h| self.keys.get(h))
+        self.map.last_key_value().map(|(k, _)| k)
     }
 
     pub fn pop_first(&mut self) -> Option<K> {
-        let h = self.tree.pop_first()?;
-        Some(self.take_handle(h))
+        self.map.pop_first().map(|(k, _)| k)
     }
 
     pub fn pop_last(&mut self) -> Option<K> {
-        let h = self.tree.pop_last()?;
-        Some(self.take_handle(h))
+        self.map.pop_last().map(|(k, _)| k)
     }
 
     /// As `BTreeSet::retain`: visits the elements in order.
     pub fn retain(&mut self, mut keep: impl FnMut(&K) -> bool) {
-        let keys = &mut self.keys;
-        self.tree.retain(&mut |h| {
-            if keep(keys.get(h)) {
-                true
-            } else {
-                keys.remove(h);
-                false
-            }
-        });
-        if self.tree.len() == 0 {
-            self.keys.clear();
-        }
+        self.map.retain(|k, _| keep(k));
     }
 
     pub fn is_subset(&self, other: &OrdSet<K>) -> bool {
@@ -192,8 +128,7 @@ impl<K> Default for OrdSet<K> {
 impl<K: Clone> Clone for OrdSet<K> {
     fn clone(&self) -> Self {
         OrdSet {
-            tree: self.tree.clone(),
-            keys: self.keys.clone(),
+            map: self.map.clone(),
         }
     }
 }
@@ -237,7 +172,7 @@ impl<K: Ord, const N: usize> From<[K; N]> for OrdSet<K> {
 
 impl<'a, K> IntoIterator for &'a OrdSet<K> {
     type Item = &'a K;
-    type IntoIter = Keys<'a, K>;
+    type IntoIter = Keys<'a, K, ()>;
 
     fn into_iter(self) -> Self::IntoIter {
         self.iter()
@@ -246,12 +181,9 @@ impl<'a, K> IntoIterator for &'a OrdSet<K> {
 
 impl<K> IntoIterator for OrdSet<K> {
     type Item = K;
-    type IntoIter = IntoKeys<K>;
+    type IntoIter = IntoKeys<K, ()>;
 
     fn into_iter(self) -> Self::IntoIter {
-        IntoKeys {
-            handles: self.tree.into_handles(),
-            keys: self.keys.slots,
-        }
+        self.map.into_keys()
     }
 }

@@ -30,10 +30,18 @@ pub(super) const MIN: usize = LOAD / 2;
 /// Invariants: no chunk is empty; every chunk holds at most `MAX` handles; when there are two
 /// or more chunks, every chunk holds at least `MIN` handles after an insert or remove (after
 /// `retain`, too); `len` is the number of handles.
+///
+/// The tree also hands out the handles (so the slabs' code is only putting and taking): a
+/// new entry gets the most recently freed handle, or `next`; when the tree empties, handles
+/// start again at 0, so a map that empties and refills stays compact.
 #[derive(Clone, Default)]
 pub(super) struct Tree {
     chunks: Vec<Vec<u32>>,
     len: usize,
+    /// Handles of removed entries, reused last first.
+    free: Vec<u32>,
+    /// One past the highest handle handed out since the tree was last empty.
+    next: u32,
 }
 
 /// A position in a [`Tree`]: handle `off` of chunk `chunk`, or the end (`chunk` = the number
@@ -49,6 +57,8 @@ impl Tree {
         Tree {
             chunks: Vec::new(),
             len: 0,
+            free: Vec::new(),
+            next: 0,
         }
     }
 
@@ -60,6 +70,30 @@ impl Tree {
     pub(super) fn clear(&mut self) {
         self.chunks.clear();
         self.len = 0;
+        self.free.clear();
+        self.next = 0;
+    }
+
+    /// A handle for a new entry.
+    fn alloc(&mut self) -> u32 {
+        if let Some(h) = self.free.pop() {
+            return h;
+        }
+        let h = self.next;
+        self.next = h
+            .checked_add(1)
+            .expect("collections: more than 2^32 entries");
+        h
+    }
+
+    /// Takes back the handle of a removed entry (`len` already counts it out).
+    fn release(&mut self, h: u32) {
+        if self.len == 0 {
+            self.free.clear();
+            self.next = 0;
+        } else {
+            self.free.push(h);
+        }
     }
 
     #[inline]
@@ -178,15 +212,16 @@ impl Tree {
         (lo, hi.max(lo))
     }
 
-    /// Puts `h` at `p` (a position from `search` since the last change): before the handle at
-    /// `p`, or last at the end.
-    pub(super) fn insert(&mut self, p: Pos, h: u32) {
+    /// Puts a new handle at `p` (a position from `search` since the last change): before the
+    /// handle at `p`, or last at the end. Returns it: the caller stores its entry in that slot.
+    pub(super) fn insert(&mut self, p: Pos) -> u32 {
+        let h = self.alloc();
         self.len += 1;
         if self.chunks.is_empty() {
             let mut c = Vec::with_capacity(4);
             c.push(h);
             self.chunks.push(c);
-            return;
+            return h;
         }
         let (ci, off) = if p.chunk == self.chunks.len() {
             let ci = self.chunks.len() - 1;
@@ -198,6 +233,7 @@ impl Tree {
         if self.chunks[ci].len() > MAX {
             self.split(ci);
         }
+        h
     }
 
     /// Cuts chunk `ci` into two halves.
@@ -208,7 +244,8 @@ impl Tree {
         self.chunks.insert(ci + 1, tail);
     }
 
-    /// Takes the handle at `p` (not the end) out of the tree.
+    /// Takes the handle at `p` (not the end) out of the tree and frees it. Returns it: the
+    /// caller takes its entry out of that slot before the next insert.
     pub(super) fn remove(&mut self, p: Pos) -> u32 {
         let ci = p.chunk;
         let h = self.chunks[ci].remove(p.off);
@@ -228,6 +265,7 @@ impl Tree {
                 self.split(into);
             }
         }
+        self.release(h);
         h
     }
 
@@ -244,14 +282,26 @@ impl Tree {
         Some(self.remove(Pos { chunk: ci, off }))
     }
 
-    /// Keeps the handles for which `keep` is true, calling it once per handle in key order.
+    /// Keeps the handles for which `keep` is true, calling it once per handle in key order;
+    /// frees the others (`keep` takes their entries out when it says no).
     pub(super) fn retain(&mut self, keep: &mut dyn FnMut(u32) -> bool) {
         let mut short = false;
+        let free = &mut self.free;
         for c in &mut self.chunks {
-            c.retain(|&h| keep(h));
+            c.retain(|&h| {
+                let k = keep(h);
+                if !k {
+                    free.push(h);
+                }
+                k
+            });
             short |= c.len() < MIN;
         }
         self.len = self.chunks.iter().map(Vec::len).sum();
+        if self.len == 0 {
+            self.free.clear();
+            self.next = 0;
+        }
         if short && self.chunks.len() > 1 {
             // Cut again into chunks of `LOAD` (the last one may be shorter: then it joins the
             // one before, which stays within `MAX`).
@@ -293,6 +343,7 @@ impl Tree {
         }
     }
 
+    /// The handles in key order, consuming the tree.
     pub(super) fn into_handles(self) -> IntoHandles {
         IntoHandles {
             front: Pos { chunk: 0, off: 0 },
