@@ -266,6 +266,18 @@ impl<K: Ord, V> OrdMap<K, V> {
         Some((k, v))
     }
 
+    /// As `BTreeMap::first_entry`: the entry of the first key, to read, change or remove.
+    pub fn first_entry(&mut self) -> Option<OccupiedEntry<'_, K, V>> {
+        let pos = self.tree.first_pos()?;
+        Some(OccupiedEntry { map: self, pos })
+    }
+
+    /// As `BTreeMap::last_entry`.
+    pub fn last_entry(&mut self) -> Option<OccupiedEntry<'_, K, V>> {
+        let pos = self.tree.last_pos()?;
+        Some(OccupiedEntry { map: self, pos })
+    }
+
     pub fn pop_first(&mut self) -> Option<(K, V)> {
         let h = self.tree.pop_first()?;
         Some(self.slab.take(h))

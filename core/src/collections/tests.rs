@@ -47,7 +47,7 @@ fn ord_map_equals_btree_map_under_random_operations() {
             let at = format!("seed {seed} step {step}");
             let k = key(&mut rng);
             let v = rng.below(1000);
-            match rng.below(22) {
+            match rng.below(23) {
                 0..=3 => assert_eq!(got.insert(k.clone(), v), want.insert(k, v), "{at}: insert"),
                 4..=5 => assert_eq!(got.remove(k.as_str()), want.remove(k.as_str()), "{at}"),
                 6 => assert_eq!(got.remove_entry(&k), want.remove_entry(&k), "{at}"),
@@ -160,6 +160,31 @@ fn ord_map_equals_btree_map_under_random_operations() {
                     if v % 10 == 0 {
                         got.clear();
                         want.clear();
+                    }
+                }
+                21 => {
+                    // The first or last entry read, changed, or removed.
+                    let (g, w) = if v % 2 == 0 {
+                        (got.first_entry(), want.first_entry())
+                    } else {
+                        (got.last_entry(), want.last_entry())
+                    };
+                    match (g, w) {
+                        (Some(mut g), Some(mut w)) => {
+                            assert_eq!((g.key(), g.get()), (w.key(), w.get()), "{at}: entry");
+                            if v % 3 == 0 {
+                                assert_eq!(g.remove_entry(), w.remove_entry(), "{at}: remove");
+                            } else {
+                                *g.get_mut() += 5;
+                                *w.get_mut() += 5;
+                            }
+                        }
+                        (None, None) => {}
+                        (g, w) => panic!(
+                            "{at}: first/last_entry {:?} vs {:?}",
+                            g.is_some(),
+                            w.is_some()
+                        ),
                     }
                 }
                 _ => {

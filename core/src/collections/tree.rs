@@ -126,6 +126,22 @@ impl Tree {
         }
     }
 
+    /// The position of the first key, if any.
+    #[inline]
+    pub(super) fn first_pos(&self) -> Option<Pos> {
+        (self.len > 0).then_some(Pos { chunk: 0, off: 0 })
+    }
+
+    /// The position of the last key, if any.
+    #[inline]
+    pub(super) fn last_pos(&self) -> Option<Pos> {
+        let chunk = self.chunks.len().checked_sub(1)?;
+        Some(Pos {
+            chunk,
+            off: self.chunks[chunk].len() - 1,
+        })
+    }
+
     #[inline]
     pub(super) fn first(&self) -> Option<u32> {
         self.chunks.first().map(|c| c[0])

@@ -77,7 +77,7 @@ pub struct SimRuntime {
     sizes: BTreeMap<String, u64>,
     bandwidth: u64,
     pods: OrdMap<String, SimPod>,
-    containers: BTreeMap<ContainerRef, SimContainer>,
+    containers: OrdMap<ContainerRef, SimContainer>,
     /// Per node: when its image puller is free again.
     puller_free: OrdMap<String, SimTime>,
     ips_assigned: u64,
@@ -117,7 +117,7 @@ impl SimRuntime {
             sizes,
             bandwidth,
             pods: OrdMap::new(),
-            containers: BTreeMap::new(),
+            containers: OrdMap::new(),
             puller_free: OrdMap::new(),
             ips_assigned: 0,
             instances: 0,

@@ -41,7 +41,7 @@ use crate::sim::ctx::{Ctx, Wake};
 use crate::store::{MemoryStore, ObjectKey, ObjectStore};
 use crate::time::{Duration, SimTime};
 use heartbeat::Heartbeat;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use zones::{compute_zone_state, interval_for, Zone, ZoneState};
 
 /// `--node-monitor-period` default (cmd/kube-controller-manager/app/options: KubeCloudShared
@@ -107,8 +107,8 @@ pub struct NodeLifecycleController {
     /// wasm size (docs/benchmarks.md, "Bundle size"); one entry per zone.
     zones: OrdMap<String, Box<Zone>>,
     pods: NodePods,
-    passes: BTreeSet<SimTime>,
-    taint_passes: BTreeSet<SimTime>,
+    passes: OrdSet<SimTime>,
+    taint_passes: OrdSet<SimTime>,
     last_pass: Option<SimTime>,
 }
 

@@ -32,7 +32,7 @@ use super::ingress::{self, Decision};
 use super::ip::Ipv4;
 use super::select::{usable, Balancer, Candidate, EndpointState, ProxyMode};
 use crate::api::{Kind, Object};
-use crate::collections::OrdSet;
+use crate::collections::{OrdMap, OrdSet};
 use crate::kubelet::sim_runtime::{ServeWindow, SimRuntime};
 use crate::rng::SimRng;
 use crate::scenario::spec::{Behavior, NetworkSpec, TrafficEntry};
@@ -227,7 +227,7 @@ pub struct Traffic {
     down: Vec<bool>,
     sources: Vec<Source>,
     /// Views waiting to reach the proxies: (apply at ms, sequence) -> (service, endpoints).
-    pending: BTreeMap<(u64, u64), (usize, Vec<ViewEp>)>,
+    pending: OrdMap<(u64, u64), (usize, Vec<ViewEp>)>,
     seq: u64,
     /// Where `advance` has simulated up to (µs).
     done_us: u64,
@@ -275,7 +275,7 @@ impl Traffic {
             node_index: BTreeMap::new(),
             down: Vec::new(),
             sources: Vec::new(),
-            pending: BTreeMap::new(),
+            pending: OrdMap::new(),
             seq: 0,
             done_us: 0,
         };
