@@ -431,14 +431,13 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Scenario, LoadError> {
         // Stable: entries at the same time keep file order.
         crate::sort::sort_by_key(&mut timeline, |e| e.at);
         let mut live: BTreeSet<String> = crate::sort::collect_set(node_names.keys().cloned());
-        let mut next_index: BTreeMap<String, u32> = crate::sort::collect_map(
-            parsed
-                .spec
-                .cluster
-                .node_pools
-                .iter()
-                .map(|p| (p.name.clone(), p.count)),
-        );
+        let mut next_index: crate::collections::OrdMap<String, u32> = parsed
+            .spec
+            .cluster
+            .node_pools
+            .iter()
+            .map(|p| (p.name.clone(), p.count))
+            .collect();
         for e in &timeline {
             match &e.action {
                 Action::Cordon(n)

@@ -41,7 +41,6 @@ use crate::sim::ctx::{Ctx, Wake};
 use crate::store::{MemoryStore, ObjectKey, ObjectStore};
 use crate::time::{Duration, SimTime};
 use heartbeat::Heartbeat;
-use std::collections::BTreeMap;
 use zones::{compute_zone_state, interval_for, Zone, ZoneState};
 
 /// `--node-monitor-period` default (cmd/kube-controller-manager/app/options: KubeCloudShared
@@ -301,7 +300,7 @@ impl NodeLifecycleController {
             self.mark_reachable(ctx, &n);
         }
         // Each node's health; the zones' Ready counts from the conditions after it.
-        let mut counts: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+        let mut counts: OrdMap<String, (usize, usize)> = OrdMap::new();
         let names: Vec<String> = self.nodes.keys().cloned().collect();
         for name in &names {
             let key = ObjectKey::new(Kind::Node, "", name);
@@ -417,13 +416,12 @@ impl NodeLifecycleController {
     }
 
     /// `handleDisruption` with each zone's (Ready, not Ready) node counts.
-    fn handle_disruption(&mut self, ctx: &mut Ctx, counts: &BTreeMap<String, (usize, usize)>) {
+    fn handle_disruption(&mut self, ctx: &mut Ctx, counts: &OrdMap<String, (usize, usize)>) {
         let now = ctx.now;
-        let new_states: BTreeMap<&String, ZoneState> = crate::sort::collect_map(
-            counts
-                .iter()
-                .map(|(z, &(r, n))| (z, compute_zone_state(r, n))),
-        );
+        let new_states: OrdMap<&String, ZoneState> = counts
+            .iter()
+            .map(|(z, &(r, n))| (z, compute_zone_state(r, n)))
+            .collect();
         let all_are_full = new_states.values().all(|s| *s == ZoneState::FullDisruption);
         for z in counts.keys() {
             self.zones.entry(z.clone()).or_default();

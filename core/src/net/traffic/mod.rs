@@ -223,7 +223,7 @@ pub struct Traffic {
     pods: Vec<PodSlot>,
     slot_of: BTreeMap<String, usize>,
     nodes: Vec<String>,
-    node_index: BTreeMap<String, u32>,
+    node_index: OrdMap<String, u32>,
     down: Vec<bool>,
     sources: Vec<Source>,
     /// Views waiting to reach the proxies: (apply at ms, sequence) -> (service, endpoints).
@@ -272,7 +272,7 @@ impl Traffic {
             pods: Vec::new(),
             slot_of: BTreeMap::new(),
             nodes: Vec::new(),
-            node_index: BTreeMap::new(),
+            node_index: OrdMap::new(),
             down: Vec::new(),
             sources: Vec::new(),
             pending: OrdMap::new(),
