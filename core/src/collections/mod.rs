@@ -3,11 +3,12 @@
 //! std's `BTreeMap<K, V>` compiles its search, insert, remove, split/merge, iteration and drop
 //! code for every distinct `(K, V)` pair: 10–15 KB of wasm each, and the core had about 100
 //! pairs (docs/benchmarks.md, "Bundle size"). Here the order lives in one non-generic
-//! [`tree::Tree`] of `u32` handles (sorted chunks of handles, searched through a `dyn`
-//! comparison; it also hands the handles out and takes them back), and the entries in a slab
-//! (`slab`: a `Vec` of `Option`s) addressed by those handles. What is compiled per type is
-//! putting, reading and taking a slot, and thin wrappers: [`OrdMap<K, V>`] (`ord_map`) = tree
-//! + slab of `(K, V)`, [`OrdSet<K>`] (`ord_set`) = `OrdMap<K, ()>`.
+//! [`tree::Tree`] of `u32` handles (sorted chunks of handles, searched through a `&dyn Probe`
+//! comparison; it also hands the handles out and takes them back), and the keys and values in
+//! slabs (`slab`: a `Vec` of `Option`s) addressed by those handles. What is compiled per type
+//! is small: the probe per key and query type, putting, reading and taking a slot per key or
+//! value type, and thin wrappers: [`OrdMap<K, V>`] (`ord_map`) = tree + slab of keys + slab of
+//! values, [`OrdSet<K>`] (`ord_set`) = `OrdMap<K, ()>`.
 //!
 //! Both have std's semantics and iteration order (key order) for the API subset the core uses,
 //! including `range`'s panics on bounds out of order; `tests` drives them and std's collections

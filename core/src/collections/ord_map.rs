@@ -1,4 +1,4 @@
-//! [`OrdMap`]: an ordered map = a [`Tree`] of handles + a slab of `(key, value)` entries.
+//! [`OrdMap`]: an ordered map = a [`Tree`] of handles + a slab of keys + a slab of values.
 
 use std::borrow::Borrow;
 use std::fmt;
@@ -10,19 +10,21 @@ use super::slab::{self, Slab};
 use super::tree::{self, Cursor, Handles, IntoHandles, Pos, Tree};
 
 /// An ordered map with `BTreeMap`'s semantics and iteration order (see the module docs for
-/// why it exists). Handle `h` names the entry in slot `h` of `slab`; the [`Tree`] orders the
-/// handles by key and hands them out. Only the slab and thin wrappers are compiled per key
-/// and value type.
+/// why it exists). Handle `h` names the key in slot `h` of `keys` and its value in slot `h`
+/// of `values`; the [`Tree`] orders the handles by key and hands them out. The keys have a
+/// slab of their own so that searching (`tree::find`) is compiled per key type, not per map.
 pub struct OrdMap<K, V> {
     tree: Tree,
-    slab: Slab<(K, V)>,
+    keys: Slab<K>,
+    values: Slab<V>,
 }
 
 impl<K, V> OrdMap<K, V> {
     pub const fn new() -> Self {
         OrdMap {
             tree: Tree::new(),
-            slab: Slab::new(),
+            keys: Slab::new(),
+            values: Slab::new(),
         }
     }
 
@@ -38,24 +40,26 @@ impl<K, V> OrdMap<K, V> {
 
     pub fn clear(&mut self) {
         self.tree.clear();
-        self.slab.clear();
+        self.keys.clear();
+        self.values.clear();
     }
 
     pub fn iter(&self) -> Iter<'_, K, V> {
         Entries {
             handles: self.tree.iter(),
-            slots: &self.slab.slots,
+            keys: &self.keys.slots,
+            values: &self.values.slots,
         }
     }
 
     pub fn iter_mut(&mut self) -> IterMut<'_, K, V> {
-        IterMut::new(self.tree.iter(), &mut self.slab)
+        IterMut::new(self.tree.iter(), &self.keys, &mut self.values)
     }
 
-    pub fn keys(&self) -> Keys<'_, K, V> {
+    pub fn keys(&self) -> Keys<'_, K> {
         Keys {
             handles: self.tree.iter(),
-            slots: &self.slab.slots,
+            keys: &self.keys.slots,
         }
     }
 
@@ -71,9 +75,10 @@ impl<K, V> OrdMap<K, V> {
         self.into_iter().map(|(_, v)| v)
     }
 
-    pub fn into_keys(self) -> IntoKeys<K, V> {
+    pub fn into_keys(self) -> IntoKeys<K> {
         IntoKeys {
-            inner: self.into_iter(),
+            handles: self.tree.into_handles(),
+            keys: self.keys.slots,
         }
     }
 
@@ -87,14 +92,15 @@ impl<K, V> OrdMap<K, V> {
     #[inline]
     fn remove_at(&mut self, p: Pos) -> (K, V) {
         let h = self.tree.remove(p);
-        self.slab.take(h)
+        (self.keys.take(h), self.values.take(h))
     }
 
     /// Stores a new entry at `p` (a position from a search since the last change); its handle.
     #[inline]
     fn insert_at(&mut self, p: Pos, key: K, value: V) -> u32 {
         let h = self.tree.insert(p);
-        self.slab.put(h, (key, value));
+        self.keys.put(h, key);
+        self.values.put(h, value);
         h
     }
 }
@@ -107,19 +113,18 @@ impl<K: Ord, V> OrdMap<K, V> {
         K: Borrow<Q>,
         Q: Ord + ?Sized,
     {
-        let slots = &self.slab.slots;
-        tree::find(&self.tree, key, |h| slab::get(slots, h).0.borrow())
+        tree::find(&self.tree, &self.keys.slots, key)
     }
 
-    /// The entry of `key`, if present.
+    /// The handle of `key`, if present.
     #[inline]
-    fn entry_of<Q>(&self, key: &Q) -> Option<&(K, V)>
+    fn handle<Q>(&self, key: &Q) -> Option<u32>
     where
         K: Borrow<Q>,
         Q: Ord + ?Sized,
     {
         match self.find(key) {
-            (p, true) => Some(self.slab.get(self.tree.at(p))),
+            (p, true) => Some(self.tree.at(p)),
             (_, false) => None,
         }
     }
@@ -130,7 +135,7 @@ impl<K: Ord, V> OrdMap<K, V> {
         K: Borrow<Q>,
         Q: Ord + ?Sized,
     {
-        self.entry_of(key).map(|(_, v)| v)
+        self.handle(key).map(|h| self.values.get(h))
     }
 
     #[inline]
@@ -139,7 +144,8 @@ impl<K: Ord, V> OrdMap<K, V> {
         K: Borrow<Q>,
         Q: Ord + ?Sized,
     {
-        self.entry_of(key).map(|(k, v)| (k, v))
+        self.handle(key)
+            .map(|h| (self.keys.get(h), self.values.get(h)))
     }
 
     #[inline]
@@ -148,10 +154,8 @@ impl<K: Ord, V> OrdMap<K, V> {
         K: Borrow<Q>,
         Q: Ord + ?Sized,
     {
-        match self.find(key) {
-            (p, true) => Some(&mut self.slab.get_mut(self.tree.at(p)).1),
-            (_, false) => None,
-        }
+        let h = self.handle(key)?;
+        Some(self.values.get_mut(h))
     }
 
     #[inline]
@@ -168,7 +172,7 @@ impl<K: Ord, V> OrdMap<K, V> {
         match self.find(&key) {
             (p, true) => {
                 let h = self.tree.at(p);
-                Some(std::mem::replace(&mut self.slab.get_mut(h).1, value))
+                Some(std::mem::replace(self.values.get_mut(h), value))
             }
             (p, false) => {
                 self.insert_at(p, key, value);
@@ -214,8 +218,7 @@ impl<K: Ord, V> OrdMap<K, V> {
         Q: Ord + ?Sized,
         R: RangeBounds<Q>,
     {
-        let slots = &self.slab.slots;
-        tree::key_range(&self.tree, range, |h| slab::get(slots, h).0.borrow())
+        tree::key_range(&self.tree, &self.keys.slots, range)
     }
 
     /// As `BTreeMap::range`, with its panics for bounds out of order.
@@ -228,12 +231,13 @@ impl<K: Ord, V> OrdMap<K, V> {
         let (lo, hi) = self.span(&range);
         Entries {
             handles: self.tree.between(lo, hi),
-            slots: &self.slab.slots,
+            keys: &self.keys.slots,
+            values: &self.values.slots,
         }
     }
 
     /// The keys in `range` (for `OrdSet::range`).
-    pub(super) fn range_keys<Q, R>(&self, range: R) -> Keys<'_, K, V, Cursor<'_>>
+    pub(super) fn range_keys<Q, R>(&self, range: R) -> Keys<'_, K, Cursor<'_>>
     where
         K: Borrow<Q>,
         Q: Ord + ?Sized,
@@ -242,7 +246,7 @@ impl<K: Ord, V> OrdMap<K, V> {
         let (lo, hi) = self.span(&range);
         Keys {
             handles: self.tree.between(lo, hi),
-            slots: &self.slab.slots,
+            keys: &self.keys.slots,
         }
     }
 
@@ -253,17 +257,17 @@ impl<K: Ord, V> OrdMap<K, V> {
         R: RangeBounds<Q>,
     {
         let (lo, hi) = self.span(&range);
-        IterMut::new(self.tree.between(lo, hi), &mut self.slab)
+        IterMut::new(self.tree.between(lo, hi), &self.keys, &mut self.values)
     }
 
     pub fn first_key_value(&self) -> Option<(&K, &V)> {
-        let (k, v) = self.slab.get(self.tree.first()?);
-        Some((k, v))
+        let h = self.tree.first()?;
+        Some((self.keys.get(h), self.values.get(h)))
     }
 
     pub fn last_key_value(&self) -> Option<(&K, &V)> {
-        let (k, v) = self.slab.get(self.tree.last()?);
-        Some((k, v))
+        let h = self.tree.last()?;
+        Some((self.keys.get(h), self.values.get(h)))
     }
 
     /// As `BTreeMap::first_entry`: the entry of the first key, to read, change or remove.
@@ -280,24 +284,23 @@ impl<K: Ord, V> OrdMap<K, V> {
 
     pub fn pop_first(&mut self) -> Option<(K, V)> {
         let h = self.tree.pop_first()?;
-        Some(self.slab.take(h))
+        Some((self.keys.take(h), self.values.take(h)))
     }
 
     pub fn pop_last(&mut self) -> Option<(K, V)> {
         let h = self.tree.pop_last()?;
-        Some(self.slab.take(h))
+        Some((self.keys.take(h), self.values.take(h)))
     }
 
     /// As `BTreeMap::retain`: visits the entries in key order; an entry not kept is dropped
     /// before the next is visited.
     pub fn retain(&mut self, mut keep: impl FnMut(&K, &mut V) -> bool) {
-        let slab = &mut self.slab;
+        let (keys, values) = (&mut self.keys, &mut self.values);
         self.tree.retain(&mut |h| {
-            let (k, v) = slab.get_mut(h);
-            if keep(k, v) {
+            if keep(keys.get(h), values.get_mut(h)) {
                 true
             } else {
-                drop(slab.take(h));
+                drop((keys.take(h), values.take(h)));
                 false
             }
         });
@@ -314,7 +317,8 @@ impl<K: Clone, V: Clone> Clone for OrdMap<K, V> {
     fn clone(&self) -> Self {
         OrdMap {
             tree: self.tree.clone(),
-            slab: self.slab.clone(),
+            keys: self.keys.clone(),
+            values: self.values.clone(),
         }
     }
 }
@@ -393,16 +397,18 @@ impl<K, V> IntoIterator for OrdMap<K, V> {
     fn into_iter(self) -> Self::IntoIter {
         IntoIter {
             handles: self.tree.into_handles(),
-            slots: self.slab.slots,
+            keys: self.keys.slots,
+            values: self.values.slots,
         }
     }
 }
 
 /// `(key, value)` in key order, over the whole map (`Iter`) or a key range (`Range`): the
-/// tree's handles `I` with each entry read from the slab.
+/// tree's handles `I` with each key and value read from the slabs.
 pub struct Entries<'a, I, K, V> {
     handles: I,
-    slots: &'a [Option<(K, V)>],
+    keys: &'a [Option<K>],
+    values: &'a [Option<V>],
 }
 
 /// `(key, value)` in key order.
@@ -415,7 +421,8 @@ impl<I: Clone, K, V> Clone for Entries<'_, I, K, V> {
     fn clone(&self) -> Self {
         Entries {
             handles: self.handles.clone(),
-            slots: self.slots,
+            keys: self.keys,
+            values: self.values,
         }
     }
 }
@@ -425,8 +432,8 @@ impl<'a, I: Iterator<Item = u32>, K, V> Iterator for Entries<'a, I, K, V> {
 
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        let (k, v) = slab::get(self.slots, self.handles.next()?);
-        Some((k, v))
+        let h = self.handles.next()?;
+        Some((slab::get(self.keys, h), slab::get(self.values, h)))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -436,8 +443,8 @@ impl<'a, I: Iterator<Item = u32>, K, V> Iterator for Entries<'a, I, K, V> {
 
 impl<'a, I: DoubleEndedIterator<Item = u32>, K, V> DoubleEndedIterator for Entries<'a, I, K, V> {
     fn next_back(&mut self) -> Option<Self::Item> {
-        let (k, v) = slab::get(self.slots, self.handles.next_back()?);
-        Some((k, v))
+        let h = self.handles.next_back()?;
+        Some((slab::get(self.keys, h), slab::get(self.values, h)))
     }
 }
 
@@ -445,27 +452,27 @@ impl<I: ExactSizeIterator<Item = u32>, K, V> ExactSizeIterator for Entries<'_, I
 impl<I: FusedIterator<Item = u32>, K, V> FusedIterator for Entries<'_, I, K, V> {}
 
 /// Keys in key order, over the whole map or set (`I` = [`Handles`]) or a range of a set
-/// (`I` = [`Cursor`]). A set's `V` is `()`.
-pub struct Keys<'a, K, V, I = Handles<'a>> {
+/// (`I` = [`Cursor`]).
+pub struct Keys<'a, K, I = Handles<'a>> {
     handles: I,
-    slots: &'a [Option<(K, V)>],
+    keys: &'a [Option<K>],
 }
 
-impl<K, V, I: Clone> Clone for Keys<'_, K, V, I> {
+impl<K, I: Clone> Clone for Keys<'_, K, I> {
     fn clone(&self) -> Self {
         Keys {
             handles: self.handles.clone(),
-            slots: self.slots,
+            keys: self.keys,
         }
     }
 }
 
-impl<'a, K, V, I: Iterator<Item = u32>> Iterator for Keys<'a, K, V, I> {
+impl<'a, K, I: Iterator<Item = u32>> Iterator for Keys<'a, K, I> {
     type Item = &'a K;
 
     #[inline]
     fn next(&mut self) -> Option<&'a K> {
-        Some(&slab::get(self.slots, self.handles.next()?).0)
+        Some(slab::get(self.keys, self.handles.next()?))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -473,64 +480,69 @@ impl<'a, K, V, I: Iterator<Item = u32>> Iterator for Keys<'a, K, V, I> {
     }
 }
 
-impl<'a, K, V, I: DoubleEndedIterator<Item = u32>> DoubleEndedIterator for Keys<'a, K, V, I> {
+impl<'a, K, I: DoubleEndedIterator<Item = u32>> DoubleEndedIterator for Keys<'a, K, I> {
     fn next_back(&mut self) -> Option<&'a K> {
-        Some(&slab::get(self.slots, self.handles.next_back()?).0)
+        Some(slab::get(self.keys, self.handles.next_back()?))
     }
 }
 
-impl<K, V, I: ExactSizeIterator<Item = u32>> ExactSizeIterator for Keys<'_, K, V, I> {}
-impl<K, V, I: FusedIterator<Item = u32>> FusedIterator for Keys<'_, K, V, I> {}
+impl<K, I: ExactSizeIterator<Item = u32>> ExactSizeIterator for Keys<'_, K, I> {}
+impl<K, I: FusedIterator<Item = u32>> FusedIterator for Keys<'_, K, I> {}
 
-/// Keys by value, in key order (of a consumed map, or set: `V` = `()`).
-pub struct IntoKeys<K, V> {
-    inner: IntoIter<K, V>,
+/// Keys by value, in key order (of a consumed map, whose values are dropped at once, or set).
+pub struct IntoKeys<K> {
+    handles: IntoHandles,
+    keys: Vec<Option<K>>,
 }
 
-impl<K, V> Iterator for IntoKeys<K, V> {
+impl<K> Iterator for IntoKeys<K> {
     type Item = K;
 
     #[inline]
     fn next(&mut self) -> Option<K> {
-        self.inner.next().map(|(k, _)| k)
+        let h = self.handles.next()?;
+        Some(slab::take(&mut self.keys, h))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        self.inner.size_hint()
+        self.handles.size_hint()
     }
 }
 
-impl<K, V> DoubleEndedIterator for IntoKeys<K, V> {
+impl<K> DoubleEndedIterator for IntoKeys<K> {
     fn next_back(&mut self) -> Option<K> {
-        self.inner.next_back().map(|(k, _)| k)
+        let h = self.handles.next_back()?;
+        Some(slab::take(&mut self.keys, h))
     }
 }
 
-impl<K, V> ExactSizeIterator for IntoKeys<K, V> {}
-impl<K, V> FusedIterator for IntoKeys<K, V> {}
+impl<K> ExactSizeIterator for IntoKeys<K> {}
+impl<K> FusedIterator for IntoKeys<K> {}
 
 /// `(key, &mut value)` in key order (over the whole map, or a range: `I`).
 ///
 /// Safety argument for the one `unsafe`: the tree holds each live handle once (it hands a
 /// handle out only when free and frees it only when it leaves the tree), so the handles `I`
-/// yields are distinct and each names a full slot; the slab is borrowed mutably for `'a`, so
-/// nothing else reads or moves its slots meanwhile. Each entry handed out therefore aliases no
-/// other. `slots` is a raw pointer (from the exclusive borrow, never through a shared
-/// `&[Option<(K, V)>]`) so the references can outlive `next`'s borrow of the iterator, as with
-/// `slice::IterMut`.
+/// yields are distinct and each names a full slot; the value slab is borrowed mutably for
+/// `'a`, so nothing else reads or moves its slots meanwhile. Each `&mut V` handed out
+/// therefore aliases no other. `values` is a raw pointer (from the exclusive borrow, never
+/// through a shared `&[Option<V>]`) so the references can outlive `next`'s borrow of the
+/// iterator, as with `slice::IterMut`.
 pub struct IterMut<'a, K, V, I = Handles<'a>> {
     handles: I,
-    slots: *mut Option<(K, V)>,
+    keys: &'a [Option<K>],
+    values: *mut Option<V>,
     len: usize,
-    _borrow: PhantomData<&'a mut (K, V)>,
+    _borrow: PhantomData<&'a mut V>,
 }
 
 impl<'a, K, V, I: Iterator<Item = u32>> IterMut<'a, K, V, I> {
-    fn new(handles: I, slab: &'a mut Slab<(K, V)>) -> Self {
+    fn new(handles: I, keys: &'a Slab<K>, values: &'a mut Slab<V>) -> Self {
         IterMut {
             handles,
-            len: slab.slots.len(),
-            slots: slab.slots.as_mut_ptr(),
+            keys: &keys.slots,
+            len: values.slots.len(),
+            values: values.slots.as_mut_ptr(),
             _borrow: PhantomData,
         }
     }
@@ -540,11 +552,12 @@ impl<'a, K, V, I: Iterator<Item = u32>> IterMut<'a, K, V, I> {
         let s = h as usize;
         assert!(s < self.len, "OrdMap: handle out of range");
         // SAFETY: see the type's docs: `s` is in bounds, yielded once, and names a full slot
-        // of the exclusively borrowed slab.
-        match unsafe { &mut *self.slots.add(s) } {
-            Some((k, v)) => (k, v),
+        // of the exclusively borrowed value slab.
+        let v = match unsafe { &mut *self.values.add(s) } {
+            Some(v) => v,
             None => slab::free_slot(),
-        }
+        };
+        (slab::get(self.keys, h), v)
     }
 }
 
@@ -575,7 +588,8 @@ impl<K, V, I: FusedIterator<Item = u32>> FusedIterator for IterMut<'_, K, V, I> 
 /// `(key, value)` by value, in key order.
 pub struct IntoIter<K, V> {
     handles: IntoHandles,
-    slots: Vec<Option<(K, V)>>,
+    keys: Vec<Option<K>>,
+    values: Vec<Option<V>>,
 }
 
 impl<K, V> Iterator for IntoIter<K, V> {
@@ -584,7 +598,10 @@ impl<K, V> Iterator for IntoIter<K, V> {
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         let h = self.handles.next()?;
-        Some(slab::take(&mut self.slots, h))
+        Some((
+            slab::take(&mut self.keys, h),
+            slab::take(&mut self.values, h),
+        ))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -595,7 +612,10 @@ impl<K, V> Iterator for IntoIter<K, V> {
 impl<K, V> DoubleEndedIterator for IntoIter<K, V> {
     fn next_back(&mut self) -> Option<Self::Item> {
         let h = self.handles.next_back()?;
-        Some(slab::take(&mut self.slots, h))
+        Some((
+            slab::take(&mut self.keys, h),
+            slab::take(&mut self.values, h),
+        ))
     }
 }
 
@@ -679,7 +699,7 @@ impl<'a, K: Ord, V> VacantEntry<'a, K, V> {
 
     pub fn insert(self, value: V) -> &'a mut V {
         let h = self.map.insert_at(self.pos, self.key, value);
-        &mut self.map.slab.get_mut(h).1
+        self.map.values.get_mut(h)
     }
 }
 
@@ -690,21 +710,21 @@ impl<'a, K: Ord, V> OccupiedEntry<'a, K, V> {
     }
 
     pub fn key(&self) -> &K {
-        &self.map.slab.get(self.handle()).0
+        self.map.keys.get(self.handle())
     }
 
     pub fn get(&self) -> &V {
-        &self.map.slab.get(self.handle()).1
+        self.map.values.get(self.handle())
     }
 
     pub fn get_mut(&mut self) -> &mut V {
         let h = self.handle();
-        &mut self.map.slab.get_mut(h).1
+        self.map.values.get_mut(h)
     }
 
     pub fn into_mut(self) -> &'a mut V {
         let h = self.handle();
-        &mut self.map.slab.get_mut(h).1
+        self.map.values.get_mut(h)
     }
 
     pub fn insert(&mut self, value: V) -> V {

@@ -33,7 +33,7 @@ impl<K> OrdSet<K> {
         self.map.clear();
     }
 
-    pub fn iter(&self) -> Keys<'_, K, ()> {
+    pub fn iter(&self) -> Keys<'_, K> {
         self.map.keys()
     }
 
@@ -84,7 +84,7 @@ impl<K: Ord> OrdSet<K> {
     }
 
     /// As `BTreeSet::range`, with its panics for bounds out of order.
-    pub fn range<Q, R>(&self, range: R) -> Keys<'_, K, (), Cursor<'_>>
+    pub fn range<Q, R>(&self, range: R) -> Keys<'_, K, Cursor<'_>>
     where
         K: Borrow<Q>,
         Q: Ord + ?Sized,
@@ -172,7 +172,7 @@ impl<K: Ord, const N: usize> From<[K; N]> for OrdSet<K> {
 
 impl<'a, K> IntoIterator for &'a OrdSet<K> {
     type Item = &'a K;
-    type IntoIter = Keys<'a, K, ()>;
+    type IntoIter = Keys<'a, K>;
 
     fn into_iter(self) -> Self::IntoIter {
         self.iter()
@@ -181,7 +181,7 @@ impl<'a, K> IntoIterator for &'a OrdSet<K> {
 
 impl<K> IntoIterator for OrdSet<K> {
     type Item = K;
-    type IntoIter = IntoKeys<K, ()>;
+    type IntoIter = IntoKeys<K>;
 
     fn into_iter(self) -> Self::IntoIter {
         self.map.into_keys()

@@ -2,7 +2,7 @@
 //! for all key types.
 //!
 //! It orders `u32` handles (slot numbers of the keys' slab), never keys: every search takes the
-//! comparison as a `&mut dyn FnMut(u32) -> Ordering` ("how does the key of this handle compare
+//! comparison as a `&dyn Probe` ("how does the key of this handle compare
 //! to the probe?"), so none of this code is generic and the wasm holds one copy of it, where
 //! std's `BTreeMap` compiles its search, insert, remove, node split/merge and iteration for
 //! every key type (docs/benchmarks.md, "Session 10: one compiled tree").
@@ -14,9 +14,12 @@
 //! chunk, plus the chunk list (n / `LOAD` pointers) when a chunk is split or dropped, which
 //! happens at most once per `LOAD / 2` updates of that chunk.
 
+use std::borrow::Borrow;
 use std::cmp::Ordering;
 use std::iter::FusedIterator;
-use std::ops::Bound;
+use std::ops::{Bound, RangeBounds};
+
+use super::slab;
 
 /// Chunks are cut back to this size.
 pub(super) const LOAD: usize = 64;
@@ -153,15 +156,15 @@ impl Tree {
     }
 
     /// The first position whose key is not less than the probe, and whether its key equals
-    /// the probe. `cmp(h)` is how the key of handle `h` compares to the probe; the tree's keys
-    /// must be in ascending order by it (they are, when it is the keys' `Ord` against a value).
-    pub(super) fn search(&self, cmp: &mut dyn FnMut(u32) -> Ordering) -> (Pos, bool) {
+    /// the probe. The tree's keys must be in ascending order by `probe` (they are, when it is
+    /// the keys' `Ord` against a value).
+    pub(super) fn search(&self, probe: &dyn Probe) -> (Pos, bool) {
         // The first chunk whose last key is not less than the probe.
         let (mut lo, mut hi) = (0, self.chunks.len());
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
             let c = &self.chunks[mid];
-            match cmp(c[c.len() - 1]) {
+            match probe.cmp(c[c.len() - 1]) {
                 Ordering::Less => lo = mid + 1,
                 Ordering::Equal => {
                     return (
@@ -182,7 +185,7 @@ impl Tree {
         let (mut a, mut b) = (0, c.len() - 1);
         while a < b {
             let mid = a + (b - a) / 2;
-            match cmp(c[mid]) {
+            match probe.cmp(c[mid]) {
                 Ordering::Less => a = mid + 1,
                 Ordering::Equal => {
                     return (
@@ -199,31 +202,24 @@ impl Tree {
         (Pos { chunk: lo, off: a }, false)
     }
 
-    /// The positions `[start, end)` of the keys within the bounds, for `range`: `cmp(h, false)`
-    /// compares the key of `h` to the start bound's value, `cmp(h, true)` to the end bound's.
-    /// `start` and `end` say only which bounds are included, excluded or absent (their values
-    /// are the caller's, already checked to be in order).
-    pub(super) fn range(
-        &self,
-        start: Bound<()>,
-        end: Bound<()>,
-        cmp: &mut dyn FnMut(u32, bool) -> Ordering,
-    ) -> (Pos, Pos) {
+    /// The positions `[start, end)` of the keys within the bounds, for `range` (the bounds
+    /// already checked to be in order).
+    pub(super) fn range(&self, start: Bound<&dyn Probe>, end: Bound<&dyn Probe>) -> (Pos, Pos) {
         let lo = match start {
             Bound::Unbounded => Pos { chunk: 0, off: 0 },
-            Bound::Included(()) => self.search(&mut |h| cmp(h, false)).0,
-            Bound::Excluded(()) => match self.search(&mut |h| cmp(h, false)) {
+            Bound::Included(p) => self.search(p).0,
+            Bound::Excluded(p) => match self.search(p) {
                 (p, true) => self.after(p),
                 (p, false) => p,
             },
         };
         let hi = match end {
             Bound::Unbounded => self.end(),
-            Bound::Included(()) => match self.search(&mut |h| cmp(h, true)) {
+            Bound::Included(p) => match self.search(p) {
                 (p, true) => self.after(p),
                 (p, false) => p,
             },
-            Bound::Excluded(()) => self.search(&mut |h| cmp(h, true)).0,
+            Bound::Excluded(p) => self.search(p).0,
         };
         (lo, hi.max(lo))
     }
@@ -505,12 +501,44 @@ impl DoubleEndedIterator for IntoHandles {
 impl ExactSizeIterator for IntoHandles {}
 impl FusedIterator for IntoHandles {}
 
-/// The range of keys of `K` within `range`, with std `BTreeMap::range`'s checks (and panic
-/// messages) on the bounds. Generic, but only the bound checks and the two comparisons are.
-pub(super) fn key_range<'k, Q, R>(tree: &Tree, range: &R, key: impl Fn(u32) -> &'k Q) -> (Pos, Pos)
+/// A search's probe: how the key of a handle compares to the value looked for. A one-method
+/// trait object rather than a `dyn FnMut`, whose vtable would also hold a `call_once` shim
+/// compiled per closure.
+pub(super) trait Probe {
+    fn cmp(&self, h: u32) -> Ordering;
+}
+
+/// The probe for a value `q` among the keys `slots` (a slab's): compiled per key and query
+/// type, shared by every map and set with that key.
+pub(super) struct KeyProbe<'a, K, Q: ?Sized> {
+    pub(super) slots: &'a [Option<K>],
+    pub(super) q: &'a Q,
+}
+
+impl<K: Borrow<Q>, Q: Ord + ?Sized> Probe for KeyProbe<'_, K, Q> {
+    #[inline]
+    fn cmp(&self, h: u32) -> Ordering {
+        slab::get(self.slots, h).borrow().cmp(self.q)
+    }
+}
+
+/// Where the key `q` is or would go among the keys `slots` ordered by `tree`.
+#[inline]
+pub(super) fn find<K: Borrow<Q>, Q: Ord + ?Sized>(
+    tree: &Tree,
+    slots: &[Option<K>],
+    q: &Q,
+) -> (Pos, bool) {
+    tree.search(&KeyProbe { slots, q })
+}
+
+/// The positions of the keys within `range`, with std `BTreeMap::range`'s checks (and panic
+/// messages) on the bounds.
+pub(super) fn key_range<K, Q, R>(tree: &Tree, slots: &[Option<K>], range: &R) -> (Pos, Pos)
 where
-    Q: Ord + ?Sized + 'k,
-    R: std::ops::RangeBounds<Q>,
+    K: Borrow<Q>,
+    Q: Ord + ?Sized,
+    R: RangeBounds<Q>,
 {
     let (start, end) = (range.start_bound(), range.end_bound());
     match (start, end) {
@@ -524,20 +552,10 @@ where
         }
         _ => {}
     }
-    tree.range(start.map(|_| ()), end.map(|_| ()), &mut |h, at_end| {
-        let b = if at_end { end } else { start };
-        match b {
-            Bound::Included(q) | Bound::Excluded(q) => key(h).cmp(q),
-            Bound::Unbounded => unreachable!("tree: compared to an absent bound"),
-        }
-    })
-}
-
-/// Where the key `q` is or would go: `search` with the keys' `Ord`.
-#[inline]
-pub(super) fn find<'k, Q>(tree: &Tree, q: &Q, key: impl Fn(u32) -> &'k Q) -> (Pos, bool)
-where
-    Q: Ord + ?Sized + 'k,
-{
-    tree.search(&mut |h| key(h).cmp(q))
+    let lo = start.map(|q| KeyProbe { slots, q });
+    let hi = end.map(|q| KeyProbe { slots, q });
+    tree.range(
+        lo.as_ref().map(|p| p as &dyn Probe),
+        hi.as_ref().map(|p| p as &dyn Probe),
+    )
 }

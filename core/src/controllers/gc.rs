@@ -62,7 +62,7 @@ enum Resume {
         attempt: OrdSet<ObjectKey>,
     },
     Attempting {
-        attempt: crate::collections::IntoKeys<ObjectKey, ()>,
+        attempt: crate::collections::IntoKeys<ObjectKey>,
     },
 }
 

@@ -103,7 +103,7 @@ enum Resume {
     /// Reading the feed (`FEED_CHUNK` changes per unit), with the sets found so far.
     CatchingUp(OrdSet<ObjectKey>),
     Reconciling {
-        dirty: crate::collections::IntoKeys<ObjectKey, ()>,
+        dirty: crate::collections::IntoKeys<ObjectKey>,
         managing: Option<Manage>,
     },
 }
