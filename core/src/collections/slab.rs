@@ -13,8 +13,9 @@ impl<T> Slab<T> {
     }
 
     /// Stores `v` in slot `h`, a handle the tree has just handed out: a free slot, or the next
-    /// one past the end.
-    #[inline]
+    /// one past the end. Out of line: compiled once per key type and once per value type,
+    /// rather than inlined into every map's `insert`.
+    #[inline(never)]
     pub(super) fn put(&mut self, h: u32, v: T) {
         let h = h as usize;
         if h == self.slots.len() {
