@@ -23,13 +23,13 @@
 use super::FEED_CHUNK;
 use crate::api::meta::OwnerReference;
 use crate::api::{Kind, Object};
-use crate::collections::OrdSet;
+use crate::collections::{OrdMap, OrdSet};
 use crate::sim::budget::Budget;
 use crate::sim::ctx::Ctx;
 use crate::sim::objects::{self, Propagation, FOREGROUND_FINALIZER, ORPHAN_FINALIZER};
 use crate::store::ProbeMap;
 use crate::store::{ObjectKey, ObjectStore};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 #[derive(Default)]
 pub struct GarbageCollector {
@@ -40,7 +40,7 @@ pub struct GarbageCollector {
     by_uid: ProbeMap<String, ObjectKey>,
     uid_of: ProbeMap<ObjectKey, String>,
     /// owner uid → the objects that name it in `ownerReferences`.
-    dependents: BTreeMap<String, OrdSet<ObjectKey>>,
+    dependents: OrdMap<String, OrdSet<ObjectKey>>,
     /// object → the owner uids it names.
     owners_of: ProbeMap<ObjectKey, Vec<String>>,
     /// Where a budgeted sync paused (`sync_budget`).

@@ -3,10 +3,9 @@
 //! acting on one node never scans every pod.
 
 use crate::api::Object;
-use crate::collections::OrdSet;
+use crate::collections::{OrdMap, OrdSet};
 use crate::store::ProbeMap;
 use crate::store::{MemoryStore, ObjectKey, ObjectStore};
-use std::collections::BTreeMap;
 
 #[derive(Default)]
 pub struct NodePods {
@@ -14,7 +13,7 @@ pub struct NodePods {
     /// change is looked up here, and a hash probe is cheaper than an ordered walk comparing
     /// key strings.
     node_of: ProbeMap<ObjectKey, String>,
-    pods: BTreeMap<String, OrdSet<ObjectKey>>,
+    pods: OrdMap<String, OrdSet<ObjectKey>>,
 }
 
 impl NodePods {

@@ -11,7 +11,7 @@ use crate::net::select::ProxyMode;
 use crate::net::traffic::Via;
 use crate::yaml::{self, LoadError};
 use petgraph::graph::DiGraph;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 /// Everything `spec.network`, `spec.traffic`, `setTraffic` and `behavior[].calls` must
 /// satisfy. `services` are the Services of `objects` and of `apply` actions.
@@ -168,7 +168,7 @@ fn dependency_graph(
         }
     }
     let mut g: DiGraph<(String, String), usize> = DiGraph::new();
-    let mut node = BTreeMap::new();
+    let mut node = crate::collections::OrdMap::new();
     for k in services.keys() {
         node.insert(k.clone(), g.add_node(k.clone()));
     }

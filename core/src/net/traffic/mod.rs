@@ -219,9 +219,9 @@ pub struct Traffic {
     exp: exp::Exp,
     cursor: u64,
     svcs: Vec<Svc>,
-    svc_index: BTreeMap<(String, String), usize>,
+    svc_index: OrdMap<(String, String), usize>,
     pods: Vec<PodSlot>,
-    slot_of: BTreeMap<String, usize>,
+    slot_of: OrdMap<String, usize>,
     nodes: Vec<String>,
     node_index: OrdMap<String, u32>,
     down: Vec<bool>,
@@ -268,9 +268,9 @@ impl Traffic {
             exp: exp::Exp::new(),
             cursor: 0,
             svcs: Vec::new(),
-            svc_index: BTreeMap::new(),
+            svc_index: OrdMap::new(),
             pods: Vec::new(),
-            slot_of: BTreeMap::new(),
+            slot_of: OrdMap::new(),
             nodes: Vec::new(),
             node_index: OrdMap::new(),
             down: Vec::new(),
@@ -413,7 +413,7 @@ impl Traffic {
             .map(|c| c.key.clone())
             .collect();
         self.cursor = store.revision();
-        let mut dirty_svcs = BTreeSet::new();
+        let mut dirty_svcs = OrdSet::new();
         let mut ingresses = false;
         for key in changes {
             match key.kind {
