@@ -167,7 +167,9 @@ impl<K: Ord, V> OrdMap<K, V> {
         self.find(key).1
     }
 
-    /// As `BTreeMap::insert`: a present key keeps its stored key and gets the new value.
+    /// As `BTreeMap::insert`: a present key keeps its stored key and gets the new value. Out of
+    /// line: `extend` and `collect` call it rather than compiling a second copy.
+    #[inline(never)]
     pub fn insert(&mut self, key: K, value: V) -> Option<V> {
         match self.find(&key) {
             (p, true) => {

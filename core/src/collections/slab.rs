@@ -41,8 +41,9 @@ impl<T> Slab<T> {
         }
     }
 
-    /// Takes the entry out of slot `h`, whose handle has just left the tree.
-    #[inline]
+    /// Takes the entry out of slot `h`, whose handle has just left the tree. Out of line, as
+    /// `put`.
+    #[inline(never)]
     pub(super) fn take(&mut self, h: u32) -> T {
         take(&mut self.slots, h)
     }
