@@ -444,8 +444,8 @@ fn index_has(nodes: &[SimNode], name: &str) -> bool {
 /// Whether every PodDisruptionBudget covering `pods` allows that many disruptions (upstream
 /// drainability: a node whose pods would exceed a budget is not removed).
 fn budgets_allow(ctx: &Ctx, pods: &[&Pod]) -> bool {
-    let mut need: BTreeMap<(String, String), i32> = BTreeMap::new();
-    let mut allowed: BTreeMap<(String, String), i32> = BTreeMap::new();
+    let mut need: OrdMap<(String, String), i32> = OrdMap::new();
+    let mut allowed: OrdMap<(String, String), i32> = OrdMap::new();
     for p in pods {
         for o in ctx
             .store
