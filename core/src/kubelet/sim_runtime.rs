@@ -247,12 +247,12 @@ impl SimRuntime {
     /// behaviour, by pod uid (`pod_usage`): what a kubelet's resource metrics would report,
     /// and what Borg resource reclamation observes.
     pub fn usage_by_pod(&self, now: SimTime) -> BTreeMap<String, CpuMem> {
-        let uids = crate::sort::collect_set(
-            self.containers
-                .iter()
-                .filter(|(_, c)| c.running && c.behavior.is_some())
-                .map(|(k, _)| k.pod_uid.as_str()),
-        );
+        let uids: crate::collections::OrdSet<&str> = self
+            .containers
+            .iter()
+            .filter(|(_, c)| c.running && c.behavior.is_some())
+            .map(|(k, _)| k.pod_uid.as_str())
+            .collect();
         crate::sort::collect_map(
             uids.into_iter()
                 .map(|uid| (uid.to_string(), CpuMem::of(&self.pod_usage(uid, now)))),
