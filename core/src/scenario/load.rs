@@ -240,7 +240,7 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Scenario, LoadError> {
     // Nodes: pools first, then verbatim objects; with where each is defined (file, mark).
     let mut nodes = Vec::new();
     let mut node_origins: Vec<(String, Mark)> = Vec::new();
-    let mut pool_names = BTreeSet::new();
+    let mut pool_names = crate::collections::OrdSet::new();
     let mut total_nodes: u64 = 0;
     for (i, pool) in parsed.spec.cluster.node_pools.iter().enumerate() {
         let at = |f: &str| mark_of(&format!("spec.cluster.nodePools.{i}.{f}"));
@@ -574,7 +574,7 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Scenario, LoadError> {
                 ));
             }
         }
-        let mut names = BTreeSet::new();
+        let mut names = crate::collections::OrdSet::new();
         for (i, img) in r.images.iter().enumerate() {
             let at = format!("spec.registry.images.{i}.name");
             if img.name.trim().is_empty() {
