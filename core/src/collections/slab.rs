@@ -22,7 +22,7 @@ impl<T> Slab<T> {
             self.slots.push(Some(v));
         } else {
             // A free slot holds `None`: there is nothing to drop (and no drop code to compile).
-            let old = std::mem::replace(&mut self.slots[h], Some(v));
+            let old = self.slots[h].replace(v);
             debug_assert!(old.is_none(), "slab: a handed-out handle names a full slot");
             std::mem::forget(old);
         }

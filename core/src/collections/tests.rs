@@ -293,7 +293,7 @@ fn check_chunks(lens: &[usize], len: usize, at: &str) {
         "{at}: chunk lengths {lens:?}"
     );
     for &n in lens {
-        assert!(n >= 1 && n <= MAX, "{at}: chunk of {n} in {lens:?}");
+        assert!((1..=MAX).contains(&n), "{at}: chunk of {n} in {lens:?}");
         assert!(
             lens.len() == 1 || n >= MIN,
             "{at}: short chunk of {n} in {lens:?}"
@@ -457,8 +457,9 @@ fn ord_map_and_set_chunk_edges_in_order() {
 #[test]
 #[should_panic(expected = "range start is greater than range end in BTreeMap")]
 fn ord_map_range_start_after_end_panics_as_std() {
+    use std::ops::Bound::{Excluded, Included};
     let m: OrdMap<u32, u32> = (0..10).map(|k| (k, k)).collect();
-    let _ = m.range(5..3);
+    let _ = m.range((Included(5), Excluded(3)));
 }
 
 #[test]
