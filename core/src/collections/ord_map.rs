@@ -108,7 +108,7 @@ impl<K, V> OrdMap<K, V> {
 impl<K: Ord, V> OrdMap<K, V> {
     /// Where `key` is or would go.
     #[inline]
-    fn find<Q>(&self, key: &Q) -> (Pos, bool)
+    fn find<Q>(&self, key: &Q) -> (Pos, Option<u32>)
     where
         K: Borrow<Q>,
         Q: Ord + ?Sized,
@@ -123,10 +123,7 @@ impl<K: Ord, V> OrdMap<K, V> {
         K: Borrow<Q>,
         Q: Ord + ?Sized,
     {
-        match self.find(key) {
-            (p, true) => Some(self.tree.at(p)),
-            (_, false) => None,
-        }
+        self.find(key).1
     }
 
     #[inline]
@@ -164,7 +161,7 @@ impl<K: Ord, V> OrdMap<K, V> {
         K: Borrow<Q>,
         Q: Ord + ?Sized,
     {
-        self.find(key).1
+        self.find(key).1.is_some()
     }
 
     /// As `BTreeMap::insert`: a present key keeps its stored key and gets the new value. Out of
@@ -172,11 +169,8 @@ impl<K: Ord, V> OrdMap<K, V> {
     #[inline(never)]
     pub fn insert(&mut self, key: K, value: V) -> Option<V> {
         match self.find(&key) {
-            (p, true) => {
-                let h = self.tree.at(p);
-                Some(std::mem::replace(self.values.get_mut(h), value))
-            }
-            (p, false) => {
+            (_, Some(h)) => Some(std::mem::replace(self.values.get_mut(h), value)),
+            (p, None) => {
                 self.insert_at(p, key, value);
                 None
             }
@@ -197,15 +191,19 @@ impl<K: Ord, V> OrdMap<K, V> {
         Q: Ord + ?Sized,
     {
         match self.find(key) {
-            (p, true) => Some(self.remove_at(p)),
-            (_, false) => None,
+            (p, Some(_)) => Some(self.remove_at(p)),
+            (_, None) => None,
         }
     }
 
     pub fn entry(&mut self, key: K) -> Entry<'_, K, V> {
         match self.find(&key) {
-            (pos, true) => Entry::Occupied(OccupiedEntry { map: self, pos }),
-            (pos, false) => Entry::Vacant(VacantEntry {
+            (pos, Some(handle)) => Entry::Occupied(OccupiedEntry {
+                map: self,
+                pos,
+                handle,
+            }),
+            (pos, None) => Entry::Vacant(VacantEntry {
                 map: self,
                 pos,
                 key,
@@ -275,13 +273,23 @@ impl<K: Ord, V> OrdMap<K, V> {
     /// As `BTreeMap::first_entry`: the entry of the first key, to read, change or remove.
     pub fn first_entry(&mut self) -> Option<OccupiedEntry<'_, K, V>> {
         let pos = self.tree.first_pos()?;
-        Some(OccupiedEntry { map: self, pos })
+        let handle = self.tree.at(pos);
+        Some(OccupiedEntry {
+            map: self,
+            pos,
+            handle,
+        })
     }
 
     /// As `BTreeMap::last_entry`.
     pub fn last_entry(&mut self) -> Option<OccupiedEntry<'_, K, V>> {
         let pos = self.tree.last_pos()?;
-        Some(OccupiedEntry { map: self, pos })
+        let handle = self.tree.at(pos);
+        Some(OccupiedEntry {
+            map: self,
+            pos,
+            handle,
+        })
     }
 
     pub fn pop_first(&mut self) -> Option<(K, V)> {
@@ -637,10 +645,11 @@ pub struct VacantEntry<'a, K, V> {
     key: K,
 }
 
-/// A key in the map: its position in the tree.
+/// A key in the map: its position in the tree and its handle.
 pub struct OccupiedEntry<'a, K, V> {
     map: &'a mut OrdMap<K, V>,
     pos: Pos,
+    handle: u32,
 }
 
 impl<'a, K: Ord, V> Entry<'a, K, V> {
@@ -706,27 +715,20 @@ impl<'a, K: Ord, V> VacantEntry<'a, K, V> {
 }
 
 impl<'a, K: Ord, V> OccupiedEntry<'a, K, V> {
-    #[inline]
-    fn handle(&self) -> u32 {
-        self.map.tree.at(self.pos)
-    }
-
     pub fn key(&self) -> &K {
-        self.map.keys.get(self.handle())
+        self.map.keys.get(self.handle)
     }
 
     pub fn get(&self) -> &V {
-        self.map.values.get(self.handle())
+        self.map.values.get(self.handle)
     }
 
     pub fn get_mut(&mut self) -> &mut V {
-        let h = self.handle();
-        self.map.values.get_mut(h)
+        self.map.values.get_mut(self.handle)
     }
 
     pub fn into_mut(self) -> &'a mut V {
-        let h = self.handle();
-        self.map.values.get_mut(h)
+        self.map.values.get_mut(self.handle)
     }
 
     pub fn insert(&mut self, value: V) -> V {

@@ -155,10 +155,10 @@ impl Tree {
         self.chunks.last().map(|c| c[c.len() - 1])
     }
 
-    /// The first position whose key is not less than the probe, and whether its key equals
-    /// the probe. The tree's keys must be in ascending order by `probe` (they are, when it is
-    /// the keys' `Ord` against a value).
-    pub(super) fn search(&self, probe: &dyn Probe) -> (Pos, bool) {
+    /// The first position whose key is not less than the probe, and the handle there if its
+    /// key equals the probe (so callers need not read it again). The tree's keys must be in
+    /// ascending order by `probe` (they are, when it is the keys' `Ord` against a value).
+    pub(super) fn search(&self, probe: &dyn Probe) -> (Pos, Option<u32>) {
         // The first chunk whose last key is not less than the probe.
         let (mut lo, mut hi) = (0, self.chunks.len());
         while lo < hi {
@@ -167,19 +167,14 @@ impl Tree {
             match probe.cmp(c[c.len() - 1]) {
                 Ordering::Less => lo = mid + 1,
                 Ordering::Equal => {
-                    return (
-                        Pos {
-                            chunk: mid,
-                            off: c.len() - 1,
-                        },
-                        true,
-                    )
+                    let off = c.len() - 1;
+                    return (Pos { chunk: mid, off }, Some(c[off]));
                 }
                 Ordering::Greater => hi = mid,
             }
         }
         let Some(c) = self.chunks.get(lo) else {
-            return (self.end(), false);
+            return (self.end(), None);
         };
         // Its last key is greater than the probe: search the others.
         let (mut a, mut b) = (0, c.len() - 1);
@@ -193,13 +188,13 @@ impl Tree {
                             chunk: lo,
                             off: mid,
                         },
-                        true,
+                        Some(c[mid]),
                     )
                 }
                 Ordering::Greater => b = mid,
             }
         }
-        (Pos { chunk: lo, off: a }, false)
+        (Pos { chunk: lo, off: a }, None)
     }
 
     /// The positions `[start, end)` of the keys within the bounds, for `range` (the bounds
@@ -209,15 +204,15 @@ impl Tree {
             Bound::Unbounded => Pos { chunk: 0, off: 0 },
             Bound::Included(p) => self.search(p).0,
             Bound::Excluded(p) => match self.search(p) {
-                (p, true) => self.after(p),
-                (p, false) => p,
+                (p, Some(_)) => self.after(p),
+                (p, None) => p,
             },
         };
         let hi = match end {
             Bound::Unbounded => self.end(),
             Bound::Included(p) => match self.search(p) {
-                (p, true) => self.after(p),
-                (p, false) => p,
+                (p, Some(_)) => self.after(p),
+                (p, None) => p,
             },
             Bound::Excluded(p) => self.search(p).0,
         };
@@ -528,7 +523,7 @@ pub(super) fn find<K: Borrow<Q>, Q: Ord + ?Sized>(
     tree: &Tree,
     slots: &[Option<K>],
     q: &Q,
-) -> (Pos, bool) {
+) -> (Pos, Option<u32>) {
     tree.search(&KeyProbe { slots, q })
 }
 
