@@ -95,15 +95,15 @@ pub struct NodeLifecycleController {
     /// The node names a budgeted sync has read from the feed so far (`sync_budget`).
     reading: OrdSet<String>,
     /// Heartbeats of the kubelets the simulation runs; a node without one renews.
-    /// Boxed, as `zones`: the maps from `String` to a boxed value share one compiled BTreeMap
-    /// (docs/benchmarks.md, "Bundle size"); written when a kubelet starts or stops.
+    /// Boxed, as `zones`: the maps from `String` to a boxed value share their compiled value
+    /// slab (docs/benchmarks.md, "Bundle size"); written when a kubelet starts or stops.
     heartbeats: OrdMap<String, Box<Heartbeat>>,
     nodes: OrdMap<String, Seen>,
     /// `knownNodeSet`: the nodes seen by the last pass.
     known: OrdSet<String>,
-    /// Boxed: the maps from `String` to a boxed value share one compiled BTreeMap (its insert,
-    /// search and rebalancing code is the same for every pointer-sized value), the playground's
-    /// wasm size (docs/benchmarks.md, "Bundle size"); one entry per zone.
+    /// Boxed: the maps from `String` to a boxed value share their compiled value slab (its
+    /// code is the same for every pointer-sized value), the playground's wasm size
+    /// (docs/benchmarks.md, "Bundle size"); one entry per zone.
     zones: OrdMap<String, Box<Zone>>,
     pods: NodePods,
     passes: OrdSet<SimTime>,
