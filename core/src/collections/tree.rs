@@ -159,25 +159,30 @@ impl Tree {
     /// key equals the probe (so callers need not read it again). The tree's keys must be in
     /// ascending order by `probe` (they are, when it is the keys' `Ord` against a value).
     pub(super) fn search(&self, probe: &dyn Probe) -> (Pos, Option<u32>) {
-        // The first chunk whose last key is not less than the probe.
-        let (mut lo, mut hi) = (0, self.chunks.len());
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            let c = &self.chunks[mid];
-            match probe.cmp(c[c.len() - 1]) {
-                Ordering::Less => lo = mid + 1,
-                Ordering::Equal => {
-                    let off = c.len() - 1;
-                    return (Pos { chunk: mid, off }, Some(c[off]));
+        // The chunk to search in, and how many of its handles to search: a tree of one chunk
+        // (most maps) is searched whole; otherwise the first chunk whose last key is not less
+        // than the probe, whose last key need not be compared again.
+        let (ci, n) = if self.chunks.len() == 1 {
+            (0, self.chunks[0].len())
+        } else {
+            let (mut lo, mut hi) = (0, self.chunks.len());
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2;
+                let c = &self.chunks[mid];
+                let off = c.len() - 1;
+                match probe.cmp(c[off]) {
+                    Ordering::Less => lo = mid + 1,
+                    Ordering::Equal => return (Pos { chunk: mid, off }, Some(c[off])),
+                    Ordering::Greater => hi = mid,
                 }
-                Ordering::Greater => hi = mid,
             }
-        }
-        let Some(c) = self.chunks.get(lo) else {
-            return (self.end(), None);
+            match self.chunks.get(lo) {
+                Some(c) => (lo, c.len() - 1),
+                None => return (self.end(), None),
+            }
         };
-        // Its last key is greater than the probe: search the others.
-        let (mut a, mut b) = (0, c.len() - 1);
+        let c = &self.chunks[ci];
+        let (mut a, mut b) = (0, n);
         while a < b {
             let mid = a + (b - a) / 2;
             match probe.cmp(c[mid]) {
@@ -185,7 +190,7 @@ impl Tree {
                 Ordering::Equal => {
                     return (
                         Pos {
-                            chunk: lo,
+                            chunk: ci,
                             off: mid,
                         },
                         Some(c[mid]),
@@ -194,7 +199,11 @@ impl Tree {
                 Ordering::Greater => b = mid,
             }
         }
-        (Pos { chunk: lo, off: a }, None)
+        if a == c.len() {
+            // Past the last key of the only chunk.
+            return (self.end(), None);
+        }
+        (Pos { chunk: ci, off: a }, None)
     }
 
     /// The positions `[start, end)` of the keys within the bounds, for `range` (the bounds
