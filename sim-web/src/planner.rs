@@ -6,6 +6,7 @@
 //! calls.
 
 use crate::session::TextSources;
+use cellsim_core::collections::OrdSet;
 use cellsim_core::plan::compare::{column, Column, Comparison};
 use cellsim_core::plan::metrics::{Packing, Utilization};
 use cellsim_core::plan::{
@@ -15,7 +16,6 @@ use cellsim_core::plan::{
 use cellsim_core::scenario::Scenario;
 use cellsim_core::sched::config::SchedulerConfig;
 use cellsim_core::yaml::{self, LoadError, Mark};
-use std::collections::BTreeSet;
 
 /// The FGD paper's Random policy (`docs/schedulers/random.yaml`): compare's first default.
 pub const RANDOM_YAML: &str = include_str!("../../docs/schedulers/random.yaml");
@@ -337,11 +337,11 @@ const COMPARE_ROWS: [Row; 13] = [
 pub fn compare_table(r: &Comparison) -> (Vec<String>, Vec<Vec<String>>) {
     let mut names = vec!["fits".to_string()];
     names.extend(COMPARE_ROWS.iter().map(|(n, _)| n.to_string()));
-    let extended: BTreeSet<&String> = cellsim_core::sort::collect_set(
-        r.schedulers
-            .iter()
-            .flat_map(|c| c.packing.allocation.extended.keys()),
-    );
+    let extended: OrdSet<&String> = r
+        .schedulers
+        .iter()
+        .flat_map(|c| c.packing.allocation.extended.keys())
+        .collect();
     for k in &extended {
         names.push(format!("{k} allocation"));
         names.push(format!("{k} fragmentation"));

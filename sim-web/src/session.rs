@@ -11,6 +11,7 @@
 
 use crate::timeline_edit::{append_timeline_entry, EditError, WhatIf};
 use cellsim_core::api::{Kind, Object};
+use cellsim_core::collections::OrdMap;
 use cellsim_core::scenario::{Scenario, Sources};
 use cellsim_core::sim::budget::{Budget, StepOutcome};
 use cellsim_core::sim::view::{ClusterTotals, ClusterView, ViewCache};
@@ -18,7 +19,6 @@ use cellsim_core::sim::{RunOptions, Sim};
 use cellsim_core::time::SimTime;
 use cellsim_core::yaml::LoadError;
 use serde::Deserialize;
-use std::collections::BTreeMap;
 
 /// Record scheduling decisions (for the pod panel) by default only up to this many nodes:
 /// each decision keeps every scored node's per-plugin scores, which at 1000 nodes and 30,000
@@ -83,7 +83,7 @@ pub struct ServicePoint {
 pub struct Sample {
     pub t_ms: u64,
     pub totals: ClusterTotals,
-    pub services: BTreeMap<String, ServicePoint>,
+    pub services: OrdMap<String, ServicePoint>,
 }
 
 pub use crate::trace_line::TraceLine;
@@ -311,16 +311,19 @@ impl Session {
             .traffic
             .as_ref()
             .map(|t| {
-                cellsim_core::sort::collect_map(t.live(self.sim.now).into_iter().map(|p| {
-                    (
-                        p.service,
-                        ServicePoint {
-                            milli_rps: p.milli_rps,
-                            success_permille: p.success_permille,
-                            latency_ms: p.p50_us / 1000,
-                        },
-                    )
-                }))
+                t.live(self.sim.now)
+                    .into_iter()
+                    .map(|p| {
+                        (
+                            p.service,
+                            ServicePoint {
+                                milli_rps: p.milli_rps,
+                                success_permille: p.success_permille,
+                                latency_ms: p.p50_us / 1000,
+                            },
+                        )
+                    })
+                    .collect()
             })
             .unwrap_or_default();
         let sample = Sample {

@@ -68,7 +68,7 @@ pub struct Autoscaler {
     /// Nodes ordered but not registered yet, per pool: when each arrives.
     upcoming: BTreeMap<String, Vec<SimTime>>,
     /// The index the next node of each pool gets (as the simulation numbers them).
-    next_index: BTreeMap<String, u32>,
+    next_index: OrdMap<String, u32>,
     last_scale_up: Option<SimTime>,
     unneeded_since: OrdMap<String, SimTime>,
     /// Nodes being drained for removal.
@@ -93,7 +93,7 @@ impl Autoscaler {
                 .cloned()
                 .collect(),
             upcoming: BTreeMap::new(),
-            next_index: crate::sort::collect_map(pools.iter().map(|p| (p.name.clone(), p.count))),
+            next_index: pools.iter().map(|p| (p.name.clone(), p.count)).collect(),
             last_scale_up: None,
             unneeded_since: OrdMap::new(),
             deleting: BTreeSet::new(),
@@ -342,11 +342,10 @@ impl Autoscaler {
         {
             return;
         }
-        let mut sizes: BTreeMap<String, u32> = crate::sort::collect_map(
-            autoscaled
-                .keys()
-                .map(|p| (p.to_string(), self.pool_size(nodes, p))),
-        );
+        let mut sizes: OrdMap<String, u32> = autoscaled
+            .keys()
+            .map(|p| (p.to_string(), self.pool_size(nodes, p)))
+            .collect();
         // Where evicted pods would go: every other node, not being removed.
         let removing: BTreeSet<String> = self.deleting.clone();
         let mut others: Vec<SimNode> = nodes
@@ -445,8 +444,8 @@ fn index_has(nodes: &[SimNode], name: &str) -> bool {
 /// Whether every PodDisruptionBudget covering `pods` allows that many disruptions (upstream
 /// drainability: a node whose pods would exceed a budget is not removed).
 fn budgets_allow(ctx: &Ctx, pods: &[&Pod]) -> bool {
-    let mut need: BTreeMap<(String, String), i32> = BTreeMap::new();
-    let mut allowed: BTreeMap<(String, String), i32> = BTreeMap::new();
+    let mut need: OrdMap<(String, String), i32> = OrdMap::new();
+    let mut allowed: OrdMap<(String, String), i32> = OrdMap::new();
     for p in pods {
         for o in ctx
             .store

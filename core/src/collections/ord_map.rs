@@ -1,59 +1,66 @@
-//! [`OrdMap`]: an ordered map = std `BTreeMap<K, u32>` (key → slot) + a slab of values.
+//! [`OrdMap`]: an ordered map = a [`Tree`] of handles + a slab of keys + a slab of values.
 
 use std::borrow::Borrow;
-use std::collections::btree_map;
-use std::collections::BTreeMap;
 use std::fmt;
 use std::iter::FusedIterator;
 use std::marker::PhantomData;
 use std::ops::{Index, RangeBounds};
 
-use super::slab::{self, Slab, Slot};
+use super::slab::{self, Slab};
+use super::tree::{self, Cursor, Handles, IntoHandles, Pos, Tree};
 
 /// An ordered map with `BTreeMap`'s semantics and iteration order (see the module docs for
-/// why it exists). Keys live in a std `BTreeMap<K, u32>`, whose code is shared by every
-/// `OrdMap<K, _>` and [`super::OrdSet<K>`]; values live in a slab.
+/// why it exists). Handle `h` names the key in slot `h` of `keys` and its value in slot `h`
+/// of `values`; the [`Tree`] orders the handles by key and hands them out. The keys have a
+/// slab of their own so that searching (`tree::find`) is compiled per key type, not per map.
 pub struct OrdMap<K, V> {
-    index: BTreeMap<K, u32>,
-    slab: Slab<V>,
+    tree: Tree,
+    keys: Slab<K>,
+    values: Slab<V>,
 }
 
 impl<K, V> OrdMap<K, V> {
     pub const fn new() -> Self {
         OrdMap {
-            index: BTreeMap::new(),
-            slab: Slab::new(),
+            tree: Tree::new(),
+            keys: Slab::new(),
+            values: Slab::new(),
         }
     }
 
     #[inline]
     pub fn len(&self) -> usize {
-        self.index.len()
+        self.tree.len()
     }
 
     #[inline]
     pub fn is_empty(&self) -> bool {
-        self.index.is_empty()
+        self.tree.len() == 0
     }
 
     pub fn clear(&mut self) {
-        self.index.clear();
-        self.slab.clear();
+        self.tree.clear();
+        self.keys.clear();
+        self.values.clear();
     }
 
     pub fn iter(&self) -> Iter<'_, K, V> {
-        SlotIter {
-            inner: self.index.iter(),
-            slots: &self.slab.slots,
+        Entries {
+            handles: self.tree.iter(),
+            keys: &self.keys.slots,
+            values: &self.values.slots,
         }
     }
 
     pub fn iter_mut(&mut self) -> IterMut<'_, K, V> {
-        IterMut::new(self.index.iter(), &mut self.slab)
+        IterMut::new(self.tree.iter(), &self.keys, &mut self.values)
     }
 
-    pub fn keys(&self) -> btree_map::Keys<'_, K, u32> {
-        self.index.keys()
+    pub fn keys(&self) -> Keys<'_, K> {
+        Keys {
+            handles: self.tree.iter(),
+            keys: &self.keys.slots,
+        }
     }
 
     pub fn values(&self) -> impl DoubleEndedIterator<Item = &V> + ExactSizeIterator + Clone {
@@ -68,19 +75,64 @@ impl<K, V> OrdMap<K, V> {
         self.into_iter().map(|(_, v)| v)
     }
 
-    pub fn into_keys(self) -> btree_map::IntoKeys<K, u32> {
-        self.index.into_keys()
+    pub fn into_keys(self) -> IntoKeys<K> {
+        IntoKeys {
+            handles: self.tree.into_handles(),
+            keys: self.keys.slots,
+        }
+    }
+
+    /// The tree's chunk lengths, for the tests of its invariants.
+    #[cfg(test)]
+    pub(super) fn chunk_lens(&self) -> Vec<usize> {
+        self.tree.chunk_lens()
+    }
+
+    /// Takes the entry at `p` (a position from a search since the last change) out.
+    #[inline]
+    fn remove_at(&mut self, p: Pos) -> (K, V) {
+        let h = self.tree.remove(p);
+        (self.keys.take(h), self.values.take(h))
+    }
+
+    /// Stores a new entry at `p` (a position from a search since the last change); its handle.
+    #[inline]
+    fn insert_at(&mut self, p: Pos, key: K, value: V) -> u32 {
+        let h = self.tree.insert(p);
+        self.keys.put(h, key);
+        self.values.put(h, value);
+        h
     }
 }
 
 impl<K: Ord, V> OrdMap<K, V> {
+    /// Where `key` is or would go.
+    #[inline]
+    fn find<Q>(&self, key: &Q) -> (Pos, Option<u32>)
+    where
+        K: Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
+        tree::find(&self.tree, &self.keys.slots, key)
+    }
+
+    /// The handle of `key`, if present.
+    #[inline]
+    fn handle<Q>(&self, key: &Q) -> Option<u32>
+    where
+        K: Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
+        self.find(key).1
+    }
+
     #[inline]
     pub fn get<Q>(&self, key: &Q) -> Option<&V>
     where
         K: Borrow<Q>,
         Q: Ord + ?Sized,
     {
-        self.index.get(key).map(|&s| self.slab.get(s))
+        self.handle(key).map(|h| self.values.get(h))
     }
 
     #[inline]
@@ -89,9 +141,8 @@ impl<K: Ord, V> OrdMap<K, V> {
         K: Borrow<Q>,
         Q: Ord + ?Sized,
     {
-        self.index
-            .get_key_value(key)
-            .map(|(k, &s)| (k, self.slab.get(s)))
+        self.handle(key)
+            .map(|h| (self.keys.get(h), self.values.get(h)))
     }
 
     #[inline]
@@ -100,10 +151,8 @@ impl<K: Ord, V> OrdMap<K, V> {
         K: Borrow<Q>,
         Q: Ord + ?Sized,
     {
-        match self.index.get(key) {
-            Some(&s) => Some(self.slab.get_mut(s)),
-            None => None,
-        }
+        let h = self.handle(key)?;
+        Some(self.values.get_mut(h))
     }
 
     #[inline]
@@ -112,17 +161,17 @@ impl<K: Ord, V> OrdMap<K, V> {
         K: Borrow<Q>,
         Q: Ord + ?Sized,
     {
-        self.index.contains_key(key)
+        self.find(key).1.is_some()
     }
 
-    /// As `BTreeMap::insert`: a present key keeps its stored key and gets the new value.
+    /// As `BTreeMap::insert`: a present key keeps its stored key and gets the new value. Out of
+    /// line: `extend` and `collect` call it rather than compiling a second copy.
+    #[inline(never)]
     pub fn insert(&mut self, key: K, value: V) -> Option<V> {
-        match self.index.entry(key) {
-            btree_map::Entry::Occupied(e) => {
-                Some(std::mem::replace(self.slab.get_mut(*e.get()), value))
-            }
-            btree_map::Entry::Vacant(e) => {
-                e.insert(self.slab.insert(value));
+        match self.find(&key) {
+            (_, Some(h)) => Some(std::mem::replace(self.values.get_mut(h), value)),
+            (p, None) => {
+                self.insert_at(p, key, value);
                 None
             }
         }
@@ -133,8 +182,7 @@ impl<K: Ord, V> OrdMap<K, V> {
         K: Borrow<Q>,
         Q: Ord + ?Sized,
     {
-        let s = self.index.remove(key)?;
-        Some(self.take(s))
+        self.remove_entry(key).map(|(_, v)| v)
     }
 
     pub fn remove_entry<Q>(&mut self, key: &Q) -> Option<(K, V)>
@@ -142,90 +190,130 @@ impl<K: Ord, V> OrdMap<K, V> {
         K: Borrow<Q>,
         Q: Ord + ?Sized,
     {
-        let (k, s) = self.index.remove_entry(key)?;
-        Some((k, self.take(s)))
-    }
-
-    /// The value of slot `s`, whose key has just left the index.
-    #[inline]
-    fn take(&mut self, s: u32) -> V {
-        let v = self.slab.remove(s);
-        if self.index.is_empty() {
-            self.slab.clear();
+        match self.find(key) {
+            (p, Some(_)) => Some(self.remove_at(p)),
+            (_, None) => None,
         }
-        v
     }
 
     pub fn entry(&mut self, key: K) -> Entry<'_, K, V> {
-        match self.index.entry(key) {
-            btree_map::Entry::Occupied(inner) => Entry::Occupied(OccupiedEntry {
-                inner,
-                slab: &mut self.slab,
+        match self.find(&key) {
+            (pos, Some(handle)) => Entry::Occupied(OccupiedEntry {
+                map: self,
+                pos,
+                handle,
             }),
-            btree_map::Entry::Vacant(inner) => Entry::Vacant(VacantEntry {
-                inner,
-                slab: &mut self.slab,
+            (pos, None) => Entry::Vacant(VacantEntry {
+                map: self,
+                pos,
+                key,
             }),
         }
     }
 
+    /// The positions of the keys in `range`.
+    fn span<Q, R>(&self, range: &R) -> (Pos, Pos)
+    where
+        K: Borrow<Q>,
+        Q: Ord + ?Sized,
+        R: RangeBounds<Q>,
+    {
+        tree::key_range(&self.tree, &self.keys.slots, range)
+    }
+
+    /// As `BTreeMap::range`, with its panics for bounds out of order.
     pub fn range<Q, R>(&self, range: R) -> Range<'_, K, V>
     where
         K: Borrow<Q>,
         Q: Ord + ?Sized,
         R: RangeBounds<Q>,
     {
-        SlotIter {
-            inner: self.index.range(range),
-            slots: &self.slab.slots,
+        let (lo, hi) = self.span(&range);
+        Entries {
+            handles: self.tree.between(lo, hi),
+            keys: &self.keys.slots,
+            values: &self.values.slots,
         }
     }
 
-    pub fn range_mut<Q, R>(&mut self, range: R) -> IterMut<'_, K, V, btree_map::Range<'_, K, u32>>
+    /// The keys in `range` (for `OrdSet::range`).
+    pub(super) fn range_keys<Q, R>(&self, range: R) -> Keys<'_, K, Cursor<'_>>
     where
         K: Borrow<Q>,
         Q: Ord + ?Sized,
         R: RangeBounds<Q>,
     {
-        IterMut::new(self.index.range(range), &mut self.slab)
+        let (lo, hi) = self.span(&range);
+        Keys {
+            handles: self.tree.between(lo, hi),
+            keys: &self.keys.slots,
+        }
+    }
+
+    pub fn range_mut<Q, R>(&mut self, range: R) -> IterMut<'_, K, V, Cursor<'_>>
+    where
+        K: Borrow<Q>,
+        Q: Ord + ?Sized,
+        R: RangeBounds<Q>,
+    {
+        let (lo, hi) = self.span(&range);
+        IterMut::new(self.tree.between(lo, hi), &self.keys, &mut self.values)
     }
 
     pub fn first_key_value(&self) -> Option<(&K, &V)> {
-        self.index
-            .first_key_value()
-            .map(|(k, &s)| (k, self.slab.get(s)))
+        let h = self.tree.first()?;
+        Some((self.keys.get(h), self.values.get(h)))
     }
 
     pub fn last_key_value(&self) -> Option<(&K, &V)> {
-        self.index
-            .last_key_value()
-            .map(|(k, &s)| (k, self.slab.get(s)))
+        let h = self.tree.last()?;
+        Some((self.keys.get(h), self.values.get(h)))
+    }
+
+    /// As `BTreeMap::first_entry`: the entry of the first key, to read, change or remove.
+    pub fn first_entry(&mut self) -> Option<OccupiedEntry<'_, K, V>> {
+        let pos = self.tree.first_pos()?;
+        let handle = self.tree.at(pos);
+        Some(OccupiedEntry {
+            map: self,
+            pos,
+            handle,
+        })
+    }
+
+    /// As `BTreeMap::last_entry`.
+    pub fn last_entry(&mut self) -> Option<OccupiedEntry<'_, K, V>> {
+        let pos = self.tree.last_pos()?;
+        let handle = self.tree.at(pos);
+        Some(OccupiedEntry {
+            map: self,
+            pos,
+            handle,
+        })
     }
 
     pub fn pop_first(&mut self) -> Option<(K, V)> {
-        let (k, s) = self.index.pop_first()?;
-        Some((k, self.take(s)))
+        let h = self.tree.pop_first()?;
+        Some((self.keys.take(h), self.values.take(h)))
     }
 
     pub fn pop_last(&mut self) -> Option<(K, V)> {
-        let (k, s) = self.index.pop_last()?;
-        Some((k, self.take(s)))
+        let h = self.tree.pop_last()?;
+        Some((self.keys.take(h), self.values.take(h)))
     }
 
-    /// As `BTreeMap::retain`: visits the entries in key order.
+    /// As `BTreeMap::retain`: visits the entries in key order; an entry not kept is dropped
+    /// before the next is visited.
     pub fn retain(&mut self, mut keep: impl FnMut(&K, &mut V) -> bool) {
-        let slab = &mut self.slab;
-        self.index.retain(|k, &mut s| {
-            if keep(k, slab.get_mut(s)) {
+        let (keys, values) = (&mut self.keys, &mut self.values);
+        self.tree.retain(&mut |h| {
+            if keep(keys.get(h), values.get_mut(h)) {
                 true
             } else {
-                slab.remove(s);
+                drop((keys.take(h), values.take(h)));
                 false
             }
         });
-        if self.index.is_empty() {
-            self.slab.clear();
-        }
     }
 }
 
@@ -238,8 +326,9 @@ impl<K, V> Default for OrdMap<K, V> {
 impl<K: Clone, V: Clone> Clone for OrdMap<K, V> {
     fn clone(&self) -> Self {
         OrdMap {
-            index: self.index.clone(),
-            slab: self.slab.clone(),
+            tree: self.tree.clone(),
+            keys: self.keys.clone(),
+            values: self.values.clone(),
         }
     }
 }
@@ -317,145 +406,200 @@ impl<K, V> IntoIterator for OrdMap<K, V> {
 
     fn into_iter(self) -> Self::IntoIter {
         IntoIter {
-            inner: self.index.into_iter(),
-            slots: self.slab.slots,
+            handles: self.tree.into_handles(),
+            keys: self.keys.slots,
+            values: self.values.slots,
         }
     }
 }
 
 /// `(key, value)` in key order, over the whole map (`Iter`) or a key range (`Range`): the
-/// index's `(key, slot)` iterator `I` with each slot read from the slab.
-pub struct SlotIter<'a, I, V> {
-    inner: I,
-    slots: &'a [Slot<V>],
+/// tree's handles `I` with each key and value read from the slabs.
+pub struct Entries<'a, I, K, V> {
+    handles: I,
+    keys: &'a [Option<K>],
+    values: &'a [Option<V>],
 }
 
 /// `(key, value)` in key order.
-pub type Iter<'a, K, V> = SlotIter<'a, btree_map::Iter<'a, K, u32>, V>;
+pub type Iter<'a, K, V> = Entries<'a, Handles<'a>, K, V>;
 
 /// `(key, value)` of a key range, in key order.
-pub type Range<'a, K, V> = SlotIter<'a, btree_map::Range<'a, K, u32>, V>;
+pub type Range<'a, K, V> = Entries<'a, Cursor<'a>, K, V>;
 
-impl<I: Clone, V> Clone for SlotIter<'_, I, V> {
+impl<I: Clone, K, V> Clone for Entries<'_, I, K, V> {
     fn clone(&self) -> Self {
-        SlotIter {
-            inner: self.inner.clone(),
-            slots: self.slots,
+        Entries {
+            handles: self.handles.clone(),
+            keys: self.keys,
+            values: self.values,
         }
     }
 }
 
-impl<'a, K: 'a, I: Iterator<Item = (&'a K, &'a u32)>, V> Iterator for SlotIter<'a, I, V> {
+impl<'a, I: Iterator<Item = u32>, K, V> Iterator for Entries<'a, I, K, V> {
     type Item = (&'a K, &'a V);
 
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        let (k, &s) = self.inner.next()?;
-        Some((k, slab::get(self.slots, s)))
+        let h = self.handles.next()?;
+        Some((slab::get(self.keys, h), slab::get(self.values, h)))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        self.inner.size_hint()
+        self.handles.size_hint()
     }
 }
 
-impl<'a, K: 'a, I: DoubleEndedIterator<Item = (&'a K, &'a u32)>, V> DoubleEndedIterator
-    for SlotIter<'a, I, V>
-{
+impl<'a, I: DoubleEndedIterator<Item = u32>, K, V> DoubleEndedIterator for Entries<'a, I, K, V> {
     fn next_back(&mut self) -> Option<Self::Item> {
-        let (k, &s) = self.inner.next_back()?;
-        Some((k, slab::get(self.slots, s)))
+        let h = self.handles.next_back()?;
+        Some((slab::get(self.keys, h), slab::get(self.values, h)))
     }
 }
 
-impl<'a, K: 'a, I: ExactSizeIterator<Item = (&'a K, &'a u32)>, V> ExactSizeIterator
-    for SlotIter<'a, I, V>
-{
+impl<I: ExactSizeIterator<Item = u32>, K, V> ExactSizeIterator for Entries<'_, I, K, V> {}
+impl<I: FusedIterator<Item = u32>, K, V> FusedIterator for Entries<'_, I, K, V> {}
+
+/// Keys in key order, over the whole map or set (`I` = [`Handles`]) or a range of a set
+/// (`I` = [`Cursor`]).
+pub struct Keys<'a, K, I = Handles<'a>> {
+    handles: I,
+    keys: &'a [Option<K>],
 }
-impl<'a, K: 'a, I: FusedIterator<Item = (&'a K, &'a u32)>, V> FusedIterator for SlotIter<'a, I, V> {}
+
+impl<K, I: Clone> Clone for Keys<'_, K, I> {
+    fn clone(&self) -> Self {
+        Keys {
+            handles: self.handles.clone(),
+            keys: self.keys,
+        }
+    }
+}
+
+impl<'a, K, I: Iterator<Item = u32>> Iterator for Keys<'a, K, I> {
+    type Item = &'a K;
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a K> {
+        Some(slab::get(self.keys, self.handles.next()?))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.handles.size_hint()
+    }
+}
+
+impl<'a, K, I: DoubleEndedIterator<Item = u32>> DoubleEndedIterator for Keys<'a, K, I> {
+    fn next_back(&mut self) -> Option<&'a K> {
+        Some(slab::get(self.keys, self.handles.next_back()?))
+    }
+}
+
+impl<K, I: ExactSizeIterator<Item = u32>> ExactSizeIterator for Keys<'_, K, I> {}
+impl<K, I: FusedIterator<Item = u32>> FusedIterator for Keys<'_, K, I> {}
+
+/// Keys by value, in key order (of a consumed map, whose values are dropped at once, or set).
+pub struct IntoKeys<K> {
+    handles: IntoHandles,
+    keys: Vec<Option<K>>,
+}
+
+impl<K> Iterator for IntoKeys<K> {
+    type Item = K;
+
+    #[inline]
+    fn next(&mut self) -> Option<K> {
+        let h = self.handles.next()?;
+        Some(slab::take(&mut self.keys, h))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.handles.size_hint()
+    }
+}
+
+impl<K> DoubleEndedIterator for IntoKeys<K> {
+    fn next_back(&mut self) -> Option<K> {
+        let h = self.handles.next_back()?;
+        Some(slab::take(&mut self.keys, h))
+    }
+}
+
+impl<K> ExactSizeIterator for IntoKeys<K> {}
+impl<K> FusedIterator for IntoKeys<K> {}
 
 /// `(key, &mut value)` in key order (over the whole map, or a range: `I`).
 ///
-/// Safety argument for the one `unsafe`: the index maps each live key to its own slot (a slot
-/// is handed out by `Slab::insert` only when free and freed only when its key leaves the
-/// index), so the slot numbers `I` yields are distinct and each names a `Slot::Full`; the slab
-/// is borrowed mutably for `'a`, so nothing else reads or moves the slots meanwhile. Each
-/// `&mut V` handed out therefore aliases no other. `slots` is a raw pointer (from the
-/// exclusive borrow, never through a shared `&[Slot<V>]`) so the references can outlive
-/// `next`'s borrow of the iterator, as with `slice::IterMut`.
-pub struct IterMut<'a, K, V, I = btree_map::Iter<'a, K, u32>> {
-    inner: I,
-    slots: *mut Slot<V>,
+/// Safety argument for the one `unsafe`: the tree holds each live handle once (it hands a
+/// handle out only when free and frees it only when it leaves the tree), so the handles `I`
+/// yields are distinct and each names a full slot; the value slab is borrowed mutably for
+/// `'a`, so nothing else reads or moves its slots meanwhile. Each `&mut V` handed out
+/// therefore aliases no other. `values` is a raw pointer (from the exclusive borrow, never
+/// through a shared `&[Option<V>]`) so the references can outlive `next`'s borrow of the
+/// iterator, as with `slice::IterMut`.
+pub struct IterMut<'a, K, V, I = Handles<'a>> {
+    handles: I,
+    keys: &'a [Option<K>],
+    values: *mut Option<V>,
     len: usize,
-    _borrow: PhantomData<(&'a K, &'a mut V)>,
+    _borrow: PhantomData<&'a mut V>,
 }
 
-impl<'a, K: 'a, V, I: Iterator<Item = (&'a K, &'a u32)>> IterMut<'a, K, V, I> {
-    fn new(inner: I, slab: &'a mut Slab<V>) -> Self {
+impl<'a, K, V, I: Iterator<Item = u32>> IterMut<'a, K, V, I> {
+    fn new(handles: I, keys: &'a Slab<K>, values: &'a mut Slab<V>) -> Self {
         IterMut {
-            inner,
-            len: slab.slots.len(),
-            slots: slab.slots.as_mut_ptr(),
+            handles,
+            keys: &keys.slots,
+            len: values.slots.len(),
+            values: values.slots.as_mut_ptr(),
             _borrow: PhantomData,
         }
     }
 
     #[inline]
-    fn slot(&mut self, s: u32) -> &'a mut V {
-        let s = s as usize;
-        assert!(s < self.len, "OrdMap: slot out of range");
+    fn entry(&mut self, h: u32) -> (&'a K, &'a mut V) {
+        let s = h as usize;
+        assert!(s < self.len, "OrdMap: handle out of range");
         // SAFETY: see the type's docs: `s` is in bounds, yielded once, and names a full slot
-        // of the exclusively borrowed slab.
-        match unsafe { &mut *self.slots.add(s) } {
-            Slot::Full(v) => v,
-            Slot::Free(_) => unreachable!("OrdMap: the index names a free slot"),
-        }
+        // of the exclusively borrowed value slab.
+        let v = match unsafe { &mut *self.values.add(s) } {
+            Some(v) => v,
+            None => slab::free_slot(),
+        };
+        (slab::get(self.keys, h), v)
     }
 }
 
-impl<'a, K: 'a, V: 'a, I: Iterator<Item = (&'a K, &'a u32)>> Iterator for IterMut<'a, K, V, I> {
+impl<'a, K, V, I: Iterator<Item = u32>> Iterator for IterMut<'a, K, V, I> {
     type Item = (&'a K, &'a mut V);
 
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        let (k, &s) = self.inner.next()?;
-        Some((k, self.slot(s)))
+        let h = self.handles.next()?;
+        Some(self.entry(h))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        self.inner.size_hint()
+        self.handles.size_hint()
     }
 }
 
-impl<'a, K: 'a, V: 'a, I> DoubleEndedIterator for IterMut<'a, K, V, I>
-where
-    I: DoubleEndedIterator<Item = (&'a K, &'a u32)>,
-{
+impl<'a, K, V, I: DoubleEndedIterator<Item = u32>> DoubleEndedIterator for IterMut<'a, K, V, I> {
     fn next_back(&mut self) -> Option<Self::Item> {
-        let (k, &s) = self.inner.next_back()?;
-        Some((k, self.slot(s)))
+        let h = self.handles.next_back()?;
+        Some(self.entry(h))
     }
 }
 
-impl<'a, K: 'a, V: 'a, I> ExactSizeIterator for IterMut<'a, K, V, I> where
-    I: ExactSizeIterator<Item = (&'a K, &'a u32)>
-{
-}
+impl<K, V, I: ExactSizeIterator<Item = u32>> ExactSizeIterator for IterMut<'_, K, V, I> {}
+impl<K, V, I: FusedIterator<Item = u32>> FusedIterator for IterMut<'_, K, V, I> {}
 
 /// `(key, value)` by value, in key order.
 pub struct IntoIter<K, V> {
-    inner: btree_map::IntoIter<K, u32>,
-    slots: Vec<Slot<V>>,
-}
-
-impl<K, V> IntoIter<K, V> {
-    #[inline]
-    fn take(&mut self, s: u32) -> V {
-        match std::mem::replace(&mut self.slots[s as usize], Slot::Free(0)) {
-            Slot::Full(v) => v,
-            Slot::Free(_) => unreachable!("OrdMap: the index names a free slot"),
-        }
-    }
+    handles: IntoHandles,
+    keys: Vec<Option<K>>,
+    values: Vec<Option<V>>,
 }
 
 impl<K, V> Iterator for IntoIter<K, V> {
@@ -463,23 +607,30 @@ impl<K, V> Iterator for IntoIter<K, V> {
 
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        let (k, s) = self.inner.next()?;
-        Some((k, self.take(s)))
+        let h = self.handles.next()?;
+        Some((
+            slab::take(&mut self.keys, h),
+            slab::take(&mut self.values, h),
+        ))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        self.inner.size_hint()
+        self.handles.size_hint()
     }
 }
 
 impl<K, V> DoubleEndedIterator for IntoIter<K, V> {
     fn next_back(&mut self) -> Option<Self::Item> {
-        let (k, s) = self.inner.next_back()?;
-        Some((k, self.take(s)))
+        let h = self.handles.next_back()?;
+        Some((
+            slab::take(&mut self.keys, h),
+            slab::take(&mut self.values, h),
+        ))
     }
 }
 
 impl<K, V> ExactSizeIterator for IntoIter<K, V> {}
+impl<K, V> FusedIterator for IntoIter<K, V> {}
 
 /// As `btree_map::Entry`.
 pub enum Entry<'a, K, V> {
@@ -487,14 +638,18 @@ pub enum Entry<'a, K, V> {
     Occupied(OccupiedEntry<'a, K, V>),
 }
 
+/// A key not in the map, and where it would go.
 pub struct VacantEntry<'a, K, V> {
-    inner: btree_map::VacantEntry<'a, K, u32>,
-    slab: &'a mut Slab<V>,
+    map: &'a mut OrdMap<K, V>,
+    pos: Pos,
+    key: K,
 }
 
+/// A key in the map: its position in the tree and its handle.
 pub struct OccupiedEntry<'a, K, V> {
-    inner: btree_map::OccupiedEntry<'a, K, u32>,
-    slab: &'a mut Slab<V>,
+    map: &'a mut OrdMap<K, V>,
+    pos: Pos,
+    handle: u32,
 }
 
 impl<'a, K: Ord, V> Entry<'a, K, V> {
@@ -546,49 +701,45 @@ impl<'a, K: Ord, V> Entry<'a, K, V> {
 
 impl<'a, K: Ord, V> VacantEntry<'a, K, V> {
     pub fn key(&self) -> &K {
-        self.inner.key()
+        &self.key
     }
 
     pub fn into_key(self) -> K {
-        self.inner.into_key()
+        self.key
     }
 
     pub fn insert(self, value: V) -> &'a mut V {
-        let s = self.slab.insert(value);
-        self.inner.insert(s);
-        self.slab.get_mut(s)
+        let h = self.map.insert_at(self.pos, self.key, value);
+        self.map.values.get_mut(h)
     }
 }
 
 impl<'a, K: Ord, V> OccupiedEntry<'a, K, V> {
     pub fn key(&self) -> &K {
-        self.inner.key()
+        self.map.keys.get(self.handle)
     }
 
     pub fn get(&self) -> &V {
-        self.slab.get(*self.inner.get())
+        self.map.values.get(self.handle)
     }
 
     pub fn get_mut(&mut self) -> &mut V {
-        self.slab.get_mut(*self.inner.get())
+        self.map.values.get_mut(self.handle)
     }
 
     pub fn into_mut(self) -> &'a mut V {
-        self.slab.get_mut(*self.inner.get())
+        self.map.values.get_mut(self.handle)
     }
 
     pub fn insert(&mut self, value: V) -> V {
         std::mem::replace(self.get_mut(), value)
     }
 
-    /// Removes the entry. The slab is not compacted here even if the map is now empty (the
-    /// entry cannot see the index); the next `clear` or emptying `remove` does it.
     pub fn remove(self) -> V {
         self.remove_entry().1
     }
 
     pub fn remove_entry(self) -> (K, V) {
-        let (k, s) = self.inner.remove_entry();
-        (k, self.slab.remove(s))
+        self.map.remove_at(self.pos)
     }
 }

@@ -1,54 +1,53 @@
-//! [`OrdSet`]: an ordered set on the same std `BTreeMap<K, u32>` as [`super::OrdMap`].
+//! [`OrdSet`]: an ordered set = an [`OrdMap`] to `()`.
 
 use std::borrow::Borrow;
-use std::collections::btree_map;
-use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::RangeBounds;
 
-/// An ordered set with `BTreeSet`'s semantics and iteration order. It is a std
-/// `BTreeMap<K, u32>` whose values are all 0, so its tree code is the one every
-/// `OrdMap<K, _>` already compiles (a `BTreeSet<K>` would be another instantiation).
+use super::ord_map::{IntoKeys, Keys, OrdMap};
+use super::tree::Cursor;
+
+/// An ordered set with `BTreeSet`'s semantics and iteration order: an `OrdMap<K, ()>`, so a
+/// set of `K` compiles nothing beyond that map's slab and wrappers (and the tree is the one
+/// every map and set shares).
 pub struct OrdSet<K> {
-    index: BTreeMap<K, u32>,
+    map: OrdMap<K, ()>,
 }
 
 impl<K> OrdSet<K> {
     pub const fn new() -> Self {
-        OrdSet {
-            index: BTreeMap::new(),
-        }
+        OrdSet { map: OrdMap::new() }
     }
 
     #[inline]
     pub fn len(&self) -> usize {
-        self.index.len()
+        self.map.len()
     }
 
     #[inline]
     pub fn is_empty(&self) -> bool {
-        self.index.is_empty()
+        self.map.is_empty()
     }
 
     pub fn clear(&mut self) {
-        self.index.clear();
+        self.map.clear();
     }
 
-    pub fn iter(&self) -> btree_map::Keys<'_, K, u32> {
-        self.index.keys()
+    pub fn iter(&self) -> Keys<'_, K> {
+        self.map.keys()
+    }
+
+    /// The tree's chunk lengths, for the tests of its invariants.
+    #[cfg(test)]
+    pub(super) fn chunk_lens(&self) -> Vec<usize> {
+        self.map.chunk_lens()
     }
 }
 
 impl<K: Ord> OrdSet<K> {
     /// As `BTreeSet::insert`: false (and the stored element kept) if it was present.
     pub fn insert(&mut self, key: K) -> bool {
-        match self.index.entry(key) {
-            btree_map::Entry::Occupied(_) => false,
-            btree_map::Entry::Vacant(e) => {
-                e.insert(0);
-                true
-            }
-        }
+        self.map.insert(key, ()).is_none()
     }
 
     #[inline]
@@ -57,7 +56,7 @@ impl<K: Ord> OrdSet<K> {
         K: Borrow<Q>,
         Q: Ord + ?Sized,
     {
-        self.index.contains_key(key)
+        self.map.contains_key(key)
     }
 
     pub fn get<Q>(&self, key: &Q) -> Option<&K>
@@ -65,7 +64,7 @@ impl<K: Ord> OrdSet<K> {
         K: Borrow<Q>,
         Q: Ord + ?Sized,
     {
-        self.index.get_key_value(key).map(|(k, _)| k)
+        self.map.get_key_value(key).map(|(k, _)| k)
     }
 
     pub fn remove<Q>(&mut self, key: &Q) -> bool
@@ -73,7 +72,7 @@ impl<K: Ord> OrdSet<K> {
         K: Borrow<Q>,
         Q: Ord + ?Sized,
     {
-        self.index.remove(key).is_some()
+        self.map.remove_entry(key).is_some()
     }
 
     pub fn take<Q>(&mut self, key: &Q) -> Option<K>
@@ -81,37 +80,38 @@ impl<K: Ord> OrdSet<K> {
         K: Borrow<Q>,
         Q: Ord + ?Sized,
     {
-        self.index.remove_entry(key).map(|(k, _)| k)
+        self.map.remove_entry(key).map(|(k, _)| k)
     }
 
-    pub fn range<Q, R>(&self, range: R) -> impl DoubleEndedIterator<Item = &K> + Clone
+    /// As `BTreeSet::range`, with its panics for bounds out of order.
+    pub fn range<Q, R>(&self, range: R) -> Keys<'_, K, Cursor<'_>>
     where
         K: Borrow<Q>,
         Q: Ord + ?Sized,
         R: RangeBounds<Q>,
     {
-        self.index.range(range).map(|(k, _)| k)
+        self.map.range_keys(range)
     }
 
     pub fn first(&self) -> Option<&K> {
-        self.index.first_key_value().map(|(k, _)| k)
+        self.map.first_key_value().map(|(k, _)| k)
     }
 
     pub fn last(&self) -> Option<&K> {
-        self.index.last_key_value().map(|(k, _)| k)
+        self.map.last_key_value().map(|(k, _)| k)
     }
 
     pub fn pop_first(&mut self) -> Option<K> {
-        self.index.pop_first().map(|(k, _)| k)
+        self.map.pop_first().map(|(k, _)| k)
     }
 
     pub fn pop_last(&mut self) -> Option<K> {
-        self.index.pop_last().map(|(k, _)| k)
+        self.map.pop_last().map(|(k, _)| k)
     }
 
     /// As `BTreeSet::retain`: visits the elements in order.
     pub fn retain(&mut self, mut keep: impl FnMut(&K) -> bool) {
-        self.index.retain(|k, _| keep(k));
+        self.map.retain(|k, _| keep(k));
     }
 
     pub fn is_subset(&self, other: &OrdSet<K>) -> bool {
@@ -128,7 +128,7 @@ impl<K> Default for OrdSet<K> {
 impl<K: Clone> Clone for OrdSet<K> {
     fn clone(&self) -> Self {
         OrdSet {
-            index: self.index.clone(),
+            map: self.map.clone(),
         }
     }
 }
@@ -172,7 +172,7 @@ impl<K: Ord, const N: usize> From<[K; N]> for OrdSet<K> {
 
 impl<'a, K> IntoIterator for &'a OrdSet<K> {
     type Item = &'a K;
-    type IntoIter = btree_map::Keys<'a, K, u32>;
+    type IntoIter = Keys<'a, K>;
 
     fn into_iter(self) -> Self::IntoIter {
         self.iter()
@@ -181,9 +181,9 @@ impl<'a, K> IntoIterator for &'a OrdSet<K> {
 
 impl<K> IntoIterator for OrdSet<K> {
     type Item = K;
-    type IntoIter = btree_map::IntoKeys<K, u32>;
+    type IntoIter = IntoKeys<K>;
 
     fn into_iter(self) -> Self::IntoIter {
-        self.index.into_keys()
+        self.map.into_keys()
     }
 }

@@ -1,85 +1,86 @@
-//! The values of an [`super::OrdMap`]: a `Vec` of slots with a free list, addressed by the
-//! `u32` slot numbers the map's key tree holds.
+//! The entries of an [`super::OrdMap`] (and so of an [`super::OrdSet`], a map to `()`): a
+//! `Vec` of slots addressed by the `u32` handles the [`super::tree::Tree`] orders. The tree
+//! hands out and takes back the handles (its free list is not generic), so all that is
+//! compiled per entry type here is putting, reading and taking one slot.
 
-/// One slot: a value, or a free slot with the next free slot's number (`NONE` ends the list).
-#[derive(Clone)]
-pub(super) enum Slot<V> {
-    Full(V),
-    Free(u32),
+pub(super) struct Slab<T> {
+    pub(super) slots: Vec<Option<T>>,
 }
 
-const NONE: u32 = u32::MAX;
-
-#[derive(Clone)]
-pub(super) struct Slab<V> {
-    pub(super) slots: Vec<Slot<V>>,
-    /// The most recently freed slot, or `NONE`.
-    free: u32,
-}
-
-impl<V> Slab<V> {
+impl<T> Slab<T> {
     pub(super) const fn new() -> Self {
-        Slab {
-            slots: Vec::new(),
-            free: NONE,
-        }
+        Slab { slots: Vec::new() }
     }
 
-    /// Stores `v` in a free slot (the most recently freed first) or a new one.
-    #[inline]
-    pub(super) fn insert(&mut self, v: V) -> u32 {
-        if self.free != NONE {
-            let s = self.free;
-            let slot = &mut self.slots[s as usize];
-            let Slot::Free(next) = *slot else {
-                unreachable!("slab: the free list names a full slot")
-            };
-            self.free = next;
-            *slot = Slot::Full(v);
-            s
+    /// Stores `v` in slot `h`, a handle the tree has just handed out: a free slot, or the next
+    /// one past the end. Out of line: compiled once per key type and once per value type,
+    /// rather than inlined into every map's `insert`.
+    #[inline(never)]
+    pub(super) fn put(&mut self, h: u32, v: T) {
+        let h = h as usize;
+        if h == self.slots.len() {
+            self.slots.push(Some(v));
         } else {
-            let s = u32::try_from(self.slots.len()).expect("slab: more than u32::MAX values");
-            assert!(s != NONE, "slab: more than u32::MAX - 1 values");
-            self.slots.push(Slot::Full(v));
-            s
-        }
-    }
-
-    /// Takes the value out of slot `s` and puts the slot on the free list.
-    #[inline]
-    pub(super) fn remove(&mut self, s: u32) -> V {
-        let slot = std::mem::replace(&mut self.slots[s as usize], Slot::Free(self.free));
-        self.free = s;
-        match slot {
-            Slot::Full(v) => v,
-            Slot::Free(_) => unreachable!("slab: removing a free slot"),
+            // A free slot holds `None`: there is nothing to drop (and no drop code to compile).
+            let old = self.slots[h].replace(v);
+            debug_assert!(old.is_none(), "slab: a handed-out handle names a full slot");
+            std::mem::forget(old);
         }
     }
 
     #[inline]
-    pub(super) fn get(&self, s: u32) -> &V {
-        get(&self.slots, s)
+    pub(super) fn get(&self, h: u32) -> &T {
+        get(&self.slots, h)
     }
 
     #[inline]
-    pub(super) fn get_mut(&mut self, s: u32) -> &mut V {
-        match &mut self.slots[s as usize] {
-            Slot::Full(v) => v,
-            Slot::Free(_) => unreachable!("slab: reading a free slot"),
+    pub(super) fn get_mut(&mut self, h: u32) -> &mut T {
+        match &mut self.slots[h as usize] {
+            Some(v) => v,
+            None => free_slot(),
         }
     }
 
-    /// Drops every value; the next insert starts at slot 0 again.
+    /// Takes the entry out of slot `h`, whose handle has just left the tree. Out of line, as
+    /// `put`.
+    #[inline(never)]
+    pub(super) fn take(&mut self, h: u32) -> T {
+        take(&mut self.slots, h)
+    }
+
+    /// Drops every entry.
     pub(super) fn clear(&mut self) {
         self.slots.clear();
-        self.free = NONE;
+    }
+}
+
+impl<T: Clone> Clone for Slab<T> {
+    fn clone(&self) -> Self {
+        Slab {
+            slots: self.slots.clone(),
+        }
     }
 }
 
 #[inline]
-pub(super) fn get<V>(slots: &[Slot<V>], s: u32) -> &V {
-    match &slots[s as usize] {
-        Slot::Full(v) => v,
-        Slot::Free(_) => unreachable!("slab: reading a free slot"),
+pub(super) fn get<T>(slots: &[Option<T>], h: u32) -> &T {
+    match &slots[h as usize] {
+        Some(v) => v,
+        None => free_slot(),
     }
+}
+
+#[inline]
+pub(super) fn take<T>(slots: &mut [Option<T>], h: u32) -> T {
+    match slots[h as usize].take() {
+        Some(v) => v,
+        None => free_slot(),
+    }
+}
+
+/// The tree named a free slot: a bug in `collections`. One copy for every entry type.
+#[cold]
+#[inline(never)]
+pub(super) fn free_slot() -> ! {
+    panic!("collections: a handle names a free slot")
 }

@@ -27,7 +27,6 @@ use crate::sim::ctx::Ctx;
 use crate::sim::objects::{self, Propagation};
 use crate::store::{ObjectKey, ObjectStore};
 use crate::time::SimTime;
-use std::collections::BTreeSet;
 
 /// utils.go `nextScheduleDelta`: wake a little after the scheduled time.
 pub const NEXT_SCHEDULE_DELTA_MS: i64 = 100;
@@ -141,8 +140,8 @@ impl CronJobController {
             .get_or_insert_with(|| OwnedPods::new(Kind::CronJob))
     }
 
-    fn catch_up(&mut self, ctx: &Ctx) -> BTreeSet<ObjectKey> {
-        let mut dirty = BTreeSet::new();
+    fn catch_up(&mut self, ctx: &Ctx) -> OrdSet<ObjectKey> {
+        let mut dirty = OrdSet::new();
         // The feed is read in place (only Job changes matter besides the CronJobs' own).
         let store = &*ctx.store;
         for c in store.changes_since(self.cursor) {

@@ -35,13 +35,13 @@ use crate::api::selector::{
     OBJECT_NAME_FIELD,
 };
 use crate::api::{Kind, Object};
-use crate::collections::OrdMap;
+use crate::collections::{OrdMap, OrdSet};
 use crate::sim::budget::Budget;
 use crate::sim::ctx::Ctx;
 use crate::sim::objects;
 use crate::store::{ObjectKey, ObjectStore};
 use crate::time::{Duration, SimTime};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// apps/v1 `DefaultDaemonSetUniqueLabelKey`.
 pub const REVISION_LABEL: &str = "controller-revision-hash";
@@ -54,11 +54,11 @@ pub struct DaemonSetController {
     pub cursor: u64,
     pods: Option<super::owned::OwnedPods>,
     /// flowcontrol.Backoff per (daemon set, node): (current backoff, last update).
-    failed_backoff: BTreeMap<(ObjectKey, String), (Duration, SimTime)>,
+    failed_backoff: OrdMap<(ObjectKey, String), (Duration, SimTime)>,
     requeue: Requeue,
     /// A budgeted sync paused in its read of the feed: the sets found so far, and whether a
     /// node changed.
-    reading: Option<(BTreeSet<ObjectKey>, bool)>,
+    reading: Option<(OrdSet<ObjectKey>, bool)>,
 }
 
 /// upstream `AddOrUpdateDaemonPodTolerations`: the tolerations every daemon pod gets (an
@@ -192,8 +192,8 @@ fn by_age(pods: &mut [&Pod]) {
 }
 
 impl DaemonSetController {
-    fn catch_up(&mut self, ctx: &Ctx) -> BTreeSet<ObjectKey> {
-        let mut read = (BTreeSet::new(), false);
+    fn catch_up(&mut self, ctx: &Ctx) -> OrdSet<ObjectKey> {
+        let mut read = (OrdSet::new(), false);
         self.catch_up_some(ctx, &mut read, usize::MAX);
         Self::dirty(ctx, read)
     }
@@ -203,7 +203,7 @@ impl DaemonSetController {
     fn catch_up_some(
         &mut self,
         ctx: &Ctx,
-        read: &mut (BTreeSet<ObjectKey>, bool),
+        read: &mut (OrdSet<ObjectKey>, bool),
         limit: usize,
     ) -> bool {
         let (dirty, nodes_changed) = read;
@@ -235,8 +235,8 @@ impl DaemonSetController {
     /// The sets to reconcile after a read: every set when a node changed.
     fn dirty(
         ctx: &Ctx,
-        (mut dirty, nodes_changed): (BTreeSet<ObjectKey>, bool),
-    ) -> BTreeSet<ObjectKey> {
+        (mut dirty, nodes_changed): (OrdSet<ObjectKey>, bool),
+    ) -> OrdSet<ObjectKey> {
         if nodes_changed {
             dirty.extend(ctx.store.list(Kind::DaemonSet).map(|(k, _)| k.clone()));
         }

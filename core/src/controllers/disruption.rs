@@ -23,10 +23,11 @@ use crate::api::pod::Pod;
 use crate::api::policy::{PodDisruptionBudget, PodDisruptionBudgetStatus};
 use crate::api::selector::LabelSelector;
 use crate::api::{Kind, Object};
+use crate::collections::OrdSet;
 use crate::sim::ctx::Ctx;
 use crate::store::{MemoryStore, ObjectKey, ObjectStore};
 use crate::time::{Duration, SimTime};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// disruption.go `DeletionTimeout`: how long an approved eviction keeps a pod out of the
 /// healthy count while it is not yet being deleted.
@@ -203,13 +204,13 @@ impl DisruptionController {
 
     /// The budgets to recompute: changed ones, and those of the namespaces where pods or
     /// their controllers changed. Nothing is read when there is no budget.
-    fn catch_up(&mut self, ctx: &Ctx) -> BTreeSet<ObjectKey> {
-        let mut dirty = BTreeSet::new();
+    fn catch_up(&mut self, ctx: &Ctx) -> OrdSet<ObjectKey> {
+        let mut dirty = OrdSet::new();
         if ctx.store.count(Kind::PodDisruptionBudget) == 0 {
             self.cursor = ctx.store.revision();
             return dirty;
         }
-        let mut namespaces = BTreeSet::new();
+        let mut namespaces = OrdSet::new();
         for c in ctx.store.changes_since(self.cursor) {
             match c.key.kind {
                 Kind::PodDisruptionBudget => {

@@ -27,11 +27,10 @@ use crate::api::meta::{IntOrString, OwnerReference};
 use crate::api::pod::{Pod, PodPhase};
 use crate::api::service::Service;
 use crate::api::{Kind, Object};
-use crate::collections::OrdMap;
+use crate::collections::{OrdMap, OrdSet};
 use crate::sim::ctx::Ctx;
 use crate::sim::objects;
 use crate::store::{ObjectKey, ObjectStore};
-use std::collections::{BTreeMap, BTreeSet};
 
 /// `--max-endpoints-per-slice` default.
 pub const MAX_ENDPOINTS_PER_SLICE: usize = 100;
@@ -42,14 +41,14 @@ const ZONE_LABEL: &str = "topology.kubernetes.io/zone";
 pub struct EndpointSliceController {
     pub cursor: u64,
     /// Service -> the pods its selector matched at the last look.
-    members: OrdMap<ObjectKey, BTreeSet<ObjectKey>>,
+    members: OrdMap<ObjectKey, OrdSet<ObjectKey>>,
     /// Pod -> the Services whose selector matched it.
-    member_of: OrdMap<ObjectKey, BTreeSet<ObjectKey>>,
+    member_of: OrdMap<ObjectKey, OrdSet<ObjectKey>>,
 }
 
 impl EndpointSliceController {
     pub fn sync(&mut self, ctx: &mut Ctx) {
-        let mut dirty: BTreeSet<ObjectKey> = BTreeSet::new();
+        let mut dirty: OrdSet<ObjectKey> = OrdSet::new();
         // The feed is read in place (nothing is written before the reconciles). With no
         // Service in the store and no pod remembered as selected, a pod change selects
         // nothing and was selected by nothing: `observe_pod` would return nothing, so it is
@@ -92,12 +91,12 @@ impl EndpointSliceController {
         let Some(sel) = &s.spec.selector else {
             return;
         };
-        let pods: BTreeSet<ObjectKey> = crate::sort::collect_set(
-            ctx.store
-                .objects_in(Kind::Pod, &svc.namespace)
-                .filter(|o| selects(sel, o))
-                .map(ObjectKey::of),
-        );
+        let pods: OrdSet<ObjectKey> = ctx
+            .store
+            .objects_in(Kind::Pod, &svc.namespace)
+            .filter(|o| selects(sel, o))
+            .map(ObjectKey::of)
+            .collect();
         for p in &pods {
             self.member_of
                 .entry(p.clone())
@@ -108,7 +107,7 @@ impl EndpointSliceController {
     }
 
     /// A pod changed: the Services that selected it before or select it now.
-    fn observe_pod(&mut self, ctx: &Ctx, pod: &ObjectKey) -> BTreeSet<ObjectKey> {
+    fn observe_pod(&mut self, ctx: &Ctx, pod: &ObjectKey) -> OrdSet<ObjectKey> {
         let mut touched = self.member_of.remove(pod).unwrap_or_default();
         for s in &touched {
             if let Some(m) = self.members.get_mut(s) {
@@ -116,7 +115,7 @@ impl EndpointSliceController {
             }
         }
         let obj = ctx.store.get(pod).map(|s| &s.object);
-        let mut now = BTreeSet::new();
+        let mut now = OrdSet::new();
         if let Some(o) = obj {
             for svc in ctx.store.objects_in(Kind::Service, &pod.namespace) {
                 let Object::Service(s) = svc else { continue };
@@ -220,8 +219,8 @@ impl EndpointSliceController {
         ctx: &Ctx,
         key: &ObjectKey,
         svc: &Service,
-    ) -> BTreeMap<Vec<EndpointPort>, Vec<Endpoint>> {
-        let mut out: BTreeMap<Vec<EndpointPort>, Vec<Endpoint>> = BTreeMap::new();
+    ) -> OrdMap<Vec<EndpointPort>, Vec<Endpoint>> {
+        let mut out: OrdMap<Vec<EndpointPort>, Vec<Endpoint>> = OrdMap::new();
         for pk in self.members.get(key).into_iter().flatten() {
             let Some(Object::Pod(p)) = ctx.store.get(pk).map(|s| &s.object) else {
                 continue;
@@ -344,10 +343,7 @@ fn endpoint_id(e: &Endpoint) -> EndpointId {
 
 /// Pack the desired endpoints into slices, reusing the existing ones (the reconciler's
 /// "keep in place, fill with room, create when full" order).
-fn pack(
-    existing: &[EndpointSlice],
-    mut desired: BTreeMap<Vec<EndpointPort>, Vec<Endpoint>>,
-) -> Plan {
+fn pack(existing: &[EndpointSlice], mut desired: OrdMap<Vec<EndpointPort>, Vec<Endpoint>>) -> Plan {
     let mut plan = Plan::default();
     let total: usize = desired.values().map(Vec::len).sum();
     if total == 0 {
@@ -372,17 +368,18 @@ fn pack(
     }
     // Desired endpoints by identity, per port list (a linear search per endpoint would make
     // a reconcile quadratic in the Service's size).
-    let mut wanted: BTreeMap<Vec<EndpointPort>, BTreeMap<EndpointId, Endpoint>> =
-        crate::sort::collect_map(desired.iter_mut().map(|(ports, eps)| {
+    let mut wanted: OrdMap<Vec<EndpointPort>, OrdMap<EndpointId, Endpoint>> = desired
+        .iter_mut()
+        .map(|(ports, eps)| {
             (
                 ports.clone(),
-                crate::sort::collect_map(
-                    std::mem::take(eps)
-                        .into_iter()
-                        .map(|e| (endpoint_id(&e), e)),
-                ),
+                std::mem::take(eps)
+                    .into_iter()
+                    .map(|e| (endpoint_id(&e), e))
+                    .collect(),
             )
-        }));
+        })
+        .collect();
     for e in existing {
         let Some(want) = wanted.get_mut(&e.ports) else {
             plan.delete.push(e.metadata.name.clone());
@@ -402,12 +399,14 @@ fn pack(
             plan.update.push(slice);
         }
     }
-    let desired: BTreeMap<Vec<EndpointPort>, Vec<Endpoint>> =
-        crate::sort::collect_map(wanted.into_iter().map(|(p, m)| {
+    let desired: OrdMap<Vec<EndpointPort>, Vec<Endpoint>> = wanted
+        .into_iter()
+        .map(|(p, m)| {
             let mut v: Vec<Endpoint> = m.into_values().collect();
             crate::sort::sort(&mut v);
             (p, v)
-        }));
+        })
+        .collect();
     // New endpoints: into the existing slices of the same ports that have room, in order,
     // then into new slices.
     for (ports, mut rest) in desired {
@@ -452,7 +451,7 @@ mod tests {
     #[test]
     fn packs_at_most_100_per_slice_and_keeps_endpoints_in_place() {
         let eps: Vec<Endpoint> = (0..250).map(|i| ep(&format!("u{i:03}"))).collect();
-        let plan = pack(&[], BTreeMap::from([(port(), eps.clone())]));
+        let plan = pack(&[], OrdMap::from([(port(), eps.clone())]));
         let sizes: Vec<usize> = plan.create.iter().map(|(_, e)| e.len()).collect();
         assert_eq!(sizes, [100, 100, 50]);
         // Existing slices: one endpoint leaves the first; a new one fills the third.
@@ -468,7 +467,7 @@ mod tests {
         }
         let mut want: Vec<Endpoint> = eps[1..].to_vec();
         want.push(ep("new"));
-        let plan = pack(&slices, BTreeMap::from([(port(), want)]));
+        let plan = pack(&slices, OrdMap::from([(port(), want)]));
         assert!(plan.create.is_empty() && plan.delete.is_empty(), "{plan:?}");
         let sizes: Vec<usize> = plan.update.iter().map(|s| s.endpoints.len()).collect();
         // The new endpoint goes into the first slice with room (the one that lost one).
@@ -481,7 +480,7 @@ mod tests {
 
     #[test]
     fn no_endpoints_leaves_one_placeholder() {
-        let plan = pack(&[], BTreeMap::new());
+        let plan = pack(&[], OrdMap::new());
         assert_eq!(plan.create, vec![(Vec::new(), Vec::new())]);
         let mut s = EndpointSlice {
             ports: port(),
@@ -489,7 +488,7 @@ mod tests {
             ..Default::default()
         };
         s.metadata.name = "old".into();
-        let plan = pack(&[s], BTreeMap::new());
+        let plan = pack(&[s], OrdMap::new());
         assert_eq!(plan.delete, ["old"]);
         assert_eq!(plan.create.len(), 1);
     }

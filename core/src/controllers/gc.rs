@@ -23,12 +23,13 @@
 use super::FEED_CHUNK;
 use crate::api::meta::OwnerReference;
 use crate::api::{Kind, Object};
+use crate::collections::{OrdMap, OrdSet};
 use crate::sim::budget::Budget;
 use crate::sim::ctx::Ctx;
 use crate::sim::objects::{self, Propagation, FOREGROUND_FINALIZER, ORPHAN_FINALIZER};
 use crate::store::ProbeMap;
 use crate::store::{ObjectKey, ObjectStore};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 #[derive(Default)]
 pub struct GarbageCollector {
@@ -39,7 +40,7 @@ pub struct GarbageCollector {
     by_uid: ProbeMap<String, ObjectKey>,
     uid_of: ProbeMap<ObjectKey, String>,
     /// owner uid → the objects that name it in `ownerReferences`.
-    dependents: BTreeMap<String, BTreeSet<ObjectKey>>,
+    dependents: OrdMap<String, OrdSet<ObjectKey>>,
     /// object → the owner uids it names.
     owners_of: ProbeMap<ObjectKey, Vec<String>>,
     /// Where a budgeted sync paused (`sync_budget`).
@@ -53,15 +54,15 @@ enum Resume {
     #[default]
     Idle,
     Observing {
-        attempt: BTreeSet<ObjectKey>,
+        attempt: OrdSet<ObjectKey>,
         owners: BTreeSet<String>,
     },
     Owners {
         owners: std::collections::btree_set::IntoIter<String>,
-        attempt: BTreeSet<ObjectKey>,
+        attempt: OrdSet<ObjectKey>,
     },
     Attempting {
-        attempt: std::collections::btree_set::IntoIter<ObjectKey>,
+        attempt: crate::collections::IntoKeys<ObjectKey>,
     },
 }
 
@@ -93,7 +94,7 @@ impl GarbageCollector {
         loop {
             r = match r {
                 Resume::Idle => Resume::Observing {
-                    attempt: BTreeSet::new(),
+                    attempt: OrdSet::new(),
                     owners: BTreeSet::new(),
                 },
                 // Every change is observed in place (no key is cloned per change). A key
@@ -162,7 +163,7 @@ impl GarbageCollector {
         &mut self,
         ctx: &Ctx,
         key: &ObjectKey,
-        attempt: &mut BTreeSet<ObjectKey>,
+        attempt: &mut OrdSet<ObjectKey>,
         owners: &mut BTreeSet<String>,
     ) {
         let current = ctx.store.get(key).map(|s| &s.object);

@@ -24,7 +24,7 @@ use crate::api::batch::{Job, JobCondition, JobStatus};
 use crate::api::meta::OwnerReference;
 use crate::api::pod::{Pod, PodPhase};
 use crate::api::{Kind, Object};
-use crate::collections::OrdMap;
+use crate::collections::{OrdMap, OrdSet};
 use crate::sim::budget::Budget;
 use crate::sim::ctx::Ctx;
 use crate::sim::objects::{self, Propagation};
@@ -70,8 +70,8 @@ pub struct JobController {
 /// What a read of the feed found: the jobs to sync now, and those whose sync is batched.
 #[derive(Default)]
 struct Read {
-    now_keys: BTreeSet<ObjectKey>,
-    batched: BTreeSet<ObjectKey>,
+    now_keys: OrdSet<ObjectKey>,
+    batched: OrdSet<ObjectKey>,
 }
 
 /// upstream `getRemainingTimeForFailuresCount`: 0 without failures; else the backoff
@@ -171,7 +171,7 @@ impl JobController {
     }
 
     /// Read the change feed; returns the jobs to sync now. Batched syncs are requeued.
-    fn catch_up(&mut self, ctx: &mut Ctx) -> BTreeSet<ObjectKey> {
+    fn catch_up(&mut self, ctx: &mut Ctx) -> OrdSet<ObjectKey> {
         let mut read = Read::default();
         self.catch_up_some(ctx, &mut read, usize::MAX);
         self.batch(ctx, read)
@@ -247,7 +247,7 @@ impl JobController {
     }
 
     /// After a read: the batched jobs are requeued, the others returned to sync now.
-    fn batch(&mut self, ctx: &mut Ctx, read: Read) -> BTreeSet<ObjectKey> {
+    fn batch(&mut self, ctx: &mut Ctx, read: Read) -> OrdSet<ObjectKey> {
         let Read { now_keys, batched } = read;
         for key in batched {
             if !now_keys.contains(&key) {

@@ -25,12 +25,11 @@ pub mod replicaset;
 pub mod statefulset;
 pub mod taint_eviction;
 
-use crate::collections::OrdMap;
+use crate::collections::{OrdMap, OrdSet};
 use crate::sim::budget::Budget;
 use crate::sim::ctx::{Ctx, Wake};
 use crate::store::{ObjectKey, ObjectStore};
 use crate::time::SimTime;
-use std::collections::BTreeSet;
 
 /// Which controller a [`Wake::Controller`] is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -53,7 +52,7 @@ pub enum ControllerId {
 /// (time, key).
 #[derive(Default)]
 pub struct Requeue {
-    pending: BTreeSet<(SimTime, ObjectKey)>,
+    pending: OrdSet<(SimTime, ObjectKey)>,
 }
 
 impl Requeue {

@@ -3,9 +3,9 @@
 //! acting on one node never scans every pod.
 
 use crate::api::Object;
+use crate::collections::{OrdMap, OrdSet};
 use crate::store::ProbeMap;
 use crate::store::{MemoryStore, ObjectKey, ObjectStore};
-use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Default)]
 pub struct NodePods {
@@ -13,7 +13,7 @@ pub struct NodePods {
     /// change is looked up here, and a hash probe is cheaper than an ordered walk comparing
     /// key strings.
     node_of: ProbeMap<ObjectKey, String>,
-    pods: BTreeMap<String, BTreeSet<ObjectKey>>,
+    pods: OrdMap<String, OrdSet<ObjectKey>>,
 }
 
 impl NodePods {
@@ -44,8 +44,7 @@ impl NodePods {
                     set.insert(pod.clone());
                 }
                 None => {
-                    self.pods
-                        .insert(n.to_string(), crate::sort::collect_set([pod.clone()]));
+                    self.pods.insert(n.to_string(), OrdSet::from([pod.clone()]));
                 }
             }
             self.node_of.insert(pod.clone(), n.to_string());

@@ -3,15 +3,14 @@
 //! controllers keep this index so a reconcile never scans every pod).
 
 use crate::api::{Kind, Object};
-use crate::collections::OrdMap;
+use crate::collections::{OrdMap, OrdSet};
 use crate::store::MemoryStore;
 use crate::store::{ObjectKey, ObjectStore};
-use std::collections::BTreeSet;
 
 /// Objects whose controller reference names an object of `owner_kind`.
 pub struct OwnedPods {
     owner_kind: Kind,
-    owned: OrdMap<ObjectKey, BTreeSet<ObjectKey>>,
+    owned: OrdMap<ObjectKey, OrdSet<ObjectKey>>,
     owner_of: OrdMap<ObjectKey, ObjectKey>,
 }
 

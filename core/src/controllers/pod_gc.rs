@@ -10,7 +10,7 @@ use super::node_pods::NodePods;
 use super::ControllerId;
 use crate::api::pod::PodPhase;
 use crate::api::{Kind, Object};
-use crate::collections::OrdMap;
+use crate::collections::{OrdMap, OrdSet};
 use crate::sim::ctx::{Ctx, Wake};
 use crate::store::{ObjectKey, ObjectStore};
 use crate::time::{Duration, SimTime};
@@ -32,7 +32,7 @@ pub struct PodGcController {
     nodes: BTreeSet<String>,
     /// Missing nodes and when their quarantine ends.
     quarantine: OrdMap<String, SimTime>,
-    passes: BTreeSet<SimTime>,
+    passes: OrdSet<SimTime>,
     /// Whether a budgeted sync has read an orphan so far (`sync_budget`).
     reading_orphans: bool,
 }

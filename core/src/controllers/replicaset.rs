@@ -13,11 +13,10 @@ use super::{ControllerId, Requeue};
 use crate::api::meta::OwnerReference;
 use crate::api::pod::Pod;
 use crate::api::{Kind, Object};
-use crate::collections::OrdMap;
+use crate::collections::{OrdMap, OrdSet};
 use crate::sim::ctx::Ctx;
 use crate::store::ProbeMap;
 use crate::store::{ObjectKey, ObjectStore};
-use std::collections::{BTreeMap, BTreeSet};
 
 /// What the controller needs to know of one of its pods.
 struct PodView {
@@ -40,7 +39,7 @@ struct OwnedPod {
 struct ReplicaCounts {
     active: i32,
     /// Ready active pods by the instant they became ready.
-    ready_at: BTreeMap<u64, i32>,
+    ready_at: OrdMap<u64, i32>,
     ready: i32,
 }
 
@@ -84,7 +83,7 @@ pub struct ReplicaSetController {
     pub cursor: u64,
     /// Pods by the ReplicaSet named in their controller reference (an informer-style index,
     /// kept from the change feed, so a reconcile never scans every pod).
-    owned: OrdMap<ObjectKey, BTreeSet<ObjectKey>>,
+    owned: OrdMap<ObjectKey, OrdSet<ObjectKey>>,
     /// Probed only, never iterated (so the fixed Fx hash cannot leak into results): a hash
     /// probe instead of an ordered walk comparing key strings, for every pod change read.
     owner_of: ProbeMap<ObjectKey, OwnedPod>,
@@ -102,9 +101,9 @@ enum Resume {
     #[default]
     Idle,
     /// Reading the feed (`FEED_CHUNK` changes per unit), with the sets found so far.
-    CatchingUp(BTreeSet<ObjectKey>),
+    CatchingUp(OrdSet<ObjectKey>),
     Reconciling {
-        dirty: std::collections::btree_set::IntoIter<ObjectKey>,
+        dirty: crate::collections::IntoKeys<ObjectKey>,
         managing: Option<Manage>,
     },
 }
@@ -144,8 +143,8 @@ impl ReplicaSetController {
     /// the index has them: such a change only marks its owner dirty (removing and adding the
     /// same entry would leave the index and the counts as they are), and neither a key nor a
     /// uid is built for it.
-    fn catch_up(&mut self, ctx: &Ctx) -> BTreeSet<ObjectKey> {
-        let mut dirty = BTreeSet::new();
+    fn catch_up(&mut self, ctx: &Ctx) -> OrdSet<ObjectKey> {
+        let mut dirty = OrdSet::new();
         self.catch_up_some(ctx, &mut dirty, usize::MAX);
         dirty
     }
@@ -153,7 +152,7 @@ impl ReplicaSetController {
     /// `catch_up` of at most `limit` changes, into `dirty`: true when the feed is read to its
     /// end. The cursor is where it stopped, so reading on later continues with the next
     /// change, and reading in pieces ends in the same index and set as reading at once.
-    fn catch_up_some(&mut self, ctx: &Ctx, dirty: &mut BTreeSet<ObjectKey>, limit: usize) -> bool {
+    fn catch_up_some(&mut self, ctx: &Ctx, dirty: &mut OrdSet<ObjectKey>, limit: usize) -> bool {
         let changes = ctx.store.changes_since(self.cursor);
         let n = changes.len().min(limit);
         for c in &changes[..n] {
@@ -247,7 +246,7 @@ impl ReplicaSetController {
                     Resume::CatchingUp(found) => found,
                     // Nothing new: the sync would find no set to reconcile.
                     _ if ctx.store.revision() == self.cursor => return true,
-                    _ => BTreeSet::new(),
+                    _ => OrdSet::new(),
                 };
                 while !self.catch_up_some(ctx, &mut found, super::FEED_CHUNK) {
                     budget.spend();

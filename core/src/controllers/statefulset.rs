@@ -24,6 +24,7 @@ use crate::api::apps::{StatefulSet, StatefulSetStatus};
 use crate::api::meta::{IntOrString, OwnerReference};
 use crate::api::pod::{Pod, PodPhase, PodTemplateSpec};
 use crate::api::{Kind, Object};
+use crate::collections::OrdSet;
 use crate::sim::budget::Budget;
 use crate::sim::ctx::Ctx;
 use crate::sim::objects;
@@ -44,7 +45,7 @@ pub struct StatefulSetController {
     pods: Option<super::owned::OwnedPods>,
     requeue: Requeue,
     /// A budgeted sync paused in its read of the feed: the sets found so far.
-    reading: Option<BTreeSet<ObjectKey>>,
+    reading: Option<OrdSet<ObjectKey>>,
 }
 
 /// The ordinal of a pod named `<set>-<i>` (upstream `getParentNameAndOrdinal`).
@@ -85,15 +86,15 @@ pub fn revision_name(set: &str, t: &PodTemplateSpec) -> String {
 }
 
 impl StatefulSetController {
-    fn catch_up(&mut self, ctx: &Ctx) -> BTreeSet<ObjectKey> {
-        let mut dirty = BTreeSet::new();
+    fn catch_up(&mut self, ctx: &Ctx) -> OrdSet<ObjectKey> {
+        let mut dirty = OrdSet::new();
         self.catch_up_some(ctx, &mut dirty, usize::MAX);
         dirty
     }
 
     /// Up to `limit` changes of the feed into `dirty`, the cursor after the last one read;
     /// true when the feed is read to its end.
-    fn catch_up_some(&mut self, ctx: &Ctx, dirty: &mut BTreeSet<ObjectKey>, limit: usize) -> bool {
+    fn catch_up_some(&mut self, ctx: &Ctx, dirty: &mut OrdSet<ObjectKey>, limit: usize) -> bool {
         let index = self
             .pods
             .get_or_insert_with(|| super::owned::OwnedPods::new(Kind::StatefulSet));

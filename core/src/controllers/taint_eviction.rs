@@ -141,7 +141,7 @@ impl TaintEvictionController {
             return true;
         }
         let mut pods: Vec<ObjectKey> = Vec::new();
-        let mut done = BTreeSet::new();
+        let mut done = crate::collections::OrdSet::new();
         let read = ctx.store.changes_since(from);
         let read = &read[..read.partition_point(|c| c.revision <= upto)];
         for c in read {

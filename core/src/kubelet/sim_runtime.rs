@@ -77,7 +77,7 @@ pub struct SimRuntime {
     sizes: BTreeMap<String, u64>,
     bandwidth: u64,
     pods: OrdMap<String, SimPod>,
-    containers: BTreeMap<ContainerRef, SimContainer>,
+    containers: OrdMap<ContainerRef, SimContainer>,
     /// Per node: when its image puller is free again.
     puller_free: OrdMap<String, SimTime>,
     ips_assigned: u64,
@@ -117,7 +117,7 @@ impl SimRuntime {
             sizes,
             bandwidth,
             pods: OrdMap::new(),
-            containers: BTreeMap::new(),
+            containers: OrdMap::new(),
             puller_free: OrdMap::new(),
             ips_assigned: 0,
             instances: 0,
@@ -247,12 +247,12 @@ impl SimRuntime {
     /// behaviour, by pod uid (`pod_usage`): what a kubelet's resource metrics would report,
     /// and what Borg resource reclamation observes.
     pub fn usage_by_pod(&self, now: SimTime) -> BTreeMap<String, CpuMem> {
-        let uids = crate::sort::collect_set(
-            self.containers
-                .iter()
-                .filter(|(_, c)| c.running && c.behavior.is_some())
-                .map(|(k, _)| k.pod_uid.as_str()),
-        );
+        let uids: crate::collections::OrdSet<&str> = self
+            .containers
+            .iter()
+            .filter(|(_, c)| c.running && c.behavior.is_some())
+            .map(|(k, _)| k.pod_uid.as_str())
+            .collect();
         crate::sort::collect_map(
             uids.into_iter()
                 .map(|uid| (uid.to_string(), CpuMem::of(&self.pod_usage(uid, now)))),

@@ -19,6 +19,7 @@ use crate::api::pod::{
     Container, ContainerState, ContainerStateRunning, ContainerStateTerminated, ContainerStatus,
     Pod, PodStatus,
 };
+use crate::collections::OrdSet;
 use crate::time::{Duration, SimTime};
 use std::collections::BTreeSet;
 
@@ -204,7 +205,7 @@ pub struct PodWorker {
     /// Stopped for good: every container exited and the sandbox is stopped.
     pub terminal: bool,
     /// Wake-ups already requested.
-    pub scheduled: BTreeSet<SimTime>,
+    pub scheduled: OrdSet<SimTime>,
 }
 
 /// Upstream `format.Pod`: `name_namespace(uid)`.
@@ -274,7 +275,7 @@ impl PodWorker {
             deleting: false,
             object_gone: false,
             terminal: false,
-            scheduled: BTreeSet::new(),
+            scheduled: OrdSet::new(),
         }
     }
 

@@ -13,7 +13,6 @@ use crate::api::resources::Resources;
 use crate::api::{Kind, Object};
 use crate::scenario::timeline::Action;
 use crate::scenario::Scenario;
-use std::collections::BTreeSet;
 
 /// The summed requests (with `allowed_pods` = the number of pods) of the pods that must be
 /// bound together from t=0.
@@ -27,7 +26,8 @@ pub fn steady_demand(s: &Scenario) -> Resources {
     };
     // Objects something may shrink or remove: a timeline action (scale, delete, or apply of
     // the same object), or a HorizontalPodAutoscaler.
-    let mut touched: BTreeSet<(Kind, String, String)> = BTreeSet::new();
+    let mut touched: crate::collections::OrdSet<(Kind, String, String)> =
+        crate::collections::OrdSet::new();
     for e in &s.timeline {
         match &e.action {
             Action::Scale { target, .. } | Action::Delete { target, .. } => {

@@ -157,8 +157,8 @@ pub fn typical_pod(pods: &[Resources]) -> Resources {
         allowed_pods: 1,
         scalar: BTreeMap::new(),
     };
-    let names: std::collections::BTreeSet<&String> =
-        crate::sort::collect_set(pods.iter().flat_map(|p| p.scalar.keys()));
+    let names: crate::collections::OrdSet<&String> =
+        pods.iter().flat_map(|p| p.scalar.keys()).collect();
     for k in names {
         let m = median(pods.iter().map(|p| p.scalar(k)).collect());
         if m > 0 {

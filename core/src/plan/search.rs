@@ -687,7 +687,7 @@ pub fn failure_cases(
                 )
             };
             let mut cases = vec![(format!("{k} nodes of pool {}", p.name), names(None))];
-            let zones: BTreeSet<&String> = crate::sort::collect_set(p.zones.iter());
+            let zones: crate::collections::OrdSet<&String> = p.zones.iter().collect();
             if zones.len() > 1 {
                 for z in zones {
                     let set = names(Some(z));
@@ -699,8 +699,8 @@ pub fn failure_cases(
             cases
         }
         Headroom::Zone => {
-            let zones: BTreeSet<&str> =
-                crate::sort::collect_set(sized.nodes.iter().filter_map(zone_of));
+            let zones: crate::collections::OrdSet<&str> =
+                sized.nodes.iter().filter_map(zone_of).collect();
             zones
                 .into_iter()
                 .map(|z| {

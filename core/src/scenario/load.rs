@@ -240,7 +240,7 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Scenario, LoadError> {
     // Nodes: pools first, then verbatim objects; with where each is defined (file, mark).
     let mut nodes = Vec::new();
     let mut node_origins: Vec<(String, Mark)> = Vec::new();
-    let mut pool_names = BTreeSet::new();
+    let mut pool_names = crate::collections::OrdSet::new();
     let mut total_nodes: u64 = 0;
     for (i, pool) in parsed.spec.cluster.node_pools.iter().enumerate() {
         let at = |f: &str| mark_of(&format!("spec.cluster.nodePools.{i}.{f}"));
@@ -431,14 +431,13 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Scenario, LoadError> {
         // Stable: entries at the same time keep file order.
         crate::sort::sort_by_key(&mut timeline, |e| e.at);
         let mut live: BTreeSet<String> = crate::sort::collect_set(node_names.keys().cloned());
-        let mut next_index: BTreeMap<String, u32> = crate::sort::collect_map(
-            parsed
-                .spec
-                .cluster
-                .node_pools
-                .iter()
-                .map(|p| (p.name.clone(), p.count)),
-        );
+        let mut next_index: crate::collections::OrdMap<String, u32> = parsed
+            .spec
+            .cluster
+            .node_pools
+            .iter()
+            .map(|p| (p.name.clone(), p.count))
+            .collect();
         for e in &timeline {
             match &e.action {
                 Action::Cordon(n)
@@ -575,7 +574,7 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Scenario, LoadError> {
                 ));
             }
         }
-        let mut names = BTreeSet::new();
+        let mut names = crate::collections::OrdSet::new();
         for (i, img) in r.images.iter().enumerate() {
             let at = format!("spec.registry.images.{i}.name");
             if img.name.trim().is_empty() {

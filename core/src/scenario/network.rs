@@ -11,7 +11,6 @@ use crate::net::select::ProxyMode;
 use crate::net::traffic::Via;
 use crate::yaml::{self, LoadError};
 use petgraph::graph::DiGraph;
-use std::collections::{BTreeMap, BTreeSet};
 
 /// Everything `spec.network`, `spec.traffic`, `setTraffic` and `behavior[].calls` must
 /// satisfy. `services` are the Services of `objects` and of `apply` actions.
@@ -41,7 +40,7 @@ pub fn check(
             return Err(err("spec.network.window", "window must be positive".into()));
         }
     }
-    let mut names = BTreeSet::new();
+    let mut names = crate::collections::OrdSet::new();
     for (i, t) in traffic.iter().enumerate() {
         let at = format!("spec.traffic.{i}");
         match (&t.service, &t.ingress) {
@@ -168,7 +167,7 @@ fn dependency_graph(
         }
     }
     let mut g: DiGraph<(String, String), usize> = DiGraph::new();
-    let mut node = BTreeMap::new();
+    let mut node = crate::collections::OrdMap::new();
     for k in services.keys() {
         node.insert(k.clone(), g.add_node(k.clone()));
     }

@@ -351,7 +351,7 @@ pub fn decode_entry(
                     "removeNodes needs at least one node name in `names`",
                 ));
             }
-            let mut seen = std::collections::BTreeSet::new();
+            let mut seen = crate::collections::OrdSet::new();
             for n in &r.names {
                 if !seen.insert(n) {
                     return Err(LoadError::new(

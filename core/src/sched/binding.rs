@@ -289,6 +289,7 @@ impl Scheduler {
 mod tests {
     use super::*;
     use crate::api::node::Node;
+    use crate::collections::OrdMap;
     use crate::engine::TraceWriter;
     use crate::rng::SimRng;
     use crate::sched::config::default_config;
@@ -516,7 +517,7 @@ mod tests {
     #[test]
     fn permit_wait_is_capped_at_fifteen_minutes() {
         let log = Rc::new(RefCell::new(Vec::new()));
-        let mut points = BTreeMap::new();
+        let mut points = OrdMap::new();
         points.insert(
             Point::Permit,
             vec![Rc::new(Recorder {
@@ -524,7 +525,7 @@ mod tests {
                 log: log.clone(),
             }) as Rc<dyn Plugin>],
         );
-        let prof = Profile::from_parts("p", None, points, BTreeMap::new());
+        let prof = Profile::from_parts("p", None, points, OrdMap::new());
         let info = PodInfo::new(&pod("w", "permit-wait"));
         assert_eq!(
             prof.run_permit(&CycleState::default(), &info, "n1"),

@@ -728,7 +728,7 @@ pub fn fit_error(
             msg += &format!(" {}.", s.reasons.join(", "));
         }
     }
-    let mut counts: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut counts: crate::collections::OrdMap<&str, u64> = crate::collections::OrdMap::new();
     for (_, s) in failed {
         for r in &s.reasons {
             *counts.entry(r.as_str()).or_insert(0) += 1;

@@ -10,7 +10,6 @@ use super::framework::{
 use super::registry;
 use crate::collections::OrdMap;
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// Upstream `minFeasibleNodesToFind` and `minFeasibleNodesPercentageToFind`.
@@ -20,8 +19,8 @@ pub const MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND: i64 = 5;
 pub struct Profile {
     pub scheduler_name: String,
     pub percentage_of_nodes_to_score: Option<i32>,
-    pub points: BTreeMap<Point, Vec<Rc<dyn Plugin>>>,
-    pub weights: BTreeMap<&'static str, i64>,
+    pub points: OrdMap<Point, Vec<Rc<dyn Plugin>>>,
+    pub weights: OrdMap<&'static str, i64>,
     /// Node-local Filter verdicts and raw Scores across cycles (see `cycle_cache`).
     cache: RefCell<CycleCache>,
     /// False: evaluate every plugin on every node each cycle (the bench's `--full-eval`,
@@ -90,7 +89,7 @@ impl CycleResult {
 impl Profile {
     pub fn build(spec: &ProfileSpec) -> Result<Profile, String> {
         let mut instances: OrdMap<String, Rc<dyn Plugin>> = OrdMap::new();
-        let mut points = BTreeMap::new();
+        let mut points = OrdMap::new();
         for (point, names) in &spec.points {
             let mut list = Vec::new();
             for n in names {
@@ -107,7 +106,7 @@ impl Profile {
             }
             points.insert(*point, list);
         }
-        let mut weights = BTreeMap::new();
+        let mut weights = OrdMap::new();
         for p in points.get(&Point::Score).into_iter().flatten() {
             weights.insert(
                 p.name(),
@@ -128,8 +127,8 @@ impl Profile {
     pub fn from_parts(
         scheduler_name: &str,
         percentage_of_nodes_to_score: Option<i32>,
-        points: BTreeMap<Point, Vec<Rc<dyn Plugin>>>,
-        weights: BTreeMap<&'static str, i64>,
+        points: OrdMap<Point, Vec<Rc<dyn Plugin>>>,
+        weights: OrdMap<&'static str, i64>,
     ) -> Profile {
         Profile {
             scheduler_name: scheduler_name.to_string(),

@@ -8,11 +8,10 @@
 //!   the latest after `podMaxInUnschedulablePodsDuration` (5 min), checked by a flush that runs
 //!   every 30s.
 
-use crate::collections::OrdMap;
+use crate::collections::{OrdMap, OrdSet};
 use crate::sched::framework::PodInfo;
 use crate::time::{Duration, SimTime};
 use std::cmp::Reverse;
-use std::collections::BTreeSet;
 use std::rc::Rc;
 
 pub const INITIAL_BACKOFF: Duration = Duration::from_secs(1);
@@ -38,9 +37,9 @@ pub struct SchedulingQueue {
     initial_backoff: Duration,
     max_backoff: Duration,
     /// (priority desc, enqueue sequence) → pod key.
-    active: BTreeSet<(Reverse<i32>, u64, String)>,
+    active: OrdSet<(Reverse<i32>, u64, String)>,
     /// (backoff expiry, sequence) → pod key.
-    backoff: BTreeSet<(SimTime, u64, String)>,
+    backoff: OrdSet<(SimTime, u64, String)>,
     unschedulable: OrdMap<String, Info>,
     info: OrdMap<String, Info>,
     /// Pod key → where it is, to remove it from any sub-queue.
@@ -79,8 +78,8 @@ impl SchedulingQueue {
         SchedulingQueue {
             initial_backoff,
             max_backoff,
-            active: BTreeSet::new(),
-            backoff: BTreeSet::new(),
+            active: OrdSet::new(),
+            backoff: OrdSet::new(),
             unschedulable: OrdMap::new(),
             info: OrdMap::new(),
             location: OrdMap::new(),

@@ -59,7 +59,7 @@ impl Step {
 pub struct Drains {
     active: OrdMap<String, OrdMap<ObjectKey, Step>>,
     /// Wakes asked for and not yet fired, so each instant is asked for once.
-    pending: std::collections::BTreeSet<(SimTime, String)>,
+    pending: crate::collections::OrdSet<(SimTime, String)>,
 }
 
 impl Drains {

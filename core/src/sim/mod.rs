@@ -136,7 +136,7 @@ pub struct Sim {
     results: Vec<Option<ExpectationResult>>,
     /// Failures of `always` expectations: first failing time and observed value.
     always_failed: Vec<Option<(SimTime, crate::scenario::expect::Observed)>>,
-    next_pool_index: std::collections::BTreeMap<String, u32>,
+    next_pool_index: crate::collections::OrdMap<String, u32>,
     finished: bool,
     /// The recorded plan, with `RunOptions::keep_plan`.
     plan: Option<Vec<(SimTime, PlanEntry)>>,
@@ -206,9 +206,11 @@ impl Sim {
             drains: drain::Drains::default(),
             results: vec![None; scenario.expect.len()],
             always_failed: vec![None; scenario.expect.len()],
-            next_pool_index: crate::sort::collect_map(
-                scenario.pools.iter().map(|p| (p.name.clone(), p.count)),
-            ),
+            next_pool_index: scenario
+                .pools
+                .iter()
+                .map(|p| (p.name.clone(), p.count))
+                .collect(),
             finished: false,
             plan: opts.keep_plan.then(Vec::new),
             traffic: (!scenario.traffic.is_empty()).then(|| {

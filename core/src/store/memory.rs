@@ -5,7 +5,7 @@ use super::{Change, ChangeType, ObjectKey, ObjectStore, ProbeMap, StoreError, St
 use crate::api::meta::ObjectMeta;
 use crate::api::pod::{Pod, PodSpec, PodStatus};
 use crate::api::{Kind, Object};
-use std::collections::BTreeMap;
+use crate::collections::OrdMap;
 
 /// An ordered in-memory store with a full change log.
 ///
@@ -22,13 +22,13 @@ pub struct MemoryStore {
     /// Each object's slot in `objects`, by key.
     slots: ProbeMap<ObjectKey, u32>,
     /// The same keys and slots, in order: kind, then namespace, then name.
-    keys: BTreeMap<ObjectKey, u32>,
+    keys: OrdMap<ObjectKey, u32>,
     revision: u64,
     log: Vec<Change>,
     /// Revision of the first entry in `log` minus one (everything up to it was compacted).
     compacted: u64,
     /// Objects per kind, so `count` need not scan.
-    counts: BTreeMap<Kind, u64>,
+    counts: OrdMap<Kind, u64>,
 }
 
 /// The next revision and its change-feed entry. Over the two fields rather than `&mut self`,

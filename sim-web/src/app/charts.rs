@@ -131,8 +131,8 @@ pub fn charts_panel(p: &Panel) -> Html {
         series(samples, "nodes", "#555", |x| x.totals.nodes as f64),
         series(samples, "ready", "#2e9e4f", |x| x.totals.ready_nodes as f64),
     ];
-    let services: std::collections::BTreeSet<&String> =
-        cellsim_core::sort::collect_set(samples.iter().flat_map(|x| x.services.keys()));
+    let services: cellsim_core::collections::OrdSet<&String> =
+        samples.iter().flat_map(|x| x.services.keys()).collect();
     html! {
         <section class="charts" id="charts">
             <LineChart id="chart-alloc" title="Allocation (requested / allocatable)" series={alloc} t_end={t_end} y_max={Some(100.0)} unit="%" />

@@ -28,10 +28,10 @@ use crate::planner::{Job, Planner};
 use crate::session::{Opening, Session, SessionError};
 use crate::share::{decode_text, parse_query};
 use crate::timeline_edit::WhatIf;
+use cellsim_core::collections::OrdSet;
 use cellsim_core::sim::view::ClusterView;
 use cellsim_core::time::{Duration, SimTime};
 use std::cell::RefCell;
-use std::collections::BTreeSet;
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -168,7 +168,7 @@ pub struct Model {
     pub selected_pod: Option<String>,
     pub event_filter: String,
     pub tab: Tab,
-    pub expanded: BTreeSet<(String, String)>,
+    pub expanded: OrdSet<(String, String)>,
     /// Bumped whenever the run changed: components re-derive their data from the session.
     pub version: u64,
     pub view: Rc<ClusterView>,
@@ -282,7 +282,7 @@ impl Model {
             selected_pod: None,
             event_filter: String::new(),
             tab: Tab::Cluster,
-            expanded: BTreeSet::new(),
+            expanded: OrdSet::new(),
             version: 0,
             view: Rc::new(ClusterView::default()),
             node_names: Rc::new(Vec::new()),

@@ -17,9 +17,9 @@ pub mod util;
 use super::owned::OwnedPods;
 use super::{ControllerId, EarliestRequeue};
 use crate::api::{Kind, Object};
+use crate::collections::OrdSet;
 use crate::sim::ctx::Ctx;
 use crate::store::{ObjectKey, ObjectStore};
-use std::collections::BTreeSet;
 
 pub use util::resolve_fenceposts;
 
@@ -56,8 +56,8 @@ impl DeploymentController {
     /// The feed is read in place. A pod change only matters here when the pod is gone (the
     /// `deletePod` handler); any other pod change just keeps the index, without building its
     /// owner's key when the index already has it.
-    fn catch_up(&mut self, ctx: &Ctx) -> BTreeSet<ObjectKey> {
-        let mut dirty = BTreeSet::new();
+    fn catch_up(&mut self, ctx: &Ctx) -> OrdSet<ObjectKey> {
+        let mut dirty = OrdSet::new();
         let changes = ctx.store.changes_since(self.cursor);
         // Whether some Deployment uses Recreate changes only with a Deployment write, so it is
         // looked at again only then. While none does, pod changes are skipped: a deletion

@@ -12,6 +12,7 @@
 
 use crate::api::pod::PodPhase;
 use crate::binary64::F64;
+use crate::collections::OrdMap;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What the calculator reads of one pod matching the target's selector.
@@ -40,7 +41,7 @@ pub struct PodMetric {
 }
 
 /// Metrics by pod name.
-pub type PodMetrics = BTreeMap<String, PodMetric>;
+pub type PodMetrics = OrdMap<String, PodMetric>;
 
 /// The controller's flags that shape the calculation.
 #[derive(Clone, Copy, Debug)]

@@ -41,7 +41,6 @@ use crate::sim::ctx::{Ctx, Wake};
 use crate::store::{MemoryStore, ObjectKey, ObjectStore};
 use crate::time::{Duration, SimTime};
 use heartbeat::Heartbeat;
-use std::collections::{BTreeMap, BTreeSet};
 use zones::{compute_zone_state, interval_for, Zone, ZoneState};
 
 /// `--node-monitor-period` default (cmd/kube-controller-manager/app/options: KubeCloudShared
@@ -96,19 +95,19 @@ pub struct NodeLifecycleController {
     /// The node names a budgeted sync has read from the feed so far (`sync_budget`).
     reading: OrdSet<String>,
     /// Heartbeats of the kubelets the simulation runs; a node without one renews.
-    /// Boxed, as `zones`: the maps from `String` to a boxed value share one compiled BTreeMap
-    /// (docs/benchmarks.md, "Bundle size"); written when a kubelet starts or stops.
+    /// Boxed, as `zones`: the maps from `String` to a boxed value share their compiled value
+    /// slab (docs/benchmarks.md, "Bundle size"); written when a kubelet starts or stops.
     heartbeats: OrdMap<String, Box<Heartbeat>>,
     nodes: OrdMap<String, Seen>,
     /// `knownNodeSet`: the nodes seen by the last pass.
     known: OrdSet<String>,
-    /// Boxed: the maps from `String` to a boxed value share one compiled BTreeMap (its insert,
-    /// search and rebalancing code is the same for every pointer-sized value), the playground's
-    /// wasm size (docs/benchmarks.md, "Bundle size"); one entry per zone.
+    /// Boxed: the maps from `String` to a boxed value share their compiled value slab (its
+    /// code is the same for every pointer-sized value), the playground's wasm size
+    /// (docs/benchmarks.md, "Bundle size"); one entry per zone.
     zones: OrdMap<String, Box<Zone>>,
     pods: NodePods,
-    passes: BTreeSet<SimTime>,
-    taint_passes: BTreeSet<SimTime>,
+    passes: OrdSet<SimTime>,
+    taint_passes: OrdSet<SimTime>,
     last_pass: Option<SimTime>,
 }
 
@@ -301,7 +300,7 @@ impl NodeLifecycleController {
             self.mark_reachable(ctx, &n);
         }
         // Each node's health; the zones' Ready counts from the conditions after it.
-        let mut counts: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+        let mut counts: OrdMap<String, (usize, usize)> = OrdMap::new();
         let names: Vec<String> = self.nodes.keys().cloned().collect();
         for name in &names {
             let key = ObjectKey::new(Kind::Node, "", name);
@@ -417,13 +416,12 @@ impl NodeLifecycleController {
     }
 
     /// `handleDisruption` with each zone's (Ready, not Ready) node counts.
-    fn handle_disruption(&mut self, ctx: &mut Ctx, counts: &BTreeMap<String, (usize, usize)>) {
+    fn handle_disruption(&mut self, ctx: &mut Ctx, counts: &OrdMap<String, (usize, usize)>) {
         let now = ctx.now;
-        let new_states: BTreeMap<&String, ZoneState> = crate::sort::collect_map(
-            counts
-                .iter()
-                .map(|(z, &(r, n))| (z, compute_zone_state(r, n))),
-        );
+        let new_states: OrdMap<&String, ZoneState> = counts
+            .iter()
+            .map(|(z, &(r, n))| (z, compute_zone_state(r, n)))
+            .collect();
         let all_are_full = new_states.values().all(|s| *s == ZoneState::FullDisruption);
         for z in counts.keys() {
             self.zones.entry(z.clone()).or_default();

@@ -5,7 +5,6 @@
 
 use crate::collections::{OrdMap, OrdSet};
 use crate::time::{Duration, SimTime};
-use std::collections::BTreeSet;
 
 /// `--node-eviction-rate` 0.1 nodes per second: one token every 10 s.
 pub const EVICTION_INTERVAL: Duration = Duration::from_secs(10);
@@ -106,7 +105,7 @@ pub struct Zone {
     pub state: ZoneState,
     pub limiter: Limiter,
     /// (time added, sequence, node): the heap of `UniqueQueue`, processed oldest first.
-    queue: BTreeSet<(SimTime, u64, String)>,
+    queue: OrdSet<(SimTime, u64, String)>,
     /// Each queued node's entry in `queue`.
     waiting: OrdMap<String, (SimTime, u64)>,
     /// Every node queued or processed and not removed since.
@@ -119,7 +118,7 @@ impl Default for Zone {
         Zone {
             state: ZoneState::Initial,
             limiter: Limiter::new(Some(EVICTION_INTERVAL)),
-            queue: BTreeSet::new(),
+            queue: OrdSet::new(),
             waiting: OrdMap::new(),
             set: OrdSet::new(),
             seq: 0,

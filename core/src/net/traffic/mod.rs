@@ -32,7 +32,7 @@ use super::ingress::{self, Decision};
 use super::ip::Ipv4;
 use super::select::{usable, Balancer, Candidate, EndpointState, ProxyMode};
 use crate::api::{Kind, Object};
-use crate::collections::OrdSet;
+use crate::collections::{OrdMap, OrdSet};
 use crate::kubelet::sim_runtime::{ServeWindow, SimRuntime};
 use crate::rng::SimRng;
 use crate::scenario::spec::{Behavior, NetworkSpec, TrafficEntry};
@@ -219,15 +219,15 @@ pub struct Traffic {
     exp: exp::Exp,
     cursor: u64,
     svcs: Vec<Svc>,
-    svc_index: BTreeMap<(String, String), usize>,
+    svc_index: OrdMap<(String, String), usize>,
     pods: Vec<PodSlot>,
-    slot_of: BTreeMap<String, usize>,
+    slot_of: OrdMap<String, usize>,
     nodes: Vec<String>,
-    node_index: BTreeMap<String, u32>,
+    node_index: OrdMap<String, u32>,
     down: Vec<bool>,
     sources: Vec<Source>,
     /// Views waiting to reach the proxies: (apply at ms, sequence) -> (service, endpoints).
-    pending: BTreeMap<(u64, u64), (usize, Vec<ViewEp>)>,
+    pending: OrdMap<(u64, u64), (usize, Vec<ViewEp>)>,
     seq: u64,
     /// Where `advance` has simulated up to (µs).
     done_us: u64,
@@ -268,14 +268,14 @@ impl Traffic {
             exp: exp::Exp::new(),
             cursor: 0,
             svcs: Vec::new(),
-            svc_index: BTreeMap::new(),
+            svc_index: OrdMap::new(),
             pods: Vec::new(),
-            slot_of: BTreeMap::new(),
+            slot_of: OrdMap::new(),
             nodes: Vec::new(),
-            node_index: BTreeMap::new(),
+            node_index: OrdMap::new(),
             down: Vec::new(),
             sources: Vec::new(),
-            pending: BTreeMap::new(),
+            pending: OrdMap::new(),
             seq: 0,
             done_us: 0,
         };
@@ -413,7 +413,7 @@ impl Traffic {
             .map(|c| c.key.clone())
             .collect();
         self.cursor = store.revision();
-        let mut dirty_svcs = BTreeSet::new();
+        let mut dirty_svcs = OrdSet::new();
         let mut ingresses = false;
         for key in changes {
             match key.kind {

@@ -165,7 +165,8 @@ pub fn merge(custom: Option<&Plugins>) -> Plugins {
 /// Build the per-point plugin lists and weights (upstream NewFramework's `updatePluginList`,
 /// `expandMultiPointPlugins` and `getScoreWeights`). Errors carry upstream's messages.
 pub fn expand(scheduler_name: &str, plugins: &Plugins) -> Result<ProfileSpec, String> {
-    let mut points: BTreeMap<Point, Vec<String>> = BTreeMap::new();
+    let mut points: crate::collections::OrdMap<Point, Vec<String>> =
+        crate::collections::OrdMap::new();
     for p in Point::ALL {
         let set = plugins.set(p);
         let mut specific: Vec<String> = Vec::new();

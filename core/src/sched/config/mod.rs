@@ -15,7 +15,7 @@ pub struct ProfileSpec {
     /// `None`: use the configuration's global value (or the adaptive default).
     pub percentage_of_nodes_to_score: Option<i32>,
     /// Plugin names per extension point, in run order.
-    pub points: BTreeMap<Point, Vec<String>>,
+    pub points: crate::collections::OrdMap<Point, Vec<String>>,
     /// Score plugin → weight (1..=100 after defaulting).
     pub score_weights: BTreeMap<String, i64>,
     /// Plugin → args (`pluginConfig`), the YAML node as written minus its `apiVersion`/`kind`;

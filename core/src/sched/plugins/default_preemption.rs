@@ -667,9 +667,9 @@ mod tests {
     use crate::api::node::Node;
     use crate::api::pod::{Container, Pod};
     use crate::api::Quantity;
+    use crate::collections::OrdMap;
     use crate::sched::framework::CycleState;
     use crate::sched::profile::Profile;
-    use std::collections::BTreeMap;
 
     const NEG: i32 = -100;
     const LOW: i32 = 0;
@@ -729,11 +729,11 @@ mod tests {
             DefaultPreemption::new(args.as_ref().map(crate::yaml::Node::from_json).as_ref())
                 .unwrap(),
         );
-        let mut points = BTreeMap::new();
+        let mut points = OrdMap::new();
         points.insert(Point::PreFilter, vec![fit.clone()]);
         points.insert(Point::Filter, vec![fit]);
         points.insert(Point::PostFilter, vec![dp]);
-        Profile::from_parts("default-scheduler", None, points, BTreeMap::new())
+        Profile::from_parts("default-scheduler", None, points, OrdMap::new())
     }
 
     fn prefilter(prof: &Profile, p: &PodInfo, snap: &Snapshot) -> CycleState {
@@ -1017,11 +1017,11 @@ mod tests {
             .map(|n| crate::sched::registry::build(n, None).unwrap())
             .collect();
         let dp: Rc<dyn Plugin> = Rc::new(DefaultPreemption::new(None).unwrap());
-        let mut points = BTreeMap::new();
+        let mut points = OrdMap::new();
         points.insert(Point::PreFilter, plugins.clone());
         points.insert(Point::Filter, plugins);
         points.insert(Point::PostFilter, vec![dp]);
-        Profile::from_parts("default-scheduler", None, points, BTreeMap::new())
+        Profile::from_parts("default-scheduler", None, points, OrdMap::new())
     }
 
     /// The nodes of TestDryRunPreemption / TestPreempt: "name/zone/region" becomes the
@@ -1470,10 +1470,10 @@ mod tests {
         // PreFilter returned Skip is not asked (RunPreFilterExtension*: skipped plugins).
         let tp: Rc<dyn Plugin> = Rc::new(FailingExtensions);
         let fit = crate::sched::registry::build("NodeResourcesFit", None).unwrap();
-        let mut points = BTreeMap::new();
+        let mut points = OrdMap::new();
         points.insert(Point::PreFilter, vec![fit.clone(), tp.clone()]);
         points.insert(Point::Filter, vec![fit, tp]);
-        let prof = Profile::from_parts("default-scheduler", None, points, BTreeMap::new());
+        let prof = Profile::from_parts("default-scheduler", None, points, OrdMap::new());
         let mut n = node("node1", VERY_LARGE);
         n.metadata.labels.insert("error".into(), "true".into());
         let mut snap = Snapshot::default();

@@ -11,8 +11,8 @@
 //! the full walk, which stays in place for every other case.
 
 use crate::api::selector::Selector;
+use crate::collections::OrdMap;
 use crate::sched::framework::Snapshot;
-use std::collections::BTreeMap;
 
 /// Distinct (namespace, selector, key, required keys) combinations kept; LRU beyond that.
 const CAPACITY: usize = 32;
@@ -29,7 +29,7 @@ struct Entry {
     /// Per topology value: (nodes counted with that value, matching pods on them). A value
     /// leaves the map when its last node does, so the map's keys are exactly the domains
     /// a full walk would find.
-    totals: BTreeMap<String, (i64, i64)>,
+    totals: OrdMap<String, (i64, i64)>,
     cursor: u64,
     last_used: u64,
 }
@@ -58,7 +58,7 @@ fn contribution(
     Some((value, count(idx)))
 }
 
-fn apply(totals: &mut BTreeMap<String, (i64, i64)>, c: &Option<(String, i64)>, sign: i64) {
+fn apply(totals: &mut OrdMap<String, (i64, i64)>, c: &Option<(String, i64)>, sign: i64) {
     if let Some((v, n)) = c {
         // The value is cloned only when it enters the map (most updates find it there).
         if !totals.contains_key(v) {
@@ -86,7 +86,7 @@ impl DomainCounts {
         key: &str,
         required: &[String],
         count: &mut dyn FnMut(usize) -> i64,
-    ) -> &BTreeMap<String, (i64, i64)> {
+    ) -> &OrdMap<String, (i64, i64)> {
         if self.identity != snap.cache_identity() {
             self.identity = snap.cache_identity();
             self.entries.clear();
@@ -107,7 +107,7 @@ impl DomainCounts {
                     key: key.to_string(),
                     required: required.to_vec(),
                     per_node: Vec::new(),
-                    totals: BTreeMap::new(),
+                    totals: OrdMap::new(),
                     cursor: 0,
                     last_used: 0,
                 };
@@ -230,7 +230,7 @@ mod tests {
                     let got = dc
                         .totals(&snap, &sel, "default", "zone", &required, &mut count)
                         .clone();
-                    let mut want: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+                    let mut want: OrdMap<String, (i64, i64)> = OrdMap::new();
                     for n in &snap.nodes {
                         if required.iter().any(|k| !n.labels().contains_key(k)) {
                             continue;

@@ -8,8 +8,8 @@
 //! for the nodes the change log names. Decisions do not change: an id stands for exactly one
 //! value, and a missing label is told apart from an empty value.
 
+use crate::collections::OrdMap;
 use crate::sched::framework::Snapshot;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// A node without the key.
@@ -26,7 +26,7 @@ pub struct DomainTable {
     pub ids: Vec<u32>,
     /// Id → value (ids are never reused while the snapshot's layout holds).
     pub names: Vec<String>,
-    by_name: BTreeMap<String, u32>,
+    by_name: OrdMap<String, u32>,
 }
 
 struct KeyDomains {
