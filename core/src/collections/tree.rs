@@ -158,6 +158,7 @@ impl Tree {
     /// The first position whose key is not less than the probe, and the handle there if its
     /// key equals the probe (so callers need not read it again). The tree's keys must be in
     /// ascending order by `probe` (they are, when it is the keys' `Ord` against a value).
+    #[cellsim_derive::hot]
     pub(super) fn search(&self, probe: &dyn Probe) -> (Pos, Option<u32>) {
         // The chunk to search in, and how many of its handles to search: a tree of one chunk
         // (most maps) is searched whole; otherwise the first chunk whose last key is not less
@@ -208,6 +209,7 @@ impl Tree {
 
     /// The positions `[start, end)` of the keys within the bounds, for `range` (the bounds
     /// already checked to be in order).
+    #[cellsim_derive::hot]
     pub(super) fn range(&self, start: Bound<&dyn Probe>, end: Bound<&dyn Probe>) -> (Pos, Pos) {
         let lo = match start {
             Bound::Unbounded => Pos { chunk: 0, off: 0 },
@@ -230,6 +232,7 @@ impl Tree {
 
     /// Puts a new handle at `p` (a position from `search` since the last change): before the
     /// handle at `p`, or last at the end. Returns it: the caller stores its entry in that slot.
+    #[cellsim_derive::hot]
     pub(super) fn insert(&mut self, p: Pos) -> u32 {
         let h = self.alloc();
         self.len += 1;
@@ -262,6 +265,7 @@ impl Tree {
 
     /// Takes the handle at `p` (not the end) out of the tree and frees it. Returns it: the
     /// caller takes its entry out of that slot before the next insert.
+    #[cellsim_derive::hot]
     pub(super) fn remove(&mut self, p: Pos) -> u32 {
         let ci = p.chunk;
         let h = self.chunks[ci].remove(p.off);
@@ -521,6 +525,7 @@ pub(super) struct KeyProbe<'a, K, Q: ?Sized> {
 
 impl<K: Borrow<Q>, Q: Ord + ?Sized> Probe for KeyProbe<'_, K, Q> {
     #[inline]
+    #[cellsim_derive::hot]
     fn cmp(&self, h: u32) -> Ordering {
         slab::get(self.slots, h).borrow().cmp(self.q)
     }
@@ -528,6 +533,7 @@ impl<K: Borrow<Q>, Q: Ord + ?Sized> Probe for KeyProbe<'_, K, Q> {
 
 /// Where the key `q` is or would go among the keys `slots` ordered by `tree`.
 #[inline]
+#[cellsim_derive::hot]
 pub(super) fn find<K: Borrow<Q>, Q: Ord + ?Sized>(
     tree: &Tree,
     slots: &[Option<K>],
