@@ -3,6 +3,7 @@
 use super::meta::ObjectMeta;
 use super::pod::PodTemplateSpec;
 use super::selector::LabelSelector;
+use crate::collections::OrdSet;
 use cellsim_derive::CompactDeserialize;
 use serde::Serialize;
 
@@ -48,10 +49,10 @@ pub struct JobStatus {
     /// Finished pods already counted in `succeeded` / `failed` (uids): upstream removes the
     /// tracking finalizer of a pod once counted.
     #[serde(skip)]
-    pub counted: std::collections::BTreeSet<String>,
+    pub counted: OrdSet<String>,
     /// Indexed jobs: succeeded indexes.
     #[serde(skip)]
-    pub succeeded_indexes: std::collections::BTreeSet<i32>,
+    pub succeeded_indexes: OrdSet<i32>,
     /// The pod-failure backoff record (upstream `backoffRecord`): failures since the last
     /// success and the finish time of the last one (simulated milliseconds).
     #[serde(skip)]

@@ -20,8 +20,9 @@
 //!
 //! Determinism: only `BTreeMap`/`BTreeSet`/`Vec`; sorts are stable; no floats.
 
+use crate::collections::OrdSet;
 use cellsim_derive::CompactDeserialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize};
@@ -115,7 +116,7 @@ fn go_string_slice(values: &[String]) -> String {
 fn aggregate(errs: Vec<SelectorError>) -> Result<(), SelectorError> {
     let mut flat = Vec::new();
     flatten_into(errs, &mut flat);
-    let mut seen = BTreeSet::new();
+    let mut seen = OrdSet::new();
     flat.retain(|e| seen.insert(e.to_string()));
     match flat.len() {
         0 => Ok(()),
@@ -1063,7 +1064,7 @@ impl Parser {
     }
 
     /// `parseValues`: `( v1, v2, ... )`; `()` is the set `{""}`.
-    fn parse_values(&mut self) -> ParseResult<BTreeSet<String>> {
+    fn parse_values(&mut self) -> ParseResult<OrdSet<String>> {
         let (tok, lit) = self.consume(Ctx::Values);
         if tok != Token::OpenPar {
             return Err(syntax(format!("found '{lit}' expected: '('")));
@@ -1081,7 +1082,7 @@ impl Parser {
             }
             Token::ClosedPar => {
                 self.consume(Ctx::Values);
-                Ok(crate::sort::collect_set([String::new()]))
+                Ok(OrdSet::from_iter([String::new()]))
             }
             _ => Err(syntax(format!(
                 "found '{lit}', expected: ',', ')' or identifier"
@@ -1091,8 +1092,8 @@ impl Parser {
 
     /// `parseIdentifiersList`: comma-separated, possibly empty identifiers (`(,a)`, `(a,)` and
     /// `(a,,b)` all include `""`).
-    fn parse_identifiers_list(&mut self) -> ParseResult<BTreeSet<String>> {
-        let mut set = BTreeSet::new();
+    fn parse_identifiers_list(&mut self) -> ParseResult<OrdSet<String>> {
+        let mut set = OrdSet::new();
         loop {
             let (tok, lit) = self.consume(Ctx::Values);
             match tok {
@@ -1129,14 +1130,14 @@ impl Parser {
     }
 
     /// `parseExactValue`: one identifier; nothing (end or comma) is the value `""`.
-    fn parse_exact_value(&mut self) -> ParseResult<BTreeSet<String>> {
+    fn parse_exact_value(&mut self) -> ParseResult<OrdSet<String>> {
         let (tok, _) = self.lookahead(Ctx::Values);
         if tok == Token::EndOfString || tok == Token::Comma {
-            return Ok(crate::sort::collect_set([String::new()]));
+            return Ok(OrdSet::from_iter([String::new()]));
         }
         let (tok, lit) = self.consume(Ctx::Values);
         if tok == Token::Identifier {
-            return Ok(crate::sort::collect_set([lit]));
+            return Ok(OrdSet::from_iter([lit]));
         }
         Err(syntax(format!("found '{lit}', expected: identifier")))
     }

@@ -31,6 +31,7 @@ use crate::api::pod::Pod;
 use crate::api::resources::Resources;
 use crate::api::{Kind, Object};
 use crate::collections::OrdMap;
+use crate::collections::OrdSet;
 use crate::scenario::load::pool_node;
 use crate::scenario::spec::NodePool;
 use crate::sim::ctx::Ctx;
@@ -38,7 +39,7 @@ use crate::store::{ObjectKey, ObjectStore};
 use crate::time::SimTime;
 use expander::ScaleUpOption;
 use simulate::{bin_pack, SimNode};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// The taint a node gets when the autoscaler starts removing it (upstream
 /// `taints.ToBeDeletedTaint`).
@@ -72,9 +73,9 @@ pub struct Autoscaler {
     last_scale_up: Option<SimTime>,
     unneeded_since: OrdMap<String, SimTime>,
     /// Nodes being drained for removal.
-    deleting: BTreeSet<String>,
+    deleting: OrdSet<String>,
     /// Pods already told that no pool helps them.
-    not_triggered: BTreeSet<String>,
+    not_triggered: OrdSet<String>,
 }
 
 fn is_daemon_pod(p: &Pod) -> bool {
@@ -96,8 +97,8 @@ impl Autoscaler {
             next_index: pools.iter().map(|p| (p.name.clone(), p.count)).collect(),
             last_scale_up: None,
             unneeded_since: OrdMap::new(),
-            deleting: BTreeSet::new(),
-            not_triggered: BTreeSet::new(),
+            deleting: OrdSet::new(),
+            not_triggered: OrdSet::new(),
         }
     }
 
@@ -347,7 +348,7 @@ impl Autoscaler {
             .map(|p| (p.to_string(), self.pool_size(nodes, p)))
             .collect();
         // Where evicted pods would go: every other node, not being removed.
-        let removing: BTreeSet<String> = self.deleting.clone();
+        let removing: OrdSet<String> = self.deleting.clone();
         let mut others: Vec<SimNode> = nodes
             .iter()
             .filter(|n| !removing.contains(&n.name) && n.node.is_ready())

@@ -29,7 +29,6 @@ use crate::sim::ctx::Ctx;
 use crate::sim::objects::{self, Propagation, FOREGROUND_FINALIZER, ORPHAN_FINALIZER};
 use crate::store::ProbeMap;
 use crate::store::{ObjectKey, ObjectStore};
-use std::collections::BTreeSet;
 
 #[derive(Default)]
 pub struct GarbageCollector {
@@ -55,10 +54,10 @@ enum Resume {
     Idle,
     Observing {
         attempt: OrdSet<ObjectKey>,
-        owners: BTreeSet<String>,
+        owners: OrdSet<String>,
     },
     Owners {
-        owners: std::collections::btree_set::IntoIter<String>,
+        owners: <OrdSet<String> as IntoIterator>::IntoIter,
         attempt: OrdSet<ObjectKey>,
     },
     Attempting {
@@ -95,7 +94,7 @@ impl GarbageCollector {
             r = match r {
                 Resume::Idle => Resume::Observing {
                     attempt: OrdSet::new(),
-                    owners: BTreeSet::new(),
+                    owners: OrdSet::new(),
                 },
                 // Every change is observed in place (no key is cloned per change). A key
                 // changed several times is observed several times against the same
@@ -164,7 +163,7 @@ impl GarbageCollector {
         ctx: &Ctx,
         key: &ObjectKey,
         attempt: &mut OrdSet<ObjectKey>,
-        owners: &mut BTreeSet<String>,
+        owners: &mut OrdSet<String>,
     ) {
         let current = ctx.store.get(key).map(|s| &s.object);
         let new_uid = current.map(|o| o.meta().uid.as_str());

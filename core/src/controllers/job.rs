@@ -30,7 +30,7 @@ use crate::sim::ctx::Ctx;
 use crate::sim::objects::{self, Propagation};
 use crate::store::{ObjectKey, ObjectStore};
 use crate::time::{Duration, SimTime};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// job_controller.go `DefaultJobPodFailureBackOff`.
 pub const DEFAULT_POD_FAILURE_BACKOFF: Duration = Duration::from_secs(10);
@@ -125,7 +125,7 @@ pub fn next_backoff(
 }
 
 /// `1,3-5`: upstream's compressed form of a set of indexes (`succeededIndexes.String()`).
-pub fn format_indexes(ix: &BTreeSet<i32>) -> String {
+pub fn format_indexes(ix: &OrdSet<i32>) -> String {
     let mut out: Vec<String> = Vec::new();
     let mut it = ix.iter().copied().peekable();
     while let Some(first) = it.next() {
@@ -557,9 +557,9 @@ impl JobController {
         // activePodsForRemoval: for Indexed jobs, pods with an invalid or duplicate index (or
         // one that already succeeded) go first; then upstream's ranking.
         let mut order: Vec<&Pod> = active.to_vec();
-        let mut seen = BTreeSet::new();
-        let bad: BTreeSet<String> = if indexed {
-            crate::sort::collect_set(
+        let mut seen = OrdSet::new();
+        let bad: OrdSet<String> = if indexed {
+            OrdSet::from_iter(
                 order
                     .iter()
                     .filter(|p| {
@@ -577,7 +577,7 @@ impl JobController {
                     .map(|p| p.metadata.uid.clone()),
             )
         } else {
-            BTreeSet::new()
+            OrdSet::new()
         };
         crate::sort::sort_by_cached_key(&mut order, |p| {
             (!bad.contains(&p.metadata.uid), deletion_rank(p))
@@ -614,7 +614,7 @@ impl JobController {
         }
         let indexes: Vec<Option<i32>> = if indexed {
             let c = completions.unwrap_or(0);
-            let busy: BTreeSet<i32> = crate::sort::collect_set(
+            let busy: OrdSet<i32> = OrdSet::from_iter(
                 active
                     .iter()
                     .filter(|p| !bad.contains(&p.metadata.uid))

@@ -14,7 +14,6 @@ use crate::collections::{OrdMap, OrdSet};
 use crate::sim::ctx::{Ctx, Wake};
 use crate::store::{ObjectKey, ObjectStore};
 use crate::time::{Duration, SimTime};
-use std::collections::BTreeSet;
 
 /// gc_controller.go `gcCheckPeriod`.
 pub const GC_CHECK_PERIOD: Duration = Duration::from_secs(20);
@@ -29,7 +28,7 @@ fn pass_key() -> ObjectKey {
 pub struct PodGcController {
     pub cursor: u64,
     pods: NodePods,
-    nodes: BTreeSet<String>,
+    nodes: OrdSet<String>,
     /// Missing nodes and when their quarantine ends.
     quarantine: OrdMap<String, SimTime>,
     passes: OrdSet<SimTime>,

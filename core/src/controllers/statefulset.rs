@@ -30,7 +30,6 @@ use crate::sim::ctx::Ctx;
 use crate::sim::objects;
 use crate::store::{ObjectKey, ObjectStore};
 use crate::time::SimTime;
-use std::collections::BTreeSet;
 
 /// apps/v1 `StatefulSetPodNameLabel`.
 pub const POD_NAME_LABEL: &str = "statefulset.kubernetes.io/pod-name";
@@ -447,8 +446,8 @@ impl StatefulSetController {
         }
         // Keep only the revisions still in use (cleanupHistory keeps revisionHistoryLimit
         // more; nothing reads them).
-        let keep: BTreeSet<String> =
-            crate::sort::collect_set([st.current_revision.clone(), st.update_revision.clone()]);
+        let keep: OrdSet<String> =
+            OrdSet::from_iter([st.current_revision.clone(), st.update_revision.clone()]);
         st.revisions.retain(|k, _| keep.contains(k));
         if let Some(Object::StatefulSet(cur)) = ctx.store.get(key).map(|s| &s.object) {
             if cur.status != st {

@@ -15,11 +15,12 @@ use crate::api::node::Taint;
 use crate::api::pod::Toleration;
 use crate::api::{Kind, Object};
 use crate::collections::OrdMap;
+use crate::collections::OrdSet;
 use crate::sim::ctx::Ctx;
 use crate::sim::objects;
 use crate::store::{ObjectKey, ObjectStore};
 use crate::time::{Duration, SimTime};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// A scheduled deletion (`TimedWorker`). A fired one stays, with no timer, so the same pod is
 /// not scheduled again until the entry is cancelled (`TimedWorkerQueue` keeps a nil worker).
@@ -47,7 +48,7 @@ pub struct TaintEvictionController {
     requeue: Requeue,
     /// A budgeted sync reading the feed (`sync_budget`): the cursor it began at and the
     /// node names found so far.
-    reading: Option<(u64, BTreeSet<String>)>,
+    reading: Option<(u64, OrdSet<String>)>,
 }
 
 /// Upstream `v1helper.GetMatchingTolerations`: whether every taint is tolerated, and for each
@@ -99,7 +100,7 @@ impl TaintEvictionController {
         let (from, mut nodes) = self
             .reading
             .take()
-            .unwrap_or_else(|| (self.cursor, BTreeSet::new()));
+            .unwrap_or_else(|| (self.cursor, OrdSet::new()));
         // Node updates first, as upstream's workers prefer them. The feed is read in place
         // (no key is cloned per change).
         loop {
@@ -141,7 +142,7 @@ impl TaintEvictionController {
             return true;
         }
         let mut pods: Vec<ObjectKey> = Vec::new();
-        let mut done = crate::collections::OrdSet::new();
+        let mut done = OrdSet::new();
         let read = ctx.store.changes_since(from);
         let read = &read[..read.partition_point(|c| c.revision <= upto)];
         for c in read {

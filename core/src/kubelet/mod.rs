@@ -27,12 +27,12 @@ use crate::api::pod::{Pod, PodPhase};
 use crate::api::resources::CpuMem;
 use crate::api::{Kind, Object};
 use crate::collections::OrdMap;
+use crate::collections::OrdSet;
 use crate::sim::budget::Budget;
 use crate::sim::ctx::{Ctx, Wake};
 use crate::store::{ObjectKey, ObjectStore, ProbeMap, ProbeSet};
 use crate::time::SimTime;
 use plan::{RuntimeCommand, RuntimeEvent};
-use std::collections::BTreeSet;
 use worker::{Out, PodWorker};
 
 /// One node's kubelet state besides its pod workers.
@@ -40,15 +40,15 @@ use worker::{Out, PodWorker};
 struct NodeKubelet {
     alive: bool,
     /// Images on the node (default-tagged names), from pulls and `status.images`.
-    images: BTreeSet<String>,
+    images: OrdSet<String>,
     /// When the kubelet started (garbage collection runs every minute from here).
     started: SimTime,
     gc_due: Option<SimTime>,
     /// Pods deleted whose stopped sandbox awaits garbage collection.
-    orphans: BTreeSet<String>,
+    orphans: OrdSet<String>,
     /// Uids of this node's pod workers (an index into `Kubelets::workers`, in the same uid
     /// order, so admission and garbage collection never walk other nodes' workers).
-    workers: BTreeSet<String>,
+    workers: OrdSet<String>,
     /// What this node's admitted, unfinished pods hold, kept as they are admitted and finish
     /// (admission compares against it), and each such pod's share of it by uid.
     admitted: admission::Admitted,

@@ -16,6 +16,7 @@ use crate::api::pod::{Container, Probe};
 use crate::api::resources::{CpuMem, ResourceList, Resources};
 use crate::api::selector::Labels;
 use crate::collections::OrdMap;
+use crate::collections::OrdSet;
 use crate::rng::SimRng;
 use crate::scenario::spec::{Behavior, Registry};
 use crate::time::{Duration, SimTime};
@@ -87,7 +88,7 @@ pub struct SimRuntime {
     rng: Option<SimRng>,
     /// Pods whose containers started, stopped or went away since `take_changed_pods`, kept
     /// only when `track_changes` is on (the traffic model reads them).
-    changed: Option<std::collections::BTreeSet<String>>,
+    changed: Option<OrdSet<String>>,
 }
 
 impl SimRuntime {
@@ -247,7 +248,7 @@ impl SimRuntime {
     /// behaviour, by pod uid (`pod_usage`): what a kubelet's resource metrics would report,
     /// and what Borg resource reclamation observes.
     pub fn usage_by_pod(&self, now: SimTime) -> BTreeMap<String, CpuMem> {
-        let uids: crate::collections::OrdSet<&str> = self
+        let uids: OrdSet<&str> = self
             .containers
             .iter()
             .filter(|(_, c)| c.running && c.behavior.is_some())

@@ -21,7 +21,6 @@ use crate::api::pod::{
 };
 use crate::collections::OrdSet;
 use crate::time::{Duration, SimTime};
-use std::collections::BTreeSet;
 
 /// What a container is in its pod.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -319,7 +318,7 @@ impl PodWorker {
     // ----------------------------------------------------------------------------------
 
     /// Decide and issue the next steps. `images`: what the node has.
-    pub fn sync(&mut self, now: SimTime, images: &BTreeSet<String>, out: &mut Out) {
+    pub fn sync(&mut self, now: SimTime, images: &OrdSet<String>, out: &mut Out) {
         if self.terminal || matches!(self.sandbox, Sandbox::Stopping | Sandbox::Stopped) {
             return;
         }
@@ -457,13 +456,7 @@ impl PodWorker {
 
     /// Restart an exited container unless its backoff says wait (upstream `doBackOff`).
     /// Returns whether a start began.
-    fn restart(
-        &mut self,
-        i: usize,
-        now: SimTime,
-        images: &BTreeSet<String>,
-        out: &mut Out,
-    ) -> bool {
+    fn restart(&mut self, i: usize, now: SimTime, images: &OrdSet<String>, out: &mut Out) -> bool {
         let format_pod = format_pod(&self.pod);
         let c = &mut self.ctrs[i];
         let Some(exit) = c.exit().map(|e| e.finished_at) else {
@@ -491,7 +484,7 @@ impl PodWorker {
 
     /// Begin bringing up a new instance of container `i` (upstream `startContainer`'s
     /// `EnsureImageExists`, then create and start as the runtime answers).
-    fn start(&mut self, i: usize, now: SimTime, images: &BTreeSet<String>, out: &mut Out) {
+    fn start(&mut self, i: usize, now: SimTime, images: &OrdSet<String>, out: &mut Out) {
         let _ = now;
         let c = &mut self.ctrs[i];
         let image = c.spec.image.clone();

@@ -11,8 +11,8 @@
 use super::ip::{Cidr, Ipv4};
 use crate::api::service::Service;
 use crate::api::{Kind, Object};
+use crate::collections::OrdSet;
 use crate::store::MemoryStore;
-use std::collections::BTreeSet;
 use std::ops::RangeInclusive;
 
 /// kube-apiserver `--service-cluster-ip-range` as kubeadm sets it by default.
@@ -58,7 +58,7 @@ pub fn assign(store: &MemoryStore, svc: &mut Service) -> Result<(), String> {
     let mut ip_err = None;
     let mut ip = None;
     if spec.kind != "ExternalName" && spec.cluster_ip != "None" {
-        let used: BTreeSet<u32> = crate::sort::collect_set(
+        let used: OrdSet<u32> = OrdSet::from_iter(
             services(store)
                 .filter_map(|s| Ipv4::parse(&s.spec.cluster_ip))
                 .map(|i| i.0),
@@ -108,7 +108,7 @@ pub fn assign(store: &MemoryStore, svc: &mut Service) -> Result<(), String> {
     }
     let mut ports = Vec::new();
     if matches!(spec.kind.as_str(), "NodePort" | "LoadBalancer") {
-        let mut used: BTreeSet<i32> = crate::sort::collect_set(
+        let mut used: OrdSet<i32> = OrdSet::from_iter(
             services(store)
                 .flat_map(|s| s.spec.ports.iter().filter_map(|p| p.node_port))
                 .filter(|p| *p != 0),

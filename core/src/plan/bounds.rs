@@ -11,6 +11,7 @@
 use crate::api::pod::{Pod, PodSpec};
 use crate::api::resources::Resources;
 use crate::api::{Kind, Object};
+use crate::collections::OrdSet;
 use crate::scenario::timeline::Action;
 use crate::scenario::Scenario;
 
@@ -26,8 +27,7 @@ pub fn steady_demand(s: &Scenario) -> Resources {
     };
     // Objects something may shrink or remove: a timeline action (scale, delete, or apply of
     // the same object), or a HorizontalPodAutoscaler.
-    let mut touched: crate::collections::OrdSet<(Kind, String, String)> =
-        crate::collections::OrdSet::new();
+    let mut touched: OrdSet<(Kind, String, String)> = OrdSet::new();
     for e in &s.timeline {
         match &e.action {
             Action::Scale { target, .. } | Action::Delete { target, .. } => {

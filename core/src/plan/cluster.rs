@@ -3,6 +3,7 @@
 
 use super::PlanError;
 use crate::api::node::Node;
+use crate::collections::OrdSet;
 use crate::scenario::load::pool_node;
 use crate::scenario::Scenario;
 
@@ -50,7 +51,7 @@ pub fn with_pool_count(s: &Scenario, pool: usize, count: u32) -> Scenario {
 }
 
 /// The scenario without the named nodes (as if the machines were not there at t=0).
-pub fn without_nodes(s: &Scenario, gone: &std::collections::BTreeSet<String>) -> Scenario {
+pub fn without_nodes(s: &Scenario, gone: &OrdSet<String>) -> Scenario {
     let mut out = s.clone();
     out.nodes.retain(|n| !gone.contains(&n.metadata.name));
     out

@@ -17,10 +17,10 @@ use super::probe::{probe, Utilization};
 use super::search::{smallest_step, Search, Verdict};
 use super::{basis_points, bounds, metrics::utilization, PlanError};
 use crate::collections::OrdMap;
+use crate::collections::OrdSet;
 use crate::rng::SimRng;
 use crate::scenario::Scenario;
 use serde::Serialize;
-use std::collections::BTreeSet;
 
 /// The Borg paper's number of trials per experiment.
 pub const DEFAULT_SEEDS: u32 = 11;
@@ -221,7 +221,7 @@ impl CompactSearch {
             Search::Need(sizes) => {
                 let m = sizes[0];
                 let s = &self.s;
-                let gone: BTreeSet<String> = crate::sort::collect_set(
+                let gone: OrdSet<String> = OrdSet::from_iter(
                     cur.order[..(total - m) as usize]
                         .iter()
                         .map(|&i| s.nodes[i].metadata.name.clone()),

@@ -7,6 +7,7 @@ use super::cluster::zone_of;
 use crate::api::resources::Resources;
 use crate::api::{Kind, Object};
 use crate::collections::OrdMap;
+use crate::collections::OrdSet;
 use crate::store::MemoryStore;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -157,8 +158,7 @@ pub fn typical_pod(pods: &[Resources]) -> Resources {
         allowed_pods: 1,
         scalar: BTreeMap::new(),
     };
-    let names: crate::collections::OrdSet<&String> =
-        pods.iter().flat_map(|p| p.scalar.keys()).collect();
+    let names: OrdSet<&String> = pods.iter().flat_map(|p| p.scalar.keys()).collect();
     for k in names {
         let m = median(pods.iter().map(|p| p.scalar(k)).collect());
         if m > 0 {

@@ -12,9 +12,9 @@ use super::executor::{map, Executor, InTurn};
 use super::probe::{pool_utilization, probe, Utilization};
 use super::{bounds, PlanError};
 use crate::collections::OrdMap;
+use crate::collections::OrdSet;
 use crate::scenario::Scenario;
 use serde::Serialize;
-use std::collections::BTreeSet;
 
 /// How many sizes below the bisection's answer are simulated too.
 pub const NEIGHBOURHOOD: u32 = 2;
@@ -329,7 +329,7 @@ struct Pending {
     nodes: u32,
     sized: Scenario,
     outcome: Outcome,
-    cases: Vec<(String, BTreeSet<String>)>,
+    cases: Vec<(String, OrdSet<String>)>,
     next: usize,
 }
 
@@ -667,12 +667,12 @@ pub fn failure_cases(
     sized: &Scenario,
     pool: usize,
     headroom: Headroom,
-) -> Vec<(String, BTreeSet<String>)> {
+) -> Vec<(String, OrdSet<String>)> {
     let p = &sized.pools[pool];
     match headroom {
         Headroom::None => Vec::new(),
         Headroom::Nodes { nodes: k } => {
-            let names = |zone: Option<&str>| -> BTreeSet<String> {
+            let names = |zone: Option<&str>| -> OrdSet<String> {
                 // Highest-numbered first; nodes of `zone` before the others.
                 let mut idx: Vec<u32> = (0..p.count).rev().collect();
                 if let Some(z) = zone {
@@ -680,14 +680,14 @@ pub fn failure_cases(
                         (p.zones[*i as usize % p.zones.len()] != z, u32::MAX - i)
                     });
                 }
-                crate::sort::collect_set(
+                OrdSet::from_iter(
                     idx.iter()
                         .take(k as usize)
                         .map(|i| format!("{}-{i}", p.name)),
                 )
             };
             let mut cases = vec![(format!("{k} nodes of pool {}", p.name), names(None))];
-            let zones: crate::collections::OrdSet<&String> = p.zones.iter().collect();
+            let zones: OrdSet<&String> = p.zones.iter().collect();
             if zones.len() > 1 {
                 for z in zones {
                     let set = names(Some(z));
@@ -699,12 +699,11 @@ pub fn failure_cases(
             cases
         }
         Headroom::Zone => {
-            let zones: crate::collections::OrdSet<&str> =
-                sized.nodes.iter().filter_map(zone_of).collect();
+            let zones: OrdSet<&str> = sized.nodes.iter().filter_map(zone_of).collect();
             zones
                 .into_iter()
                 .map(|z| {
-                    let gone = crate::sort::collect_set(
+                    let gone = OrdSet::from_iter(
                         sized
                             .nodes
                             .iter()

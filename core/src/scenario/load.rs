@@ -9,10 +9,11 @@ use crate::api::object::{decode, Decoded};
 use crate::api::validate::mark_at;
 use crate::api::{Kind, Object};
 use crate::collections::OrdMap;
+use crate::collections::OrdSet;
 use crate::store::ObjectKey;
 use crate::time::Duration;
 use crate::yaml::{self, LoadError, Mark};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// Where scenario files come from: the file system (CLI) or an embedded table (the browser).
 pub trait Sources {
@@ -240,7 +241,7 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Scenario, LoadError> {
     // Nodes: pools first, then verbatim objects; with where each is defined (file, mark).
     let mut nodes = Vec::new();
     let mut node_origins: Vec<(String, Mark)> = Vec::new();
-    let mut pool_names = crate::collections::OrdSet::new();
+    let mut pool_names = OrdSet::new();
     let mut total_nodes: u64 = 0;
     for (i, pool) in parsed.spec.cluster.node_pools.iter().enumerate() {
         let at = |f: &str| mark_of(&format!("spec.cluster.nodePools.{i}.{f}"));
@@ -430,7 +431,7 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Scenario, LoadError> {
         }
         // Stable: entries at the same time keep file order.
         crate::sort::sort_by_key(&mut timeline, |e| e.at);
-        let mut live: BTreeSet<String> = crate::sort::collect_set(node_names.keys().cloned());
+        let mut live: OrdSet<String> = OrdSet::from_iter(node_names.keys().cloned());
         let mut next_index: crate::collections::OrdMap<String, u32> = parsed
             .spec
             .cluster
@@ -574,7 +575,7 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Scenario, LoadError> {
                 ));
             }
         }
-        let mut names = crate::collections::OrdSet::new();
+        let mut names = OrdSet::new();
         for (i, img) in r.images.iter().enumerate() {
             let at = format!("spec.registry.images.{i}.name");
             if img.name.trim().is_empty() {

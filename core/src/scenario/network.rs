@@ -7,6 +7,7 @@ use super::timeline::{Action, TimelineEntry};
 use crate::api::validate::mark_at;
 use crate::api::Object;
 use crate::collections::OrdMap;
+use crate::collections::OrdSet;
 use crate::net::select::ProxyMode;
 use crate::net::traffic::Via;
 use crate::yaml::{self, LoadError};
@@ -40,7 +41,7 @@ pub fn check(
             return Err(err("spec.network.window", "window must be positive".into()));
         }
     }
-    let mut names = crate::collections::OrdSet::new();
+    let mut names = OrdSet::new();
     for (i, t) in traffic.iter().enumerate() {
         let at = format!("spec.traffic.{i}");
         match (&t.service, &t.ingress) {

@@ -2,6 +2,7 @@
 
 use crate::api::object::{decode, Decoded};
 use crate::api::{Kind, Object};
+use crate::collections::OrdSet;
 use crate::time::Duration;
 use crate::yaml::{self, LoadError, Mark};
 use cellsim_derive::CompactDeserialize;
@@ -351,7 +352,7 @@ pub fn decode_entry(
                     "removeNodes needs at least one node name in `names`",
                 ));
             }
-            let mut seen = crate::collections::OrdSet::new();
+            let mut seen = OrdSet::new();
             for n in &r.names {
                 if !seen.insert(n) {
                     return Err(LoadError::new(

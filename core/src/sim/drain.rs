@@ -22,6 +22,7 @@ use super::ctx::{Ctx, Wake};
 use super::eviction::{evict, EvictionError};
 use crate::api::{Kind, Object};
 use crate::collections::OrdMap;
+use crate::collections::OrdSet;
 use crate::store::{ObjectKey, ObjectStore};
 use crate::time::{Duration, SimTime};
 
@@ -59,7 +60,7 @@ impl Step {
 pub struct Drains {
     active: OrdMap<String, OrdMap<ObjectKey, Step>>,
     /// Wakes asked for and not yet fired, so each instant is asked for once.
-    pending: crate::collections::OrdSet<(SimTime, String)>,
+    pending: OrdSet<(SimTime, String)>,
 }
 
 impl Drains {

@@ -750,7 +750,7 @@ spec:
         let s = crate::scenario::load("s.yaml", &One(text)).unwrap();
         let mut sim = Sim::new_paused(s, &RunOptions::default());
         let mut cache = ViewCache::default();
-        let mut workloads = std::collections::BTreeSet::new();
+        let mut workloads = OrdSet::new();
         let mut checked = 0;
         loop {
             let out = sim.step_budget(&mut crate::sim::budget::Budget::new(3));
@@ -883,7 +883,7 @@ spec:
             (z ^ (z >> 31)) % n
         };
         let (mut builds, mut nodes_seen, mut max_pending, mut walks) = (0, 0, 0, 0);
-        let mut states = std::collections::BTreeSet::new();
+        let mut states = OrdSet::new();
         // Runs of the scenario until what is asserted below was covered (at most 20 runs):
         // the draws decide when views are built, so one run can finish after fewer than 50
         // builds (seed 17769618008240494220: 45), never let the feed be compacted past the

@@ -2,7 +2,7 @@
 //! aliases and merge keys, rejects duplicate keys, and turns every failure into a [`LoadError`].
 
 use crate::collections::OrdMap;
-use std::collections::BTreeSet;
+use crate::collections::OrdSet;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span, Tag};
 
@@ -323,7 +323,7 @@ impl Builder<'_> {
         if !merges {
             return Ok(entries);
         }
-        let mut merged: BTreeSet<String> = BTreeSet::new();
+        let mut merged: OrdSet<String> = OrdSet::new();
         let mut out = Vec::with_capacity(entries.len());
         for (k, v) in entries {
             if !is_merge_key(&k) {

@@ -13,7 +13,8 @@
 use crate::api::pod::PodPhase;
 use crate::binary64::F64;
 use crate::collections::OrdMap;
-use std::collections::{BTreeMap, BTreeSet};
+use crate::collections::OrdSet;
+use std::collections::BTreeMap;
 
 /// What the calculator reads of one pod matching the target's selector.
 #[derive(Clone, Debug)]
@@ -85,9 +86,9 @@ impl Tolerances {
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Groups {
     pub ready: i64,
-    pub unready: BTreeSet<String>,
-    pub missing: BTreeSet<String>,
-    pub ignored: BTreeSet<String>,
+    pub unready: OrdSet<String>,
+    pub missing: OrdSet<String>,
+    pub ignored: OrdSet<String>,
 }
 
 /// `groupPods`: deleted and failed pods are ignored, pending ones unready, pods without a
@@ -979,9 +980,9 @@ mod tests {
         for (name, p, m, cpu, ready, set) in rows {
             let metrics: PodMetrics = m.map(|m| (p.name.clone(), m)).into_iter().collect();
             let g = group_pods(std::slice::from_ref(&p), &metrics, cpu, NOW, TEST_TIMING);
-            let only = |s: &BTreeSet<String>, which| {
+            let only = |s: &OrdSet<String>, which| {
                 if set == which {
-                    *s == BTreeSet::from([p.name.clone()])
+                    *s == OrdSet::from([p.name.clone()])
                 } else {
                     s.is_empty()
                 }
@@ -1020,8 +1021,8 @@ mod tests {
             .collect();
         let g = group_pods(&pods, &metrics, true, NOW, TEST_TIMING);
         assert_eq!(g.ready, 1);
-        assert_eq!(g.unready, BTreeSet::from(["lucretius".to_string()]));
-        assert_eq!(g.missing, BTreeSet::from(["epicurus".to_string()]));
+        assert_eq!(g.unready, OrdSet::from(["lucretius".to_string()]));
+        assert_eq!(g.missing, OrdSet::from(["epicurus".to_string()]));
     }
 
     #[test]

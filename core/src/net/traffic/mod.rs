@@ -39,7 +39,7 @@ use crate::scenario::spec::{Behavior, NetworkSpec, TrafficEntry};
 use crate::store::{MemoryStore, ObjectKey, ObjectStore};
 use crate::time::{Duration, SimTime};
 use stats::{Failure, ServiceReport, SourceReport, Stats};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// The traffic model's ChaCha stream number (the control plane uses stream 0).
 const TRAFFIC_STREAM: u64 = 0x7472_6166; // "traf"
@@ -1072,7 +1072,7 @@ impl Traffic {
                 // Per-pod load and the dependency graph's edges, over every pod that was
                 // ever behind the Service.
                 let mut pods = BTreeMap::new();
-                let mut calls = BTreeSet::new();
+                let mut calls = OrdSet::new();
                 for &slot in &s.members {
                     let p = &self.pods[slot];
                     if p.requests > 0 {

@@ -10,7 +10,7 @@ use crate::api::policy::PodDisruptionBudget;
 use crate::api::resources::{CpuMem, Resources};
 use crate::api::selector::{LabelSelector, Labels};
 use crate::collections::{OrdMap, OrdSet};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 #[derive(Clone, Debug)]
@@ -149,7 +149,7 @@ pub struct Snapshot {
     pub pdbs: OrdMap<String, PodDisruptionBudget>,
     /// Pods this scheduler preempted (upstream marks them with the `DisruptionTarget`
     /// condition, reason `PreemptionByScheduler`; `podTerminatingByPreemption` reads it).
-    pub preempted: BTreeSet<String>,
+    pub preempted: OrdSet<String>,
     /// Pending pods nominated to a node by preemption (`status.nominatedNodeName`), by node:
     /// the filters of pods of lower or equal priority count them as if they were there
     /// (upstream `RunFilterPluginsWithNominatedPods`).
@@ -227,7 +227,7 @@ impl Default for Snapshot {
             statefulsets: OrdMap::new(),
             placed: BTreeMap::new(),
             pdbs: OrdMap::new(),
-            preempted: BTreeSet::new(),
+            preempted: OrdSet::new(),
             nominated: BTreeMap::new(),
             borg: None,
             added: Vec::new(),
@@ -425,7 +425,7 @@ impl Snapshot {
     /// Add many nodes at once: the same snapshot as `set_node` on each in turn, with the
     /// node tree and image counts rebuilt once at the end (bulk cluster setup).
     pub fn add_nodes(&mut self, nodes: impl IntoIterator<Item = Node>) {
-        let mut pending: BTreeSet<String> = BTreeSet::new();
+        let mut pending: OrdSet<String> = OrdSet::new();
         for node in nodes {
             let name = node.metadata.name.clone();
             if self.index.contains_key(&name) || pending.contains(&name) {

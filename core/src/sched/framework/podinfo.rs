@@ -4,8 +4,8 @@
 use crate::api::pod::{Pod, PodAffinityTerm};
 use crate::api::resources::{CpuMem, Resources, CPU, MEMORY};
 use crate::api::selector::{LabelSelector, Labels, Selector};
+use crate::collections::OrdSet;
 use std::cell::{Cell, OnceCell};
-use std::collections::BTreeSet;
 use std::rc::Rc;
 
 /// Upstream `DefaultMilliCPURequest` and `DefaultMemoryRequest`
@@ -18,7 +18,7 @@ pub const DEFAULT_MEMORY_REQUEST: i64 = 200 * 1024 * 1024;
 #[derive(Clone, Debug)]
 pub struct AffinityTerm {
     /// Namespaces named by the term; with no names and no namespace selector, the pod's own.
-    pub namespaces: BTreeSet<String>,
+    pub namespaces: OrdSet<String>,
     /// `None` when the term has no namespaceSelector (matches no namespace by labels).
     pub namespace_selector: Option<Selector>,
     /// The label selector; a term without one selects nothing (upstream
@@ -31,11 +31,11 @@ impl AffinityTerm {
     /// Upstream `newAffinityTerm`, with `matchLabelKeys` / `mismatchLabelKeys` merged into the
     /// selector from the owning pod's labels (MatchLabelKeysInPodAffinity).
     pub fn new(owner: &Pod, t: &PodAffinityTerm) -> AffinityTerm {
-        let namespaces: BTreeSet<String> =
+        let namespaces: OrdSet<String> =
             if t.namespaces.is_empty() && t.namespace_selector.is_none() {
-                crate::sort::collect_set([owner.namespace().to_string()])
+                OrdSet::from_iter([owner.namespace().to_string()])
             } else {
-                crate::sort::collect_set(t.namespaces.iter().cloned())
+                OrdSet::from_iter(t.namespaces.iter().cloned())
             };
         let namespace_selector = t
             .namespace_selector

@@ -11,7 +11,6 @@ use crate::collections::OrdSet;
 use crate::sched::framework::{
     CycleState, NodeInfo, NodeScore, PodInfo, Snapshot, Status, MAX_NODE_SCORE,
 };
-use std::collections::BTreeSet;
 use std::rc::Rc;
 
 /// Upstream `preScoreStateKey`.
@@ -24,7 +23,7 @@ const INVALID_SCORE: i64 = -1;
 pub struct PreScoreState {
     pub constraints: Vec<Constraint>,
     /// Names of the candidate nodes missing some constraint's topology key (not scored).
-    pub ignored_nodes: BTreeSet<String>,
+    pub ignored_nodes: OrdSet<String>,
     /// The same nodes as snapshot indexes (what `NodeScore` carries).
     pub ignored_idx: OrdSet<usize>,
     /// Per constraint: every node's value of its topology key as an id (`node_domains`).
