@@ -42,7 +42,7 @@ pub struct Agent {
     status: BTreeMap<String, PodStatus>,
     timers: BTreeSet<(SimTime, String)>,
     pending: VecDeque<RuntimeEvent>,
-    images: BTreeSet<String>,
+    images: cellsim_core::collections::OrdSet<String>,
     /// Every kubelet event so far, in order.
     pub events: Vec<PodEvent>,
     /// Pods whose sandbox removal was asked for.
@@ -181,7 +181,7 @@ impl Agent {
             status: BTreeMap::new(),
             timers: BTreeSet::new(),
             pending: VecDeque::new(),
-            images: BTreeSet::new(),
+            images: cellsim_core::collections::OrdSet::new(),
             events: Vec::new(),
             removing: BTreeSet::new(),
             removed: BTreeSet::new(),

@@ -137,7 +137,7 @@ pub struct StatefulSetStatus {
     /// The set's ControllerRevisions (revision name → pod template). Upstream keeps them as
     /// separate `ControllerRevision` objects; cellsim keeps them with the set.
     #[serde(skip)]
-    pub revisions: std::collections::BTreeMap<String, PodTemplateSpec>,
+    pub revisions: crate::collections::OrdMap<String, PodTemplateSpec>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]

@@ -347,6 +347,14 @@ impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for OrdMap<K, V> {
     }
 }
 
+/// As std's `BTreeMap` serializes: a map of the entries in key order (scheduling decisions'
+/// per-node scores go into the `explain` output this way).
+impl<K: serde::Serialize, V: serde::Serialize> serde::Serialize for OrdMap<K, V> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.iter())
+    }
+}
+
 impl<K: Ord, V> Extend<(K, V)> for OrdMap<K, V> {
     fn extend<I: IntoIterator<Item = (K, V)>>(&mut self, iter: I) {
         for (k, v) in iter {

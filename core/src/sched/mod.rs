@@ -47,7 +47,7 @@ pub struct Decision {
     /// Node → reasons it was filtered out.
     pub filtered: BTreeMap<String, String>,
     /// Node → per-plugin normalized score (0–100, before weights) and the weighted `total`.
-    pub scores: BTreeMap<String, BTreeMap<String, i64>>,
+    pub scores: OrdMap<String, OrdMap<String, i64>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }
@@ -529,9 +529,9 @@ impl Scheduler {
                     .iter()
                     .map(|(i, s)| (node_name(*i), s.reasons.join(", "))),
             ),
-            scores: crate::sort::collect_map(result.scores().iter().map(|(i, per, total)| {
-                let mut m: BTreeMap<String, i64> =
-                    crate::sort::collect_map(per.iter().map(|(p, s)| (p.to_string(), *s)));
+            scores: OrdMap::from_iter(result.scores().iter().map(|(i, per, total)| {
+                let mut m: OrdMap<String, i64> =
+                    OrdMap::from_iter(per.iter().map(|(p, s)| (p.to_string(), *s)));
                 m.insert("total".into(), *total);
                 (node_name(*i), m)
             })),

@@ -10,7 +10,7 @@ use yew::prelude::*;
 pub const SCORES_MAX: usize = 12;
 
 fn decision_view(d: &Decision, i: usize) -> Html {
-    let mut scored: Vec<(&String, &std::collections::BTreeMap<String, i64>)> =
+    let mut scored: Vec<(&String, &cellsim_core::collections::OrdMap<String, i64>)> =
         d.scores.iter().collect();
     // core's one compiled stable sort (docs/benchmarks.md, "Bundle size"); node names are
     // the map's keys, all distinct, so any sort gives this order.

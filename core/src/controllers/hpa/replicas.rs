@@ -14,7 +14,6 @@ use crate::api::pod::PodPhase;
 use crate::binary64::F64;
 use crate::collections::OrdMap;
 use crate::collections::OrdSet;
-use std::collections::BTreeMap;
 
 /// What the calculator reads of one pod matching the target's selector.
 #[derive(Clone, Debug)]
@@ -140,9 +139,9 @@ pub fn group_pods(
 }
 
 /// `calculateRequests` (container-summed requests; pod-level resources are not modelled).
-fn requests(pods: &[PodSample]) -> Result<BTreeMap<String, i64>, String> {
+fn requests(pods: &[PodSample]) -> Result<OrdMap<String, i64>, String> {
     // A loop, not `collect`: std's `FromIterator` for maps compiles a sort (core::sort).
-    let mut out = BTreeMap::new();
+    let mut out = OrdMap::new();
     for p in pods {
         out.insert(p.name.clone(), p.request.clone()?);
     }
@@ -153,7 +152,7 @@ fn requests(pods: &[PodSample]) -> Result<BTreeMap<String, i64>, String> {
 /// metrics of pods with a request.
 pub fn utilization_ratio(
     metrics: &PodMetrics,
-    requests: &BTreeMap<String, i64>,
+    requests: &OrdMap<String, i64>,
     target: i32,
 ) -> Result<(F64, i32, i64), String> {
     let (mut total, mut requested, mut n) = (0i128, 0i128, 0i128);

@@ -7,7 +7,6 @@ use super::{ProfileSpec, DEFAULT_MULTIPOINT};
 use crate::sched::framework::Point;
 use crate::sched::registry::points_of;
 use cellsim_derive::CompactDeserialize;
-use std::collections::BTreeMap;
 
 /// Upstream `framework.MaxTotalScore` (math.MaxInt64) and `MaxNodeScore`.
 const MAX_TOTAL_SCORE: i64 = i64::MAX;
@@ -243,7 +242,7 @@ pub fn expand(scheduler_name: &str, plugins: &Plugins) -> Result<ProfileSpec, St
         ));
     }
     // getScoreWeights: the score set's own weights take precedence over multiPoint's; 0 → 1.
-    let mut score_weights = BTreeMap::new();
+    let mut score_weights = crate::collections::OrdMap::new();
     let mut total: i64 = 0;
     for e in plugins
         .score

@@ -6,7 +6,6 @@
 //! constructor through `sched::registry`).
 
 use super::framework::Point;
-use std::collections::BTreeMap;
 
 /// One scheduling profile after defaulting, merging and multiPoint expansion.
 #[derive(Clone, Debug, PartialEq)]
@@ -17,7 +16,7 @@ pub struct ProfileSpec {
     /// Plugin names per extension point, in run order.
     pub points: crate::collections::OrdMap<Point, Vec<String>>,
     /// Score plugin → weight (1..=100 after defaulting).
-    pub score_weights: BTreeMap<String, i64>,
+    pub score_weights: crate::collections::OrdMap<String, i64>,
     /// Plugin → args (`pluginConfig`), the YAML node as written minus its `apiVersion`/`kind`;
     /// absent: the plugin's defaults.
     pub plugin_args: crate::collections::OrdMap<String, crate::yaml::Node>,

@@ -14,7 +14,6 @@ use crate::sched::framework::{
     CycleState, NodeInfo, NodeScore, Plugin, PodInfo, Point, Snapshot, Status, MAX_NODE_SCORE,
 };
 use cellsim_derive::CompactDeserialize;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 pub const NAME: &str = "InterPodAffinity";
@@ -239,13 +238,13 @@ fn add_or_remove_pod(
 /// Upstream `preScoreState`: topology key → value → score.
 #[derive(Clone)]
 struct PreScoreState {
-    topology_score: BTreeMap<String, BTreeMap<String, i64>>,
+    topology_score: OrdMap<String, OrdMap<String, i64>>,
 }
 
 /// Upstream `scoreMap.processTerm`: +weight*multiplier at the node's pair for the term's key
 /// when `pod` matches the term.
 fn process_term(
-    m: &mut BTreeMap<String, BTreeMap<String, i64>>,
+    m: &mut OrdMap<String, OrdMap<String, i64>>,
     term: &AffinityTerm,
     weight: i32,
     pod: &PodInfo,
@@ -264,7 +263,7 @@ fn process_term(
 }
 
 fn process_terms(
-    m: &mut BTreeMap<String, BTreeMap<String, i64>>,
+    m: &mut OrdMap<String, OrdMap<String, i64>>,
     terms: &[WeightedAffinityTerm],
     pod: &PodInfo,
     ns_labels: Option<&Labels>,
@@ -453,7 +452,8 @@ impl Plugin for InterPodAffinity {
         let pref_anti_affinity = merge_weighted(&pod.preferred_anti_affinity, snap);
         let ns_labels = snap.namespaces.get(&pod.namespace);
 
-        let mut topology_score: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
+        let mut topology_score: OrdMap<String, OrdMap<String, i64>> =
+            crate::collections::OrdMap::new();
         let mut any = false;
         // HavePodsWithAffinityList unless the pod has preferred terms.
         let nodes: Box<dyn Iterator<Item = &NodeInfo>> = if has_constraints {
@@ -463,7 +463,7 @@ impl Plugin for InterPodAffinity {
         };
         for n in nodes {
             let labels = n.labels();
-            let mut topo = BTreeMap::new();
+            let mut topo = OrdMap::new();
             for ep in &n.pods {
                 if !has_constraints && !ep.has_affinity() {
                     continue;

@@ -845,7 +845,7 @@ fn normalize_like_upstream() {
     st.write(
         PRE_SCORE_STATE,
         PreScoreState {
-            topology_score: BTreeMap::from([("k".to_string(), BTreeMap::new())]),
+            topology_score: OrdMap::from([("k".to_string(), OrdMap::new())]),
         },
     );
     let pi = PodInfo::new(&pod("", "", &[]));
