@@ -33,7 +33,7 @@ pub struct Resources {
     pub memory: i64,
     pub ephemeral_storage: i64,
     pub allowed_pods: i64,
-    pub scalar: BTreeMap<String, i64>,
+    pub scalar: crate::collections::OrdMap<String, i64>,
 }
 
 impl Resources {

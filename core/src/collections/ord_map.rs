@@ -341,6 +341,29 @@ impl<K: PartialEq, V: PartialEq> PartialEq for OrdMap<K, V> {
 
 impl<K: Eq, V: Eq> Eq for OrdMap<K, V> {}
 
+/// Lexicographic over the entries in key order, as std's `BTreeMap` compares.
+impl<K: PartialOrd, V: PartialOrd> PartialOrd for OrdMap<K, V> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        self.iter().partial_cmp(other.iter())
+    }
+}
+
+impl<K: Ord, V: Ord> Ord for OrdMap<K, V> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.iter().cmp(other.iter())
+    }
+}
+
+/// The length, then every entry in key order: what std's `BTreeMap` feeds the hasher.
+impl<K: std::hash::Hash, V: std::hash::Hash> std::hash::Hash for OrdMap<K, V> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_usize(self.len());
+        for entry in self {
+            entry.hash(state);
+        }
+    }
+}
+
 impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for OrdMap<K, V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_map().entries(self.iter()).finish()

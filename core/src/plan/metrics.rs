@@ -156,7 +156,7 @@ pub fn typical_pod(pods: &[Resources]) -> Resources {
         memory: median(pods.iter().map(|p| p.memory).collect()),
         ephemeral_storage: median(pods.iter().map(|p| p.ephemeral_storage).collect()),
         allowed_pods: 1,
-        scalar: BTreeMap::new(),
+        scalar: crate::collections::OrdMap::new(),
     };
     let names: OrdSet<&String> = pods.iter().flat_map(|p| p.scalar.keys()).collect();
     for k in names {
@@ -221,8 +221,8 @@ pub struct Packing {
 pub struct TypicalPod {
     pub milli_cpu: i64,
     pub memory: i64,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub extended: BTreeMap<String, i64>,
+    #[serde(skip_serializing_if = "OrdMap::is_empty")]
+    pub extended: OrdMap<String, i64>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -230,8 +230,8 @@ pub struct TypicalPod {
 pub struct Amounts {
     pub milli_cpu: i64,
     pub memory: i64,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub extended: BTreeMap<String, i64>,
+    #[serde(skip_serializing_if = "OrdMap::is_empty")]
+    pub extended: OrdMap<String, i64>,
 }
 
 impl Amounts {

@@ -5,8 +5,8 @@ use super::common::{
     required_keys, Constraint, DO_NOT_SCHEDULE,
 };
 use super::{PodTopologySpread, ERR_REASON_CONSTRAINTS_NOT_MATCH, ERR_REASON_NODE_LABEL_NOT_MATCH};
+use crate::collections::OrdMap;
 use crate::sched::framework::{CycleState, NodeInfo, PodInfo, Snapshot, Status};
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// Upstream `preFilterStateKey`.
@@ -83,7 +83,7 @@ impl CriticalPaths {
 pub struct PreFilterState {
     pub constraints: Rc<[Constraint]>,
     pub critical_paths: Vec<CriticalPaths>,
-    pub tp_value_to_match_num: Vec<BTreeMap<String, i64>>,
+    pub tp_value_to_match_num: Vec<OrdMap<String, i64>>,
 }
 
 impl PreFilterState {
@@ -145,7 +145,7 @@ pub fn cal_pre_filter_state(
     if constraints.is_empty() {
         return Ok(PreFilterState::default());
     }
-    let mut counts: Vec<BTreeMap<String, i64>> = vec![BTreeMap::new(); constraints.len()];
+    let mut counts: Vec<OrdMap<String, i64>> = vec![OrdMap::new(); constraints.len()];
     let mut cache = pl.counts.borrow_mut();
     let entries: Vec<usize> = constraints
         .iter()
@@ -164,7 +164,8 @@ pub fn cal_pre_filter_state(
                 &required,
                 &mut |idx| cache.count(entries[i], snap, idx),
             );
-            counts[i] = crate::sort::collect_map(totals.iter().map(|(v, t)| (v.clone(), t.1)));
+            counts[i] =
+                crate::collections::OrdMap::from_iter(totals.iter().map(|(v, t)| (v.clone(), t.1)));
         }
         return Ok(pre_filter_state(constraints, counts));
     }
@@ -196,7 +197,7 @@ pub fn cal_pre_filter_state(
 /// to the smallest topology value.
 fn pre_filter_state(
     constraints: Vec<Constraint>,
-    counts: Vec<BTreeMap<String, i64>>,
+    counts: Vec<OrdMap<String, i64>>,
 ) -> PreFilterState {
     let critical_paths = counts
         .iter()

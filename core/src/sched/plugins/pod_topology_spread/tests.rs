@@ -1084,7 +1084,7 @@ fn list_defaulting_applies_default_constraints_with_filter() {
 const MAX: (&str, i64) = ("", i32::MAX as i64);
 
 type Paths = Vec<[(String, i64); 2]>;
-type Counts = Vec<BTreeMap<String, i64>>;
+type Counts = Vec<crate::collections::OrdMap<String, i64>>;
 
 /// The state's critical paths (normalized as upstream's test `sort`) and counts.
 fn paths_and_counts(s: &filtering::PreFilterState) -> (Paths, Counts) {
