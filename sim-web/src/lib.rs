@@ -12,6 +12,12 @@
 //! actions as timeline entries in the scenario text), `share` (links), `planner` (`plan`,
 //! `compact` and `compare` one simulation per step).
 
+// The panels' render functions are compiled for size in the wasm build (`optimize(size)`, a
+// nightly attribute the wasm toolchain enables), except the cluster view's and the line
+// charts', which draw 1,000 nodes and thousands of samples in a frame; the model's update
+// (the frame loop) stays at the crate's `s` (docs/benchmarks.md, "Session 10").
+#![cfg_attr(target_arch = "wasm32", feature(optimize_attribute))]
+
 pub mod app;
 pub mod planner;
 pub mod session;

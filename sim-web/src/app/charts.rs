@@ -104,6 +104,7 @@ fn series(
 }
 
 #[function_component(ChartsPanel)]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub fn charts_panel(p: &Panel) -> Html {
     let Some(session) = p.state.session.clone() else {
         return html! {};

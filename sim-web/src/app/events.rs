@@ -9,6 +9,7 @@ use yew::prelude::*;
 pub const EVENTS_MAX: usize = 300;
 
 #[function_component(EventsPanel)]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub fn events_panel(p: &Panel) -> Html {
     let state = &p.state;
     let Some(session) = state.session.clone() else {

@@ -5,6 +5,7 @@ use super::{dom, Msg, Panel};
 use yew::prelude::*;
 
 #[function_component(ExportPanel)]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub fn export_panel(p: &Panel) -> Html {
     let state = &p.state;
     let Some(session) = state.session.clone() else {

@@ -31,6 +31,7 @@ fn setter(h: &UseStateHandle<String>) -> Callback<Event> {
 }
 
 #[function_component(PlanningPanel)]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub fn planning_panel(p: &Panel) -> Html {
     let state = &p.state;
     let pools = state
@@ -155,6 +156,7 @@ pub fn planning_panel(p: &Panel) -> Html {
     }
 }
 
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 fn answer(a: Option<&Answer>) -> Html {
     match a {
         None => html! {},

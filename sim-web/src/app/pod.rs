@@ -9,6 +9,7 @@ use yew::prelude::*;
 /// At most this many scored nodes are listed per decision (highest totals first).
 pub const SCORES_MAX: usize = 12;
 
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 fn decision_view(d: &Decision, i: usize) -> Html {
     let mut scored: Vec<(&String, &cellsim_core::collections::OrdMap<String, i64>)> =
         d.scores.iter().collect();
@@ -67,6 +68,7 @@ fn short(plugin: &str) -> String {
 }
 
 #[function_component(PodPanel)]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub fn pod_panel(p: &Panel) -> Html {
     let state = &p.state;
     let (Some(key), Some(session)) = (state.selected_pod.clone(), state.session.clone()) else {

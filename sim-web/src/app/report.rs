@@ -56,6 +56,7 @@ pub fn summary(p: &Panel) -> Html {
 }
 
 #[function_component(ReportPanel)]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub fn report_panel(p: &Panel) -> Html {
     let state = &p.state;
     let Some(shown) = state.report.clone() else {

@@ -11,6 +11,7 @@ thread_local! {
 }
 
 #[function_component(ScenarioPanel)]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub fn scenario_panel(p: &Panel) -> Html {
     let state = &p.state;
     let d = state.dispatcher();

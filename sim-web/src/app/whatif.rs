@@ -36,6 +36,7 @@ pub const NODE_MENU_EAGER: usize = 200;
 /// the menu's layout, which measures each) were a third of the frame that first showed a
 /// 1,000-node cluster, 20–50 ms (docs/benchmarks.md, "the page's start").
 #[function_component(NodeSelect)]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 fn node_select(p: &NodeSelectProps) -> Html {
     let full = use_state(|| false);
     let on_node = {
@@ -64,6 +65,7 @@ fn node_select(p: &NodeSelectProps) -> Html {
 }
 
 #[function_component(WhatIfPanel)]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub fn whatif_panel(p: &Panel) -> Html {
     let state = &p.state;
     let node = use_state(String::new);
