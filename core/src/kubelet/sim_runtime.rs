@@ -247,14 +247,14 @@ impl SimRuntime {
     /// The cpu / memory usage at `now` of every pod with a running container that has a
     /// behaviour, by pod uid (`pod_usage`): what a kubelet's resource metrics would report,
     /// and what Borg resource reclamation observes.
-    pub fn usage_by_pod(&self, now: SimTime) -> BTreeMap<String, CpuMem> {
+    pub fn usage_by_pod(&self, now: SimTime) -> crate::collections::OrdMap<String, CpuMem> {
         let uids: OrdSet<&str> = self
             .containers
             .iter()
             .filter(|(_, c)| c.running && c.behavior.is_some())
             .map(|(k, _)| k.pod_uid.as_str())
             .collect();
-        crate::sort::collect_map(
+        crate::collections::OrdMap::from_iter(
             uids.into_iter()
                 .map(|uid| (uid.to_string(), CpuMem::of(&self.pod_usage(uid, now)))),
         )

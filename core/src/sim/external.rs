@@ -16,14 +16,13 @@ use crate::api::resources::CpuMem;
 use crate::api::{Kind, Object};
 use crate::store::{ObjectKey, ObjectStore};
 use crate::time::SimTime;
-use std::collections::BTreeMap;
 
 /// The usage the resource metrics pipeline reports: the modelled usage of every pod, with
 /// the external agents' measured usage in place of it for the pods they report.
 pub(super) fn usage_with(
-    mut modelled: BTreeMap<String, CpuMem>,
-    external: Option<&BTreeMap<String, CpuMem>>,
-) -> BTreeMap<String, CpuMem> {
+    mut modelled: crate::collections::OrdMap<String, CpuMem>,
+    external: Option<&crate::collections::OrdMap<String, CpuMem>>,
+) -> crate::collections::OrdMap<String, CpuMem> {
     if let Some(e) = external {
         modelled.extend(e.iter().map(|(k, v)| (k.clone(), *v)));
     }
@@ -35,12 +34,12 @@ impl Sim {
     /// kubelets' resource metrics): from now on Borg reclamation and the HPA read it for
     /// these pods instead of the modelled usage. Takes effect at their next pass; the
     /// control plane does not settle for it.
-    pub fn set_external_usage(&mut self, usage: BTreeMap<String, CpuMem>) {
+    pub fn set_external_usage(&mut self, usage: crate::collections::OrdMap<String, CpuMem>) {
         self.external_usage = Some(usage);
     }
 
     /// What `set_external_usage` last set.
-    pub fn external_usage(&self) -> Option<&BTreeMap<String, CpuMem>> {
+    pub fn external_usage(&self) -> Option<&crate::collections::OrdMap<String, CpuMem>> {
         self.external_usage.as_ref()
     }
 

@@ -7,10 +7,9 @@
 use crate::api::resources::CpuMem;
 use crate::kubelet::sim_runtime::SimRuntime;
 use crate::time::SimTime;
-use std::collections::BTreeMap;
 
 /// The cpu (millicores) and memory (bytes) usage of every pod with a running container, by
 /// pod uid, at `now`.
-pub fn pod_usage(runtime: &SimRuntime, now: SimTime) -> BTreeMap<String, CpuMem> {
+pub fn pod_usage(runtime: &SimRuntime, now: SimTime) -> crate::collections::OrdMap<String, CpuMem> {
     runtime.usage_by_pod(now)
 }

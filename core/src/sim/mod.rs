@@ -146,7 +146,7 @@ pub struct Sim {
     autoscaler: Option<crate::autoscaler::Autoscaler>,
     /// Measured usage by pod uid from external agents (`run --real`,
     /// `external::set_external_usage`); `None` in simulated runs.
-    external_usage: Option<std::collections::BTreeMap<String, crate::api::resources::CpuMem>>,
+    external_usage: Option<crate::collections::OrdMap<String, crate::api::resources::CpuMem>>,
     /// Where a budgeted step paused (`step_budget`).
     resume: Resume,
     /// Wake-ups and runtime commands of a context split over paused calls (a settle round, a

@@ -117,7 +117,7 @@ struct PodMetrics {
     /// Per pod uid: its node, the last cumulative CPU nanoseconds and when they came.
     last: BTreeMap<String, (String, u64, Instant)>,
     /// The latest usage by pod uid: what the control plane's HPA and reclamation read.
-    usage: BTreeMap<String, CpuMem>,
+    usage: cellsim_core::collections::OrdMap<String, CpuMem>,
 }
 
 impl PodMetrics {
@@ -317,7 +317,7 @@ pub fn run(scenario: Scenario, opts: &RealOptions) -> Result<RealRun> {
     let mut metrics = PodMetrics::default();
     let mut peak_usage: BTreeMap<String, CpuMem> = BTreeMap::new();
     // From the start the HPA and reclamation read the agents' measured usage (none yet).
-    sim.set_external_usage(BTreeMap::new());
+    sim.set_external_usage(cellsim_core::collections::OrdMap::new());
     loop {
         if opts.stop.load(Ordering::SeqCst) {
             interrupted = true;

@@ -13,13 +13,12 @@ use crate::api::resources::{CpuMem, CPU, MEMORY};
 use crate::api::selector::LabelSelector;
 use crate::api::{Kind, Object};
 use crate::store::MemoryStore;
-use std::collections::BTreeMap;
 
 /// metrics-server's default `--metric-resolution`: the window of a cpu sample.
 pub const METRIC_WINDOW_MS: i64 = 15_000;
 
 /// Observed cpu / memory usage by pod uid (`sim::metrics::pod_usage`).
-pub type PodUsage = BTreeMap<String, CpuMem>;
+pub type PodUsage = crate::collections::OrdMap<String, CpuMem>;
 
 /// The pods of `namespace` matching `selector`, as the calculator reads them, and their
 /// metrics for `resource` (cpu, memory; other resources have none). The flag says whether the

@@ -26,7 +26,7 @@ pub fn tick(
     ctx: &mut Ctx,
     policy: &BorgPolicy,
     cfg: &Reclamation,
-    usage: &BTreeMap<String, CpuMem>,
+    usage: &crate::collections::OrdMap<String, CpuMem>,
 ) -> Vec<String> {
     let now = ctx.now.millis();
     let grace = cfg.startup_grace.as_millis();
@@ -177,7 +177,7 @@ mod tests {
         p
     }
 
-    fn usage(list: &[(&str, i64, i64)]) -> BTreeMap<String, CpuMem> {
+    fn usage(list: &[(&str, i64, i64)]) -> crate::collections::OrdMap<String, CpuMem> {
         list.iter()
             .map(|(n, c, m)| {
                 (
@@ -197,7 +197,7 @@ mod tests {
         at: u64,
         cfg: &Reclamation,
         pods: Vec<Pod>,
-        observed: &BTreeMap<String, CpuMem>,
+        observed: &crate::collections::OrdMap<String, CpuMem>,
     ) -> (Vec<String>, MemoryStore, TraceWriter) {
         let mut store = MemoryStore::new();
         store.create(Object::Node(node("n-0"))).unwrap();
