@@ -273,23 +273,23 @@ impl<K: Ord, V> OrdMap<K, V> {
     /// As `BTreeMap::first_entry`: the entry of the first key, to read, change or remove.
     pub fn first_entry(&mut self) -> Option<OccupiedEntry<'_, K, V>> {
         let pos = self.tree.first_pos()?;
-        let handle = self.tree.at(pos);
-        Some(OccupiedEntry {
-            map: self,
-            pos,
-            handle,
-        })
+        Some(self.occupied_at(pos))
     }
 
     /// As `BTreeMap::last_entry`.
     pub fn last_entry(&mut self) -> Option<OccupiedEntry<'_, K, V>> {
         let pos = self.tree.last_pos()?;
+        Some(self.occupied_at(pos))
+    }
+
+    /// The entry at `pos`, a position the tree holds an entry at.
+    fn occupied_at(&mut self, pos: Pos) -> OccupiedEntry<'_, K, V> {
         let handle = self.tree.at(pos);
-        Some(OccupiedEntry {
+        OccupiedEntry {
             map: self,
             pos,
             handle,
-        })
+        }
     }
 
     pub fn pop_first(&mut self) -> Option<(K, V)> {
