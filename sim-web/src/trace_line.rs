@@ -7,6 +7,9 @@
 //! parser out of the wasm module (22 KB; docs/benchmarks.md, "Session 10"); its tests check it
 //! against serde_json on escapes, Unicode and malformed lines.
 
+/// The keys a trace line's fields are read from, in [`TraceLine::parse`]'s slot order.
+const FIELDS: [&str; 5] = ["t", "type", "object", "node", "message"];
+
 /// One parsed trace line.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TraceLine {
@@ -26,29 +29,18 @@ impl TraceLine {
             s: line.as_bytes(),
             at: 0,
         };
-        let (mut t, mut kind, mut object, mut node, mut message) = (None, None, None, None, None);
-        let mut seen = [false; 5];
+        // Each field's value as read: `Some(None)` is a null.
+        let mut fields: [Option<Option<String>>; 5] = Default::default();
         r.expect(b'{')?;
         if !r.eat(b'}') {
             loop {
                 let key = r.string()?;
                 r.expect(b':')?;
                 let value = r.value()?;
-                let field = ["t", "type", "object", "node", "message"]
-                    .iter()
-                    .position(|f| *f == key);
-                if let Some(i) = field {
-                    if std::mem::replace(&mut seen[i], true) {
+                if let Some(i) = FIELDS.iter().position(|f| *f == key) {
+                    if fields[i].replace(value).is_some() {
                         return None;
                     }
-                }
-                match key.as_str() {
-                    "t" => t = Some(value?),
-                    "type" => kind = Some(value?),
-                    "object" => object = Some(value?),
-                    "node" => node = value,
-                    "message" => message = Some(value?),
-                    _ => {}
                 }
                 if r.eat(b'}') {
                     break;
@@ -60,12 +52,13 @@ impl TraceLine {
         if r.at != r.s.len() {
             return None;
         }
+        let [t, kind, object, node, message] = fields;
         Some(TraceLine {
-            t: t?,
-            kind: kind?,
-            object: object?,
-            node,
-            message: message?,
+            t: t??,
+            kind: kind??,
+            object: object??,
+            node: node.flatten(),
+            message: message??,
         })
     }
 }
