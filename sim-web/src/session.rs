@@ -88,6 +88,11 @@ pub struct Sample {
 
 pub use crate::trace_line::TraceLine;
 
+/// A report as its JSON text (`cellsim run --json`'s contract, pretty-printed).
+pub fn report_text(report: &cellsim_core::report::Report) -> String {
+    serde_json::to_string_pretty(report).expect("reports serialize")
+}
+
 /// A scalable or image-settable workload, for the what-if menus.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Workload {
@@ -418,7 +423,7 @@ impl Session {
     /// The JSON report of the run so far (`cellsim run --json`'s contract; complete once the
     /// run finished).
     pub fn report_json(&self) -> String {
-        serde_json::to_string_pretty(&self.sim.report()).expect("reports serialize")
+        report_text(&self.sim.report())
     }
 
     pub fn trace_hash(&self) -> String {

@@ -17,7 +17,7 @@ pub struct ShownReport {
 impl ShownReport {
     pub fn of(session: &crate::session::Session) -> ShownReport {
         let report = session.report();
-        let json = serde_json::to_string_pretty(&report).expect("reports serialize");
+        let json = crate::session::report_text(&report);
         ShownReport {
             expectations: report.expectations,
             json,
