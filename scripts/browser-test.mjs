@@ -476,7 +476,7 @@ async function bench(d, base, file) {
     await d.cdp('Profiler.start');
   }
   // The renderer's main-thread CPU time over the played hour (CDP Performance metrics):
-  // steadier than wall time when other work shares the machine.
+  // the page's own CPU time beside its wall time (both vary when other work shares the machine).
   await d.cdp('Performance.enable');
   const threadTime = async () => (await d.cdp('Performance.getMetrics')).metrics.find((m) => m.name === 'ThreadTime').value;
   const cpu0 = await threadTime();
