@@ -396,7 +396,11 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
         }
     };
 
+    let decode = decode_impl(name, &c, &fields, &names)?;
+
     Ok(quote! {
+        #decode
+
         impl<'de> ::serde::Deserialize<'de> for #name {
             fn deserialize<D: ::serde::Deserializer<'de>>(
                 deserializer: D,
@@ -418,6 +422,119 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
                     }
                 }
                 deserializer.deserialize_struct(#name_str, FIELDS, Visitor)
+            }
+        }
+    })
+}
+
+/// The `cellsim_core::yaml::Decode` impl: the struct's static table for
+/// `yaml::decode::decode_struct` (the YAML loaders' path; the serde impl above serves other
+/// deserializers). The table's offsets and per-type functions are what the decoder's
+/// `unsafe` relies on (its `StructTable` contract): one entry per field, in declaration
+/// order, each naming that field's own offset and type.
+fn decode_impl(
+    name: &syn::Ident,
+    c: &Container,
+    fields: &[Field],
+    names: &[String],
+) -> syn::Result<Tokens> {
+    if fields.len() > 64 {
+        return Err(syn::Error::new(
+            name.span(),
+            "CompactDeserialize reads at most 64 fields (the decoder's set of read fields is a u64)",
+        ));
+    }
+    let d = quote! { crate::yaml::decode };
+    let mut helpers = Vec::new();
+    let mut places = Vec::new();
+    let mut k = 0usize;
+    for (i, f) in fields.iter().enumerate() {
+        let ident = &f.ident;
+        let ty = &f.ty;
+        let key = if f.skip {
+            String::new()
+        } else {
+            k += 1;
+            names[k - 1].clone()
+        };
+        let read = if f.skip {
+            quote! { ::core::option::Option::None }
+        } else if let Some(path) = &f.with {
+            let helper = format_ident!("read_with_{}", i);
+            helpers.push(quote! {
+                unsafe fn #helper(
+                    p: *mut u8,
+                    de: crate::yaml::De<'_, '_>,
+                ) -> ::core::result::Result<(), crate::yaml::DeError> {
+                    let v: #ty = #path(de)?;
+                    // SAFETY: the table's contract: `p` is this field's uninitialised place.
+                    unsafe { p.cast::<#ty>().write(v) };
+                    ::core::result::Result::Ok(())
+                }
+            });
+            quote! { ::core::option::Option::Some(#helper as #d::Read) }
+        } else {
+            quote! { ::core::option::Option::Some(#d::read_into::<#ty> as #d::Read) }
+        };
+        let own_default = match &f.default {
+            FieldDefault::Type => Some(quote! { #d::default_into::<#ty> as #d::Init }),
+            FieldDefault::Path(path) => {
+                let helper = format_ident!("default_{}", i);
+                helpers.push(quote! {
+                    unsafe fn #helper(p: *mut u8) {
+                        // SAFETY: the table's contract: `p` is this field's uninitialised place.
+                        unsafe { p.cast::<#ty>().write(#path()) }
+                    }
+                });
+                Some(quote! { #helper as #d::Init })
+            }
+            FieldDefault::None => None,
+        };
+        let default = match own_default {
+            Some(d) => Some(d),
+            // Without a container default, a skipped field or an `Option` is `Default` when
+            // absent (serde's `missing_field` gives `None`); anything else is required.
+            None if !c.default && (f.skip || (f.with.is_none() && is_option(ty))) => {
+                Some(quote! { #d::default_into::<#ty> as #d::Init })
+            }
+            None => None,
+        };
+        let default = match default {
+            Some(d) => quote! { ::core::option::Option::Some(#d) },
+            None => quote! { ::core::option::Option::None },
+        };
+        places.push(quote! {
+            #d::FieldPlace {
+                name: #key,
+                offset: ::core::mem::offset_of!(#name, #ident),
+                read: #read,
+                default: #default,
+                drop: #d::drop_of::<#ty>(),
+            }
+        });
+    }
+    let expecting = format!("struct {name}");
+    let deny = c.deny_unknown_fields;
+    let container_default = if c.default {
+        quote! { ::core::option::Option::Some(#d::default_into::<#name> as #d::Init) }
+    } else {
+        quote! { ::core::option::Option::None }
+    };
+    Ok(quote! {
+        impl crate::yaml::Decode for #name {
+            fn decode(
+                de: crate::yaml::De<'_, '_>,
+            ) -> ::core::result::Result<Self, crate::yaml::DeError> {
+                #(#helpers)*
+                static TABLE: #d::StructTable = #d::StructTable {
+                    expecting: #expecting,
+                    places: &[#(#places),*],
+                    deny_unknown_fields: #deny,
+                    container_default: #container_default,
+                };
+                // SAFETY: TABLE describes this struct: every field once, with its own offset
+                // and functions of its own type (built above from the struct's definition).
+                unsafe { #d::decode_with_table(de, &TABLE) }
             }
         }
     })

@@ -211,27 +211,27 @@ fn decode_kind(
     let f = file;
     let mut local = Vec::new();
     let obj = match k {
-        Kind::Namespace => Object::Namespace(yaml::from_node(f, doc, &mut local)?),
-        Kind::Node => Object::Node(yaml::from_node(f, doc, &mut local)?),
-        Kind::PriorityClass => Object::PriorityClass(yaml::from_node(f, doc, &mut local)?),
-        Kind::ResourceQuota => Object::ResourceQuota(yaml::from_node(f, doc, &mut local)?),
-        Kind::LimitRange => Object::LimitRange(yaml::from_node(f, doc, &mut local)?),
-        Kind::Service => Object::Service(yaml::from_node(f, doc, &mut local)?),
-        Kind::Ingress => Object::Ingress(yaml::from_node(f, doc, &mut local)?),
-        Kind::EndpointSlice => Object::EndpointSlice(yaml::from_node(f, doc, &mut local)?),
+        Kind::Namespace => Object::Namespace(yaml::decode_node(f, doc, &mut local)?),
+        Kind::Node => Object::Node(yaml::decode_node(f, doc, &mut local)?),
+        Kind::PriorityClass => Object::PriorityClass(yaml::decode_node(f, doc, &mut local)?),
+        Kind::ResourceQuota => Object::ResourceQuota(yaml::decode_node(f, doc, &mut local)?),
+        Kind::LimitRange => Object::LimitRange(yaml::decode_node(f, doc, &mut local)?),
+        Kind::Service => Object::Service(yaml::decode_node(f, doc, &mut local)?),
+        Kind::Ingress => Object::Ingress(yaml::decode_node(f, doc, &mut local)?),
+        Kind::EndpointSlice => Object::EndpointSlice(yaml::decode_node(f, doc, &mut local)?),
         Kind::PodDisruptionBudget => {
-            Object::PodDisruptionBudget(yaml::from_node(f, doc, &mut local)?)
+            Object::PodDisruptionBudget(yaml::decode_node(f, doc, &mut local)?)
         }
         Kind::HorizontalPodAutoscaler => {
-            Object::HorizontalPodAutoscaler(yaml::from_node(f, doc, &mut local)?)
+            Object::HorizontalPodAutoscaler(yaml::decode_node(f, doc, &mut local)?)
         }
-        Kind::Deployment => Object::Deployment(yaml::from_node(f, doc, &mut local)?),
-        Kind::ReplicaSet => Object::ReplicaSet(yaml::from_node(f, doc, &mut local)?),
-        Kind::StatefulSet => Object::StatefulSet(yaml::from_node(f, doc, &mut local)?),
-        Kind::DaemonSet => Object::DaemonSet(yaml::from_node(f, doc, &mut local)?),
-        Kind::CronJob => Object::CronJob(yaml::from_node(f, doc, &mut local)?),
-        Kind::Job => Object::Job(yaml::from_node(f, doc, &mut local)?),
-        Kind::Pod => Object::Pod(yaml::from_node(f, doc, &mut local)?),
+        Kind::Deployment => Object::Deployment(yaml::decode_node(f, doc, &mut local)?),
+        Kind::ReplicaSet => Object::ReplicaSet(yaml::decode_node(f, doc, &mut local)?),
+        Kind::StatefulSet => Object::StatefulSet(yaml::decode_node(f, doc, &mut local)?),
+        Kind::DaemonSet => Object::DaemonSet(yaml::decode_node(f, doc, &mut local)?),
+        Kind::CronJob => Object::CronJob(yaml::decode_node(f, doc, &mut local)?),
+        Kind::Job => Object::Job(yaml::decode_node(f, doc, &mut local)?),
+        Kind::Pod => Object::Pod(yaml::decode_node(f, doc, &mut local)?),
     };
     // apiVersion and kind are consumed by `decode`, not by the typed struct.
     ig.extend(

@@ -176,7 +176,7 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Scenario, LoadError> {
         ));
     }
     let mut ignored = Vec::new();
-    let parsed: ScenarioDoc = yaml::from_node(path, doc, &mut ignored)?;
+    let parsed: ScenarioDoc = yaml::decode_node(path, doc, &mut ignored)?;
     // These are kept raw by `ScenarioDoc` and decoded below, not ignored.
     const RAW: [&str; 4] = [
         "spec.objects",

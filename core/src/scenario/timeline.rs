@@ -206,7 +206,7 @@ pub fn decode_entry(
         let key = k.key_text();
         let key = key.as_str();
         if key == "at" {
-            at = Some(yaml::from_node::<Duration>(file, v, ignored)?);
+            at = Some(yaml::decode_node::<Duration>(file, v, ignored)?);
         } else if ACTIONS.contains(&key) {
             if action.is_some() {
                 return Err(LoadError::new(
@@ -261,7 +261,7 @@ pub fn decode_entry(
             Action::Apply(decode_objects(file, list, read, ignored)?)
         }
         "delete" => {
-            let r: DeleteSpec = yaml::from_node(file, v, ignored)?;
+            let r: DeleteSpec = yaml::decode_node(file, v, ignored)?;
             let propagation = match r.propagation_policy.as_deref() {
                 None => crate::sim::objects::Propagation::Background,
                 Some(p) => crate::sim::objects::Propagation::parse(p).ok_or_else(|| {
@@ -284,7 +284,7 @@ pub fn decode_entry(
             }
         }
         "scale" => {
-            let s: ScaleSpec = yaml::from_node(file, v, ignored)?;
+            let s: ScaleSpec = yaml::decode_node(file, v, ignored)?;
             let kmark = v.get("kind").map_or(v.mark, |n| n.mark);
             let kind = kind_of(&s.kind, kmark)?;
             if !matches!(
@@ -318,7 +318,7 @@ pub fn decode_entry(
             }
         }
         name @ ("cordon" | "uncordon" | "failNode" | "recoverNode" | "drain") => {
-            let n: NodeSpecRef = yaml::from_node(file, v, ignored)?;
+            let n: NodeSpecRef = yaml::decode_node(file, v, ignored)?;
             match name {
                 "cordon" => Action::Cordon(n.node),
                 "uncordon" => Action::Uncordon(n.node),
@@ -328,7 +328,7 @@ pub fn decode_entry(
             }
         }
         "setTraffic" => {
-            let st: SetTrafficSpec = yaml::from_node(file, v, ignored)?;
+            let st: SetTrafficSpec = yaml::decode_node(file, v, ignored)?;
             if st.rps.is_negative() {
                 let m = v.get("rps").map_or(v.mark, |n| n.mark);
                 return Err(LoadError::new(
@@ -343,7 +343,7 @@ pub fn decode_entry(
             }
         }
         "removeNodes" => {
-            let r: RemoveNodesSpec = yaml::from_node(file, v, ignored)?;
+            let r: RemoveNodesSpec = yaml::decode_node(file, v, ignored)?;
             let at = v.get("names").map_or(v.mark, |n| n.mark);
             if r.names.is_empty() {
                 return Err(LoadError::new(
@@ -365,7 +365,7 @@ pub fn decode_entry(
             Action::RemoveNodes(r.names)
         }
         "addNodes" => {
-            let a: AddNodesSpec = yaml::from_node(file, v, ignored)?;
+            let a: AddNodesSpec = yaml::decode_node(file, v, ignored)?;
             // The same bound as a pool's count: far beyond Kubernetes' 5000-node limit.
             if a.count > 100_000 {
                 let m = v.get("count").map_or(v.mark, |n| n.mark);
@@ -381,7 +381,7 @@ pub fn decode_entry(
             }
         }
         "setImage" => {
-            let s: SetImageSpec = yaml::from_node(file, v, ignored)?;
+            let s: SetImageSpec = yaml::decode_node(file, v, ignored)?;
             let at = |f: &str| v.get(f).map_or(v.mark, |n| n.mark);
             let kind = kind_of(&s.kind, at("kind"))?;
             if !matches!(
@@ -421,7 +421,7 @@ pub fn decode_entry(
             }
         }
         "rolloutUndo" => {
-            let u: RolloutUndoSpec = yaml::from_node(file, v, ignored)?;
+            let u: RolloutUndoSpec = yaml::decode_node(file, v, ignored)?;
             let to_revision = u.to_revision.unwrap_or(0);
             if to_revision < 0 {
                 let m = v.get("toRevision").map_or(v.mark, |n| n.mark);

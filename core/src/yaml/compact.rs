@@ -93,7 +93,7 @@ mod tests {
     use cellsim_derive::CompactDeserialize;
     use serde::Deserialize;
 
-    use crate::yaml::{from_node, parse_documents, Mark};
+    use crate::yaml::{decode_node, from_node, parse_documents, Decode, Mark};
 
     fn three() -> u32 {
         3
@@ -170,12 +170,32 @@ mod tests {
         r#type: String,
     });
 
+    twins!(OuterS, OuterC, #[serde(rename_all = "camelCase")] {
+        name: String,
+        items: Vec<LooseC>,
+        maybe: Option<LooseC>,
+        by_name: std::collections::BTreeMap<String, LooseC>,
+        by_port: std::collections::BTreeMap<u16, String>,
+        strict: Option<Box<StrictC>>,
+    });
+
+    twins!(OneS, OneC, #[serde(deny_unknown_fields)] { only: u8 });
+
+    twins!(TwoS, TwoC, #[serde(deny_unknown_fields)] { a: u8, b: Option<String> });
+
+    twins!(
+        NoneS,
+        NoneC,
+        #[serde(deny_unknown_fields)]
+        {}
+    );
+
     /// Read `text` into both twins; their results must match (compared by `Debug`, since the
     /// types differ), and that result is returned with the ignored fields.
     fn both<S, C>(text: &str) -> (String, Vec<(String, Mark)>)
     where
         S: serde::de::DeserializeOwned + std::fmt::Debug,
-        C: serde::de::DeserializeOwned + std::fmt::Debug,
+        C: serde::de::DeserializeOwned + Decode + std::fmt::Debug,
     {
         let docs = parse_documents("t.yaml", text).expect("parses");
         let show = |r: Result<String, String>| r.unwrap_or_else(|e| format!("error: {e}"));
@@ -193,12 +213,24 @@ mod tests {
         );
         // The twins' names differ in their last letter: `LooseS { .. }`, `LooseC { .. }`.
         let strip = |t: String| {
-            ["LooseS", "LooseC", "StrictS", "StrictC"]
-                .iter()
-                .fold(t, |t, n| t.replace(n, "Twin"))
+            [
+                "LooseS", "LooseC", "StrictS", "StrictC", "OuterS", "OuterC", "OneS", "OneC",
+                "TwoS", "TwoC", "NoneS", "NoneC",
+            ]
+            .iter()
+            .fold(t, |t, n| t.replace(n, "Twin"))
         };
         assert_eq!(strip(s.clone()), strip(c), "YAML: {text}");
         assert_eq!(ignored_s, ignored_c, "ignored fields: {text}");
+        // The table-driven decoder (the loaders' path) reads the compact twin the same way.
+        let mut ignored_d = vec![];
+        let d = show(
+            decode_node::<C>("t.yaml", &docs[0], &mut ignored_d)
+                .map(|v| format!("{v:?}"))
+                .map_err(|e| e.to_string()),
+        );
+        assert_eq!(strip(s.clone()), strip(d), "decoded YAML: {text}");
+        assert_eq!(ignored_s, ignored_d, "decoded, ignored fields: {text}");
         let json = docs[0].to_json();
         if json.is_array() {
             // serde's derive reads a JSON array as the struct's fields by position; the compact
@@ -267,5 +299,62 @@ mod tests {
         );
         let (v, _) = both::<StrictS, StrictC>("maxCount: 2");
         assert_eq!(v, "error: t.yaml:1:1: missing field `name`");
+    }
+
+    #[test]
+    fn nested_values_read_like_serde() {
+        let cases = [
+            "name: a\nitems: []",
+            "items: []",
+            "name: a",
+            "name: a\nitems: [{podName: p, extra: 1}, {hostIP: h, more: [1]}]\nzz: 3",
+            "name: a\nitems: [{podName: p}, {port: x}]",
+            "name: a\nitems: [{podName: p}, 7]",
+            "name: a\nitems: ~\nmaybe: ~\nbyName: ~\nstrict: ~",
+            "name: a\nitems: []\nmaybe: {port: 5, zz: 1}",
+            "name: a\nitems: []\nmaybe: [1]",
+            "name: a\nitems: []\nbyName: {x: {tries: 2, q: 1}, 1: {}, ~: {}}",
+            "name: a\nitems: []\nbyName: {x: {tries: z}}",
+            "name: a\nitems: []\nbyName: [x]",
+            "name: a\nitems: []\nbyPort: {80: a, \"443\": b}",
+            "name: a\nitems: []\nbyPort: {http: a}",
+            "name: a\nitems: []\nbyPort: {70000: a}",
+            "name: a\nitems: []\nstrict: {name: s, bogus: 1}",
+            "name: a\nitems: []\nstrict: {maxCount: 1}",
+            "name: a\nitems: []\nstrict: {name: s, labels: [a, [b]]}",
+            "? [k]\n: 1\nname: a",
+            "~: 1\nname: a\nitems: []",
+            "1: 1\ntrue: 2\n1.5: 3\nname: a\nitems: []",
+            "name: [a]\nitems: []",
+            "name: {a: 1}\nitems: []",
+        ];
+        for text in cases {
+            both::<OuterS, OuterC>(text);
+        }
+        let (_, ignored) = both::<OuterS, OuterC>(
+            "name: a\nitems: [{podName: p, extra: 1}]\nbyName: {x: {q: 1}}\nzz: 3",
+        );
+        let paths: Vec<&str> = ignored.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(paths, ["items[0].extra", "byName.x.q", "zz"]);
+    }
+
+    #[test]
+    fn unknown_field_messages_read_like_serde() {
+        for text in ["only: 1", "only: 1\nx: 2", "x: 2", "[1]", "only: 300"] {
+            both::<OneS, OneC>(text);
+        }
+        for text in ["a: 1", "a: 1\nc: 2", "b: x\nc: 2"] {
+            both::<TwoS, TwoC>(text);
+        }
+        for text in ["{}", "x: 1", "[]"] {
+            both::<NoneS, NoneC>(text);
+        }
+        let (v, _) = both::<OneS, OneC>("only: 1\nx: 2");
+        assert_eq!(v, "error: t.yaml:2:1: unknown field `x`, expected `only`");
+        let (v, _) = both::<NoneS, NoneC>("x: 1");
+        assert_eq!(
+            v,
+            "error: t.yaml:1:1: unknown field `x`, there are no fields"
+        );
     }
 }

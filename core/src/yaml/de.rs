@@ -40,16 +40,16 @@ pub fn from_node<T: DeserializeOwned>(
 }
 
 #[derive(Clone, Copy)]
-enum Seg<'de> {
+pub(super) enum Seg<'de> {
     Key(&'de Node),
     Index(usize),
 }
 
 #[derive(Default)]
-struct Ctx<'de> {
+pub(super) struct Ctx<'de> {
     /// Where the deserializer is: keys and sequence indices from the root.
     path: RefCell<Vec<Seg<'de>>>,
-    ignored: RefCell<Vec<(String, Mark)>>,
+    pub(super) ignored: RefCell<Vec<(String, Mark)>>,
 }
 
 impl<'de> Ctx<'de> {
@@ -72,12 +72,12 @@ impl<'de> Ctx<'de> {
     /// Push `seg` onto the path (undone by [`Ctx::leave`]). Not generic, not inlined: it runs
     /// around every element and value, in code compiled once per deserialized type.
     #[inline(never)]
-    fn enter(&self, seg: Seg<'de>) {
+    pub(super) fn enter(&self, seg: Seg<'de>) {
         self.path.borrow_mut().push(seg);
     }
 
     #[inline(never)]
-    fn leave(&self) {
+    pub(super) fn leave(&self) {
         self.path.borrow_mut().pop();
     }
 }
@@ -113,14 +113,14 @@ fn event(node: &Node) -> Event<'_> {
 }
 
 /// A node read as a string (see [`De::string`]).
-enum Text<'de> {
+pub(super) enum Text<'de> {
     Borrowed(&'de str),
     Owned(String),
     Collection,
 }
 
 #[inline(never)]
-fn text_of(node: &Node) -> Text<'_> {
+pub(super) fn text_of(node: &Node) -> Text<'_> {
     match &node.value {
         Value::Str { text, .. } | Value::Float(text) => Text::Borrowed(text),
         Value::Int(i) => Text::Owned(i.to_string()),
@@ -133,7 +133,7 @@ fn text_of(node: &Node) -> Text<'_> {
 /// The error a visitor that does not accept `node` gives under `deserialize_any`: what serde's
 /// default `visit_*` methods return ("invalid type: sequence, expected a string").
 #[inline(never)]
-fn mismatch(node: &Node, expected: &dyn Expected) -> DeError {
+pub(super) fn mismatch(node: &Node, expected: &dyn Expected) -> DeError {
     let unexpected = match event(node) {
         Event::Unit => Unexpected::Unit,
         Event::Bool(b) => Unexpected::Bool(b),
@@ -171,19 +171,30 @@ fn map_rest(rest: &mut std::slice::Iter<'_, (Node, Node)>) -> Result<(), DeError
 }
 
 /// The deserializer for one node.
-struct De<'a, 'de> {
-    node: &'de Node,
-    ctx: &'a Ctx<'de>,
+pub(crate) struct De<'a, 'de> {
+    pub(super) node: &'de Node,
+    pub(super) ctx: &'a Ctx<'de>,
     /// The mark of the key this node is the value of (reported for ignored fields).
     key_mark: Option<Mark>,
 }
 
 impl<'a, 'de> De<'a, 'de> {
-    fn new(node: &'de Node, ctx: &'a Ctx<'de>, key_mark: Option<Mark>) -> Self {
+    pub(super) fn new(node: &'de Node, ctx: &'a Ctx<'de>, key_mark: Option<Mark>) -> Self {
         De {
             node,
             ctx,
             key_mark,
+        }
+    }
+
+    /// Record this node as a value the type being read has no field for (its dotted path and
+    /// the mark of its key).
+    #[inline(never)]
+    pub(super) fn ignore(&self) {
+        let path = self.ctx.path_string();
+        if !path.is_empty() {
+            let mark = self.key_mark.unwrap_or(self.node.mark);
+            self.ctx.ignored.borrow_mut().push((path, mark));
         }
     }
 
@@ -315,7 +326,7 @@ impl<'a, 'de> De<'a, 'de> {
 /// Attach `mark` to the error in `r` unless an inner node already did, in place (see
 /// [`De::seq`]).
 #[inline(always)]
-fn located<T>(mut r: Result<T, DeError>, mark: Mark) -> Result<T, DeError> {
+pub(super) fn located<T>(mut r: Result<T, DeError>, mark: Mark) -> Result<T, DeError> {
     if let Err(e) = &mut r {
         e.locate(mark);
     }
@@ -465,11 +476,7 @@ impl<'de> de::Deserializer<'de> for De<'_, 'de> {
     }
 
     fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        let path = self.ctx.path_string();
-        if !path.is_empty() {
-            let mark = self.key_mark.unwrap_or(self.node.mark);
-            self.ctx.ignored.borrow_mut().push((path, mark));
-        }
+        self.ignore();
         visitor.visit_unit()
     }
 }
@@ -542,7 +549,7 @@ impl<'de> MapAccess<'de> for Map<'_, 'de> {
 
 /// The deserializer for a mapping key: like a value, but a quoted key also reads as a number
 /// (JSON object keys are strings, so `"80": x` must fill a `BTreeMap<u16, _>`).
-struct KeyDe<'a, 'de>(De<'a, 'de>);
+pub(crate) struct KeyDe<'a, 'de>(pub(super) De<'a, 'de>);
 
 macro_rules! key_numeric {
     ($($method:ident: $wide:expr,)*) => {

@@ -23,6 +23,7 @@
 
 pub(crate) mod compact;
 mod de;
+pub(crate) mod decode;
 mod error;
 mod node;
 mod parse;
@@ -32,6 +33,9 @@ mod scalar;
 mod tests;
 
 pub use de::from_node;
+pub(crate) use de::De;
+pub(crate) use decode::{decode_node, Decode};
+pub(crate) use error::DeError;
 pub use error::LoadError;
 pub use node::{Mark, Node, Value};
 pub use parse::{parse_documents, ALIAS_BUDGET, MAX_DEPTH};

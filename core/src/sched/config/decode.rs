@@ -98,7 +98,7 @@ fn plugin_args_node(args: &yaml::Node) -> (yaml::Node, Option<&yaml::Node>) {
 /// Decode `spec.scheduler` (the YAML node of a KubeSchedulerConfiguration).
 pub fn decode(file: &str, node: &yaml::Node) -> Result<SchedulerConfig, LoadError> {
     let mut ignored = Vec::new();
-    let raw: Raw = yaml::from_node(file, node, &mut ignored)?;
+    let raw: Raw = yaml::decode_node(file, node, &mut ignored)?;
     let err = |path: &str, msg: String| LoadError::new(file, mark_at(node, path), msg);
     if let Some(v) = raw.api_version.as_deref() {
         if v != "kubescheduler.config.k8s.io/v1" {

@@ -28,13 +28,13 @@ pub fn default_normalize_score(max_priority: i64, reverse: bool, scores: &mut [N
 /// and go through the same deserializer as every other input: decoding them from a
 /// `serde_json::Value` compiled a second deserializer for each args type into the wasm
 /// (docs/benchmarks.md, "Session 10").
-pub fn decode_args<T: serde::de::DeserializeOwned + Default>(
+pub(crate) fn decode_args<T: crate::yaml::Decode + Default>(
     kind: &str,
     args: Option<&crate::yaml::Node>,
 ) -> Result<T, String> {
     match args {
         None => Ok(T::default()),
-        Some(node) => crate::yaml::from_node("", node, &mut Vec::new())
+        Some(node) => crate::yaml::decode_node("", node, &mut Vec::new())
             .map_err(|e| format!("{kind}: {}", e.message)),
     }
 }
