@@ -474,7 +474,11 @@ fn decode_impl(
             });
             quote! { ::core::option::Option::Some(#helper as #d::Read) }
         } else {
-            quote! { ::core::option::Option::Some(#d::read_into::<#ty> as #d::Read) }
+            quote! {
+                ::core::option::Option::Some(
+                    <#ty as crate::yaml::Decode>::decode_into as #d::Read
+                )
+            }
         };
         let own_default = match &f.default {
             FieldDefault::Type => Some(quote! { #d::default_into::<#ty> as #d::Init }),
@@ -525,6 +529,13 @@ fn decode_impl(
             fn decode(
                 de: crate::yaml::De<'_, '_>,
             ) -> ::core::result::Result<Self, crate::yaml::DeError> {
+                #d::decode_via_into(de)
+            }
+
+            unsafe fn decode_into(
+                p: *mut u8,
+                de: crate::yaml::De<'_, '_>,
+            ) -> ::core::result::Result<(), crate::yaml::DeError> {
                 #(#helpers)*
                 static TABLE: #d::StructTable = #d::StructTable {
                     expecting: #expecting,
@@ -533,8 +544,9 @@ fn decode_impl(
                     container_default: #container_default,
                 };
                 // SAFETY: TABLE describes this struct: every field once, with its own offset
-                // and functions of its own type (built above from the struct's definition).
-                unsafe { #d::decode_with_table(de, &TABLE) }
+                // and functions of its own type (built above from the struct's definition);
+                // `p` is an uninitialised place of it (the caller's contract).
+                unsafe { #d::decode_struct(de, &TABLE, p) }
             }
         }
     })

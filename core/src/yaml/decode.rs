@@ -32,6 +32,30 @@ use super::node::{Mark, Node, Value};
 /// A type read from a YAML node by cellsim's decoder (see the module docs).
 pub(crate) trait Decode: Sized {
     fn decode(de: De<'_, '_>) -> Result<Self, DeError>;
+
+    /// Read into an uninitialised place. Structs, options and vectors read in place (a
+    /// struct's fields are written where they stay), so no instantiation moves whole values
+    /// around: what each generic instance compiles to stays small.
+    ///
+    /// # Safety
+    /// `p` points to an uninitialised, aligned place of type `Self`; on `Ok` it is initialised,
+    /// on `Err` it holds nothing to drop.
+    unsafe fn decode_into(p: *mut u8, de: De<'_, '_>) -> Result<(), DeError> {
+        let v = Self::decode(de)?;
+        // SAFETY: the caller's contract.
+        unsafe { p.cast::<Self>().write(v) };
+        Ok(())
+    }
+}
+
+/// `Decode::decode` for a type whose `decode_into` reads in place.
+pub(crate) fn decode_via_into<T: Decode>(de: De<'_, '_>) -> Result<T, DeError> {
+    let mut out = MaybeUninit::<T>::uninit();
+    // SAFETY: a fresh place of type T; initialised when `decode_into` returns `Ok`.
+    unsafe {
+        T::decode_into(out.as_mut_ptr().cast(), de)?;
+        Ok(out.assume_init())
+    }
 }
 
 /// Read `node` as `T`; fields `T` ignores are appended to `ignored`, as [`super::from_node`]
@@ -82,21 +106,10 @@ pub(crate) struct StructTable {
     pub container_default: Option<Init>,
 }
 
-/// [`Read`] for a field of type `T`.
-///
-/// # Safety
-/// `p` points to an uninitialised, aligned place of type `T`; on `Ok` it is initialised.
-pub(crate) unsafe fn read_into<T: Decode>(p: *mut u8, de: De<'_, '_>) -> Result<(), DeError> {
-    let v = T::decode(de)?;
-    // SAFETY: the caller's contract.
-    unsafe { p.cast::<T>().write(v) };
-    Ok(())
-}
-
 /// [`Init`] writing `T::default()`.
 ///
 /// # Safety
-/// As [`read_into`].
+/// `p` points to an uninitialised, aligned place of type `T`, initialised on return.
 pub(crate) unsafe fn default_into<T: Default>(p: *mut u8) {
     // SAFETY: the caller's contract.
     unsafe { p.cast::<T>().write(T::default()) }
@@ -285,22 +298,6 @@ fn unknown_field(key: &str, table: &StructTable) -> DeError {
     DeError::custom(msg)
 }
 
-/// A struct's `Decode::decode` body: the derive calls this with the struct's table.
-///
-/// # Safety
-/// `table` describes `T` (see [`StructTable`]).
-pub(crate) unsafe fn decode_with_table<T>(
-    de: De<'_, '_>,
-    table: &StructTable,
-) -> Result<T, DeError> {
-    let mut out = MaybeUninit::<T>::uninit();
-    // SAFETY: forwarded; on `Ok` every field was written.
-    unsafe {
-        decode_struct(de, table, out.as_mut_ptr().cast())?;
-        Ok(out.assume_init())
-    }
-}
-
 /// A sequence request, as serde's `Vec` visitor through `De`: a sequence, or null as an empty
 /// one; `each` reads one element (in order, under the path `[i]`).
 pub(crate) fn decode_seq(
@@ -366,13 +363,26 @@ pub(crate) fn map_entry<'a, 'de, K: for<'d> Deserialize<'d>, V: Decode>(
 }
 
 impl<T: Decode> Decode for Option<T> {
-    /// As serde's `Option` through `De::deserialize_option`: null is `None`.
     fn decode(de: De<'_, '_>) -> Result<Self, DeError> {
+        decode_via_into(de)
+    }
+
+    /// As serde's `Option` through `De::deserialize_option`: null is `None`.
+    unsafe fn decode_into(p: *mut u8, de: De<'_, '_>) -> Result<(), DeError> {
+        let p = p.cast::<Option<T>>();
         if matches!(de.node.value, Value::Null) {
-            return Ok(None);
+            // SAFETY: the caller's contract.
+            unsafe { p.write(None) };
+            return Ok(());
         }
         let mark = de.node.mark;
-        located(T::decode(de).map(Some), mark)
+        let mut v = MaybeUninit::<T>::uninit();
+        // SAFETY: a fresh place of type T, initialised on `Ok`; then the caller's contract.
+        unsafe {
+            located(T::decode_into(v.as_mut_ptr().cast(), de), mark)?;
+            p.write(Some(v.assume_init()));
+        }
+        Ok(())
     }
 }
 
@@ -384,9 +394,16 @@ impl<T: Decode> Decode for Box<T> {
 
 impl<T: Decode> Decode for Vec<T> {
     fn decode(de: De<'_, '_>) -> Result<Self, DeError> {
-        let mut out = Vec::new();
+        let mut out: Vec<T> = Vec::new();
         decode_seq(de, "a sequence", &mut |de| {
-            out.push(T::decode(de)?);
+            out.reserve(1);
+            let len = out.len();
+            // SAFETY: `reserve` made room for one more element at `len`, which is initialised
+            // before the length includes it.
+            unsafe {
+                T::decode_into(out.as_mut_ptr().add(len).cast(), de)?;
+                out.set_len(len + 1);
+            }
             Ok(())
         })?;
         Ok(out)
