@@ -18,7 +18,6 @@ use cellsim_core::sim::view::{ClusterTotals, ClusterView, ViewCache};
 use cellsim_core::sim::{RunOptions, Sim};
 use cellsim_core::time::SimTime;
 use cellsim_core::yaml::LoadError;
-use serde::Deserialize;
 
 /// Record scheduling decisions (for the pod panel) by default only up to this many nodes:
 /// each decision keeps every scored node's per-plugin scores, which at 1000 nodes and 30,000
@@ -541,16 +540,11 @@ pub fn builtin_text(name: &str) -> Option<(&'static str, &'static str)> {
 /// page's first render, parsing them whole 45 ms of a frame (every built-in scenario loads:
 /// the replay tests run them all).
 pub fn gallery() -> Vec<(String, String, String)> {
-    #[derive(Deserialize)]
-    struct Head {
-        metadata: cellsim_core::scenario::spec::ScenarioMeta,
-    }
     let head = |p: &str, text: &str| {
-        let (_, h) = cellsim_core::yaml::from_str_multi::<Head>(p, text, &mut Vec::new())
+        cellsim_core::scenario::spec::ScenarioMeta::read_all(p, text)
             .ok()?
             .into_iter()
-            .next()?;
-        Some(h)
+            .next()
     };
     cellsim_scenarios::scenario_paths()
         .into_iter()
@@ -561,11 +555,7 @@ pub fn gallery() -> Vec<(String, String, String)> {
                 .and_then(|t| head(p, t))
                 .or_else(|| head(p, &text))?;
             let stem = p.trim_start_matches("scenarios/").trim_end_matches(".yaml");
-            Some((
-                stem.to_string(),
-                h.metadata.name,
-                h.metadata.description.trim().to_string(),
-            ))
+            Some((stem.to_string(), h.name, h.description.trim().to_string()))
         })
         .collect()
 }

@@ -35,7 +35,7 @@ use proc_macro2::{Span, TokenStream as Tokens};
 use quote::{format_ident, quote};
 use syn::{parse_macro_input, Data, DeriveInput, Fields, LitStr, Type};
 
-#[proc_macro_derive(CompactDeserialize, attributes(serde))]
+#[proc_macro_derive(CompactDeserialize, attributes(serde, decode))]
 pub fn derive_compact_deserialize(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     match expand(&input) {
@@ -126,6 +126,10 @@ struct Field {
     skip: bool,
     /// `#[serde(deserialize_with = "path")]`.
     with: Option<syn::ExprPath>,
+    /// `#[decode(with = "path")]`: what the YAML decoder calls instead of `with` (a
+    /// `fn(yaml::De) -> Result<T, yaml::DeError>`), so that `with`'s serde code is not compiled
+    /// in for it.
+    decode_with: Option<syn::ExprPath>,
 }
 
 /// Skip `= value` after a serde attribute that only serialization reads.
@@ -177,7 +181,18 @@ fn field(f: &syn::Field) -> syn::Result<Field> {
         default: FieldDefault::None,
         skip: false,
         with: None,
+        decode_with: None,
     };
+    for attr in f.attrs.iter().filter(|a| a.path().is_ident("decode")) {
+        attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("with") {
+                out.decode_with = Some(meta.value()?.parse::<LitStr>()?.parse()?);
+                Ok(())
+            } else {
+                Err(meta.error("#[decode(...)] takes only `with = \"path\"`"))
+            }
+        })?;
+    }
     for attr in f.attrs.iter().filter(|a| a.path().is_ident("serde")) {
         attr.parse_nested_meta(|meta| {
             if meta.path.is_ident("rename") {
@@ -459,7 +474,7 @@ fn decode_impl(
         };
         let read = if f.skip {
             quote! { ::core::option::Option::None }
-        } else if let Some(path) = &f.with {
+        } else if let Some(path) = f.decode_with.as_ref().or(f.with.as_ref()) {
             let helper = format_ident!("read_with_{}", i);
             helpers.push(quote! {
                 unsafe fn #helper(

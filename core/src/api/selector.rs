@@ -1165,11 +1165,13 @@ pub struct LabelSelector {
         skip_serializing_if = "BTreeMap::is_empty",
         deserialize_with = "null_as_default"
     )]
+    #[decode(with = "crate::yaml::decode::null_as_default")]
     pub match_labels: Labels,
     #[serde(
         skip_serializing_if = "Vec::is_empty",
         deserialize_with = "null_as_default"
     )]
+    #[decode(with = "crate::yaml::decode::null_as_default")]
     pub match_expressions: Vec<LabelSelectorRequirement>,
 }
 
@@ -1184,6 +1186,7 @@ pub struct LabelSelectorRequirement {
         skip_serializing_if = "Vec::is_empty",
         deserialize_with = "null_as_default"
     )]
+    #[decode(with = "crate::yaml::decode::null_as_default")]
     pub values: Vec<String>,
 }
 
@@ -1419,6 +1422,7 @@ pub fn parse_to_label_selector(s: &str) -> Result<LabelSelector, SelectorError> 
 #[serde(rename_all = "camelCase", default)]
 pub struct NodeSelector {
     #[serde(deserialize_with = "null_as_default")]
+    #[decode(with = "crate::yaml::decode::null_as_default")]
     pub node_selector_terms: Vec<NodeSelectorTerm>,
 }
 
@@ -1431,11 +1435,13 @@ pub struct NodeSelectorTerm {
         skip_serializing_if = "Vec::is_empty",
         deserialize_with = "null_as_default"
     )]
+    #[decode(with = "crate::yaml::decode::null_as_default")]
     pub match_expressions: Vec<NodeSelectorRequirement>,
     #[serde(
         skip_serializing_if = "Vec::is_empty",
         deserialize_with = "null_as_default"
     )]
+    #[decode(with = "crate::yaml::decode::null_as_default")]
     pub match_fields: Vec<NodeSelectorRequirement>,
 }
 
@@ -1450,6 +1456,7 @@ pub struct NodeSelectorRequirement {
         skip_serializing_if = "Vec::is_empty",
         deserialize_with = "null_as_default"
     )]
+    #[decode(with = "crate::yaml::decode::null_as_default")]
     pub values: Vec<String>,
 }
 

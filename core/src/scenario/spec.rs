@@ -30,6 +30,18 @@ pub struct ScenarioMeta {
     pub description: String,
 }
 
+impl ScenarioMeta {
+    /// The `metadata` of each document of a scenario file that has one, without reading the
+    /// rest (the playground's gallery lists the built-in scenarios this way).
+    pub fn read_all(file: &str, text: &str) -> Result<Vec<ScenarioMeta>, crate::yaml::LoadError> {
+        crate::yaml::parse_documents(file, text)?
+            .iter()
+            .filter_map(|doc| doc.get("metadata"))
+            .map(|meta| crate::yaml::decode_node(file, meta, &mut Vec::new()))
+            .collect()
+    }
+}
+
 #[derive(Debug, CompactDeserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ScenarioSpec {
@@ -679,3 +691,26 @@ pub struct PendingCondition {
 
 /// The raw YAML node of a timeline entry, decoded by `timeline::decode`.
 pub type RawNode = yaml::Node;
+
+#[cfg(test)]
+mod tests {
+    use super::ScenarioMeta;
+
+    #[test]
+    fn read_all_reads_only_each_documents_metadata() {
+        let text = "metadata: {name: a, description: first}\nspec: {not: read}\n---\n\
+                    kind: Pod\n---\nmetadata:\n  name: b\n";
+        let metas = ScenarioMeta::read_all("s.yaml", text).expect("reads");
+        let names: Vec<(&str, &str)> = metas
+            .iter()
+            .map(|m| (m.name.as_str(), m.description.as_str()))
+            .collect();
+        assert_eq!(names, [("a", "first"), ("b", "")]);
+        let err = ScenarioMeta::read_all("s.yaml", "metadata:\n  name: a\n  color: red\n")
+            .expect_err("unknown field");
+        assert_eq!(
+            err.to_string(),
+            "s.yaml:3:3: unknown field `color`, expected `name` or `description`"
+        );
+    }
+}

@@ -362,6 +362,12 @@ pub(crate) fn map_entry<'a, 'de, K: for<'d> Deserialize<'d>, V: Decode>(
     Ok((k, located(v, value_node.mark)?))
 }
 
+/// `#[decode(with = ...)]` for fields read with `deserialize_with = "null_as_default"`: null is
+/// the type's default, anything else is read as `T`.
+pub(crate) fn null_as_default<T: Decode + Default>(de: De<'_, '_>) -> Result<T, DeError> {
+    Ok(Option::<T>::decode(de)?.unwrap_or_default())
+}
+
 impl<T: Decode> Decode for Option<T> {
     fn decode(de: De<'_, '_>) -> Result<Self, DeError> {
         decode_via_into(de)
