@@ -52,6 +52,14 @@ command -v wasm-bindgen >/dev/null 2>&1 || die "wasm-bindgen not found; run scri
 # holds no source locations: 35 KB smaller raw, 12 KB gzipped (docs/benchmarks.md, "Bundle
 # size"); nothing in cellsim reads panic locations, the trace hashes are unchanged.
 WASM_RUSTFLAGS="-C target-feature=-reference-types,-multivalue -Zlocation-detail=none"
+# -Cpanic=immediate-abort (the size build only): a panic traps at once instead of formatting
+# its message first, so std's panic machinery and every panic message leave the module:
+# 43 KB raw, 12.7 KB gzipped (docs/benchmarks.md, "Session 11"). A panic is a bug in either
+# build and stops the simulation in both (panic=abort traps too); the page then shows its
+# "internal error" notice (sim-web/static/index.html). For the message, use `--debug`.
+if [[ "$profile" != debug ]]; then
+    WASM_RUSTFLAGS+=" -Zunstable-options -Cpanic=immediate-abort"
+fi
 # The features binaryen may use: what rustc still emits (bulk memory, sign extension,
 # saturating float-to-int, mutable globals). Not `-all`: binaryen 108 would then write a
 # pre-standard GC type encoding that wasm-bindgen and browsers reject.
