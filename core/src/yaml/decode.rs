@@ -65,8 +65,29 @@ pub(crate) fn decode_node<T: Decode>(
     node: &Node,
     ignored: &mut Vec<(String, Mark)>,
 ) -> Result<T, LoadError> {
+    let mut out = MaybeUninit::<T>::uninit();
+    // SAFETY: `T::decode_into` reads a `T` into the fresh place, initialised on `Ok`.
+    unsafe {
+        decode_node_into(file, node, ignored, T::decode_into, out.as_mut_ptr().cast())?;
+        Ok(out.assume_init())
+    }
+}
+
+/// [`decode_node`]'s body, compiled once: the loaders call it for ~20 types.
+///
+/// # Safety
+/// `read` reads the type `out` points to, an uninitialised place (see [`Read`]).
+#[inline(never)]
+unsafe fn decode_node_into(
+    file: &str,
+    node: &Node,
+    ignored: &mut Vec<(String, Mark)>,
+    read: Read,
+    out: *mut u8,
+) -> Result<(), LoadError> {
     let ctx = Ctx::default();
-    let result = T::decode(De::new(node, &ctx, None));
+    // SAFETY: forwarded.
+    let result = unsafe { read(out, De::new(node, &ctx, None)) };
     ignored.extend(ctx.ignored.into_inner());
     result.map_err(|e| LoadError::new(file, e.mark.unwrap_or(node.mark), e.message))
 }

@@ -25,6 +25,7 @@ pub(crate) mod compact;
 mod de;
 pub(crate) mod decode;
 mod error;
+mod float_text;
 mod node;
 mod parse;
 mod scalar;

@@ -156,7 +156,7 @@ pub(crate) fn float_value(text: &str) -> Option<f64> {
         }
     }
     if is_int_shaped(text) || is_float_shaped(text) {
-        text.parse::<f64>().ok()
+        super::float_text::parse_f64(text)
     } else {
         None
     }
