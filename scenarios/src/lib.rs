@@ -80,5 +80,5 @@ pub fn run_builtin_json(name: &str, seed: Option<u64>) -> Result<String, String>
         ..Default::default()
     };
     let sim = cellsim_core::run_scenario(path, &Embedded, &opts).map_err(|e| e.to_string())?;
-    serde_json::to_string(&sim.report()).map_err(|e| e.to_string())
+    serde_json::to_string_pretty(&sim.report()).map_err(|e| e.to_string())
 }

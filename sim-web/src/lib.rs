@@ -65,7 +65,7 @@ pub fn run_yaml(name: &str, text: &str, seed: Option<u64>) -> Result<String, JsE
     };
     let sim = cellsim_core::run_scenario(name, &source, &opts)
         .map_err(|e| JsError::new(&e.to_string()))?;
-    serde_json::to_string(&sim.report()).map_err(|e| JsError::new(&e.to_string()))
+    serde_json::to_string_pretty(&sim.report()).map_err(|e| JsError::new(&e.to_string()))
 }
 
 /// Core's `Sources` over one file's text.
