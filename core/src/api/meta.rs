@@ -94,6 +94,35 @@ mod tests {
     use super::*;
 
     #[test]
+    fn int_or_string_decodes_as_serde_reads_it() {
+        let texts = [
+            "v: 1",
+            "v: -7",
+            "v: 0x1f",
+            "v: '25%'",
+            "v: 25%",
+            "v: http",
+            "v: \"80\"",
+            "v: 9223372036854775807",
+            "v: 9223372036854775808",
+            "v: 1.5",
+            "v: 1e3",
+            "v: true",
+            "v: ~",
+            "v: [1]",
+            "v: {a: 1}",
+            "v: .inf",
+        ];
+        for text in texts {
+            let doc = &crate::yaml::parse_documents("t.yaml", text).expect("parses")[0];
+            let node = doc.get("v").expect("v");
+            let serde = crate::yaml::from_node::<IntOrString>("t.yaml", node, &mut Vec::new());
+            let decoded = crate::yaml::decode_node::<IntOrString>("t.yaml", node, &mut Vec::new());
+            assert_eq!(decoded, serde, "{text}");
+        }
+    }
+
+    #[test]
     fn int_or_percent_scaling() {
         // Rows from k8s.io/apimachinery/pkg/util/intstr TestGetScaledValueFromIntOrPercent.
         let cases: [(IntOrString, i64, bool, Result<i64, ()>); 7] = [

@@ -479,10 +479,34 @@ decode_via_serde!(
     serde::de::IgnoredAny,
     serde_json::Value,
     crate::api::quantity::Quantity,
-    crate::api::meta::IntOrString,
     crate::api::pod::PodPhase,
     crate::autoscaler::spec::Expander,
     crate::scenario::spec::RealImageName,
     crate::scenario::spec::RealCommand,
     crate::time::Duration,
 );
+
+impl Decode for crate::api::meta::IntOrString {
+    /// What serde's `#[serde(untagged)]` derive reads through `De` (it buffers the node and
+    /// tries `Int(i64)`, then `Str(String)`), without serde's buffering code: an integer that
+    /// fits `i64`, or a string (quoted or plain); anything else is its "did not match" error.
+    fn decode(de: De<'_, '_>) -> Result<Self, DeError> {
+        use super::scalar::{number_for_any, Number};
+        use crate::api::meta::IntOrString;
+        let node = de.node;
+        match &node.value {
+            Value::Int(i) => return Ok(IntOrString::Int(*i)),
+            Value::Float(text) => {
+                if let Number::I64(i) = number_for_any(text) {
+                    return Ok(IntOrString::Int(i));
+                }
+            }
+            Value::Str { text, .. } => return Ok(IntOrString::Str(text.clone())),
+            _ => {}
+        }
+        Err(
+            DeError::custom("data did not match any variant of untagged enum IntOrString")
+                .at(node.mark),
+        )
+    }
+}
