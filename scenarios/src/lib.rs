@@ -5,6 +5,8 @@ use std::sync::OnceLock;
 
 use cellsim_core::scenario::Sources;
 
+pub mod inflate;
+
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
 }
@@ -28,8 +30,8 @@ pub fn files() -> &'static [(&'static str, &'static str)] {
 /// The library's text from its deflated bytes. Both come from this crate's build script, so a
 /// failure here is a build defect, not bad input: it panics with what went wrong.
 fn inflate_library(deflated: &[u8], len: usize) -> String {
-    let bytes = miniz_oxide::inflate::decompress_to_vec_with_limit(deflated, len)
-        .unwrap_or_else(|e| panic!("the embedded scenario library does not inflate: {e:?}"));
+    let bytes = inflate::inflate(deflated, len)
+        .unwrap_or_else(|e| panic!("the embedded scenario library does not inflate: {e}"));
     assert_eq!(
         bytes.len(),
         len,
