@@ -17,9 +17,9 @@ pub enum ShareError {
     Utf8,
 }
 
-/// `text` deflated (level 9) and base64url-encoded without padding.
+/// `text` deflated (`crate::deflate`, raw DEFLATE) and base64url-encoded without padding.
 pub fn encode_text(text: &str) -> String {
-    let z = miniz_oxide::deflate::compress_to_vec(text.as_bytes(), 9);
+    let z = crate::deflate::deflate(text.as_bytes());
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(z)
 }
 
@@ -123,6 +123,17 @@ mod tests {
             }
         }
         assert_eq!(decode_text("!!"), Err(ShareError::Base64));
+        assert_eq!(decode_text("AAAA"), Err(ShareError::Inflate));
+    }
+
+    #[test]
+    fn links_made_by_miniz_level_9_still_decode() {
+        // Links shared before `crate::deflate` replaced miniz_oxide's compressor.
+        for (path, text) in cellsim_scenarios::files() {
+            let z = miniz_oxide::deflate::compress_to_vec(text.as_bytes(), 9);
+            let link = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(z);
+            assert_eq!(decode_text(&link).unwrap(), *text, "{path}");
+        }
         assert_eq!(decode_text("AAAA"), Err(ShareError::Inflate));
     }
 
