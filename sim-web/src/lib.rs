@@ -19,6 +19,7 @@
 #![cfg_attr(target_arch = "wasm32", feature(optimize_attribute))]
 
 pub mod app;
+pub mod base64url;
 pub mod deflate;
 pub mod planner;
 pub mod session;
