@@ -186,16 +186,20 @@ impl Encoder<'_> {
         let mut lit = [0u32; 286];
         let mut dst = [0u32; 30];
         lit[256] = 1;
+        // The lengths' and distances' extra bits, the same in every kind of block.
+        let mut extra = 0;
         for &t in &self.tokens {
             let (l, d) = split(t);
             if d == 0 {
                 lit[l] += 1;
             } else {
-                lit[257 + bucket(l - MIN_MATCH, 2).0] += 1;
-                dst[bucket(d - 1, 1).0] += 1;
+                let (lc, le) = bucket(l - MIN_MATCH, 2);
+                let (dc, de) = bucket(d - 1, 1);
+                lit[257 + lc] += 1;
+                dst[dc] += 1;
+                extra += u64::from(le + de);
             }
         }
-        let extra = self.extra_bits();
         let raw = self.data.get(self.block_start..self.covered).unwrap_or(&[]);
 
         // Dynamic: the two codes, then the code-length code over their run-length encoding.
@@ -203,7 +207,9 @@ impl Encoder<'_> {
         let dl = code_lengths(&dst, 15);
         let hlit = last_used(&ll).max(257);
         let hdist = last_used(&dl).max(1);
-        let rle = run_lengths(&[&ll[..hlit], &dl[..hdist]].concat());
+        let mut both = ll[..hlit].to_vec();
+        both.extend_from_slice(&dl[..hdist]);
+        let rle = run_lengths(&both);
         let mut cfreq = [0u32; 19];
         for &(sym, _) in &rle {
             cfreq[usize::from(sym)] += 1;
@@ -215,10 +221,8 @@ impl Encoder<'_> {
             .map_or(4, |p| (p + 1).max(4));
         let dynamic = 17
             + 3 * hclen as u64
-            + rle
-                .iter()
-                .map(|&(s, _)| u64::from(cl[usize::from(s)]) + CL_EXTRA[usize::from(s)])
-                .sum::<u64>()
+            + cost(&cfreq, &cl)
+            + cost(&cfreq, &CL_EXTRA)
             + cost(&lit, &ll)
             + cost(&dst, &dl)
             + extra;
@@ -230,20 +234,20 @@ impl Encoder<'_> {
             8 * raw.len() as u64 + 3 + u64::from(7 - (self.out.n + 2) % 8) + 32 + (chunks - 1) * 40;
 
         if stored < dynamic.min(fixed) {
-            let mut chunks = raw.chunks(0xFFFF).peekable();
+            let mut rest = raw;
             loop {
-                let chunk = chunks.next().unwrap_or(&[]);
-                let end = chunks.peek().is_none();
-                self.out.put(u32::from(last && end), 3);
+                let (chunk, after) = rest.split_at(rest.len().min(0xFFFF));
+                self.out.put(u32::from(last && after.is_empty()), 3);
                 self.out.align();
                 let n = chunk.len() as u32;
                 self.out.put(n | (!n & 0xFFFF) << 16, 32);
                 for &b in chunk {
                     self.out.put(u32::from(b), 8);
                 }
-                if end {
+                if after.is_empty() {
                     break;
                 }
+                rest = after;
             }
         } else if fixed <= dynamic {
             self.out.put(u32::from(last) | 1 << 1, 3);
@@ -260,23 +264,12 @@ impl Encoder<'_> {
             for &(s, x) in &rle {
                 let s = usize::from(s);
                 self.out.put(ccodes[s], u32::from(cl[s]));
-                self.out.put(u32::from(x), CL_EXTRA[s] as u32);
+                self.out.put(u32::from(x), u32::from(CL_EXTRA[s]));
             }
             self.symbols(&ll, &dl);
         }
         self.tokens.clear();
         self.block_start = self.covered;
-    }
-
-    /// The extra bits of the pending symbols' lengths and distances.
-    fn extra_bits(&self) -> u64 {
-        self.tokens
-            .iter()
-            .map(|&t| match split(t) {
-                (_, 0) => 0,
-                (l, d) => u64::from(bucket(l - MIN_MATCH, 2).1 + bucket(d - 1, 1).1),
-            })
-            .sum()
     }
 
     /// The pending symbols and the end of block, in the codes of these lengths.
@@ -325,7 +318,7 @@ const CL_ORDER: [u8; 19] = [
 ];
 /// Extra bits of the code-length symbols: 16 repeats 3–6 times, 17 zeros 3–10, 18 zeros
 /// 11–138.
-const CL_EXTRA: [u64; 19] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 3, 7];
+const CL_EXTRA: [u8; 19] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 3, 7];
 
 /// The fixed codes' lengths (§3.2.6): literals 0–143 in 8 bits, 144–255 in 9, 256–279 in 7,
 /// 280–287 in 8; every distance in 5.
@@ -354,53 +347,57 @@ fn last_used(lens: &[u8]) -> usize {
 /// two symbols get a code (zlib's `build_tree` does the same: a one-symbol code would be
 /// incomplete, which some inflaters refuse).
 fn code_lengths(freq: &[u32], limit: u8) -> Vec<u8> {
-    let mut f = freq.to_vec();
+    // Room for the largest alphabet's leaves and inner nodes.
+    const NODES: usize = 2 * 286;
+    let n = freq.len().min(286);
+    let mut w = [0u32; NODES];
+    w[..n].copy_from_slice(&freq[..n]);
     for s in 0..2 {
-        if f.iter().filter(|&&w| w > 0).count() < 2 && f[s] == 0 {
-            f[s] = 1;
+        if w.iter().filter(|&&x| x > 0).count() < 2 && w[s] == 0 {
+            w[s] = 1;
         }
     }
     loop {
-        // The used symbols by (weight, symbol); an insertion sort, as there are at most 286.
-        let mut leaves: Vec<(u32, usize)> = Vec::new();
-        for (s, &w) in f.iter().enumerate().filter(|(_, &w)| w > 0) {
-            let at = leaves.partition_point(|&(lw, _)| lw <= w);
-            leaves.insert(at, (w, s));
+        // Huffman's construction: merge the two lightest roots (the earlier of equal ones
+        // first) into a new node until one is left. 0 is no parent: nodes 0 and 1 are leaves.
+        let mut weight = w;
+        let mut parent = [0usize; NODES];
+        let mut next = n;
+        loop {
+            let (mut a, mut b) = (usize::MAX, usize::MAX);
+            for k in 0..next {
+                if weight[k] == 0 || parent[k] != 0 {
+                    continue;
+                }
+                if a == usize::MAX || weight[k] < weight[a] {
+                    b = a;
+                    a = k;
+                } else if b == usize::MAX || weight[k] < weight[b] {
+                    b = k;
+                }
+            }
+            if b == usize::MAX {
+                break;
+            }
+            weight[next] = weight[a] + weight[b];
+            parent[a] = next;
+            parent[b] = next;
+            next += 1;
         }
-        // Huffman's construction with two queues: the leaves in order, then the merged nodes,
-        // which are made in order of weight. Node k's parent is always a later node.
-        let n = leaves.len();
-        let mut weight: Vec<u64> = leaves.iter().map(|&(w, _)| u64::from(w)).collect();
-        let mut parent = vec![0usize; 2 * n - 1];
-        let (mut next_leaf, mut next_node) = (0, n);
-        for k in n..2 * n - 1 {
-            let mut pick = || {
-                let leaf =
-                    next_leaf < n && (next_node >= k || weight[next_leaf] <= weight[next_node]);
-                let p = if leaf { &mut next_leaf } else { &mut next_node };
-                *p += 1;
-                *p - 1
-            };
-            let (a, b) = (pick(), pick());
-            weight.push(weight[a] + weight[b]);
-            parent[a] = k;
-            parent[b] = k;
-        }
-        let mut depth = vec![0u8; 2 * n - 1];
-        for k in (0..2 * n - 2).rev() {
-            depth[k] = depth[parent[k]] + 1;
+        // A node's parent is a later node, so depths fill in from the root down.
+        let mut depth = [0u8; NODES];
+        for k in (0..next).rev() {
+            if parent[k] != 0 {
+                depth[k] = depth[parent[k]] + 1;
+            }
         }
         if depth.iter().all(|&d| d <= limit) {
-            let mut lens = vec![0u8; freq.len()];
-            for (&(_, s), &d) in leaves.iter().zip(&depth) {
-                lens[s] = d;
-            }
-            return lens;
+            return depth[..n].to_vec();
         }
         // Too deep: flatten the weights and build again (each round halves the spread, so
         // all weights reach 1, a balanced tree, well within 7 bits for 19 symbols).
-        for w in f.iter_mut().filter(|w| **w > 0) {
-            *w = (*w >> 1).max(1);
+        for x in w.iter_mut().filter(|x| **x > 0) {
+            *x = (*x >> 1).max(1);
         }
     }
 }
