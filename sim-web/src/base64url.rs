@@ -6,6 +6,7 @@
 
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub fn encode(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
@@ -22,6 +23,7 @@ pub fn encode(bytes: &[u8]) -> String {
 }
 
 /// The bytes of `s`, or `None` if it is not a canonical unpadded base64url encoding.
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub fn decode(s: &str) -> Option<Vec<u8>> {
     let s = s.as_bytes();
     if s.len() % 4 == 1 {

@@ -28,7 +28,7 @@ const MAX_DIST: usize = WINDOW - 1;
 const MIN_MATCH: usize = 3;
 const MAX_MATCH: usize = 258;
 /// Candidates tried per position (zlib's `max_chain` is 256 at level 7, 4096 at 9). Over the
-/// built-in scenarios 4096 saves 24 of 40,648 bytes and is 9× slower on repetitive input
+/// built-in scenarios 4096 saves 29 of 40,648 bytes and is 9× slower on repetitive input
 /// (the fuzz test's); 64 costs 50 bytes more.
 const MAX_CHAIN: usize = 256;
 /// Symbols per block: a block's Huffman codes fit its own statistics.
@@ -36,6 +36,7 @@ const BLOCK_TOKENS: usize = 1 << 14;
 const HASH_BITS: u32 = 15;
 
 /// `data` as one raw DEFLATE stream (no zlib or gzip wrapper).
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub fn deflate(data: &[u8]) -> Vec<u8> {
     let mut enc = Encoder {
         data,
@@ -116,6 +117,7 @@ impl Chains {
 
     /// The longest match (length, distance) for position `i` among the chain from `cand`,
     /// if one reaches `MIN_MATCH`; the nearest of equally long ones.
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     fn longest_match(&self, data: &[u8], i: usize, mut cand: usize) -> Option<(usize, usize)> {
         let max = MAX_MATCH.min(data.len() - i);
         let here = &data[i..i + max];
@@ -182,6 +184,7 @@ impl Encoder<'_> {
     }
 
     /// Writes the pending symbols as one block (or several stored ones), the cheapest way.
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     fn block(&mut self, last: bool) {
         let mut lit = [0u32; 286];
         let mut dst = [0u32; 30];
@@ -273,6 +276,7 @@ impl Encoder<'_> {
     }
 
     /// The pending symbols and the end of block, in the codes of these lengths.
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     fn symbols(&mut self, ll: &[u8], dl: &[u8]) {
         let lc = codes(ll);
         let dc = codes(dl);
@@ -346,6 +350,7 @@ fn last_used(lens: &[u8]) -> usize {
 /// Huffman code lengths for `freq`, none longer than `limit`. Unused symbols get 0; at least
 /// two symbols get a code (zlib's `build_tree` does the same: a one-symbol code would be
 /// incomplete, which some inflaters refuse).
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 fn code_lengths(freq: &[u32], limit: u8) -> Vec<u8> {
     // Room for the largest alphabet's leaves and inner nodes.
     const NODES: usize = 2 * 286;
@@ -404,6 +409,7 @@ fn code_lengths(freq: &[u32], limit: u8) -> Vec<u8> {
 
 /// The code lengths as the code-length code's symbols (§3.2.7) and their extra bits' values:
 /// 17/18 for runs of zeros, 16 to repeat the length before.
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 fn run_lengths(lens: &[u8]) -> Vec<(u8, u8)> {
     let mut out = Vec::new();
     let mut i = 0;
@@ -432,6 +438,7 @@ fn run_lengths(lens: &[u8]) -> Vec<(u8, u8)> {
 
 /// The canonical codes of these lengths (§3.2.2), bit-reversed: DEFLATE sends a Huffman code
 /// from its most significant bit, into a stream filled from each byte's least significant.
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 fn codes(lens: &[u8]) -> Vec<u32> {
     let mut count = [0u32; 16];
     for &l in lens {
