@@ -10,21 +10,21 @@
 //! hash chain of 3-byte prefixes, as zlib's `deflate.c` finds matches (the longest within
 //! `MAX_CHAIN` candidates, stop at 258) and its lazy evaluation (`deflate_slow`: a match is
 //! kept only if the next position has no longer one). Each block of at most `BLOCK_TOKENS`
-//! symbols and `MAX_STORED` bytes is written the cheapest of three ways, counted exactly in bits: dynamic Huffman
-//! codes (§3.2.7), the fixed codes (§3.2.6) or stored (§3.2.4). Code lengths come from
-//! Huffman's construction, limited to 15 bits (7 for the code-length code) by halving the
-//! frequencies until the tree is shallow enough — close to optimal, and a few lines where
-//! package-merge would be a few dozen.
+//! symbols and `MAX_STORED` bytes is written the cheapest of three ways, counted exactly in
+//! bits: dynamic Huffman codes (§3.2.7), the fixed codes (§3.2.6) or stored (§3.2.4). Code
+//! lengths come from Huffman's construction, limited to 15 bits (7 for the code-length code)
+//! by halving the frequencies until the tree is shallow enough — close to optimal, and a few
+//! lines where package-merge would be a few dozen.
 //!
-//! Deterministic (no hashing by address, no clocks; ties broken by symbol order), no `unsafe`, no
-//! panics on any input (every index is bounded by a length checked beside it), and memory
-//! bounded: besides the output, the match finder's two tables of 32 Ki positions and one
+//! Deterministic (no hashing by address, no clocks; ties broken by symbol order), no
+//! `unsafe`, no panics on any input (every index is bounded by a length checked beside it),
+//! and memory bounded: besides the output, the match finder's two tables of 32 Ki positions and one
 //! block's symbols (at most `BLOCK_TOKENS`).
 
-/// The largest distance back a match may reach. One less than DEFLATE's 32,768, so that a
-/// chain entry is never overwritten while it is still inside the window (`prev` is indexed by
-/// position modulo 32 KiB).
+/// The match finder's window: `Chains::prev` is indexed by position modulo this.
 const WINDOW: usize = 1 << 15;
+/// The largest distance back a match may reach: one less than DEFLATE's 32,768, so that a
+/// chain entry is never overwritten while it is still inside the window.
 const MAX_DIST: usize = WINDOW - 1;
 const MIN_MATCH: usize = 3;
 const MAX_MATCH: usize = 258;
