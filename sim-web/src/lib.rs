@@ -9,16 +9,20 @@
 //!
 //! The modules below `app` are plain Rust over `cellsim-core` and are tested natively:
 //! `session` (stepping a run, samples, the trace, what-if replay), `timeline_edit` (what-if
-//! actions as timeline entries in the scenario text), `share` (links), `planner` (`plan`,
-//! `compact` and `compare` one simulation per step).
+//! actions as timeline entries in the scenario text), `share` (links; `deflate` and
+//! `base64url` encode them), `planner` (`plan`, `compact` and `compare` one simulation per
+//! step).
 
 // The panels' render functions are compiled for size in the wasm build (`optimize(size)`, a
 // nightly attribute the wasm toolchain enables), except the cluster view's and the line
 // charts', which draw 1,000 nodes and thousands of samples in a frame; the model's update
-// (the frame loop) stays at the crate's `s` (docs/benchmarks.md, "Session 10").
+// (the frame loop) stays at the crate's `s` (docs/benchmarks.md, "Session 10"). So are the
+// share link's encoders (`deflate`, `base64url`), which run once per click.
 #![cfg_attr(target_arch = "wasm32", feature(optimize_attribute))]
 
 pub mod app;
+pub mod base64url;
+pub mod deflate;
 pub mod planner;
 pub mod session;
 pub mod share;

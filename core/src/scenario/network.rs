@@ -1,6 +1,6 @@
 //! Checks of the scenario's routing parts before a run: `spec.network`, `spec.traffic`,
 //! `setTraffic` actions, and the behaviours' downstream `calls`, whose Services must form a
-//! dependency graph without cycles (petgraph's topological sort finds one).
+//! dependency graph without cycles (`cycle_node` finds one).
 
 use super::spec::{Behavior, NetworkSpec, TrafficEntry};
 use super::timeline::{Action, TimelineEntry};
@@ -11,7 +11,6 @@ use crate::collections::OrdSet;
 use crate::net::select::ProxyMode;
 use crate::net::traffic::Via;
 use crate::yaml::{self, LoadError};
-use petgraph::graph::DiGraph;
 
 /// Everything `spec.network`, `spec.traffic`, `setTraffic` and `behavior[].calls` must
 /// satisfy. `services` are the Services of `objects` and of `apply` actions.
@@ -167,11 +166,13 @@ fn dependency_graph(
             );
         }
     }
-    let mut g: DiGraph<(String, String), usize> = DiGraph::new();
-    let mut node = crate::collections::OrdMap::new();
-    for k in services.keys() {
-        node.insert(k.clone(), g.add_node(k.clone()));
+    // The graph: a node per Service in key order, an edge (from, to, behaviour) per call.
+    let names: Vec<&(String, String)> = services.keys().collect();
+    let mut node = OrdMap::new();
+    for (ix, &k) in names.iter().enumerate() {
+        node.insert(k.clone(), ix);
     }
+    let mut edges: Vec<(usize, usize, usize)> = Vec::new();
     for (i, b) in behavior.iter().enumerate() {
         // The Services whose pods this behaviour describes.
         let owners: Vec<(String, String)> = services
@@ -209,15 +210,15 @@ fn dependency_graph(
                 let Some(&to_ix) = node.get(&(ns.clone(), c.service.clone())) else {
                     return Err(missing(&ns));
                 };
-                g.add_edge(node[from], to_ix, i);
+                edges.push((node[from], to_ix, i));
             }
         }
     }
-    if let Err(cycle) = petgraph::algo::toposort(&g, None) {
-        let start = cycle.node_id();
-        let (ns, name) = &g[start];
-        // The behaviour of an edge leaving the node on the cycle, for the error's place.
-        let b = g.edges(start).next().map_or(0, |e| *e.weight());
+    if let Some(start) = cycle_node(names.len(), &edges) {
+        let (ns, name) = names[start];
+        // The behaviour of an edge leaving the node on the cycle, for the error's place: the
+        // last one added, which petgraph's `Graph::edges` listed first.
+        let b = edges.iter().rev().find(|e| e.0 == start).map_or(0, |e| e.2);
         return Err(LoadError::new(
             path,
             mark_at(doc, &format!("spec.behavior.{b}.calls")),
@@ -227,4 +228,128 @@ fn dependency_graph(
         ));
     }
     Ok(())
+}
+
+/// A node on a cycle of the graph of `n` nodes and these edges (from, to, ...), if it has
+/// one: the node petgraph 0.8's `algo::toposort` reported (`Cycle(node_id)`), which this
+/// replaces with its own steps so that the error names the same Service as before. Kosaraju's
+/// first pass: a depth-first search from each node in index order gives the finishing order,
+/// and a self-loop is the cycle at once; second pass: in reverse finishing order, a search
+/// over the reversed edges from each node not yet seen reaches a second node only if the two
+/// share a cycle, and that second node is the answer. Neighbours are listed newest edge first
+/// and pushed on the stack in that order, as petgraph's `Graph` lists them
+/// (`neighbors_directed`).
+fn cycle_node(n: usize, edges: &[(usize, usize, usize)]) -> Option<usize> {
+    let mut out = vec![Vec::new(); n];
+    let mut inc = vec![Vec::new(); n];
+    for &(a, b, _) in edges.iter().rev() {
+        out[a].push(b);
+        inc[b].push(a);
+    }
+    let mut discovered = vec![false; n];
+    let mut finished = vec![false; n];
+    let mut order = Vec::with_capacity(n);
+    let mut stack = Vec::new();
+    for start in 0..n {
+        if discovered[start] {
+            continue;
+        }
+        stack.push(start);
+        while let Some(&x) = stack.last() {
+            if !discovered[x] {
+                // First visit: push the successors and keep `x` for its finish.
+                discovered[x] = true;
+                for &s in &out[x] {
+                    if s == x {
+                        return Some(x);
+                    }
+                    if !discovered[s] {
+                        stack.push(s);
+                    }
+                }
+            } else {
+                stack.pop();
+                if !finished[x] {
+                    finished[x] = true;
+                    order.push(x);
+                }
+            }
+        }
+    }
+    let mut seen = vec![false; n];
+    for &start in order.iter().rev() {
+        stack.clear();
+        stack.push(start);
+        let mut first = true;
+        while let Some(x) = stack.pop() {
+            if seen[x] {
+                continue;
+            }
+            seen[x] = true;
+            if !first {
+                return Some(x);
+            }
+            first = false;
+            stack.extend(inc[x].iter().copied().filter(|&p| !seen[p]));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::scenario::Sources;
+
+    struct One(String);
+    impl Sources for One {
+        fn read(&self, _: &str) -> Result<String, String> {
+            Ok(self.0.clone())
+        }
+    }
+
+    /// The load error of a scenario with Services a..d and these behaviours' calls
+    /// (selector app, called Service).
+    fn load_error(calls: &[(&str, &str)]) -> String {
+        let mut y = String::from(
+            "apiVersion: cellsim.dev/v1alpha1\nkind: Scenario\nmetadata: {name: t}\nspec:\n  duration: 5m\n  objects:\n",
+        );
+        for s in ["a", "b", "c", "d"] {
+            y += &format!(
+                "  - {{apiVersion: v1, kind: Service, metadata: {{name: {s}}}, spec: {{selector: {{app: {s}}}, ports: [{{port: 80}}]}}}}\n"
+            );
+        }
+        y += "  behavior:\n";
+        for (app, to) in calls {
+            y += &format!(
+                "  - selector: {{matchLabels: {{app: {app}}}}}\n    calls: [{{service: {to}}}]\n"
+            );
+        }
+        match crate::scenario::load("s.yaml", &One(y)) {
+            Ok(_) => String::new(),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn of_two_cycles_the_one_petgraph_found_is_reported() {
+        // a <-> b and c <-> d: the search over reversed edges in reverse finishing order
+        // starts at c and reaches d first, so d, with its call (behaviour 3), as petgraph's
+        // toposort reported it.
+        assert_eq!(
+            load_error(&[("a", "b"), ("b", "a"), ("c", "d"), ("d", "c")]),
+            "s.yaml:19:12: downstream calls form a cycle through Service default/d: a request would call itself"
+        );
+        // A self-loop is found in the first pass, before any longer cycle.
+        assert_eq!(
+            load_error(&[("a", "b"), ("b", "a"), ("d", "d")]),
+            "s.yaml:17:12: downstream calls form a cycle through Service default/d: a request would call itself"
+        );
+        // The error is placed at the last call leaving the reported node, even one off the
+        // cycle (here b's call of d), as petgraph listed b's edges newest first.
+        assert_eq!(
+            load_error(&[("a", "b"), ("b", "c"), ("b", "a"), ("b", "d")]),
+            "s.yaml:19:12: downstream calls form a cycle through Service default/b: a request would call itself"
+        );
+        assert_eq!(load_error(&[("a", "b"), ("b", "c"), ("c", "d")]), "");
+    }
 }
