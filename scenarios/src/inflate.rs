@@ -250,7 +250,9 @@ impl State<'_> {
 
     /// The code lengths of a dynamic block (RFC 1951, 3.2.7) and the two codes they define.
     fn dynamic_codes(&mut self) -> Result<(Huffman, Huffman), InflateError> {
-        const ORDER: [usize; 19] = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
+        const ORDER: [usize; 19] = [
+            16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15,
+        ];
         let nlen = self.bits(5)? as usize + 257;
         let ndist = self.bits(5)? as usize + 1;
         let ncode = self.bits(4)? as usize + 4;
@@ -392,7 +394,10 @@ mod tests {
             inflate(&[0b001, 2, 0, 2, 0, b'h', b'i'], 10),
             Err(InflateError::Invalid("stored block length"))
         );
-        assert_eq!(inflate(&[0b111], 10), Err(InflateError::Invalid("block type 3")));
+        assert_eq!(
+            inflate(&[0b111], 10),
+            Err(InflateError::Invalid("block type 3"))
+        );
         assert_eq!(inflate(&[], 10), Err(InflateError::Truncated));
         let z = compress_to_vec(b"aaaa", 1);
         assert_eq!(inflate(&z, 10).as_deref(), Ok(&b"aaaa"[..]));

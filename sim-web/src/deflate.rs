@@ -2,9 +2,8 @@
 //!
 //! Why our own: miniz_oxide's compressor was 15 KB of the playground's module (6.6 KB
 //! gzipped) for one caller, the share link (docs/benchmarks.md, "Small dependencies
-//! replaced"); its inflater stays, because the scenario library is inflated at start. The
-//! output is raw DEFLATE as before, so links made by either encoder decode with
-//! miniz_oxide's inflater.
+//! replaced"); its inflater was replaced too, by `cellsim_scenarios::inflate`. The output is
+//! raw DEFLATE as before, so links made by either encoder decode.
 //!
 //! How: LZ77 over a 32 KiB window (RFC 1951 §2.5.1's "any distance up to 32K bytes") with a
 //! hash chain of 3-byte prefixes, as zlib's `deflate.c` finds matches (the longest within

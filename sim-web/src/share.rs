@@ -24,8 +24,7 @@ pub fn encode_text(text: &str) -> String {
 
 pub fn decode_text(s: &str) -> Result<String, ShareError> {
     let z = crate::base64url::decode(s.trim_end_matches('=')).ok_or(ShareError::Base64)?;
-    let raw = miniz_oxide::inflate::decompress_to_vec_with_limit(&z, MAX_TEXT)
-        .map_err(|_| ShareError::Inflate)?;
+    let raw = cellsim_scenarios::inflate::inflate(&z, MAX_TEXT).map_err(|_| ShareError::Inflate)?;
     String::from_utf8(raw).map_err(|_| ShareError::Utf8)
 }
 
