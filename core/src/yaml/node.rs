@@ -108,7 +108,8 @@ impl Node {
     fn write_flow(&self, out: &mut String) {
         match &self.value {
             Value::Str { text, .. } => {
-                out.push_str(&serde_json::Value::from(text.as_str()).to_string())
+                // A JSON string literal (the escapes serde_json writes everywhere else).
+                out.push_str(&serde_json::to_string(text.as_str()).unwrap_or_default())
             }
             Value::Seq(items) => {
                 out.push('[');
