@@ -460,6 +460,29 @@ impl<K: for<'d> Deserialize<'d> + Ord, V: Decode> Decode for BTreeMap<K, V> {
     }
 }
 
+impl<T: Decode + Ord> Decode for crate::collections::OrdSet<T> {
+    fn decode(de: De<'_, '_>) -> Result<Self, DeError> {
+        let mut out = crate::collections::OrdSet::new();
+        decode_seq(de, "a sequence", &mut |de| {
+            out.insert(T::decode(de)?);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+}
+
+impl<K: for<'d> Deserialize<'d> + Ord, V: Decode> Decode for crate::collections::OrdMap<K, V> {
+    fn decode(de: De<'_, '_>) -> Result<Self, DeError> {
+        let mut out = crate::collections::OrdMap::new();
+        decode_map(de, "a map", &mut |k, v| {
+            let (k, v) = map_entry::<K, V>(k, v)?;
+            out.insert(k, v);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+}
+
 /// `Decode` through the type's serde `Deserialize` with `De`: scalars and the hand-written
 /// impls, each compiled once.
 macro_rules! decode_via_serde {
@@ -477,7 +500,6 @@ macro_rules! decode_via_serde {
 decode_via_serde!(String, bool, u8, u16, u32, u64, usize, i8, i16, i32, i64, f32, f64);
 decode_via_serde!(
     serde::de::IgnoredAny,
-    serde_json::Value,
     crate::api::quantity::Quantity,
     crate::api::pod::PodPhase,
     crate::autoscaler::spec::Expander,
@@ -508,5 +530,89 @@ impl Decode for crate::api::meta::IntOrString {
             DeError::custom("data did not match any variant of untagged enum IntOrString")
                 .at(node.mark),
         )
+    }
+}
+
+impl Decode for serde_json::Value {
+    /// What serde_json's `Value` visitor reads through `De`'s `deserialize_any`, without that
+    /// visitor's code: a number as `i64`, `u64` or a finite `f64` (non-finite: null), mapping
+    /// keys as strings (a collection key is serde_json's "expected a string key" error).
+    fn decode(de: De<'_, '_>) -> Result<Self, DeError> {
+        use super::scalar::{number_for_any, Number};
+        use serde_json::Value as J;
+        let node = de.node;
+        Ok(match &node.value {
+            Value::Null => J::Null,
+            Value::Bool(b) => J::Bool(*b),
+            Value::Int(i) => J::from(*i),
+            Value::Float(text) => match number_for_any(text) {
+                Number::I64(i) => J::from(i),
+                Number::U64(u) => J::from(u),
+                Number::F64(f) => serde_json::Number::from_f64(f).map_or(J::Null, J::Number),
+            },
+            Value::Str { text, .. } => J::String(text.clone()),
+            Value::Seq(_) => {
+                let mut items = Vec::new();
+                decode_seq(de, "any valid JSON value", &mut |de| {
+                    items.push(J::decode(de)?);
+                    Ok(())
+                })?;
+                J::Array(items)
+            }
+            Value::Map(_) => {
+                let mut map = serde_json::Map::new();
+                decode_map(de, "any valid JSON value", &mut |k, v| {
+                    let key = match (&k.0.node.value, text_of(k.0.node)) {
+                        (Value::Null, _) => "null".to_string(),
+                        (_, Text::Borrowed(t)) => t.to_string(),
+                        (_, Text::Owned(t)) => t,
+                        (_, Text::Collection) => {
+                            return Err(mismatch(k.0.node, &"a string key").at(k.0.node.mark))
+                        }
+                    };
+                    let ctx = v.ctx;
+                    let (key_node, value_node) = (k.0.node, v.node);
+                    ctx.enter(Seg::Key(key_node));
+                    let value = J::decode(v);
+                    ctx.leave();
+                    map.insert(key, located(value, value_node.mark)?);
+                    Ok(())
+                })?;
+                J::Object(map)
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::yaml::{decode_node, from_node, parse_documents};
+
+    #[test]
+    fn json_values_decode_as_serde_json_reads_them() {
+        let texts = [
+            "v: 1",
+            "v: -1.5",
+            "v: 18446744073709551615",
+            "v: 1e400",
+            "v: .nan",
+            "v: ~",
+            "v: true",
+            "v: 'x'",
+            "v: [1, [a, {b: c}], ~]",
+            "v: {a: 1, 2: b, ~: c, true: d}",
+            "v: {a: {b: [1, 2]}}",
+            "v: {? [k] : 1}",
+            "v: {a: {? {k: 1} : 1}}",
+        ];
+        for text in texts {
+            let doc = &parse_documents("t.yaml", text).expect("parses")[0];
+            let node = doc.get("v").expect("v");
+            let (mut i1, mut i2) = (vec![], vec![]);
+            let serde = from_node::<serde_json::Value>("t.yaml", node, &mut i1);
+            let decoded = decode_node::<serde_json::Value>("t.yaml", node, &mut i2);
+            assert_eq!(decoded, serde, "{text}");
+            assert_eq!(i1, i2, "{text}");
+        }
     }
 }
