@@ -803,7 +803,7 @@ fn out_of_range(text: &str, expected: &dyn Expected) -> DeError {
 }
 
 /// How serde names a node's kind in "invalid type" messages.
-fn unexpected(node: &Node) -> Unexpected<'_> {
+pub(super) fn unexpected(node: &Node) -> Unexpected<'_> {
     match &node.value {
         Value::Null => Unexpected::Unit,
         Value::Bool(b) => Unexpected::Bool(*b),

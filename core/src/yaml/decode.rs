@@ -501,8 +501,6 @@ decode_via_serde!(String, bool, u8, u16, u32, u64, usize, i8, i16, i32, i64, f32
 decode_via_serde!(
     serde::de::IgnoredAny,
     crate::api::quantity::Quantity,
-    crate::api::pod::PodPhase,
-    crate::autoscaler::spec::Expander,
     crate::scenario::spec::RealImageName,
     crate::scenario::spec::RealCommand,
     crate::time::Duration,
@@ -530,6 +528,73 @@ impl Decode for crate::api::meta::IntOrString {
             DeError::custom("data did not match any variant of untagged enum IntOrString")
                 .at(node.mark),
         )
+    }
+}
+
+/// The variant index of a unit-only enum `name` (variants in declaration order, as serde
+/// names them), read as serde's derive reads it through `De::deserialize_enum`: a scalar names
+/// the variant; a single-key mapping names it by its key, and the value must be null. Errors
+/// and marks are serde's.
+pub(crate) fn decode_unit_enum(
+    de: De<'_, '_>,
+    name: &'static str,
+    variants: &'static [&'static str],
+) -> Result<usize, DeError> {
+    let node = de.node;
+    let expecting = format!("enum {name}");
+    let (variant, value) = match &node.value {
+        Value::Seq(_) => {
+            return Err(
+                DeError::invalid_type(serde::de::Unexpected::Seq, &expecting.as_str())
+                    .at(node.mark),
+            )
+        }
+        Value::Map(entries) if entries.len() == 1 => (&entries[0].0, Some(&entries[0].1)),
+        Value::Map(entries) => {
+            return Err(DeError::custom(format!(
+                "invalid type: mapping with {} keys, expected enum {name} as a string or a \
+                 mapping with a single key",
+                entries.len()
+            ))
+            .at(node.mark))
+        }
+        _ => (node, None),
+    };
+    let text = match text_of(variant) {
+        Text::Borrowed(t) => std::borrow::Cow::Borrowed(t),
+        Text::Owned(t) => std::borrow::Cow::Owned(t),
+        Text::Collection => {
+            return Err(mismatch(variant, &"variant identifier").at(variant.mark));
+        }
+    };
+    let Some(index) = variants.iter().position(|v| *v == text) else {
+        return Err(DeError::unknown_variant(&text, variants)
+            .at(variant.mark)
+            .at(node.mark));
+    };
+    match value {
+        Some(v) if !matches!(v.value, Value::Null) => {
+            Err(DeError::invalid_type(super::de::unexpected(v), &"unit variant").at(v.mark))
+        }
+        _ => Ok(index),
+    }
+}
+
+impl Decode for crate::api::pod::PodPhase {
+    fn decode(de: De<'_, '_>) -> Result<Self, DeError> {
+        use crate::api::pod::PodPhase as P;
+        const VARIANTS: &[&str] = &["Pending", "Running", "Succeeded", "Failed", "Unknown"];
+        const PHASES: [P; 5] = [P::Pending, P::Running, P::Succeeded, P::Failed, P::Unknown];
+        Ok(PHASES[decode_unit_enum(de, "PodPhase", VARIANTS)?])
+    }
+}
+
+impl Decode for crate::autoscaler::spec::Expander {
+    fn decode(de: De<'_, '_>) -> Result<Self, DeError> {
+        use crate::autoscaler::spec::Expander as E;
+        const VARIANTS: &[&str] = &["random", "least-waste", "priority"];
+        const EXPANDERS: [E; 3] = [E::Random, E::LeastWaste, E::Priority];
+        Ok(EXPANDERS[decode_unit_enum(de, "Expander", VARIANTS)?])
     }
 }
 
@@ -587,6 +652,45 @@ impl Decode for serde_json::Value {
 #[cfg(test)]
 mod tests {
     use crate::yaml::{decode_node, from_node, parse_documents};
+
+    #[test]
+    fn unit_enums_decode_as_serde_reads_them() {
+        use crate::api::pod::PodPhase;
+        use crate::autoscaler::spec::Expander;
+        let texts = [
+            "v: Running",
+            "v: Unknown",
+            "v: running",
+            "v: 1",
+            "v: ~",
+            "v: [Running]",
+            "v: {Failed: ~}",
+            "v: {Failed: 1}",
+            "v: {Nope: ~}",
+            "v: {a: 1, b: 2}",
+            "v: {}",
+            "v: {? [x] : ~}",
+            "v: least-waste",
+            "v: priority",
+            "v: random",
+            "v: LeastWaste",
+            "v: true",
+        ];
+        for text in texts {
+            let doc = &parse_documents("t.yaml", text).expect("parses")[0];
+            let node = doc.get("v").expect("v");
+            assert_eq!(
+                decode_node::<PodPhase>("t.yaml", node, &mut vec![]),
+                from_node::<PodPhase>("t.yaml", node, &mut vec![]),
+                "{text}"
+            );
+            assert_eq!(
+                decode_node::<Expander>("t.yaml", node, &mut vec![]),
+                from_node::<Expander>("t.yaml", node, &mut vec![]),
+                "{text}"
+            );
+        }
+    }
 
     #[test]
     fn json_values_decode_as_serde_json_reads_them() {
