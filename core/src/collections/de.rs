@@ -83,12 +83,9 @@ mod tests {
         }
     }
 
-    /// The same text through both map types, as `K → V`; returns the `OrdMap` result.
-    fn same<K, V>(text: &str, read: fn(&str) -> (String, String)) -> String
-    where
-        K: DeserializeOwned + Ord + Debug,
-        V: DeserializeOwned + Debug,
-    {
+    /// `read` gives the text read as a std `BTreeMap` and as an `OrdMap`: they must be the
+    /// same; returns the `OrdMap` result.
+    fn same(text: &str, read: fn(&str) -> (String, String)) -> String {
         let (std, ours) = read(text);
         assert_eq!(ours, std, "input: {text:?}");
         ours
@@ -99,7 +96,7 @@ mod tests {
         K: DeserializeOwned + Ord + Debug,
         V: DeserializeOwned + Debug,
     {
-        same::<K, V>(text, |t| {
+        same(text, |t| {
             (yaml::<BTreeMap<K, V>>(t), yaml::<OrdMap<K, V>>(t))
         })
     }
@@ -109,7 +106,7 @@ mod tests {
         K: DeserializeOwned + Ord + Debug,
         V: DeserializeOwned + Debug,
     {
-        same::<K, V>(text, |t| {
+        same(text, |t| {
             (json::<BTreeMap<K, V>>(t), json::<OrdMap<K, V>>(t))
         })
     }

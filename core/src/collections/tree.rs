@@ -459,7 +459,8 @@ impl Tree {
     /// The chunk lengths, for the tests of the invariants.
     #[cfg(test)]
     pub(super) fn chunk_lens(&self) -> Vec<usize> {
-        self.chunks().iter().map(<[u32]>::len).collect()
+        let chunks = self.chunks();
+        (0..chunks.len()).map(|i| chunks.get(i).len()).collect()
     }
 }
 
@@ -486,10 +487,6 @@ impl<'a> Chunks<'a> {
             0 => self.head,
             _ => &self.tail[i - 1],
         }
-    }
-
-    fn iter(self) -> impl Iterator<Item = &'a [u32]> {
-        (0..self.len()).map(move |i| self.get(i))
     }
 }
 
