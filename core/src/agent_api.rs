@@ -16,8 +16,8 @@
 use crate::api::discovery::EndpointSlice;
 use crate::api::pod::{Pod, PodStatus};
 use crate::api::service::Service;
+use crate::collections::OrdMap;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// Version of the agent API; bump on any incompatible change.
 pub const AGENT_API_VERSION: u32 = 1;
@@ -39,7 +39,7 @@ pub enum AgentMessage {
         /// The node's pod CIDR (`spec.podCIDR`).
         pod_cidr: String,
         /// Resource name -> quantity (`status.allocatable`).
-        allocatable: BTreeMap<String, String>,
+        allocatable: OrdMap<String, String>,
     },
     /// Lease renewal; `atMs` is the agent's clock (ms since it started).
     #[serde(rename_all = "camelCase")]
@@ -99,7 +99,7 @@ pub enum ControlMessage {
     RunPod {
         pod: Box<Pod>,
         manifest: Option<serde_json::Value>,
-        images: BTreeMap<String, RealImage>,
+        images: OrdMap<String, RealImage>,
     },
     /// Delete a pod gracefully (the API server's graceful deletion as the kubelet sees it).
     #[serde(rename_all = "camelCase")]

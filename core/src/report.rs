@@ -8,7 +8,6 @@ use crate::collections::OrdMap;
 use crate::sched::{Decision, SchedulingStats};
 use crate::sim::Sim;
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
@@ -30,8 +29,8 @@ pub struct PodCounts {
 #[serde(rename_all = "camelCase")]
 pub struct NodeReport {
     pub name: String,
-    pub allocatable: BTreeMap<String, String>,
-    pub requested: BTreeMap<String, String>,
+    pub allocatable: OrdMap<String, String>,
+    pub requested: OrdMap<String, String>,
     pub pods: u64,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub unschedulable: bool,
@@ -121,11 +120,11 @@ impl Report {
                     .unwrap_or_default();
                 NodeReport {
                     name: n.metadata.name.clone(),
-                    allocatable: crate::sort::collect_map([
+                    allocatable: crate::collections::OrdMap::from_iter([
                         (CPU.into(), pick(CPU)),
                         (MEMORY.into(), pick(MEMORY)),
                     ]),
-                    requested: crate::sort::collect_map([
+                    requested: crate::collections::OrdMap::from_iter([
                         (CPU.into(), Quantity::from_milli(cpu).to_string()),
                         (MEMORY.into(), Quantity::from_value(mem, true).to_string()),
                     ]),

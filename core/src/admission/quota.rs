@@ -11,8 +11,8 @@ use crate::api::pod::Pod;
 use crate::api::policy::ResourceQuota;
 use crate::api::resources::{ResourceList, Resources};
 use crate::api::{Kind, Object, Quantity};
+use crate::collections::OrdMap;
 use crate::store::MemoryStore;
-use std::collections::BTreeMap;
 
 /// Sum of limits of a pod (upstream `resource.PodLimits`, without init-container maxing for
 /// brevity of the model: app containers plus overhead).
@@ -35,10 +35,10 @@ fn is_best_effort(p: &Pod) -> bool {
 }
 
 /// A pod's usage of every quota resource name it touches (upstream `PodUsageFunc`).
-fn usage(p: &Pod) -> BTreeMap<String, i64> {
+fn usage(p: &Pod) -> OrdMap<String, i64> {
     let req = p.requests();
     let lim = pod_limits(p);
-    let mut u = BTreeMap::new();
+    let mut u = OrdMap::new();
     u.insert("pods".to_string(), 1);
     u.insert("count/pods".to_string(), 1);
     for (names, v) in [
@@ -174,7 +174,7 @@ pub fn admit(store: &MemoryStore, pod: &Pod) -> Result<(), String> {
                 missing.join(",")
             ));
         }
-        let mut used: BTreeMap<String, i64> = BTreeMap::new();
+        let mut used: OrdMap<String, i64> = OrdMap::new();
         for o in store.objects(Kind::Pod) {
             if let Object::Pod(other) = o {
                 if other.namespace() == ns

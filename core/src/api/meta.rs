@@ -1,9 +1,9 @@
 //! `metadata` (ObjectMeta), owner references and the shared small types (IntOrString).
 
 use super::selector::Labels;
+use crate::collections::OrdMap;
 use cellsim_derive::CompactDeserialize;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// The subset of `metav1.ObjectMeta` the model uses.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, CompactDeserialize)]
@@ -14,10 +14,10 @@ pub struct ObjectMeta {
     pub generate_name: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub namespace: String,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(skip_serializing_if = "OrdMap::is_empty")]
     pub labels: Labels,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub annotations: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "OrdMap::is_empty")]
+    pub annotations: OrdMap<String, String>,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub uid: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]

@@ -4,9 +4,9 @@
 use super::meta::{IntOrString, ObjectMeta};
 use super::resources::{ResourceList, ResourceRequirements, Resources};
 use super::selector::{LabelSelector, Labels, NodeSelector};
+use crate::collections::OrdMap;
 use cellsim_derive::CompactDeserialize;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
@@ -32,7 +32,7 @@ pub struct PodSpec {
     pub init_containers: Vec<Container>,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub node_name: String,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(skip_serializing_if = "OrdMap::is_empty")]
     pub node_selector: Labels,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub affinity: Option<Affinity>,
@@ -54,7 +54,7 @@ pub struct PodSpec {
     pub termination_grace_period_seconds: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active_deadline_seconds: Option<i64>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(skip_serializing_if = "OrdMap::is_empty")]
     pub overhead: ResourceList,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub scheduling_gates: Vec<SchedulingGate>,

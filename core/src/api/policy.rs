@@ -102,7 +102,7 @@ pub struct PodDisruptionBudgetStatus {
     pub expected_pods: i32,
     /// Pods the eviction subresource approved but the controller has not yet seen deleted:
     /// pod name to the simulated milliseconds of the eviction.
-    pub disrupted_pods: std::collections::BTreeMap<String, u64>,
+    pub disrupted_pods: crate::collections::OrdMap<String, u64>,
     /// The reason of the `DisruptionAllowed` condition when it is False because the status
     /// could not be computed (`SyncFailed`); empty otherwise.
     pub sync_failed: String,

@@ -2,12 +2,12 @@
 //! scheduler and kubelet compute with.
 
 use super::quantity::Quantity;
+use crate::collections::OrdMap;
 use cellsim_derive::CompactDeserialize;
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// `v1.ResourceList`: resource name to quantity, in name order.
-pub type ResourceList = BTreeMap<String, Quantity>;
+pub type ResourceList = OrdMap<String, Quantity>;
 
 pub const CPU: &str = "cpu";
 pub const MEMORY: &str = "memory";
@@ -18,9 +18,9 @@ pub const EPHEMERAL_STORAGE: &str = "ephemeral-storage";
 #[derive(Clone, Debug, Default, PartialEq, Serialize, CompactDeserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ResourceRequirements {
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(skip_serializing_if = "OrdMap::is_empty")]
     pub requests: ResourceList,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(skip_serializing_if = "OrdMap::is_empty")]
     pub limits: ResourceList,
 }
 
@@ -33,7 +33,7 @@ pub struct Resources {
     pub memory: i64,
     pub ephemeral_storage: i64,
     pub allowed_pods: i64,
-    pub scalar: crate::collections::OrdMap<String, i64>,
+    pub scalar: OrdMap<String, i64>,
 }
 
 impl Resources {

@@ -18,17 +18,17 @@
 //! - `pkg/apis/core/validation/validation.go`: `ValidateNodeSelector`, `ValidateNodeSelectorTerm`,
 //!   `ValidateNodeSelectorRequirement`, `ValidateNodeFieldSelectorRequirement`.
 //!
-//! Determinism: only `BTreeMap`/`BTreeSet`/`Vec`; sorts are stable; no floats.
+//! Determinism: only ordered maps and sets (`OrdMap`/`OrdSet`) and `Vec`; sorts are stable; no
+//! floats.
 
-use crate::collections::OrdSet;
+use crate::collections::{OrdMap, OrdSet};
 use cellsim_derive::CompactDeserialize;
-use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// A set of labels (`labels.Set`). Ordered so that iteration never leaks hash order.
-pub type Labels = BTreeMap<String, String>;
+pub type Labels = OrdMap<String, String>;
 
 /// `metav1.ObjectNameField`: the only field key node `matchFields` support.
 pub const OBJECT_NAME_FIELD: &str = "metadata.name";
@@ -1162,7 +1162,7 @@ where
 #[serde(rename_all = "camelCase", default)]
 pub struct LabelSelector {
     #[serde(
-        skip_serializing_if = "BTreeMap::is_empty",
+        skip_serializing_if = "OrdMap::is_empty",
         deserialize_with = "null_as_default"
     )]
     #[decode(with = "crate::yaml::decode::null_as_default")]

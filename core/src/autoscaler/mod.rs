@@ -39,7 +39,6 @@ use crate::store::{ObjectKey, ObjectStore};
 use crate::time::SimTime;
 use expander::ScaleUpOption;
 use simulate::{bin_pack, SimNode};
-use std::collections::BTreeMap;
 
 /// The taint a node gets when the autoscaler starts removing it (upstream
 /// `taints.ToBeDeletedTaint`).
@@ -67,7 +66,7 @@ pub struct Autoscaler {
     /// The pools with `autoscaling`, in scenario order.
     pools: Vec<NodePool>,
     /// Nodes ordered but not registered yet, per pool: when each arrives.
-    upcoming: BTreeMap<String, Vec<SimTime>>,
+    upcoming: OrdMap<String, Vec<SimTime>>,
     /// The index the next node of each pool gets (as the simulation numbers them).
     next_index: OrdMap<String, u32>,
     last_scale_up: Option<SimTime>,
@@ -93,7 +92,7 @@ impl Autoscaler {
                 .filter(|p| p.autoscaling.is_some())
                 .cloned()
                 .collect(),
-            upcoming: BTreeMap::new(),
+            upcoming: OrdMap::new(),
             next_index: pools.iter().map(|p| (p.name.clone(), p.count)).collect(),
             last_scale_up: None,
             unneeded_since: OrdMap::new(),
@@ -110,14 +109,14 @@ impl Autoscaler {
         }
         // The cluster: nodes with what their pods request; pending pods.
         let mut nodes: Vec<SimNode> = Vec::new();
-        let mut index: BTreeMap<String, usize> = BTreeMap::new();
+        let mut index: OrdMap<String, usize> = OrdMap::new();
         for o in ctx.store.objects(Kind::Node) {
             let Object::Node(n) = o else { continue };
             index.insert(n.metadata.name.clone(), nodes.len());
             nodes.push(SimNode::new(n));
         }
         let mut pending: Vec<Pod> = Vec::new();
-        let mut on_node: BTreeMap<String, Vec<Pod>> = BTreeMap::new();
+        let mut on_node: OrdMap<String, Vec<Pod>> = OrdMap::new();
         for o in ctx.store.objects(Kind::Pod) {
             let Object::Pod(p) = o else { continue };
             if p.is_terminal() {
@@ -279,7 +278,7 @@ impl Autoscaler {
         &mut self,
         ctx: &mut Ctx,
         nodes: &[SimNode],
-        on_node: &BTreeMap<String, Vec<Pod>>,
+        on_node: &OrdMap<String, Vec<Pod>>,
         out: &mut Vec<Order>,
     ) {
         let now = ctx.now;

@@ -13,9 +13,11 @@
 //! Both have std's semantics and iteration order (key order) for the API subset the core uses,
 //! including `range`'s panics on bounds out of order; `tests` drives them and std's collections
 //! with the same seeded random operations and compares contents and order after every step,
-//! and checks the tree's chunk invariants at sizes that split and merge chunks. Maps that are
-//! part of the API or scenario structs (serde fields) stay std `BTreeMap`s.
+//! and checks the tree's chunk invariants at sizes that split and merge chunks. `OrdMap` also
+//! serializes and deserializes as std's `BTreeMap` (`de`), so the API and scenario structs'
+//! maps use it too.
 
+mod de;
 mod ord_map;
 mod ord_set;
 mod slab;

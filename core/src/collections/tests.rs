@@ -487,3 +487,30 @@ fn ord_map_empty_ranges_as_std() {
         }
     }
 }
+
+/// `retain` that empties the first chunk (the one kept in the tree itself) and keeps the rest;
+/// then `pop_first` until one chunk is left, and on to empty.
+#[test]
+fn ord_map_first_chunk_emptied() {
+    for n in [129u32, 200, 1000] {
+        let mut m: OrdMap<u32, u32> = (0..n).map(|k| (k, k)).collect();
+        let first = m.chunk_lens()[0] as u32;
+        m.retain(|k, _| *k >= first);
+        let at = format!("n={n}");
+        assert!(m.keys().copied().eq(first..n), "{at}: retain");
+        check_chunks(&m.chunk_lens(), m.len(), &at);
+        assert_eq!(m.first_key_value(), Some((&first, &first)), "{at}");
+        assert_eq!(m.get(&(n - 1)), Some(&(n - 1)), "{at}");
+        for k in first..n {
+            assert_eq!(m.pop_first(), Some((k, k)), "{at}");
+            check_chunks(&m.chunk_lens(), m.len(), &at);
+        }
+        assert!(m.is_empty() && m.chunk_lens().is_empty(), "{at}: empty");
+        m.insert(7, 7);
+        assert_eq!(
+            m.iter().collect::<Vec<_>>(),
+            vec![(&7, &7)],
+            "{at}: refilled"
+        );
+    }
+}

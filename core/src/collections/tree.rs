@@ -27,6 +27,10 @@ pub(super) const LOAD: usize = 64;
 pub(super) const MAX: usize = 2 * LOAD;
 /// A chunk shorter than this (in a tree of more than one chunk) is merged into a neighbour.
 pub(super) const MIN: usize = LOAD / 2;
+/// Up to this many handles are searched front to back, more by halving: labels and resource
+/// lists hold a few keys, and their lookups are the scheduler's selector matching
+/// (docs/benchmarks.md, "API maps on OrdMap").
+const LINEAR: usize = 8;
 
 /// The handles of a map or set in key order (see the module docs).
 ///
@@ -37,9 +41,16 @@ pub(super) const MIN: usize = LOAD / 2;
 /// The tree also hands out the handles (so the slabs' code is only putting and taking): a
 /// new entry gets the most recently freed handle, or `next`; when the tree empties, handles
 /// start again at 0, so a map that empties and refills stays compact.
+///
+/// The first chunk is a field of its own (`head`, empty exactly when the tree is), the others
+/// are in `tail`: most maps are one chunk (labels, resource lists), and a lookup in one then
+/// reads its handles through one pointer, not two (the load of the chunk list was a fifth of
+/// `search`'s time in the churn benchmark: docs/benchmarks.md, "API maps on OrdMap"), and a
+/// clone allocates one buffer fewer.
 #[derive(Clone, Default)]
 pub(super) struct Tree {
-    chunks: Vec<Vec<u32>>,
+    head: Vec<u32>,
+    tail: Vec<Vec<u32>>,
     len: usize,
     /// Handles of removed entries, reused last first.
     free: Vec<u32>,
@@ -58,7 +69,8 @@ pub(super) struct Pos {
 impl Tree {
     pub(super) const fn new() -> Tree {
         Tree {
-            chunks: Vec::new(),
+            head: Vec::new(),
+            tail: Vec::new(),
             len: 0,
             free: Vec::new(),
             next: 0,
@@ -71,7 +83,8 @@ impl Tree {
     }
 
     pub(super) fn clear(&mut self) {
-        self.chunks.clear();
+        self.head.clear();
+        self.tail.clear();
         self.len = 0;
         self.free.clear();
         self.next = 0;
@@ -99,10 +112,57 @@ impl Tree {
         }
     }
 
+    /// The chunks, first to last.
+    #[inline]
+    fn chunks(&self) -> Chunks<'_> {
+        Chunks {
+            head: &self.head,
+            tail: &self.tail,
+        }
+    }
+
+    #[inline]
+    fn chunk_count(&self) -> usize {
+        self.chunks().len()
+    }
+
+    #[inline]
+    fn chunk_mut(&mut self, i: usize) -> &mut Vec<u32> {
+        match i {
+            0 => &mut self.head,
+            _ => &mut self.tail[i - 1],
+        }
+    }
+
+    /// Puts chunk `c` at index `i` (0 only into an empty tree).
+    fn insert_chunk(&mut self, i: usize, c: Vec<u32>) {
+        match i {
+            0 => {
+                debug_assert!(self.head.is_empty() && self.tail.is_empty());
+                self.head = c;
+            }
+            _ => self.tail.insert(i - 1, c),
+        }
+    }
+
+    /// Takes chunk `i` out; the next one (if any) moves up.
+    fn remove_chunk(&mut self, i: usize) -> Vec<u32> {
+        match i {
+            0 => {
+                let next = match self.tail.is_empty() {
+                    true => Vec::new(),
+                    false => self.tail.remove(0),
+                };
+                std::mem::replace(&mut self.head, next)
+            }
+            _ => self.tail.remove(i - 1),
+        }
+    }
+
     #[inline]
     fn end(&self) -> Pos {
         Pos {
-            chunk: self.chunks.len(),
+            chunk: self.chunk_count(),
             off: 0,
         }
     }
@@ -110,13 +170,13 @@ impl Tree {
     /// The handle at `p` (not the end).
     #[inline]
     pub(super) fn at(&self, p: Pos) -> u32 {
-        self.chunks[p.chunk][p.off]
+        self.chunks().get(p.chunk)[p.off]
     }
 
     /// The position after `p` (not the end).
     #[inline]
     fn after(&self, p: Pos) -> Pos {
-        if p.off + 1 < self.chunks[p.chunk].len() {
+        if p.off + 1 < self.chunks().get(p.chunk).len() {
             Pos {
                 chunk: p.chunk,
                 off: p.off + 1,
@@ -138,21 +198,21 @@ impl Tree {
     /// The position of the last key, if any.
     #[inline]
     pub(super) fn last_pos(&self) -> Option<Pos> {
-        let chunk = self.chunks.len().checked_sub(1)?;
+        let chunk = self.chunk_count().checked_sub(1)?;
         Some(Pos {
             chunk,
-            off: self.chunks[chunk].len() - 1,
+            off: self.chunks().get(chunk).len() - 1,
         })
     }
 
     #[inline]
     pub(super) fn first(&self) -> Option<u32> {
-        self.chunks.first().map(|c| c[0])
+        self.head.first().copied()
     }
 
     #[inline]
     pub(super) fn last(&self) -> Option<u32> {
-        self.chunks.last().map(|c| c[c.len() - 1])
+        self.tail.last().unwrap_or(&self.head).last().copied()
     }
 
     /// The first position whose key is not less than the probe, and the handle there if its
@@ -163,13 +223,15 @@ impl Tree {
         // The chunk to search in, and how many of its handles to search: a tree of one chunk
         // (most maps) is searched whole; otherwise the first chunk whose last key is not less
         // than the probe, whose last key need not be compared again.
-        let (ci, n) = if self.chunks.len() == 1 {
-            (0, self.chunks[0].len())
+        let chunks = self.chunks();
+        let (ci, n) = if self.tail.is_empty() {
+            // One chunk, or none (then `head` is empty and the search ends at the end).
+            (0, self.head.len())
         } else {
-            let (mut lo, mut hi) = (0, self.chunks.len());
+            let (mut lo, mut hi) = (0, chunks.len());
             while lo < hi {
                 let mid = lo + (hi - lo) / 2;
-                let c = &self.chunks[mid];
+                let c = chunks.get(mid);
                 let off = c.len() - 1;
                 match probe.cmp(c[off]) {
                     Ordering::Less => lo = mid + 1,
@@ -177,13 +239,25 @@ impl Tree {
                     Ordering::Greater => hi = mid,
                 }
             }
-            match self.chunks.get(lo) {
-                Some(c) => (lo, c.len() - 1),
-                None => return (self.end(), None),
+            if lo == chunks.len() {
+                return (self.end(), None);
             }
+            (lo, chunks.get(lo).len() - 1)
         };
-        let c = &self.chunks[ci];
+        let c = chunks.get(ci);
         let (mut a, mut b) = (0, n);
+        if n <= LINEAR {
+            // As std's B-tree searches a node: front to back, which compares fewer keys than
+            // halving does when there are few (a key that sorts first: once, not twice).
+            for &h in &c[..n] {
+                match probe.cmp(h) {
+                    Ordering::Less => a += 1,
+                    Ordering::Equal => return (Pos { chunk: ci, off: a }, Some(h)),
+                    Ordering::Greater => break,
+                }
+            }
+            b = a;
+        }
         while a < b {
             let mid = a + (b - a) / 2;
             match probe.cmp(c[mid]) {
@@ -236,20 +310,20 @@ impl Tree {
     pub(super) fn insert(&mut self, p: Pos) -> u32 {
         let h = self.alloc();
         self.len += 1;
-        if self.chunks.is_empty() {
-            let mut c = Vec::with_capacity(4);
-            c.push(h);
-            self.chunks.push(c);
+        if self.head.is_empty() {
+            self.head.reserve_exact(4);
+            self.head.push(h);
             return h;
         }
-        let (ci, off) = if p.chunk == self.chunks.len() {
-            let ci = self.chunks.len() - 1;
-            (ci, self.chunks[ci].len())
+        let count = self.chunk_count();
+        let (ci, off) = if p.chunk == count {
+            (count - 1, self.chunks().get(count - 1).len())
         } else {
             (p.chunk, p.off)
         };
-        self.chunks[ci].insert(off, h);
-        if self.chunks[ci].len() > MAX {
+        let c = self.chunk_mut(ci);
+        c.insert(off, h);
+        if c.len() > MAX {
             self.split(ci);
         }
         h
@@ -257,10 +331,10 @@ impl Tree {
 
     /// Cuts chunk `ci` into two halves.
     fn split(&mut self, ci: usize) {
-        let c = &mut self.chunks[ci];
-        let tail = c.split_off(c.len() / 2);
+        let c = self.chunk_mut(ci);
+        let second = c.split_off(c.len() / 2);
         c.shrink_to(MAX + 1);
-        self.chunks.insert(ci + 1, tail);
+        self.insert_chunk(ci + 1, second);
     }
 
     /// Takes the handle at `p` (not the end) out of the tree and frees it. Returns it: the
@@ -268,20 +342,20 @@ impl Tree {
     #[cellsim_derive::hot]
     pub(super) fn remove(&mut self, p: Pos) -> u32 {
         let ci = p.chunk;
-        let h = self.chunks[ci].remove(p.off);
+        let c = self.chunk_mut(ci);
+        let h = c.remove(p.off);
+        let n = c.len();
         self.len -= 1;
-        let n = self.chunks[ci].len();
-        if self.chunks.len() == 1 {
-            if n == 0 {
-                self.chunks.clear();
-            }
+        if self.tail.is_empty() {
+            // The only chunk: `head` stays, empty when the tree is (its buffer kept for reuse).
         } else if n < MIN {
             // Into the previous chunk (or the next one into the first), split again if that
             // made it too long: both halves then hold more than `MIN`.
             let into = if ci > 0 { ci - 1 } else { 0 };
-            let moved = self.chunks.remove(into + 1);
-            self.chunks[into].extend_from_slice(&moved);
-            if self.chunks[into].len() > MAX {
+            let moved = self.remove_chunk(into + 1);
+            let c = self.chunk_mut(into);
+            c.extend_from_slice(&moved);
+            if c.len() > MAX {
                 self.split(into);
             }
         }
@@ -297,9 +371,8 @@ impl Tree {
     }
 
     pub(super) fn pop_last(&mut self) -> Option<u32> {
-        let ci = self.chunks.len().checked_sub(1)?;
-        let off = self.chunks[ci].len() - 1;
-        Some(self.remove(Pos { chunk: ci, off }))
+        let p = self.last_pos()?;
+        Some(self.remove(p))
     }
 
     /// Keeps the handles for which `keep` is true, calling it once per handle in key order;
@@ -307,7 +380,7 @@ impl Tree {
     pub(super) fn retain(&mut self, keep: &mut dyn FnMut(u32) -> bool) {
         let mut short = false;
         let free = &mut self.free;
-        for c in &mut self.chunks {
+        for c in std::iter::once(&mut self.head).chain(&mut self.tail) {
             c.retain(|&h| {
                 let k = keep(h);
                 if !k {
@@ -317,28 +390,37 @@ impl Tree {
             });
             short |= c.len() < MIN;
         }
-        self.len = self.chunks.iter().map(Vec::len).sum();
+        // (Not through `chunks()`: `head` may have emptied while `tail` has not.)
+        self.len = self.head.len() + self.tail.iter().map(Vec::len).sum::<usize>();
         if self.len == 0 {
             self.free.clear();
             self.next = 0;
         }
-        if short && self.chunks.len() > 1 {
+        if short && !self.tail.is_empty() {
             // Cut again into chunks of `LOAD` (the last one may be shorter: then it joins the
             // one before, which stays within `MAX`).
-            let all: Vec<u32> = self.chunks.concat();
-            self.chunks.clear();
+            let mut all = std::mem::take(&mut self.head);
+            for c in self.tail.drain(..) {
+                all.extend_from_slice(&c);
+            }
             let mut rest: &[u32] = &all;
+            let mut count = 0;
             while !rest.is_empty() {
                 let take = if rest.len() < LOAD + MIN {
                     rest.len()
                 } else {
                     LOAD
                 };
-                self.chunks.push(rest[..take].to_vec());
+                self.insert_chunk(count, rest[..take].to_vec());
+                count += 1;
                 rest = &rest[take..];
             }
         } else {
-            self.chunks.retain(|c| !c.is_empty());
+            // Only a tree of one chunk can have emptied one (the others were not short).
+            self.tail.retain(|c| !c.is_empty());
+            if self.head.is_empty() && !self.tail.is_empty() {
+                self.head = self.tail.remove(0);
+            }
         }
     }
 
@@ -346,7 +428,7 @@ impl Tree {
     pub(super) fn iter(&self) -> Handles<'_> {
         Handles {
             cursor: Cursor {
-                chunks: &self.chunks,
+                chunks: self.chunks(),
                 front: Pos { chunk: 0, off: 0 },
                 back: self.end(),
             },
@@ -357,7 +439,7 @@ impl Tree {
     /// The handles of `[lo, hi)` (positions from `range`) in key order.
     pub(super) fn between(&self, lo: Pos, hi: Pos) -> Cursor<'_> {
         Cursor {
-            chunks: &self.chunks,
+            chunks: self.chunks(),
             front: lo,
             back: hi,
         }
@@ -369,24 +451,52 @@ impl Tree {
             front: Pos { chunk: 0, off: 0 },
             back: self.end(),
             left: self.len,
-            chunks: self.chunks,
+            head: self.head,
+            tail: self.tail,
         }
     }
 
     /// The chunk lengths, for the tests of the invariants.
     #[cfg(test)]
     pub(super) fn chunk_lens(&self) -> Vec<usize> {
-        self.chunks.iter().map(Vec::len).collect()
+        let chunks = self.chunks();
+        (0..chunks.len()).map(|i| chunks.get(i).len()).collect()
+    }
+}
+
+/// A tree's chunks, first to last: `head` then `tail` (see [`Tree`]).
+#[derive(Clone, Copy)]
+struct Chunks<'a> {
+    head: &'a [u32],
+    tail: &'a [Vec<u32>],
+}
+
+impl<'a> Chunks<'a> {
+    #[inline]
+    fn len(&self) -> usize {
+        match self.head.is_empty() {
+            true => 0,
+            false => 1 + self.tail.len(),
+        }
+    }
+
+    /// Chunk `i` (less than `len`).
+    #[inline]
+    fn get(&self, i: usize) -> &'a [u32] {
+        match i {
+            0 => self.head,
+            _ => &self.tail[i - 1],
+        }
     }
 }
 
 /// Steps `front` (inclusive) and `back` (exclusive) towards each other over `chunks`.
 #[inline]
-fn step_front(chunks: &[Vec<u32>], front: &mut Pos, back: Pos) -> Option<u32> {
+fn step_front(chunks: Chunks<'_>, front: &mut Pos, back: Pos) -> Option<u32> {
     if *front == back {
         return None;
     }
-    let c = &chunks[front.chunk];
+    let c = chunks.get(front.chunk);
     let h = c[front.off];
     if front.off + 1 < c.len() {
         front.off += 1;
@@ -400,22 +510,22 @@ fn step_front(chunks: &[Vec<u32>], front: &mut Pos, back: Pos) -> Option<u32> {
 }
 
 #[inline]
-fn step_back(chunks: &[Vec<u32>], front: Pos, back: &mut Pos) -> Option<u32> {
+fn step_back(chunks: Chunks<'_>, front: Pos, back: &mut Pos) -> Option<u32> {
     if front == *back {
         return None;
     }
     if back.off == 0 {
         back.chunk -= 1;
-        back.off = chunks[back.chunk].len();
+        back.off = chunks.get(back.chunk).len();
     }
     back.off -= 1;
-    Some(chunks[back.chunk][back.off])
+    Some(chunks.get(back.chunk)[back.off])
 }
 
 /// The handles between two positions, from either end (a key range).
 #[derive(Clone)]
 pub struct Cursor<'a> {
-    chunks: &'a [Vec<u32>],
+    chunks: Chunks<'a>,
     front: Pos,
     back: Pos,
 }
@@ -475,7 +585,8 @@ impl FusedIterator for Handles<'_> {}
 
 /// Every handle of a consumed tree, from either end.
 pub struct IntoHandles {
-    chunks: Vec<Vec<u32>>,
+    head: Vec<u32>,
+    tail: Vec<Vec<u32>>,
     front: Pos,
     back: Pos,
     left: usize,
@@ -486,7 +597,11 @@ impl Iterator for IntoHandles {
 
     #[inline]
     fn next(&mut self) -> Option<u32> {
-        let h = step_front(&self.chunks, &mut self.front, self.back)?;
+        let chunks = Chunks {
+            head: &self.head,
+            tail: &self.tail,
+        };
+        let h = step_front(chunks, &mut self.front, self.back)?;
         self.left -= 1;
         Some(h)
     }
@@ -500,7 +615,11 @@ impl Iterator for IntoHandles {
 impl DoubleEndedIterator for IntoHandles {
     #[inline]
     fn next_back(&mut self) -> Option<u32> {
-        let h = step_back(&self.chunks, self.front, &mut self.back)?;
+        let chunks = Chunks {
+            head: &self.head,
+            tail: &self.tail,
+        };
+        let h = step_back(chunks, self.front, &mut self.back)?;
         self.left -= 1;
         Some(h)
     }

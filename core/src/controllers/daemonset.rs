@@ -41,7 +41,6 @@ use crate::sim::ctx::Ctx;
 use crate::sim::objects;
 use crate::store::{ObjectKey, ObjectStore};
 use crate::time::{Duration, SimTime};
-use std::collections::BTreeMap;
 
 /// apps/v1 `DefaultDaemonSetUniqueLabelKey`.
 pub const REVISION_LABEL: &str = "controller-revision-hash";
@@ -279,8 +278,8 @@ impl DaemonSetController {
 
     /// Pods of the set by target node (`getNodesToDaemonPods`, without terminal pods being
     /// deleted).
-    fn node_pods(&self, ctx: &Ctx, key: &ObjectKey, uid: &str) -> BTreeMap<String, Vec<Pod>> {
-        let mut out: BTreeMap<String, Vec<Pod>> = BTreeMap::new();
+    fn node_pods(&self, ctx: &Ctx, key: &ObjectKey, uid: &str) -> OrdMap<String, Vec<Pod>> {
+        let mut out: OrdMap<String, Vec<Pod>> = OrdMap::new();
         if let Some(ix) = &self.pods {
             for p in ix.pods(ctx.store, key, uid) {
                 if p.is_terminal() && p.metadata.deletion_at.is_some() {

@@ -23,11 +23,11 @@ use crate::api::pod::Pod;
 use crate::api::policy::{PodDisruptionBudget, PodDisruptionBudgetStatus};
 use crate::api::selector::LabelSelector;
 use crate::api::{Kind, Object};
+use crate::collections::OrdMap;
 use crate::collections::OrdSet;
 use crate::sim::ctx::Ctx;
 use crate::store::{MemoryStore, ObjectKey, ObjectStore};
 use crate::time::{Duration, SimTime};
-use std::collections::BTreeMap;
 
 /// disruption.go `DeletionTimeout`: how long an approved eviction keeps a pod out of the
 /// healthy count while it is not yet being deleted.
@@ -94,7 +94,7 @@ fn controller_scale(store: &MemoryStore, pod: &Pod) -> Result<Option<(String, i3
 /// Upstream `getExpectedScale`: the sum of the distinct controllers' scales, and the pods
 /// without a controller.
 fn expected_scale(store: &MemoryStore, pods: &[&Pod]) -> Result<(i32, Vec<String>), String> {
-    let mut scales: BTreeMap<String, i32> = BTreeMap::new();
+    let mut scales: OrdMap<String, i32> = OrdMap::new();
     let mut unmanaged = Vec::new();
     for p in pods {
         match controller_scale(store, p)? {
@@ -131,7 +131,7 @@ pub fn expected_pod_count(
 }
 
 /// Upstream `countHealthyPods`.
-pub fn count_healthy(pods: &[&Pod], disrupted: &BTreeMap<String, u64>, now: SimTime) -> i32 {
+pub fn count_healthy(pods: &[&Pod], disrupted: &OrdMap<String, u64>, now: SimTime) -> i32 {
     pods.iter()
         .filter(|p| p.metadata.deletion_at.is_none())
         .filter(|p| {
@@ -276,7 +276,7 @@ impl DisruptionController {
                 }
                 // buildDisruptedPodMap: approved evictions of pods not yet being deleted, for
                 // at most DeletionTimeout.
-                let mut disrupted = BTreeMap::new();
+                let mut disrupted = OrdMap::new();
                 for p in &pods {
                     if p.metadata.deletion_at.is_some() {
                         continue;
@@ -382,7 +382,7 @@ mod tests {
         let refs: Vec<&Pod> = pods.iter().collect();
         match expected_pod_count(store, b, &refs) {
             Ok((expected, desired, _)) => {
-                let current = count_healthy(&refs, &BTreeMap::new(), SimTime::ZERO);
+                let current = count_healthy(&refs, &OrdMap::new(), SimTime::ZERO);
                 (
                     disruptions_allowed(current, desired, expected),
                     current,
@@ -472,7 +472,7 @@ mod tests {
     fn approved_evictions_leave_the_healthy_count_for_two_minutes() {
         let pods = [pod("a", true, None), pod("b", true, None)];
         let refs: Vec<&Pod> = pods.iter().collect();
-        let disrupted: BTreeMap<String, u64> = [("a".to_string(), 10_000)].into();
+        let disrupted: OrdMap<String, u64> = [("a".to_string(), 10_000)].into();
         assert_eq!(count_healthy(&refs, &disrupted, SimTime(10_000)), 1);
         assert_eq!(count_healthy(&refs, &disrupted, SimTime(129_999)), 1);
         assert_eq!(count_healthy(&refs, &disrupted, SimTime(130_000)), 2);

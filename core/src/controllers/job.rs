@@ -30,7 +30,6 @@ use crate::sim::ctx::Ctx;
 use crate::sim::objects::{self, Propagation};
 use crate::store::{ObjectKey, ObjectStore};
 use crate::time::{Duration, SimTime};
-use std::collections::BTreeMap;
 
 /// job_controller.go `DefaultJobPodFailureBackOff`.
 pub const DEFAULT_POD_FAILURE_BACKOFF: Duration = Duration::from_secs(10);
@@ -53,7 +52,7 @@ pub struct JobController {
     /// When each finished pod was first seen finished (upstream reads the containers'
     /// `finishedAt`; cellsim's pods do not carry it, and the controller sees every pod change
     /// in the instant it happens).
-    finished_at: BTreeMap<String, u64>,
+    finished_at: OrdMap<String, u64>,
     /// The last spec seen of each job (a spec change syncs at once, a status write is batched).
     ///
     /// An `OrdMap` (its tree compiled once for every `ObjectKey` map) of boxed values (the

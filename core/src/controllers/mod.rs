@@ -1,7 +1,7 @@
 //! Controllers: level-triggered reconcile functions driven by the store's change feed.
 //!
 //! Each controller keeps the revision it has read up to, turns new changes into a set of keys
-//! to reconcile (a `BTreeSet`, so the order never depends on hashing), and reconciles each key
+//! to reconcile (an `OrdSet`, so the order never depends on hashing), and reconciles each key
 //! against the current state — idempotently, as kube-controller-manager's controllers do.
 //! A controller that must look again later (a backoff, a deadline, a cron schedule,
 //! `minReadySeconds`, the HPA's sync period) asks for a [`Wake::Controller`] through

@@ -20,7 +20,6 @@ use crate::sim::ctx::Ctx;
 use crate::sim::objects;
 use crate::store::{ObjectKey, ObjectStore};
 use crate::time::{Duration, SimTime};
-use std::collections::BTreeMap;
 
 /// A scheduled deletion (`TimedWorker`). A fired one stays, with no timer, so the same pod is
 /// not scheduled again until the entry is cancelled (`TimedWorkerQueue` keeps a nil worker).
@@ -35,7 +34,7 @@ struct Work {
 pub struct TaintEvictionController {
     pub cursor: u64,
     /// `taintedNodes`: each node's NoExecute taints, for nodes that have some.
-    tainted: BTreeMap<String, Vec<Taint>>,
+    tainted: OrdMap<String, Vec<Taint>>,
     pods: NodePods,
     /// The tolerations each pod on a tainted node was last processed with (upstream reacts to
     /// a pod update only when its tolerations or node changed).

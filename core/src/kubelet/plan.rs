@@ -12,9 +12,9 @@
 //! `StopContainer`. A command about a container or sandbox that no longer exists is ignored.
 
 use crate::api::pod::{Container, LifecycleHandler, Probe};
+use crate::collections::OrdMap;
 use cellsim_derive::CompactDeserialize;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// Version of the command/event schema; bump on any incompatible change.
 ///
@@ -79,7 +79,7 @@ pub enum RuntimeCommand {
         pod_uid: String,
         namespace: String,
         name: String,
-        labels: BTreeMap<String, String>,
+        labels: OrdMap<String, String>,
     },
     /// Stop every process of the sandbox and tear its network down, keeping the sandbox and
     /// its dead containers (logs, status) — CRI `StopPodSandbox`. Answered by
@@ -273,7 +273,7 @@ pub fn examples() -> (Vec<RuntimeCommand>, Vec<RuntimeEvent>) {
             pod_uid: uid(),
             namespace: "default".into(),
             name: "web-0".into(),
-            labels: BTreeMap::from([("app".to_string(), "web".to_string())]),
+            labels: OrdMap::from([("app".to_string(), "web".to_string())]),
         },
         RuntimeCommand::StopPodSandbox {
             node: node(),
@@ -431,7 +431,7 @@ mod tests {
         // One example per variant: a new variant must be added to `examples` (and the docs).
         assert_eq!(commands.len(), 10);
         assert_eq!(events.len(), 10);
-        let mut seen = std::collections::BTreeSet::new();
+        let mut seen = crate::collections::OrdSet::new();
         for c in &commands {
             let text = serde_json::to_string(c).unwrap();
             assert_eq!(&serde_json::from_str::<RuntimeCommand>(&text).unwrap(), c);

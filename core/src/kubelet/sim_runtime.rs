@@ -20,7 +20,6 @@ use crate::collections::OrdSet;
 use crate::rng::SimRng;
 use crate::scenario::spec::{Behavior, Registry};
 use crate::time::{Duration, SimTime};
-use std::collections::BTreeMap;
 
 pub const SANDBOX_DELAY: Duration = Duration::from_millis(500);
 pub const DEFAULT_PULL: Duration = Duration::from_secs(2);
@@ -44,9 +43,9 @@ struct SimPod {
 
 #[derive(Clone, Debug)]
 struct SimContainer {
-    /// Shared, so the map's entries stay small (a BTreeMap insert shifts whole entries; with
-    /// the spec inline that was a quarter of the rollouts' longest units) and `StartContainer`'s
-    /// copy of the entry does not copy the spec.
+    /// Shared, so the entries stay small (when the containers were in a std `BTreeMap`, whose
+    /// inserts shift whole entries, the spec inline was a quarter of the rollouts' longest
+    /// units) and `StartContainer`'s copy of the entry does not copy the spec.
     spec: std::rc::Rc<Container>,
     /// A regular init container (not a sidecar).
     run_to_completion: bool,
@@ -75,7 +74,7 @@ pub struct ServeWindow {
 
 pub struct SimRuntime {
     behaviors: Vec<Behavior>,
-    sizes: BTreeMap<String, u64>,
+    sizes: OrdMap<String, u64>,
     bandwidth: u64,
     pods: OrdMap<String, SimPod>,
     containers: OrdMap<ContainerRef, SimContainer>,
@@ -99,7 +98,7 @@ impl SimRuntime {
         registry: Option<&Registry>,
         node_images: impl IntoIterator<Item = (String, u64)>,
     ) -> SimRuntime {
-        let mut sizes: BTreeMap<String, u64> = crate::sort::collect_map(
+        let mut sizes: OrdMap<String, u64> = crate::collections::OrdMap::from_iter(
             node_images
                 .into_iter()
                 .map(|(n, s)| (with_default_tag(&n), s)),
@@ -824,7 +823,7 @@ mod tests {
                 pod_uid: "u".into(),
                 namespace: "default".into(),
                 name: "p".into(),
-                labels: BTreeMap::new(),
+                labels: OrdMap::new(),
             },
             &mut out,
         );

@@ -16,7 +16,7 @@
 //! `canary-weight` out of `canary-weight-total` (default 100).
 
 use crate::api::service::{Ingress, IngressBackend};
-use std::collections::BTreeMap;
+use crate::collections::OrdMap;
 
 pub const CANARY: &str = "nginx.ingress.kubernetes.io/canary";
 pub const CANARY_BY_HEADER: &str = "nginx.ingress.kubernetes.io/canary-by-header";
@@ -64,7 +64,7 @@ pub enum Decision {
 
 impl Canary {
     /// The canary rules for a request with these headers.
-    pub fn decide(&self, headers: &BTreeMap<String, String>) -> Decision {
+    pub fn decide(&self, headers: &OrdMap<String, String>) -> Decision {
         if let Some(h) = &self.header {
             // Header names are case-insensitive.
             let v = headers
@@ -322,11 +322,11 @@ mod tests {
         assert_eq!(r.main.service, "web");
         let c = r.canary.unwrap();
         assert_eq!(c.backend.service, "web-canary");
-        let h = |v: &str| BTreeMap::from([("x-canary".to_string(), v.to_string())]);
+        let h = |v: &str| OrdMap::from([("x-canary".to_string(), v.to_string())]);
         assert_eq!(c.decide(&h("always")), Decision::Canary);
         assert_eq!(c.decide(&h("never")), Decision::Main);
         assert_eq!(
-            c.decide(&BTreeMap::new()),
+            c.decide(&OrdMap::new()),
             Decision::Weighted {
                 weight: 10,
                 total: 100

@@ -250,7 +250,7 @@ mod tests {
         let mut rng = SimRng::new(1);
         let mut b = Balancer::new(ProxyMode::Ipvs(IpvsScheduler::SourceHashing), None);
         let c = cands(4);
-        let mut seen = std::collections::BTreeSet::new();
+        let mut seen = crate::collections::OrdSet::new();
         for client in 0..64u32 {
             let ip = 0x0a00_0000 + client;
             let first = b.pick(&c, ip, 0, &mut rng).unwrap();

@@ -20,7 +20,7 @@
 //! each needs its own GPU; and a whole-GPU pod fits wherever 1000 milli remain in all), pod
 //! departures, and the FGD score itself.
 
-use std::collections::BTreeMap;
+use crate::collections::OrdMap;
 use std::fmt::Write;
 
 /// The label with each node's GPU model.
@@ -241,7 +241,7 @@ pub fn scenario_yaml(nodes: &[TraceNode], pods: &[TracePod], o: &ImportOptions) 
     let taken = arrivals(pods, capacity, o.demand_pct, o.seed);
     // Pools of identical machines, in order of first appearance.
     let mut pools: Vec<(String, &TraceNode, u32)> = Vec::new();
-    let mut index: BTreeMap<String, usize> = BTreeMap::new();
+    let mut index: OrdMap<String, usize> = OrdMap::new();
     for n in nodes {
         let name = pool_name(n);
         match index.get(&name) {

@@ -10,7 +10,6 @@ use crate::collections::OrdMap;
 use crate::collections::OrdSet;
 use crate::store::MemoryStore;
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// One node at the end of a run: its allocatable and what its non-terminal pods request.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -101,8 +100,8 @@ pub struct Utilization {
     #[serde(serialize_with = "super::percent")]
     pub pods: u32,
     /// Extended resources (e.g. `nvidia.com/gpu`) that the nodes offer.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub extended: BTreeMap<String, Percent>,
+    #[serde(skip_serializing_if = "OrdMap::is_empty")]
+    pub extended: OrdMap<String, Percent>,
 }
 
 /// A percentage held as basis points, serialized as a number (87.5).
@@ -129,7 +128,7 @@ pub fn utilization<'a>(nodes: impl Iterator<Item = &'a NodeUse>) -> Utilization 
         cpu: basis_points(req.milli_cpu, alloc.milli_cpu),
         memory: basis_points(req.memory, alloc.memory),
         pods: basis_points(pods, alloc.allowed_pods),
-        extended: crate::sort::collect_map(
+        extended: crate::collections::OrdMap::from_iter(
             alloc
                 .scalar
                 .iter()
@@ -204,7 +203,7 @@ pub struct Packing {
     /// Stranded over free, per resource: how fragmented the free capacity is.
     pub fragmentation: Utilization,
     /// Pods per zone, and the difference between the fullest and the emptiest zone.
-    pub pods_per_zone: BTreeMap<String, u64>,
+    pub pods_per_zone: OrdMap<String, u64>,
     pub zone_skew: u64,
     /// Spread of cpu allocation over the schedulable nodes: the fullest minus the emptiest
     /// node's requested/allocatable cpu (0 = perfectly balanced).
@@ -262,14 +261,14 @@ pub fn packing(c: &ClusterUse) -> Packing {
         cpu: basis_points(stranded.milli_cpu, free.milli_cpu),
         memory: basis_points(stranded.memory, free.memory),
         pods: 0,
-        extended: crate::sort::collect_map(free.extended.iter().filter(|(_, f)| **f > 0).map(
-            |(k, f)| {
+        extended: crate::collections::OrdMap::from_iter(
+            free.extended.iter().filter(|(_, f)| **f > 0).map(|(k, f)| {
                 let s = stranded.extended.get(k).copied().unwrap_or(0);
                 (k.clone(), Percent(basis_points(s, *f)))
-            },
-        )),
+            }),
+        ),
     };
-    let mut pods_per_zone: BTreeMap<String, u64> = BTreeMap::new();
+    let mut pods_per_zone: OrdMap<String, u64> = OrdMap::new();
     for n in &c.nodes {
         if let Some(z) = &n.zone {
             *pods_per_zone.entry(z.clone()).or_insert(0) += n.pods;

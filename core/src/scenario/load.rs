@@ -13,7 +13,6 @@ use crate::collections::OrdSet;
 use crate::store::ObjectKey;
 use crate::time::Duration;
 use crate::yaml::{self, LoadError, Mark};
-use std::collections::BTreeMap;
 
 /// Where scenario files come from: the file system (CLI) or an embedded table (the browser).
 pub trait Sources {
@@ -343,7 +342,7 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Scenario, LoadError> {
             }
         }
     }
-    let mut node_names = BTreeMap::new();
+    let mut node_names = OrdMap::new();
     for (i, n) in nodes.iter().enumerate() {
         if let Some(first) = node_names.insert(n.metadata.name.clone(), i) {
             let (file, mark) = &node_origins[i];

@@ -92,7 +92,7 @@ pub struct RealSpec {
     /// A manifest's image (as pods name it) -> the local image and optional command that
     /// stand in for it on a real node.
     #[serde(default)]
-    pub images: std::collections::BTreeMap<RealImageName, RealImageSpec>,
+    pub images: crate::collections::OrdMap<RealImageName, RealImageSpec>,
 }
 
 /// `spec.real.images.<image>`.
@@ -146,7 +146,7 @@ impl<'de> Deserialize<'de> for RealCommand {
 
 impl RealSpec {
     /// The agent API's form of the mapping (`runPod.images`).
-    pub fn agent_images(&self) -> std::collections::BTreeMap<String, crate::agent_api::RealImage> {
+    pub fn agent_images(&self) -> crate::collections::OrdMap<String, crate::agent_api::RealImage> {
         self.images
             .iter()
             .map(|(k, v)| {
@@ -215,7 +215,7 @@ pub struct TrafficEntry {
     pub retries: u32,
     /// Request headers (for ingress-nginx's canary-by-header).
     #[serde(default)]
-    pub headers: std::collections::BTreeMap<String, String>,
+    pub headers: crate::collections::OrdMap<String, String>,
     /// Start sending at this time (default 0).
     #[serde(default)]
     pub from: Option<Duration>,

@@ -296,7 +296,6 @@ mod tests {
     use crate::sched::framework::Plugin;
     use crate::store::MemoryStore;
     use std::cell::RefCell;
-    use std::collections::BTreeMap;
 
     /// A plugin at Reserve, Permit, PreBind and PostBind that logs every call and acts on
     /// the pod's `test` label: `reserve-fail`, `permit-reject`, `permit-wait`.
@@ -436,7 +435,7 @@ mod tests {
         let mut store = MemoryStore::new();
         let mut n = Node::default();
         n.metadata.name = "n1".into();
-        n.status.allocatable = BTreeMap::from([(
+        n.status.allocatable = OrdMap::from([(
             "pods".to_string(),
             crate::api::Quantity::parse("10").expect("qty"),
         )]);

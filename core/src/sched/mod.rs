@@ -31,7 +31,6 @@ use framework::{Nominating, PodInfo, Snapshot};
 use profile::Profile;
 use queue::SchedulingQueue;
 use serde::Serialize;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// Upstream's default scheduler name.
@@ -45,7 +44,7 @@ pub struct Decision {
     pub node: Option<String>,
     pub at: SimTime,
     /// Node → reasons it was filtered out.
-    pub filtered: BTreeMap<String, String>,
+    pub filtered: OrdMap<String, String>,
     /// Node → per-plugin normalized score (0–100, before weights) and the weighted `total`.
     pub scores: OrdMap<String, OrdMap<String, i64>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -523,7 +522,7 @@ impl Scheduler {
             pod: pk.to_string(),
             node: result.chosen.map(node_name),
             at: ctx.now,
-            filtered: crate::sort::collect_map(
+            filtered: crate::collections::OrdMap::from_iter(
                 result
                     .failed
                     .iter()

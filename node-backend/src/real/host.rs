@@ -8,6 +8,7 @@ use crate::container::PodExtras;
 use crate::proxy::Proxy;
 use cellsim_core::agent_api::{self, AgentMessage, ControlMessage, RealImage, HEARTBEAT_MS};
 use cellsim_core::api::pod::{Pod, PodStatus};
+use cellsim_core::collections::OrdMap;
 use cellsim_core::kubelet::images::with_default_tag;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -31,7 +32,7 @@ pub struct NodeHost {
     /// When the control plane last heard from the agent (its clock).
     pub last_heard: cellsim_core::time::SimTime,
     /// What `register` announced (a restarted agent announces it again).
-    pub allocatable: BTreeMap<String, String>,
+    pub allocatable: OrdMap<String, String>,
 }
 
 impl NodeHost {
@@ -56,7 +57,7 @@ impl NodeHost {
             rx: agent_api::Receiver::default(),
             alive: false,
             last_heard: cellsim_core::time::SimTime::ZERO,
-            allocatable: BTreeMap::new(),
+            allocatable: OrdMap::new(),
         }
     }
 
@@ -79,7 +80,7 @@ pub fn spawn(
     name: &str,
     node_ip: String,
     pod_cidr: String,
-    allocatable: BTreeMap<String, String>,
+    allocatable: OrdMap<String, String>,
     agent: Agent,
     proxy: Proxy,
 ) -> NodeHost {
@@ -281,7 +282,7 @@ impl NodeThread {
 /// The pod as it runs on a real node: every container's image replaced by its stand-in from
 /// `spec.real.images` (looked up as written, then with the default tag), and its command when
 /// the stand-in has one (the args go with it).
-pub fn stand_in(mut pod: Pod, images: &BTreeMap<String, RealImage>) -> Pod {
+pub fn stand_in(mut pod: Pod, images: &OrdMap<String, RealImage>) -> Pod {
     let by_tag: BTreeMap<String, &RealImage> = images
         .iter()
         .map(|(k, v)| (with_default_tag(k), v))

@@ -15,6 +15,7 @@
 
 use crate::net::NetNs;
 use cellsim_core::api::service::{Ingress, Service};
+use cellsim_core::collections::OrdMap;
 use cellsim_core::net::ingress::{route, Backend, Decision};
 use cellsim_core::rng::SimRng;
 use std::collections::BTreeMap;
@@ -145,7 +146,7 @@ fn accept_loop(
 pub struct Request {
     pub host: String,
     pub path: String,
-    pub headers: BTreeMap<String, String>,
+    pub headers: OrdMap<String, String>,
 }
 
 /// The request line's path (no query) and the headers; `Host` without a port, lowercased.
@@ -153,7 +154,7 @@ pub fn parse_head(head: &str) -> Option<Request> {
     let mut lines = head.split("\r\n");
     let target = lines.next()?.split_whitespace().nth(1)?.to_string();
     let path = target.split(['?', '#']).next().unwrap_or("/").to_string();
-    let mut headers = BTreeMap::new();
+    let mut headers = OrdMap::new();
     for l in lines {
         if let Some((k, v)) = l.split_once(':') {
             headers.insert(k.trim().to_string(), v.trim().to_string());

@@ -28,6 +28,7 @@ use crate::runtime::{Config, LinuxRuntime, OnStart};
 use cellsim_core::agent_api::{AgentMessage, ControlMessage, PodUsage, RealImage};
 use cellsim_core::api::resources::CpuMem;
 use cellsim_core::api::{Kind, Object};
+use cellsim_core::collections::OrdMap;
 use cellsim_core::net::select::ProxyMode;
 use cellsim_core::net::traffic::stats::ServiceReport;
 use cellsim_core::net::traffic::Via;
@@ -226,7 +227,7 @@ struct Handed {
 /// Run the scenario for real. Everything made is removed before this returns, whatever
 /// happens.
 pub fn run(scenario: Scenario, opts: &RealOptions) -> Result<RealRun> {
-    let images: BTreeMap<String, RealImage> = scenario
+    let images: OrdMap<String, RealImage> = scenario
         .real
         .as_ref()
         .map(|r| r.agent_images())
@@ -732,7 +733,7 @@ fn node_parts(
     Ok((rt, rx, proxy))
 }
 
-fn allocatable(n: &cellsim_core::api::node::Node) -> BTreeMap<String, String> {
+fn allocatable(n: &cellsim_core::api::node::Node) -> OrdMap<String, String> {
     n.status
         .allocatable
         .iter()
@@ -746,7 +747,7 @@ fn start_host(
     cluster: &mut Cluster,
     opts: &RealOptions,
     nn: &Arc<crate::net::node::NodeNet>,
-    alloc: BTreeMap<String, String>,
+    alloc: OrdMap<String, String>,
     mode: ProxyMode,
     seed: u64,
     epoch: Instant,
@@ -903,7 +904,7 @@ fn reconcile(
     hosts: &mut BTreeMap<String, NodeHost>,
     handed: &mut BTreeMap<String, Handed>,
     services_sent: &mut BTreeMap<String, String>,
-    images: &BTreeMap<String, RealImage>,
+    images: &OrdMap<String, RealImage>,
     now: SimTime,
 ) {
     let mut finish_now = Vec::new();

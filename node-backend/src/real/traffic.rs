@@ -6,6 +6,7 @@
 //! stand-in images serve their hostname). Measured into the core's `ServiceReport` shape.
 
 use crate::net::NetNs;
+use cellsim_core::collections::OrdMap;
 use cellsim_core::net::traffic::stats::{ServiceReport, SourceReport};
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -21,8 +22,8 @@ pub struct Measured {
     pub failed: u64,
     pub retries: u64,
     pub latencies_us: Vec<u64>,
-    pub failures: BTreeMap<String, u64>,
-    pub pods: BTreeMap<String, u64>,
+    pub failures: OrdMap<String, u64>,
+    pub pods: OrdMap<String, u64>,
 }
 
 impl Measured {
@@ -113,7 +114,7 @@ pub struct Target {
     /// The request's path and `Host` (default `/` and the address) and extra headers.
     pub path: String,
     pub host: Option<String>,
-    pub headers: BTreeMap<String, String>,
+    pub headers: OrdMap<String, String>,
     /// The Service the requests count for (`None`: the one the ingress answer names).
     pub service: Option<(String, String)>,
 }

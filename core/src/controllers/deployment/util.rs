@@ -8,7 +8,7 @@ use crate::api::apps::{Deployment, DeploymentCondition, DeploymentStatus, Replic
 use crate::api::meta::{IntOrString, ObjectMeta};
 use crate::api::pod::PodTemplateSpec;
 use crate::binary64::F64;
-use std::collections::BTreeMap;
+use crate::collections::OrdMap;
 
 /// `RevisionAnnotation`: a ReplicaSet's place in the rollout sequence (also on the Deployment).
 pub const REVISION: &str = "deployment.kubernetes.io/revision";
@@ -181,7 +181,7 @@ fn copy_annotations_to_replica_set(d: &Deployment, rs: &mut ReplicaSet) -> bool 
 /// `SetDeploymentAnnotationsTo`: on a rollback, the Deployment takes the ReplicaSet's
 /// annotations (keeping its own revision and apply annotations).
 pub fn set_deployment_annotations_to(d: &mut Deployment, rs: &ReplicaSet) {
-    let kept: BTreeMap<String, String> = crate::sort::collect_map(
+    let kept: OrdMap<String, String> = crate::collections::OrdMap::from_iter(
         d.metadata
             .annotations
             .iter()

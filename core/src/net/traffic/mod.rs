@@ -39,7 +39,6 @@ use crate::scenario::spec::{Behavior, NetworkSpec, TrafficEntry};
 use crate::store::{MemoryStore, ObjectKey, ObjectStore};
 use crate::time::{Duration, SimTime};
 use stats::{Failure, ServiceReport, SourceReport, Stats};
-use std::collections::BTreeMap;
 
 /// The traffic model's ChaCha stream number (the control plane uses stream 0).
 const TRAFFIC_STREAM: u64 = 0x7472_6166; // "traf"
@@ -152,7 +151,7 @@ struct Source {
     client_base: u32,
     timeout_us: u64,
     retries: u32,
-    headers: BTreeMap<String, String>,
+    headers: OrdMap<String, String>,
     from_us: u64,
     /// Next arrival in µs (f64: exact to well below a µs over any run).
     next_us: f64,
@@ -1071,7 +1070,7 @@ impl Traffic {
                 let (success_rate, p50_ms, p99_ms) = stats::summary(&s.stats);
                 // Per-pod load and the dependency graph's edges, over every pod that was
                 // ever behind the Service.
-                let mut pods = BTreeMap::new();
+                let mut pods = OrdMap::new();
                 let mut calls = OrdSet::new();
                 for &slot in &s.members {
                     let p = &self.pods[slot];

@@ -2,8 +2,8 @@
 //! successful ones, per time window; and the report's `services` entries built from it.
 
 use super::histogram::Histogram;
+use crate::collections::OrdMap;
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// Why a request failed (after its retries: the last attempt's reason).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -135,9 +135,9 @@ pub struct ServiceReport {
     pub p99_ms: f64,
     pub retries: u64,
     /// Failed requests by reason (only reasons that occurred).
-    pub failures: BTreeMap<String, u64>,
+    pub failures: OrdMap<String, u64>,
     /// Requests (attempts) each pod received, by pod name.
-    pub pods: BTreeMap<String, u64>,
+    pub pods: OrdMap<String, u64>,
     /// Requests that went to another pod than the same client's previous one (0 with
     /// ClientIP session affinity while the pods stay).
     pub client_switches: u64,
@@ -186,8 +186,8 @@ pub fn series(stats: &Stats, window_ms: u64) -> Vec<SeriesPoint> {
         .collect()
 }
 
-pub fn failures(stats: &Stats) -> BTreeMap<String, u64> {
-    crate::sort::collect_map(
+pub fn failures(stats: &Stats) -> OrdMap<String, u64> {
+    crate::collections::OrdMap::from_iter(
         Failure::ALL
             .iter()
             .filter(|f| stats.failures[**f as usize] > 0)

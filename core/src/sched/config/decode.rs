@@ -5,9 +5,9 @@
 use super::expand::{expand, merge, Plugins};
 use super::{ProfileSpec, SchedulerConfig};
 use crate::api::validate::{self, mark_at};
+use crate::collections::OrdMap;
 use crate::yaml::{self, LoadError};
 use cellsim_derive::CompactDeserialize;
-use std::collections::BTreeMap;
 
 #[derive(CompactDeserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -149,7 +149,7 @@ pub fn decode(file: &str, node: &yaml::Node) -> Result<SchedulerConfig, LoadErro
         return Err(err("profiles", "profiles: Required value".into()));
     }
     let mut profiles: Vec<ProfileSpec> = Vec::new();
-    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    let mut seen: OrdMap<String, usize> = OrdMap::new();
     for (i, rp) in raw_profiles.into_iter().enumerate() {
         let at = |f: &str| format!("profiles.{i}{}{f}", if f.is_empty() { "" } else { "." });
         let path = format!("profiles[{i}]");

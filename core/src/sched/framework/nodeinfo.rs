@@ -10,7 +10,6 @@ use crate::api::policy::PodDisruptionBudget;
 use crate::api::resources::{CpuMem, Resources};
 use crate::api::selector::{LabelSelector, Labels};
 use crate::collections::{OrdMap, OrdSet};
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 #[derive(Clone, Debug)]
@@ -133,9 +132,9 @@ pub struct Snapshot {
     log: Vec<usize>,
     log_base: u64,
     /// Node name → index into `nodes`.
-    pub index: BTreeMap<String, usize>,
+    pub index: OrdMap<String, usize>,
     /// Namespace labels (for namespaceSelector).
-    pub namespaces: BTreeMap<String, Labels>,
+    pub namespaces: OrdMap<String, Labels>,
     /// `spec.selector` of every Service that has one, by (namespace, name): PodTopologySpread's
     /// default selector (upstream `helper.DefaultSelector` reads the Service lister).
     pub services: OrdMap<(String, String), Labels>,
@@ -144,7 +143,7 @@ pub struct Snapshot {
     pub replicasets: OrdMap<(String, String), Option<LabelSelector>>,
     pub statefulsets: OrdMap<(String, String), Option<LabelSelector>>,
     /// Pod key → node name, for every pod counted on a node.
-    pub placed: BTreeMap<String, String>,
+    pub placed: OrdMap<String, String>,
     /// PodDisruptionBudgets by `namespace/name`, from the change feed (DefaultPreemption).
     pub pdbs: OrdMap<String, PodDisruptionBudget>,
     /// Pods this scheduler preempted (upstream marks them with the `DisruptionTarget`
@@ -153,7 +152,7 @@ pub struct Snapshot {
     /// Pending pods nominated to a node by preemption (`status.nominatedNodeName`), by node:
     /// the filters of pods of lower or equal priority count them as if they were there
     /// (upstream `RunFilterPluginsWithNominatedPods`).
-    pub nominated: BTreeMap<String, Vec<Rc<PodInfo>>>,
+    pub nominated: OrdMap<String, Vec<Rc<PodInfo>>>,
     /// Borg's policies when the scenario enables them (`spec.borg`). Write it only through
     /// `set_borg` (the cycle cache must learn of the change).
     pub borg: Option<crate::sched::borg::BorgPolicy>,
@@ -167,7 +166,7 @@ pub struct Snapshot {
     with_required_anti_affinity: OrdSet<usize>,
     /// Normalized image name → how many nodes report it in `status.images` (ImageLocality's
     /// spread).
-    image_counts: BTreeMap<String, usize>,
+    image_counts: OrdMap<String, usize>,
 }
 
 /// The zone of a node as upstream's node tree keys it (`utilnode.GetZoneKey`): region and
@@ -220,20 +219,20 @@ impl Default for Snapshot {
             counter: 1,
             log: Vec::new(),
             log_base: 0,
-            index: BTreeMap::new(),
-            namespaces: BTreeMap::new(),
+            index: OrdMap::new(),
+            namespaces: OrdMap::new(),
             services: OrdMap::new(),
             replicasets: OrdMap::new(),
             statefulsets: OrdMap::new(),
-            placed: BTreeMap::new(),
+            placed: OrdMap::new(),
             pdbs: OrdMap::new(),
             preempted: OrdSet::new(),
-            nominated: BTreeMap::new(),
+            nominated: OrdMap::new(),
             borg: None,
             added: Vec::new(),
             with_affinity: OrdSet::new(),
             with_required_anti_affinity: OrdSet::new(),
-            image_counts: BTreeMap::new(),
+            image_counts: OrdMap::new(),
         }
     }
 }
@@ -370,7 +369,7 @@ impl Snapshot {
 
     fn recount_images(&mut self) {
         use crate::sched::plugins::image_locality::normalized_image_name;
-        let mut counts = BTreeMap::new();
+        let mut counts = OrdMap::new();
         for n in &self.nodes {
             let mut names: Vec<String> = n
                 .node
@@ -460,7 +459,7 @@ impl Snapshot {
     /// order they were added, listed round-robin across zones.
     fn reorder(&mut self) {
         let mut zones: Vec<(String, Vec<String>)> = Vec::new();
-        let by_name: BTreeMap<String, usize> = crate::sort::collect_map(
+        let by_name: OrdMap<String, usize> = crate::collections::OrdMap::from_iter(
             self.nodes
                 .iter()
                 .enumerate()
@@ -493,7 +492,7 @@ impl Snapshot {
             .into_iter()
             .map(|i| old[i].take().expect("each node once"))
             .collect();
-        self.index = crate::sort::collect_map(
+        self.index = crate::collections::OrdMap::from_iter(
             self.nodes
                 .iter()
                 .enumerate()

@@ -4,7 +4,7 @@
 //! scoring.go; args: apis/config/v1/defaults.go `SetDefaults_InterPodAffinityArgs`,
 //! validation/validation_pluginargs.go `ValidateInterPodAffinityArgs`).
 //!
-//! Topology pairs are kept in `BTreeMap`s; every count is a sum, so the order in which nodes
+//! Topology pairs are kept in `OrdMap`s; every count is a sum, so the order in which nodes
 //! and pods are visited (upstream: parallel) cannot change a result.
 
 use crate::api::selector::{Labels, Selector};

@@ -11,10 +11,10 @@ use super::{decay, evict, Reclamation};
 use crate::api::pod::Pod;
 use crate::api::resources::{CpuMem, Resources};
 use crate::api::{Kind, Object, Quantity};
+use crate::collections::OrdMap;
 use crate::sched::borg::{Band, BorgPolicy};
 use crate::sim::ctx::Ctx;
 use crate::store::{ObjectKey, ObjectStore};
-use std::collections::BTreeMap;
 
 /// The trace reason of a pod preempted by reclamation: the reason of the scheduler's own
 /// victims (Borg calls both preemption); the message names reclamation.
@@ -44,7 +44,7 @@ pub fn tick(
             _ => None,
         })
         .collect();
-    let mut by_node: BTreeMap<String, Vec<evict::Resident>> = BTreeMap::new();
+    let mut by_node: OrdMap<String, Vec<evict::Resident>> = OrdMap::new();
     for mut p in pods {
         let request = CpuMem::of(&p.requests());
         let prev = p.status.reservation.unwrap_or(request);

@@ -129,7 +129,7 @@ pub fn filter_constraints(
             Some(ls) => as_selector(ls).map_err(|e| e.to_string())?,
         };
         if !c.match_label_keys.is_empty() {
-            let match_labels: Labels = crate::sort::collect_map(
+            let match_labels: Labels = crate::collections::OrdMap::from_iter(
                 c.match_label_keys
                     .iter()
                     .filter_map(|k| pod_labels.get(k).map(|v| (k.clone(), v.clone()))),

@@ -9,8 +9,8 @@ use super::*;
 use crate::api::node::{Node, Taint};
 use crate::api::pod::{Pod, TopologySpreadConstraint};
 use crate::api::selector::{LabelSelector, LabelSelectorRequirement, Labels};
+use crate::collections::OrdMap;
 use crate::sched::framework::{Code, CycleState, NodeScore, Plugin, PodInfo, Snapshot};
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 fn labels(kv: &[(&str, &str)]) -> Labels {
@@ -1060,7 +1060,7 @@ fn list_defaulting_applies_default_constraints_with_filter() {
     let info = PodInfo::new(&p.pod);
     let mut state = CycleState::default();
     assert!(pl.pre_filter(&mut state, &info, &snap).is_success());
-    let got: BTreeMap<String, Code> = snap
+    let got: OrdMap<String, Code> = snap
         .nodes
         .iter()
         .map(|n| (n.name.clone(), pl.filter(&state, &info, n, &snap).code))
