@@ -304,26 +304,19 @@ mod tests {
     use miniz_oxide::deflate::compress_to_vec;
     use miniz_oxide::inflate::decompress_to_vec_with_limit;
 
-    /// A small seeded generator (xorshift64*), so a failure names its seed.
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-        }
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n as u64) as usize
-        }
+    /// The project's seeded generator (a failure names its seed).
+    type Rng = cellsim_core::rng::SimRng;
+
+    fn below(rng: &mut Rng, n: usize) -> usize {
+        rng.below(n as u64) as usize
     }
 
     fn inputs(seed: u64) -> Vec<Vec<u8>> {
-        let mut rng = Rng(seed);
+        let mut rng = Rng::new(seed);
         let mut v: Vec<Vec<u8>> = vec![vec![], b"a".to_vec(), vec![0; 100_000]];
         v.extend(crate::files().iter().map(|(_, t)| t.as_bytes().to_vec()));
-        v.push((0..300_000).map(|_| rng.next() as u8).collect());
-        v.push((0..50_000).map(|_| b"ab"[rng.below(2)]).collect());
+        v.push((0..300_000).map(|_| rng.next_u64() as u8).collect());
+        v.push((0..50_000).map(|_| b"ab"[below(&mut rng, 2)]).collect());
         v
     }
 
@@ -355,23 +348,27 @@ mod tests {
             .and_then(|s| s.parse().ok())
             .unwrap_or(0x5EED);
         println!("seed {seed} (CELLSIM_INFLATE_SEED to repeat)");
-        let mut rng = Rng(seed | 1);
+        let mut rng = Rng::new(seed | 1);
         let text = crate::files()[0].1.as_bytes();
         for round in 0..3_000 {
             let mut z = compress_to_vec(text, [1, 6, 9][round % 3]);
             match round % 4 {
-                0 => z.truncate(rng.below(z.len())),
+                0 => z.truncate(below(&mut rng, z.len())),
                 1 => {
-                    let at = rng.below(z.len());
-                    z[at] ^= 1 << rng.below(8);
+                    let at = below(&mut rng, z.len());
+                    z[at] ^= 1 << below(&mut rng, 8);
                 }
                 2 => {
                     for _ in 0..4 {
-                        let at = rng.below(z.len());
-                        z[at] = rng.next() as u8;
+                        let at = below(&mut rng, z.len());
+                        z[at] = rng.next_u64() as u8;
                     }
                 }
-                _ => z = (0..rng.below(200)).map(|_| rng.next() as u8).collect(),
+                _ => {
+                    z = (0..below(&mut rng, 200))
+                        .map(|_| rng.next_u64() as u8)
+                        .collect()
+                }
             }
             let ours = inflate(&z, 1 << 20);
             if let Ok(out) = &ours {
