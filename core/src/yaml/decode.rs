@@ -20,6 +20,8 @@
 //! is confined to this file's functions and the derive's table entries, see [`StructTable`].
 
 use std::collections::{BTreeMap, BTreeSet};
+
+use crate::collections::{OrdMap, OrdSet};
 use std::fmt::Write as _;
 use std::mem::MaybeUninit;
 
@@ -437,51 +439,38 @@ impl<T: Decode> Decode for Vec<T> {
     }
 }
 
-impl<T: Decode + Ord> Decode for BTreeSet<T> {
-    fn decode(de: De<'_, '_>) -> Result<Self, DeError> {
-        let mut out = BTreeSet::new();
-        decode_seq(de, "a sequence", &mut |de| {
-            out.insert(T::decode(de)?);
-            Ok(())
-        })?;
-        Ok(out)
-    }
+/// Sets and maps, std's and ours: filled by `insert` in input order (a later duplicate replaces
+/// an earlier one, as serde's impls do).
+macro_rules! decode_sets_and_maps {
+    ($($set:ident, $map:ident);*) => {
+        $(
+            impl<T: Decode + Ord> Decode for $set<T> {
+                fn decode(de: De<'_, '_>) -> Result<Self, DeError> {
+                    let mut out = $set::new();
+                    decode_seq(de, "a sequence", &mut |de| {
+                        out.insert(T::decode(de)?);
+                        Ok(())
+                    })?;
+                    Ok(out)
+                }
+            }
+
+            impl<K: for<'d> Deserialize<'d> + Ord, V: Decode> Decode for $map<K, V> {
+                fn decode(de: De<'_, '_>) -> Result<Self, DeError> {
+                    let mut out = $map::new();
+                    decode_map(de, "a map", &mut |k, v| {
+                        let (k, v) = map_entry::<K, V>(k, v)?;
+                        out.insert(k, v);
+                        Ok(())
+                    })?;
+                    Ok(out)
+                }
+            }
+        )*
+    };
 }
 
-impl<K: for<'d> Deserialize<'d> + Ord, V: Decode> Decode for BTreeMap<K, V> {
-    fn decode(de: De<'_, '_>) -> Result<Self, DeError> {
-        let mut out = BTreeMap::new();
-        decode_map(de, "a map", &mut |k, v| {
-            let (k, v) = map_entry::<K, V>(k, v)?;
-            out.insert(k, v);
-            Ok(())
-        })?;
-        Ok(out)
-    }
-}
-
-impl<T: Decode + Ord> Decode for crate::collections::OrdSet<T> {
-    fn decode(de: De<'_, '_>) -> Result<Self, DeError> {
-        let mut out = crate::collections::OrdSet::new();
-        decode_seq(de, "a sequence", &mut |de| {
-            out.insert(T::decode(de)?);
-            Ok(())
-        })?;
-        Ok(out)
-    }
-}
-
-impl<K: for<'d> Deserialize<'d> + Ord, V: Decode> Decode for crate::collections::OrdMap<K, V> {
-    fn decode(de: De<'_, '_>) -> Result<Self, DeError> {
-        let mut out = crate::collections::OrdMap::new();
-        decode_map(de, "a map", &mut |k, v| {
-            let (k, v) = map_entry::<K, V>(k, v)?;
-            out.insert(k, v);
-            Ok(())
-        })?;
-        Ok(out)
-    }
-}
+decode_sets_and_maps!(BTreeSet, BTreeMap; OrdSet, OrdMap);
 
 /// `Decode` through the type's serde `Deserialize` with `De`: scalars and the hand-written
 /// impls, each compiled once.
