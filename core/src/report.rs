@@ -120,11 +120,11 @@ impl Report {
                     .unwrap_or_default();
                 NodeReport {
                     name: n.metadata.name.clone(),
-                    allocatable: crate::collections::OrdMap::from_iter([
+                    allocatable: OrdMap::from_iter([
                         (CPU.into(), pick(CPU)),
                         (MEMORY.into(), pick(MEMORY)),
                     ]),
-                    requested: crate::collections::OrdMap::from_iter([
+                    requested: OrdMap::from_iter([
                         (CPU.into(), Quantity::from_milli(cpu).to_string()),
                         (MEMORY.into(), Quantity::from_value(mem, true).to_string()),
                     ]),

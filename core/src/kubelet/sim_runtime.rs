@@ -98,7 +98,7 @@ impl SimRuntime {
         registry: Option<&Registry>,
         node_images: impl IntoIterator<Item = (String, u64)>,
     ) -> SimRuntime {
-        let mut sizes: OrdMap<String, u64> = crate::collections::OrdMap::from_iter(
+        let mut sizes: OrdMap<String, u64> = OrdMap::from_iter(
             node_images
                 .into_iter()
                 .map(|(n, s)| (with_default_tag(&n), s)),
@@ -253,7 +253,7 @@ impl SimRuntime {
             .filter(|(_, c)| c.running && c.behavior.is_some())
             .map(|(k, _)| k.pod_uid.as_str())
             .collect();
-        crate::collections::OrdMap::from_iter(
+        OrdMap::from_iter(
             uids.into_iter()
                 .map(|uid| (uid.to_string(), CpuMem::of(&self.pod_usage(uid, now)))),
         )

@@ -128,7 +128,7 @@ pub fn utilization<'a>(nodes: impl Iterator<Item = &'a NodeUse>) -> Utilization 
         cpu: basis_points(req.milli_cpu, alloc.milli_cpu),
         memory: basis_points(req.memory, alloc.memory),
         pods: basis_points(pods, alloc.allowed_pods),
-        extended: crate::collections::OrdMap::from_iter(
+        extended: OrdMap::from_iter(
             alloc
                 .scalar
                 .iter()
@@ -261,12 +261,10 @@ pub fn packing(c: &ClusterUse) -> Packing {
         cpu: basis_points(stranded.milli_cpu, free.milli_cpu),
         memory: basis_points(stranded.memory, free.memory),
         pods: 0,
-        extended: crate::collections::OrdMap::from_iter(
-            free.extended.iter().filter(|(_, f)| **f > 0).map(|(k, f)| {
-                let s = stranded.extended.get(k).copied().unwrap_or(0);
-                (k.clone(), Percent(basis_points(s, *f)))
-            }),
-        ),
+        extended: OrdMap::from_iter(free.extended.iter().filter(|(_, f)| **f > 0).map(|(k, f)| {
+            let s = stranded.extended.get(k).copied().unwrap_or(0);
+            (k.clone(), Percent(basis_points(s, *f)))
+        })),
     };
     let mut pods_per_zone: OrdMap<String, u64> = OrdMap::new();
     for n in &c.nodes {

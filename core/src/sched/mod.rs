@@ -522,7 +522,7 @@ impl Scheduler {
             pod: pk.to_string(),
             node: result.chosen.map(node_name),
             at: ctx.now,
-            filtered: crate::collections::OrdMap::from_iter(
+            filtered: OrdMap::from_iter(
                 result
                     .failed
                     .iter()

@@ -181,7 +181,7 @@ fn copy_annotations_to_replica_set(d: &Deployment, rs: &mut ReplicaSet) -> bool 
 /// `SetDeploymentAnnotationsTo`: on a rollback, the Deployment takes the ReplicaSet's
 /// annotations (keeping its own revision and apply annotations).
 pub fn set_deployment_annotations_to(d: &mut Deployment, rs: &ReplicaSet) {
-    let kept: OrdMap<String, String> = crate::collections::OrdMap::from_iter(
+    let kept: OrdMap<String, String> = OrdMap::from_iter(
         d.metadata
             .annotations
             .iter()

@@ -187,7 +187,7 @@ pub fn series(stats: &Stats, window_ms: u64) -> Vec<SeriesPoint> {
 }
 
 pub fn failures(stats: &Stats) -> OrdMap<String, u64> {
-    crate::collections::OrdMap::from_iter(
+    OrdMap::from_iter(
         Failure::ALL
             .iter()
             .filter(|f| stats.failures[**f as usize] > 0)

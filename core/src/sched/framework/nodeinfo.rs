@@ -459,7 +459,7 @@ impl Snapshot {
     /// order they were added, listed round-robin across zones.
     fn reorder(&mut self) {
         let mut zones: Vec<(String, Vec<String>)> = Vec::new();
-        let by_name: OrdMap<String, usize> = crate::collections::OrdMap::from_iter(
+        let by_name: OrdMap<String, usize> = OrdMap::from_iter(
             self.nodes
                 .iter()
                 .enumerate()
@@ -492,7 +492,7 @@ impl Snapshot {
             .into_iter()
             .map(|i| old[i].take().expect("each node once"))
             .collect();
-        self.index = crate::collections::OrdMap::from_iter(
+        self.index = OrdMap::from_iter(
             self.nodes
                 .iter()
                 .enumerate()
