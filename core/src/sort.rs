@@ -12,9 +12,9 @@
 //! position (the comparison itself, which any sort compiles) and one that swaps two: 0.1–0.6
 //! KB of wasm.
 //!
-//! `collect_map`/`collect_set` remove the other source of sorts: BTreeMap/BTreeSet's
-//! `FromIterator` stable-sorts the items before building (a driftsort per key, value and
-//! iterator type); these insert them one by one instead.
+//! (The other source of sorts was std's BTreeMap/BTreeSet `FromIterator`, which stable-sorts
+//! the items before building; no std ordered collection is left in the module:
+//! `collections::OrdMap`'s inserts one by one.)
 //!
 //! The price is 4 bytes per element (on the stack up to `ON_STACK` elements) and an indirect
 //! call per comparison; on the 1000-node churn run the scheduler's and controllers' sorts
@@ -23,7 +23,6 @@
 //! is 2–4 KB per element type and comparator too.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet};
 
 /// Stable sort of `v` by `cmp`: the same order as `v.sort_by(cmp)`.
 pub fn sort_by<T>(v: &mut [T], mut cmp: impl FnMut(&T, &T) -> Ordering) {
@@ -58,25 +57,6 @@ pub fn sort_by_cached_key<T, K: Ord>(v: &mut [T], key: impl FnMut(&T) -> K) {
         sort_positions(order, &mut |a, b| keys[a].cmp(&keys[b]));
         apply_permutation(order, &mut |a, b| v.swap(a, b));
     });
-}
-
-/// `iter.collect::<BTreeMap<_, _>>()` without std's `FromIterator`, which stable-sorts the
-/// pairs first and so compiles a driftsort per key, value AND iterator type (2–7 KB of wasm
-/// each). Inserting one by one gives the same map: for a repeated key the last value wins, as
-/// there; the first key object is kept where std keeps the last, which differs only for keys
-/// that are equal but distinguishable (none here: strings, names, object keys).
-pub fn collect_map<K: Ord, V>(iter: impl IntoIterator<Item = (K, V)>) -> BTreeMap<K, V> {
-    let mut m = BTreeMap::new();
-    m.extend(iter);
-    m
-}
-
-/// `iter.collect::<BTreeSet<_>>()` without std's `FromIterator` (a driftsort per element
-/// type), by inserting one by one: the same set (see `collect_map` for repeated elements).
-pub fn collect_set<T: Ord>(iter: impl IntoIterator<Item = T>) -> BTreeSet<T> {
-    let mut s = BTreeSet::new();
-    s.extend(iter);
-    s
 }
 
 /// Up to this many elements the positions live on the stack: most sorts here are of a few
@@ -218,26 +198,6 @@ mod tests {
         p.swap(i - 1, j);
         p[i..].reverse();
         true
-    }
-
-    #[test]
-    fn collect_map_and_set_equal_std_collect_with_repeats() {
-        for seed in 2000..2100u64 {
-            let mut rng = SimRng::new(seed);
-            let input = random_input(&mut rng);
-            let want: BTreeMap<u8, u32> = input.iter().copied().collect();
-            assert_eq!(
-                collect_map(input.iter().copied()),
-                want,
-                "seed {seed}, input {input:?}"
-            );
-            let want: BTreeSet<u8> = input.iter().map(|e| e.0).collect();
-            assert_eq!(
-                collect_set(input.iter().map(|e| e.0)),
-                want,
-                "seed {seed}, input {input:?}"
-            );
-        }
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Share links: the scenario text deflated and base64url-encoded into the URL's query, with
 //! the seed; and the query parser for `?scenario=NAME&seed=N&autorun=1`.
 
-use std::collections::BTreeMap;
+use cellsim_core::collections::OrdMap;
 
 /// The largest scenario a link may expand to (a guard against hostile links).
 pub const MAX_TEXT: usize = 4 << 20;
@@ -67,7 +67,8 @@ fn percent_decode(s: &str) -> String {
 
 /// Parse a `location.search` string (with or without the leading `?`).
 pub fn parse_query(search: &str) -> Query {
-    let params: BTreeMap<String, String> = cellsim_core::sort::collect_map(
+    // A repeated parameter: the last one wins (inserted in order).
+    let params: OrdMap<String, String> = OrdMap::from_iter(
         search
             .trim_start_matches('?')
             .split('&')
