@@ -462,16 +462,9 @@ fn decode_impl(
     let d = quote! { crate::yaml::decode };
     let mut helpers = Vec::new();
     let mut places = Vec::new();
-    let mut k = 0usize;
     for (i, f) in fields.iter().enumerate() {
         let ident = &f.ident;
         let ty = &f.ty;
-        let key = if f.skip {
-            String::new()
-        } else {
-            k += 1;
-            names[k - 1].clone()
-        };
         let read = if f.skip {
             quote! { ::core::option::Option::None }
         } else if let Some(path) = f.decode_with.as_ref().or(f.with.as_ref()) {
@@ -524,7 +517,6 @@ fn decode_impl(
         };
         places.push(quote! {
             #d::FieldPlace {
-                name: #key,
                 offset: ::core::mem::offset_of!(#name, #ident),
                 read: #read,
                 default: #default,
@@ -554,6 +546,7 @@ fn decode_impl(
                 #(#helpers)*
                 static TABLE: #d::StructTable = #d::StructTable {
                     expecting: #expecting,
+                    fields: &[#(#names),*],
                     places: &[#(#places),*],
                     deny_unknown_fields: #deny,
                     container_default: #container_default,

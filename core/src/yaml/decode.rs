@@ -22,7 +22,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::collections::{OrdMap, OrdSet};
-use std::fmt::Write as _;
 use std::mem::MaybeUninit;
 
 use serde::de::{Deserialize, Error as _};
@@ -99,10 +98,9 @@ pub(crate) type Read = for<'a, 'de> unsafe fn(*mut u8, De<'a, 'de>) -> Result<()
 /// Writes a value into an uninitialised place of its type.
 pub(crate) type Init = unsafe fn(*mut u8);
 
-/// One field of a struct: where it is and how to read, default and drop it.
+/// One field of a struct: where it is and how to read, default and drop it (its key is the
+/// next of [`StructTable::fields`] when it is read at all).
 pub(crate) struct FieldPlace {
-    /// The key it is read from; unused when `read` is `None`.
-    pub name: &'static str,
     /// `core::mem::offset_of!` of the field.
     pub offset: usize,
     /// `None`: skipped (`#[serde(skip)]`), never read.
@@ -123,6 +121,8 @@ pub(crate) struct FieldPlace {
 pub(crate) struct StructTable {
     /// "struct Name", what serde's derive says it expected.
     pub expecting: &'static str,
+    /// The keys of the places that are read, in order (serde's `FIELDS`).
+    pub fields: &'static [&'static str],
     pub places: &'static [FieldPlace],
     pub deny_unknown_fields: bool,
     /// `#[serde(default)]` on the container: the struct's `Default`.
@@ -230,12 +230,14 @@ impl Fill<'_> {
             located(r, value.mark)?;
             self.set |= 1 << i;
         }
+        let mut key = table.fields.iter();
         for (i, place) in table.places.iter().enumerate() {
+            let name = place.read.and_then(|_| key.next());
             if self.set & (1 << i) != 0 {
                 continue;
             }
             let Some(default) = place.default else {
-                return Err(DeError::missing_field(place.name));
+                return Err(DeError::missing_field(name.copied().unwrap_or_default()));
             };
             // SAFETY: place `i` holds no value.
             unsafe { default(self.out.add(place.offset)) };
@@ -273,52 +275,34 @@ impl Fill<'_> {
 /// `deny_unknown_fields` (serde's "unknown field" message) or for a key that is not a scalar.
 /// Keys are read as serde's derived field identifiers read them (a null key is "null").
 fn field_index(key: &Node, table: &StructTable) -> Result<Option<(usize, Read)>, DeError> {
-    let text = match (&key.value, text_of(key)) {
-        (Value::Null, _) => std::borrow::Cow::Borrowed("null"),
-        (_, Text::Borrowed(t)) => std::borrow::Cow::Borrowed(t),
-        (_, Text::Owned(t)) => std::borrow::Cow::Owned(t),
-        (_, Text::Collection) => return Err(mismatch(key, &"field identifier").at(key.mark)),
+    let text = key_str(key, "field identifier")?;
+    let Some(k) = table.fields.iter().position(|f| *f == text) else {
+        return if table.deny_unknown_fields {
+            Err(DeError::unknown_field(&text, table.fields).at(key.mark))
+        } else {
+            Ok(None)
+        };
     };
-    let found = table
+    // The k-th place that is read.
+    Ok(table
         .places
         .iter()
         .enumerate()
-        .find_map(|(i, p)| p.read.filter(|_| p.name == text).map(|read| (i, read)));
-    match found {
-        Some(found) => Ok(Some(found)),
-        None if table.deny_unknown_fields => Err(unknown_field(&text, table).at(key.mark)),
-        None => Ok(None),
-    }
+        .filter_map(|(i, p)| p.read.map(|read| (i, read)))
+        .nth(k))
 }
 
-/// serde's `Error::unknown_field` message, listing the readable fields in order.
-fn unknown_field(key: &str, table: &StructTable) -> DeError {
-    let names: Vec<&str> = table
-        .places
-        .iter()
-        .filter(|p| p.read.is_some())
-        .map(|p| p.name)
-        .collect();
-    let mut msg = format!("unknown field `{key}`, ");
-    match names.as_slice() {
-        [] => msg.push_str("there are no fields"),
-        [one] => {
-            let _ = write!(msg, "expected `{one}`");
-        }
-        [a, b] => {
-            let _ = write!(msg, "expected `{a}` or `{b}`");
-        }
-        _ => {
-            msg.push_str("expected one of ");
-            for (i, n) in names.iter().enumerate() {
-                if i > 0 {
-                    msg.push_str(", ");
-                }
-                let _ = write!(msg, "`{n}`");
-            }
-        }
+/// A mapping key read as a string, as `KeyDe` gives it to a string visitor: its text, "null"
+/// for a null key (as sigs.k8s.io/yaml writes it), and for a collection the visitor's type
+/// error (`expecting`), at the key.
+fn key_str<'n>(key: &'n Node, expecting: &str) -> Result<std::borrow::Cow<'n, str>, DeError> {
+    use std::borrow::Cow;
+    match (&key.value, text_of(key)) {
+        (Value::Null, _) => Ok(Cow::Borrowed("null")),
+        (_, Text::Borrowed(t)) => Ok(Cow::Borrowed(t)),
+        (_, Text::Owned(t)) => Ok(Cow::Owned(t)),
+        (_, Text::Collection) => Err(mismatch(key, &expecting).at(key.mark)),
     }
-    DeError::custom(msg)
 }
 
 /// A sequence request, as serde's `Vec` visitor through `De`: a sequence, or null as an empty
@@ -616,14 +600,7 @@ impl Decode for serde_json::Value {
             Value::Map(_) => {
                 let mut map = serde_json::Map::new();
                 decode_map(de, "any valid JSON value", &mut |k, v| {
-                    let key = match (&k.0.node.value, text_of(k.0.node)) {
-                        (Value::Null, _) => "null".to_string(),
-                        (_, Text::Borrowed(t)) => t.to_string(),
-                        (_, Text::Owned(t)) => t,
-                        (_, Text::Collection) => {
-                            return Err(mismatch(k.0.node, &"a string key").at(k.0.node.mark))
-                        }
-                    };
+                    let key = key_str(k.0.node, "a string key")?.into_owned();
                     let ctx = v.ctx;
                     let (key_node, value_node) = (k.0.node, v.node);
                     ctx.enter(Seg::Key(key_node));
