@@ -19,9 +19,9 @@
 //! `#[derive(CompactDeserialize)]` (crate `cellsim-derive`) writes the tables; the `unsafe`
 //! is confined to this file's functions and the derive's table entries, see [`StructTable`].
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
-use crate::collections::{OrdMap, OrdSet};
+use crate::collections::OrdMap;
 use std::mem::MaybeUninit;
 
 use serde::de::{Deserialize, Error as _};
@@ -423,22 +423,11 @@ impl<T: Decode> Decode for Vec<T> {
     }
 }
 
-/// Sets and maps, std's and ours: filled by `insert` in input order (a later duplicate replaces
-/// an earlier one, as serde's impls do).
-macro_rules! decode_sets_and_maps {
-    ($($set:ident, $map:ident);*) => {
+/// Maps, std's and ours: filled by `insert` in input order (a later duplicate replaces an
+/// earlier one, as serde's impls do).
+macro_rules! decode_maps {
+    ($($map:ident),*) => {
         $(
-            impl<T: Decode + Ord> Decode for $set<T> {
-                fn decode(de: De<'_, '_>) -> Result<Self, DeError> {
-                    let mut out = $set::new();
-                    decode_seq(de, "a sequence", &mut |de| {
-                        out.insert(T::decode(de)?);
-                        Ok(())
-                    })?;
-                    Ok(out)
-                }
-            }
-
             impl<K: for<'d> Deserialize<'d> + Ord, V: Decode> Decode for $map<K, V> {
                 fn decode(de: De<'_, '_>) -> Result<Self, DeError> {
                     let mut out = $map::new();
@@ -454,7 +443,7 @@ macro_rules! decode_sets_and_maps {
     };
 }
 
-decode_sets_and_maps!(BTreeSet, BTreeMap; OrdSet, OrdMap);
+decode_maps!(BTreeMap, OrdMap);
 
 /// `Decode` through the type's serde `Deserialize` with `De`: scalars and the hand-written
 /// impls, each compiled once.
@@ -661,6 +650,27 @@ mod tests {
         ];
         assert_decodes_as_serde::<crate::api::pod::PodPhase>(&texts);
         assert_decodes_as_serde::<crate::autoscaler::spec::Expander>(&texts);
+    }
+
+    #[test]
+    fn ordered_maps_decode_as_serde_reads_them() {
+        use crate::collections::OrdMap;
+        let texts = [
+            "v: {b: two, a: one, 'c': \"3\"}",
+            "v: {}",
+            "v: ~",
+            "v: [a]",
+            "v: x",
+            "v: {a: b, c: [d]}",
+            "v: {a: b, ? [c] : d}",
+            "v: {~: 1, 2: x, true: y}",
+            "v: {a: {b: 1}}",
+        ];
+        assert_decodes_as_serde::<OrdMap<String, String>>(&texts);
+        assert_decodes_as_serde::<OrdMap<u16, String>>(&[
+            "v: {80: http, '443': https}",
+            "v: {x: y}",
+        ]);
     }
 
     #[test]
