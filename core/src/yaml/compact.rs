@@ -176,7 +176,7 @@ mod tests {
         maybe: Option<LooseC>,
         by_name: std::collections::BTreeMap<String, LooseC>,
         by_port: std::collections::BTreeMap<u16, String>,
-        strict: Option<Box<StrictC>>,
+        strict: Option<StrictC>,
     });
 
     twins!(OneS, OneC, #[serde(deny_unknown_fields)] { only: u8 });

@@ -26,6 +26,7 @@ mod de;
 pub(crate) mod decode;
 mod error;
 mod float_text;
+mod hand_decoded;
 mod node;
 mod parse;
 mod scalar;
