@@ -1,6 +1,13 @@
-//! `#[derive(CompactDeserialize)]`: serde's `Deserialize` for a plain struct with named fields,
-//! in less code than `#[derive(serde::Deserialize)]` — for the playground's wasm size
-//! (docs/benchmarks.md, "Bundle size").
+//! `#[derive(CompactDeserialize)]`: for a plain struct with named fields, two readers, both for
+//! the playground's wasm size (docs/benchmarks.md, "Bundle size", "Session 11"):
+//! - `cellsim_core::yaml::Decode`, what the YAML loaders use: a static table of the fields
+//!   (key, offset, and read/default/drop functions of the field's type) that one non-generic
+//!   loop fills in place (`yaml::decode::decode_struct`); no per-struct code but the table. A
+//!   field with `#[serde(deserialize_with = "f")]` may name the decoder's own reader with
+//!   `#[decode(with = "g")]` (`g(yaml::De) -> Result<T, yaml::DeError>`), so that `f`'s serde
+//!   code is not compiled in for it;
+//! - serde's `Deserialize`, for other deserializers (the node backend's JSON), in less code
+//!   than `#[derive(serde::Deserialize)]`, as follows.
 //!
 //! serde's derive gives every struct its own field-identifier type and visitor (a `match` on the
 //! field names, compiled once per struct and per deserializer), keeps every field in an
@@ -27,8 +34,8 @@
 //! hold them. A sequence is not read as a struct by position (serde's `visit_seq`): Go's
 //! decoders do not do that either.
 //!
-//! The generated code names `crate::yaml::compact`, so the derive is for `cellsim-core`'s own
-//! types.
+//! The generated code names `crate::yaml::compact` and `crate::yaml::decode`, so the derive is
+//! for `cellsim-core`'s own types.
 
 use proc_macro::TokenStream;
 use proc_macro2::{Span, TokenStream as Tokens};
