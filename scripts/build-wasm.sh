@@ -54,7 +54,7 @@ command -v wasm-bindgen >/dev/null 2>&1 || die "wasm-bindgen not found; run scri
 WASM_RUSTFLAGS="-C target-feature=-reference-types,-multivalue -Zlocation-detail=none"
 # -Cpanic=immediate-abort (the size build only): a panic traps at once instead of formatting
 # its message first, so std's panic machinery and every panic message leave the module:
-# 43 KB raw, 12.7 KB gzipped (docs/benchmarks.md, "Session 11"). A panic is a bug in either
+# 38 KB raw, 13.3 KB gzipped (docs/benchmarks.md, "Session 11"). A panic is a bug in either
 # build and stops the simulation in both (panic=abort traps too); the page then shows its
 # "internal error" notice (sim-web/static/index.html). For the message, use `--debug`.
 if [[ "$profile" != debug ]]; then
